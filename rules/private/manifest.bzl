@@ -1,0 +1,241 @@
+"""Implementation of `localregistry_manifest`.
+
+Bazel 7.4+ has `attr.string_keyed_label_dict`, and `localregistry_manifest` is
+a plain rule with an `images` dict attribute. Older Bazels (tested: 4.2.3) lack
+it; there `localregistry_manifest` is a macro with the same signature that
+passes the dict to a compat rule as parallel lists. Both share `_build`.
+"""
+
+load(":validate.bzl", "parse_image_key")
+
+LocalRegistryImagesInfo = provider(
+    doc = """The images of a `localregistry_manifest` target.
+
+Lets other rules (e.g. a test macro that starts the registry itself) see the
+parsed keys and layout directories without reading the `.prototxt`.""",
+    fields = {
+        "images": """list of struct(key, repository, tag, layout), in attribute order:
+`key` is the `images` dict key (`repository[:tag]`), `repository` and `tag` its
+validated parts (`tag` is "" for a digest-only image), `layout` the File of the
+OCI layout directory (a tree artifact or a source directory).""",
+        "manifest": "File: the `<name>.prototxt` manifest (text format of `localregistry.Manifest` in spec/manifest.proto).",
+    },
+)
+
+HAS_STRING_KEYED_LABEL_DICT = hasattr(attr, "string_keyed_label_dict")
+
+_RULE_DOC = """Writes `<name>.prototxt`, a manifest listing OCI image layouts by registry
+name, for the localregistry runtime to serve read-only over the OCI
+Distribution API.
+
+The runfiles of this target hold the manifest, every layout directory and the
+runfiles of each image target, so a test that has it in `data` can start the
+registry from the manifest alone.
+
+Example:
+
+```starlark
+load("@rules_localregistry//rules:defs.bzl", "localregistry_manifest")
+
+localregistry_manifest(
+    name = "test_images",
+    images = {
+        "app:latest": "//app:image",          # an oci_image (tree artifact)
+        "tools/busybox:1.36": ":busybox",      # nested repository name
+        "digest-only": ":layout_dir",          # no tag: pull by digest only
+    },
+)
+```
+"""
+
+_IMAGES_DOC = """Images to serve, as `{"repository[:tag]": label}`.
+
+The key is split at its last ':' into the repository (distribution-spec
+grammar `[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*`,
+no registry host) and the tag (`[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`). A key
+without ':' is digest-only: the image is served only by its digest. Keys are
+checked at analysis time.
+
+The value is a target with exactly one default output, an OCI image layout
+directory (holding `oci-layout`, `index.json` and `blobs/`): e.g. rules_oci's
+`oci_image` (a tree artifact) or a checked-in source directory. The same
+target may appear under several keys."""
+
+def _rlocation_path(ctx, f):
+    """The runfiles path of `f` that resolves from any workspace."""
+    if f.short_path.startswith("../"):
+        # External repository: ../<repo runfiles dir>/<path>.
+        return f.short_path[3:]
+    return ctx.workspace_name + "/" + f.short_path
+
+def _layout_of(key, target):
+    files = target[DefaultInfo].files.to_list()
+    if len(files) != 1:
+        fail("images key \"%s\": %s must have exactly one default output (an OCI image layout directory), but it has %d%s" % (
+            key,
+            target.label,
+            len(files),
+            (": " + ", ".join([f.short_path for f in files[:5]]) + (", ..." if len(files) > 5 else "")) if files else "",
+        ))
+    return files[0]
+
+def _encode_text(message):
+    # `proto.encode_text` exists since Bazel 4 and is the only way on Bazel 8+,
+    # where struct.to_proto() is gone; to_proto() covers older Bazels.
+    if hasattr(proto, "encode_text"):
+        return proto.encode_text(message)
+    return message.to_proto()
+
+def _build(ctx, entries):
+    """Shared implementation.
+
+    Args:
+      ctx: the rule context.
+      entries: list of (key, Target) in attribute order.
+
+    Returns:
+      The providers of the target.
+    """
+    manifest = ctx.actions.declare_file(ctx.label.name + ".prototxt")
+    images = []
+    records = []
+    layouts = []
+    runfiles = []
+    for key, target in entries:
+        parsed = parse_image_key(key)
+        if parsed.error:
+            fail(parsed.error)
+        layout = _layout_of(key, target)
+        images.append(struct(
+            key = key,
+            repository = parsed.repository,
+            tag = parsed.tag,
+            layout = layout,
+        ))
+        records.append(struct(
+            repository = parsed.repository,
+            tag = parsed.tag,
+            path = _rlocation_path(ctx, layout),
+        ))
+        layouts.append(layout)
+        runfiles.append(target[DefaultInfo].default_runfiles)
+
+    ctx.actions.write(
+        output = manifest,
+        content = _encode_text(struct(images = records)),
+    )
+
+    merged = ctx.runfiles(files = [manifest] + layouts)
+    for r in runfiles:
+        if r != None:
+            merged = merged.merge(r)
+
+    return [
+        DefaultInfo(files = depset([manifest]), runfiles = merged),
+        LocalRegistryImagesInfo(images = images, manifest = manifest),
+    ]
+
+def _dict_impl(ctx):
+    return _build(ctx, ctx.attr.images.items())
+
+def _dict_attrs():
+    # Only called when attr.string_keyed_label_dict exists.
+    return {
+        "images": attr.string_keyed_label_dict(
+            mandatory = True,
+            allow_files = True,
+            doc = _IMAGES_DOC,
+        ),
+    }
+
+def _compat_impl(ctx):
+    keys = ctx.attr.keys
+    targets = ctx.attr.targets
+    indices = ctx.attr.target_indices
+    if len(keys) != len(indices):
+        fail("keys and target_indices differ in length (%d != %d); use the localregistry_manifest macro" % (len(keys), len(indices)))
+    entries = []
+    for i in range(len(keys)):
+        if indices[i] < 0 or indices[i] >= len(targets):
+            fail("target_indices[%d] = %d is out of range; use the localregistry_manifest macro" % (i, indices[i]))
+        entries.append((keys[i], targets[indices[i]]))
+    return _build(ctx, entries)
+
+localregistry_manifest_compat = rule(
+    implementation = _compat_impl,
+    doc = """`localregistry_manifest` for Bazels without `attr.string_keyed_label_dict`
+(before 7.4). Do not call it directly: the `localregistry_manifest` macro
+converts its `images` dict into these attributes.""",
+    attrs = {
+        "keys": attr.string_list(
+            mandatory = True,
+            doc = "The `images` keys (`repository[:tag]`), in order.",
+        ),
+        "targets": attr.label_list(
+            mandatory = True,
+            allow_files = True,
+            doc = "The distinct image targets (label_list rejects duplicates).",
+        ),
+        "target_indices": attr.int_list(
+            mandatory = True,
+            doc = "For each key, the index of its target in `targets`.",
+        ),
+    },
+    provides = [LocalRegistryImagesInfo],
+)
+
+def _canonical_label(label):
+    """A canonical string for a label written in a BUILD file, for deduplication."""
+    if type(label) == "Label":
+        s = str(label)
+    elif type(label) == "string":
+        s = label
+    else:
+        fail("images values must be labels, got %s %r" % (type(label), label))
+    if s.startswith("@//"):
+        s = s[1:]
+    repo = ""
+    if s.startswith("@"):
+        i = s.find("//")
+        if i < 0:
+            return s + "//:" + s[1:]
+        repo, s = s[:i], s[i:]
+    if s.startswith("//"):
+        if ":" in s:
+            return repo + s
+        return repo + s + ":" + s.split("/")[-1]
+    if s.startswith(":"):
+        s = s[1:]
+    return "//" + native.package_name() + ":" + s
+
+def _compat_macro(name, images, **kwargs):
+    if type(images) != "dict":
+        fail("localregistry_manifest %s: images must be a dict {\"repository[:tag]\": label} (select() is not supported on Bazel < 7.4), got %s" % (name, type(images)))
+    keys = []
+    targets = []
+    index_of = {}
+    indices = []
+    for key, label in images.items():
+        canonical = _canonical_label(label)
+        if canonical not in index_of:
+            index_of[canonical] = len(targets)
+            targets.append(canonical)
+        keys.append(key)
+        indices.append(index_of[canonical])
+    localregistry_manifest_compat(
+        name = name,
+        keys = keys,
+        targets = targets,
+        target_indices = indices,
+        **kwargs
+    )
+
+# On Bazel 7.4+ a real rule (kind `localregistry_manifest`); before, a macro
+# with the same call signature. `rule()` is only evaluated when the attribute
+# type exists.
+localregistry_manifest = rule(
+    implementation = _dict_impl,
+    doc = _RULE_DOC,
+    attrs = _dict_attrs(),
+    provides = [LocalRegistryImagesInfo],
+) if HAS_STRING_KEYED_LABEL_DICT else _compat_macro
