@@ -1,0 +1,10 @@
+// The OCI content model and image-layout reader/writer.
+export { type Descriptor, type Platform, embeddedData, parseDescriptor } from './descriptor.ts'
+export { computeDigest, isValidDigest, parseDigest, type DigestAlgorithm, type ParsedDigest } from './digest.ts'
+export { type Layout, type LayoutEntry, readLayout, selectEntry } from './layout.ts'
+export { BLOB_READ_CHUNK, LayoutStore } from './layout-store.ts'
+export { LayoutWriter, type WriteEntry, type WriteOptions, type WriteProgress, writeLayout } from './layout-writer.ts'
+export { type ImageIndex, type ImageManifest, MAX_MANIFEST_BYTES, parseManifest } from './manifest.ts'
+export * from './media-types.ts'
+export { type ContentSource, Image, Index, MAX_INDEX_DEPTH, type Ref, makeRef, readRef, verifyBytes, walkRefs } from './ref.ts'
+export { createVerifier } from './verify.ts'

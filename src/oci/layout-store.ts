@@ -1,0 +1,98 @@
+// The blobs of an OCI image layout directory (image-spec image-layout.md) as a ContentSource.
+// Blob files may be symlinks (rules_oci links blobs out of the tree): every access follows them.
+
+import { createReadStream } from 'node:fs'
+import { open, lstat, readlink, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { type Descriptor, embeddedData } from './descriptor.ts'
+import { parseDigest } from './digest.ts'
+import { MAX_MANIFEST_BYTES } from './manifest.ts'
+import type { ContentSource } from './ref.ts'
+import { verifyBytes } from './ref.ts'
+import { createVerifier } from './verify.ts'
+import { LayoutError } from '../errors.ts'
+
+/** Blob files are read in chunks of this size: large reads keep syscalls and stream overhead low. */
+export const BLOB_READ_CHUNK = 1024 * 1024
+
+export class LayoutStore implements ContentSource {
+  readonly location: string
+
+  constructor(dir: string) {
+    this.location = dir
+  }
+
+  /** The path of a blob file inside the layout, for a digest that has been validated. */
+  blobPath(digest: string): string {
+    const { algorithm, encoded } = parseDigest(digest)
+    return join(this.location, 'blobs', algorithm, encoded)
+  }
+
+  async readManifest(descriptor: Descriptor): Promise<Buffer> {
+    const where = this.#where(descriptor)
+    const bytes = embeddedData(descriptor) ?? (await this.#readSmallFile(descriptor, where))
+    verifyBytes(bytes, descriptor, where)
+    return bytes
+  }
+
+  /** Checks that a blob exists with the descriptor's size: a stat, never a read. */
+  async checkBlob(descriptor: Descriptor): Promise<void> {
+    if (embeddedData(descriptor) !== undefined) return
+    const size = (await this.#stat(descriptor)).size
+    if (size !== descriptor.size) {
+      throw new LayoutError(`${this.#where(descriptor)}: file has ${size} bytes, the descriptor says ${descriptor.size}`)
+    }
+  }
+
+  async openBlob(descriptor: Descriptor, signal?: AbortSignal): Promise<Readable> {
+    const data = embeddedData(descriptor)
+    if (data !== undefined) return Readable.from([data])
+    const where = this.#where(descriptor)
+    await this.#stat(descriptor)
+    const file = createReadStream(this.blobPath(descriptor.digest), { highWaterMark: BLOB_READ_CHUNK, signal })
+    return file.pipe(createVerifier(descriptor, where)).on('close', () => file.destroy())
+  }
+
+  async #readSmallFile(descriptor: Descriptor, where: string): Promise<Buffer> {
+    const size = (await this.#stat(descriptor)).size
+    if (size > MAX_MANIFEST_BYTES) {
+      throw new LayoutError(`${where}: ${size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`)
+    }
+    if (size !== descriptor.size) {
+      throw new LayoutError(`${where}: file is too ${size < descriptor.size ? 'short' : 'long'} (${size} bytes, the descriptor says ${descriptor.size})`)
+    }
+    const handle = await open(this.blobPath(descriptor.digest), 'r')
+    try {
+      return await handle.readFile()
+    } finally {
+      await handle.close()
+    }
+  }
+
+  async #stat(descriptor: Descriptor): Promise<{ size: number }> {
+    const path = this.blobPath(descriptor.digest)
+    try {
+      const info = await stat(path)
+      if (!info.isFile()) throw new LayoutError(`${this.#where(descriptor)}: not a regular file`)
+      return info
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      throw new LayoutError(`${this.#where(descriptor)}: blob is missing${await danglingLinkHint(path)}`)
+    }
+  }
+
+  #where(descriptor: Descriptor): string {
+    return `blob ${descriptor.digest} (${this.blobPath(descriptor.digest)}) of layout ${this.location}`
+  }
+}
+
+/** When a missing blob is a symlink, say where it points: usually runfiles that were not shipped. */
+async function danglingLinkHint(path: string): Promise<string> {
+  try {
+    if (!(await lstat(path)).isSymbolicLink()) return ''
+    return ` (a symlink to ${JSON.stringify(await readlink(path))}, which does not exist: are the image target's runfiles included?)`
+  } catch {
+    return ''
+  }
+}

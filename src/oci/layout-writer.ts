@@ -1,0 +1,183 @@
+// Writing OCI image layouts. Nothing half-written ever looks like a valid layout:
+// a new layout is built in a temporary sibling directory and renamed into place; in an
+// existing layout every blob is written to a temporary name and renamed, and index.json
+// is replaced last, atomically.
+
+import { createHash, randomBytes } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { type Descriptor, type Platform } from './descriptor.ts'
+import { parseDigest } from './digest.ts'
+import { LayoutStore } from './layout-store.ts'
+import { parseIndex, parseJson } from './manifest.ts'
+import { OCI_INDEX, OCI_LAYOUT_VERSION, REF_NAME_ANNOTATION } from './media-types.ts'
+import { type Ref, walkRefs } from './ref.ts'
+import { createVerifier } from './verify.ts'
+import { LayoutError } from '../errors.ts'
+
+export interface WriteEntry {
+  ref: Ref
+  /** Annotations of the index.json entry, e.g. { "org.opencontainers.image.ref.name": "v1" }. */
+  annotations?: Record<string, string>
+  platform?: Platform
+}
+
+export interface WriteProgress {
+  /** Called with the size of every chunk of blob bytes written. */
+  onBytes?(bytes: number): void
+  /** Called when a blob is in place; `reused` when the layout had it already. */
+  onBlob?(descriptor: Descriptor, reused: boolean): void
+}
+
+export interface WriteOptions extends WriteProgress {
+  signal?: AbortSignal
+}
+
+const BLOB_CONCURRENCY = 4
+
+/** Writes refs (and everything below them) to a layout directory, new or existing. */
+export async function writeLayout(dir: string, entries: WriteEntry[], options: WriteOptions = {}): Promise<void> {
+  const writer = await LayoutWriter.open(dir)
+  try {
+    const blobs = new Map<string, { ref: Ref; descriptor: Descriptor }>()
+    for (const { ref: root } of entries) {
+      await walkRefs(root, async (ref) => {
+        options.signal?.throwIfAborted()
+        await writer.writeBytes(ref.raw, ref.descriptor)
+        if (ref.kind === 'image') for (const d of ref.blobs) blobs.set(d.digest, { ref, descriptor: d })
+      })
+    }
+    await runLimited([...blobs.values()], BLOB_CONCURRENCY, async ({ ref, descriptor }) => {
+      const reused = await writer.hasBlob(descriptor)
+      if (!reused) await writer.writeStream(await ref.source.openBlob(descriptor, options.signal), descriptor, options)
+      options.onBlob?.(descriptor, reused)
+    })
+    await writer.commit(entries.map(({ ref, annotations, platform }) => ({ ...ref.descriptor, ...(platform && { platform }), ...(annotations && { annotations }) })))
+  } catch (error) {
+    await writer.abort()
+    throw error
+  }
+}
+
+/** Builds one layout directory: blobs first, then index.json and (for a new layout) the rename into place. */
+export class LayoutWriter {
+  readonly dir: string
+  readonly #work: string
+  readonly #isNew: boolean
+  readonly #temps = new Set<string>()
+
+  private constructor(dir: string, work: string, isNew: boolean) {
+    this.dir = dir
+    this.#work = work
+    this.#isNew = isNew
+  }
+
+  /** Opens `dir` for writing: an existing layout is added to, a missing directory is created on commit. */
+  static async open(dir: string): Promise<LayoutWriter> {
+    const info = await stat(dir).catch(() => undefined)
+    if (info !== undefined) {
+      const marker = await readFile(join(dir, 'oci-layout'), 'utf8').catch(() => undefined)
+      if (marker === undefined) throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not an OCI layout (no oci-layout file)`)
+      return new LayoutWriter(dir, dir, false)
+    }
+    await mkdir(dirname(dir), { recursive: true })
+    const work = join(dirname(dir), `.${basename(dir)}.tmp-${randomBytes(6).toString('hex')}`)
+    await mkdir(join(work, 'blobs'), { recursive: true })
+    await writeFile(join(work, 'oci-layout'), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}\n`)
+    return new LayoutWriter(dir, work, true)
+  }
+
+  /** True when the blob is in the layout already with the right size and digest (so it need not be fetched). */
+  async hasBlob(descriptor: Descriptor): Promise<boolean> {
+    const store = new LayoutStore(this.#work)
+    const info = await stat(store.blobPath(descriptor.digest)).catch(() => undefined)
+    if (info?.size !== descriptor.size) return false
+    try {
+      for await (const _ of await store.openBlob(descriptor)); // reading through the verifier checks the digest
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** Writes a blob from memory; its digest is computed (sha256) unless a descriptor is given to verify against. */
+  async writeBytes(bytes: Uint8Array, expected?: Pick<Descriptor, 'digest' | 'size'>): Promise<Pick<Descriptor, 'digest' | 'size'>> {
+    return this.writeStream(Readable.from([Buffer.from(bytes)]), expected)
+  }
+
+  /** Streams a blob into place: to a temporary file, verified or hashed, then renamed to its digest. */
+  async writeStream(source: Readable, expected?: Pick<Descriptor, 'digest' | 'size'>, progress: WriteProgress = {}): Promise<Pick<Descriptor, 'digest' | 'size'>> {
+    const algorithm = expected ? parseDigest(expected.digest).algorithm : 'sha256'
+    await mkdir(join(this.#work, 'blobs', algorithm), { recursive: true })
+    const temp = join(this.#work, 'blobs', algorithm, `.tmp-${randomBytes(6).toString('hex')}`)
+    this.#temps.add(temp)
+    const hash = createHash(algorithm)
+    let size = 0
+    const count = new Transform({
+      transform(chunk: Buffer, _encoding, callback): void {
+        size += chunk.length
+        hash.update(chunk)
+        progress.onBytes?.(chunk.length)
+        callback(null, chunk)
+      },
+    })
+    const where = `blob ${expected?.digest ?? '(new)'} written to ${this.dir}`
+    if (expected) await pipeline(source, createVerifier(expected, where), count, createWriteStream(temp))
+    else await pipeline(source, count, createWriteStream(temp))
+    const digest = `${algorithm}:${hash.digest('hex')}`
+    await rename(temp, new LayoutStore(this.#work).blobPath(digest))
+    this.#temps.delete(temp)
+    return { digest, size }
+  }
+
+  /** Writes index.json (existing entries kept unless replaced by ref name or digest) and puts a new layout in place. */
+  async commit(entries: Descriptor[]): Promise<void> {
+    const kept = (await this.#existingEntries()).filter((old) => !entries.some((e) => sameEntry(old, e)))
+    const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...kept, ...entries] }
+    const temp = join(this.#work, `.index.json.tmp-${randomBytes(6).toString('hex')}`)
+    this.#temps.add(temp)
+    const handle = await open(temp, 'w')
+    try {
+      await handle.writeFile(`${JSON.stringify(index, null, 2)}\n`)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(temp, join(this.#work, 'index.json'))
+    this.#temps.delete(temp)
+    if (this.#isNew) await rename(this.#work, this.dir)
+  }
+
+  /** Removes everything this writer left behind; the target is as it was. */
+  async abort(): Promise<void> {
+    if (this.#isNew) await rm(this.#work, { recursive: true, force: true })
+    else await Promise.all([...this.#temps].map((t) => rm(t, { force: true })))
+  }
+
+  async #existingEntries(): Promise<Descriptor[]> {
+    if (this.#isNew) return []
+    const path = join(this.#work, 'index.json')
+    const bytes = await readFile(path).catch(() => undefined)
+    return bytes === undefined ? [] : parseIndex(parseJson(bytes, path), path).manifests
+  }
+}
+
+function sameEntry(a: Descriptor, b: Descriptor): boolean {
+  const nameA = a.annotations?.[REF_NAME_ANNOTATION]
+  const nameB = b.annotations?.[REF_NAME_ANNOTATION]
+  return nameA !== undefined || nameB !== undefined ? nameA === nameB : a.digest === b.digest
+}
+
+async function runLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T
+      await task(item)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
