@@ -84,5 +84,3 @@ export function embeddedData(descriptor: Descriptor): Buffer | undefined {
   const algorithm = parseDigest(descriptor.digest).algorithm
   return computeDigest(bytes, algorithm) === descriptor.digest ? bytes : undefined
 }
-
-/** The descriptor fields worth writing to index.json or a manifest, in the spec's order. */
