@@ -1,0 +1,99 @@
+/**
+ * Temporary directories for tools' state (registry storage, containerd root,
+ * podman storage), removed with `await using`.
+ *
+ * containerd and podman can leave overlay or bind mounts under their roots (a
+ * killed daemon, an unpack interrupted by a timeout); `rm -rf` over a mount fails
+ * with EBUSY or, worse, deletes through it. Removal therefore first unmounts,
+ * deepest first, everything /proc/self/mountinfo lists under the directory.
+ *
+ * ```ts
+ * await using dir = await makeTempDir("skopeo-");
+ * await writeFile(dir.join("policy.json"), "...");
+ * ```
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve, sep } from "node:path";
+import { run } from "./exec.ts";
+import { findTool } from "./require-tool.ts";
+
+export interface TempDir extends AsyncDisposable {
+  /** Absolute path of the directory. */
+  readonly path: string;
+  /** `path` joined with `parts`. */
+  join(...parts: string[]): string;
+  /** Unmounts what is mounted under the directory, then deletes it. Idempotent. */
+  remove(): Promise<void>;
+}
+
+/** Creates a fresh directory under the OS temp dir; its name starts with `localregistry-${prefix}`. */
+export async function makeTempDir(prefix = ""): Promise<TempDir> {
+  const path = await mkdtemp(join(tmpdir(), `localregistry-${prefix}`));
+  let removed: Promise<void> | undefined;
+  const remove = (): Promise<void> => (removed ??= removeDir(path));
+  return {
+    path,
+    join: (...parts) => join(path, ...parts),
+    remove,
+    [Symbol.asyncDispose]: remove,
+  };
+}
+
+async function removeDir(path: string): Promise<void> {
+  await unmountUnder(path);
+  try {
+    await rm(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
+  } catch (error) {
+    throw new Error(`failed to remove temp dir "${path}": ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Unmounts every mount point at or under `dir`, deepest first, and returns the
+ * points unmounted.
+ * Tries a normal unmount, then a lazy one (`umount -l`) for a busy mount.
+ */
+export async function unmountUnder(dir: string): Promise<string[]> {
+  const unmounted: string[] = [];
+  // Several rounds: mounts can be stacked on one point, and each umount pops one.
+  for (let round = 0; round < 5; round++) {
+    const mounts = await mountPointsUnder(dir);
+    if (mounts.length === 0) return unmounted;
+    const umount = findTool("umount");
+    if (umount === undefined) throw new Error(`cannot unmount ${mounts.join(", ")}: umount not found`);
+    for (const mount of mounts) {
+      try {
+        await run(umount, [mount], { timeoutMs: 10_000 });
+      } catch {
+        await run(umount, ["-l", mount], { timeoutMs: 10_000 });
+      }
+      unmounted.push(mount);
+    }
+  }
+  const left = await mountPointsUnder(dir);
+  if (left.length > 0) throw new Error(`mounts still under "${dir}" after unmounting: ${left.join(", ")}`);
+  return unmounted;
+}
+
+/** Mount points at or under `dir` from /proc/self/mountinfo, deepest first. */
+export async function mountPointsUnder(dir: string): Promise<string[]> {
+  const root = resolve(dir);
+  let text: string;
+  try {
+    text = await readFile("/proc/self/mountinfo", "utf8");
+  } catch {
+    return []; // Not Linux: nothing these tools mount.
+  }
+  const points = text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => unescapeMountPath(line.split(" ")[4] ?? ""))
+    .filter((point) => point === root || point.startsWith(root + sep));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+/** mountinfo escapes space, tab, newline and backslash as octal (`\040`). */
+function unescapeMountPath(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
