@@ -1,0 +1,3 @@
+// Test helpers: deterministic fixture layouts and content.
+export { FIXTURE_KINDS, type FixtureKind, type FixtureOptions, type FixtureResult, buildFixtureLayout } from './fixtures.ts'
+export { pseudoRandomStream, tarLayerStream } from './content.ts'
