@@ -15,7 +15,7 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { run, startDaemon, waitUntilReady, type RunResult } from "./exec.ts";
 import { toolPath } from "./require-tool.ts";
-import { makeTempDir, unmountUnder } from "./temp-dir.ts";
+import { filesystemType, makeTempDir, unmountUnder } from "./temp-dir.ts";
 
 export type Snapshotter = "overlayfs" | "native";
 
@@ -24,7 +24,10 @@ export interface ContainerdOptions {
   containerd?: string;
   /** Path of ctr. Default: `ctr` on PATH. */
   ctr?: string;
-  /** Snapshotter layers are unpacked into. Default "overlayfs"; "native" (plain copies) works on any filesystem. */
+  /**
+   * Snapshotter layers are unpacked into. Default "overlayfs", or "native" (plain
+   * copies, works anywhere) when the temp dir is itself on overlayfs.
+   */
   snapshotter?: Snapshotter;
   /** containerd namespace for images. Default "test". */
   namespace?: string;
@@ -85,8 +88,8 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
   const containerdBinary = options.containerd ?? toolPath("containerd");
   const ctrBinary = options.ctr ?? toolPath("ctr");
   const namespace = options.namespace ?? "test";
-  const snapshotter = options.snapshotter ?? "overlayfs";
   const dir = await makeTempDir("containerd-");
+  const snapshotter = options.snapshotter ?? ((await filesystemType(dir.path)) === "overlay" ? "native" : "overlayfs");
   const address = dir.join("containerd.sock");
   if (Buffer.byteLength(address) > 100) {
     await dir.remove();
@@ -107,6 +110,8 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
   };
   const ctr = (args: readonly string[], call: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<RunResult> =>
     run(ctrBinary, ["--address", address, "--namespace", namespace, ...args], {
+      // ctr, not the daemon, picks the snapshotter for pull, unpack and `images check`.
+      env: { ...process.env, CONTAINERD_SNAPSHOTTER: snapshotter },
       timeoutMs: call.timeoutMs ?? options.timeoutMs,
       ...(call.signal ? { signal: call.signal } : {}),
     });
@@ -121,7 +126,7 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
   const images = async (): Promise<ImageStatus[]> => parseImagesCheck((await ctr(["images", "check"])).stdout);
   const image = async (ref: string): Promise<ImageStatus | undefined> => (await images()).find((row) => row.ref === ref);
   const pull = async (ref: string, pullOptions: PullOptions = {}): Promise<string> => {
-    const args = ["images", "pull", "--hosts-dir", hostsDir, "--snapshotter", snapshotter];
+    const args = ["images", "pull", "--hosts-dir", hostsDir];
     if (pullOptions.plainHttp ?? true) args.push("--plain-http");
     if (pullOptions.allPlatforms) args.push("--all-platforms");
     if (pullOptions.platform !== undefined) args.push("--platform", pullOptions.platform);

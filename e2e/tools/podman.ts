@@ -12,14 +12,14 @@ import { writeFile } from "node:fs/promises";
 import { run, type RunResult } from "./exec.ts";
 import { toolPath } from "./require-tool.ts";
 import { writeContainersConfig } from "./containers-config.ts";
-import { makeTempDir, unmountUnder } from "./temp-dir.ts";
+import { filesystemType, makeTempDir, unmountUnder } from "./temp-dir.ts";
 
 export type StorageDriver = "overlay" | "vfs";
 
 export interface PodmanOptions {
   /** Path of the podman binary. Default: `podman` on PATH. */
   binary?: string;
-  /** containers/storage driver. Default "overlay". */
+  /** containers/storage driver. Default "overlay", or "vfs" when the temp dir is itself on overlayfs. */
   storageDriver?: StorageDriver;
   /** Limit for each command. Default 60 s. */
   timeoutMs?: number;
@@ -53,6 +53,7 @@ export interface PodmanImage {
 }
 
 export interface Podman extends AsyncDisposable {
+  readonly storageDriver: StorageDriver;
   /** `podman pull --tls-verify=false REF` then `image inspect`. */
   pull(ref: string, options?: PodmanPullOptions): Promise<PodmanImage>;
   /** `podman image inspect REF`, or undefined if there is no such image. */
@@ -66,8 +67,8 @@ export interface Podman extends AsyncDisposable {
 /** Prepares an isolated podman; its storage is unmounted and removed on dispose. */
 export async function createPodman(options: PodmanOptions = {}): Promise<Podman> {
   const binary = options.binary ?? toolPath("podman");
-  const driver = options.storageDriver ?? "overlay";
   const dir = await makeTempDir("podman-");
+  const driver = options.storageDriver ?? ((await filesystemType(dir.path)) === "overlay" ? "vfs" : "overlay");
   const config = await writeContainersConfig(dir);
   const root = dir.join("storage");
   const runRoot = dir.join("runroot");
@@ -99,6 +100,7 @@ export async function createPodman(options: PodmanOptions = {}): Promise<Podman>
     return image && toImage(image);
   };
   return {
+    storageDriver: driver,
     pull: async (ref, pullOptions = {}) => {
       const args = ["pull", "--quiet", "--tls-verify=false", "--signature-policy", config.policyPath];
       if (pullOptions.platform !== undefined) args.push("--platform", pullOptions.platform);

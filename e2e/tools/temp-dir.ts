@@ -93,6 +93,30 @@ export async function mountPointsUnder(dir: string): Promise<string[]> {
   return [...new Set(points)].sort((a, b) => b.length - a.length);
 }
 
+/**
+ * Filesystem type (`ext4`, `tmpfs`, `overlay`, ...) of the mount holding `path`.
+ * Overlay snapshotters cannot put their upper dirs on an overlay filesystem (a
+ * container's root), so containerd.ts and podman.ts fall back to copies there.
+ */
+export async function filesystemType(path: string): Promise<string | undefined> {
+  const target = resolve(path);
+  let text: string;
+  try {
+    text = await readFile("/proc/self/mountinfo", "utf8");
+  } catch {
+    return undefined;
+  }
+  let best: { point: string; type: string } | undefined;
+  for (const line of text.split("\n")) {
+    const fields = line.split(" ");
+    const point = unescapeMountPath(fields[4] ?? "");
+    const type = fields[fields.indexOf("-") + 1];
+    const contains = point === "/" || target === point || target.startsWith(point + sep);
+    if (point !== "" && type !== undefined && contains && point.length >= (best?.point.length ?? 0)) best = { point, type };
+  }
+  return best?.type;
+}
+
 /** mountinfo escapes space, tab, newline and backslash as octal (`\040`). */
 function unescapeMountPath(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
