@@ -6,10 +6,10 @@
  * Run: node_modules/.bin/node --test e2e/tools/tools.test.ts
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
+import { buildFixtureLayout } from "../../src/testing/index.ts";
 import { startContainerd } from "./containerd.ts";
 import { startDistribution } from "./distribution.ts";
 import { run } from "./exec.ts";
@@ -19,31 +19,33 @@ import { createSkopeo } from "./skopeo.ts";
 import { makeTempDir, mountPointsUnder } from "./temp-dir.ts";
 
 const INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json";
-const MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json";
 
 interface Fixture {
-  layoutDir: string;
-  /** Tag of a single-platform linux/amd64 image. */
+  /** OCI layout holding a single-platform linux/amd64 image under `imageTag`. */
+  imageLayout: string;
   imageTag: string;
   imageDigest: string;
   imageConfigDigest: string;
-  /** Tag of an index of linux/amd64 (the image above) and linux/arm64. */
+  /** OCI layout holding an index of linux/amd64 and linux/arm64 under `indexTag`. */
+  indexLayout: string;
   indexTag: string;
   indexDigest: string;
+  indexAmd64Digest: string;
+  indexAmd64ConfigDigest: string;
   /** The linux/arm64 manifest in the index. */
   armDigest: string;
 }
 
 test("registry clients agree on digests served by the reference registry", async (t) => {
-  if (!haveTools(t, "docker-registry", "skopeo", "umoci")) return;
+  if (!haveTools(t, "docker-registry", "skopeo")) return;
   await using work = await makeTempDir("tools-test-");
-  const fixture = await timed(t, "umoci fixture", () => makeFixture(work.join("layout"), work.path));
+  const fixture = await timed(t, "build fixtures", () => makeFixture(work.path));
   await using registry = await timed(t, "start docker-registry", () => startDistribution());
   await using skopeo = await createSkopeo();
   const imageRef = `${registry.host}/demo/app:${fixture.imageTag}`;
   const indexRef = `${registry.host}/demo/app:${fixture.indexTag}`;
-  await timed(t, "skopeo push image", () => skopeo.pushLayout(fixture.layoutDir, fixture.imageTag, imageRef));
-  await timed(t, "skopeo push index", () => skopeo.pushLayout(fixture.layoutDir, fixture.indexTag, indexRef));
+  await timed(t, "skopeo push image", () => skopeo.pushLayout(fixture.imageLayout, fixture.imageTag, imageRef));
+  await timed(t, "skopeo push index", () => skopeo.pushLayout(fixture.indexLayout, fixture.indexTag, indexRef));
 
   await t.test("skopeo inspect --raw returns the pushed bytes", async () => {
     const image = await skopeo.inspectRaw(imageRef);
@@ -101,11 +103,11 @@ test("registry clients agree on digests served by the reference registry", async
     // A fresh store: .Digest is the digest of the first pull, here the index.
     const fromIndex = await timed(t, "podman pull index", () => podman.pull(indexRef));
     assert.equal(fromIndex.digest, fixture.indexDigest);
-    assert.equal(`sha256:${fromIndex.id}`, fixture.imageConfigDigest, "the index resolves to the amd64 image on this host");
-    assert.deepEqual(fromIndex.digests.toSorted(), [fixture.indexDigest, fixture.imageDigest].toSorted());
+    assert.equal(`sha256:${fromIndex.id}`, fixture.indexAmd64ConfigDigest, "the index resolves to the amd64 image on this host");
+    assert.deepEqual(fromIndex.digests.toSorted(), [fixture.indexDigest, fixture.indexAmd64Digest].toSorted());
     const image = await timed(t, "podman pull image", () => podman.pull(imageRef));
-    assert.equal(image.id, fromIndex.id);
-    assert.ok(image.digests.includes(fixture.imageDigest));
+    assert.equal(`sha256:${image.id}`, fixture.imageConfigDigest);
+    assert.equal(image.digest, fixture.imageDigest);
     await podman.removeImage(imageRef);
     assert.equal(await podman.inspect(imageRef), undefined);
   });
@@ -134,46 +136,30 @@ async function timed<T>(t: { diagnostic(message: string): void }, what: string, 
 }
 
 /**
- * An OCI layout with a one-layer linux/amd64 image made by umoci, and an index
- * adding a linux/arm64 manifest (same layer, its own config). Layer and config
- * bytes vary between runs (umoci records the time), so digests are read back.
+ * Two layouts from the project's fixture builder: a one-layer linux/amd64 image,
+ * and an index of linux/amd64 and linux/arm64 images.
  */
-async function makeFixture(layoutDir: string, scratch: string): Promise<Fixture> {
-  const umoci = toolPath("umoci");
-  await run(umoci, ["init", "--layout", layoutDir]);
-  await run(umoci, ["new", "--image", `${layoutDir}:image`]);
-  const file = join(scratch, "hello.txt");
-  await writeFile(file, "hello from localregistry\n");
-  await run(umoci, ["insert", "--image", `${layoutDir}:image`, file, "/hello.txt"]);
-
-  const indexPath = join(layoutDir, "index.json");
-  const layoutIndex = JSON.parse(await readFile(indexPath, "utf8")) as { manifests: Descriptor[] };
-  const amd64 = layoutIndex.manifests.find((m) => m.annotations?.["org.opencontainers.image.ref.name"] === "image");
-  assert.ok(amd64, "umoci wrote the image tag");
-  const manifest = JSON.parse((await readBlob(layoutDir, amd64.digest)).toString("utf8")) as { config: Descriptor };
-  const config = JSON.parse((await readBlob(layoutDir, manifest.config.digest)).toString("utf8")) as Record<string, unknown>;
-  assert.equal(config.architecture, "amd64", "the fixture assumes an amd64 host");
-
-  const armConfig = await writeBlob(layoutDir, "application/vnd.oci.image.config.v1+json", { ...config, architecture: "arm64" });
-  const armManifest = await writeBlob(layoutDir, MANIFEST_MEDIA_TYPE, { ...manifest, mediaType: MANIFEST_MEDIA_TYPE, config: armConfig });
-  const index = await writeBlob(layoutDir, INDEX_MEDIA_TYPE, {
-    schemaVersion: 2,
-    mediaType: INDEX_MEDIA_TYPE,
-    manifests: [
-      { mediaType: MANIFEST_MEDIA_TYPE, digest: amd64.digest, size: amd64.size, platform: { architecture: "amd64", os: "linux" } },
-      { ...armManifest, platform: { architecture: "arm64", os: "linux" } },
-    ],
-  });
-  layoutIndex.manifests.push({ ...index, annotations: { "org.opencontainers.image.ref.name": "multi" } });
-  await writeFile(indexPath, JSON.stringify(layoutIndex));
+async function makeFixture(work: string): Promise<Fixture> {
+  const image = await buildFixtureLayout(join(work, "image"), { kind: "image", name: "tools-test", refName: "image" });
+  const index = await buildFixtureLayout(join(work, "index"), { kind: "index", name: "tools-test", refName: "multi" });
+  assert.equal(index.mediaType, INDEX_MEDIA_TYPE);
+  const manifest = JSON.parse((await readBlob(image.dir, image.digest)).toString("utf8")) as { config: Descriptor };
+  const children = (JSON.parse((await readBlob(index.dir, index.digest)).toString("utf8")) as { manifests: Array<Descriptor & { platform: { architecture: string } }> }).manifests;
+  const amd64 = children.find((child) => child.platform.architecture === "amd64");
+  const arm64 = children.find((child) => child.platform.architecture === "arm64");
+  assert.ok(amd64 && arm64, "the index fixture has amd64 and arm64");
+  const amd64Manifest = JSON.parse((await readBlob(index.dir, amd64.digest)).toString("utf8")) as { config: Descriptor };
   return {
-    layoutDir,
+    imageLayout: image.dir,
     imageTag: "image",
-    imageDigest: amd64.digest,
+    imageDigest: image.digest,
     imageConfigDigest: manifest.config.digest,
+    indexLayout: index.dir,
     indexTag: "multi",
     indexDigest: index.digest,
-    armDigest: armManifest.digest,
+    indexAmd64Digest: amd64.digest,
+    indexAmd64ConfigDigest: amd64Manifest.config.digest,
+    armDigest: arm64.digest,
   };
 }
 
@@ -186,11 +172,4 @@ interface Descriptor {
 
 async function readBlob(layoutDir: string, digest: string): Promise<Buffer> {
   return readFile(join(layoutDir, "blobs", ...digest.split(":")));
-}
-
-async function writeBlob(layoutDir: string, mediaType: string, value: unknown): Promise<Descriptor> {
-  const bytes = Buffer.from(JSON.stringify(value));
-  const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-  await writeFile(join(layoutDir, "blobs", ...digest.split(":")), bytes);
-  return { mediaType, digest, size: bytes.length };
 }
