@@ -11,6 +11,12 @@ export type ErrorCode =
   | 'ERR_LOCALREGISTRY_RUNFILES'
   | 'ERR_LOCALREGISTRY_CONFLICT'
   | 'ERR_LOCALREGISTRY_USAGE'
+  | 'ERR_LOCALREGISTRY_REFERENCE'
+  | 'ERR_LOCALREGISTRY_REGISTRY_RESPONSE'
+  | 'ERR_LOCALREGISTRY_REGISTRY_CONNECTION'
+  | 'ERR_LOCALREGISTRY_REGISTRY_PROTOCOL'
+  | 'ERR_LOCALREGISTRY_RESPONSE_TOO_LARGE'
+  | 'ERR_LOCALREGISTRY_AUTH'
 
 export class LocalRegistryError extends Error {
   readonly code: ErrorCode
@@ -75,5 +81,84 @@ export class ConflictError extends LocalRegistryError {
 export class UsageError extends LocalRegistryError {
   constructor(message: string) {
     super('ERR_LOCALREGISTRY_USAGE', message)
+  }
+}
+
+/** An image reference (`host[:port]/repository[:tag][@digest]`) that does not parse. */
+export class ImageReferenceError extends LocalRegistryError {
+  constructor(message: string) {
+    super('ERR_LOCALREGISTRY_REFERENCE', message)
+  }
+}
+
+/** One error of a registry's error body (distribution-spec "Error Codes"), e.g. { code: "MANIFEST_UNKNOWN" }. */
+export interface RegistryErrorDetail {
+  code: string
+  message?: string
+}
+
+export interface RegistryResponseErrorInit {
+  status: number
+  /** The (redacted) URL that answered. */
+  url: string
+  /** The errors of the distribution error body, if it had one. */
+  errors?: RegistryErrorDetail[]
+  /** Whether repeating the request may succeed (5xx except 501/505/511, 408, 425, 429). */
+  retryable: boolean
+  /** When the server asked us to retry (its Retry-After), if it did. */
+  retryAfter?: Date
+}
+
+/** A registry (or its token service) answered with an unexpected HTTP status. */
+export class RegistryResponseError extends LocalRegistryError {
+  readonly status: number
+  readonly url: string
+  /** The first distribution error code of the body (e.g. "MANIFEST_UNKNOWN", "DENIED"), if any. */
+  readonly registryCode: string | undefined
+  readonly errors: RegistryErrorDetail[]
+  readonly retryable: boolean
+  readonly retryAfter: Date | undefined
+
+  constructor(message: string, init: RegistryResponseErrorInit) {
+    super('ERR_LOCALREGISTRY_REGISTRY_RESPONSE', message)
+    this.status = init.status
+    this.url = init.url
+    this.errors = init.errors ?? []
+    this.registryCode = this.errors[0]?.code
+    this.retryable = init.retryable
+    this.retryAfter = init.retryAfter
+  }
+}
+
+/** A request to a registry failed below HTTP (refused, reset, cut mid-body, TLS); usually worth retrying. */
+export class RegistryConnectionError extends LocalRegistryError {
+  readonly retryable = true
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_LOCALREGISTRY_REGISTRY_CONNECTION', message, options)
+  }
+}
+
+/** A registry answered with something the protocol does not allow (e.g. a 206 for the wrong range); never retried. */
+export class RegistryProtocolError extends LocalRegistryError {
+  constructor(message: string) {
+    super('ERR_LOCALREGISTRY_REGISTRY_PROTOCOL', message)
+  }
+}
+
+/** A response body over the size we accept for it (manifests, token responses, error bodies); never retried. */
+export class ResponseTooLargeError extends LocalRegistryError {
+  readonly limit: number
+
+  constructor(message: string, limit: number) {
+    super('ERR_LOCALREGISTRY_RESPONSE_TOO_LARGE', message)
+    this.limit = limit
+  }
+}
+
+/** Authentication failed: a malformed or unsupported challenge, no credentials for it, or a token service that failed. */
+export class AuthError extends LocalRegistryError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_LOCALREGISTRY_AUTH', message, options)
   }
 }

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { ImageReferenceError } from '../../errors.ts'
+import { formatReference, parseReference } from './reference.ts'
+
+const DIGEST = `sha256:${'a'.repeat(64)}`
+
+test('parses host, port, repository, tag and digest', () => {
+  assert.deepEqual(parseReference(`127.0.0.1:5000/demo/app:v1@${DIGEST}`), {
+    host: '127.0.0.1:5000',
+    repository: 'demo/app',
+    tag: 'v1',
+    digest: DIGEST,
+    scheme: 'http',
+  })
+  assert.deepEqual(parseReference(`registry.example/app@${DIGEST}`), { host: 'registry.example', repository: 'app', tag: undefined, digest: DIGEST, scheme: 'https' })
+  assert.equal(parseReference('registry.example:443/a/b/c').tag, 'latest')
+})
+
+test('plain HTTP for loopback hosts or with plainHttp, HTTPS otherwise', () => {
+  assert.equal(parseReference('localhost/app').scheme, 'http')
+  assert.equal(parseReference('localhost:5000/app').scheme, 'http')
+  assert.equal(parseReference('[::1]:5000/app').scheme, 'http')
+  assert.equal(parseReference('[::1]/app').host, '[::1]')
+  assert.equal(parseReference('10.0.0.1:5000/app').scheme, 'https')
+  assert.equal(parseReference('10.0.0.1:5000/app', { plainHttp: true }).scheme, 'http')
+  assert.equal(parseReference('localhost.example/app').scheme, 'https')
+})
+
+test('formatReference round-trips', () => {
+  for (const ref of [`h:1/a/b:t@${DIGEST}`, 'h/a:t', `h/a@${DIGEST}`]) assert.equal(formatReference(parseReference(ref)), ref)
+})
+
+test('rejects malformed references with an ImageReferenceError', () => {
+  for (const bad of ['app:latest', '/app', 'http://h/app', 'h/App', 'h/app:', 'h/app:-x', 'h/app@sha256:abc', 'h:99999/app', 'h/a//b', 'h_x/app', 'h/app@md5:' + 'a'.repeat(32), `h/${'a'.repeat(300)}`]) {
+    assert.throws(() => parseReference(bad), ImageReferenceError, bad)
+  }
+})

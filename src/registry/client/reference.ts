@@ -1,0 +1,88 @@
+// Image references as the pull command takes them: `host[:port]/repository[:tag][@digest]`.
+// The host is always explicit (there is no default registry). Grammar of the repository and
+// tag: distribution-spec "Pulling manifests"; the digest: image-spec descriptor.md.
+
+import { parseDigest, quote } from '../../oci/digest.ts'
+import { DigestError, ImageReferenceError } from '../../errors.ts'
+
+export interface ImageReference {
+  /** `host` or `host:port` exactly as given (IPv6 in brackets). */
+  host: string
+  repository: string
+  /** The tag, if the reference has one. When it has neither tag nor digest, "latest". */
+  tag: string | undefined
+  digest: string | undefined
+  scheme: 'http' | 'https'
+}
+
+const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/
+const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/
+const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/
+const MAX_REPOSITORY_LENGTH = 255
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+export function isValidRepository(repository: string): boolean {
+  return repository.length <= MAX_REPOSITORY_LENGTH && REPOSITORY.test(repository)
+}
+
+export function isValidTag(tag: string): boolean {
+  return TAG.test(tag)
+}
+
+/**
+ * Parses `host[:port]/repository[:tag][@digest]`. Plain HTTP is used for localhost, 127.0.0.1
+ * and [::1], and for any host when `plainHttp` is set; HTTPS otherwise.
+ */
+export function parseReference(reference: string, options: { plainHttp?: boolean } = {}): ImageReference {
+  const fail = (why: string): never => {
+    throw new ImageReferenceError(`invalid image reference ${quote(reference)}: ${why} (expected host[:port]/repository[:tag][@digest])`)
+  }
+  if (reference.length > 1024) fail('too long')
+  if (reference.includes('://')) fail('give no scheme; use --plain-http for a plain-HTTP registry')
+  const slash = reference.indexOf('/')
+  if (slash <= 0) fail('no host')
+  const host = reference.slice(0, slash)
+  if (!HOST.test(host) || !validPort(host)) fail(`invalid host ${quote(host)}`)
+  let rest = reference.slice(slash + 1)
+  let digest: string | undefined
+  const at = rest.indexOf('@')
+  if (at >= 0) {
+    digest = rest.slice(at + 1)
+    rest = rest.slice(0, at)
+    try {
+      parseDigest(digest)
+    } catch (error) {
+      fail(error instanceof DigestError ? error.message : String(error))
+    }
+  }
+  let tag: string | undefined
+  const colon = rest.indexOf(':')
+  if (colon >= 0) {
+    tag = rest.slice(colon + 1)
+    rest = rest.slice(0, colon)
+    if (!isValidTag(tag)) fail(`invalid tag ${quote(tag)}`)
+  }
+  if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: lowercase letters, digits and separators (. _ __ -) in /-separated parts`)
+  if (tag === undefined && digest === undefined) tag = 'latest'
+  return { host, repository: rest, tag, digest, scheme: options.plainHttp || isLoopback(host) ? 'http' : 'https' }
+}
+
+/** The reference as a string, e.g. for messages: `host/repo:tag@digest`. */
+export function formatReference(ref: Pick<ImageReference, 'host' | 'repository' | 'tag' | 'digest'>): string {
+  return `${ref.host}/${ref.repository}${ref.tag === undefined ? '' : `:${ref.tag}`}${ref.digest === undefined ? '' : `@${ref.digest}`}`
+}
+
+function isLoopback(host: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname(host).toLowerCase())
+}
+
+function hostname(host: string): string {
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1)
+  const colon = host.indexOf(':')
+  return colon < 0 ? host : host.slice(0, colon)
+}
+
+function validPort(host: string): boolean {
+  const port = host.slice(hostname(host).length)
+  return port === '' || Number(port.slice(1)) <= 65535
+}
