@@ -62,11 +62,23 @@ log "bazel: $bazel_bin (${version:-unknown version}); node: $node (v$("$node" -p
 cleanup() { bazel shutdown >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
+# Debian's linux-sandbox writes debug lines into the logs of failing tests; drop them.
+quiet() { grep -v -E '^[0-9.]+: src/main/tools/(linux-sandbox|process-tools)' || true; }
+# Runs bazel with its output filtered, keeping bazel's exit status.
+run_bazel() {
+  local status
+  set +e
+  bazel "$@" 2>&1 | quiet
+  status=${PIPESTATUS[0]}
+  set -e
+  return "$status"
+}
+
 failures=()
 start=$SECONDS
 
 log "bazel test //... (runfiles tree)"
-if ! bazel test //... --test_env=LOCALREGISTRY_RUNFILES_MODE=tree; then
+if ! run_bazel test //... --test_env=LOCALREGISTRY_RUNFILES_MODE=tree; then
   failures+=("bazel test with a runfiles tree")
 fi
 
@@ -74,13 +86,13 @@ fi
 # --nobuild_runfile_links, and hides <test>.runfiles_manifest from it; the standalone test
 # strategy exposes the manifest, and node_test.sh then hides the tree (manifest mode).
 log "bazel test //... (manifest-only runfiles)"
-if ! bazel test //... --nobuild_runfile_links --strategy=TestRunner=standalone \
+if ! run_bazel test //... --nobuild_runfile_links --strategy=TestRunner=standalone \
   --test_env=LOCALREGISTRY_RUNFILES_MODE=manifest; then
   failures+=("bazel test with manifest-only runfiles")
 fi
 
 log "negative analysis tests (//negative)"
-if ! bazel build //negative:valid; then
+if ! run_bazel build //negative:valid; then
   failures+=("//negative:valid (the control) does not build")
 fi
 while IFS=$'\t' read -r target expected; do

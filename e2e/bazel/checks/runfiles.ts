@@ -47,9 +47,14 @@ export function rlocation(path: string): string {
   throw new Error(`failed to resolve runfiles path ${JSON.stringify(path)}: not in ${file}`)
 }
 
-/** Converts a `$(rootpath)` (Bazel 4: `pkg/x` or `../repo/x`) into an rlocation path. */
+/**
+ * Converts a `$(rootpath)` into an rlocation path. Bazel 4 writes `pkg/x`, `./x` (root package)
+ * and `external/repo/x` (another repository); newer Bazels write `../repo/x` for the latter.
+ */
 export function rootpathToRlocation(rootpath: string): string {
+  if (rootpath.startsWith('./')) rootpath = rootpath.slice(2)
   if (rootpath.startsWith('../')) return rootpath.slice(3)
+  if (rootpath.startsWith('external/')) return rootpath.slice('external/'.length)
   const workspace = process.env['TEST_WORKSPACE']
   if (workspace === undefined) throw new Error('TEST_WORKSPACE is not set')
   return `${workspace}/${rootpath}`

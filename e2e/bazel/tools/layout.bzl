@@ -18,6 +18,7 @@ def _oci_layout_fixture_impl(ctx):
     runtime = ctx.attr._runtime[DefaultInfo].files
     cli = _fixture_cli(runtime.to_list())
     args = ctx.actions.args()
+    args.add(out.path)
     args.add(cli.path)
     args.add("make-layout")
     args.add("--kind", ctx.attr.kind)
@@ -27,7 +28,9 @@ def _oci_layout_fixture_impl(ctx):
     ctx.actions.run_shell(
         inputs = runtime,
         outputs = [out],
-        command = 'exec "${LOCALREGISTRY_NODE:?set LOCALREGISTRY_NODE with --action_env to a Node 24 binary}" "$@"',
+        # Bazel creates the (empty) tree artifact directory; the builder wants to create it.
+        command = 'out="$1"; shift; rmdir "$out" 2>/dev/null || true; ' +
+                  'exec "${LOCALREGISTRY_NODE:?set LOCALREGISTRY_NODE with --action_env to a Node 24 binary}" "$@" >/dev/null',
         arguments = [args],
         use_default_shell_env = True,
         mnemonic = "OciLayoutFixture",
