@@ -14,6 +14,11 @@ export function createVerifier(descriptor: Pick<Descriptor, 'digest' | 'size'>, 
   let held: Buffer | undefined
   return new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+      // An empty chunk must not replace the held one, or the last real chunk would go out unchecked.
+      if (chunk.length === 0) {
+        callback()
+        return
+      }
       received += chunk.length
       if (received > descriptor.size) {
         callback(new ContentMismatchError(`${where}: more than the expected ${descriptor.size} bytes`))

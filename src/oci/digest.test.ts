@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { computeDigest, isValidDigest, parseDigest } from './digest.ts'
+import { DigestError } from '../errors.ts'
+
+const HEX64 = 'a'.repeat(64)
+const HEX128 = 'b'.repeat(128)
+
+describe('parseDigest', () => {
+  it('accepts sha256 with 64 and sha512 with 128 lowercase hex digits', () => {
+    assert.deepEqual(parseDigest(`sha256:${HEX64}`), { algorithm: 'sha256', encoded: HEX64 })
+    assert.deepEqual(parseDigest(`sha512:${HEX128}`), { algorithm: 'sha512', encoded: HEX128 })
+  })
+
+  const bad: Array<[string, RegExp]> = [
+    ['', /invalid digest ""/],
+    ['sha256', /invalid digest/],
+    [`sha256:${HEX64.slice(1)}`, /64 lowercase hex digits/],
+    [`sha256:${HEX64}0`, /64 lowercase hex digits/],
+    [`sha256:${HEX128}`, /64 lowercase hex digits/],
+    [`sha512:${HEX64}`, /128 lowercase hex digits/],
+    [`sha256:${'A'.repeat(64)}`, /64 lowercase hex digits/],
+    [`sha256:${'g'.repeat(64)}`, /64 lowercase hex digits/],
+    [`md5:${'a'.repeat(32)}`, /unsupported digest algorithm "md5".*only sha256 and sha512/],
+    [`blake3:${HEX64}`, /unsupported digest algorithm "blake3"/],
+    [`SHA256:${HEX64}`, /invalid digest/],
+    [`sha256:${HEX64}/../x`, /invalid digest/],
+    [`sha512:${HEX128}00`, /invalid digest/],
+  ]
+  for (const [digest, message] of bad) {
+    it(`rejects ${JSON.stringify(digest.length > 40 ? `${digest.slice(0, 40)}…` : digest)}`, () => {
+      assert.throws(() => parseDigest(digest), (error: unknown) => error instanceof DigestError && message.test(error.message))
+      assert.equal(isValidDigest(digest), false)
+    })
+  }
+
+  it('cuts absurdly long input in its error message', () => {
+    assert.throws(() => parseDigest(`sha256:${'a'.repeat(10_000)}`), (error: Error) => error.message.length < 400)
+  })
+})
+
+describe('computeDigest', () => {
+  it('hashes with sha256 by default and with sha512 on request', () => {
+    const bytes = Buffer.from('hello')
+    assert.equal(computeDigest(bytes), 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824')
+    assert.match(computeDigest(bytes, 'sha512'), /^sha512:[0-9a-f]{128}$/)
+    assert.ok(isValidDigest(computeDigest(bytes, 'sha512')))
+  })
+})
