@@ -8,7 +8,7 @@ export interface Expected {
   key: string
   repository: string
   tag: string
-  /** rlocation path of the source layout directory. */
+  /** rlocation path of the source layout directory: what the manifest must say. */
   path: string
 }
 
@@ -18,7 +18,7 @@ export interface Args {
   options: Map<string, string>
 }
 
-/** `--manifest ROOTPATH --expect KEY=ROOTPATH... [--NAME VALUE...]` */
+/** `--manifest ROOTPATH --expect KEY=RLOCATION_PATH... [--NAME VALUE...]` (the last NAME wins) */
 export function parseArgs(argv: string[]): Args {
   let manifest: string | undefined
   const expected: Expected[] = []
@@ -39,14 +39,14 @@ export function parseArgs(argv: string[]): Args {
 
 function parseExpect(value: string): Expected {
   const eq = value.indexOf('=')
-  if (eq < 0) throw new Error(`--expect ${value}: want KEY=ROOTPATH`)
+  if (eq < 0) throw new Error(`--expect ${value}: want KEY=RLOCATION_PATH`)
   const key = value.slice(0, eq)
   const colon = key.lastIndexOf(':')
   return {
     key,
     repository: colon < 0 ? key : key.slice(0, colon),
     tag: colon < 0 ? '' : key.slice(colon + 1),
-    path: rootpathToRlocation(value.slice(eq + 1)),
+    path: value.slice(eq + 1),
   }
 }
 

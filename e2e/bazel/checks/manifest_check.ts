@@ -62,6 +62,11 @@ function main(): void {
     for (const d of index.manifests ?? []) walk(got.path, d, seen)
     console.log(`ok ${want.key} -> ${got.path} (${expectedDigest(got.path)}, ${seen.size} blobs resolved)`)
   }
+  const runfile = args.options.get('expect-runfile')
+  if (runfile !== undefined) {
+    if (!statSync(rlocation(runfile), { throwIfNoEntry: false })?.isFile()) fail(`${runfile} (an image target's runfile) is not in the runfiles`)
+    console.log(`ok ${runfile} (an image target's default runfiles) is forwarded`)
+  }
   console.log('PASS')
 }
 

@@ -36,7 +36,11 @@ def _oci_layout_fixture_impl(ctx):
         mnemonic = "OciLayoutFixture",
         progress_message = "Writing %s OCI layout %s" % (ctx.attr.kind, ctx.label),
     )
-    return [DefaultInfo(files = depset([out]))]
+    return [DefaultInfo(
+        files = depset([out]),
+        # Like rules_oci on Bazel 7.1+, which puts blobs in runfiles outside the tree artifact.
+        runfiles = ctx.runfiles(files = ctx.files.data),
+    )]
 
 oci_layout_fixture = rule(
     implementation = _oci_layout_fixture_impl,
@@ -49,6 +53,10 @@ oci_layout_fixture = rule(
         ),
         "image_name": attr.string(
             doc = "Passed as --name: varies the content so that layouts of the same kind differ.",
+        ),
+        "data": attr.label_list(
+            allow_files = True,
+            doc = "Files for the target's default runfiles (not in the layout), to check that localregistry_manifest forwards image runfiles.",
         ),
         "_runtime": attr.label(
             default = "@rules_localregistry//:runtime",
