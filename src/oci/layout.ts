@@ -44,6 +44,7 @@ async function load(dir: string): Promise<Layout> {
   const index = await readIndexJson(dir)
   const skipped = index.manifests.filter((d) => manifestKind(d.mediaType) === undefined)
   const known = index.manifests.filter((d) => manifestKind(d.mediaType) !== undefined)
+  if (known.length === 0) throw new LayoutError(`${join(dir, 'index.json')} has no manifest of a known media type`)
   const entries: LayoutEntry[] = await Promise.all(
     known.map(async (descriptor) => ({
       descriptor,
@@ -61,7 +62,6 @@ async function load(dir: string): Promise<Layout> {
       else await checkBlobs(store, ref.blobs.filter((d) => !checked.has(d.digest)), checked)
     })
   }
-  if (entries.length === 0) throw new LayoutError(`${join(dir, 'index.json')} has no manifest of a known media type`)
   return { dir, store, entries, skipped }
 }
 
@@ -75,9 +75,11 @@ async function checkLayoutDir(dir: string): Promise<void> {
   if (info === undefined) throw new LayoutError(`OCI layout ${dir} does not exist`)
   if (!info.isDirectory()) throw new LayoutError(`OCI layout ${dir} is not a directory`)
   const path = join(dir, 'oci-layout')
-  const text = await readFile(path, 'utf8').catch(() => undefined)
-  if (text === undefined) throw new LayoutError(`${path} is missing: ${dir} is not an OCI image layout`)
-  const json = parseJson(Buffer.from(text), path)
+  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new LayoutError(`${path} is missing: ${dir} is not an OCI image layout`)
+    throw new LayoutError(`${path} cannot be read: ${error.message}`, { cause: error })
+  })
+  const json = parseJson(bytes, path)
   if (json.imageLayoutVersion !== OCI_LAYOUT_VERSION) {
     throw new LayoutError(`${path}: imageLayoutVersion ${JSON.stringify(json.imageLayoutVersion)} is not supported (expected "${OCI_LAYOUT_VERSION}")`)
   }
@@ -92,6 +94,9 @@ async function readIndexJson(dir: string): Promise<{ manifests: Descriptor[] }> 
   // rules_oci and skopeo write index.json without mediaType or schemaVersion: both are optional here.
   if (json.mediaType !== undefined && json.mediaType !== OCI_INDEX) {
     throw new LayoutError(`${path}: mediaType ${JSON.stringify(json.mediaType)} is not "${OCI_INDEX}"`)
+  }
+  if (json.schemaVersion !== undefined && json.schemaVersion !== 2) {
+    throw new LayoutError(`${path}: schemaVersion ${JSON.stringify(json.schemaVersion)} is not supported (expected 2)`)
   }
   const index = parseIndex(json, path)
   if (index.manifests.length === 0) throw new LayoutError(`${path} lists no manifests`)
