@@ -1,0 +1,220 @@
+// The registry's content: repositories, each with tags, manifests (and indexes) by digest,
+// blobs by digest and referrers by subject digest. Everything the handler answers comes
+// from here; nothing else on disk is reachable, because blob files are only ever found by
+// looking up a digest registered for that repository by addRef.
+
+import { dirname } from 'node:path'
+import { type Descriptor, embeddedData } from '../../oci/descriptor.ts'
+import { parseDigest } from '../../oci/digest.ts'
+import { LayoutStore } from '../../oci/layout-store.ts'
+import { type Ref, walkRefs } from '../../oci/ref.ts'
+import { ConflictError, UsageError } from '../../errors.ts'
+import { MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, isValidRepository, isValidTag } from './names.ts'
+
+/** The header every response carries, so clients know they speak to a distribution registry. */
+export const API_VERSION_HEADER = 'Docker-Distribution-API-Version'
+export const API_VERSION = 'registry/2.0'
+
+/** A manifest or index with the headers of its 200 response computed once, so serving it allocates nothing. */
+export interface ServedManifest {
+  readonly digest: string
+  readonly mediaType: string
+  readonly body: Buffer
+  readonly ref: Ref
+  /** Flat [name, value, ...] headers of a 200 (GET or HEAD) response. */
+  readonly headers: string[]
+  /** Flat headers of a 304 response: no Content-Type or Content-Length. */
+  readonly notModifiedHeaders: string[]
+  /** The ETag, `"<digest>"`. */
+  readonly etag: string
+}
+
+/** A blob in a layout directory: served from the file, verified against its digest. */
+export interface FileBlob {
+  readonly kind: 'file'
+  readonly digest: string
+  readonly size: number
+  /** The blob file (`<layout>/blobs/<algorithm>/<encoded>`). */
+  readonly path: string
+  /** `<layout>/blobs`, and the path below it (`<algorithm>/<encoded>`): what `send` is given. */
+  readonly root: string
+  readonly relative: string
+  /** The layout directory, for log lines. */
+  readonly layout: string
+}
+
+/** A blob embedded in its descriptor's `data` field (already checked against digest and size). */
+export interface MemoryBlob {
+  readonly kind: 'memory'
+  readonly digest: string
+  readonly size: number
+  readonly data: Buffer
+}
+
+export type ServedBlob = FileBlob | MemoryBlob
+
+/** One repository's content. Read by the handler; changed only by Registry.addRef. */
+export class Repository {
+  readonly name: string
+  readonly tags = new Map<string, string>()
+  readonly manifests = new Map<string, ServedManifest>()
+  readonly blobs = new Map<string, ServedBlob>()
+  /** Subject digest → descriptors of the manifests in this repository that refer to it. */
+  readonly referrers = new Map<string, Descriptor[]>()
+  #sortedTags: string[] | undefined
+
+  constructor(name: string) {
+    this.name = name
+  }
+
+  /** The manifest a tag or digest names, if this repository has it. */
+  manifest(reference: string): ServedManifest | undefined {
+    const byDigest = this.manifests.get(reference)
+    if (byDigest !== undefined) return byDigest
+    const digest = this.tags.get(reference)
+    return digest === undefined ? undefined : this.manifests.get(digest)
+  }
+
+  /** Tags in ASCII order (cached until a tag is added). */
+  sortedTags(): readonly string[] {
+    this.#sortedTags ??= [...this.tags.keys()].sort(compareAscii)
+    return this.#sortedTags
+  }
+
+  /** Adds a tag; call only after checking it does not exist. */
+  setTag(tag: string, digest: string): void {
+    this.tags.set(tag, digest)
+    this.#sortedTags = undefined
+  }
+}
+
+export class Registry {
+  readonly #repositories = new Map<string, Repository>()
+  #sortedNames: string[] | undefined
+
+  /**
+   * Serves `ref` (an image or index read from an OCI layout, and everything below it) in
+   * `repository`, tagged `tag` unless the tag is empty or undefined (then by digest only).
+   * Every manifest and index of the tree is served by digest in that repository, and every
+   * blob of every image in it; blobs are scoped to the repository, as in any registry.
+   * Adding what is already there is a no-op; retagging to another digest is a ConflictError.
+   * Safe while serving: the content is checked first, then added in one synchronous step.
+   */
+  async addRef(repository: string, tag: string | undefined, ref: Ref): Promise<void> {
+    checkRepository(repository)
+    const tagged = tag === undefined || tag === '' ? undefined : tag
+    if (tagged !== undefined) checkTag(tagged)
+    const refs: Ref[] = []
+    await walkRefs(ref, (r) => {
+      refs.push(r)
+    })
+    const prepared = refs.map((r) => prepareRef(r, repository))
+    // From here on nothing awaits: the check and the insertion happen as one step.
+    const existing = this.#repositories.get(repository)
+    const current = tagged === undefined ? undefined : existing?.tags.get(tagged)
+    if (current !== undefined && current !== ref.digest) {
+      throw new ConflictError(`${repository}:${tagged} already points at ${current}; it cannot also point at ${ref.digest}. Use another tag, or another repository`)
+    }
+    const repo = existing ?? this.#createRepository(repository)
+    for (const p of prepared) addPrepared(repo, p)
+    if (tagged !== undefined && current === undefined) repo.setTag(tagged, ref.digest)
+  }
+
+  /** The repository of that name, if anything was added to it. */
+  repository(name: string): Repository | undefined {
+    return this.#repositories.get(name)
+  }
+
+  /** Every repository name, in ASCII order. */
+  repositories(): readonly string[] {
+    this.#sortedNames ??= [...this.#repositories.keys()].sort(compareAscii)
+    return this.#sortedNames
+  }
+
+  #createRepository(name: string): Repository {
+    const repo = new Repository(name)
+    this.#repositories.set(name, repo)
+    this.#sortedNames = undefined
+    return repo
+  }
+}
+
+interface PreparedRef {
+  manifest: ServedManifest
+  blobs: ServedBlob[]
+  subject: Descriptor | undefined
+  referrer: Descriptor
+}
+
+function prepareRef(ref: Ref, repository: string): PreparedRef {
+  if (!(ref.source instanceof LayoutStore)) {
+    throw new UsageError(`cannot serve ${ref.digest} in repository "${repository}": it was read from ${ref.source.location}, and only refs read from an OCI image layout directory can be served`)
+  }
+  const store = ref.source
+  const blobs = ref.kind === 'image' ? ref.blobs.map((d) => prepareBlob(store, d)) : []
+  return { manifest: prepareManifest(ref), blobs, subject: ref.manifest.subject, referrer: referrerDescriptor(ref) }
+}
+
+function prepareManifest(ref: Ref): ServedManifest {
+  const etag = `"${ref.digest}"`
+  const common = [API_VERSION_HEADER, API_VERSION, 'Docker-Content-Digest', ref.digest, 'ETag', etag, 'X-Content-Type-Options', 'nosniff']
+  return {
+    digest: ref.digest,
+    mediaType: ref.mediaType,
+    body: ref.raw,
+    ref,
+    etag,
+    headers: [...common, 'Content-Type', ref.mediaType, 'Content-Length', String(ref.raw.length)],
+    notModifiedHeaders: common,
+  }
+}
+
+function prepareBlob(store: LayoutStore, descriptor: Descriptor): ServedBlob {
+  const { digest, size } = descriptor
+  const data = embeddedData(descriptor)
+  if (data !== undefined) return { kind: 'memory', digest, size, data }
+  const { algorithm, encoded } = parseDigest(digest)
+  const path = store.blobPath(digest)
+  return { kind: 'file', digest, size, path, root: dirname(dirname(path)), relative: `${algorithm}/${encoded}`, layout: store.location }
+}
+
+/** What the referrers API lists for a manifest: its descriptor, artifact type and annotations. */
+function referrerDescriptor(ref: Ref): Descriptor {
+  const artifactType = ref.manifest.artifactType ?? (ref.kind === 'image' ? ref.manifest.config.mediaType : undefined)
+  const annotations = ref.manifest.annotations
+  return { ...ref.descriptor, ...(artifactType !== undefined && { artifactType }), ...(annotations !== undefined && { annotations }) }
+}
+
+function addPrepared(repo: Repository, prepared: PreparedRef): void {
+  const { manifest } = prepared
+  if (repo.manifests.has(manifest.digest)) return
+  repo.manifests.set(manifest.digest, manifest)
+  // A blob shared by two layouts has the same bytes in both (it is named by its digest): the first stays.
+  for (const blob of prepared.blobs) if (!repo.blobs.has(blob.digest)) repo.blobs.set(blob.digest, blob)
+  if (prepared.subject !== undefined) {
+    const list = repo.referrers.get(prepared.subject.digest) ?? []
+    list.push(prepared.referrer)
+    list.sort((a, b) => compareAscii(a.digest, b.digest))
+    repo.referrers.set(prepared.subject.digest, list)
+  }
+}
+
+function checkRepository(repository: string): void {
+  if (isValidRepository(repository)) return
+  const shown = JSON.stringify(repository.length > 300 ? `${repository.slice(0, 300)}…` : repository)
+  if (repository.length > MAX_REPOSITORY_LENGTH) {
+    throw new UsageError(`invalid repository name ${shown}: ${repository.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`)
+  }
+  throw new UsageError(`invalid repository name ${shown}: use lowercase letters and digits, separated by ".", "_", "__", "-" or "/" (e.g. "team/app-server")`)
+}
+
+function checkTag(tag: string): void {
+  if (isValidTag(tag)) return
+  const shown = JSON.stringify(tag.length > 300 ? `${tag.slice(0, 300)}…` : tag)
+  throw new UsageError(`invalid tag ${shown}: a tag is 1 to ${MAX_TAG_LENGTH} letters, digits, "_", "." or "-", not starting with "." or "-"`)
+}
+
+/** ASCII (code unit) order, as the distribution-spec asks for tag and repository lists. */
+export function compareAscii(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}

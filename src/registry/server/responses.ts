@@ -1,0 +1,95 @@
+// Small response helpers shared by the handler: distribution-spec error bodies, JSON bodies,
+// entity-tag matching, pagination of tag and repository lists.
+
+import type { ServerResponse } from 'node:http'
+import { API_VERSION, API_VERSION_HEADER } from './registry.ts'
+
+/** distribution-spec error codes this server answers with (plus UNKNOWN for its own failures). */
+export type RegistryErrorCode =
+  | 'NAME_UNKNOWN'
+  | 'NAME_INVALID'
+  | 'MANIFEST_UNKNOWN'
+  | 'BLOB_UNKNOWN'
+  | 'DIGEST_INVALID'
+  | 'TAG_INVALID'
+  | 'PAGINATION_NUMBER_INVALID'
+  | 'UNSUPPORTED'
+  | 'UNKNOWN'
+
+/** Writes `{"errors":[{code, message, detail}]}`, dropping any header set for a success response. */
+export function sendError(res: ServerResponse, status: number, code: RegistryErrorCode, message: string, detail: Record<string, unknown> = {}, extra: string[] = []): number {
+  for (const name of res.getHeaderNames()) res.removeHeader(name)
+  const body = Buffer.from(JSON.stringify({ errors: [{ code, message, detail }] }))
+  res.writeHead(status, [
+    API_VERSION_HEADER, API_VERSION,
+    'Content-Type', 'application/json',
+    'Content-Length', String(body.length),
+    'X-Content-Type-Options', 'nosniff',
+    ...extra,
+  ])
+  res.end(body)
+  return body.length
+}
+
+/** Writes a JSON body (or, for HEAD, only its headers); returns the body size. */
+export function sendJson(res: ServerResponse, head: boolean, value: unknown, contentType = 'application/json', extra: string[] = []): number {
+  const body = Buffer.from(JSON.stringify(value))
+  res.writeHead(200, [
+    API_VERSION_HEADER, API_VERSION,
+    'Content-Type', contentType,
+    'Content-Length', String(body.length),
+    'X-Content-Type-Options', 'nosniff',
+    ...extra,
+  ])
+  res.end(head ? undefined : body)
+  return head ? 0 : body.length
+}
+
+/**
+ * Whether an If-None-Match header matches our strong entity tag `"<digest>"` (weak comparison,
+ * as RFC 9110 asks for If-None-Match). A digest cannot occur inside another quoted entity tag,
+ * so a substring test is exact and needs no parsing of the list.
+ */
+export function noneMatchHits(header: string, etag: string): boolean {
+  return header.includes(etag) || header.trim() === '*'
+}
+
+export interface Page {
+  items: readonly string[]
+  /** The last item, when there are more after it (for the Link header). */
+  next: string | undefined
+}
+
+/** The items after `last` (ASCII order), at most `n` of them. */
+export function paginate(sorted: readonly string[], n: number | undefined, last: string | undefined): Page {
+  let start = 0
+  if (last !== undefined) {
+    let high = sorted.length
+    while (start < high) {
+      const mid = (start + high) >>> 1
+      if ((sorted[mid] as string) <= last) start = mid + 1
+      else high = mid
+    }
+  }
+  if (n === undefined || start + n >= sorted.length) return { items: sorted.slice(start), next: undefined }
+  const items = sorted.slice(start, start + n)
+  return { items, next: items[items.length - 1] }
+}
+
+/** `n` of a list request: a positive integer in decimal digits, or absent; anything else is invalid. */
+export function parsePageSize(value: string | null): number | undefined | 'invalid' {
+  if (value === null) return undefined
+  if (value.length === 0 || value.length > 15) return 'invalid'
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 0x30 || c > 0x39) return 'invalid'
+  }
+  const n = Number(value)
+  return n > 0 ? n : 'invalid'
+}
+
+/** A request target for log lines: cut to a readable length, escaped when it has control or non-ASCII characters. */
+export function printable(target: string): string {
+  const cut = target.length > 300 ? `${target.slice(0, 300)}...(${target.length} chars)` : target
+  return /[^\x21-\x7e]/.test(cut) ? JSON.stringify(cut) : cut
+}
