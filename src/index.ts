@@ -1,0 +1,11 @@
+// localregistry's public API: start a registry (startRegistry), the pieces it is built from
+// (the OCI model, the Registry and its server, the Bazel manifest and runfiles resolution),
+// the pull client, and every error class with its stable code.
+export * from './oci/index.ts'
+export * from './errors.ts'
+export { DEFAULT_HOST, type ImageOption, type RunningRegistry, type StartOptions, listenAddress, parseListen, startRegistry } from './api.ts'
+export { type ListenOptions, Registry, type RegistryServer, createHandler, listen } from './registry/server/index.ts'
+export { type PullOptions, type PullProgress, type PullResult, pull } from './registry/client/pull.ts'
+export { MANIFEST_PROTO_PATH, type ManifestImage, loadManifestSchema, parseBazelManifest, readBazelManifest } from './manifest/index.ts'
+export { type ImageRequest, type Placement, tagFromRefName } from './manifest/load.ts'
+export { ManifestIndex, type RunfilesLocation, type RunfilesOptions, RunfilesResolver, parseRunfilesManifest } from './runfiles/index.ts'

@@ -1,0 +1,187 @@
+// From "serve this layout as repository[:tag]" requests (manifest entries, --image options, API
+// images) to the refs the registry serves: layouts are read in parallel, each directory once, and
+// every repository:tag is claimed by exactly one image (a second claim for another digest is a
+// ConflictError naming both sources).
+
+import { realpath } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { type Layout, type LayoutEntry, readLayout } from '../oci/layout.ts'
+import type { Ref } from '../oci/ref.ts'
+import { ConflictError, LayoutError, UsageError } from '../errors.ts'
+import { isValidRepository, isValidTag } from '../registry/server/names.ts'
+
+export interface ImageRequest {
+  repository: string
+  /**
+   * The tag. `''` serves by digest only (every entry of the layout, or the `refName` one).
+   * `undefined` tags each index.json entry with its ref name (entries without one: digest only).
+   * A tag on a layout with several entries picks the entry whose ref name is that tag.
+   */
+  tag: string | undefined
+  /** The layout directory (a real filesystem path). */
+  layout: string
+  /** Serve only the index.json entry with this `org.opencontainers.image.ref.name`. */
+  refName?: string | undefined
+  /** Where the request comes from, for messages: `/x/m.prototxt:3`, `--image app=dir`. */
+  source: string
+}
+
+/** One ref served under a repository (and a tag, unless digest-only). */
+export interface Placement {
+  repository: string
+  tag: string | undefined
+  ref: Ref
+  layout: string
+  source: string
+}
+
+/** How many layouts are read at once: enough to keep the disk busy, few enough for file descriptors. */
+export const LOAD_CONCURRENCY = 64
+
+/** Reads layouts once per real directory; concurrent asks for the same directory share one read. */
+export class LayoutCache {
+  readonly #layouts = new Map<string, Promise<Layout>>()
+
+  async get(dir: string): Promise<Layout> {
+    const real = await realpath(resolve(dir)).catch(() => resolve(dir))
+    let layout = this.#layouts.get(real)
+    if (layout === undefined) {
+      layout = readLayout(real)
+      this.#layouts.set(real, layout)
+      // A failed read is not cached: the directory may be fixed before the next ask.
+      layout.catch(() => this.#layouts.delete(real))
+    }
+    return layout
+  }
+}
+
+/** Reads every request's layout (in parallel) and works out what is served where. Fails on the first bad request, in request order. */
+export async function planImages(requests: readonly ImageRequest[], cache: LayoutCache): Promise<Placement[]> {
+  for (const request of requests) checkRequest(request)
+  const results = await mapSettled(requests, LOAD_CONCURRENCY, async (request) => place(request, await cache.get(request.layout)))
+  const placements: Placement[] = []
+  for (const [i, result] of results.entries()) {
+    if (result.status === 'rejected') throw withSource(result.reason, requests[i]?.source ?? '')
+    placements.push(...result.value)
+  }
+  return placements
+}
+
+function checkRequest(request: ImageRequest): void {
+  if (!isValidRepository(request.repository)) {
+    throw new UsageError(`${request.source}: ${JSON.stringify(request.repository)} is not a valid repository name (lowercase [a-z0-9] components separated by ".", "_", "__", "-" or "/")`)
+  }
+  if (request.tag !== undefined && request.tag !== '' && !isValidTag(request.tag)) {
+    throw new UsageError(`${request.source}: ${JSON.stringify(request.tag)} is not a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})`)
+  }
+}
+
+function withSource(error: unknown, source: string): unknown {
+  if (!(error instanceof Error) || error.message.startsWith(source)) return error
+  error.message = `${source}: ${error.message}`
+  return error
+}
+
+/** The tag a ref name stands for: the name itself, or the tag of a full reference (`docker.io/x:1.0` → `1.0`). */
+export function tagFromRefName(refName: string): string | undefined {
+  if (isValidTag(refName)) return refName
+  const colon = refName.lastIndexOf(':')
+  if (colon < 0 || refName.lastIndexOf('/') > colon || refName.includes('@')) return undefined
+  const tag = refName.slice(colon + 1)
+  return isValidTag(tag) ? tag : undefined
+}
+
+function place(request: ImageRequest, layout: Layout): Placement[] {
+  const at = (entry: LayoutEntry, tag: string | undefined): Placement => ({
+    repository: request.repository,
+    tag,
+    ref: entry.ref,
+    layout: layout.dir,
+    source: request.source,
+  })
+  const { tag, refName } = request
+  if (refName !== undefined) {
+    const entry = selectByRefName(layout, refName)
+    if (tag !== undefined) return [at(entry, tag === '' ? undefined : tag)]
+    return [at(entry, derivedTag(layout, entry))]
+  }
+  if (tag === '') return layout.entries.map((e) => at(e, undefined))
+  if (tag !== undefined) return [at(selectByTag(layout, tag), tag)]
+  return layout.entries.map((e) => at(e, derivedTag(layout, e)))
+}
+
+function selectByRefName(layout: Layout, refName: string): LayoutEntry {
+  const entry = layout.entries.find((e) => e.refName === refName)
+  if (entry === undefined) {
+    throw new LayoutError(`OCI layout ${layout.dir} has no index.json entry with ref name ${JSON.stringify(refName)} (ref names: ${refNames(layout)})`)
+  }
+  return entry
+}
+
+function selectByTag(layout: Layout, tag: string): LayoutEntry {
+  const [only] = layout.entries
+  if (layout.entries.length === 1 && only !== undefined) return only
+  const matching = layout.entries.filter((e) => e.refName !== undefined && (e.refName === tag || tagFromRefName(e.refName) === tag))
+  const [match] = matching
+  if (matching.length === 1 && match !== undefined) return match
+  throw new LayoutError(
+    `OCI layout ${layout.dir} has ${layout.entries.length} index.json entries and ${matching.length === 0 ? 'none' : matching.length} with ref name ${JSON.stringify(tag)}` +
+      ` (ref names: ${refNames(layout)}); name the entry with its ref name, or give no tag to serve every entry under its ref name`,
+  )
+}
+
+function derivedTag(layout: Layout, entry: LayoutEntry): string | undefined {
+  if (entry.refName === undefined) return undefined
+  const tag = tagFromRefName(entry.refName)
+  if (tag === undefined) {
+    throw new LayoutError(`OCI layout ${layout.dir}: ref name ${JSON.stringify(entry.refName)} of ${entry.descriptor.digest} is not usable as a tag; give a tag explicitly`)
+  }
+  return tag
+}
+
+function refNames(layout: Layout): string {
+  const names = layout.entries.map((e) => e.refName).filter((n) => n !== undefined)
+  return names.length === 0 ? 'none' : names.map((n) => JSON.stringify(n)).join(', ')
+}
+
+/**
+ * Who serves each repository:tag. `claim` checks a batch first and only then records it, so a
+ * batch with a conflict changes nothing. The same digest claimed twice is the same image: fine.
+ */
+export class TagClaims {
+  readonly #claims = new Map<string, Placement>()
+
+  claim(placements: readonly Placement[]): void {
+    const batch = new Map<string, Placement>()
+    for (const p of placements) {
+      if (p.tag === undefined) continue
+      const key = `${p.repository}:${p.tag}`
+      const earlier = batch.get(key) ?? this.#claims.get(key)
+      if (earlier !== undefined && earlier.ref.digest !== p.ref.digest) {
+        throw new ConflictError(
+          `${key} is claimed by two images: ${earlier.source} (${earlier.ref.digest} in ${earlier.layout}) and ${p.source} (${p.ref.digest} in ${p.layout})`,
+        )
+      }
+      if (earlier === undefined) batch.set(key, p)
+    }
+    for (const [key, p] of batch) this.#claims.set(key, p)
+  }
+}
+
+async function mapSettled<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      const item = items[i] as T
+      try {
+        results[i] = { status: 'fulfilled', value: await fn(item) }
+      } catch (reason) {
+        results[i] = { status: 'rejected', reason }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}
