@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs'
 import { open, lstat, readlink, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
+import { Readable, pipeline } from 'node:stream'
 import { type Descriptor, embeddedData } from './descriptor.ts'
 import { parseDigest } from './digest.ts'
 import { MAX_MANIFEST_BYTES } from './manifest.ts'
@@ -51,7 +51,8 @@ export class LayoutStore implements ContentSource {
     const where = this.#where(descriptor)
     await this.#stat(descriptor)
     const file = createReadStream(this.blobPath(descriptor.digest), { highWaterMark: BLOB_READ_CHUNK, signal })
-    return file.pipe(createVerifier(descriptor, where)).on('close', () => file.destroy())
+    // pipeline, not pipe: a read error or an abort must fail the returned stream, and destroying it must close the file.
+    return pipeline(file, createVerifier(descriptor, where), () => {})
   }
 
   async #readSmallFile(descriptor: Descriptor, where: string): Promise<Buffer> {
