@@ -132,10 +132,12 @@ export class RegistryResponseError extends LocalRegistryError {
 
 /** A request to a registry failed below HTTP (refused, reset, cut mid-body, TLS); usually worth retrying. */
 export class RegistryConnectionError extends LocalRegistryError {
-  readonly retryable = true
+  /** False for failures a retry cannot fix, e.g. a TLS certificate the client does not trust. */
+  readonly retryable: boolean
 
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, retryable: boolean, options?: ErrorOptions) {
     super('ERR_LOCALREGISTRY_REGISTRY_CONNECTION', message, options)
+    this.retryable = retryable
   }
 }
 

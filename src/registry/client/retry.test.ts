@@ -25,7 +25,7 @@ test('retryDelay: permanent errors and exhausted attempts give up', () => {
   assert.equal(retryDelay(new ContentMismatchError('bad digest'), 1), undefined)
   assert.equal(retryDelay(new Error('a bug'), 1), undefined)
   assert.equal(retryDelay(responseError(503), 3, { maxAttempts: 3 }), undefined)
-  const delay = retryDelay(new RegistryConnectionError('reset'), 2, { initialDelayMs: 100 })
+  const delay = retryDelay(new RegistryConnectionError('reset', true), 2, { initialDelayMs: 100 })
   assert.ok(delay !== undefined && delay > 100 && delay <= 200, String(delay))
 })
 
