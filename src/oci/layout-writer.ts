@@ -5,7 +5,7 @@
 
 import { createHash, randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -40,26 +40,43 @@ const BLOB_CONCURRENCY = 4
 
 /** Writes refs (and everything below them) to a layout directory, new or existing. */
 export async function writeLayout(dir: string, entries: WriteEntry[], options: WriteOptions = {}): Promise<void> {
+  options.signal?.throwIfAborted()
   const writer = await LayoutWriter.open(dir)
+  // Stops the other blob writes when one fails, so none is still writing when abort() cleans up.
+  const stop = new AbortController()
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal
   try {
-    const blobs = new Map<string, { ref: Ref; descriptor: Descriptor }>()
-    for (const { ref: root } of entries) {
-      await walkRefs(root, async (ref) => {
-        options.signal?.throwIfAborted()
-        await writer.writeBytes(ref.raw, ref.descriptor)
-        if (ref.kind === 'image') for (const d of ref.blobs) blobs.set(d.digest, { ref, descriptor: d })
-      })
-    }
-    await runLimited([...blobs.values()], BLOB_CONCURRENCY, async ({ ref, descriptor }) => {
-      const reused = await writer.hasBlob(descriptor)
-      if (!reused) await writer.writeStream(await ref.source.openBlob(descriptor, options.signal), descriptor, options)
+    const blobs = await writeManifests(writer, entries, signal)
+    await runLimited(blobs, BLOB_CONCURRENCY, stop, async ({ ref, descriptor }) => {
+      const reused = await writer.hasBlob(descriptor, signal)
+      if (!reused) await writer.writeStream(await ref.source.openBlob(descriptor, signal), descriptor, { ...options, signal })
       options.onBlob?.(descriptor, reused)
     })
-    await writer.commit(entries.map(({ ref, annotations, platform }) => ({ ...ref.descriptor, ...(platform && { platform }), ...(annotations && { annotations }) })))
+    signal.throwIfAborted()
+    await writer.commit(entries.map(entryDescriptor))
   } catch (error) {
     await writer.abort()
     throw error
   }
+}
+
+/** Writes every manifest and index under the entries; returns the config and layer blobs they need, each once. */
+async function writeManifests(writer: LayoutWriter, entries: WriteEntry[], signal: AbortSignal): Promise<Array<{ ref: Ref; descriptor: Descriptor }>> {
+  const blobs = new Map<string, { ref: Ref; descriptor: Descriptor }>()
+  for (const { ref: root } of entries) {
+    await walkRefs(root, async (ref) => {
+      signal.throwIfAborted()
+      await writer.writeBytes(ref.raw, ref.descriptor)
+      if (ref.kind === 'image') for (const d of ref.blobs) blobs.set(d.digest, { ref, descriptor: d })
+    })
+  }
+  return [...blobs.values()]
+}
+
+/** The index.json entry for a ref: its own media type (an index stays an index), its artifactType, and the entry's annotations and platform. */
+function entryDescriptor({ ref, annotations, platform }: WriteEntry): Descriptor {
+  const artifactType = ref.manifest.artifactType
+  return { ...ref.descriptor, ...(artifactType !== undefined && { artifactType }), ...(platform && { platform }), ...(annotations && { annotations }) }
 }
 
 /** Builds one layout directory: blobs first, then index.json and (for a new layout) the rename into place. */
@@ -75,12 +92,14 @@ export class LayoutWriter {
     this.#isNew = isNew
   }
 
-  /** Opens `dir` for writing: an existing layout is added to, a missing directory is created on commit. */
+  /**
+   * Opens `dir` for writing: an existing layout is added to; a missing or empty directory (Bazel
+   * creates tree artifacts before the action runs) gets a new layout, renamed onto it on commit.
+   */
   static async open(dir: string): Promise<LayoutWriter> {
-    const info = await stat(dir).catch(() => undefined)
-    if (info !== undefined) {
-      const marker = await readFile(join(dir, 'oci-layout'), 'utf8').catch(() => undefined)
-      if (marker === undefined) throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not an OCI layout (no oci-layout file)`)
+    const names = await listDir(dir)
+    if (names !== undefined && names.length > 0) {
+      if (!names.includes('oci-layout')) throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not an OCI layout (no oci-layout file)`)
       return new LayoutWriter(dir, dir, false)
     }
     await mkdir(dirname(dir), { recursive: true })
@@ -91,14 +110,15 @@ export class LayoutWriter {
   }
 
   /** True when the blob is in the layout already with the right size and digest (so it need not be fetched). */
-  async hasBlob(descriptor: Descriptor): Promise<boolean> {
+  async hasBlob(descriptor: Descriptor, signal?: AbortSignal): Promise<boolean> {
     const store = new LayoutStore(this.#work)
     const info = await stat(store.blobPath(descriptor.digest)).catch(() => undefined)
     if (info?.size !== descriptor.size) return false
     try {
-      for await (const _ of await store.openBlob(descriptor)); // reading through the verifier checks the digest
+      for await (const _ of await store.openBlob(descriptor, signal)); // reading through the verifier checks the digest
       return true
-    } catch {
+    } catch (error) {
+      if (signal?.aborted) throw error
       return false
     }
   }
@@ -109,7 +129,7 @@ export class LayoutWriter {
   }
 
   /** Streams a blob into place: to a temporary file, verified or hashed, then renamed to its digest. */
-  async writeStream(source: Readable, expected?: Pick<Descriptor, 'digest' | 'size'>, progress: WriteProgress = {}): Promise<Pick<Descriptor, 'digest' | 'size'>> {
+  async writeStream(source: Readable, expected?: Pick<Descriptor, 'digest' | 'size'>, progress: WriteOptions = {}): Promise<Pick<Descriptor, 'digest' | 'size'>> {
     const algorithm = expected ? parseDigest(expected.digest).algorithm : 'sha256'
     await mkdir(join(this.#work, 'blobs', algorithm), { recursive: true })
     const temp = join(this.#work, 'blobs', algorithm, `.tmp-${randomBytes(6).toString('hex')}`)
@@ -125,8 +145,14 @@ export class LayoutWriter {
       },
     })
     const where = `blob ${expected?.digest ?? '(new)'} written to ${this.dir}`
-    if (expected) await pipeline(source, createVerifier(expected, where), count, createWriteStream(temp))
-    else await pipeline(source, count, createWriteStream(temp))
+    const stages = expected ? [createVerifier(expected, where), count] : [count]
+    try {
+      await pipeline([source, ...stages, createWriteStream(temp)], { signal: progress.signal })
+    } catch (error) {
+      await rm(temp, { force: true })
+      this.#temps.delete(temp)
+      throw error
+    }
     const digest = `${algorithm}:${hash.digest('hex')}`
     await rename(temp, new LayoutStore(this.#work).blobPath(digest))
     this.#temps.delete(temp)
@@ -171,13 +197,37 @@ function sameEntry(a: Descriptor, b: Descriptor): boolean {
   return nameA !== undefined || nameB !== undefined ? nameA === nameB : a.digest === b.digest
 }
 
-async function runLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `task` over the items, `limit` at a time. On the first failure it stops starting tasks,
+ * aborts `stop` (which the tasks listen to), waits for every running task to end, then throws
+ * that first error: when it returns or throws, nothing is still running.
+ */
+async function runLimited<T>(items: T[], limit: number, stop: AbortController, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0
+  let failure: { error: unknown } | undefined
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (failure === undefined && next < items.length) {
       const item = items[next++] as T
-      await task(item)
+      try {
+        await task(item)
+      } catch (error) {
+        failure ??= { error }
+        stop.abort()
+      }
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  if (failure !== undefined) throw failure.error
+}
+
+/** The names in a directory, or undefined when it does not exist. */
+async function listDir(dir: string): Promise<string[] | undefined> {
+  try {
+    return await readdir(dir)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    if (code === 'ENOTDIR') throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not a directory`)
+    throw error
+  }
 }
