@@ -1,0 +1,190 @@
+// Writing layouts: byte-for-byte round trips (indexes stay indexes), atomicity when a write
+// is aborted, merging into an existing layout by ref name, and skipping blobs it already has.
+
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { describe, it, type TestContext } from 'node:test'
+import type { Descriptor } from './descriptor.ts'
+import { type Layout, readLayout, selectEntry } from './layout.ts'
+import { LayoutWriter, type WriteEntry, writeLayout } from './layout-writer.ts'
+import * as mt from './media-types.ts'
+import { LayoutError } from '../errors.ts'
+import { FIXTURE_KINDS, type FixtureKind, type FixtureOptions, buildFixtureLayout } from '../testing/fixtures.ts'
+import { makeTempDir } from '../testing/helpers.ts'
+
+async function fixture(t: TestContext, kind: FixtureKind, options: Omit<FixtureOptions, 'kind'> = {}): Promise<string> {
+  const dir = join(await makeTempDir(t), 'layout')
+  await buildFixtureLayout(dir, { kind, ...options })
+  return dir
+}
+
+/** Every file under `dir` (relative path -> sha256 of its bytes), symlinks followed. */
+async function tree(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>()
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name)
+    if ((await stat(path)).isFile()) files.set(relative(dir, path), createHash('sha256').update(await readFile(path)).digest('hex'))
+  }
+  return files
+}
+
+async function blobTree(dir: string): Promise<Map<string, string>> {
+  return new Map([...(await tree(dir))].filter(([path]) => path.startsWith('blobs/')))
+}
+
+/** The write entries that reproduce a layout's index.json entries. */
+function entriesOf(layout: Layout): WriteEntry[] {
+  return layout.entries.map(({ ref, descriptor }) => ({ ref, annotations: descriptor.annotations, platform: descriptor.platform }))
+}
+
+async function indexEntries(dir: string): Promise<Descriptor[]> {
+  return JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')).manifests
+}
+
+async function siblings(dir: string): Promise<string[]> {
+  return (await readdir(join(dir, '..'))).sort()
+}
+
+describe('writeLayout: round trips', () => {
+  for (const kind of FIXTURE_KINDS) {
+    it(`${kind}: read, write, read gives the same blobs byte for byte and the same entries`, async (t) => {
+      const source = await fixture(t, kind)
+      const copy = join(await makeTempDir(t), 'copy')
+      const layout = await readLayout(source)
+      await writeLayout(copy, entriesOf(layout))
+      assert.deepEqual(await blobTree(copy), await blobTree(source))
+      assert.deepEqual(await indexEntries(copy), await indexEntries(source))
+      const again = await readLayout(copy)
+      assert.deepEqual(again.entries.map((e) => e.ref.raw), layout.entries.map((e) => e.ref.raw))
+    })
+  }
+
+  it('writes an index with its index media type, never as an image', async (t) => {
+    const layout = await readLayout(await fixture(t, 'nested'))
+    const copy = join(await makeTempDir(t), 'copy')
+    await writeLayout(copy, [{ ref: selectEntry(layout).ref }])
+    const [entry] = await indexEntries(copy)
+    assert.equal(entry?.mediaType, mt.OCI_INDEX)
+    assert.equal(selectEntry(await readLayout(copy)).ref.kind, 'index')
+  })
+
+  it('writes the same index.json again when a written layout is copied (rules_oci-shaped source)', async (t) => {
+    const source = await fixture(t, 'rules-oci')
+    const first = join(await makeTempDir(t), 'first')
+    const second = join(await makeTempDir(t), 'second')
+    await writeLayout(first, entriesOf(await readLayout(source)))
+    await writeLayout(second, entriesOf(await readLayout(first)))
+    assert.deepEqual(await tree(second), await tree(first))
+    assert.deepEqual(JSON.parse(await readFile(join(first, 'index.json'), 'utf8')).mediaType, mt.OCI_INDEX)
+  })
+
+  it('writes a layout into an existing empty directory (a Bazel tree artifact)', async (t) => {
+    const dir = join(await makeTempDir(t), 'layout')
+    await mkdir(dir)
+    await buildFixtureLayout(dir, { kind: 'image' })
+    assert.equal((await readLayout(dir)).entries.length, 1)
+  })
+
+  it('refuses a directory that has files but is not a layout', async (t) => {
+    const dir = join(await makeTempDir(t), 'layout')
+    await mkdir(dir)
+    await writeFile(join(dir, 'README'), 'hi')
+    await assert.rejects(LayoutWriter.open(dir), (error: Error) => error instanceof LayoutError && error.message.includes(dir) && /not an OCI layout/.test(error.message))
+  })
+})
+
+describe('writeLayout: into an existing layout', () => {
+  it('merges index.json entries by ref name: same name replaced, new name added', async (t) => {
+    const target = await fixture(t, 'image', { name: 'one' })
+    const other = await readLayout(await fixture(t, 'index', { name: 'two' }))
+    const before = await indexEntries(target)
+    await writeLayout(target, [{ ref: selectEntry(other).ref, annotations: { [mt.REF_NAME_ANNOTATION]: 'v2' } }])
+    let entries = await indexEntries(target)
+    assert.deepEqual(entries.map((e) => e.annotations?.[mt.REF_NAME_ANNOTATION]), ['latest', 'v2'])
+    assert.deepEqual(entries[0], before[0])
+    await writeLayout(target, [{ ref: selectEntry(other).ref, annotations: { [mt.REF_NAME_ANNOTATION]: 'latest' } }])
+    entries = await indexEntries(target)
+    assert.deepEqual(entries.map((e) => [e.annotations?.[mt.REF_NAME_ANNOTATION], e.digest]), [['v2', selectEntry(other).ref.digest], ['latest', selectEntry(other).ref.digest]])
+    const layout = await readLayout(target)
+    assert.equal(selectEntry(layout, 'latest').ref.kind, 'index')
+  })
+
+  it('merges unnamed entries by digest', async (t) => {
+    const target = await fixture(t, 'image', { name: 'one' })
+    const ref = selectEntry(await readLayout(await fixture(t, 'image', { name: 'two' }))).ref
+    await writeLayout(target, [{ ref }])
+    await writeLayout(target, [{ ref }])
+    assert.equal((await indexEntries(target)).length, 2)
+  })
+
+  it('skips blobs the layout has already, and replaces one whose content is wrong', async (t) => {
+    const source = await readLayout(await fixture(t, 'many-layers'))
+    const target = join(await makeTempDir(t), 'target')
+    await writeLayout(target, entriesOf(source))
+    const reused: boolean[] = []
+    let bytes = 0
+    await writeLayout(target, entriesOf(source), { onBlob: (_d, r) => void reused.push(r), onBytes: (n) => void (bytes += n) })
+    assert.equal(reused.length, 21)
+    assert.ok(reused.every((r) => r))
+    assert.equal(bytes, 0)
+
+    const image = selectEntry(source).ref
+    assert.equal(image.kind, 'image')
+    const layer = image.manifest.layers[3] as Descriptor
+    const path = join(target, 'blobs', 'sha256', layer.digest.slice('sha256:'.length))
+    await writeFile(path, Buffer.alloc(layer.size, 0x41))
+    const rewritten: string[] = []
+    await writeLayout(target, entriesOf(source), { onBlob: (d, r) => void (r || rewritten.push(d.digest)) })
+    assert.deepEqual(rewritten, [layer.digest])
+    assert.deepEqual(await blobTree(target), await blobTree(source.dir))
+  })
+})
+
+describe('writeLayout: atomicity', () => {
+  it('an abort mid-way leaves no new layout and no temporary files', async (t) => {
+    const source = await readLayout(await fixture(t, 'large', { layerSize: 8 * 1024 * 1024, layerCount: 3 }))
+    const target = join(await makeTempDir(t), 'target')
+    const controller = new AbortController()
+    const write = writeLayout(target, entriesOf(source), { signal: controller.signal, onBytes: () => controller.abort() })
+    await assert.rejects(write, { name: 'AbortError' })
+    assert.deepEqual(await siblings(target), [])
+  })
+
+  it('an abort mid-way into an existing layout leaves index.json unchanged and no temporary files', async (t) => {
+    const source = await readLayout(await fixture(t, 'large', { layerSize: 8 * 1024 * 1024, layerCount: 3, name: 'new' }))
+    const target = await fixture(t, 'image', { name: 'old' })
+    const before = await readFile(join(target, 'index.json'))
+    const beforeFiles = await tree(target)
+    const controller = new AbortController()
+    let chunks = 0
+    const write = writeLayout(target, entriesOf(source), { signal: controller.signal, onBytes: () => void (++chunks === 3 && controller.abort()) })
+    await assert.rejects(write, { name: 'AbortError' })
+    assert.deepEqual(await readFile(join(target, 'index.json')), before)
+    const after = await tree(target)
+    assert.deepEqual([...after.keys()].filter((p) => p.includes('tmp')), [])
+    // Whatever blobs made it are complete and named by their digest: the old layout still reads the same.
+    for (const [path, hash] of beforeFiles) assert.equal(after.get(path), hash)
+    await readLayout(target)
+  })
+
+  it('a signal aborted before the write starts writes nothing', async (t) => {
+    const source = await readLayout(await fixture(t, 'image'))
+    const target = join(await makeTempDir(t), 'target')
+    await assert.rejects(writeLayout(target, entriesOf(source), { signal: AbortSignal.abort() }), { name: 'AbortError' })
+    assert.deepEqual(await siblings(target), [])
+  })
+
+  it('a blob whose content does not match fails the write and leaves nothing', async (t) => {
+    const dir = await fixture(t, 'many-layers')
+    const source = await readLayout(dir)
+    const image = selectEntry(source).ref
+    assert.equal(image.kind, 'image')
+    const layer = image.manifest.layers[7] as Descriptor
+    await writeFile(join(dir, 'blobs', 'sha256', layer.digest.slice('sha256:'.length)), Buffer.alloc(layer.size))
+    const target = join(await makeTempDir(t), 'target')
+    await assert.rejects(writeLayout(target, entriesOf(source)), (error: Error) => error.message.includes(layer.digest))
+    assert.deepEqual(await siblings(target), [])
+  })
+})
