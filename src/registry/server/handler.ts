@@ -16,7 +16,7 @@ import { BLOB_READ_CHUNK } from '../../oci/layout-store.ts'
 import { OCI_INDEX } from '../../oci/media-types.ts'
 import { createVerifier } from '../../oci/verify.ts'
 import { ContentMismatchError, DigestError } from '../../errors.ts'
-import { ifRangeHolds, parseByteRange } from './memory-range.ts'
+import { clampSuffixRanges, ifRangeHolds, parseByteRange } from './memory-range.ts'
 import { isValidRepository, isValidTag } from './names.ts'
 import { API_VERSION, API_VERSION_HEADER, type FileBlob, type MemoryBlob, type Registry, type Repository, type ServedManifest } from './registry.ts'
 import { noneMatchHits, paginate, parsePageSize, printable, sendError, sendJson } from './responses.ts'
@@ -220,6 +220,9 @@ function serveFileBlob(context: Context, req: IncomingMessage, res: ServerRespon
   const sender = send(req, b.relative, { root: b.root, etag: false, lastModified: false, cacheControl: false, dotfiles: 'allow', index: false, end: b.size - 1 })
   sender.on('file', (_path: string, s: Stats) => {
     stats = s
+    // Emitted just before send reads the Range header: see clampSuffixRanges.
+    const range = req.headers.range
+    if (range !== undefined) req.headers.range = clampSuffixRanges(range, b.size)
   })
   sender.on('error', (error: SendError) => {
     try {

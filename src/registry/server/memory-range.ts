@@ -9,6 +9,10 @@
 //     clamped; a range with start > end or start past the end is dropped;
 //   - no range left: unsatisfiable (416); overlapping or adjacent ranges are merged, and if
 //     they merge into one it is served (206), otherwise the whole blob is (200), as send does.
+// One deliberate difference from range-parser, which drops a suffix range longer than the
+// blob ("-n" with n > size) and so answers 416: RFC 9110 §14.1.2 says the whole
+// representation is then selected. clampSuffixRanges rewrites such ranges to "-size" before
+// send reads the header, and parseByteRange does the same, so both answer 206 with all bytes.
 
 export interface ByteRange {
   start: number
@@ -28,7 +32,7 @@ export function parseByteRange(size: number, header: string): ByteRange | -1 | u
     let start = position(startText)
     let end = position(endText)
     if (startText.length === 0) {
-      start = size - end
+      start = Math.max(0, size - end)
       end = size - 1
     } else if (endText.length === 0) {
       end = size - 1
@@ -62,4 +66,20 @@ function position(text: string): number {
 export function ifRangeHolds(header: string | undefined, etag: string): boolean {
   if (header === undefined || header === '') return true
   return header.includes('"') && header.includes(etag)
+}
+
+/** Rewrites suffix ranges longer than the blob ("-n", n > size) to "-size" (see above); other text is kept as is. */
+export function clampSuffixRanges(header: string, size: number): string {
+  const equals = header.indexOf('=')
+  if (equals === -1 || !header.includes('-')) return header
+  let changed = false
+  const parts = header.slice(equals + 1).split(',').map((part) => {
+    const text = part.trim()
+    if (text.charCodeAt(0) !== 0x2d) return part
+    const n = position(text.slice(1).trim())
+    if (Number.isNaN(n) || n <= size || size === 0) return part
+    changed = true
+    return `-${size}`
+  })
+  return changed ? `${header.slice(0, equals + 1)}${parts.join(',')}` : header
 }

@@ -1,0 +1,112 @@
+// Helpers for the server's tests: fixture layouts served by a real server on port 0, and
+// HTTP requests that send the path exactly as given (fetch would normalise "..", "%2e%2e").
+
+import { createHash } from 'node:crypto'
+import { type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import { type Layout, readLayout } from '../../oci/layout.ts'
+import type { Ref } from '../../oci/ref.ts'
+import { type FixtureOptions, buildFixtureLayout, makeTempDir } from '../../testing/index.ts'
+import { Registry } from './registry.ts'
+import { type RegistryServer, listen } from './server.ts'
+
+export interface Served {
+  registry: Registry
+  server: RegistryServer
+  /** Every line the server logged. */
+  logs: string[]
+}
+
+/** A registry with nothing in it yet, listening on a free port, closed when the test ends. */
+export async function serve(t: Pick<TestContext, 'after'>, registry = new Registry()): Promise<Served> {
+  const logs: string[] = []
+  const server = await listen(registry, { log: (line) => logs.push(line) })
+  t.after(() => server.close())
+  return { registry, server, logs }
+}
+
+/** Builds a fixture layout in a fresh temp dir and reads it back. */
+export async function fixture(t: Pick<TestContext, 'after'>, options: FixtureOptions): Promise<Layout> {
+  const dir = join(await makeTempDir(t), options.name ?? options.kind)
+  await buildFixtureLayout(dir, options)
+  return readLayout(dir)
+}
+
+/** The ref of a layout's entry with that ref name (default: the only, or first, entry). */
+export function entryRef(layout: Layout, refName?: string): Ref {
+  const entry = refName === undefined ? layout.entries[0] : layout.entries.find((e) => e.refName === refName)
+  if (entry === undefined) throw new Error(`no entry ${refName ?? ''} in ${layout.dir}`)
+  return entry.ref
+}
+
+export interface HttpResponse {
+  status: number
+  headers: IncomingHttpHeaders
+  body: Buffer
+}
+
+export interface RequestOptions {
+  method?: string
+  headers?: Record<string, string>
+}
+
+/** One request with the path sent verbatim; rejects if the transfer breaks. */
+export async function request(base: string, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
+  const result = await download(base, path, options)
+  if (result.error !== undefined) throw result.error
+  return { status: result.status, headers: result.headers, body: result.body }
+}
+
+export interface Download extends HttpResponse {
+  /** Set when the response broke off (connection reset, fewer bytes than Content-Length). */
+  error: Error | undefined
+}
+
+/** Like request, but a broken transfer is reported with what arrived instead of rejecting. */
+export function download(base: string, path: string, options: RequestOptions = {}): Promise<Download> {
+  const url = new URL(base)
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path, method: options.method ?? 'GET', headers: options.headers ?? {} })
+    req.on('error', reject)
+    req.on('response', (res: IncomingMessage) => {
+      const chunks: Buffer[] = []
+      let error: Error | undefined
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('error', (e) => (error = e))
+      res.on('close', () => {
+        const body = Buffer.concat(chunks)
+        if (error === undefined && !res.complete) error = new Error('response incomplete')
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, error })
+      })
+    })
+    req.end()
+  })
+}
+
+/** Sends raw bytes on a fresh connection (for requests no HTTP client would send) and returns the status and response text. */
+export function rawRequest(base: string, text: string | Buffer): Promise<{ status: number; text: string }> {
+  const url = new URL(base)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname.replace(/^\[|\]$/g, ''))
+    const chunks: Buffer[] = []
+    socket.on('data', (c: Buffer) => chunks.push(c))
+    socket.on('error', reject)
+    socket.on('close', () => {
+      const response = Buffer.concat(chunks).toString('latin1')
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0), text: response })
+    })
+    socket.end(text)
+  })
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+}
+
+/** The distribution-spec error code of an error response. */
+export function errorCode(response: HttpResponse): string | undefined {
+  const json = JSON.parse(response.body.toString('utf8')) as { errors?: Array<{ code?: string }> }
+  return json.errors?.[0]?.code
+}
