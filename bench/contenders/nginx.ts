@@ -1,0 +1,115 @@
+// nginx as the limit: static files with sendfile, mapped so that
+// /v2/<repo>/blobs/<digest> and /v2/<repo>/manifests/<tag|digest> are symlinks to
+// the very blob files of the layout our server serves. Its config, pid file, logs
+// and temp dirs all live in the run's temp dir: `nginx -c CONF -p PREFIX -e LOG`.
+
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { startDaemon, waitUntilReady, type Daemon } from '../../e2e/tools/exec.ts'
+import { withFreePort } from '../../e2e/tools/free-port.ts'
+import { toolPath } from '../../e2e/tools/require-tool.ts'
+import { blobPath, type BenchImage } from '../lib/fixtures.ts'
+import { httpGet } from '../lib/http.ts'
+import type { Contender } from './contender.ts'
+
+export interface NginxOptions {
+  images: readonly BenchImage[]
+  /** An empty directory for nginx's prefix (config, root, logs, temp). */
+  prefix: string
+  workers?: number
+}
+
+export async function startNginx(options: NginxOptions): Promise<Contender> {
+  const root = join(options.prefix, 'root')
+  for (const image of options.images) await linkImage(root, image)
+  await mkdir(join(options.prefix, 'tmp'), { recursive: true })
+  const nginx = toolPath('nginx')
+  const first = options.images[0]
+  if (first === undefined) throw new Error('startNginx needs at least one image')
+  const { daemon, port } = await withFreePort(async (port) => {
+    const conf = join(options.prefix, `nginx-${port}.conf`)
+    await writeFile(conf, nginxConf(options, root, port))
+    const daemon = startDaemon(nginx, ['-c', conf, '-p', options.prefix, '-e', join(options.prefix, 'error.log')])
+    try {
+      await waitUntilReady(daemon, 'nginx', async () => (await httpGet(`http://127.0.0.1:${port}/v2/${first.repository}/manifests/${first.tag}`)).status === 200)
+    } catch (error) {
+      await daemon.stop()
+      throw error
+    }
+    return { daemon, port }
+  })
+  return contender(daemon, port, options.images)
+}
+
+function contender(daemon: Daemon, port: number, images: readonly BenchImage[]): Contender {
+  const pid = daemon.child.pid
+  if (pid === undefined) throw new Error('nginx has no pid')
+  const byRepo = new Map(images.map((image) => [image.repository, image]))
+  return {
+    name: 'nginx',
+    host: `127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}`,
+    pid,
+    blobFile: (repository, digest) => blobPath(byRepo.get(repository)?.layoutDir ?? '', digest),
+    output: () => daemon.output(),
+    stop: () => daemon.stop(),
+    [Symbol.asyncDispose]: () => daemon.stop(),
+  }
+}
+
+/** ROOT/v2/REPO/{blobs/DIGEST, manifests/TAG, manifests/DIGEST} -> the layout's blob files. */
+async function linkImage(root: string, image: BenchImage): Promise<void> {
+  const repo = join(root, 'v2', image.repository)
+  await mkdir(join(repo, 'blobs'), { recursive: true })
+  await mkdir(join(repo, 'manifests'), { recursive: true })
+  const manifest = blobPath(image.layoutDir, image.manifestDigest)
+  await symlink(manifest, join(repo, 'manifests', image.tag))
+  await symlink(manifest, join(repo, 'manifests', image.manifestDigest))
+  await symlink(blobPath(image.layoutDir, image.layerDigest), join(repo, 'blobs', image.layerDigest))
+}
+
+function nginxConf(options: NginxOptions, root: string, port: number): string {
+  const p = options.prefix
+  const manifestLocations = options.images.flatMap((image) =>
+    [image.tag, image.manifestDigest].map(
+      (ref) => `    location = /v2/${image.repository}/manifests/${ref} {
+      default_type ${image.manifestMediaType};
+      add_header Docker-Content-Digest ${image.manifestDigest};
+    }`,
+    ),
+  )
+  return `# Written by bench/contenders/nginx.ts for one benchmark run.
+daemon off;
+master_process on;
+worker_processes ${options.workers ?? 2};
+${process.getuid?.() === 0 ? 'user root root;' : ''}
+pid ${p}/nginx.pid;
+error_log ${p}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 10000000;
+  types {}
+  default_type application/octet-stream;
+  client_body_temp_path ${p}/tmp/body;
+  proxy_temp_path ${p}/tmp/proxy;
+  fastcgi_temp_path ${p}/tmp/fastcgi;
+  uwsgi_temp_path ${p}/tmp/uwsgi;
+  scgi_temp_path ${p}/tmp/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+    location = /v2/ {
+      default_type application/json;
+      return 200 '{}';
+    }
+    location ~ "^/v2/.+/blobs/(sha256:[a-f0-9]{64})$" {
+      add_header Docker-Content-Digest $1;
+    }
+${manifestLocations.join('\n')}
+  }
+}
+`
+}

@@ -1,0 +1,46 @@
+// What every section gets: the settings of this run, where to record, and the
+// shared servers (started once, so blob and request runs interleave across them).
+
+import type { Contender, ContenderName } from '../contenders/contender.ts'
+import type { BenchImage } from './fixtures.ts'
+import type { Recorder } from './results.ts'
+
+export interface Settings {
+  smoke: boolean
+  runs: number
+  /** Bytes of the large layer (1 GiB; 1 MiB when smoke). */
+  largeLayerSize: number
+  /** Concurrent clients for blob runs. */
+  blobClients: readonly number[]
+  /** Seconds of each ab run, and its request cap. */
+  requestSeconds: number
+  requestCap: number
+  requestConcurrency: number
+  /** Image counts for the start-up section. */
+  startupCounts: readonly number[]
+  /** Layer size for the small start-up image (1 KiB). */
+  smallLayerSize: number
+  /** Limit for one blob download or one pull. */
+  transferTimeoutMs: number
+  /** Our CLI entry point. */
+  cli: string
+}
+
+export interface Context {
+  settings: Settings
+  recorder: Recorder
+  log: (line: string) => void
+  /** A scratch directory of this run (removed at the end). */
+  workDir: string
+  /** The image with the large layer, served by every contender as bench:latest. */
+  large: BenchImage
+  /** Starts (once) and returns the named shared contender. */
+  contender(name: ContenderName): Promise<Contender>
+}
+
+export function settingsFor(smoke: boolean, runs: number | undefined, cli: string): Settings {
+  if (smoke) {
+    return { smoke, runs: runs ?? 1, largeLayerSize: 1 << 20, blobClients: [1, 4], requestSeconds: 1, requestCap: 2_000, requestConcurrency: 32, startupCounts: [1, 5, 20], smallLayerSize: 1024, transferTimeoutMs: 60_000, cli }
+  }
+  return { smoke, runs: runs ?? 5, largeLayerSize: 1 << 30, blobClients: [1, 4], requestSeconds: 10, requestCap: 10_000_000, requestConcurrency: 32, startupCounts: [1, 100, 1000], smallLayerSize: 1024, transferTimeoutMs: 600_000, cli }
+}
