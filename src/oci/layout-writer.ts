@@ -159,10 +159,14 @@ export class LayoutWriter {
     return { digest, size }
   }
 
-  /** Writes index.json (existing entries kept unless replaced by ref name or digest) and puts a new layout in place. */
-  async commit(entries: Descriptor[]): Promise<void> {
+  /**
+   * Writes index.json (existing entries kept unless replaced by ref name or digest) and puts a new layout in place.
+   * `bareIndexJson` leaves out schemaVersion and mediaType, as rules_oci and skopeo do (for fixtures).
+   */
+  async commit(entries: Descriptor[], options: { bareIndexJson?: boolean } = {}): Promise<void> {
     const kept = (await this.#existingEntries()).filter((old) => !entries.some((e) => sameEntry(old, e)))
-    const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...kept, ...entries] }
+    const manifests = [...kept, ...entries]
+    const index = options.bareIndexJson ? { manifests } : { schemaVersion: 2, mediaType: OCI_INDEX, manifests }
     const temp = join(this.#work, `.index.json.tmp-${randomBytes(6).toString('hex')}`)
     this.#temps.add(temp)
     const handle = await open(temp, 'w')

@@ -1,9 +1,6 @@
 // Builds OCI image layouts for tests, the demo and benchmarks. Every kind of layout the
 // runtime must understand has a builder here; content is deterministic (same options, same digests).
 
-import { randomBytes } from 'node:crypto'
-import { rename, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { type Descriptor, type Platform } from '../oci/descriptor.ts'
 import { computeDigest } from '../oci/digest.ts'
@@ -43,8 +40,8 @@ export async function buildFixtureLayout(dir: string, options: FixtureOptions): 
   try {
     const builder = new FixtureBuilder(writer, options)
     const { entries, top } = await builder.build()
-    await writer.commit(entries)
-    if (options.kind === 'rules-oci') await writeBareIndexJson(dir, entries)
+    // rules_oci's oci_image_index and skopeo write index.json with neither mediaType nor schemaVersion.
+    await writer.commit(entries, { bareIndexJson: options.kind === 'rules-oci' })
     return { dir, digest: top.digest, mediaType: top.mediaType }
   } catch (error) {
     await writer.abort()
@@ -150,11 +147,4 @@ class FixtureBuilder {
     const { digest, size } = await this.#writer.writeBytes(Buffer.from(JSON.stringify(value)))
     return { mediaType, digest, size }
   }
-}
-
-/** rules_oci's oci_image_index and skopeo write index.json with neither mediaType nor schemaVersion. */
-async function writeBareIndexJson(dir: string, entries: Descriptor[]): Promise<void> {
-  const temp = join(dir, `.index.json.tmp-${randomBytes(6).toString('hex')}`)
-  await writeFile(temp, JSON.stringify({ manifests: entries }))
-  await rename(temp, join(dir, 'index.json'))
 }
