@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict'
+import { readFile, stat, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { describe, it } from 'node:test'
+import { computeDigest } from '../../oci/digest.ts'
+import * as mt from '../../oci/media-types.ts'
+import { type ContentSource, makeRef } from '../../oci/ref.ts'
+import { makeTempDir } from '../../testing/index.ts'
+import { ConflictError, ContentMismatchError, UsageError } from '../../errors.ts'
+import { clampSuffixRanges, parseByteRange } from './memory-range.ts'
+import { isValidRepository, isValidTag } from './names.ts'
+import { Registry } from './registry.ts'
+import { entryRef, fixture } from './test-support.ts'
+import { VerifiedFiles } from './verified.ts'
+
+describe('repository and tag grammar', () => {
+  it('accepts the names the distribution-spec allows', () => {
+    for (const name of ['a', 'app', 'team/app', 'a.b', 'a_b', 'a__b', 'a-b', 'a---b', 'a0/b1/c2', 'x'.repeat(255), 'a.b-c_d__e/f', '0'])
+      assert.ok(isValidRepository(name), name)
+  })
+
+  it('rejects everything else', () => {
+    for (const name of ['', 'A', 'app/', '/app', 'a//b', 'a..b', 'a___b', 'a._b', 'a-', '-a', '.a', '_a', 'a_', 'a/.b', 'a b', 'a%2fb', 'a\0b', '..', 'x'.repeat(256), 'é'])
+      assert.ok(!isValidRepository(name), JSON.stringify(name))
+  })
+
+  it('accepts and rejects tags by the distribution-spec grammar', () => {
+    for (const tag of ['latest', 'v1.0', '_x', 'A-b_c.d', '1', 'x'.repeat(128)]) assert.ok(isValidTag(tag), tag)
+    for (const tag of ['', '.x', '-x', 'a:b', 'a/b', 'a b', 'x'.repeat(129), 'é', 'a\0']) assert.ok(!isValidTag(tag), JSON.stringify(tag))
+  })
+})
+
+describe('Registry.addRef', () => {
+  it('rejects invalid repository names and tags with a UsageError that says what is allowed', async (t) => {
+    const ref = entryRef(await fixture(t, { kind: 'image' }))
+    const registry = new Registry()
+    await assert.rejects(registry.addRef('Team/App', 'latest', ref), (e: unknown) => e instanceof UsageError && /invalid repository name "Team\/App"/.test(e.message) && /lowercase/.test(e.message))
+    await assert.rejects(registry.addRef('x'.repeat(256), 'latest', ref), (e: unknown) => e instanceof UsageError && /256 characters, the limit is 255/.test(e.message))
+    await assert.rejects(registry.addRef('app', '-bad', ref), (e: unknown) => e instanceof UsageError && /invalid tag "-bad"/.test(e.message))
+    await assert.rejects(registry.addRef('app', 'a:b', ref), UsageError)
+    assert.deepEqual(registry.repositories(), [])
+  })
+
+  it('refuses to retag to another digest (naming both), and treats the same digest as a no-op', async (t) => {
+    const a = entryRef(await fixture(t, { kind: 'image', name: 'a' }))
+    const b = entryRef(await fixture(t, { kind: 'image', name: 'b' }))
+    const registry = new Registry()
+    await registry.addRef('app', 'latest', a)
+    await registry.addRef('app', 'latest', a)
+    await assert.rejects(registry.addRef('app', 'latest', b), (e: unknown) => e instanceof ConflictError && e.message.includes(a.digest) && e.message.includes(b.digest) && e.message.includes('app:latest'))
+    const repo = registry.repository('app')
+    assert.equal(repo?.tags.get('latest'), a.digest)
+    // The conflicting call added nothing.
+    assert.equal(repo?.manifests.has(b.digest), false)
+    // Another tag or repository is fine.
+    await registry.addRef('app', 'other', b)
+    await registry.addRef('other', 'latest', b)
+  })
+
+  it('detects a conflict between concurrent addRef calls on one tag', async (t) => {
+    const a = entryRef(await fixture(t, { kind: 'image', name: 'a' }))
+    const b = entryRef(await fixture(t, { kind: 'image', name: 'b' }))
+    const registry = new Registry()
+    const results = await Promise.allSettled([registry.addRef('app', 'latest', a), registry.addRef('app', 'latest', b)])
+    assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected'])
+  })
+
+  it('registers every manifest of an index tree and the blobs of every image, in that repository only', async (t) => {
+    const nested = entryRef(await fixture(t, { kind: 'nested' }))
+    const registry = new Registry()
+    await registry.addRef('nested', 'latest', nested)
+    const repo = registry.repository('nested')
+    assert.ok(repo)
+    assert.equal(repo.manifests.size, 5)
+    for (const m of repo.manifests.values()) {
+      if (m.ref.kind === 'image') for (const d of m.ref.blobs) assert.equal(repo.blobs.get(d.digest)?.kind, 'file')
+    }
+    assert.equal(repo.blobs.size, 6)
+    assert.equal(registry.repository('other'), undefined)
+  })
+
+  it('refuses refs that were not read from an OCI layout', async () => {
+    const config = Buffer.from('{}')
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: mt.OCI_MANIFEST, config: { mediaType: mt.OCI_CONFIG, digest: computeDigest(config), size: 2 }, layers: [] }))
+    const source: ContentSource = {
+      location: 'https://registry.example/v2/app',
+      readManifest: () => Promise.reject(new Error('unused')),
+      openBlob: () => Promise.resolve(Readable.from([config])),
+    }
+    const ref = makeRef(manifest, { mediaType: mt.OCI_MANIFEST, digest: computeDigest(manifest), size: manifest.length }, source)
+    const registry = new Registry()
+    await assert.rejects(registry.addRef('app', 'latest', ref), (e: unknown) => e instanceof UsageError && e.message.includes('https://registry.example/v2/app') && /only refs read from an OCI image layout/.test(e.message))
+    assert.deepEqual(registry.repositories(), [])
+  })
+
+  it('lists repositories in ASCII order', async (t) => {
+    const ref = entryRef(await fixture(t, { kind: 'image' }))
+    const registry = new Registry()
+    for (const name of ['b', 'a/b', 'a', '0']) await registry.addRef(name, undefined, ref)
+    assert.deepEqual(registry.repositories(), ['0', 'a', 'a/b', 'b'])
+  })
+})
+
+describe('memory ranges', () => {
+  it('parses like send (range-parser with combine), except long suffixes select everything', () => {
+    assert.deepEqual(parseByteRange(100, 'bytes=0-9'), { start: 0, end: 9 })
+    assert.deepEqual(parseByteRange(100, 'bytes=90-'), { start: 90, end: 99 })
+    assert.deepEqual(parseByteRange(100, 'bytes=-10'), { start: 90, end: 99 })
+    assert.deepEqual(parseByteRange(100, 'bytes=-1000'), { start: 0, end: 99 })
+    assert.deepEqual(parseByteRange(100, 'bytes=50-1000'), { start: 50, end: 99 })
+    assert.deepEqual(parseByteRange(100, 'bytes=0-4,3-9'), { start: 0, end: 9 })
+    assert.equal(parseByteRange(100, 'bytes=0-4,6-9'), undefined)
+    assert.equal(parseByteRange(100, 'bytes=100-'), -1)
+    assert.equal(parseByteRange(100, 'bytes=-0'), -1)
+    assert.equal(parseByteRange(100, 'bytes=x-1'), undefined)
+    assert.equal(parseByteRange(100, 'bytes'), undefined)
+    assert.equal(parseByteRange(0, 'bytes=0-'), -1)
+  })
+
+  it('rewrites only suffix ranges longer than the blob', () => {
+    assert.equal(clampSuffixRanges('bytes=-1000', 100), 'bytes=-100')
+    assert.equal(clampSuffixRanges('bytes=0-1, -1000', 100), 'bytes=0-1,-100')
+    assert.equal(clampSuffixRanges('bytes=-10', 100), 'bytes=-10')
+    assert.equal(clampSuffixRanges('bytes=5-1000', 100), 'bytes=5-1000')
+    assert.equal(clampSuffixRanges('bytes=-5', 0), 'bytes=-5')
+  })
+})
+
+describe('VerifiedFiles', () => {
+  it('hashes a file once, shares concurrent checks, and checks again when the file changes', async (t) => {
+    const dir = await makeTempDir(t)
+    const path = join(dir, 'blob')
+    const bytes = Buffer.alloc(3 * 1024 * 1024, 7)
+    await writeFile(path, bytes)
+    const digest = computeDigest(bytes)
+    const verified = new VerifiedFiles()
+    const before = await stat(path)
+    assert.equal(verified.isVerified(path, before), false)
+    await Promise.all([verified.verify(path, before, digest, bytes.length), verified.verify(path, before, digest, bytes.length)])
+    assert.equal(verified.isVerified(path, before), true)
+    // Same content, but touched (mtime reset to the old value: the ctime still moves on).
+    await new Promise((resolve) => setTimeout(resolve, 15))
+    await writeFile(path, bytes)
+    await utimes(path, before.atime, before.mtime)
+    const after = await stat(path)
+    assert.equal(verified.isVerified(path, after), false)
+    await verified.verify(path, after, digest, bytes.length)
+    assert.equal(verified.isVerified(path, after), true)
+    // Wrong content: rejected, not recorded.
+    const wrong = Buffer.from(bytes)
+    wrong[0] = 8
+    await writeFile(path, wrong)
+    const changed = await stat(path)
+    await assert.rejects(verified.verify(path, changed, digest, bytes.length), ContentMismatchError)
+    assert.equal(verified.isVerified(path, changed), false)
+    assert.deepEqual(await readFile(path), wrong)
+  })
+})
