@@ -1,0 +1,66 @@
+// Help texts, kept apart from the commands so that --help loads nothing else.
+
+export const HELP = `Usage: localregistry <command> [options]
+
+Serves Bazel-built OCI image layouts to hermetic tests through a read-only OCI
+Distribution registry, and pulls images from registries into OCI layouts.
+
+Commands:
+  serve     Serve OCI image layouts (from Bazel manifests or directories) read-only
+  pull      Pull an image from a registry into an OCI image layout directory
+  help      Show help for a command: localregistry help serve
+
+Options:
+  -h, --help     Show this help
+  --version      Print the version
+
+Examples:
+  localregistry serve --image app:latest=./layout --listen 127.0.0.1:0
+  localregistry serve --manifest bazel-bin/e2e/images.prototxt --ready-file /tmp/url
+  localregistry pull 127.0.0.1:5000/app:latest ./out
+
+Run 'localregistry <command> --help' for a command's options.
+`
+
+export const DEFAULT_LISTEN = '127.0.0.1:5000'
+
+export const SERVE_HELP = `Usage: localregistry serve [options]
+
+Serves OCI image layouts read-only over the OCI Distribution API (plain HTTP), from
+Bazel manifests and/or layout directories. Everything is loaded and checked before it
+listens; on any error it exits without serving. Once serving, it prints exactly one line
+to stdout, the base URL (e.g. http://127.0.0.1:43121); everything else goes to stderr.
+SIGINT or SIGTERM stops it (exit 0).
+
+Options:
+  --manifest FILE             A localregistry_manifest .prototxt (repeatable). Its image paths
+                              are runfiles paths, resolved from --runfiles, RUNFILES_MANIFEST_FILE,
+                              RUNFILES_DIR, TEST_SRCDIR, the *.runfiles tree holding FILE, or
+                              <program>.runfiles[_manifest], in that order.
+  --image REPO[:TAG]=DIR      An OCI image layout directory (repeatable; no Bazel needed):
+                                REPO:TAG=DIR  serve it as REPO:TAG; if index.json has several
+                                              entries, the one whose ref name is TAG
+                                REPO=DIR      serve each index.json entry under its ref name
+                                              (org.opencontainers.image.ref.name; a full
+                                              reference like docker.io/x:1.0 gives tag 1.0);
+                                              entries without one are served by digest only
+                                REPO:=DIR     serve every entry by digest only
+                              DIR may also be a runfiles path when no such directory exists.
+  --listen HOST:PORT          Where to listen (default ${DEFAULT_LISTEN}). Port 0 picks a free
+                              port; IPv6 as [::1]:0.
+  --ready-file FILE           Once serving, write the base URL to FILE (atomically: temp file and
+                              rename), so a harness can wait for it. Removed on clean exit.
+  --runfiles DIR_OR_MANIFEST  A runfiles tree or runfiles manifest to resolve manifest paths in,
+                              tried before the Bazel variables.
+  --log-requests              Log every request to stderr.
+  -h, --help                  Show this help.
+
+Examples:
+  localregistry serve --image app:latest=bazel-bin/app/image --listen 127.0.0.1:0
+  localregistry serve --manifest bazel-bin/e2e/images.prototxt \\
+      --runfiles bazel-bin/e2e/test.runfiles --ready-file /tmp/registry-url
+  localregistry serve --image tools=./layouts/tools --image base:=./layouts/base --log-requests
+
+Exit status: 0 after SIGINT/SIGTERM, 1 when loading or listening fails, 2 for bad usage.
+`
+

@@ -1,0 +1,250 @@
+// The CLI as a user runs it: a child process, its stdout, stderr, exit code and signals.
+
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { MANIFEST_MEDIA_TYPES, REF_NAME_ANNOTATION, readLayout, writeLayout } from '../oci/index.ts'
+import { buildFixtureLayout, makeTempDir } from '../testing/index.ts'
+import { parseImageOption } from './serve.ts'
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))
+/** Only what the CLI needs: no RUNFILES_* from the environment the tests run in. */
+const BASE_ENV = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' }
+
+interface Result {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+function start(args: string[], env: Record<string, string> = {}, cwd?: string): { child: ChildProcess; result: Promise<Result> } {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...BASE_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  const result = once(child, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null, stdout, stderr }))
+  return { child, result }
+}
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return start(args, env).result
+}
+
+/** Starts `serve`, waits for the URL line, and returns it with a stop function that sends a signal. */
+async function serve(args: string[], env: Record<string, string> = {}): Promise<{ url: string; stop(signal?: NodeJS.Signals): Promise<Result>; child: ChildProcess }> {
+  const { child, result } = start(['serve', '--listen', '127.0.0.1:0', ...args], env)
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout?.on('data', (d: string) => {
+      out += d
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')))
+    })
+    void result.then((r) => reject(new Error(`serve exited (${r.code}) before printing a URL: ${r.stderr}`)))
+  })
+  return {
+    url,
+    child,
+    async stop(signal = 'SIGTERM') {
+      child.kill(signal)
+      return result
+    },
+  }
+}
+
+async function manifestDigest(url: string, repository: string, reference: string): Promise<string | null> {
+  const response = await fetch(`${url}/v2/${repository}/manifests/${reference}`, { headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') } })
+  await response.arrayBuffer()
+  return response.status === 200 ? response.headers.get('docker-content-digest') : `HTTP ${response.status}`
+}
+
+describe('localregistry serve', () => {
+  test('stdout is exactly the URL; the ready file holds it; SIGTERM exits 0 and removes it', async (t) => {
+    const dir = await makeTempDir(t)
+    const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
+    const ready = join(dir, 'ready')
+    const server = await serve(['--image', `app:v1=${app.dir}`, '--ready-file', ready])
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/)
+    assert.equal(await readFile(ready, 'utf8'), `${server.url}\n`)
+    assert.equal(await manifestDigest(server.url, 'app', 'v1'), app.digest)
+    const result = await server.stop('SIGTERM')
+    assert.deepEqual([result.code, result.signal], [0, null])
+    assert.equal(result.stdout, `${server.url}\n`)
+    assert.match(result.stderr, /^localregistry: serving 1 repository, 1 tag, 1 manifest at http:\/\/127\.0\.0\.1:\d+\n$/)
+    assert.equal(existsSync(ready), false)
+  })
+
+  test('SIGINT also exits 0; --log-requests logs to stderr only', async (t) => {
+    const dir = await makeTempDir(t)
+    const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
+    const server = await serve(['--image', `app=${app.dir}`, '--log-requests'])
+    assert.equal(await manifestDigest(server.url, 'app', 'latest'), app.digest)
+    const result = await server.stop('SIGINT')
+    assert.equal(result.code, 0)
+    assert.equal(result.stdout, `${server.url}\n`)
+    assert.match(result.stderr, /GET \/v2\/app\/manifests\/latest 200/)
+  })
+
+  test('--image with a multi-ref layout: every ref name a tag; REPO:TAG picks one; REPO:= digest only', async (t) => {
+    const dir = await makeTempDir(t)
+    const a = await buildFixtureLayout(join(dir, 'a'), { kind: 'image', name: 'a' })
+    const b = await buildFixtureLayout(join(dir, 'b'), { kind: 'docker', name: 'b' })
+    const [ea] = (await readLayout(a.dir)).entries
+    const [eb] = (await readLayout(b.dir)).entries
+    assert.ok(ea !== undefined && eb !== undefined)
+    const multi = join(dir, 'multi')
+    await writeLayout(multi, [
+      { ref: ea.ref, annotations: { [REF_NAME_ANNOTATION]: '1.0' } },
+      { ref: eb.ref, annotations: { [REF_NAME_ANNOTATION]: 'example.com/tools:2.0' } },
+    ])
+    const server = await serve(['--image', `tools=${multi}`, '--image', `pick:2.0=${multi}`, '--image', `pinned:=${multi}`])
+    try {
+      assert.equal(await manifestDigest(server.url, 'tools', '1.0'), a.digest)
+      assert.equal(await manifestDigest(server.url, 'tools', '2.0'), b.digest)
+      assert.equal(await manifestDigest(server.url, 'pick', '2.0'), b.digest)
+      assert.equal(await manifestDigest(server.url, 'pick', '1.0'), 'HTTP 404')
+      assert.equal(await manifestDigest(server.url, 'pinned', a.digest), a.digest)
+      assert.equal(await manifestDigest(server.url, 'pinned', b.digest), b.digest)
+      const tags = (await (await fetch(`${server.url}/v2/pinned/tags/list`)).json()) as { tags: string[] }
+      assert.deepEqual(tags.tags, [])
+    } finally {
+      await server.stop()
+    }
+  })
+
+  test('--manifest with a runfiles tree (discovered, RUNFILES_DIR, --runfiles) and manifest-only runfiles', async (t) => {
+    const dir = await makeTempDir(t)
+    const real = join(dir, 'bazel-out', 'bin', 'images', 'app')
+    const app = await buildFixtureLayout(real, { kind: 'index', name: 'bazel' })
+    const tree = join(dir, 'bin', 'test.runfiles')
+    await mkdir(join(tree, '_main', 'images'), { recursive: true })
+    await symlink(real, join(tree, '_main', 'images', 'app'))
+    const text = 'images {\n  repository: "app"\n  tag: "latest"\n  path: "_main/images/app"\n}\n'
+    const inTree = join(tree, '_main', 'images', 'images.prototxt')
+    await writeFile(inTree, text)
+    const outside = join(dir, 'images.prototxt')
+    await writeFile(outside, text)
+    const runfilesManifest = join(dir, 'bin', 'test.runfiles_manifest')
+    await writeFile(runfilesManifest, `_main/images/images.prototxt ${outside}\n_main/images/app ${real}\n`)
+
+    const cases: [string, string[], Record<string, string>][] = [
+      ['tree holding the manifest', ['--manifest', inTree], {}],
+      ['RUNFILES_DIR', ['--manifest', outside], { RUNFILES_DIR: tree }],
+      ['--runfiles DIR', ['--manifest', outside, '--runfiles', tree], {}],
+      ['RUNFILES_MANIFEST_FILE', ['--manifest', outside], { RUNFILES_MANIFEST_FILE: runfilesManifest, RUNFILES_MANIFEST_ONLY: '1' }],
+      ['--runfiles MANIFEST', ['--manifest', outside, '--runfiles', runfilesManifest], {}],
+    ]
+    for (const [name, args, env] of cases) {
+      const server = await serve(args, env)
+      try {
+        assert.equal(await manifestDigest(server.url, 'app', 'latest'), app.digest, name)
+      } finally {
+        assert.equal((await server.stop()).code, 0, name)
+      }
+    }
+    const missing = await run(['serve', '--manifest', outside])
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /^localregistry: image app:latest \(.*images\.prototxt:1\): runfiles path "_main\/images\/app" does not resolve: no runfiles found/)
+  })
+
+  test('IPv6 [::1]:0 prints a bracketed URL', async (t) => {
+    const dir = await makeTempDir(t)
+    const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
+    const { child, result } = start(['serve', '--listen', '[::1]:0', '--image', `app:1=${app.dir}`])
+    const first = await Promise.race([once(child.stdout!, 'data').then(([d]) => String(d)), result.then(() => '')])
+    child.kill('SIGTERM')
+    const done = await result
+    if (first === '' && /EADDRNOTAVAIL|EAFNOSUPPORT/.test(done.stderr)) return t.skip('no IPv6 loopback here')
+    assert.match(first, /^http:\/\/\[::1\]:\d+\n$/)
+    assert.equal(done.code, 0)
+  })
+})
+
+// Short-lived processes: run a few at once.
+describe('bad input: one line on stderr, nothing on stdout, exit 2 (usage) or 1 (load)', { concurrency: 4 }, () => {
+  const cases: [string, string[], number, RegExp][] = [
+    ['no command', [], 2, /^Usage: localregistry <command>/],
+    ['unknown command', ['serf'], 2, /^localregistry: unknown command "serf"/],
+    ['unknown option', ['serve', '--imgae', 'x=y'], 2, /^localregistry: Unknown option '--imgae'.*serve --help/],
+    ['missing value', ['serve', '--image'], 2, /^localregistry: Option '--image <value>' argument missing/],
+    ['nothing to serve', ['serve'], 2, /^localregistry: nothing to serve/],
+    ['bad --image', ['serve', '--image', 'app'], 2, /^localregistry: --image app: expected REPO\[:TAG\]=DIR/],
+    ['bad repository', ['serve', '--image', 'App:1=/x'], 2, /^localregistry: --image App:1=\/x: "App" is not a valid repository name/],
+    ['bad tag', ['serve', '--image', 'app:-1=/x'], 2, /^localregistry: --image app:-1=\/x: "-1" is not a valid tag/],
+    ['bad --listen', ['serve', '--image', 'a=/x', '--listen', 'localhost'], 2, /^localregistry: --listen "localhost" is not HOST:PORT/],
+    ['missing layout', ['serve', '--image', 'a:1=/does/not/exist'], 1, /^localregistry: --image a:1=\/does\/not\/exist: OCI layout \/does\/not\/exist does not exist\n$/],
+    ['missing manifest', ['serve', '--manifest', '/does/not/exist.prototxt'], 1, /^localregistry: failed to read manifest \/does\/not\/exist\.prototxt: ENOENT/],
+    ['bad --runfiles', ['serve', '--image', 'a=/x', '--runfiles', '/does/not/exist'], 1, /^localregistry: --runfiles \/does\/not\/exist: .* does not exist/],
+  ]
+  for (const [name, args, code, stderr] of cases) {
+    test(name, async () => {
+      const result = await run(args)
+      assert.equal(result.code, code, result.stderr)
+      assert.equal(result.stdout, '')
+      assert.match(result.stderr, stderr)
+      if (code === 1 || name !== 'no command') assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr)
+      assert.doesNotMatch(result.stderr, /\n\s+at /)
+    })
+  }
+
+  test('a malformed manifest names file and line', async (t) => {
+    const dir = await makeTempDir(t)
+    const manifest = join(dir, 'm.prototxt')
+    await writeFile(manifest, 'images {\n  repository: "a"\n  nmae: "x"\n}\n')
+    const result = await run(['serve', '--manifest', manifest])
+    assert.equal(result.code, 1)
+    assert.equal(result.stderr, `localregistry: ${manifest}:3:3: localregistry.Image: unknown field 'nmae'\n`)
+  })
+
+  test('a conflict names both sources', async (t) => {
+    const dir = await makeTempDir(t)
+    const a = await buildFixtureLayout(join(dir, 'a'), { kind: 'image', name: 'a' })
+    const b = await buildFixtureLayout(join(dir, 'b'), { kind: 'image', name: 'b' })
+    const result = await run(['serve', '--image', `app:1=${a.dir}`, '--image', `app:1=${b.dir}`])
+    assert.equal(result.code, 1)
+    assert.match(result.stderr, /^localregistry: app:1 is claimed by two images: --image app:1=\S+\/a \(sha256:\w+ in \S+\) and --image app:1=\S+\/b \(sha256:\w+ in \S+\)\n$/)
+  })
+
+  test('a port in use exits 1 with one line', async (t) => {
+    const dir = await makeTempDir(t)
+    const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
+    const server = await serve(['--image', `app=${app.dir}`])
+    try {
+      const result = await run(['serve', '--image', `app=${app.dir}`, '--listen', new URL(server.url).host])
+      assert.equal(result.code, 1)
+      assert.match(result.stderr, /^localregistry: .*EADDRINUSE.*\n$/)
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
+describe('help', { concurrency: 4 }, () => {
+  for (const args of [['--help'], ['-h'], ['help'], ['serve', '--help'], ['help', 'serve']]) {
+    test(args.join(' '), async () => {
+      const result = await run(args)
+      assert.equal(result.code, 0)
+      assert.match(result.stdout, /^Usage: localregistry/)
+      assert.match(result.stdout, /Examples?:/)
+      if (args.includes('serve')) for (const option of ['--manifest', '--image', '--listen', '--ready-file', '--runfiles', '--log-requests']) assert.ok(result.stdout.includes(option), option)
+    })
+  }
+
+  test('--version', async () => {
+    const result = await run(['--version'])
+    assert.match(result.stdout, /^\d+\.\d+\.\d+\n$/)
+  })
+})
+
+test('parseImageOption', () => {
+  assert.deepEqual(parseImageOption('a/b:v1=dir=x'), { repository: 'a/b', tag: 'v1', layout: 'dir=x', source: '--image a/b:v1=dir=x' })
+  assert.deepEqual(parseImageOption('a=dir'), { repository: 'a', layout: 'dir', source: '--image a=dir' })
+  assert.deepEqual(parseImageOption('a:=dir'), { repository: 'a', tag: '', layout: 'dir', source: '--image a:=dir' })
+  for (const bad of ['a', '=dir', 'a=']) assert.throws(() => parseImageOption(bad), { code: 'ERR_LOCALREGISTRY_USAGE' })
+})

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// The `localregistry` command. Usage errors exit 2, load errors 1, each as one line on stderr
+// (no stack trace; LOCALREGISTRY_DEBUG=1 adds it). Commands load lazily: --help stays fast.
+
+import { readFileSync, realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { LocalRegistryError, UsageError } from '../errors.ts'
+import { type Io } from './io.ts'
+import { HELP, SERVE_HELP } from './help.ts'
+
+
+/** Runs the command line; resolves to the exit code. `stop` aborts a running server. */
+export async function main(args: string[], io: Io, stop: AbortSignal): Promise<number> {
+  const [command, ...rest] = args
+  try {
+    switch (command) {
+      case undefined:
+        io.stderr.write(HELP)
+        return 2
+      case '-h':
+      case '--help':
+        io.stdout.write(HELP)
+        return 0
+      case '--version':
+        io.stdout.write(`${version()}\n`)
+        return 0
+      case 'help':
+        return help(rest, io)
+      case 'serve':
+        return await (await import('./serve.ts')).runServeCommand(rest, io, stop)
+      case 'pull':
+        return await (await import('./pull.ts')).runPull(rest, io)
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: serve, pull, help; see 'localregistry --help')`)
+    }
+  } catch (error) {
+    return reportError(error, io)
+  }
+}
+
+function help(args: string[], io: Io): Promise<number> | number {
+  const [topic] = args
+  if (topic === undefined) {
+    io.stdout.write(HELP)
+    return 0
+  }
+  if (topic === 'serve') {
+    io.stdout.write(SERVE_HELP)
+    return 0
+  }
+  if (topic === 'pull') return import('./pull.ts').then((m) => m.runPull(['--help'], io))
+  throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: serve, pull)`)
+}
+
+/** One line: `localregistry: <message>`; exit 2 for usage errors, 1 for everything else. */
+export function reportError(error: unknown, io: Io): number {
+  const message = error instanceof Error ? error.message : String(error)
+  const known = error instanceof LocalRegistryError || (error instanceof Error && 'code' in error && typeof error.code === 'string')
+  io.stderr.write(`localregistry: ${known ? '' : 'internal error: '}${message.replace(/\s*\n\s*/g, ' ')}\n`)
+  if (process.env['LOCALREGISTRY_DEBUG'] === '1' && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`)
+  return error instanceof UsageError ? 2 : 1
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }
+  return pkg.version ?? 'unknown'
+}
+
+/** import.meta.main, or (Node before 24.2) whether argv[1] is this file. */
+function isMainModule(): boolean {
+  const meta: { main?: boolean } = import.meta
+  if (meta.main !== undefined) return meta.main
+  const script = process.argv[1]
+  if (script === undefined) return false
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url))
+  } catch {
+    return false
+  }
+}
+
+/** Stops on the first SIGINT/SIGTERM (clean close, exit 0); a second one exits at once. */
+function stopSignal(): AbortSignal {
+  const controller = new AbortController()
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143)
+    controller.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return controller.signal
+}
+
+if (isMainModule()) {
+  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, stopSignal())
+  // Signal listeners (and nothing else) may keep the loop alive after a command ends.
+  process.removeAllListeners('SIGINT')
+  process.removeAllListeners('SIGTERM')
+}
