@@ -262,6 +262,25 @@ describe('readLayout: verification policy', () => {
     })
   })
 
+  it('fails a blob stream that is aborted mid-way instead of leaving its reader waiting', async (t) => {
+    const dir = await fixture(t, 'image', { layerSize: 4 * 1024 * 1024 })
+    const layout = await readLayout(dir)
+    const layer = asImage(only(layout)).manifest.layers[0] as Descriptor
+    const controller = new AbortController()
+    const stream = await layout.store.openBlob(layer, controller.signal)
+    let received = 0
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of stream) {
+          received += (chunk as Buffer).length
+          controller.abort()
+        }
+      })(),
+      { name: 'AbortError' },
+    )
+    assert.ok(received < layer.size)
+  })
+
   it('never reads the config at load either', async (t) => {
     const dir = await fixture(t, 'image')
     const config = asImage(only(await readLayout(dir))).manifest.config
