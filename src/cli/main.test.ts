@@ -225,8 +225,26 @@ describe('bad input: one line on stderr, nothing on stdout, exit 2 (usage) or 1 
   })
 })
 
+describe('localregistry pull', () => {
+  test('pulls from a served image into a layout; stdout is the digest', async (t) => {
+    const dir = await makeTempDir(t)
+    const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'index', name: 'app' })
+    const server = await serve(['--image', `app:v1=${app.dir}`])
+    try {
+      const out = join(dir, 'out')
+      const result = await run(['pull', `${new URL(server.url).host}/app:v1`, out])
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.stdout, `${app.digest}\n`)
+      const [entry] = (await readLayout(out)).entries
+      assert.equal(entry?.ref.digest, app.digest)
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
 describe('help', { concurrency: 4 }, () => {
-  for (const args of [['--help'], ['-h'], ['help'], ['serve', '--help'], ['help', 'serve']]) {
+  for (const args of [['--help'], ['-h'], ['help'], ['serve', '--help'], ['help', 'serve'], ['pull', '--help'], ['help', 'pull']]) {
     test(args.join(' '), async () => {
       const result = await run(args)
       assert.equal(result.code, 0)

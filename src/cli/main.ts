@@ -29,7 +29,7 @@ export async function main(args: string[], io: Io, stop: AbortSignal): Promise<n
       case 'serve':
         return await (await import('./serve.ts')).runServeCommand(rest, io, stop)
       case 'pull':
-        return await (await import('./pull.ts')).runPull(rest, io)
+        return await (await import('./pull.ts')).runPull(rest, io, stop)
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: serve, pull, help; see 'localregistry --help')`)
     }
