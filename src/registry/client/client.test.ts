@@ -232,6 +232,20 @@ describe('transient failures', () => {
     assert.deepEqual((await readdir(root)).filter((f) => f.startsWith('.')), [])
   })
 
+  test('the deadline also ends a request the server never answers', async () => {
+    const { createServer } = await import('node:http')
+    const server = createServer(() => {}) // accepts, never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    const c = new RegistryClient({ host: `127.0.0.1:${port}`, repository: REPO, scheme: 'http', timeout: 300 })
+    const started = Date.now()
+    await assert.rejects(c.read({ tag: 'latest' }), { name: 'TimeoutError' })
+    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`)
+    await c.close()
+    server.closeAllConnections()
+    server.close()
+  })
+
   test('404, 401 and 429 are classified: only 429 is retried', async () => {
     const statuses: Record<string, number> = { '/v2/demo/app/manifests/missing': 404, '/v2/demo/app/manifests/secret': 401, '/v2/demo/app/manifests/busy': 429 }
     await using registry = await serve('image', {
