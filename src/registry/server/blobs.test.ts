@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import type { TestContext } from 'node:test'
@@ -146,6 +147,18 @@ for (const [kind, make] of [['file', fileBlob], ['embedded', memoryBlob]] as con
       }
       assert.equal((await request(b.served.server.url, b.path, { headers: { 'if-none-match': '"x"' } })).status, 200)
     })
+
+    it('answers If-Match with another ETag with 412, and serves when it matches', async (t) => {
+      const b = await make(t)
+      const failed = await request(b.served.server.url, b.path, { headers: { 'if-match': '"sha256:other"' } })
+      assert.equal(failed.status, 412)
+      assert.equal(failed.headers['content-type'], 'application/json')
+      for (const value of [`"${b.digest}"`, '*']) {
+        const res = await request(b.served.server.url, b.path, { headers: { 'if-match': value } })
+        assert.equal(res.status, 200, value)
+        assert.deepEqual(res.body, b.bytes)
+      }
+    })
   })
 }
 
@@ -241,6 +254,33 @@ describe('registry server: blob verification', () => {
     const step = Math.ceil(size / parts)
     const responses = await Promise.all(Array.from({ length: parts }, (_, i) => request(b.served.server.url, b.path, { headers: { range: `bytes=${i * step}-${Math.min(size, (i + 1) * step) - 1}` } })))
     assert.deepEqual(Buffer.concat(responses.map((r) => r.body)), b.bytes)
+  })
+})
+
+describe('registry server: streaming', () => {
+  it('reads a blob only as fast as the client takes it (back-pressure: memory does not grow with blob size)', async (t) => {
+    const size = 128 * 1024 * 1024
+    const b = await fileBlob(t, size)
+    const url = new URL(b.served.server.url)
+    await new Promise<void>((resolve, reject) => {
+      const req = httpRequest({ host: url.hostname, port: url.port, path: b.path }, (res) => {
+        // Take one chunk, then stop reading for a while, then hang up.
+        res.once('data', () => {
+          res.pause()
+          setTimeout(() => {
+            req.destroy()
+            resolve()
+          }, 500)
+        })
+      })
+      req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve() : reject(e)))
+      req.end()
+    })
+    await waitFor(() => b.served.logs.length > 0)
+    const line = b.served.logs[0] ?? ''
+    const sent = Number(/ 200 \(aborted\) (\d+) /.exec(line)?.[1])
+    assert.ok(sent > 0, line)
+    assert.ok(sent < 48 * 1024 * 1024, `the server read ${sent} bytes of a ${size}-byte blob for a client that stopped reading: ${line}`)
   })
 })
 

@@ -226,7 +226,7 @@ function serveFileBlob(context: Context, req: IncomingMessage, res: ServerRespon
   })
   sender.on('error', (error: SendError) => {
     try {
-      onSendError(context, res, b, error)
+      onSendError(context, res, b, error, entry)
     } catch (failure) {
       internalError(context, req, res, failure)
     }
@@ -241,14 +241,14 @@ function serveFileBlob(context: Context, req: IncomingMessage, res: ServerRespon
   sender.pipe(res)
 }
 
-function onSendError(context: Context, res: ServerResponse, b: FileBlob, error: SendError): void {
+function onSendError(context: Context, res: ServerResponse, b: FileBlob, error: SendError, entry: LogEntry | undefined): void {
   if (res.headersSent) {
     res.destroy()
     return
   }
   const status = error.status ?? 500
   if (status === 416) {
-    sendError(res, 416, 'UNSUPPORTED', `requested range not satisfiable: blob ${b.digest} has ${b.size} bytes`, { digest: b.digest, size: b.size }, ['Content-Range', `bytes */${b.size}`])
+    count(entry, sendError(res, 416, 'UNSUPPORTED', `requested range not satisfiable: blob ${b.digest} has ${b.size} bytes`, { digest: b.digest, size: b.size }, ['Content-Range', `bytes */${b.size}`]))
   } else if (status === 412) {
     sendError(res, 412, 'UNSUPPORTED', `precondition failed for blob ${b.digest}`, { digest: b.digest })
   } else {
@@ -311,6 +311,11 @@ function serveMemoryBlob(req: IncomingMessage, res: ServerResponse, head: boolea
   if (noneMatch !== undefined && noneMatchHits(noneMatch, etag)) {
     res.writeHead(304, headers)
     res.end()
+    return
+  }
+  const ifMatch = firstHeader(req.headers['if-match'])
+  if (ifMatch !== undefined && ifMatch.trim() !== '*' && !ifMatch.includes(etag)) {
+    count(entry, sendError(res, 412, 'UNSUPPORTED', `precondition failed for blob ${b.digest}`, { digest: b.digest }))
     return
   }
   let start = 0

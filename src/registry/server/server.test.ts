@@ -264,6 +264,23 @@ describe('registry server: errors', () => {
   })
 })
 
+describe('registry server: internal errors', () => {
+  it('answers 500 JSON and logs when the handler throws (which no request above makes it do)', async (t) => {
+    class BrokenRegistry extends Registry {
+      override repository(): never {
+        throw new Error('boom')
+      }
+    }
+    const { server, logs } = await serve(t, new BrokenRegistry())
+    const res = await request(server.url, '/v2/app/manifests/latest')
+    assert.equal(res.status, 500)
+    assert.equal(errorCode(res), 'UNKNOWN')
+    assertRegistryHeaders(res.headers)
+    assert.ok(logs.some((l) => l.startsWith('internal error serving GET /v2/app/manifests/latest: Error: boom')), logs.join('\n'))
+    assert.equal((await request(server.url, '/v2/')).status, 200)
+  })
+})
+
 describe('registry server: listening and logging', () => {
   it('logs one line per request: method, target, status, bytes, milliseconds', async (t) => {
     const ref = entryRef(await fixture(t, { kind: 'image' }))
