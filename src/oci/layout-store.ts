@@ -56,6 +56,9 @@ export class LayoutStore implements ContentSource {
   }
 
   async #readSmallFile(descriptor: Descriptor, where: string): Promise<Buffer> {
+    if (descriptor.size > MAX_MANIFEST_BYTES) {
+      throw new LayoutError(`${where}: the descriptor says ${descriptor.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`)
+    }
     const size = (await this.#stat(descriptor)).size
     if (size > MAX_MANIFEST_BYTES) {
       throw new LayoutError(`${where}: ${size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`)

@@ -436,6 +436,13 @@ describe('readLayout: bad input', () => {
       await writer.commit([manifest])
       await assertLoadFails(dir, manifest.digest, `over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`)
     })
+
+    it('whose descriptor claims more than the limit, rejected before the file is read', async (t) => {
+      const { dir, digest } = await manifestOf(t)
+      const json = await indexJson(dir)
+      await setIndexJson(dir, { ...json, manifests: [{ ...json.manifests[0], size: MAX_MANIFEST_BYTES + 1 }] })
+      await assertLoadFails(dir, digest, `the descriptor says ${MAX_MANIFEST_BYTES + 1} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit`)
+    })
   })
 
   describe('a layer or config blob', () => {
