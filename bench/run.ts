@@ -18,7 +18,7 @@ import { startNginx } from './contenders/nginx.ts'
 import { DEFAULT_CLI, startOurs } from './contenders/ours.ts'
 import { settingsFor, type Context, type Settings } from './lib/context.ts'
 import { buildImage } from './lib/fixtures.ts'
-import { describeMachine, describeMachineLine } from './lib/machine.ts'
+import { describeMachine, describeMachineLine, finishMachine } from './lib/machine.ts'
 import { Recorder, summarize, type Sample } from './lib/results.ts'
 import { blobSection } from './measure/blob.ts'
 import { memorySection } from './measure/memory.ts'
@@ -42,7 +42,8 @@ const USAGE = `usage: node bench/run.ts [options]
   --only SECTION   run only this section (repeatable): ${SECTIONS.join(', ')}
   --cli PATH       our CLI entry point (default src/cli/main.ts)
   --publish        also write BENCHMARKS.md's table and ${CHART_PATH}
-  --keep           keep the temp dir (layouts, server logs)`
+  --keep           keep the temp dir (layouts, server logs)
+  --cpu-prof DIR   run our server and client with node --cpu-prof, profiles written to DIR`
 
 const SECTION_RUNNERS: Record<Section, (ctx: Context) => Promise<void>> = {
   blob: blobSection,
@@ -71,6 +72,7 @@ function parseOptions(argv: string[]): Options | undefined {
       cli: { type: 'string' },
       publish: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -82,7 +84,9 @@ function parseOptions(argv: string[]): Options | undefined {
   if (runs !== undefined && !(Number.isSafeInteger(runs) && runs >= 1 && runs <= 100)) throw new Error(`--runs must be an integer from 1 to 100, got ${values.runs}`)
   const only = (values.only ?? []).flatMap((s) => s.split(','))
   for (const s of only) if (!SECTIONS.includes(s as Section)) throw new Error(`unknown section ${JSON.stringify(s)}: use ${SECTIONS.join(', ')}`)
-  const settings = settingsFor(values.smoke, runs, resolve(values.cli ?? DEFAULT_CLI))
+  const profileDir = values['cpu-prof']
+  const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`]
+  const settings = settingsFor(values.smoke, runs, resolve(values.cli ?? DEFAULT_CLI), nodeArgs)
   return {
     settings,
     out: resolve(values.out ?? join(REPO_ROOT, 'results', values.smoke ? 'smoke' : 'bench')),
@@ -147,7 +151,7 @@ async function main(argv: string[]): Promise<number> {
     const large = await buildImage(workDir.join('large'), 'bench', { kind: 'large', name: 'bench', layerSize: settings.largeLayerSize })
     const startContender = (name: ContenderName): Promise<Contender> => {
       log(`starting ${name}`)
-      if (name === 'ours') return startOurs({ images: [large], cli: settings.cli })
+      if (name === 'ours') return startOurs({ images: [large], cli: settings.cli, nodeArgs: settings.nodeArgs })
       if (name === 'nginx') return mkdir(workDir.join('nginx'), { recursive: true }).then(() => startNginx({ images: [large], prefix: workDir.join('nginx') }))
       return startDistributionContender([large], settings.transferTimeoutMs)
     }
@@ -179,6 +183,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await stopAll()
   }
+  finishMachine(machine)
   const missing = checkComplete(recorder.samples, settings, sections)
   errors.push(...missing)
   await writeResults(options, machine, recorder.samples, errors)

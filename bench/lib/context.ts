@@ -24,6 +24,8 @@ export interface Settings {
   transferTimeoutMs: number
   /** Our CLI entry point. */
   cli: string
+  /** Extra node flags for our server and client processes (`--cpu-prof ...` with --cpu-prof DIR). */
+  nodeArgs: readonly string[]
 }
 
 export interface Context {
@@ -38,9 +40,9 @@ export interface Context {
   contender(name: ContenderName): Promise<Contender>
 }
 
-export function settingsFor(smoke: boolean, runs: number | undefined, cli: string): Settings {
+export function settingsFor(smoke: boolean, runs: number | undefined, cli: string, nodeArgs: readonly string[] = []): Settings {
   if (smoke) {
-    return { smoke, runs: runs ?? 1, largeLayerSize: 1 << 20, blobClients: [1, 4], requestSeconds: 1, requestCap: 2_000, requestConcurrency: 32, startupCounts: [1, 5, 20], smallLayerSize: 1024, transferTimeoutMs: 60_000, cli }
+    return { smoke, runs: runs ?? 1, largeLayerSize: 1 << 20, blobClients: [1, 4], requestSeconds: 1, requestCap: 2_000, requestConcurrency: 32, startupCounts: [1, 5, 20], smallLayerSize: 1024, transferTimeoutMs: 60_000, cli, nodeArgs }
   }
-  return { smoke, runs: runs ?? 5, largeLayerSize: 1 << 30, blobClients: [1, 4], requestSeconds: 10, requestCap: 10_000_000, requestConcurrency: 32, startupCounts: [1, 100, 1000], smallLayerSize: 1024, transferTimeoutMs: 600_000, cli }
+  return { smoke, runs: runs ?? 5, largeLayerSize: 1 << 30, blobClients: [1, 4], requestSeconds: 10, requestCap: 10_000_000, requestConcurrency: 32, startupCounts: [1, 100, 1000], smallLayerSize: 1024, transferTimeoutMs: 600_000, cli, nodeArgs }
 }

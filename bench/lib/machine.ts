@@ -1,7 +1,7 @@
 // What the benchmark ran on: the numbers only mean something next to this.
 
 import { readFile } from 'node:fs/promises'
-import { availableParallelism, release, totalmem } from 'node:os'
+import { availableParallelism, loadavg, release, totalmem } from 'node:os'
 import { run } from '../../e2e/tools/exec.ts'
 import { findTool } from '../../e2e/tools/require-tool.ts'
 
@@ -12,6 +12,8 @@ export interface Machine {
   kernel: string
   node: string
   tools: Record<string, string>
+  /** 1-minute load average when the run started and when it ended: other work on a shared machine. */
+  load: { start: number; end?: number }
 }
 
 export async function describeMachine(): Promise<Machine> {
@@ -24,6 +26,7 @@ export async function describeMachine(): Promise<Machine> {
     kernel: release(),
     node: process.version,
     tools: await toolVersions(),
+    load: { start: loadavg()[0] ?? 0 },
   }
 }
 
@@ -49,6 +52,16 @@ async function toolVersions(): Promise<Record<string, string>> {
 
 export function describeMachineLine(m: Machine): string {
   return `${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}, Node ${m.node}`
+}
+
+/** Records the load average at the end of the run. */
+export function finishMachine(m: Machine): void {
+  m.load.end = loadavg()[0] ?? 0
+}
+
+export function describeLoad(m: Machine): string {
+  const end = m.load.end === undefined ? '' : `, ${m.load.end.toFixed(1)} at the end`
+  return `load average ${m.load.start.toFixed(1)} at the start${end}`
 }
 
 export function describeTools(m: Machine): string {

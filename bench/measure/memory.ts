@@ -12,7 +12,7 @@ const CLIENTS = 4
 export async function memorySection(ctx: Context): Promise<void> {
   const { settings, recorder, large } = ctx
   for (let runIndex = 0; runIndex < settings.runs; runIndex++) {
-    await using server = await startOurs({ images: [large], cli: settings.cli })
+    await using server = await startOurs({ images: [large], cli: settings.cli, nodeArgs: settings.nodeArgs })
     await warmFile(server.blobFile(large.repository, large.layerDigest))
     const idle = await rssBytes(server.pid)
     // downloadBlob resets VmHWM first, so this is the peak while the clients pull.

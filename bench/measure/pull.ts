@@ -20,7 +20,7 @@ export async function pullSection(ctx: Context): Promise<void> {
   const server = await ctx.contender('ours')
   await using skopeo = await createSkopeo({ timeoutMs: settings.transferTimeoutMs })
   const pullers: [Subject, Puller][] = [
-    ['localregistry-pull', (ref, dir) => ourPull(settings.cli, ref, dir, settings.transferTimeoutMs)],
+    ['localregistry-pull', (ref, dir) => ourPull([...settings.nodeArgs, settings.cli], ref, dir, settings.transferTimeoutMs)],
     ['skopeo-copy', (ref, dir) => skopeoCopy(skopeo, ref, dir)],
   ]
   const ref = `${server.host}/${large.repository}:${large.tag}`
@@ -45,8 +45,8 @@ async function timedPull(ctx: Context, server: Contender, image: BenchImage, pul
   return seconds
 }
 
-async function ourPull(cli: string, ref: string, dir: string, timeoutMs: number): Promise<void> {
-  await run(process.execPath, [cli, 'pull', ref, dir], { timeoutMs })
+async function ourPull(command: readonly string[], ref: string, dir: string, timeoutMs: number): Promise<void> {
+  await run(process.execPath, [...command, 'pull', ref, dir], { timeoutMs })
 }
 
 async function skopeoCopy(skopeo: Skopeo, ref: string, dir: string): Promise<void> {

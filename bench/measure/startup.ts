@@ -33,7 +33,7 @@ export async function startupSection(ctx: Context): Promise<void> {
   ]
   for (let runIndex = 0; runIndex < settings.runs; runIndex++) {
     for (const scenario of rotate(scenarios, runIndex)) {
-      await using server = await startOurs({ images: scenario.images, cli: settings.cli })
+      await using server = await startOurs({ images: scenario.images, cli: settings.cli, nodeArgs: settings.nodeArgs })
       recorder.add(scenario.metric, 'ours', runIndex, server.firstGetAt - server.spawnedAt)
     }
   }

@@ -3,7 +3,7 @@
 // comparison; the targets.
 
 import type { Machine } from '../lib/machine.ts'
-import { describeMachineLine, describeTools } from '../lib/machine.ts'
+import { describeLoad, describeMachineLine, describeTools } from '../lib/machine.ts'
 import { formatNumber, type Subject, type Summary } from '../lib/results.ts'
 import { metricInfo } from './metrics.ts'
 import { lookupIn, type TargetResult } from './targets.ts'
@@ -72,7 +72,7 @@ export function markdownReport(r: ReportInput): string {
   const parts = [
     `Run ${r.date} on commit \`${r.commit}\`${r.smoke ? ' (**smoke run: tiny sizes, numbers meaningless**)' : ''}: ${r.runs} run${r.runs === 1 ? '' : 's'} of each measurement, interleaved; the large layer is ${formatBytes(r.largeLayerSize)}. Cells show the median (min–max); ratios are of medians. ↑ higher is better, ↓ lower is better.`,
     '',
-    `Machine: ${describeMachineLine(r.machine)}. Tools: ${describeTools(r.machine)}.`,
+    `Machine: ${describeMachineLine(r.machine)}; ${describeLoad(r.machine)} (${r.machine.nproc} cores). Tools: ${describeTools(r.machine)}.`,
     '',
     '### Targets',
     '',
