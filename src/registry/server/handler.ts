@@ -7,18 +7,16 @@
 // file path from the request: a blob file is found only by looking up a digest registered for
 // that repository, so no request can reach a file that is not a blob of a loaded image.
 
-import { createReadStream, type Stats } from 'node:fs'
+import type { Stats } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { pipeline, type Readable } from 'node:stream'
 import send from 'send'
 import { computeDigest, parseDigest, quote } from '../../oci/digest.ts'
-import { BLOB_READ_CHUNK } from '../../oci/layout-store.ts'
 import { OCI_INDEX } from '../../oci/media-types.ts'
-import { createVerifier } from '../../oci/verify.ts'
 import { ContentMismatchError, DigestError } from '../../errors.ts'
 import { clampSuffixRanges, ifRangeHolds, parseByteRange } from './memory-range.ts'
 import { isValidRepository, isValidTag } from './names.ts'
 import { API_VERSION, API_VERSION_HEADER, type FileBlob, type MemoryBlob, type Registry, type Repository, type ServedManifest } from './registry.ts'
+import { ResponseClosedError, pumpFile } from './pump.ts'
 import { noneMatchHits, paginate, parsePageSize, printable, sendError, sendJson } from './responses.ts'
 import { VerifiedFiles } from './verified.ts'
 
@@ -208,9 +206,10 @@ interface SendError extends Error {
  * We give it our own ETag ("<digest>") and turn off Last-Modified and Cache-Control, which
  * mean nothing for content-addressed blobs. `end` caps the length at the descriptor's size.
  *
- * send would pipe the file straight into the response; we replace its `stream` step (called
- * once headers, status and length are settled, before any byte is written) so the bytes go
- * through the digest check described in verified.ts, with 1 MiB reads. Its errors (416, 412,
+ * send would pipe a fs.ReadStream straight into the response; we replace its `stream` step
+ * (called once headers, status and length are settled, before any byte is written) so the
+ * bytes go through the digest check described in verified.ts, and are copied by pump.ts,
+ * which is faster than a ReadStream (see there for why and by how much). Its errors (416, 412,
  * a vanished file) come to our listener instead of its HTML error page, so they are JSON and
  * keep the registry headers.
  */
@@ -285,22 +284,22 @@ function streamFile(context: Context, res: ServerResponse, b: FileBlob, path: st
 }
 
 function pipeFile(context: Context, res: ServerResponse, b: FileBlob, path: string, stats: Stats, start: number, end: number, verify: boolean, entry: LogEntry | undefined): void {
-  const file = createReadStream(path, { start, end, highWaterMark: BLOB_READ_CHUNK })
   const where = `blob ${b.digest} (${path}) of layout ${b.layout}`
-  const verifier = verify ? createVerifier(b, where) : undefined
-  const body: Readable = verifier ?? file
-  if (entry !== undefined) body.on('data', (chunk: Buffer) => (entry.bytes += chunk.length))
-  const done = (error: NodeJS.ErrnoException | null): void => {
-    if (error === null || error === undefined) {
+  // send reports an empty range as start = end = 0; only a 0-byte blob has one.
+  const length = b.size === 0 ? 0 : end - start + 1
+  const onBytes = entry === undefined ? undefined : (n: number): void => void (entry.bytes += n)
+  pumpFile(path, res, { start, length, where, ...(verify && { verifyDigest: b.digest }), ...(onBytes && { onBytes }) }).then(
+    () => {
       if (verify) context.verified.markVerified(path, stats)
-      return
-    }
-    file.destroy()
-    if (error instanceof ContentMismatchError) context.logError(`${error.message}: response cut off so the client cannot take it for the blob`)
-    else if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') context.logError(`failed to stream ${where}: ${error.message}`)
-  }
-  if (verifier !== undefined) pipeline(file, verifier, res, done)
-  else pipeline(file, res, done)
+    },
+    (error: unknown) => {
+      res.destroy()
+      if (error instanceof ContentMismatchError) context.logError(`${error.message}: response cut off so the client cannot take it for the blob`)
+      else if (!(error instanceof ResponseClosedError) && !res.writableFinished && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_DESTROYED') {
+        context.logError(`failed to send ${where}: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    },
+  )
 }
 
 /** Serves a blob embedded in its descriptor: headers, 304 and Range as for files (see memory-range.ts). */

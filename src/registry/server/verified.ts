@@ -5,9 +5,9 @@
 // the stat the response is built on: rewriting a file in place changes its mtime and ctime,
 // resetting the mtime (utimes, touch -d) changes the ctime, which no unprivileged process can
 // set, and replacing it (rename, new link) changes the inode. So:
-//  - a full GET of a blob not yet verified streams through createVerifier (which holds back the
-//    last chunk): a mismatch destroys the response, so the client never gets a complete wrong
-//    body; a match records the file as verified;
+//  - a full GET of a blob not yet verified is hashed while it streams, the last chunk held back
+//    until the digest matched (createVerifier's rule, see pump.ts): a mismatch destroys the
+//    response, so the client never gets a complete wrong body; a match records the file;
 //  - a Range request on a blob not yet verified reads and hashes the whole file first (once,
 //    shared by concurrent requests), records it, then serves the range; on mismatch it answers
 //    500 before sending any byte;
@@ -17,7 +17,8 @@
 // ctime and verifies again.
 
 import { createHash } from 'node:crypto'
-import { createReadStream, type Stats } from 'node:fs'
+import type { Stats } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { parseDigest } from '../../oci/digest.ts'
 import { BLOB_READ_CHUNK } from '../../oci/layout-store.ts'
 import { ContentMismatchError } from '../../errors.ts'
@@ -59,10 +60,18 @@ export class VerifiedFiles {
 async function hashFile(path: string, digest: string, size: number): Promise<void> {
   const algorithm = parseDigest(digest).algorithm
   const hash = createHash(algorithm)
+  const buffer = Buffer.allocUnsafe(BLOB_READ_CHUNK)
   let bytes = 0
-  for await (const chunk of createReadStream(path, { highWaterMark: BLOB_READ_CHUNK })) {
-    bytes += (chunk as Buffer).length
-    hash.update(chunk as Buffer)
+  const handle = await open(path, 'r')
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, bytes)
+      if (bytesRead === 0) break
+      bytes += bytesRead
+      hash.update(buffer.subarray(0, bytesRead))
+    }
+  } finally {
+    await handle.close()
   }
   const actual = `${algorithm}:${hash.digest('hex')}`
   if (bytes !== size) throw new ContentMismatchError(`blob file ${path}: expected ${size} bytes, found ${bytes}`)
