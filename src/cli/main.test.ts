@@ -69,6 +69,7 @@ describe('localregistry serve', () => {
     const dir = await makeTempDir(t)
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     const ready = join(dir, 'ready')
+    await writeFile(ready, 'http://stale.invalid:1\n')
     const server = await serve(['--image', `app:v1=${app.dir}`, '--ready-file', ready])
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/)
     assert.equal(await readFile(ready, 'utf8'), `${server.url}\n`)

@@ -70,6 +70,8 @@ export async function runServeCommand(args: string[], io: Io, stop: AbortSignal)
     io.stdout.write(SERVE_HELP)
     return 0
   }
+  // A ready file left by an earlier run must not announce a URL before this one serves.
+  if (options.readyFile !== undefined) await rm(options.readyFile, { force: true })
   const registry = await startRegistry({
     manifests: options.manifests,
     images: options.images,
@@ -78,6 +80,8 @@ export async function runServeCommand(args: string[], io: Io, stop: AbortSignal)
     ...(options.logRequests && { log: (line: string) => io.stderr.write(`${line}\n`) }),
   })
   try {
+    // Stopped while loading: close without ever announcing the URL.
+    if (stop.aborted) return 0
     if (options.readyFile !== undefined) await writeReadyFile(options.readyFile, registry.url)
     io.stdout.write(`${registry.url}\n`)
     io.stderr.write(`localregistry: ${summary(registry)} at ${registry.url}\n`)
