@@ -50,7 +50,9 @@ async function memoryBlob(t: TestContext): Promise<BlobUnderTest> {
   return { served, path: `/v2/app/blobs/${layer.digest}`, digest: layer.digest, bytes, file: undefined }
 }
 
-for (const [kind, make] of [['file', fileBlob], ['embedded', memoryBlob]] as const) {
+const smallFileBlob = (t: TestContext): Promise<BlobUnderTest> => fileBlob(t, 1000)
+
+for (const [kind, make] of [['file', fileBlob], ['small file', smallFileBlob], ['embedded', memoryBlob]] as const) {
   describe(`registry server: ${kind} blobs`, () => {
     it('serves the blob with exact headers; HEAD has the same headers and no body', async (t) => {
       const b = await make(t)
@@ -221,6 +223,28 @@ describe('registry server: blob verification', () => {
     // Put the right bytes back: served again.
     await writeFile(b.file, b.bytes)
     assert.equal(sha256((await request(url, b.path)).body), b.digest)
+  })
+
+  it('checks a small blob file whole before sending any byte (500 if corrupt), then serves it from memory', async (t) => {
+    const b = await smallFileBlob(t)
+    assert.ok(b.file)
+    assert.ok(b.bytes.length < 64 * 1024)
+    const corrupt = Buffer.from(b.bytes)
+    corrupt[0] = (corrupt[0] ?? 0) ^ 1
+    await writeFile(b.file, corrupt)
+    for (const headers of [{}, { range: 'bytes=0-9' }] as Array<Record<string, string>>) {
+      const res = await request(b.served.server.url, b.path, { headers })
+      assert.equal(res.status, 500)
+      assert.equal(errorCode(res), 'UNKNOWN')
+    }
+    assert.ok(b.served.logs.some((l) => l.includes(b.file as string) && l.includes('digest')))
+    await writeFile(b.file, b.bytes)
+    assert.deepEqual((await request(b.served.server.url, b.path, { headers: { range: 'bytes=0-9' } })).body, b.bytes.subarray(0, 10))
+    // Verified bytes are the blob, whatever happens to the file afterwards.
+    await rm(b.file)
+    const again = await request(b.served.server.url, b.path)
+    assert.equal(again.status, 200)
+    assert.deepEqual(again.body, b.bytes)
   })
 
   it('answers 500 (and logs) when a blob file disappears after loading', async (t) => {

@@ -15,8 +15,9 @@ import { OCI_INDEX } from '../../oci/media-types.ts'
 import { ContentMismatchError, DigestError } from '../../errors.ts'
 import { clampSuffixRanges, ifRangeHolds, parseByteRange } from './memory-range.ts'
 import { isValidRepository, isValidTag } from './names.ts'
-import { API_VERSION, API_VERSION_HEADER, type FileBlob, type MemoryBlob, type Registry, type Repository, type ServedManifest } from './registry.ts'
+import { API_VERSION, API_VERSION_HEADER, type FileBlob, type Registry, type Repository, type ServedManifest } from './registry.ts'
 import { ResponseClosedError, pumpFile } from './pump.ts'
+import { SMALL_BLOB_BYTES, SmallBlobs } from './small-blobs.ts'
 import { noneMatchHits, paginate, parsePageSize, printable, sendError, sendJson } from './responses.ts'
 import { VerifiedFiles } from './verified.ts'
 
@@ -30,6 +31,7 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => void
 interface Context {
   readonly registry: Registry
   readonly verified: VerifiedFiles
+  readonly smallBlobs: SmallBlobs
   /** Where server-side problems go: the log option, or stderr without one. */
   readonly logError: (line: string) => void
 }
@@ -52,7 +54,7 @@ const BLOB_CONTENT_TYPE = 'application/octet-stream'
 export function createHandler(registry: Registry, options: HandlerOptions = {}): Handler {
   const log = options.log
   const logError = log ?? ((line: string) => void process.stderr.write(`${line}\n`))
-  const context: Context = { registry, verified: new VerifiedFiles(), logError }
+  const context: Context = { registry, verified: new VerifiedFiles(), smallBlobs: new SmallBlobs(), logError }
   return (req, res) => {
     let entry: LogEntry | undefined
     if (log !== undefined) {
@@ -177,8 +179,10 @@ function blob(context: Context, req: IncomingMessage, res: ServerResponse, head:
   const repo = context.registry.repository(name)
   const found = repo?.blobs.get(digest)
   if (found !== undefined) {
-    if (found.kind === 'file') return serveFileBlob(context, req, res, found, entry)
-    return serveMemoryBlob(req, res, head, found, entry)
+    if (found.kind === 'memory') return serveMemoryBlob(req, res, head, found.digest, found.data, entry)
+    const small = context.smallBlobs.get(found)
+    if (small !== undefined) return serveMemoryBlob(req, res, head, found.digest, small, entry)
+    return serveFileBlob(context, req, res, found, entry)
   }
   if (repo === undefined && !isValidRepository(name)) return unknownRepository(res, name, entry)
   const problem = digestProblem(digest)
@@ -268,6 +272,7 @@ function streamFile(context: Context, res: ServerResponse, b: FileBlob, path: st
     return
   }
   const { start, end } = range
+  if (b.size <= SMALL_BLOB_BYTES) return sendSmallFile(context, res, b, path, start, end, entry)
   const verified = context.verified
   if (verified.isVerified(path, stats)) return pipeFile(context, res, b, path, stats, start, end, false, entry)
   if (start === 0 && end + 1 >= b.size) return pipeFile(context, res, b, path, stats, start, end, true, entry)
@@ -275,6 +280,22 @@ function streamFile(context: Context, res: ServerResponse, b: FileBlob, path: st
   verified.verify(path, stats, b.digest, b.size).then(
     () => {
       if (!res.destroyed) pipeFile(context, res, b, path, stats, start, end, false, entry)
+    },
+    (error: unknown) => {
+      context.logError(`not serving blob ${b.digest} from ${path} (layout ${b.layout}): ${error instanceof Error ? error.message : String(error)}`)
+      if (!res.headersSent && !res.destroyed) sendError(res, 500, 'UNKNOWN', `blob ${b.digest} is corrupt on the server`, { digest: b.digest })
+    },
+  )
+}
+
+/** A small blob's first request: read and verify it whole (see small-blobs.ts), then send the range asked for. */
+function sendSmallFile(context: Context, res: ServerResponse, b: FileBlob, path: string, start: number, end: number, entry: LogEntry | undefined): void {
+  context.smallBlobs.load(b, path).then(
+    (data) => {
+      if (res.destroyed) return
+      const length = b.size === 0 ? 0 : end - start + 1
+      res.end(data.subarray(start, start + length))
+      count(entry, length)
     },
     (error: unknown) => {
       context.logError(`not serving blob ${b.digest} from ${path} (layout ${b.layout}): ${error instanceof Error ? error.message : String(error)}`)
@@ -302,10 +323,11 @@ function pipeFile(context: Context, res: ServerResponse, b: FileBlob, path: stri
   )
 }
 
-/** Serves a blob embedded in its descriptor: headers, 304 and Range as for files (see memory-range.ts). */
-function serveMemoryBlob(req: IncomingMessage, res: ServerResponse, head: boolean, b: MemoryBlob, entry: LogEntry | undefined): void {
-  const etag = `"${b.digest}"`
-  const headers = [API_VERSION_HEADER, API_VERSION, 'Docker-Content-Digest', b.digest, 'ETag', etag, 'X-Content-Type-Options', 'nosniff', 'Accept-Ranges', 'bytes']
+/** Serves a blob from memory (embedded in its descriptor, or a small verified file): headers, 304 and Range as for files (see memory-range.ts). */
+function serveMemoryBlob(req: IncomingMessage, res: ServerResponse, head: boolean, digest: string, data: Buffer, entry: LogEntry | undefined): void {
+  const b = { digest, size: data.length, data }
+  const etag = `"${digest}"`
+  const headers = [API_VERSION_HEADER, API_VERSION, 'Docker-Content-Digest', digest, 'ETag', etag, 'X-Content-Type-Options', 'nosniff', 'Accept-Ranges', 'bytes']
   const noneMatch = req.headers['if-none-match']
   if (noneMatch !== undefined && noneMatchHits(noneMatch, etag)) {
     res.writeHead(304, headers)
