@@ -97,6 +97,14 @@ describe('runfiles manifest', () => {
     assert.throws(() => r.rlocation('_main/x/image/blobs/sha256/missing', 'blob'), RunfilesError)
   })
 
+  test('RUNFILES_DIR of a tree without links falls back to the manifest inside it', () => {
+    const { base, real } = fakeTree(false)
+    const tree = join(base, 'bin', 'foo.runfiles')
+    touch(join(tree, 'MANIFEST'), `_main/x/image ${real}\n`)
+    const r = RunfilesResolver.discover({ env: { RUNFILES_DIR: tree }, program: '' })
+    assert.equal(r.rlocation('_main/x/image', 'image'), real)
+  })
+
   test('<program>.runfiles_manifest without any variable', () => {
     const { base, real } = manifestOnly()
     const r = RunfilesResolver.discover({ env: {}, program: join(base, 'bin', 'foo') })

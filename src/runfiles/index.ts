@@ -122,7 +122,10 @@ function discoverLocations(options: RunfilesOptions, near: readonly string[]): R
   }
   const fromEnv = (name: string, kind: RunfilesLocation['kind']): void => {
     const value = env[name]
-    if (value !== undefined && value !== '') locations.push(...existing({ kind, path: resolve(value), origin: name }))
+    if (value === undefined || value === '') return
+    const location: RunfilesLocation = { kind, path: resolve(value), origin: name }
+    // A tree without links (--nobuild_runfile_links) still has its manifest inside or beside it.
+    if (existing(location).length > 0) locations.push(...(kind === 'tree' ? treeWithManifests(location.path, name) : [location]))
   }
   fromEnv('RUNFILES_MANIFEST_FILE', 'manifest')
   fromEnv('RUNFILES_DIR', 'tree')
