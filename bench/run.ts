@@ -5,8 +5,8 @@
 //   node bench/run.ts [--smoke] [--runs N] [--out DIR] [--only SECTION]... [--publish]
 
 import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { run } from '../e2e/tools/exec.ts'
@@ -18,7 +18,7 @@ import { startNginx } from './contenders/nginx.ts'
 import { DEFAULT_CLI, startOurs } from './contenders/ours.ts'
 import { settingsFor, type Context, type Settings } from './lib/context.ts'
 import { buildImage } from './lib/fixtures.ts'
-import { describeMachine, describeMachineLine, finishMachine } from './lib/machine.ts'
+import { describeMachine, describeMachineLine, finishMachine, type Machine } from './lib/machine.ts'
 import { Recorder, summarize, type Sample } from './lib/results.ts'
 import { blobSection } from './measure/blob.ts'
 import { memorySection } from './measure/memory.ts'
@@ -43,7 +43,8 @@ const USAGE = `usage: node bench/run.ts [options]
   --cli PATH       our CLI entry point (default src/cli/main.ts)
   --publish        also write BENCHMARKS.md's table and ${CHART_PATH}
   --keep           keep the temp dir (layouts, server logs)
-  --cpu-prof DIR   run our server and client with node --cpu-prof, profiles written to DIR`
+  --cpu-prof DIR   run our server and client with node --cpu-prof, profiles written to DIR
+  --from FILE      measure nothing: render a saved results.json again (with --publish: publish it)`
 
 const SECTION_RUNNERS: Record<Section, (ctx: Context) => Promise<void>> = {
   blob: blobSection,
@@ -59,6 +60,9 @@ interface Options {
   sections: Section[]
   publish: boolean
   keep: boolean
+  /** --from: render (and publish) a saved results.json instead of measuring. */
+  from: string | undefined
+  outGiven: boolean
 }
 
 function parseOptions(argv: string[]): Options | undefined {
@@ -73,6 +77,7 @@ function parseOptions(argv: string[]): Options | undefined {
       publish: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      from: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -93,6 +98,8 @@ function parseOptions(argv: string[]): Options | undefined {
     sections: only.length > 0 ? SECTIONS.filter((s) => only.includes(s)) : [...SECTIONS],
     publish: values.publish,
     keep: values.keep,
+    from: values.from === undefined ? undefined : resolve(values.from),
+    outGiven: values.out !== undefined,
   }
 }
 
@@ -126,6 +133,11 @@ async function gitCommit(): Promise<string> {
 async function main(argv: string[]): Promise<number> {
   const options = parseOptions(argv)
   if (!options) return 0
+  if (options.from !== undefined) {
+    const saved = JSON.parse(await readFile(options.from, 'utf8')) as SavedRun
+    await writeResults({ ...options, out: options.outGiven ? options.out : dirname(options.from) }, saved)
+    return 0
+  }
   const { settings, sections } = options
   const started = performance.now()
   await setUpTools()
@@ -186,7 +198,7 @@ async function main(argv: string[]): Promise<number> {
   finishMachine(machine)
   const missing = checkComplete(recorder.samples, settings, sections)
   errors.push(...missing)
-  await writeResults(options, machine, recorder.samples, errors)
+  await writeResults(options, { date: new Date().toISOString(), commit: await gitCommit(), settings, machine, samples: recorder.samples, errors })
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`)
   return errors.length > 0 ? 1 : 0
 }
@@ -198,12 +210,20 @@ function checkComplete(samples: readonly Sample[], settings: Settings, sections:
     .map(({ metric, subject }) => `no number for ${metric} of ${subject}`)
 }
 
-async function writeResults(options: Options, machine: Awaited<ReturnType<typeof describeMachine>>, samples: readonly Sample[], errors: readonly string[]): Promise<void> {
-  const { settings } = options
+/** What results.json keeps of a run: enough to render the report again (--from). */
+interface SavedRun {
+  date: string
+  commit: string
+  settings: Settings
+  machine: Machine
+  samples: Sample[]
+  errors: string[]
+}
+
+async function writeResults(options: Options, saved: SavedRun): Promise<void> {
+  const { date, commit, settings, machine, samples, errors } = saved
   const summaries = summarize(samples)
   const targets = evaluateTargets(summaries, settings)
-  const date = new Date().toISOString()
-  const commit = await gitCommit()
   const title = `localregistry vs nginx and distribution${settings.smoke ? ' (smoke run)' : ''}, ${date.slice(0, 10)}`
   const svg = ratioChart(summaries, title)
   const report = { date, commit, runs: settings.runs, smoke: settings.smoke, largeLayerSize: settings.largeLayerSize, summaries, targets, errors, machine }
