@@ -140,6 +140,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const { settings, sections } = options
   const started = performance.now()
+  // Taken before measuring: the tree may move on while a long run goes.
+  const commit = await gitCommit()
   await setUpTools()
   const machine = await describeMachine()
   log(`machine: ${describeMachineLine(machine)}`)
@@ -198,7 +200,7 @@ async function main(argv: string[]): Promise<number> {
   finishMachine(machine)
   const missing = checkComplete(recorder.samples, settings, sections)
   errors.push(...missing)
-  await writeResults(options, { date: new Date().toISOString(), commit: await gitCommit(), settings, machine, samples: recorder.samples, errors })
+  await writeResults(options, { date: new Date().toISOString(), commit, settings, machine, samples: recorder.samples, errors })
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`)
   return errors.length > 0 ? 1 : 0
 }
