@@ -39,8 +39,9 @@ function serveManifest(req: IncomingMessage, res: ServerResponse, head: boolean,
   res.writeHead(200, m.headers)
   if (head) {
     res.end()
-  } else {
-    res.end(m.body)
-    count(entry, m.body.length)
+    return
   }
+  if (m.latin1Body !== undefined) res.end(m.latin1Body, 'latin1')
+  else res.end(m.body)
+  count(entry, m.body.length)
 }

@@ -15,11 +15,22 @@ import { MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, isValidRepository, isValidTag } 
 export const API_VERSION_HEADER = 'Docker-Distribution-API-Version'
 export const API_VERSION = 'registry/2.0'
 
+/** A string chunk is copied on every write, a Buffer is not: past ~16 KiB the copy costs more than the chunk saved. */
+const STRING_BODY_MAX = 16 * 1024
+
 /** A manifest or index with the headers of its 200 response computed once, so serving it allocates nothing. */
 export interface ServedManifest {
   readonly digest: string
   readonly mediaType: string
   readonly body: Buffer
+  /**
+   * The body as a latin1 string (one character per byte, so exactly the bytes of `body`) when
+   * it is at most STRING_BODY_MAX bytes, else undefined. node:http joins a string body to the
+   * header string and sends one chunk; a Buffer body is queued as a chunk of its own behind the
+   * header, which costs ~2,400 more user-space instructions per manifest GET (of ~106,000;
+   * valgrind, steady state). A large string would be copied on every write; a Buffer is not.
+   */
+  readonly latin1Body: string | undefined
   readonly ref: Ref
   /** Flat [name, value, ...] headers of a 200 (GET or HEAD) response. */
   readonly headers: string[]
@@ -162,6 +173,7 @@ function prepareManifest(ref: Ref): ServedManifest {
     digest: ref.digest,
     mediaType: ref.mediaType,
     body: ref.raw,
+    latin1Body: ref.raw.length <= STRING_BODY_MAX ? ref.raw.toString('latin1') : undefined,
     ref,
     etag,
     headers: [...common, 'Content-Type', ref.mediaType, 'Content-Length', String(ref.raw.length)],
