@@ -5,12 +5,13 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
+import { Readable } from 'node:stream'
 import { describe, it, type TestContext } from 'node:test'
 import type { Descriptor } from './descriptor.ts'
 import { type Layout, readLayout, selectEntry } from './layout.ts'
 import { LayoutWriter, type WriteEntry, writeLayout } from './layout-writer.ts'
 import * as mt from './media-types.ts'
-import { LayoutError } from '../errors.ts'
+import { ContentMismatchError, LayoutError } from '../errors.ts'
 import { FIXTURE_KINDS, type FixtureKind, type FixtureOptions, buildFixtureLayout } from '../testing/fixtures.ts'
 import { makeTempDir } from '../testing/helpers.ts'
 
@@ -186,5 +187,50 @@ describe('writeLayout: atomicity', () => {
     const target = join(await makeTempDir(t), 'target')
     await assert.rejects(writeLayout(target, entriesOf(source)), (error: Error) => error.message.includes(layer.digest))
     assert.deepEqual(await siblings(target), [])
+  })
+})
+
+describe('LayoutWriter: blob streams (each byte hashed once)', () => {
+  const chunks = [Buffer.from('hello, '), Buffer.from('layout '), Buffer.from('writer')]
+  const bytes = Buffer.concat(chunks)
+  const descriptor = { digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length }
+  const sha512 = { digest: `sha512:${createHash('sha512').update(bytes).digest('hex')}`, size: bytes.length }
+
+  async function open(t: TestContext): Promise<{ dir: string; writer: LayoutWriter }> {
+    const dir = join(await makeTempDir(t), 'layout')
+    return { dir, writer: await LayoutWriter.open(dir) }
+  }
+
+  /** The blob files of a writer's work directory (temporary ones included), relative to blobs/. */
+  async function blobFiles(dir: string): Promise<string[]> {
+    const [work] = (await readdir(join(dir, '..'))).filter((name) => name.startsWith('.layout.tmp-'))
+    const blobs = join(dir, '..', work as string, 'blobs')
+    return (await readdir(blobs, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => relative(blobs, join(e.parentPath, e.name))).sort()
+  }
+
+  it('writeStream without a descriptor names the blob by its sha256', async (t) => {
+    const { dir, writer } = await open(t)
+    assert.deepEqual(await writer.writeStream(Readable.from(chunks)), descriptor)
+    assert.deepEqual(await blobFiles(dir), [join('sha256', descriptor.digest.slice('sha256:'.length))])
+  })
+
+  it('writeStream with a descriptor verifies it (sha512 too) and reports every byte', async (t) => {
+    const { dir, writer } = await open(t)
+    let reported = 0
+    assert.deepEqual(await writer.writeStream(Readable.from(chunks), sha512, { onBytes: (n) => void (reported += n) }), sha512)
+    assert.equal(reported, bytes.length)
+    const wrong = Buffer.from(bytes).fill(0x41, 0, 1)
+    await assert.rejects(writer.writeStream(Readable.from([wrong]), descriptor), (error: Error) => error instanceof ContentMismatchError && error.message.includes(descriptor.digest))
+    await assert.rejects(writer.writeStream(Readable.from([bytes, Buffer.from('!')]), descriptor), ContentMismatchError)
+    assert.deepEqual(await blobFiles(dir), [join('sha512', sha512.digest.slice('sha512:'.length))])
+  })
+
+  it('writeVerifiedStream trusts the source for the digest but still checks the size, leaving nothing on failure', async (t) => {
+    const { dir, writer } = await open(t)
+    await writer.writeVerifiedStream(Readable.from(chunks), sha512)
+    await assert.rejects(writer.writeVerifiedStream(Readable.from(chunks.slice(1)), descriptor), (error: Error) => error instanceof ContentMismatchError && error.message.includes(descriptor.digest) && /its source delivered/.test(error.message))
+    const failing = new Readable({ read(): void { this.destroy(new ContentMismatchError('the source noticed')) } })
+    await assert.rejects(writer.writeVerifiedStream(failing, descriptor), /the source noticed/)
+    assert.deepEqual(await blobFiles(dir), [join('sha512', sha512.digest.slice('sha512:'.length))])
   })
 })

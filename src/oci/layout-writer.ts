@@ -1,22 +1,23 @@
 // Writing OCI image layouts. Nothing half-written ever looks like a valid layout:
 // a new layout is built in a temporary sibling directory and renamed into place; in an
 // existing layout every blob is written to a temporary name and renamed, and index.json
-// is replaced last, atomically.
+// is replaced last, atomically. Each blob byte is hashed once: a source's blob stream is
+// verified by the source (the ContentSource contract) and not hashed again here.
 
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, type Hash, randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { Readable, Transform } from 'node:stream'
+import { Readable, Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { type Descriptor, type Platform } from './descriptor.ts'
-import { parseDigest } from './digest.ts'
+import { type DigestAlgorithm, parseDigest } from './digest.ts'
 import { LayoutStore } from './layout-store.ts'
 import { parseIndex, parseJson } from './manifest.ts'
 import { OCI_INDEX, OCI_LAYOUT_VERSION, REF_NAME_ANNOTATION } from './media-types.ts'
 import { type Ref, walkRefs } from './ref.ts'
 import { createVerifier } from './verify.ts'
-import { LayoutError } from '../errors.ts'
+import { ContentMismatchError, LayoutError } from '../errors.ts'
 
 export interface WriteEntry {
   ref: Ref
@@ -38,6 +39,13 @@ export interface WriteOptions extends WriteProgress {
 
 const BLOB_CONCURRENCY = 4
 
+/**
+ * What a blob's file stream buffers before it pushes back. Chunks that arrive while a write is
+ * in flight go out together in the next writev, so a 64 KiB-chunked source is written in
+ * writes of up to this size instead of one syscall (and one pause/resume) per chunk.
+ */
+const WRITE_BUFFER_BYTES = 1024 * 1024
+
 /** Writes refs (and everything below them) to a layout directory, new or existing. */
 export async function writeLayout(dir: string, entries: WriteEntry[], options: WriteOptions = {}): Promise<void> {
   options.signal?.throwIfAborted()
@@ -49,7 +57,7 @@ export async function writeLayout(dir: string, entries: WriteEntry[], options: W
     const blobs = await writeManifests(writer, entries, signal)
     await runLimited(blobs, BLOB_CONCURRENCY, stop, async ({ ref, descriptor }) => {
       const reused = await writer.hasBlob(descriptor, signal)
-      if (!reused) await writer.writeStream(await ref.source.openBlob(descriptor, signal), descriptor, { ...options, signal })
+      if (!reused) await writer.writeVerifiedStream(await ref.source.openBlob(descriptor, signal), descriptor, { ...options, signal })
       options.onBlob?.(descriptor, reused)
     })
     signal.throwIfAborted()
@@ -128,35 +136,66 @@ export class LayoutWriter {
     return this.writeStream(Readable.from([Buffer.from(bytes)]), expected)
   }
 
-  /** Streams a blob into place: to a temporary file, verified or hashed, then renamed to its digest. */
+  /**
+   * Streams a blob into place: to a temporary file, then renamed to its digest. With `expected`
+   * the bytes are verified against it (and named by it); without, they are hashed (sha256) to
+   * name them. Either way each byte is hashed once.
+   */
   async writeStream(source: Readable, expected?: Pick<Descriptor, 'digest' | 'size'>, progress: WriteOptions = {}): Promise<Pick<Descriptor, 'digest' | 'size'>> {
-    const algorithm = expected ? parseDigest(expected.digest).algorithm : 'sha256'
-    await mkdir(join(this.#work, 'blobs', algorithm), { recursive: true })
+    if (expected !== undefined) {
+      const meter = new Meter(progress)
+      const temp = await this.#write(source, [createVerifier(expected, `blob ${expected.digest} written to ${this.dir}`), meter], parseDigest(expected.digest).algorithm, progress.signal)
+      await this.#place(temp, expected.digest)
+      return { digest: expected.digest, size: meter.size }
+    }
+    const hash = createHash('sha256')
+    const meter = new Meter(progress, hash)
+    const temp = await this.#write(source, [meter], 'sha256', progress.signal)
+    const digest = `sha256:${hash.digest('hex')}`
+    await this.#place(temp, digest)
+    return { digest, size: meter.size }
+  }
+
+  /**
+   * Streams a blob from a ContentSource's openBlob, which verifies it against the descriptor
+   * while it streams (the ContentSource contract): a mismatch fails the stream before its last
+   * bytes, so the temporary file is never renamed. Not hashed again here; the size is checked.
+   */
+  async writeVerifiedStream(source: Readable, descriptor: Pick<Descriptor, 'digest' | 'size'>, progress: WriteOptions = {}): Promise<void> {
+    const meter = new Meter(progress)
+    const temp = await this.#write(source, [meter], parseDigest(descriptor.digest).algorithm, progress.signal)
+    if (meter.size !== descriptor.size) {
+      await this.#drop(temp)
+      throw new ContentMismatchError(`blob ${descriptor.digest} written to ${this.dir}: expected ${descriptor.size} bytes, its source delivered ${meter.size}`)
+    }
+    await this.#place(temp, descriptor.digest)
+  }
+
+  /** Pipes the source through `stages` into a temporary file in blobs/ALGORITHM (the caller #places it). */
+  async #write(source: Readable, stages: Transform[], algorithm: DigestAlgorithm, signal: AbortSignal | undefined): Promise<string> {
+    await mkdir(join(this.#work, 'blobs', algorithm), { recursive: true }).catch((error: unknown) => {
+      source.destroy()
+      throw error
+    })
     const temp = join(this.#work, 'blobs', algorithm, `.tmp-${randomBytes(6).toString('hex')}`)
     this.#temps.add(temp)
-    const hash = createHash(algorithm)
-    let size = 0
-    const count = new Transform({
-      transform(chunk: Buffer, _encoding, callback): void {
-        size += chunk.length
-        hash.update(chunk)
-        progress.onBytes?.(chunk.length)
-        callback(null, chunk)
-      },
-    })
-    const where = `blob ${expected?.digest ?? '(new)'} written to ${this.dir}`
-    const stages = expected ? [createVerifier(expected, where), count] : [count]
     try {
-      await pipeline([source, ...stages, createWriteStream(temp)], { signal: progress.signal })
+      await pipeline([source, ...stages, createWriteStream(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal })
     } catch (error) {
-      await rm(temp, { force: true })
-      this.#temps.delete(temp)
+      await this.#drop(temp)
       throw error
     }
-    const digest = `${algorithm}:${hash.digest('hex')}`
+    return temp
+  }
+
+  async #place(temp: string, digest: string): Promise<void> {
     await rename(temp, new LayoutStore(this.#work).blobPath(digest))
     this.#temps.delete(temp)
-    return { digest, size }
+  }
+
+  async #drop(temp: string): Promise<void> {
+    await rm(temp, { force: true })
+    this.#temps.delete(temp)
   }
 
   /**
@@ -222,6 +261,26 @@ async function runLimited<T>(items: T[], limit: number, stop: AbortController, t
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
   if (failure !== undefined) throw failure.error
+}
+
+/** Counts the bytes passing through (and reports them), hashing them when given a hash. */
+class Meter extends Transform {
+  size = 0
+  readonly #progress: WriteProgress
+  readonly #hash: Hash | undefined
+
+  constructor(progress: WriteProgress, hash?: Hash) {
+    super()
+    this.#progress = progress
+    this.#hash = hash
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length
+    this.#hash?.update(chunk)
+    this.#progress.onBytes?.(chunk.length)
+    callback(null, chunk)
+  }
 }
 
 /** The names in a directory, or undefined when it does not exist. */

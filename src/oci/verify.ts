@@ -1,16 +1,53 @@
 // Verification of blob bytes while they stream. The last chunk is held back until the
 // digest is checked, so a consumer (an HTTP response, a file being written) never receives
 // a complete body with wrong content: on mismatch the stream fails before it ends.
+// DigestCheck is the check itself, for streams that hold back the last chunk on their own
+// (the pull client's blob reader); createVerifier wraps it in a Transform.
 
 import { Transform, type TransformCallback } from 'node:stream'
+import type { Hash } from 'node:crypto'
 import type { Descriptor } from './descriptor.ts'
 import { createDigestHash } from './digest.ts'
 import { ContentMismatchError } from '../errors.ts'
 
+/** Hashes and counts bytes as they arrive; fails on the first byte past the size, and at the end on a wrong size or digest. */
+export class DigestCheck {
+  readonly #descriptor: Pick<Descriptor, 'digest' | 'size'>
+  readonly #where: string
+  readonly #hash: Hash
+  #received = 0
+
+  constructor(descriptor: Pick<Descriptor, 'digest' | 'size'>, where: string) {
+    this.#descriptor = descriptor
+    this.#where = where
+    this.#hash = createDigestHash(descriptor.digest)
+  }
+
+  get received(): number {
+    return this.#received
+  }
+
+  /** Takes the next bytes; a ContentMismatchError when they go past the expected size (nothing is hashed then). */
+  update(chunk: Uint8Array): ContentMismatchError | undefined {
+    this.#received += chunk.length
+    if (this.#received > this.#descriptor.size) return new ContentMismatchError(`${this.#where}: more than the expected ${this.#descriptor.size} bytes`)
+    this.#hash.update(chunk)
+    return undefined
+  }
+
+  /** After the last byte: a ContentMismatchError unless exactly the expected size and digest came through. */
+  finish(): ContentMismatchError | undefined {
+    const { digest, size } = this.#descriptor
+    if (this.#received !== size) return new ContentMismatchError(`${this.#where}: expected ${size} bytes, got ${this.#received}`)
+    const actual = `${digest.slice(0, digest.indexOf(':'))}:${this.#hash.digest('hex')}`
+    if (actual !== digest) return new ContentMismatchError(`${this.#where}: content has digest ${actual}, expected ${digest}`)
+    return undefined
+  }
+}
+
 /** A pass-through stream that fails unless exactly `descriptor.size` bytes with `descriptor.digest` flow through. */
 export function createVerifier(descriptor: Pick<Descriptor, 'digest' | 'size'>, where: string): Transform {
-  const hash = createDigestHash(descriptor.digest)
-  let received = 0
+  const check = new DigestCheck(descriptor, where)
   let held: Buffer | undefined
   return new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -19,27 +56,19 @@ export function createVerifier(descriptor: Pick<Descriptor, 'digest' | 'size'>, 
         callback()
         return
       }
-      received += chunk.length
-      if (received > descriptor.size) {
-        callback(new ContentMismatchError(`${where}: more than the expected ${descriptor.size} bytes`))
+      const error = check.update(chunk)
+      if (error !== undefined) {
+        callback(error)
         return
       }
-      hash.update(chunk)
       const previous = held
       held = chunk
       callback(null, previous)
     },
     flush(callback: TransformCallback): void {
-      if (received !== descriptor.size) {
-        callback(new ContentMismatchError(`${where}: expected ${descriptor.size} bytes, got ${received}`))
-        return
-      }
-      const actual = `${descriptor.digest.slice(0, descriptor.digest.indexOf(':'))}:${hash.digest('hex')}`
-      if (actual !== descriptor.digest) {
-        callback(new ContentMismatchError(`${where}: content has digest ${actual}, expected ${descriptor.digest}`))
-        return
-      }
-      callback(null, held)
+      const error = check.finish()
+      if (error !== undefined) callback(error)
+      else callback(null, held)
     },
   })
 }

@@ -2,15 +2,29 @@
 // `Range: bytes=<pos>-` from where it stopped. A 206 is accepted only when its Content-Range
 // starts exactly there (anything else is a protocol error, never spliced in); a server that
 // ignores Range and answers 200 sends the whole blob again, and the bytes we already have
-// are skipped. Every byte passes through the digest verifier, so a corrupted blob fails
-// (permanently: a retry would fetch the same wrong bytes) before its last chunk is delivered.
+// are skipped. Every byte is hashed once, here, against the descriptor (the ContentSource
+// contract: consumers do not verify again), and the last chunk is held back until the
+// digest matches, so a corrupted blob fails (permanently: a retry would fetch the same wrong
+// bytes) before its last chunk is delivered.
+//
+// The hot path is one stage: undici's body chunks (≈ 64 KiB each, as the socket delivers
+// them) are hashed and pushed into the returned stream as they are, without re-buffering or
+// concatenation. Back-pressure: when the stream holds STREAM_BUFFER_BYTES its consumer has
+// not taken, the body is paused, undici stops reading the socket once it holds
+// BODY_BUFFER_BYTES, and TCP flow control stops the server. So one blob download holds at
+// most ≈ STREAM_BUFFER_BYTES + BODY_BUFFER_BYTES + one held chunk in memory.
 
-import { Readable, pipeline } from 'node:stream'
+import { Readable, finished } from 'node:stream'
 import type { Descriptor } from '../../oci/descriptor.ts'
-import { createVerifier } from '../../oci/verify.ts'
-import { RegistryConnectionError, RegistryProtocolError } from '../../errors.ts'
+import { DigestCheck } from '../../oci/verify.ts'
+import { ContentMismatchError, RegistryConnectionError, RegistryProtocolError } from '../../errors.ts'
 import { type RetryContext, type RetryOptions, retryDelay, sleep } from './retry.ts'
 import { classify, discard, type Response } from './transport.ts'
+
+/** What the returned stream buffers for a consumer that is behind, before the body is paused. */
+export const STREAM_BUFFER_BYTES = 1024 * 1024
+/** What undici buffers of a paused body before it stops reading the socket: pass it to the request. */
+export const BODY_BUFFER_BYTES = 1024 * 1024
 
 /** Starts a GET of the blob from byte `offset` (0: no Range); resolves with a 200 or 206 response. */
 export type BlobRequest = (offset: number, signal: AbortSignal) => Promise<Response>
@@ -31,53 +45,120 @@ export async function openResumableBlob(fetch: BlobRequest, descriptor: Pick<Des
   const controller = new AbortController()
   const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal])
   const first = descriptor.size === 0 ? undefined : await fetch(0, signal)
-  const verifier = createVerifier(descriptor, options.where)
-  const source = Readable.from(download(fetch, descriptor.size, first, { ...options, signal }), { objectMode: false })
-  pipeline(source, verifier, () => controller.abort())
-  verifier.on('close', () => controller.abort())
-  return verifier
+  return new BlobStream(controller, (stream) => download(stream, fetch, descriptor, first, { ...options, signal }))
 }
 
-async function* download(fetch: BlobRequest, size: number, first: Response | undefined, options: BlobReaderOptions & { signal: AbortSignal }): AsyncGenerator<Buffer> {
+/**
+ * The verified bytes of one blob, fed by download() from one response body after another.
+ * Like any stream it starts on the first read, so nothing fails before a consumer listens.
+ * The current body is paused while this stream's consumer is behind.
+ */
+class BlobStream extends Readable {
+  readonly #controller: AbortController
+  #run: ((stream: BlobStream) => Promise<void>) | undefined
+  #body: Readable | undefined
+
+  constructor(controller: AbortController, run: (stream: BlobStream) => Promise<void>) {
+    super({ highWaterMark: STREAM_BUFFER_BYTES })
+    this.#controller = controller
+    this.#run = run
+  }
+
+  /** Passes the body's chunks to `take` until it ends; resolves then, rejects on its error or take's. */
+  feed(body: Readable, take: (chunk: Buffer, body: Readable) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let settled = false
+      const settle = (error?: unknown): void => {
+        if (settled) return
+        settled = true
+        body.off('data', onData)
+        this.#body = undefined
+        if (error === undefined) resolve()
+        else reject(error)
+      }
+      const onData = (chunk: Buffer): void => {
+        try {
+          take(chunk, body)
+        } catch (error) {
+          body.pause()
+          settle(error)
+        }
+      }
+      this.#body = body
+      body.on('data', onData)
+      finished(body, (error) => settle(error ?? undefined))
+    })
+  }
+
+  override _read(): void {
+    const run = this.#run
+    if (run === undefined) {
+      this.#body?.resume()
+      return
+    }
+    this.#run = undefined
+    run(this).then(
+      () => this.push(null),
+      (error: unknown) => this.destroy(error instanceof Error ? error : new Error(String(error))),
+    )
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#controller.abort()
+    callback(error)
+  }
+}
+
+async function download(out: BlobStream, fetch: BlobRequest, descriptor: Pick<Descriptor, 'digest' | 'size'>, first: Response | undefined, options: BlobReaderOptions & { signal: AbortSignal }): Promise<void> {
   const { signal } = options
-  let pos = 0
+  const { size } = descriptor
+  const check = new DigestCheck(descriptor, options.where)
+  let held: Buffer | undefined
   let attempt = 1
   let next = first
-  while (pos < size) {
+  let skip = 0
+  const take = (data: Buffer, body: Readable): void => {
+    let chunk = data
+    if (skip > 0) {
+      if (chunk.length <= skip) {
+        skip -= chunk.length
+        return
+      }
+      chunk = chunk.subarray(skip)
+      skip = 0
+    }
+    // An empty chunk must not replace the held one, or the last real chunk would go out unchecked.
+    if (chunk.length === 0) return
+    const excess = check.update(chunk)
+    if (excess !== undefined) throw excess
+    attempt = 1 // progress: a long download over a flaky link gets a fresh set of retries
+    if (held !== undefined && !out.push(held)) body.pause()
+    held = chunk
+  }
+  while (check.received < size) {
     signal.throwIfAborted()
-    const response = next ?? (await fetch(pos, signal))
+    const response = next ?? (await fetch(check.received, signal))
     next = undefined
-    const start = startOf(response, pos, size, options.where)
-    let skip = pos - start
+    skip = check.received - startOf(response, check.received, size, options.where)
     let failure: unknown
     try {
-      for await (const data of response.body as AsyncIterable<Buffer>) {
-        let chunk = data
-        if (skip > 0) {
-          if (chunk.length <= skip) {
-            skip -= chunk.length
-            continue
-          }
-          chunk = chunk.subarray(skip)
-          skip = 0
-        }
-        pos += chunk.length
-        attempt = 1 // progress: a long download over a flaky link gets a fresh set of retries
-        yield chunk
-        if (pos > size) break // the verifier has already failed on the excess
-      }
+      await out.feed(response.body, take)
     } catch (error) {
+      if (error instanceof ContentMismatchError) throw error
       failure = classify(error, 'GET', response.url, signal)
     } finally {
       discard(response)
     }
-    if (pos >= size) return
-    failure ??= new RegistryConnectionError(`GET ${response.url}: the body ended after ${pos} of ${size} bytes`, true)
+    if (check.received >= size) break
+    failure ??= new RegistryConnectionError(`GET ${response.url}: the body ended after ${check.received} of ${size} bytes`, true)
     const delay = retryDelay(failure, attempt++, options.retry)
     if (delay === undefined) throw failure
     options.retry?.onRetry?.({ attempt: attempt - 1, delayMs: delay, error: failure })
     await sleep(delay, signal)
   }
+  const mismatch = check.finish()
+  if (mismatch !== undefined) throw mismatch
+  if (held !== undefined) out.push(held)
 }
 
 /** Where the body of a response starts in the blob: 0 for a 200, the validated Content-Range start for a 206. */

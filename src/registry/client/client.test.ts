@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { readLayout } from '../../oci/layout.ts'
+import type { Descriptor } from '../../oci/descriptor.ts'
+import { readLayout, selectEntry } from '../../oci/layout.ts'
 import { type Ref, walkRefs } from '../../oci/ref.ts'
 import { buildFixtureLayout, type FixtureKind, type FixtureResult } from '../../testing/index.ts'
-import { AuthError, ContentMismatchError, RegistryProtocolError, RegistryResponseError, ResponseTooLargeError } from '../../errors.ts'
+import { AuthError, ContentMismatchError, RegistryConnectionError, RegistryProtocolError, RegistryResponseError, ResponseTooLargeError } from '../../errors.ts'
 import { type ClientOptions, RegistryClient } from './client.ts'
 import { pull } from './pull.ts'
 import { errorBody, type FakeRegistry, type FakeRegistryOptions, startFakeRegistry } from './testing/fake-registry.ts'
@@ -325,6 +326,53 @@ describe('blob transfers', () => {
     assert.ok(perPath.size >= 1)
     for (const [path, count] of perPath) assert.equal(count, 1, path)
     await assert.rejects(readdir(dir), { code: 'ENOENT' })
+  })
+
+  // The layout writer does not hash a source's blob again (openBlob's streams are verified by
+  // the ContentSource contract), so these prove the registry source alone keeps wrong bytes out.
+  describe('a corrupted blob is rejected by the source, whatever the layout writer does', () => {
+    const BIG = 3 * 1024 * 1024 + 123 // many socket chunks, more than the blob stream buffers
+
+    async function layer(): Promise<{ descriptor: Descriptor; bytes: Buffer }> {
+      const source = await fixture('image', BIG)
+      const image = selectEntry(await readLayout(source.dir)).ref
+      assert.equal(image.kind, 'image')
+      const descriptor = image.manifest.layers[0] as Descriptor
+      return { descriptor, bytes: await readFile(join(source.dir, 'blobs', 'sha256', descriptor.digest.slice('sha256:'.length))) }
+    }
+
+    const variants: Array<[string, (bytes: Buffer) => Buffer]> = [
+      ['its last byte flipped', (bytes) => Buffer.concat([bytes.subarray(0, -1), Buffer.from([(bytes.at(-1) ?? 0) ^ 0xff])])],
+      ['one byte too many', (bytes) => Buffer.concat([bytes, Buffer.from('x')])],
+      ['one byte too few', (bytes) => bytes.subarray(0, -1)],
+    ]
+    for (const [name, corrupt] of variants) {
+      test(`${name}: openBlob's stream fails before delivering the whole blob, and pull leaves nothing`, async () => {
+        const { descriptor, bytes } = await layer()
+        const body = corrupt(bytes)
+        const override = (request: { url: string }): { status: number; headers: Record<string, string>; body: Buffer } | undefined =>
+          request.url.endsWith(`/blobs/${descriptor.digest}`) ? { status: 200, headers: { 'content-type': 'application/octet-stream' }, body } : undefined
+        await using registry = await serve('image', { override }, BIG)
+
+        await using c = client(registry, { retry: { ...FAST, maxAttempts: 1 } })
+        let received = 0
+        await assert.rejects(
+          async () => {
+            for await (const chunk of await c.source.openBlob(descriptor)) received += (chunk as Buffer).length
+          },
+          (error: unknown) => error instanceof ContentMismatchError || (error instanceof RegistryConnectionError && name === 'one byte too few'),
+        )
+        assert.ok(received < descriptor.size, `${received} of ${descriptor.size} bytes delivered`)
+
+        const dir = target()
+        await assert.rejects(pull(`${registry.host}/${REPO}:latest`, dir, { retry: { ...FAST, maxAttempts: 1 } }), (error: unknown) => {
+          assert.ok(error instanceof ContentMismatchError || error instanceof RegistryConnectionError, String(error))
+          assert.match((error as Error).message, new RegExp(descriptor.digest.slice('sha256:'.length)))
+          return true
+        })
+        await assert.rejects(readdir(dir), { code: 'ENOENT' })
+      })
+    }
   })
 
   test('openBlob of a missing blob rejects with 404 (not a stream error)', async () => {

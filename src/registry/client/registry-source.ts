@@ -10,7 +10,7 @@ import type { ContentSource } from '../../oci/ref.ts'
 import { verifyBytes } from '../../oci/ref.ts'
 import { ContentMismatchError, ResponseTooLargeError } from '../../errors.ts'
 import { pullScope } from './auth.ts'
-import { openResumableBlob } from './blob-reader.ts'
+import { BODY_BUFFER_BYTES, openResumableBlob } from './blob-reader.ts'
 import { redactUrl } from './redact.ts'
 import { readLimited, type Response, type Transport } from './transport.ts'
 
@@ -68,7 +68,7 @@ export class RegistrySource implements ContentSource {
     const url = this.#url('blobs', descriptor.digest)
     const combined = this.#transport.signal(signal)
     const request = (offset: number, attemptSignal: AbortSignal): Promise<Response> =>
-      this.#transport.get(url, { scope: this.#scope, signal: attemptSignal, ok: [200, 206], headers: offset > 0 ? { range: `bytes=${offset}-` } : {} }, async (r) => r)
+      this.#transport.get(url, { scope: this.#scope, signal: attemptSignal, ok: [200, 206], headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, highWaterMark: BODY_BUFFER_BYTES }, async (r) => r)
     return openResumableBlob(request, descriptor, {
       where: `blob ${descriptor.digest} from ${this.location}`,
       signal: combined,

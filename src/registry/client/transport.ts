@@ -41,6 +41,8 @@ export interface GetOptions {
   signal?: AbortSignal | undefined
   /** Statuses that are success. Default [200]. */
   ok?: readonly number[]
+  /** Bytes undici buffers of a body nobody is reading before it stops reading the socket. Default 64 KiB. */
+  highWaterMark?: number
 }
 
 /** Largest error body we read for its distribution error codes. */
@@ -110,14 +112,14 @@ export class Transport {
   async #authenticated(url: URL, options: GetOptions, signal: AbortSignal | undefined): Promise<Response> {
     const scope = options.scope
     const cached = scope === undefined ? undefined : this.auth.authorization(scope)
-    let response = await this.#send(url, options.headers, cached, signal)
+    let response = await this.#send(url, options, cached, signal)
     if (response.status === 401 && scope !== undefined) {
       const challenge = response.headers['www-authenticate']
       if (challenge === undefined) throw await responseError(response, 'the registry requires authentication but sent no WWW-Authenticate challenge')
       await drain(response)
       if (cached !== undefined) this.auth.invalidate(scope)
       const authorization = await this.auth.respond(challenge, scope, signal)
-      response = await this.#send(url, options.headers, authorization, signal)
+      response = await this.#send(url, options, authorization, signal)
       if (response.status === 401) {
         this.auth.invalidate(scope)
         throw await responseError(response, 'the registry rejected our credentials')
@@ -127,11 +129,12 @@ export class Transport {
     return response
   }
 
-  async #send(url: URL, headers: Record<string, string> | undefined, authorization: string | undefined, signal: AbortSignal | undefined): Promise<Response> {
-    const all: Record<string, string> = { 'user-agent': this.#options.userAgent ?? 'localregistry', ...headers }
+  async #send(url: URL, options: GetOptions, authorization: string | undefined, signal: AbortSignal | undefined): Promise<Response> {
+    const all: Record<string, string> = { 'user-agent': this.#options.userAgent ?? 'localregistry', ...options.headers }
     if (authorization !== undefined) all.authorization = authorization
     try {
-      const response = await request(url, { method: 'GET', headers: all, dispatcher: this.#dispatcher, signal })
+      const { highWaterMark } = options
+      const response = await request(url, { method: 'GET', headers: all, dispatcher: this.#dispatcher, signal, ...(highWaterMark !== undefined && { highWaterMark }) })
       return { status: response.statusCode, headers: response.headers, body: response.body, url: redactUrl(finalUrl(response.context) ?? url) }
     } catch (error) {
       throw classify(error, 'GET', redactUrl(url), signal)
