@@ -86,7 +86,8 @@ function parseOptions(argv: string[]): Options | undefined {
     return undefined
   }
   const runs = values.runs === undefined ? undefined : Number(values.runs)
-  if (runs !== undefined && !(Number.isSafeInteger(runs) && runs >= 1 && runs <= 100)) throw new Error(`--runs must be an integer from 1 to 100, got ${values.runs}`)
+  if (runs !== undefined && !(Number.isSafeInteger(runs) && runs >= 1 && runs <= 100))
+    throw new Error(`--runs must be an integer from 1 to 100, got ${values.runs}`)
   const only = (values.only ?? []).flatMap((s) => s.split(','))
   for (const s of only) if (!SECTIONS.includes(s as Section)) throw new Error(`unknown section ${JSON.stringify(s)}: use ${SECTIONS.join(', ')}`)
   const profileDir = values['cpu-prof']
@@ -111,7 +112,9 @@ function log(line: string): void {
 async function setUpTools(): Promise<void> {
   const script = join(REPO_ROOT, 'scripts/setup-tools.sh')
   if (existsSync(script)) {
-    await run('bash', [script], { timeoutMs: 15 * 60_000 }).catch((error: unknown) => log(`setup-tools.sh failed, going on with what is installed: ${(error as Error).message.split('\n')[0]}`))
+    await run('bash', [script], { timeoutMs: 15 * 60_000 }).catch((error: unknown) =>
+      log(`setup-tools.sh failed, going on with what is installed: ${(error as Error).message.split('\n')[0]}`),
+    )
   }
   const missing = TOOLS.filter((tool) => {
     try {

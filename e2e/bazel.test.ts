@@ -29,5 +29,10 @@ test('Bazel e2e: e2e/bazel/run.sh passes', { timeout: TIMEOUT_MS + 10_000 }, asy
   }
   const tail = output.split('\n').slice(-80).join('\n')
   assert.equal(code, 0, `run.sh exited with ${code ?? signal}; last lines of its output:\n${tail}`)
-  t.diagnostic(output.split('\n').filter((l) => l.startsWith('=== done') || l.startsWith('PASS')).join('; '))
+  t.diagnostic(
+    output
+      .split('\n')
+      .filter((l) => l.startsWith('=== done') || l.startsWith('PASS'))
+      .join('; '),
+  )
 })

@@ -2,7 +2,7 @@
 # `npm test`: set up the machine and run every test, failing on the first broken stage.
 #   1. scripts/setup-tools.sh: the apt tools the e2e tests drive (skipped if the script is absent)
 #   2. check that `node` is v24 (npm scripts put node_modules/.bin, where `npm ci` installs it, first)
-#   3. typecheck: tsc -p .
+#   3. typecheck: tsc -p .; formatting: prettier --check
 #   4. node --test over src/, e2e/ and bench/ *.test.ts: unit, e2e with real clients, Bazel e2e,
 #      benchmark smoke run
 # Environment: LOCALREGISTRY_TEST_CONCURRENCY (test files run at once; default: CPUs, 2 to 4).
@@ -29,6 +29,9 @@ echo "$(command -v node) $node_version"
 stage "typecheck: tsc -p ."
 tsc -p .
 echo "ok"
+
+stage "format: prettier --check (npm run format fixes it)"
+npm run --silent format:check
 
 # Test files, found without following symlinks (Bazel's e2e/bazel/bazel-* output links hold copies).
 mapfile -t files < <(find src e2e bench \( -name node_modules -o -name 'bazel-*' \) -type d -prune -o -type f -name '*.test.ts' -print 2>/dev/null | LC_ALL=C sort)

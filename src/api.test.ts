@@ -78,7 +78,8 @@ describe('startRegistry', () => {
     assert.deepEqual(await manifestStatus(registry.url, 'renamed', 'stable'), { status: 200, digest: multi.v1 })
     await assert.rejects(startRegistry({ images: [{ repository: 'x', tag: 'v3', layout: multi.dir }] }), {
       code: 'ERR_LOCALREGISTRY_LAYOUT',
-      message: /^images\[0\] \(x:v3=.*\): OCI layout .* has 2 index\.json entries and none with ref name "v3" \(ref names: "v1", "docker\.io\/library\/app:v2"\)/,
+      message:
+        /^images\[0\] \(x:v3=.*\): OCI layout .* has 2 index\.json entries and none with ref name "v3" \(ref names: "v1", "docker\.io\/library\/app:v2"\)/,
     })
   })
 
@@ -87,26 +88,53 @@ describe('startRegistry', () => {
     const a = await buildFixtureLayout(join(dir, 'a'), { kind: 'image', name: 'a' })
     const b = await buildFixtureLayout(join(dir, 'b'), { kind: 'image', name: 'b' })
     await assert.rejects(
-      startRegistry({ images: [{ repository: 'app', tag: 'latest', layout: a.dir }, { repository: 'app', tag: 'latest', layout: b.dir, source: '--image app:latest=b' }] }),
+      startRegistry({
+        images: [
+          { repository: 'app', tag: 'latest', layout: a.dir },
+          { repository: 'app', tag: 'latest', layout: b.dir, source: '--image app:latest=b' },
+        ],
+      }),
       (error: unknown) => {
         assert.ok(error instanceof Error && 'code' in error && error.code === 'ERR_LOCALREGISTRY_CONFLICT')
-        assert.match(error.message, /^app:latest is claimed by two images: images\[0\] \(app:latest=.*\/a\) \(sha256:\w+ in .*\/a\) and --image app:latest=b \(sha256:\w+ in .*\/b\)$/)
+        assert.match(
+          error.message,
+          /^app:latest is claimed by two images: images\[0\] \(app:latest=.*\/a\) \(sha256:\w+ in .*\/a\) and --image app:latest=b \(sha256:\w+ in .*\/b\)$/,
+        )
         return true
       },
     )
-    await using same = await startRegistry({ images: [{ repository: 'app', tag: 'latest', layout: a.dir }, { repository: 'app', tag: 'latest', layout: a.dir }] })
+    await using same = await startRegistry({
+      images: [
+        { repository: 'app', tag: 'latest', layout: a.dir },
+        { repository: 'app', tag: 'latest', layout: a.dir },
+      ],
+    })
     assert.equal((await manifestStatus(same.url, 'app', 'latest')).status, 200)
   })
 
   test('any bad image fails the start (nothing is served)', async (t) => {
     const dir = await makeTempDir(t)
     const a = await buildFixtureLayout(join(dir, 'a'), { kind: 'image', name: 'a' })
-    await assert.rejects(startRegistry({ images: [{ repository: 'app', layout: a.dir }, { repository: 'b', tag: 'x', layout: join(dir, 'missing') }] }), {
-      code: 'ERR_LOCALREGISTRY_LAYOUT',
-      message: /^images\[1\] \(b:x=.*missing\): OCI layout .*missing does not exist$/,
+    await assert.rejects(
+      startRegistry({
+        images: [
+          { repository: 'app', layout: a.dir },
+          { repository: 'b', tag: 'x', layout: join(dir, 'missing') },
+        ],
+      }),
+      {
+        code: 'ERR_LOCALREGISTRY_LAYOUT',
+        message: /^images\[1\] \(b:x=.*missing\): OCI layout .*missing does not exist$/,
+      },
+    )
+    await assert.rejects(startRegistry({ images: [{ repository: 'Bad', layout: a.dir }] }), {
+      code: 'ERR_LOCALREGISTRY_USAGE',
+      message: /"Bad" is not a valid repository name/,
     })
-    await assert.rejects(startRegistry({ images: [{ repository: 'Bad', layout: a.dir }] }), { code: 'ERR_LOCALREGISTRY_USAGE', message: /"Bad" is not a valid repository name/ })
-    await assert.rejects(startRegistry({ images: [{ repository: 'b', tag: 'a:b', layout: a.dir }] }), { code: 'ERR_LOCALREGISTRY_USAGE', message: /"a:b" is not a valid tag/ })
+    await assert.rejects(startRegistry({ images: [{ repository: 'b', tag: 'a:b', layout: a.dir }] }), {
+      code: 'ERR_LOCALREGISTRY_USAGE',
+      message: /"a:b" is not a valid tag/,
+    })
     await assert.rejects(startRegistry({ listen: 'localhost' }), { code: 'ERR_LOCALREGISTRY_USAGE' })
   })
 
@@ -149,7 +177,10 @@ describe('startRegistry with Bazel manifests', () => {
     await mkdir(join(tree, '_main', 'images'), { recursive: true })
     await symlink(real, join(tree, '_main', 'images', 'app'))
     const manifest = join(tree, '_main', 'images', 'images.prototxt')
-    await writeFile(manifest, 'images {\n  repository: "app"\n  tag: "latest"\n  path: "_main/images/app"\n}\nimages {\n  repository: "pinned"\n  path: "_main/images/app"\n}\n')
+    await writeFile(
+      manifest,
+      'images {\n  repository: "app"\n  tag: "latest"\n  path: "_main/images/app"\n}\nimages {\n  repository: "pinned"\n  path: "_main/images/app"\n}\n',
+    )
     return { tree, manifest, real, digest: built.digest }
   }
 
@@ -175,7 +206,10 @@ describe('startRegistry with Bazel manifests', () => {
   test('a path that does not resolve names the image, the manifest line and where it looked', async (t) => {
     const dir = await makeTempDir(t)
     const { tree, manifest } = await bazelTree(dir)
-    await writeFile(manifest, 'images { repository: "app" tag: "latest" path: "_main/images/app" }\nimages { repository: "gone" tag: "1" path: "_main/images/gone" }\n')
+    await writeFile(
+      manifest,
+      'images { repository: "app" tag: "latest" path: "_main/images/app" }\nimages { repository: "gone" tag: "1" path: "_main/images/gone" }\n',
+    )
     await assert.rejects(startRegistry({ manifests: [manifest] }), {
       code: 'ERR_LOCALREGISTRY_RUNFILES',
       message: `image gone:1 (${manifest}:2): runfiles path "_main/images/gone" does not resolve: looked in runfiles tree ${tree} (the runfiles tree holding ${manifest}): ${join(tree, '_main/images/gone')} does not exist`,

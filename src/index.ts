@@ -5,7 +5,17 @@ export * from './oci/index.ts'
 export * from './errors.ts'
 export { DEFAULT_HOST, type ImageOption, type RunningRegistry, type StartOptions, listenAddress, parseListen, startRegistry } from './api.ts'
 export { type ListenOptions, Registry, type RegistryServer, createHandler, listen } from './registry/server/index.ts'
-export { type ClientOptions, type ImageReference, type PullOptions, type PullProgress, type PullResult, RegistryClient, parseReference, pull, runPullCommand } from './registry/client/index.ts'
+export {
+  type ClientOptions,
+  type ImageReference,
+  type PullOptions,
+  type PullProgress,
+  type PullResult,
+  RegistryClient,
+  parseReference,
+  pull,
+  runPullCommand,
+} from './registry/client/index.ts'
 export { MANIFEST_PROTO_PATH, type ManifestImage, loadManifestSchema, parseBazelManifest, readBazelManifest } from './manifest/index.ts'
 export { type ImageRequest, type Placement, tagFromRefName } from './manifest/load.ts'
 export { ManifestIndex, type RunfilesLocation, type RunfilesOptions, RunfilesResolver, parseRunfilesManifest } from './runfiles/index.ts'

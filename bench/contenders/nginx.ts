@@ -31,7 +31,11 @@ export async function startNginx(options: NginxOptions): Promise<Contender> {
     await writeFile(conf, nginxConf(options, root, port))
     const daemon = startDaemon(nginx, ['-c', conf, '-p', options.prefix, '-e', join(options.prefix, 'error.log')])
     try {
-      await waitUntilReady(daemon, 'nginx', async () => (await httpGet(`http://127.0.0.1:${port}/v2/${first.repository}/manifests/${first.tag}`)).status === 200)
+      await waitUntilReady(
+        daemon,
+        'nginx',
+        async () => (await httpGet(`http://127.0.0.1:${port}/v2/${first.repository}/manifests/${first.tag}`)).status === 200,
+      )
     } catch (error) {
       await daemon.stop()
       throw error

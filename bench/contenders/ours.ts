@@ -60,7 +60,9 @@ export async function startOurs(options: OursOptions): Promise<OursServer> {
     }
   } catch (error) {
     await daemon.stop()
-    throw new Error(`failed to start our server (${daemon.command.slice(0, 300)}): ${(error as Error).message}\n${daemon.output().slice(-2000)}`, { cause: error })
+    throw new Error(`failed to start our server (${daemon.command.slice(0, 300)}): ${(error as Error).message}\n${daemon.output().slice(-2000)}`, {
+      cause: error,
+    })
   }
 }
 

@@ -42,7 +42,33 @@ export interface Context {
 
 export function settingsFor(smoke: boolean, runs: number | undefined, cli: string, nodeArgs: readonly string[] = []): Settings {
   if (smoke) {
-    return { smoke, runs: runs ?? 1, largeLayerSize: 1 << 20, blobClients: [1, 4], requestSeconds: 1, requestCap: 2_000, requestConcurrency: 32, startupCounts: [1, 5, 20], smallLayerSize: 1024, transferTimeoutMs: 60_000, cli, nodeArgs }
+    return {
+      smoke,
+      runs: runs ?? 1,
+      largeLayerSize: 1 << 20,
+      blobClients: [1, 4],
+      requestSeconds: 1,
+      requestCap: 2_000,
+      requestConcurrency: 32,
+      startupCounts: [1, 5, 20],
+      smallLayerSize: 1024,
+      transferTimeoutMs: 60_000,
+      cli,
+      nodeArgs,
+    }
   }
-  return { smoke, runs: runs ?? 5, largeLayerSize: 1 << 30, blobClients: [1, 4], requestSeconds: 10, requestCap: 10_000_000, requestConcurrency: 32, startupCounts: [1, 100, 1000], smallLayerSize: 1024, transferTimeoutMs: 600_000, cli, nodeArgs }
+  return {
+    smoke,
+    runs: runs ?? 5,
+    largeLayerSize: 1 << 30,
+    blobClients: [1, 4],
+    requestSeconds: 10,
+    requestCap: 10_000_000,
+    requestConcurrency: 32,
+    startupCounts: [1, 100, 1000],
+    smallLayerSize: 1024,
+    transferTimeoutMs: 600_000,
+    cli,
+    nodeArgs,
+  }
 }

@@ -23,7 +23,11 @@ export function httpGet(url: string, headers: Record<string, string> = {}, timeo
 }
 
 /** Polls `url` every `intervalMs` until it answers 200; throws after `timeoutMs`. */
-export async function waitFor200(url: string, headers: Record<string, string>, { timeoutMs, intervalMs = 2, isAlive = () => true }: { timeoutMs: number; intervalMs?: number; isAlive?: () => boolean }): Promise<Response> {
+export async function waitFor200(
+  url: string,
+  headers: Record<string, string>,
+  { timeoutMs, intervalMs = 2, isAlive = () => true }: { timeoutMs: number; intervalMs?: number; isAlive?: () => boolean },
+): Promise<Response> {
   const deadline = performance.now() + timeoutMs
   let last = 'no answer'
   for (;;) {

@@ -36,7 +36,14 @@ export function summarize(samples: readonly Sample[]): Summary[] {
   }
   return [...groups.values()].map((group) => {
     const values = group.map((s) => s.value)
-    return { metric: group[0]!.metric, subject: group[0]!.subject, n: values.length, min: Math.min(...values), median: median(values), max: Math.max(...values) }
+    return {
+      metric: group[0]!.metric,
+      subject: group[0]!.subject,
+      n: values.length,
+      min: Math.min(...values),
+      median: median(values),
+      max: Math.max(...values),
+    }
   })
 }
 

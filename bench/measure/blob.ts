@@ -14,7 +14,6 @@ import { cpuSeconds, peakRssBytes, resetPeakRss } from '../lib/proc.ts'
 import { rotate } from '../lib/results.ts'
 import { GiB, MiB } from '../lib/units.ts'
 
-
 export interface Transfer {
   seconds: number
   bytes: number
@@ -45,7 +44,9 @@ export async function downloadBlob(server: Contender, image: BenchImage, clients
   for (const { stdout } of results) {
     const [status, size] = stdout.trim().split(' ')
     if (status !== '200' || Number(size) !== image.layerSize) {
-      throw new Error(`${server.name}: GET ${url} gave status ${status} and ${size} bytes, expected 200 and ${image.layerSize}\n${server.output().slice(-1000)}`)
+      throw new Error(
+        `${server.name}: GET ${url} gave status ${status} and ${size} bytes, expected 200 and ${image.layerSize}\n${server.output().slice(-1000)}`,
+      )
     }
   }
   return { seconds, bytes: clients * image.layerSize, cpuSeconds: cpuAfter - cpuBefore, peakRssBytes: await peakRssBytes(server.pid) }

@@ -37,7 +37,22 @@ export function manifestUrl(server: Contender, image: BenchImage, kind: RequestK
 export async function loadManifest(server: Contender, image: BenchImage, kind: RequestKind, options: LoadOptions): Promise<LoadResult> {
   const url = manifestUrl(server, image, kind)
   // -t before -n: ab's -t resets the request cap to 50,000, -n after it raises it again.
-  const args = ['-q', '-k', '-c', String(options.concurrency), '-t', String(options.seconds), '-n', String(options.cap), '-s', '10', '-H', `Accept: ${MANIFEST_ACCEPT}`, '-e', options.csvPath]
+  const args = [
+    '-q',
+    '-k',
+    '-c',
+    String(options.concurrency),
+    '-t',
+    String(options.seconds),
+    '-n',
+    String(options.cap),
+    '-s',
+    '10',
+    '-H',
+    `Accept: ${MANIFEST_ACCEPT}`,
+    '-e',
+    options.csvPath,
+  ]
   if (kind === 'head') args.push('-i')
   args.push(url)
   const cpuBefore = await cpuSeconds(server.pid)
@@ -47,9 +62,16 @@ export async function loadManifest(server: Contender, image: BenchImage, kind: R
   const failed = abField(stdout, 'Failed requests')
   const non2xx = /^Non-2xx responses:\s+(\d+)/m.exec(stdout)
   if (complete === 0 || failed > 0 || non2xx) {
-    throw new Error(`${server.name}: ab ${kind.toUpperCase()} ${url}: ${complete} complete, ${failed} failed, ${non2xx?.[1] ?? 0} non-2xx\n${stdout.slice(-1500)}`)
+    throw new Error(
+      `${server.name}: ab ${kind.toUpperCase()} ${url}: ${complete} complete, ${failed} failed, ${non2xx?.[1] ?? 0} non-2xx\n${stdout.slice(-1500)}`,
+    )
   }
-  return { requests: complete, requestsPerSecond: abField(stdout, 'Requests per second'), p99Ms: await percentile(options.csvPath, 99), cpuSeconds: cpuAfter - cpuBefore }
+  return {
+    requests: complete,
+    requestsPerSecond: abField(stdout, 'Requests per second'),
+    p99Ms: await percentile(options.csvPath, 99),
+    cpuSeconds: cpuAfter - cpuBefore,
+  }
 }
 
 function abField(stdout: string, name: string): number {
@@ -74,7 +96,12 @@ export async function requestsSection(ctx: Context): Promise<void> {
     for (const kind of kinds) {
       for (const server of rotate(servers, runIndex)) {
         const csvPath = join(ctx.workDir, `ab-${server.name}-${kind}-${runIndex}.csv`)
-        const r = await loadManifest(server, large, kind, { seconds: settings.requestSeconds, cap: settings.requestCap, concurrency: settings.requestConcurrency, csvPath })
+        const r = await loadManifest(server, large, kind, {
+          seconds: settings.requestSeconds,
+          cap: settings.requestCap,
+          concurrency: settings.requestConcurrency,
+          csvPath,
+        })
         recorder.add(`manifest.${kind}.rps`, server.name, runIndex, r.requestsPerSecond)
         recorder.add(`manifest.${kind}.p99`, server.name, runIndex, r.p99Ms)
         recorder.add(`manifest.${kind}.cpu_per_req`, server.name, runIndex, (r.cpuSeconds / r.requests) * 1e6)

@@ -18,6 +18,9 @@ export async function publish(repoRoot: string, markdown: string, svg: string): 
   const begin = current.indexOf(BEGIN)
   const end = current.indexOf(END)
   const block = `${BEGIN}\n${markdown}${END}`
-  const next = begin >= 0 && end > begin ? `${current.slice(0, begin)}${block}${current.slice(end + END.length)}` : `${current}${current === '' ? '# Benchmarks\n\n' : '\n'}${block}\n`
+  const next =
+    begin >= 0 && end > begin
+      ? `${current.slice(0, begin)}${block}${current.slice(end + END.length)}`
+      : `${current}${current === '' ? '# Benchmarks\n\n' : '\n'}${block}\n`
   await writeFile(mdPath, next)
 }

@@ -64,8 +64,12 @@ export function ratioChart(summaries: readonly Summary[], title: string): string
       const [left, width] = x >= centre ? [centre, x - centre] : [x, centre - x]
       const value = `${bar.advantage >= 10 ? bar.advantage.toFixed(0) : bar.advantage.toFixed(2)}× vs ${bar.against}`
       const textX = x >= centre ? x + 4 : x - 4
-      out.push(`<rect x="${left.toFixed(1)}" y="${y + 1}" width="${Math.max(width, 1).toFixed(1)}" height="${BAR_HEIGHT - 2}" fill="${COLORS[bar.against] ?? '#888'}"/>`)
-      out.push(`<text x="${textX.toFixed(1)}" y="${y + BAR_HEIGHT - 3}" font-size="10" text-anchor="${x >= centre ? 'start' : 'end'}">${escapeXml(value)}</text>`)
+      out.push(
+        `<rect x="${left.toFixed(1)}" y="${y + 1}" width="${Math.max(width, 1).toFixed(1)}" height="${BAR_HEIGHT - 2}" fill="${COLORS[bar.against] ?? '#888'}"/>`,
+      )
+      out.push(
+        `<text x="${textX.toFixed(1)}" y="${y + BAR_HEIGHT - 3}" font-size="10" text-anchor="${x >= centre ? 'start' : 'end'}">${escapeXml(value)}</text>`,
+      )
       y += BAR_HEIGHT
     }
     y += GROUP_GAP
@@ -79,7 +83,10 @@ export function ratioChart(summaries: readonly Summary[], title: string): string
     axis.push(`<text x="${x}" y="${top - 10}" font-size="10" text-anchor="middle">${label}</text>`)
   }
   const used = Object.entries(COLORS).filter(([name]) => items.some((b) => b.against === name))
-  const legend = used.map(([name, color], i) => `<rect x="${centre - PLOT_WIDTH / 2 + i * 140}" y="${bottom + 12}" width="10" height="10" fill="${color}"/><text x="${centre - PLOT_WIDTH / 2 + i * 140 + 14}" y="${bottom + 21}" font-size="11">vs ${name}</text>`)
+  const legend = used.map(
+    ([name, color], i) =>
+      `<rect x="${centre - PLOT_WIDTH / 2 + i * 140}" y="${bottom + 12}" width="10" height="10" fill="${color}"/><text x="${centre - PLOT_WIDTH / 2 + i * 140 + 14}" y="${bottom + 21}" font-size="11">vs ${name}</text>`,
+  )
   const width = LABEL_WIDTH + GUTTER + PLOT_WIDTH + 110
   const height = bottom + 36
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">

@@ -26,7 +26,10 @@ function metricsOf(summaries: readonly Summary[], subjects: readonly Subject[]):
 
 export function serverTable(summaries: readonly Summary[]): string {
   const get = lookupIn(summaries)
-  const lines = ['| measurement | unit | ours | nginx | distribution | ours / nginx | ours / distribution |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |']
+  const lines = [
+    '| measurement | unit | ours | nginx | distribution | ours / nginx | ours / distribution |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ]
   for (const metric of metricsOf(summaries, ['ours', 'nginx', 'distribution'])) {
     const info = metricInfo(metric)
     const [ours, nginx, dist] = [get(metric, 'ours'), get(metric, 'nginx'), get(metric, 'distribution')]

@@ -43,7 +43,12 @@ function blobTarget(get: Lookup, clients: number): TargetResult {
   if (!ours || others.length === 0) return missing(target)
   const best = others.reduce((a, b) => (a.median >= b.median ? a : b))
   const ratio = ours.median / best.median
-  return { target, measured: `${ratio.toFixed(2)}× (ours ${formatNumber(ours.median)} MiB/s, ${best.subject} ${formatNumber(best.median)} MiB/s)`, met: ratio >= 1.0, value: ratio }
+  return {
+    target,
+    measured: `${ratio.toFixed(2)}× (ours ${formatNumber(ours.median)} MiB/s, ${best.subject} ${formatNumber(best.median)} MiB/s)`,
+    met: ratio >= 1.0,
+    value: ratio,
+  }
 }
 
 function requestTargets(get: Lookup, kind: 'get' | 'head'): TargetResult[] {
@@ -54,8 +59,19 @@ function requestTargets(get: Lookup, kind: 'get' | 'head'): TargetResult[] {
   const nginx = get(`manifest.${kind}.rps`, 'nginx')
   const ourP99 = get(`manifest.${kind}.p99`, 'ours')
   const nginxP99 = get(`manifest.${kind}.p99`, 'nginx')
-  const rps: TargetResult = ours && nginx ? ratioResult(rpsTarget, ours.median / nginx.median, `ours ${formatNumber(ours.median)}, nginx ${formatNumber(nginx.median)} req/s`, (r) => r >= 0.6) : missing(rpsTarget)
-  const p99: TargetResult = ourP99 && nginxP99 ? ratioResult(p99Target, ourP99.median / nginxP99.median, `ours ${formatNumber(ourP99.median)} ms, nginx ${formatNumber(nginxP99.median)} ms`, (r) => r <= 2) : missing(p99Target)
+  const rps: TargetResult =
+    ours && nginx
+      ? ratioResult(rpsTarget, ours.median / nginx.median, `ours ${formatNumber(ours.median)}, nginx ${formatNumber(nginx.median)} req/s`, (r) => r >= 0.6)
+      : missing(rpsTarget)
+  const p99: TargetResult =
+    ourP99 && nginxP99
+      ? ratioResult(
+          p99Target,
+          ourP99.median / nginxP99.median,
+          `ours ${formatNumber(ourP99.median)} ms, nginx ${formatNumber(nginxP99.median)} ms`,
+          (r) => r <= 2,
+        )
+      : missing(p99Target)
   return [rps, p99]
 }
 
@@ -67,11 +83,16 @@ function startupTargets(get: Lookup, settings: Settings): TargetResult[] {
   const most = Math.max(...settings.startupCounts)
   const manyTarget = `start-up with ${most} images < 1 s`
   const many = get(`startup.images_${most}`, 'ours')
-  const manyResult: TargetResult = many ? { target: manyTarget, measured: `median ${formatNumber(many.median)} ms (max ${formatNumber(many.max)} ms)`, met: many.median < 1000, value: many.median } : missing(manyTarget)
+  const manyResult: TargetResult = many
+    ? { target: manyTarget, measured: `median ${formatNumber(many.median)} ms (max ${formatNumber(many.max)} ms)`, met: many.median < 1000, value: many.median }
+    : missing(manyTarget)
   const layerTarget = 'start-up with the large layer ≤ 1.2× with a 1 KiB layer'
   const small = get('startup.images_1', 'ours')
   const large = get('startup.large_layer', 'ours')
-  const layerResult = small && large ? ratioResult(layerTarget, large.median / small.median, `${formatNumber(large.median)} ms vs ${formatNumber(small.median)} ms`, (r) => r <= 1.2) : missing(layerTarget)
+  const layerResult =
+    small && large
+      ? ratioResult(layerTarget, large.median / small.median, `${formatNumber(large.median)} ms vs ${formatNumber(small.median)} ms`, (r) => r <= 1.2)
+      : missing(layerTarget)
   return [manyResult, layerResult]
 }
 

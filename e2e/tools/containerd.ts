@@ -12,129 +12,129 @@
  * const digest = await ctrd.pull(`127.0.0.1:${port}/repo:tag`, { allPlatforms: true });
  * ```
  */
-import { mkdir, stat, writeFile } from "node:fs/promises";
-import { run, startDaemon, waitUntilReady, type RunResult } from "./exec.ts";
-import { toolPath } from "./require-tool.ts";
-import { filesystemType, makeTempDir, unmountUnder } from "./temp-dir.ts";
+import { mkdir, stat, writeFile } from 'node:fs/promises'
+import { run, startDaemon, waitUntilReady, type RunResult } from './exec.ts'
+import { toolPath } from './require-tool.ts'
+import { filesystemType, makeTempDir, unmountUnder } from './temp-dir.ts'
 
-export type Snapshotter = "overlayfs" | "native";
+export type Snapshotter = 'overlayfs' | 'native'
 
 export interface ContainerdOptions {
   /** Path of the containerd binary. Default: `containerd` on PATH. */
-  containerd?: string;
+  containerd?: string
   /** Path of ctr. Default: `ctr` on PATH. */
-  ctr?: string;
+  ctr?: string
   /**
    * Snapshotter layers are unpacked into. Default "overlayfs", or "native" (plain
    * copies, works anywhere) when the temp dir is itself on overlayfs.
    */
-  snapshotter?: Snapshotter;
+  snapshotter?: Snapshotter
   /** containerd namespace for images. Default "test". */
-  namespace?: string;
+  namespace?: string
   /** Limit for each ctr command. Default 60 s. */
-  timeoutMs?: number;
+  timeoutMs?: number
   /** How long to wait for the socket. Default 15 s. */
-  readyTimeoutMs?: number;
+  readyTimeoutMs?: number
 }
 
 export interface PullOptions {
   /** `--all-platforms`: fetch every platform of an index (only the host's is unpacked). Default false. */
-  allPlatforms?: boolean;
+  allPlatforms?: boolean
   /** `--plain-http`: talk HTTP, not HTTPS. Default true. */
-  plainHttp?: boolean;
+  plainHttp?: boolean
   /** `--platform`, e.g. "linux/arm64". */
-  platform?: string;
-  timeoutMs?: number;
-  signal?: AbortSignal;
+  platform?: string
+  timeoutMs?: number
+  signal?: AbortSignal
 }
 
 /** One row of `ctr images check`. */
 export interface ImageStatus {
-  ref: string;
-  mediaType: string;
+  ref: string
+  mediaType: string
   /** Target digest: the manifest or index the reference points at. */
-  digest: string;
+  digest: string
   /** e.g. "complete (2/2)", or "incomplete (1/2)" when content is missing. */
-  status: string;
+  status: string
   /** Whether the host platform's layers are unpacked into the snapshotter. */
-  unpacked: boolean;
+  unpacked: boolean
 }
 
 export interface Containerd extends AsyncDisposable {
   /** The daemon's gRPC socket (`ctr --address`). */
-  readonly address: string;
-  readonly namespace: string;
-  readonly snapshotter: Snapshotter;
+  readonly address: string
+  readonly namespace: string
+  readonly snapshotter: Snapshotter
   /** Pulls `ref` (`HOST/REPO:TAG` or `HOST/REPO@DIGEST`) and returns the image's target digest. */
-  pull(ref: string, options?: PullOptions): Promise<string>;
+  pull(ref: string, options?: PullOptions): Promise<string>
   /** `ctr images check` for `ref`, or undefined if containerd has no such image. */
-  image(ref: string): Promise<ImageStatus | undefined>;
+  image(ref: string): Promise<ImageStatus | undefined>
   /** Every image in the namespace. */
-  images(): Promise<ImageStatus[]>;
+  images(): Promise<ImageStatus[]>
   /** Digests of every blob in the content store (`ctr content ls -q`). */
-  contentDigests(): Promise<string[]>;
+  contentDigests(): Promise<string[]>
   /** `ctr images rm --sync`: removes the image and garbage-collects its content, so the next pull fetches again. */
-  removeImage(ref: string): Promise<void>;
+  removeImage(ref: string): Promise<void>
   /** Any ctr command against this daemon and namespace. */
-  ctr(args: readonly string[], options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<RunResult>;
+  ctr(args: readonly string[], options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<RunResult>
   /** The daemon's combined output so far. */
-  output(): string;
+  output(): string
   /** SIGTERM (then SIGKILL), unmount leftovers, remove the temp dir. Idempotent. */
-  stop(): Promise<void>;
+  stop(): Promise<void>
 }
 
 /** Starts containerd as root on a private socket and waits until `ctr version` answers. */
 export async function startContainerd(options: ContainerdOptions = {}): Promise<Containerd> {
-  const containerdBinary = options.containerd ?? toolPath("containerd");
-  const ctrBinary = options.ctr ?? toolPath("ctr");
-  const namespace = options.namespace ?? "test";
-  const dir = await makeTempDir("containerd-");
-  const snapshotter = options.snapshotter ?? ((await filesystemType(dir.path)) === "overlay" ? "native" : "overlayfs");
-  const address = dir.join("containerd.sock");
+  const containerdBinary = options.containerd ?? toolPath('containerd')
+  const ctrBinary = options.ctr ?? toolPath('ctr')
+  const namespace = options.namespace ?? 'test'
+  const dir = await makeTempDir('containerd-')
+  const snapshotter = options.snapshotter ?? ((await filesystemType(dir.path)) === 'overlay' ? 'native' : 'overlayfs')
+  const address = dir.join('containerd.sock')
   if (Buffer.byteLength(address) > 100) {
-    await dir.remove();
-    throw new Error(`containerd socket path "${address}" is too long for a unix socket: set TMPDIR to a shorter directory`);
+    await dir.remove()
+    throw new Error(`containerd socket path "${address}" is too long for a unix socket: set TMPDIR to a shorter directory`)
   }
-  const hostsDir = dir.join("certs.d");
-  await mkdir(hostsDir);
-  const configPath = dir.join("config.toml");
-  await writeFile(configPath, configToml({ root: dir.join("root"), state: dir.join("state"), address, snapshotter }));
-  const daemon = startDaemon(containerdBinary, ["--config", configPath, "--address", address, "--root", dir.join("root"), "--state", dir.join("state")], {
+  const hostsDir = dir.join('certs.d')
+  await mkdir(hostsDir)
+  const configPath = dir.join('config.toml')
+  await writeFile(configPath, configToml({ root: dir.join('root'), state: dir.join('state'), address, snapshotter }))
+  const daemon = startDaemon(containerdBinary, ['--config', configPath, '--address', address, '--root', dir.join('root'), '--state', dir.join('state')], {
     cwd: dir.path,
     stopTimeoutMs: 10_000,
-  });
+  })
   const stop = async (): Promise<void> => {
-    await daemon.stop();
-    await unmountUnder(dir.path);
-    await dir.remove();
-  };
+    await daemon.stop()
+    await unmountUnder(dir.path)
+    await dir.remove()
+  }
   const ctr = (args: readonly string[], call: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<RunResult> =>
-    run(ctrBinary, ["--address", address, "--namespace", namespace, ...args], {
+    run(ctrBinary, ['--address', address, '--namespace', namespace, ...args], {
       // ctr, not the daemon, picks the snapshotter for pull, unpack and `images check`.
       env: { ...process.env, CONTAINERD_SNAPSHOTTER: snapshotter },
       timeoutMs: call.timeoutMs ?? options.timeoutMs,
       ...(call.signal ? { signal: call.signal } : {}),
-    });
+    })
   try {
-    await waitUntilReady(daemon, "containerd", () => isReady(address, () => ctr(["version"], { timeoutMs: 5_000 })), {
+    await waitUntilReady(daemon, 'containerd', () => isReady(address, () => ctr(['version'], { timeoutMs: 5_000 })), {
       timeoutMs: options.readyTimeoutMs ?? 15_000,
-    });
+    })
   } catch (error) {
-    await stop();
-    throw error;
+    await stop()
+    throw error
   }
-  const images = async (): Promise<ImageStatus[]> => parseImagesCheck((await ctr(["images", "check"])).stdout);
-  const image = async (ref: string): Promise<ImageStatus | undefined> => (await images()).find((row) => row.ref === ref);
+  const images = async (): Promise<ImageStatus[]> => parseImagesCheck((await ctr(['images', 'check'])).stdout)
+  const image = async (ref: string): Promise<ImageStatus | undefined> => (await images()).find((row) => row.ref === ref)
   const pull = async (ref: string, pullOptions: PullOptions = {}): Promise<string> => {
-    const args = ["images", "pull", "--hosts-dir", hostsDir];
-    if (pullOptions.plainHttp ?? true) args.push("--plain-http");
-    if (pullOptions.allPlatforms) args.push("--all-platforms");
-    if (pullOptions.platform !== undefined) args.push("--platform", pullOptions.platform);
-    await ctr([...args, ref], pullOptions);
-    const pulled = await image(ref);
-    if (pulled === undefined) throw new Error(`ctr pulled "${ref}" but "ctr images check" does not list it`);
-    return pulled.digest;
-  };
+    const args = ['images', 'pull', '--hosts-dir', hostsDir]
+    if (pullOptions.plainHttp ?? true) args.push('--plain-http')
+    if (pullOptions.allPlatforms) args.push('--all-platforms')
+    if (pullOptions.platform !== undefined) args.push('--platform', pullOptions.platform)
+    await ctr([...args, ref], pullOptions)
+    const pulled = await image(ref)
+    if (pulled === undefined) throw new Error(`ctr pulled "${ref}" but "ctr images check" does not list it`)
+    return pulled.digest
+  }
   return {
     address,
     namespace,
@@ -142,70 +142,70 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
     pull,
     image,
     images,
-    contentDigests: async () => (await ctr(["content", "ls", "--quiet"])).stdout.split("\n").filter((line) => line !== ""),
+    contentDigests: async () => (await ctr(['content', 'ls', '--quiet'])).stdout.split('\n').filter((line) => line !== ''),
     removeImage: async (ref) => {
-      await ctr(["images", "rm", "--sync", ref]);
+      await ctr(['images', 'rm', '--sync', ref])
     },
     ctr,
     output: () => daemon.output(),
     stop,
     [Symbol.asyncDispose]: stop,
-  };
+  }
 }
 
 async function isReady(address: string, version: () => Promise<RunResult>): Promise<boolean> {
-  const socket = await stat(address).catch(() => undefined);
-  if (!socket?.isSocket()) return false;
-  await version();
-  return true;
+  const socket = await stat(address).catch(() => undefined)
+  if (!socket?.isSocket()) return false
+  await version()
+  return true
 }
 
 /** Parses `ctr images check`: REF TYPE DIGEST STATUS SIZE UNPACKED, space-aligned; STATUS and SIZE contain spaces. */
 export function parseImagesCheck(stdout: string): ImageStatus[] {
   return stdout
-    .split("\n")
+    .split('\n')
     .slice(1)
     .map((line) => line.trim())
-    .filter((line) => line !== "")
+    .filter((line) => line !== '')
     .map((line) => {
-      const match = /^(\S+)\s+(\S+)\s+(sha256:[0-9a-f]{64})\s+(\S+ \(\d+\/\d+\))\s+.*\s(true|false)$/.exec(line);
-      if (match === null) throw new Error(`unexpected line in "ctr images check" output: ${line}`);
-      const [, ref = "", mediaType = "", digest = "", status = "", unpacked = ""] = match;
-      return { ref, mediaType, digest, status, unpacked: unpacked === "true" };
-    });
+      const match = /^(\S+)\s+(\S+)\s+(sha256:[0-9a-f]{64})\s+(\S+ \(\d+\/\d+\))\s+.*\s(true|false)$/.exec(line)
+      if (match === null) throw new Error(`unexpected line in "ctr images check" output: ${line}`)
+      const [, ref = '', mediaType = '', digest = '', status = '', unpacked = ''] = match
+      return { ref, mediaType, digest, status, unpacked: unpacked === 'true' }
+    })
 }
 
 /** A minimal config: no CRI, no tracing, no metrics, none of the snapshotters this machine lacks. */
 function configToml(paths: { root: string; state: string; address: string; snapshotter: Snapshotter }): string {
   const disabled = [
-    "io.containerd.grpc.v1.cri",
-    "io.containerd.internal.v1.tracing",
-    "io.containerd.tracing.processor.v1.otlp",
-    "io.containerd.snapshotter.v1.aufs",
-    "io.containerd.snapshotter.v1.btrfs",
-    "io.containerd.snapshotter.v1.devmapper",
-    "io.containerd.snapshotter.v1.zfs",
-  ];
+    'io.containerd.grpc.v1.cri',
+    'io.containerd.internal.v1.tracing',
+    'io.containerd.tracing.processor.v1.otlp',
+    'io.containerd.snapshotter.v1.aufs',
+    'io.containerd.snapshotter.v1.btrfs',
+    'io.containerd.snapshotter.v1.devmapper',
+    'io.containerd.snapshotter.v1.zfs',
+  ]
   return [
-    "version = 2",
+    'version = 2',
     `root = ${JSON.stringify(paths.root)}`,
     `state = ${JSON.stringify(paths.state)}`,
     `disabled_plugins = ${JSON.stringify(disabled)}`,
-    "",
-    "[grpc]",
+    '',
+    '[grpc]',
     `  address = ${JSON.stringify(paths.address)}`,
-    "",
-    "[ttrpc]",
+    '',
+    '[ttrpc]',
     `  address = ${JSON.stringify(`${paths.address}.ttrpc`)}`,
-    "",
-    "[debug]",
+    '',
+    '[debug]',
     '  level = "warn"',
-    "",
-    "[metrics]",
+    '',
+    '[metrics]',
     '  address = ""',
-    "",
+    '',
     '[plugins."io.containerd.gc.v1.scheduler"]',
     '  startup_delay = "0s"',
-    "",
-  ].join("\n");
+    '',
+  ].join('\n')
 }

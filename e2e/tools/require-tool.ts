@@ -11,51 +11,51 @@
  * });
  * ```
  */
-import { accessSync, constants } from "node:fs";
-import { delimiter, isAbsolute, join } from "node:path";
+import { accessSync, constants } from 'node:fs'
+import { delimiter, isAbsolute, join } from 'node:path'
 
 /** How to get the tools, for skip and error messages. */
-export const INSTALL_HINT = "run scripts/setup-tools.sh (as root)";
+export const INSTALL_HINT = 'run scripts/setup-tools.sh (as root)'
 
 /** Root's tools (nginx, runc, umount) live in sbin, which a non-login PATH may lack. */
-const EXTRA_DIRS = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
+const EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin']
 
-const cache = new Map<string, string | undefined>();
+const cache = new Map<string, string | undefined>()
 
 /** Absolute path of an executable on PATH (or in sbin), or undefined. Never throws. */
 export function findTool(name: string): string | undefined {
-  if (cache.has(name)) return cache.get(name);
-  const found = isAbsolute(name) ? (isExecutable(name) ? name : undefined) : searchPath(name);
-  cache.set(name, found);
-  return found;
+  if (cache.has(name)) return cache.get(name)
+  const found = isAbsolute(name) ? (isExecutable(name) ? name : undefined) : searchPath(name)
+  cache.set(name, found)
+  return found
 }
 
 function searchPath(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), ...EXTRA_DIRS].filter((dir) => dir !== "");
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...EXTRA_DIRS].filter((dir) => dir !== '')
   for (const dir of dirs) {
-    const candidate = join(dir, name);
-    if (isExecutable(candidate)) return candidate;
+    const candidate = join(dir, name)
+    if (isExecutable(candidate)) return candidate
   }
-  return undefined;
+  return undefined
 }
 
 function isExecutable(path: string): boolean {
   try {
-    accessSync(path, constants.X_OK);
-    return true;
+    accessSync(path, constants.X_OK)
+    return true
   } catch {
-    return false;
+    return false
   }
 }
 
 /** True when tests run under CI, where a missing tool must fail the test. */
 export function isCI(): boolean {
-  return process.env.CI === "true";
+  return process.env.CI === 'true'
 }
 
 /** The message a test skips with (or CI fails with) when `name` is missing. */
 export function missingToolMessage(name: string): string {
-  return `${name} not installed: ${INSTALL_HINT}`;
+  return `${name} not installed: ${INSTALL_HINT}`
 }
 
 /**
@@ -63,11 +63,11 @@ export function missingToolMessage(name: string): string {
  * otherwise returns undefined so the caller can skip with {@link missingToolMessage}.
  */
 export function requireTool(name: string): string | undefined {
-  const path = findTool(name);
+  const path = findTool(name)
   if (path === undefined && isCI()) {
-    throw new Error(`${missingToolMessage(name)} (CI=true: missing tools are errors, not skips)`);
+    throw new Error(`${missingToolMessage(name)} (CI=true: missing tools are errors, not skips)`)
   }
-  return path;
+  return path
 }
 
 /**
@@ -75,14 +75,14 @@ export function requireTool(name: string): string | undefined {
  * modules themselves: a test reaching them has already decided it needs the tool.
  */
 export function toolPath(name: string): string {
-  const path = findTool(name);
-  if (path === undefined) throw new Error(missingToolMessage(name));
-  return path;
+  const path = findTool(name)
+  if (path === undefined) throw new Error(missingToolMessage(name))
+  return path
 }
 
 /** The part of node:test's TestContext used here. */
 export interface SkippableContext {
-  skip(message?: string): void;
+  skip(message?: string): void
 }
 
 /**
@@ -90,12 +90,12 @@ export interface SkippableContext {
  * otherwise calls `t.skip` naming them and returns false.
  */
 export function haveTools(t: SkippableContext, ...names: string[]): boolean {
-  const missing = names.filter((name) => findTool(name) === undefined);
-  if (missing.length === 0) return true;
-  const message = `${missing.join(", ")} not installed: ${INSTALL_HINT}`;
-  if (isCI()) throw new Error(`${message} (CI=true: missing tools are errors, not skips)`);
-  t.skip(message);
-  return false;
+  const missing = names.filter((name) => findTool(name) === undefined)
+  if (missing.length === 0) return true
+  const message = `${missing.join(', ')} not installed: ${INSTALL_HINT}`
+  if (isCI()) throw new Error(`${message} (CI=true: missing tools are errors, not skips)`)
+  t.skip(message)
+  return false
 }
 
 /**
@@ -103,9 +103,9 @@ export function haveTools(t: SkippableContext, ...names: string[]): boolean {
  * non-root run throws; otherwise skips and returns false.
  */
 export function haveRoot(t: SkippableContext, why: string): boolean {
-  if (process.getuid?.() === 0) return true;
-  const message = `${why} needs root`;
-  if (isCI()) throw new Error(`${message} (CI=true: run the tests as root)`);
-  t.skip(message);
-  return false;
+  if (process.getuid?.() === 0) return true
+  const message = `${why} needs root`
+  if (isCI()) throw new Error(`${message} (CI=true: run the tests as root)`)
+  t.skip(message)
+  return false
 }

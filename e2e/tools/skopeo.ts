@@ -13,126 +13,126 @@
  * const { digest } = await skopeo.inspectRaw(`${registry.host}/demo:latest`);
  * ```
  */
-import { createHash } from "node:crypto";
-import { run, type RunResult } from "./exec.ts";
-import { toolPath } from "./require-tool.ts";
-import { writeContainersConfig } from "./containers-config.ts";
-import { makeTempDir } from "./temp-dir.ts";
+import { createHash } from 'node:crypto'
+import { run, type RunResult } from './exec.ts'
+import { toolPath } from './require-tool.ts'
+import { writeContainersConfig } from './containers-config.ts'
+import { makeTempDir } from './temp-dir.ts'
 
 export interface SkopeoOptions {
   /** Path of the skopeo binary. Default: `skopeo` on PATH. */
-  binary?: string;
+  binary?: string
   /** Limit for each command. Default 60 s. */
-  timeoutMs?: number;
+  timeoutMs?: number
 }
 
 export interface CopyOptions {
   /** `--all`: copy every image of an index, not just the host's platform. Default true. */
-  all?: boolean;
+  all?: boolean
   /** `--preserve-digests`: fail rather than rewrite a manifest. Default true. */
-  preserveDigests?: boolean;
-  timeoutMs?: number;
-  signal?: AbortSignal;
+  preserveDigests?: boolean
+  timeoutMs?: number
+  signal?: AbortSignal
 }
 
 export interface CallOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
+  timeoutMs?: number
+  signal?: AbortSignal
 }
 
 /** A manifest or index exactly as the registry served it. */
 export interface RawManifest {
-  bytes: Buffer;
+  bytes: Buffer
   /** `sha256:` of `bytes`: the manifest digest as a client computes it. */
-  digest: string;
+  digest: string
   /** The `mediaType` field, if the document has one. */
-  mediaType: string | undefined;
-  json: unknown;
+  mediaType: string | undefined
+  json: unknown
 }
 
 /** `skopeo inspect` (not raw): the host platform's image, summarised. */
 export interface InspectResult {
-  Name: string;
+  Name: string
   /** Digest of the top-level manifest or index the reference resolved to. */
-  Digest: string;
-  RepoTags: string[];
-  Architecture: string;
-  Os: string;
-  Layers: string[];
+  Digest: string
+  RepoTags: string[]
+  Architecture: string
+  Os: string
+  Layers: string[]
 }
 
 export interface Skopeo extends AsyncDisposable {
   /** `skopeo copy SOURCE DEST` with full transport references (`docker://...`, `oci:DIR:TAG`). */
-  copy(source: string, destination: string, options?: CopyOptions): Promise<void>;
+  copy(source: string, destination: string, options?: CopyOptions): Promise<void>
   /** Registry -> OCI layout: `docker://REF` to `oci:DIR:TAG`. */
-  pullToLayout(ref: string, layoutDir: string, tag: string, options?: CopyOptions): Promise<void>;
+  pullToLayout(ref: string, layoutDir: string, tag: string, options?: CopyOptions): Promise<void>
   /** OCI layout -> registry: `oci:DIR:TAG` to `docker://REF`. */
-  pushLayout(layoutDir: string, tag: string, ref: string, options?: CopyOptions): Promise<void>;
+  pushLayout(layoutDir: string, tag: string, ref: string, options?: CopyOptions): Promise<void>
   /** `skopeo inspect --raw`: the manifest or index bytes and their digest. */
-  inspectRaw(ref: string, options?: CallOptions): Promise<RawManifest>;
+  inspectRaw(ref: string, options?: CallOptions): Promise<RawManifest>
   /** `skopeo inspect`: the host platform's image config summary. */
-  inspect(ref: string, options?: CallOptions): Promise<InspectResult>;
+  inspect(ref: string, options?: CallOptions): Promise<InspectResult>
   /** `skopeo list-tags` of a repository (`HOST/REPO`, no tag). */
-  listTags(repository: string, options?: CallOptions): Promise<string[]>;
+  listTags(repository: string, options?: CallOptions): Promise<string[]>
   /** Any skopeo command, with the isolated global flags and environment. */
-  run(args: readonly string[], options?: CallOptions): Promise<RunResult>;
+  run(args: readonly string[], options?: CallOptions): Promise<RunResult>
 }
 
 /** Prepares an isolated skopeo (policy, registries.d, HOME in a temp dir), removed on dispose. */
 export async function createSkopeo(options: SkopeoOptions = {}): Promise<Skopeo> {
-  const binary = options.binary ?? toolPath("skopeo");
-  const dir = await makeTempDir("skopeo-");
-  const config = await writeContainersConfig(dir);
-  const globalArgs = ["--policy", config.policyPath, "--registries.d", config.registriesDir, "--tmpdir", dir.join("tmp")];
+  const binary = options.binary ?? toolPath('skopeo')
+  const dir = await makeTempDir('skopeo-')
+  const config = await writeContainersConfig(dir)
+  const globalArgs = ['--policy', config.policyPath, '--registries.d', config.registriesDir, '--tmpdir', dir.join('tmp')]
   const skopeo = (args: readonly string[], call: CallOptions = {}): Promise<RunResult> =>
     run(binary, [...globalArgs, ...args], {
       env: config.env,
       timeoutMs: call.timeoutMs ?? options.timeoutMs,
       ...(call.signal ? { signal: call.signal } : {}),
-    });
+    })
   const copy = async (source: string, destination: string, copyOptions: CopyOptions = {}): Promise<void> => {
-    const args = ["copy", "--quiet", "--src-tls-verify=false", "--dest-tls-verify=false"];
-    if (copyOptions.all ?? true) args.push("--all");
-    if (copyOptions.preserveDigests ?? true) args.push("--preserve-digests");
-    await skopeo([...args, source, destination], copyOptions);
-  };
+    const args = ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false']
+    if (copyOptions.all ?? true) args.push('--all')
+    if (copyOptions.preserveDigests ?? true) args.push('--preserve-digests')
+    await skopeo([...args, source, destination], copyOptions)
+  }
   return {
     copy,
     pullToLayout: (ref, layoutDir, tag, copyOptions) => copy(docker(ref), `oci:${layoutDir}:${tag}`, copyOptions),
     pushLayout: (layoutDir, tag, ref, copyOptions) => copy(`oci:${layoutDir}:${tag}`, docker(ref), copyOptions),
     inspectRaw: async (ref, call) => {
-      const { stdoutBytes } = await skopeo(["inspect", "--raw", "--tls-verify=false", docker(ref)], call);
-      return rawManifest(stdoutBytes, ref);
+      const { stdoutBytes } = await skopeo(['inspect', '--raw', '--tls-verify=false', docker(ref)], call)
+      return rawManifest(stdoutBytes, ref)
     },
     inspect: async (ref, call) => {
-      const { stdout } = await skopeo(["inspect", "--tls-verify=false", docker(ref)], call);
-      return parseJson(stdout, `skopeo inspect ${ref}`) as InspectResult;
+      const { stdout } = await skopeo(['inspect', '--tls-verify=false', docker(ref)], call)
+      return parseJson(stdout, `skopeo inspect ${ref}`) as InspectResult
     },
     listTags: async (repository, call) => {
-      const { stdout } = await skopeo(["list-tags", "--tls-verify=false", docker(repository)], call);
-      const parsed = parseJson(stdout, `skopeo list-tags ${repository}`) as { Tags?: string[] | null };
-      return parsed.Tags ?? [];
+      const { stdout } = await skopeo(['list-tags', '--tls-verify=false', docker(repository)], call)
+      const parsed = parseJson(stdout, `skopeo list-tags ${repository}`) as { Tags?: string[] | null }
+      return parsed.Tags ?? []
     },
     run: skopeo,
     [Symbol.asyncDispose]: () => dir.remove(),
-  };
+  }
 }
 
 function docker(ref: string): string {
-  return ref.startsWith("docker://") ? ref : `docker://${ref}`;
+  return ref.startsWith('docker://') ? ref : `docker://${ref}`
 }
 
 /** Hashes the exact bytes (skopeo adds no newline to `--raw` output). */
 function rawManifest(bytes: Buffer, ref: string): RawManifest {
-  const json = parseJson(bytes.toString("utf8"), `skopeo inspect --raw ${ref}`);
-  const mediaType = typeof json === "object" && json !== null && "mediaType" in json && typeof json.mediaType === "string" ? json.mediaType : undefined;
-  return { bytes, digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}`, mediaType, json };
+  const json = parseJson(bytes.toString('utf8'), `skopeo inspect --raw ${ref}`)
+  const mediaType = typeof json === 'object' && json !== null && 'mediaType' in json && typeof json.mediaType === 'string' ? json.mediaType : undefined
+  return { bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, mediaType, json }
 }
 
 function parseJson(text: string, what: string): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(text)
   } catch (error) {
-    throw new Error(`failed to parse the output of ${what} as JSON: ${(error as Error).message}\n${text.slice(0, 500)}`, { cause: error });
+    throw new Error(`failed to parse the output of ${what} as JSON: ${(error as Error).message}\n${text.slice(0, 500)}`, { cause: error })
   }
 }

@@ -63,4 +63,3 @@ Examples:
 
 Exit status: 0 after SIGINT/SIGTERM, 1 when loading or listening fails, 2 for bad usage.
 `
-

@@ -38,7 +38,10 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Result> 
 }
 
 /** Starts `serve`, waits for the URL line, and returns it with a stop function that sends a signal. */
-async function serve(args: string[], env: Record<string, string> = {}): Promise<{ url: string; stop(signal?: NodeJS.Signals): Promise<Result>; child: ChildProcess }> {
+async function serve(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ url: string; stop(signal?: NodeJS.Signals): Promise<Result>; child: ChildProcess }> {
   const { child, result } = start(['serve', '--listen', '127.0.0.1:0', ...args], env)
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
@@ -151,7 +154,10 @@ describe('localregistry serve', () => {
     }
     const missing = await run(['serve', '--manifest', outside])
     assert.equal(missing.code, 1)
-    assert.match(missing.stderr, /^localregistry: image app:latest \(.*images\.prototxt:1\): runfiles path "_main\/images\/app" does not resolve: no runfiles found/)
+    assert.match(
+      missing.stderr,
+      /^localregistry: image app:latest \(.*images\.prototxt:1\): runfiles path "_main\/images\/app" does not resolve: no runfiles found/,
+    )
   })
 
   test('IPv6 [::1]:0 prints a bracketed URL', async (t) => {
@@ -179,8 +185,18 @@ describe('bad input: one line on stderr, nothing on stdout, exit 2 (usage) or 1 
     ['bad repository', ['serve', '--image', 'App:1=/x'], 2, /^localregistry: --image App:1=\/x: "App" is not a valid repository name/],
     ['bad tag', ['serve', '--image', 'app:-1=/x'], 2, /^localregistry: --image app:-1=\/x: "-1" is not a valid tag/],
     ['bad --listen', ['serve', '--image', 'a=/x', '--listen', 'localhost'], 2, /^localregistry: --listen "localhost" is not HOST:PORT/],
-    ['missing layout', ['serve', '--image', 'a:1=/does/not/exist'], 1, /^localregistry: --image a:1=\/does\/not\/exist: OCI layout \/does\/not\/exist does not exist\n$/],
-    ['missing manifest', ['serve', '--manifest', '/does/not/exist.prototxt'], 1, /^localregistry: failed to read manifest \/does\/not\/exist\.prototxt: ENOENT/],
+    [
+      'missing layout',
+      ['serve', '--image', 'a:1=/does/not/exist'],
+      1,
+      /^localregistry: --image a:1=\/does\/not\/exist: OCI layout \/does\/not\/exist does not exist\n$/,
+    ],
+    [
+      'missing manifest',
+      ['serve', '--manifest', '/does/not/exist.prototxt'],
+      1,
+      /^localregistry: failed to read manifest \/does\/not\/exist\.prototxt: ENOENT/,
+    ],
     ['bad --runfiles', ['serve', '--image', 'a=/x', '--runfiles', '/does/not/exist'], 1, /^localregistry: --runfiles \/does\/not\/exist: .* does not exist/],
   ]
   for (const [name, args, code, stderr] of cases) {
@@ -209,7 +225,10 @@ describe('bad input: one line on stderr, nothing on stdout, exit 2 (usage) or 1 
     const b = await buildFixtureLayout(join(dir, 'b'), { kind: 'image', name: 'b' })
     const result = await run(['serve', '--image', `app:1=${a.dir}`, '--image', `app:1=${b.dir}`])
     assert.equal(result.code, 1)
-    assert.match(result.stderr, /^localregistry: app:1 is claimed by two images: --image app:1=\S+\/a \(sha256:\w+ in \S+\) and --image app:1=\S+\/b \(sha256:\w+ in \S+\)\n$/)
+    assert.match(
+      result.stderr,
+      /^localregistry: app:1 is claimed by two images: --image app:1=\S+\/a \(sha256:\w+ in \S+\) and --image app:1=\S+\/b \(sha256:\w+ in \S+\)\n$/,
+    )
   })
 
   test('a port in use exits 1 with one line', async (t) => {
@@ -251,7 +270,9 @@ describe('help', { concurrency: 4 }, () => {
       assert.equal(result.code, 0)
       assert.match(result.stdout, /^Usage: localregistry/)
       assert.match(result.stdout, /Examples?:/)
-      if (args.includes('serve')) for (const option of ['--manifest', '--image', '--listen', '--ready-file', '--runfiles', '--log-requests']) assert.ok(result.stdout.includes(option), option)
+      if (args.includes('serve'))
+        for (const option of ['--manifest', '--image', '--listen', '--ready-file', '--runfiles', '--log-requests'])
+          assert.ok(result.stdout.includes(option), option)
     })
   }
 

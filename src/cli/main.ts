@@ -8,7 +8,6 @@ import { LocalRegistryError, UsageError } from '../errors.ts'
 import { type Io } from './io.ts'
 import { HELP, SERVE_HELP } from './help.ts'
 
-
 /** Runs the command line; resolves to the exit code. `stop` aborts a running server. */
 export async function main(args: string[], io: Io, stop: AbortSignal): Promise<number> {
   const [command, ...rest] = args

@@ -13,13 +13,22 @@ test('the demo serves every image it lists and prints a pull command per client'
     for (const image of demo.images) {
       const ref = reference(host, image)
       const [, reference_] = ref.split(image.tag === '' ? '@' : `${image.repository}:`)
-      const response = await fetch(`${demo.registry.url}/v2/${image.repository}/manifests/${reference_}`, { headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') } })
+      const response = await fetch(`${demo.registry.url}/v2/${image.repository}/manifests/${reference_}`, {
+        headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+      })
       await response.arrayBuffer()
       assert.equal(response.status, 200, ref)
       assert.equal(response.headers.get('docker-content-digest'), image.digest, ref)
     }
     const text = instructions(demo)
-    for (const command of ['skopeo inspect --tls-verify=false docker://', 'crane manifest --insecure ', 'docker pull ', 'insecure-registries', 'ctr images pull --plain-http ', 'podman pull --tls-verify=false ']) {
+    for (const command of [
+      'skopeo inspect --tls-verify=false docker://',
+      'crane manifest --insecure ',
+      'docker pull ',
+      'insecure-registries',
+      'ctr images pull --plain-http ',
+      'podman pull --tls-verify=false ',
+    ]) {
       assert.ok(text.includes(command), command)
     }
     const manifest = demo.registry.registry.repository('demo/app')?.manifests.values().next().value

@@ -11,10 +11,15 @@ const io = { stdout: process.stdout, stderr: process.stderr }
 async function run(): Promise<number> {
   const args = process.argv.slice(2)
   const { values } = parseCommandArgs('demo', () =>
-    parseArgs({ args, options: { listen: { type: 'string' }, 'log-requests': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } }),
+    parseArgs({
+      args,
+      options: { listen: { type: 'string' }, 'log-requests': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    }),
   )
   if (values.help) {
-    io.stdout.write(`Usage: npm start [-- --listen HOST:PORT] [--log-requests]\n\nServes demo images on ${DEMO_LISTEN} (or $LOCALREGISTRY_LISTEN) and prints how to pull them.\n`)
+    io.stdout.write(
+      `Usage: npm start [-- --listen HOST:PORT] [--log-requests]\n\nServes demo images on ${DEMO_LISTEN} (or $LOCALREGISTRY_LISTEN) and prints how to pull them.\n`,
+    )
     return 0
   }
   const listen = values.listen ?? process.env['LOCALREGISTRY_LISTEN'] ?? DEMO_LISTEN

@@ -44,7 +44,14 @@ describe('parseBazelManifest', () => {
 images < repository: 'a/b' tag: "" path: "_main/a" >
 images: [{ repository: "c" tag: "1.0" path: "_main/c" }, { repository: "d", path: "_main/d" }]`
     const images = parseBazelManifest(text, FILE)
-    assert.deepEqual(images.map((i) => [i.repository, i.tag, i.line]), [['a/b', '', 2], ['c', '1.0', 3], ['d', '', 3]])
+    assert.deepEqual(
+      images.map((i) => [i.repository, i.tag, i.line]),
+      [
+        ['a/b', '', 2],
+        ['c', '1.0', 3],
+        ['d', '', 3],
+      ],
+    )
   })
 
   test('an empty manifest has no images', () => {
@@ -77,7 +84,10 @@ images: [{ repository: "c" tag: "1.0" path: "_main/c" }, { repository: "d", path
 
   test('invalid values, with the entry they are in', () => {
     assert.equal(parseError('images { tag: "x" path: "p" }').message, '/x/m.prototxt:1: images[0]: repository is missing')
-    assert.match(parseError('images { repository: "a" path: "p" }\n\nimages { repository: "App" path: "p" }').message, /^\/x\/m\.prototxt:3: images\[1\]: repository "App" is not a valid repository name/)
+    assert.match(
+      parseError('images { repository: "a" path: "p" }\n\nimages { repository: "App" path: "p" }').message,
+      /^\/x\/m\.prototxt:3: images\[1\]: repository "App" is not a valid repository name/,
+    )
     assert.match(parseError('images { repository: "a" tag: "-x" path: "p" }').message, /^\/x\/m\.prototxt:1: images\[0\]: tag "-x" of a is not a valid tag/)
     assert.equal(parseError('images { repository: "a" tag: "t" }').message, '/x/m.prototxt:1: images[0]: path of a:t is missing')
   })
@@ -96,7 +106,10 @@ describe('readBazelManifest', () => {
     writeFileSync(file, 'images { repository: "a" path: "_main/a" }\n')
     assert.equal((await readBazelManifest(file))[0]?.file, file)
     writeFileSync(file, 'images { repository: "a" path: "_main/a" bogus: 1 }\n')
-    await assert.rejects(readBazelManifest(file), { code: 'ERR_LOCALREGISTRY_BAZEL_MANIFEST', message: `${file}:1:42: localregistry.Image: unknown field 'bogus'` })
+    await assert.rejects(readBazelManifest(file), {
+      code: 'ERR_LOCALREGISTRY_BAZEL_MANIFEST',
+      message: `${file}:1:42: localregistry.Image: unknown field 'bogus'`,
+    })
     await assert.rejects(readBazelManifest(join(dir, 'missing.prototxt')), /^BazelManifestError: failed to read manifest .*missing\.prototxt: ENOENT/)
   })
 })

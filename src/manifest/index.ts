@@ -76,7 +76,9 @@ function checkImage(image: RawImage, file: string, line: number, i: number): Man
   }
   if (repository === '') fail('repository is missing')
   if (!isValidRepository(repository)) {
-    fail(`repository ${JSON.stringify(repository)} is not a valid repository name (lowercase [a-z0-9] components separated by ".", "_", "__", "-" or "/", at most 255 characters)`)
+    fail(
+      `repository ${JSON.stringify(repository)} is not a valid repository name (lowercase [a-z0-9] components separated by ".", "_", "__", "-" or "/", at most 255 characters)`,
+    )
   }
   if (tag !== '' && !isValidTag(tag)) fail(`tag ${JSON.stringify(tag)} of ${repository} is not a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})`)
   if (path === '') fail(`path of ${repository}${tag === '' ? '' : `:${tag}`} is missing`)

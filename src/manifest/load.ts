@@ -69,7 +69,9 @@ export async function planImages(requests: readonly ImageRequest[], cache: Layou
 
 function checkRequest(request: ImageRequest): void {
   if (!isValidRepository(request.repository)) {
-    throw new UsageError(`${request.source}: ${JSON.stringify(request.repository)} is not a valid repository name (lowercase [a-z0-9] components separated by ".", "_", "__", "-" or "/")`)
+    throw new UsageError(
+      `${request.source}: ${JSON.stringify(request.repository)} is not a valid repository name (lowercase [a-z0-9] components separated by ".", "_", "__", "-" or "/")`,
+    )
   }
   if (request.tag !== undefined && request.tag !== '' && !isValidTag(request.tag)) {
     throw new UsageError(`${request.source}: ${JSON.stringify(request.tag)} is not a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})`)
@@ -134,7 +136,9 @@ function derivedTag(layout: Layout, entry: LayoutEntry): string | undefined {
   if (entry.refName === undefined) return undefined
   const tag = tagFromRefName(entry.refName)
   if (tag === undefined) {
-    throw new LayoutError(`OCI layout ${layout.dir}: ref name ${JSON.stringify(entry.refName)} of ${entry.descriptor.digest} is not usable as a tag; give a tag explicitly`)
+    throw new LayoutError(
+      `OCI layout ${layout.dir}: ref name ${JSON.stringify(entry.refName)} of ${entry.descriptor.digest} is not usable as a tag; give a tag explicitly`,
+    )
   }
   return tag
 }

@@ -29,13 +29,19 @@ describe('parseDigest', () => {
   ]
   for (const [digest, message] of bad) {
     it(`rejects ${JSON.stringify(digest.length > 40 ? `${digest.slice(0, 40)}…` : digest)}`, () => {
-      assert.throws(() => parseDigest(digest), (error: unknown) => error instanceof DigestError && message.test(error.message))
+      assert.throws(
+        () => parseDigest(digest),
+        (error: unknown) => error instanceof DigestError && message.test(error.message),
+      )
       assert.equal(isValidDigest(digest), false)
     })
   }
 
   it('cuts absurdly long input in its error message', () => {
-    assert.throws(() => parseDigest(`sha256:${'a'.repeat(10_000)}`), (error: Error) => error.message.length < 400)
+    assert.throws(
+      () => parseDigest(`sha256:${'a'.repeat(10_000)}`),
+      (error: Error) => error.message.length < 400,
+    )
   })
 })
 

@@ -26,7 +26,13 @@ async function tree(dir: string): Promise<Map<string, string>> {
   const files = new Map<string, string>()
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     const path = join(entry.parentPath, entry.name)
-    if ((await stat(path)).isFile()) files.set(relative(dir, path), createHash('sha256').update(await readFile(path)).digest('hex'))
+    if ((await stat(path)).isFile())
+      files.set(
+        relative(dir, path),
+        createHash('sha256')
+          .update(await readFile(path))
+          .digest('hex'),
+      )
   }
   return files
 }
@@ -58,7 +64,10 @@ describe('writeLayout: round trips', () => {
       assert.deepEqual(await blobTree(copy), await blobTree(source))
       assert.deepEqual(await indexEntries(copy), await indexEntries(source))
       const again = await readLayout(copy)
-      assert.deepEqual(again.entries.map((e) => e.ref.raw), layout.entries.map((e) => e.ref.raw))
+      assert.deepEqual(
+        again.entries.map((e) => e.ref.raw),
+        layout.entries.map((e) => e.ref.raw),
+      )
     })
   }
 
@@ -92,7 +101,10 @@ describe('writeLayout: round trips', () => {
     const dir = join(await makeTempDir(t), 'layout')
     await mkdir(dir)
     await writeFile(join(dir, 'README'), 'hi')
-    await assert.rejects(LayoutWriter.open(dir), (error: Error) => error instanceof LayoutError && error.message.includes(dir) && /not an OCI layout/.test(error.message))
+    await assert.rejects(
+      LayoutWriter.open(dir),
+      (error: Error) => error instanceof LayoutError && error.message.includes(dir) && /not an OCI layout/.test(error.message),
+    )
   })
 })
 
@@ -103,11 +115,20 @@ describe('writeLayout: into an existing layout', () => {
     const before = await indexEntries(target)
     await writeLayout(target, [{ ref: selectEntry(other).ref, annotations: { [mt.REF_NAME_ANNOTATION]: 'v2' } }])
     let entries = await indexEntries(target)
-    assert.deepEqual(entries.map((e) => e.annotations?.[mt.REF_NAME_ANNOTATION]), ['latest', 'v2'])
+    assert.deepEqual(
+      entries.map((e) => e.annotations?.[mt.REF_NAME_ANNOTATION]),
+      ['latest', 'v2'],
+    )
     assert.deepEqual(entries[0], before[0])
     await writeLayout(target, [{ ref: selectEntry(other).ref, annotations: { [mt.REF_NAME_ANNOTATION]: 'latest' } }])
     entries = await indexEntries(target)
-    assert.deepEqual(entries.map((e) => [e.annotations?.[mt.REF_NAME_ANNOTATION], e.digest]), [['v2', selectEntry(other).ref.digest], ['latest', selectEntry(other).ref.digest]])
+    assert.deepEqual(
+      entries.map((e) => [e.annotations?.[mt.REF_NAME_ANNOTATION], e.digest]),
+      [
+        ['v2', selectEntry(other).ref.digest],
+        ['latest', selectEntry(other).ref.digest],
+      ],
+    )
     const layout = await readLayout(target)
     assert.equal(selectEntry(layout, 'latest').ref.kind, 'index')
   })
@@ -164,7 +185,10 @@ describe('writeLayout: atomicity', () => {
     await assert.rejects(write, { name: 'AbortError' })
     assert.deepEqual(await readFile(join(target, 'index.json')), before)
     const after = await tree(target)
-    assert.deepEqual([...after.keys()].filter((p) => p.includes('tmp')), [])
+    assert.deepEqual(
+      [...after.keys()].filter((p) => p.includes('tmp')),
+      [],
+    )
     // Whatever blobs made it are complete and named by their digest: the old layout still reads the same.
     for (const [path, hash] of beforeFiles) assert.equal(after.get(path), hash)
     await readLayout(target)
@@ -205,7 +229,10 @@ describe('LayoutWriter: blob streams (each byte hashed once)', () => {
   async function blobFiles(dir: string): Promise<string[]> {
     const [work] = (await readdir(join(dir, '..'))).filter((name) => name.startsWith('.layout.tmp-'))
     const blobs = join(dir, '..', work as string, 'blobs')
-    return (await readdir(blobs, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => relative(blobs, join(e.parentPath, e.name))).sort()
+    return (await readdir(blobs, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => relative(blobs, join(e.parentPath, e.name)))
+      .sort()
   }
 
   it('writeStream without a descriptor names the blob by its sha256', async (t) => {
@@ -220,7 +247,10 @@ describe('LayoutWriter: blob streams (each byte hashed once)', () => {
     assert.deepEqual(await writer.writeStream(Readable.from(chunks), sha512, { onBytes: (n) => void (reported += n) }), sha512)
     assert.equal(reported, bytes.length)
     const wrong = Buffer.from(bytes).fill(0x41, 0, 1)
-    await assert.rejects(writer.writeStream(Readable.from([wrong]), descriptor), (error: Error) => error instanceof ContentMismatchError && error.message.includes(descriptor.digest))
+    await assert.rejects(
+      writer.writeStream(Readable.from([wrong]), descriptor),
+      (error: Error) => error instanceof ContentMismatchError && error.message.includes(descriptor.digest),
+    )
     await assert.rejects(writer.writeStream(Readable.from([bytes, Buffer.from('!')]), descriptor), ContentMismatchError)
     assert.deepEqual(await blobFiles(dir), [join('sha512', sha512.digest.slice('sha512:'.length))])
   })
@@ -228,8 +258,15 @@ describe('LayoutWriter: blob streams (each byte hashed once)', () => {
   it('writeVerifiedStream trusts the source for the digest but still checks the size, leaving nothing on failure', async (t) => {
     const { dir, writer } = await open(t)
     await writer.writeVerifiedStream(Readable.from(chunks), sha512)
-    await assert.rejects(writer.writeVerifiedStream(Readable.from(chunks.slice(1)), descriptor), (error: Error) => error instanceof ContentMismatchError && error.message.includes(descriptor.digest) && /its source delivered/.test(error.message))
-    const failing = new Readable({ read(): void { this.destroy(new ContentMismatchError('the source noticed')) } })
+    await assert.rejects(
+      writer.writeVerifiedStream(Readable.from(chunks.slice(1)), descriptor),
+      (error: Error) => error instanceof ContentMismatchError && error.message.includes(descriptor.digest) && /its source delivered/.test(error.message),
+    )
+    const failing = new Readable({
+      read(): void {
+        this.destroy(new ContentMismatchError('the source noticed'))
+      },
+    })
     await assert.rejects(writer.writeVerifiedStream(failing, descriptor), /the source noticed/)
     assert.deepEqual(await blobFiles(dir), [join('sha512', sha512.digest.slice('sha512:'.length))])
   })

@@ -141,10 +141,19 @@ export class LayoutWriter {
    * the bytes are verified against it (and named by it); without, they are hashed (sha256) to
    * name them. Either way each byte is hashed once.
    */
-  async writeStream(source: Readable, expected?: Pick<Descriptor, 'digest' | 'size'>, progress: WriteOptions = {}): Promise<Pick<Descriptor, 'digest' | 'size'>> {
+  async writeStream(
+    source: Readable,
+    expected?: Pick<Descriptor, 'digest' | 'size'>,
+    progress: WriteOptions = {},
+  ): Promise<Pick<Descriptor, 'digest' | 'size'>> {
     if (expected !== undefined) {
       const meter = new Meter(progress)
-      const temp = await this.#write(source, [createVerifier(expected, `blob ${expected.digest} written to ${this.dir}`), meter], parseDigest(expected.digest).algorithm, progress.signal)
+      const temp = await this.#write(
+        source,
+        [createVerifier(expected, `blob ${expected.digest} written to ${this.dir}`), meter],
+        parseDigest(expected.digest).algorithm,
+        progress.signal,
+      )
       await this.#place(temp, expected.digest)
       return { digest: expected.digest, size: meter.size }
     }

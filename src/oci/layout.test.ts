@@ -75,9 +75,18 @@ async function assertLoadFails(dir: string, ...patterns: Array<RegExp | string>)
 }
 
 /** A layout built by hand with LayoutWriter: one image whose blobs use `algorithm`. */
-async function handBuiltImage(writer: LayoutWriter, algorithm: 'sha256' | 'sha512' = 'sha256', name = 'hand'): Promise<{ manifest: Descriptor; config: Descriptor; layer: Descriptor }> {
+async function handBuiltImage(
+  writer: LayoutWriter,
+  algorithm: 'sha256' | 'sha512' = 'sha256',
+  name = 'hand',
+): Promise<{ manifest: Descriptor; config: Descriptor; layer: Descriptor }> {
   const layer = await writeBlob(writer, Buffer.from(`layer of ${name}`), mt.OCI_LAYER, algorithm)
-  const config = await writeJsonBlob(writer, { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } }, mt.OCI_CONFIG, algorithm)
+  const config = await writeJsonBlob(
+    writer,
+    { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } },
+    mt.OCI_CONFIG,
+    algorithm,
+  )
   const manifest = await writeJsonBlob(writer, { schemaVersion: 2, mediaType: mt.OCI_MANIFEST, config, layers: [layer] }, mt.OCI_MANIFEST, algorithm)
   return { manifest, config, layer }
 }
@@ -98,16 +107,25 @@ describe('readLayout: what real tools write', () => {
     assert.deepEqual(image.descriptor, { mediaType: mt.OCI_MANIFEST, digest: image.digest, size: image.size })
     assert.equal(image.manifest.config.mediaType, mt.OCI_CONFIG)
     assert.equal(image.manifest.layers.length, 1)
-    assert.deepEqual(image.blobs.map((d) => d.digest), [image.manifest.config.digest, image.manifest.layers[0]?.digest])
+    assert.deepEqual(
+      image.blobs.map((d) => d.digest),
+      [image.manifest.config.digest, image.manifest.layers[0]?.digest],
+    )
   })
 
   it('reads a multi-arch index and walks its children', async (t) => {
     const layout = await readLayout(await fixture(t, 'index'))
     const index = asIndex(only(layout))
     assert.equal(index.mediaType, mt.OCI_INDEX)
-    assert.deepEqual(index.children.map((d) => d.platform?.architecture), ['amd64', 'arm64'])
+    assert.deepEqual(
+      index.children.map((d) => d.platform?.architecture),
+      ['amd64', 'arm64'],
+    )
     const refs = await allRefs(layout)
-    assert.deepEqual(refs.map((r) => r.kind), ['index', 'image', 'image'])
+    assert.deepEqual(
+      refs.map((r) => r.kind),
+      ['index', 'image', 'image'],
+    )
   })
 
   it('reads nested indexes: index.json -> index -> index -> images', async (t) => {
@@ -116,7 +134,10 @@ describe('readLayout: what real tools write', () => {
     const inner = asIndex(await top.child(top.children[0] as Descriptor))
     assert.equal(inner.children.length, 2)
     const refs = await allRefs(layout)
-    assert.deepEqual(refs.map((r) => r.kind), ['index', 'index', 'image', 'image', 'image'])
+    assert.deepEqual(
+      refs.map((r) => r.kind),
+      ['index', 'index', 'image', 'image', 'image'],
+    )
   })
 
   it('reads Docker media types', async (t) => {
@@ -131,11 +152,18 @@ describe('readLayout: what real tools write', () => {
     const dir = join(await makeTempDir(t), 'layout')
     const writer = await LayoutWriter.open(dir)
     const { manifest } = await handBuiltImage(writer)
-    const list = await writeJsonBlob(writer, { schemaVersion: 2, mediaType: mt.DOCKER_MANIFEST_LIST, manifests: [{ ...manifest, mediaType: mt.OCI_MANIFEST }] }, mt.DOCKER_MANIFEST_LIST)
+    const list = await writeJsonBlob(
+      writer,
+      { schemaVersion: 2, mediaType: mt.DOCKER_MANIFEST_LIST, manifests: [{ ...manifest, mediaType: mt.OCI_MANIFEST }] },
+      mt.DOCKER_MANIFEST_LIST,
+    )
     const index = await writeJsonBlob(writer, { schemaVersion: 2, mediaType: mt.OCI_INDEX, manifests: [list] }, mt.OCI_INDEX)
     await writer.commit([index])
     const refs = await allRefs(await readLayout(dir))
-    assert.deepEqual(refs.map((r) => r.mediaType), [mt.OCI_INDEX, mt.DOCKER_MANIFEST_LIST, mt.OCI_MANIFEST])
+    assert.deepEqual(
+      refs.map((r) => r.mediaType),
+      [mt.OCI_INDEX, mt.DOCKER_MANIFEST_LIST, mt.OCI_MANIFEST],
+    )
   })
 
   it('reads the index.json rules_oci and skopeo write (no mediaType, no schemaVersion)', async (t) => {
@@ -149,11 +177,17 @@ describe('readLayout: what real tools write', () => {
 
   it('reads several entries, exposes their ref names and picks one by name', async (t) => {
     const layout = await readLayout(await fixture(t, 'referrer'))
-    assert.deepEqual(layout.entries.map((e) => e.refName), ['latest', 'sbom'])
+    assert.deepEqual(
+      layout.entries.map((e) => e.refName),
+      ['latest', 'sbom'],
+    )
     assert.equal(selectEntry(layout, 'sbom').ref.kind, 'image')
     assert.equal(asImage(selectEntry(layout, 'sbom').ref).manifest.artifactType, 'application/vnd.example.sbom.v1+json')
     assert.throws(() => selectEntry(layout), /has 2 entries; pick one by ref name \(latest, sbom\)/)
-    assert.throws(() => selectEntry(layout, 'nope'), (error: Error) => error.message.includes(layout.dir) && /no entry named "nope" \(ref names: latest, sbom\)/.test(error.message))
+    assert.throws(
+      () => selectEntry(layout, 'nope'),
+      (error: Error) => error.message.includes(layout.dir) && /no entry named "nope" \(ref names: latest, sbom\)/.test(error.message),
+    )
   })
 
   it('reads many layers', async (t) => {
@@ -184,7 +218,10 @@ describe('readLayout: what real tools write', () => {
     const layout = await readLayout(dir)
     assert.equal(layout.entries.length, 1)
     assert.deepEqual(layout.skipped.map((d) => d.mediaType).sort(), ['application/vnd.example.missing', 'application/vnd.example.thing'])
-    assert.deepEqual(asIndex(only(layout)).skipped.map((d) => d.digest), [odd.digest])
+    assert.deepEqual(
+      asIndex(only(layout)).skipped.map((d) => d.digest),
+      [odd.digest],
+    )
   })
 
   it('reads sha512 digests everywhere (hand-built layout)', async (t) => {
@@ -401,7 +438,12 @@ describe('readLayout: bad input', () => {
     it('with the wrong digest', async (t) => {
       const { dir, digest, path } = await manifestOf(t)
       const raw = await readFile(path)
-      await writeFile(path, Buffer.from(raw.toString().replace('"schemaVersion":2', '"schemaVersion":2 ')).subarray(0, raw.length - 1).toString() + '}')
+      await writeFile(
+        path,
+        Buffer.from(raw.toString().replace('"schemaVersion":2', '"schemaVersion":2 '))
+          .subarray(0, raw.length - 1)
+          .toString() + '}',
+      )
       await assertLoadFails(dir, digest, /content has digest sha256:[0-9a-f]{64}, expected/)
     })
 
@@ -432,7 +474,11 @@ describe('readLayout: bad input', () => {
       const dir = join(await makeTempDir(t), 'layout')
       const writer = await LayoutWriter.open(dir)
       const { config, layer } = await handBuiltImage(writer)
-      const manifest = await writeJsonBlob(writer, { schemaVersion: 2, mediaType: mt.OCI_MANIFEST, config, layers: [layer], annotations: { padding: 'x'.repeat(MAX_MANIFEST_BYTES) } }, mt.OCI_MANIFEST)
+      const manifest = await writeJsonBlob(
+        writer,
+        { schemaVersion: 2, mediaType: mt.OCI_MANIFEST, config, layers: [layer], annotations: { padding: 'x'.repeat(MAX_MANIFEST_BYTES) } },
+        mt.OCI_MANIFEST,
+      )
       await writer.commit([manifest])
       await assertLoadFails(dir, manifest.digest, `over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`)
     })
@@ -489,7 +535,11 @@ describe('readLayout: bad input', () => {
       const dir = join(await makeTempDir(t), 'layout')
       const writer = await LayoutWriter.open(dir)
       const { config } = await handBuiltImage(writer)
-      const manifest = await writeJsonBlob(writer, { schemaVersion: 2, mediaType: mt.OCI_MANIFEST, config, layers: [{ mediaType: mt.OCI_LAYER, digest: 'sha256:abc', size: 3 }] }, mt.OCI_MANIFEST)
+      const manifest = await writeJsonBlob(
+        writer,
+        { schemaVersion: 2, mediaType: mt.OCI_MANIFEST, config, layers: [{ mediaType: mt.OCI_LAYER, digest: 'sha256:abc', size: 3 }] },
+        mt.OCI_MANIFEST,
+      )
       await writer.commit([manifest])
       await assertLoadFails(dir, manifest.digest, 'layers[0]', /invalid sha256 digest "sha256:abc"/)
     })

@@ -59,7 +59,12 @@ async function load(dir: string): Promise<Layout> {
       if (seen.has(ref.digest)) return
       seen.add(ref.digest)
       if (ref.kind === 'index') skipped.push(...ref.skipped)
-      else await checkBlobs(store, ref.blobs.filter((d) => !checked.has(d.digest)), checked)
+      else
+        await checkBlobs(
+          store,
+          ref.blobs.filter((d) => !checked.has(d.digest)),
+          checked,
+        )
     })
   }
   return { dir, store, entries, skipped }
@@ -112,7 +117,9 @@ export function selectEntry(layout: Layout, refName?: string): LayoutEntry {
   if (refName !== undefined) {
     const entry = layout.entries.find((e) => e.refName === refName)
     if (entry === undefined) {
-      throw new LayoutError(`OCI layout ${layout.dir} has no entry named ${JSON.stringify(refName)} (ref names: ${names.length > 0 ? names.join(', ') : 'none'})`)
+      throw new LayoutError(
+        `OCI layout ${layout.dir} has no entry named ${JSON.stringify(refName)} (ref names: ${names.length > 0 ? names.join(', ') : 'none'})`,
+      )
     }
     return entry
   }

@@ -60,7 +60,9 @@ function checkShape(json: JsonObject, kind: ManifestKind, where: string): void {
   const looksLikeIndex = 'manifests' in json
   const looksLikeImage = 'config' in json || 'layers' in json
   if ((kind === 'image' && looksLikeIndex) || (kind === 'index' && looksLikeImage)) {
-    throw new ManifestError(`${where}: the descriptor says ${kind === 'image' ? 'image manifest' : 'index'}, but the content is ${looksLikeIndex ? 'an index' : 'an image manifest'}`)
+    throw new ManifestError(
+      `${where}: the descriptor says ${kind === 'image' ? 'image manifest' : 'index'}, but the content is ${looksLikeIndex ? 'an index' : 'an image manifest'}`,
+    )
   }
   if (json.schemaVersion !== undefined && json.schemaVersion !== 2) {
     throw new ManifestError(`${where}: schemaVersion ${JSON.stringify(json.schemaVersion)} is not supported (expected 2)`)

@@ -59,16 +59,25 @@ describe('makeRef', () => {
     const d = image(source)
     const raw = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: mt.OCI_MANIFEST, config: EMPTY, layers: [], annotations: { name: 'a' } }))
     assert.equal(makeRef(raw, d, source).digest, d.digest)
-    assert.throws(() => makeRef(Buffer.concat([raw, Buffer.from(' ')]), d, source), (e: Error) => e instanceof ContentMismatchError && /memory:\/\/test: expected \d+ bytes, found \d+/.test(e.message))
+    assert.throws(
+      () => makeRef(Buffer.concat([raw, Buffer.from(' ')]), d, source),
+      (e: Error) => e instanceof ContentMismatchError && /memory:\/\/test: expected \d+ bytes, found \d+/.test(e.message),
+    )
     const flipped = Buffer.from(raw)
     flipped[flipped.length - 3] = 0x62
-    assert.throws(() => makeRef(flipped, d, source), (e: Error) => e instanceof ContentMismatchError && e.message.includes(d.digest))
+    assert.throws(
+      () => makeRef(flipped, d, source),
+      (e: Error) => e instanceof ContentMismatchError && e.message.includes(d.digest),
+    )
   })
 
   it('rejects a manifest whose mediaType contradicts its descriptor', () => {
     const source = new MemorySource()
     const d = image(source)
-    return assert.rejects(readRef(source, { ...d, mediaType: mt.DOCKER_MANIFEST }), (e: Error) => e instanceof ManifestError && e.message.includes(d.digest) && /contradicts the descriptor's/.test(e.message))
+    return assert.rejects(
+      readRef(source, { ...d, mediaType: mt.DOCKER_MANIFEST }),
+      (e: Error) => e instanceof ManifestError && e.message.includes(d.digest) && /contradicts the descriptor's/.test(e.message),
+    )
   })
 
   it('rejects an image descriptor pointing at an index', () => {
@@ -96,7 +105,10 @@ describe('walkRefs', () => {
     for (const depth of [MAX_INDEX_DEPTH + 1, 10]) {
       const source = new MemorySource()
       const top = chain(source, depth)
-      await assert.rejects(visitAll(await readRef(source, top)), (e: Error) => e instanceof ManifestError && e.message.startsWith(`indexes nested more than ${MAX_INDEX_DEPTH} deep: ${top.digest} -> `))
+      await assert.rejects(
+        visitAll(await readRef(source, top)),
+        (e: Error) => e instanceof ManifestError && e.message.startsWith(`indexes nested more than ${MAX_INDEX_DEPTH} deep: ${top.digest} -> `),
+      )
     }
   })
 
@@ -137,6 +149,9 @@ describe('walkRefs', () => {
     const b = new LoopingIndex({ ...inner, raw: await source.readManifest(inner), source }, { schemaVersion: 2, manifests: [outer] })
     a.target = b
     b.target = a
-    await assert.rejects(visitAll(a), (e: Error) => e instanceof ManifestError && e.message === `index cycle: ${outer.digest} -> ${inner.digest} -> ${outer.digest}`)
+    await assert.rejects(
+      visitAll(a),
+      (e: Error) => e instanceof ManifestError && e.message === `index cycle: ${outer.digest} -> ${inner.digest} -> ${outer.digest}`,
+    )
   })
 })

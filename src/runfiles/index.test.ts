@@ -58,7 +58,10 @@ describe('runfiles tree', () => {
     const { tree } = fakeTree()
     const manifest = touch(join(tree, '_main', 'pkg', 'm.prototxt'))
     const r = RunfilesResolver.discover(noEnv, [manifest])
-    assert.deepEqual(r.locations.map((l) => l.path), [tree])
+    assert.deepEqual(
+      r.locations.map((l) => l.path),
+      [tree],
+    )
     assert.equal(r.rlocation('_main/x/image', 'image'), join(tree, '_main/x/image'))
   })
 
@@ -118,11 +121,14 @@ describe('runfiles manifest', () => {
   })
 
   test('a directory listed file by file is derived from its files', () => {
-    const index = new ManifestIndex('m', new Map([
-      ['_main/x/imagery/index.json', '/elsewhere/imagery/index.json'],
-      ['_main/x/image/blobs/sha256/abc', '/real/image/blobs/sha256/abc'],
-      ['_main/x/image/index.json', '/real/image/index.json'],
-    ]))
+    const index = new ManifestIndex(
+      'm',
+      new Map([
+        ['_main/x/imagery/index.json', '/elsewhere/imagery/index.json'],
+        ['_main/x/image/blobs/sha256/abc', '/real/image/blobs/sha256/abc'],
+        ['_main/x/image/index.json', '/real/image/index.json'],
+      ]),
+    )
     assert.equal(index.lookup('_main/x/image'), '/real/image')
     assert.equal(index.lookup('_main/x/imag'), undefined)
   })

@@ -43,7 +43,8 @@ async function main(argv: string[]): Promise<void> {
     return
   }
   if (positionals[0] !== 'make-layout' || values.out === undefined || values.kind === undefined) throw new Error(USAGE)
-  if (!FIXTURE_KINDS.includes(values.kind as FixtureKind)) throw new Error(`unknown --kind ${JSON.stringify(values.kind)}: use one of ${FIXTURE_KINDS.join(', ')}`)
+  if (!FIXTURE_KINDS.includes(values.kind as FixtureKind))
+    throw new Error(`unknown --kind ${JSON.stringify(values.kind)}: use one of ${FIXTURE_KINDS.join(', ')}`)
   const result = await buildFixtureLayout(values.out, {
     kind: values.kind as FixtureKind,
     ...(values.name !== undefined && { name: values.name }),

@@ -29,10 +29,23 @@ export function pseudoRandomStream(seed: string, size: number): Readable {
 /** An uncompressed tar holding one file of pseudo-random bytes, with fixed metadata (mtime 0, root-owned). */
 export function tarLayerStream(seed: string, fileSize: number): Readable {
   const tar = pack()
-  const entry = tar.entry({ name: `${seed.replace(/[^a-zA-Z0-9._-]/g, '_')}.bin`, size: fileSize, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, uname: 'root', gname: 'root', type: 'file' }, (error) => {
-    if (error) tar.destroy(error)
-    else tar.finalize()
-  })
+  const entry = tar.entry(
+    {
+      name: `${seed.replace(/[^a-zA-Z0-9._-]/g, '_')}.bin`,
+      size: fileSize,
+      mode: 0o644,
+      mtime: new Date(0),
+      uid: 0,
+      gid: 0,
+      uname: 'root',
+      gname: 'root',
+      type: 'file',
+    },
+    (error) => {
+      if (error) tar.destroy(error)
+      else tar.finalize()
+    },
+  )
   pseudoRandomStream(seed, fileSize).pipe(entry)
   // tar-stream 3 streams are streamx streams; Readable.from adapts them through async iteration.
   return Readable.from(tar)

@@ -15,7 +15,10 @@ async function tree(dir: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {}
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     const path = join(entry.parentPath, entry.name)
-    if (entry.isFile()) files[relative(dir, path)] = createHash('sha256').update(await readFile(path)).digest('hex')
+    if (entry.isFile())
+      files[relative(dir, path)] = createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex')
   }
   return files
 }
@@ -41,7 +44,10 @@ describe('buildFixtureLayout', () => {
     const b = await buildFixtureLayout(join(root, 'b'), { kind: 'image', name: 'b' })
     const blobsOf = async (dir: string): Promise<string[]> => readdir(join(dir, 'blobs', 'sha256'))
     const bBlobs = new Set(await blobsOf(b.dir))
-    assert.deepEqual((await blobsOf(a.dir)).filter((x) => bBlobs.has(x)), [])
+    assert.deepEqual(
+      (await blobsOf(a.dir)).filter((x) => bBlobs.has(x)),
+      [],
+    )
   })
 
   it('builds each shape: multi-arch, nested, Docker, rules_oci, many and large layers', async (t) => {

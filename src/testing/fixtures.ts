@@ -65,7 +65,13 @@ class FixtureBuilder {
     const refName = { [mt.REF_NAME_ANNOTATION]: this.#options.refName ?? 'latest' }
     if (this.#options.kind !== 'referrer') return { entries: [{ ...top, annotations: refName }], top }
     const artifact = await this.#artifactFor(top)
-    return { entries: [{ ...top, annotations: refName }, { ...artifact, annotations: { [mt.REF_NAME_ANNOTATION]: 'sbom' } }], top }
+    return {
+      entries: [
+        { ...top, annotations: refName },
+        { ...artifact, annotations: { [mt.REF_NAME_ANNOTATION]: 'sbom' } },
+      ],
+      top,
+    }
   }
 
   #top(): Promise<Descriptor> {
@@ -108,7 +114,13 @@ class FixtureBuilder {
       layers.push(layer.descriptor)
       diffIds.push(layer.diffId)
     }
-    const config = { architecture: platform.architecture, os: platform.os, ...(platform.variant && { variant: platform.variant }), config: { Labels: { 'org.example.fixture': `${this.#name}/${seed}` } }, rootfs: { type: 'layers', diff_ids: diffIds } }
+    const config = {
+      architecture: platform.architecture,
+      os: platform.os,
+      ...(platform.variant && { variant: platform.variant }),
+      config: { Labels: { 'org.example.fixture': `${this.#name}/${seed}` } },
+      rootfs: { type: 'layers', diff_ids: diffIds },
+    }
     const configDescriptor = await this.#putJson(config, docker ? mt.DOCKER_CONFIG : mt.OCI_CONFIG)
     const mediaType = docker ? mt.DOCKER_MANIFEST : mt.OCI_MANIFEST
     const manifest = { schemaVersion: 2, mediaType, config: configDescriptor, layers }

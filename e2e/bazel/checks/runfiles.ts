@@ -39,7 +39,7 @@ export function rlocation(path: string): string {
   manifest ??= loadManifest(file)
   const exact = manifest.get(path)
   if (exact !== undefined) return exact
-  for (let prefix = path; prefix.includes('/'); ) {
+  for (let prefix = path; prefix.includes('/');) {
     prefix = prefix.slice(0, prefix.lastIndexOf('/'))
     const dir = manifest.get(prefix)
     if (dir !== undefined && dir !== '') return join(dir, path.slice(prefix.length + 1))

@@ -96,17 +96,19 @@ export class Authenticator {
       this.#cache.set(scope, { header, expiresAt: Number.POSITIVE_INFINITY })
       return header
     }
-    throw new AuthError(`the registry asks for authentication schemes we do not support: ${challenges.map((c) => c.scheme).join(', ')} (supported: Bearer, Basic)`)
+    throw new AuthError(
+      `the registry asks for authentication schemes we do not support: ${challenges.map((c) => c.scheme).join(', ')} (supported: Bearer, Basic)`,
+    )
   }
 
   async #bearer(challenge: Challenge, scope: string, signal?: AbortSignal): Promise<{ header: string; lifetimeS: number }> {
     const realm = challenge.params.realm
-    if (realm === undefined) throw new AuthError('the registry\'s Bearer challenge has no realm')
+    if (realm === undefined) throw new AuthError("the registry's Bearer challenge has no realm")
     let url: URL
     try {
       url = new URL(realm)
     } catch {
-      throw new AuthError('the registry\'s Bearer challenge has a realm that is not a URL')
+      throw new AuthError("the registry's Bearer challenge has a realm that is not a URL")
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AuthError(`the Bearer realm ${redactUrl(url)} is not an http(s) URL`)
     if (challenge.params.service !== undefined) url.searchParams.set('service', challenge.params.service)

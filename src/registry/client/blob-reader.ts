@@ -109,7 +109,13 @@ class BlobStream extends Readable {
   }
 }
 
-async function download(out: BlobStream, fetch: BlobRequest, descriptor: Pick<Descriptor, 'digest' | 'size'>, first: Response | undefined, options: BlobReaderOptions & { signal: AbortSignal }): Promise<void> {
+async function download(
+  out: BlobStream,
+  fetch: BlobRequest,
+  descriptor: Pick<Descriptor, 'digest' | 'size'>,
+  first: Response | undefined,
+  options: BlobReaderOptions & { signal: AbortSignal },
+): Promise<void> {
   const { signal } = options
   const { size } = descriptor
   const check = new DigestCheck(descriptor, options.where)
@@ -171,7 +177,9 @@ function startOf(response: Response, pos: number, size: number, where: string): 
   const total = match?.[3] === '*' ? size : Number(match?.[3])
   if (match === null || first !== pos || last !== size - 1 || total !== size) {
     discard(response)
-    throw new RegistryProtocolError(`${where}: asked for bytes ${pos}-, the registry answered 206 with Content-Range ${JSON.stringify(header ?? null)} (${response.url})`)
+    throw new RegistryProtocolError(
+      `${where}: asked for bytes ${pos}-, the registry answered 206 with Content-Range ${JSON.stringify(header ?? null)} (${response.url})`,
+    )
   }
   return pos
 }

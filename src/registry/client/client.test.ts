@@ -80,7 +80,10 @@ describe('reading references', () => {
     const both = await c.read({ tag: 'latest', digest: source.digest })
     assert.deepEqual(both.raw, byTag.raw)
     assert.equal(registry.requestsTo('/v2/demo/app/manifests/latest').length, 2)
-    assert.match(String(registry.requests[0]?.headers.accept), /application\/vnd\.oci\.image\.index\.v1\+json.*application\/vnd\.docker\.distribution\.manifest\.v2\+json/)
+    assert.match(
+      String(registry.requests[0]?.headers.accept),
+      /application\/vnd\.oci\.image\.index\.v1\+json.*application\/vnd\.docker\.distribution\.manifest\.v2\+json/,
+    )
   })
 
   test('tag verified against the wrong digest is a ContentMismatchError, not retried', async () => {
@@ -118,7 +121,9 @@ describe('reading references', () => {
     // The index's bytes with a generic Content-Type: the body's mediaType decides.
     const layout = await readLayout(source.dir)
     const raw = layout.entries[0]?.ref.raw as Buffer
-    await using registry = await startFakeRegistry({ override: () => ({ status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: raw }) })
+    await using registry = await startFakeRegistry({
+      override: () => ({ status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: raw }),
+    })
     await using c = client(registry)
     const ref = await c.read({ digest: source.digest })
     assert.equal(ref.mediaType, source.mediaType)
@@ -163,7 +168,10 @@ describe('pull into a layout', () => {
     assert.equal(layout.entries[0]?.ref.kind, 'image')
     assert.equal(layout.entries[0]?.descriptor.platform?.architecture, 'arm64')
     assert.equal(result.digest, layout.entries[0]?.ref.digest)
-    await assert.rejects(pull(`${registry.host}/${REPO}:latest`, target(), { retry: FAST, platform: 'windows/amd64' }), /no image for platform windows\/amd64 \(it has: linux\/amd64/)
+    await assert.rejects(
+      pull(`${registry.host}/${REPO}:latest`, target(), { retry: FAST, platform: 'windows/amd64' }),
+      /no image for platform windows\/amd64 \(it has: linux\/amd64/,
+    )
   })
 })
 
@@ -194,8 +202,10 @@ describe('transient failures', () => {
     assert.ok(Date.now() - started >= 900, `waited ${Date.now() - started} ms`)
   })
 
-  test('Retry-After beyond the deadline fails fast with the server\'s error', async () => {
-    await using registry = await serve('image', { failFirst: { status: 503, headers: { 'retry-after': '30' }, body: errorBody('UNAVAILABLE', 'down for maintenance') } })
+  test("Retry-After beyond the deadline fails fast with the server's error", async () => {
+    await using registry = await serve('image', {
+      failFirst: { status: 503, headers: { 'retry-after': '30' }, body: errorBody('UNAVAILABLE', 'down for maintenance') },
+    })
     await using c = client(registry, { timeout: 5000 })
     const started = Date.now()
     await assert.rejects(c.read({ tag: 'latest' }), (error: unknown) => {
@@ -222,7 +232,9 @@ describe('transient failures', () => {
   })
 
   test('an abort during a blob backoff ends the pull at once and leaves no layout', async () => {
-    await using registry = await serve('image', { override: (r, count) => (r.url.includes('/blobs/') && count === 1 ? { status: 503, headers: { 'retry-after': '60' } } : undefined) })
+    await using registry = await serve('image', {
+      override: (r, count) => (r.url.includes('/blobs/') && count === 1 ? { status: 503, headers: { 'retry-after': '60' } } : undefined),
+    })
     const controller = new AbortController()
     const dir = target()
     const started = Date.now()
@@ -230,7 +242,10 @@ describe('transient failures', () => {
     await assert.rejects(pull(`${registry.host}/${REPO}:latest`, dir, { signal: controller.signal, retry: FAST }), /stop/)
     assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`)
     await assert.rejects(readdir(dir), { code: 'ENOENT' })
-    assert.deepEqual((await readdir(root)).filter((f) => f.startsWith('.')), [])
+    assert.deepEqual(
+      (await readdir(root)).filter((f) => f.startsWith('.')),
+      [],
+    )
   })
 
   test('the deadline also ends a request the server never answers', async () => {
@@ -252,7 +267,13 @@ describe('transient failures', () => {
     await using registry = await serve('image', {
       override: (r) => {
         const status = statuses[r.url]
-        return status === undefined ? undefined : { status, headers: { 'content-type': 'application/json' }, body: errorBody(status === 404 ? 'MANIFEST_UNKNOWN' : status === 401 ? 'UNAUTHORIZED' : 'TOOMANYREQUESTS') }
+        return status === undefined
+          ? undefined
+          : {
+              status,
+              headers: { 'content-type': 'application/json' },
+              body: errorBody(status === 404 ? 'MANIFEST_UNKNOWN' : status === 401 ? 'UNAUTHORIZED' : 'TOOMANYREQUESTS'),
+            }
       },
     })
     await using c = client(registry, { retry: { ...FAST, maxAttempts: 3 } })
@@ -391,7 +412,9 @@ describe('limits', () => {
   const big = Buffer.alloc(4 * 1024 * 1024 + 1, 0x20)
 
   test('an oversize manifest (by Content-Length) is refused before reading', async () => {
-    await using registry = await startFakeRegistry({ override: () => ({ status: 200, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: big }) })
+    await using registry = await startFakeRegistry({
+      override: () => ({ status: 200, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: big }),
+    })
     await using c = client(registry)
     await assert.rejects(c.read({ tag: 'latest' }), ResponseTooLargeError)
     assert.equal(registry.requests.length, 1)
@@ -432,7 +455,10 @@ describe('limits', () => {
     assert.ok(index?.kind === 'index')
     const child = index.children[0]
     assert.ok(child !== undefined)
-    await using registry = await serve('index', { override: (r) => (r.url.endsWith(child.digest) ? { status: 200, headers: { 'content-type': child.mediaType }, body: Buffer.alloc(child.size + 10, 0x20) } : undefined) })
+    await using registry = await serve('index', {
+      override: (r) =>
+        r.url.endsWith(child.digest) ? { status: 200, headers: { 'content-type': child.mediaType }, body: Buffer.alloc(child.size + 10, 0x20) } : undefined,
+    })
     await using c = client(registry)
     const ref = await c.read({ tag: 'latest' })
     assert.ok(ref.kind === 'index')
@@ -464,7 +490,8 @@ describe('auth and redirects', () => {
       assert.ok(error instanceof RegistryResponseError, String(error))
       assert.equal(error.status, 401)
       assert.match(error.message, /\/token\?service=fake-registry&scope=repository%3Ademo%2Fapp%3Apull/)
-      for (const secret of ['wrong-pw', 'hunter2', 'tok-3n8x', Buffer.from('puller:wrong-pw').toString('base64')]) assert.ok(!error.message.includes(secret), secret)
+      for (const secret of ['wrong-pw', 'hunter2', 'tok-3n8x', Buffer.from('puller:wrong-pw').toString('base64')])
+        assert.ok(!error.message.includes(secret), secret)
       return true
     })
   })
@@ -526,7 +553,8 @@ describe('auth and redirects', () => {
   test('a failing token service does not echo its body', async () => {
     await using registry = await serve('image', {
       bearer: BEARER,
-      override: (r) => (r.url.startsWith('/token') ? { status: 500, body: '{"token":"leaked-token-value","errors":[{"code":"UNKNOWN","message":"boom"}]}' } : undefined),
+      override: (r) =>
+        r.url.startsWith('/token') ? { status: 500, body: '{"token":"leaked-token-value","errors":[{"code":"UNKNOWN","message":"boom"}]}' } : undefined,
     })
     await using c = client(registry, { retry: { ...FAST, maxAttempts: 2 } })
     await assert.rejects(c.read({ tag: 'latest' }), (error: unknown) => {

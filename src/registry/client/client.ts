@@ -100,7 +100,9 @@ function mediaTypeOf(contentType: string | undefined, bytes: Buffer, where: stri
   if (contentType !== undefined && manifestKind(contentType) !== undefined) return contentType
   const declared = parseJson(bytes, where).mediaType
   if (typeof declared === 'string' && manifestKind(declared) !== undefined) return declared
-  throw new ManifestError(`${where}: neither its Content-Type ${quote(contentType ?? '(none)')} nor its mediaType ${quote(String(declared ?? '(none)'))} is a manifest type we know`)
+  throw new ManifestError(
+    `${where}: neither its Content-Type ${quote(contentType ?? '(none)')} nor its mediaType ${quote(String(declared ?? '(none)'))} is a manifest type we know`,
+  )
 }
 
 function algorithmOf(headerDigest: string | undefined): 'sha256' | 'sha512' {

@@ -61,7 +61,9 @@ export async function runPullCommand(args: string[], io: PullCommandIo): Promise
   }
   const [reference, dir, ...extra] = positionals
   if (reference === undefined || dir === undefined || extra.length > 0) {
-    throw new UsageError(`pull takes a reference and a directory, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'} (see 'localregistry pull --help')`)
+    throw new UsageError(
+      `pull takes a reference and a directory, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'} (see 'localregistry pull --help')`,
+    )
   }
   const line = io.isTTY && !values.quiet ? new ProgressLine(io.stderr, reference) : undefined
   try {

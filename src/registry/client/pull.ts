@@ -40,7 +40,8 @@ export async function pull(reference: string, dir: string, options: PullOptions 
   const client = new RegistryClient({ ...options, host: parsed.host, repository: parsed.repository, scheme: parsed.scheme })
   try {
     const root = await client.read({ tag: parsed.tag, digest: parsed.digest })
-    const { ref, platform } = options.platform === undefined ? { ref: root, platform: undefined } : await selectPlatform(root, toPlatform(options.platform), formatReference(parsed))
+    const { ref, platform } =
+      options.platform === undefined ? { ref: root, platform: undefined } : await selectPlatform(root, toPlatform(options.platform), formatReference(parsed))
     const progress = await totals(ref)
     const report = (): void => options.onProgress?.({ ...progress })
     report()
@@ -78,7 +79,8 @@ async function totals(root: Ref): Promise<PullProgress> {
 export function toPlatform(platform: string | Platform): Platform {
   if (typeof platform !== 'string') return platform
   const [os, architecture, variant, ...rest] = platform.split('/')
-  if (!os || !architecture || rest.length > 0 || variant === '') throw new UsageError(`invalid platform ${JSON.stringify(platform)}: expected os/arch[/variant], e.g. linux/amd64`)
+  if (!os || !architecture || rest.length > 0 || variant === '')
+    throw new UsageError(`invalid platform ${JSON.stringify(platform)}: expected os/arch[/variant], e.g. linux/amd64`)
   return { os, architecture, ...(variant !== undefined && { variant }) }
 }
 
@@ -102,7 +104,9 @@ async function selectPlatform(root: Ref, want: Platform, name: string): Promise<
   }
   const found = await search(root, 0)
   if (found === undefined) {
-    throw new UsageError(`${name} has no image for platform ${formatPlatform(want)} (it has: ${seen.length > 0 ? seen.join(', ') : 'no platform-tagged images'})`)
+    throw new UsageError(
+      `${name} has no image for platform ${formatPlatform(want)} (it has: ${seen.length > 0 ? seen.join(', ') : 'no platform-tagged images'})`,
+    )
   }
   return found
 }

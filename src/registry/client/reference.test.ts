@@ -13,7 +13,13 @@ test('parses host, port, repository, tag and digest', () => {
     digest: DIGEST,
     scheme: 'http',
   })
-  assert.deepEqual(parseReference(`registry.example/app@${DIGEST}`), { host: 'registry.example', repository: 'app', tag: undefined, digest: DIGEST, scheme: 'https' })
+  assert.deepEqual(parseReference(`registry.example/app@${DIGEST}`), {
+    host: 'registry.example',
+    repository: 'app',
+    tag: undefined,
+    digest: DIGEST,
+    scheme: 'https',
+  })
   assert.equal(parseReference('registry.example:443/a/b/c').tag, 'latest')
 })
 
@@ -32,7 +38,20 @@ test('formatReference round-trips', () => {
 })
 
 test('rejects malformed references with an ImageReferenceError', () => {
-  for (const bad of ['app:latest', '/app', 'http://h/app', 'h/App', 'h/app:', 'h/app:-x', 'h/app@sha256:abc', 'h:99999/app', 'h/a//b', 'h_x/app', 'h/app@md5:' + 'a'.repeat(32), `h/${'a'.repeat(300)}`]) {
+  for (const bad of [
+    'app:latest',
+    '/app',
+    'http://h/app',
+    'h/App',
+    'h/app:',
+    'h/app:-x',
+    'h/app@sha256:abc',
+    'h:99999/app',
+    'h/a//b',
+    'h_x/app',
+    'h/app@md5:' + 'a'.repeat(32),
+    `h/${'a'.repeat(300)}`,
+  ]) {
     assert.throws(() => parseReference(bad), ImageReferenceError, bad)
   }
 })

@@ -45,7 +45,10 @@ export class RegistrySource implements ContentSource {
   async fetchManifest(reference: string, expected?: Pick<Descriptor, 'digest' | 'size'>): Promise<FetchedManifest> {
     const what = `manifest ${reference} from ${this.location}`
     if (expected !== undefined && expected.size > MAX_MANIFEST_BYTES) {
-      throw new ResponseTooLargeError(`${what}: its descriptor says ${expected.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`, MAX_MANIFEST_BYTES)
+      throw new ResponseTooLargeError(
+        `${what}: its descriptor says ${expected.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`,
+        MAX_MANIFEST_BYTES,
+      )
     }
     const url = this.#url('manifests', reference)
     const headers = { accept: MANIFEST_MEDIA_TYPES.join(', ') }
@@ -68,7 +71,17 @@ export class RegistrySource implements ContentSource {
     const url = this.#url('blobs', descriptor.digest)
     const combined = this.#transport.signal(signal)
     const request = (offset: number, attemptSignal: AbortSignal): Promise<Response> =>
-      this.#transport.get(url, { scope: this.#scope, signal: attemptSignal, ok: [200, 206], headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, highWaterMark: BODY_BUFFER_BYTES }, async (r) => r)
+      this.#transport.get(
+        url,
+        {
+          scope: this.#scope,
+          signal: attemptSignal,
+          ok: [200, 206],
+          headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+          highWaterMark: BODY_BUFFER_BYTES,
+        },
+        async (r) => r,
+      )
     return openResumableBlob(request, descriptor, {
       where: `blob ${descriptor.digest} from ${this.location}`,
       signal: combined,

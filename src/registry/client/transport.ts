@@ -50,8 +50,21 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024
 
 // Below-HTTP failures worth another try: the peer went away, the network blinked, a timeout.
 const TRANSIENT_CODES: ReadonlySet<string> = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENETDOWN', 'ENETUNREACH', 'EHOSTDOWN', 'EHOSTUNREACH', 'EAI_AGAIN',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENETDOWN',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
 ])
 
@@ -134,7 +147,13 @@ export class Transport {
     if (authorization !== undefined) all.authorization = authorization
     try {
       const { highWaterMark } = options
-      const response = await request(url, { method: 'GET', headers: all, dispatcher: this.#dispatcher, signal, ...(highWaterMark !== undefined && { highWaterMark }) })
+      const response = await request(url, {
+        method: 'GET',
+        headers: all,
+        dispatcher: this.#dispatcher,
+        signal,
+        ...(highWaterMark !== undefined && { highWaterMark }),
+      })
       return { status: response.statusCode, headers: response.headers, body: response.body, url: redactUrl(finalUrl(response.context) ?? url) }
     } catch (error) {
       throw classify(error, 'GET', redactUrl(url), signal)

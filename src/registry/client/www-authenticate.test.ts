@@ -54,11 +54,14 @@ test('malformed headers are AuthErrors naming the problem', () => {
     ['x'.repeat(20_000), /longer than/],
   ]
   for (const [header, message] of cases) {
-    assert.throws(() => parseWwwAuthenticate(header), (error: unknown) => {
-      assert.ok(error instanceof AuthError, `${JSON.stringify(header)}: ${String(error)}`)
-      assert.equal(error.code, 'ERR_LOCALREGISTRY_AUTH')
-      assert.match(error.message, message, JSON.stringify(header))
-      return true
-    })
+    assert.throws(
+      () => parseWwwAuthenticate(header),
+      (error: unknown) => {
+        assert.ok(error instanceof AuthError, `${JSON.stringify(header)}: ${String(error)}`)
+        assert.equal(error.code, 'ERR_LOCALREGISTRY_AUTH')
+        assert.match(error.message, message, JSON.stringify(header))
+        return true
+      },
+    )
   }
 })

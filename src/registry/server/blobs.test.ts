@@ -52,7 +52,11 @@ async function memoryBlob(t: TestContext): Promise<BlobUnderTest> {
 
 const smallFileBlob = (t: TestContext): Promise<BlobUnderTest> => fileBlob(t, 1000)
 
-for (const [kind, make] of [['file', fileBlob], ['small file', smallFileBlob], ['embedded', memoryBlob]] as const) {
+for (const [kind, make] of [
+  ['file', fileBlob],
+  ['small file', smallFileBlob],
+  ['embedded', memoryBlob],
+] as const) {
   describe(`registry server: ${kind} blobs`, () => {
     it('serves the blob with exact headers; HEAD has the same headers and no body', async (t) => {
       const b = await make(t)
@@ -70,7 +74,15 @@ for (const [kind, make] of [['file', fileBlob], ['small file', smallFileBlob], [
       const head = await request(b.served.server.url, b.path, { method: 'HEAD' })
       assert.equal(head.status, 200)
       assert.equal(head.body.length, 0)
-      for (const name of ['content-type', 'content-length', 'docker-content-digest', 'etag', 'accept-ranges', 'x-content-type-options', 'docker-distribution-api-version']) {
+      for (const name of [
+        'content-type',
+        'content-length',
+        'docker-content-digest',
+        'etag',
+        'accept-ranges',
+        'x-content-type-options',
+        'docker-distribution-api-version',
+      ]) {
         assert.equal(head.headers[name], get.headers[name], name)
       }
     })
@@ -267,7 +279,9 @@ describe('registry server: blob verification', () => {
       assert.equal(res.body.length, b.bytes.length)
       assert.equal(sha256(res.body), b.digest)
     }
-    const ranges = await Promise.all(Array.from({ length: 20 }, (_, i) => request(b.served.server.url, b.path, { headers: { range: `bytes=${i * 1000}-${i * 1000 + 4095}` } })))
+    const ranges = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => request(b.served.server.url, b.path, { headers: { range: `bytes=${i * 1000}-${i * 1000 + 4095}` } })),
+    )
     ranges.forEach((res, i) => assert.deepEqual(res.body, b.bytes.subarray(i * 1000, i * 1000 + 4096)))
   })
 
@@ -276,7 +290,11 @@ describe('registry server: blob verification', () => {
     const size = b.bytes.length
     const parts = 8
     const step = Math.ceil(size / parts)
-    const responses = await Promise.all(Array.from({ length: parts }, (_, i) => request(b.served.server.url, b.path, { headers: { range: `bytes=${i * step}-${Math.min(size, (i + 1) * step) - 1}` } })))
+    const responses = await Promise.all(
+      Array.from({ length: parts }, (_, i) =>
+        request(b.served.server.url, b.path, { headers: { range: `bytes=${i * step}-${Math.min(size, (i + 1) * step) - 1}` } }),
+      ),
+    )
     assert.deepEqual(Buffer.concat(responses.map((r) => r.body)), b.bytes)
   })
 })

@@ -12,7 +12,15 @@ import { refusedInvalidDigest, unknownRepository } from './rejections.ts'
 import { count, type LogEntry } from './request-log.ts'
 import { sendError } from './responses.ts'
 
-export function blob(context: Context, req: IncomingMessage, res: ServerResponse, head: boolean, name: string, digest: string, entry: LogEntry | undefined): void {
+export function blob(
+  context: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  head: boolean,
+  name: string,
+  digest: string,
+  entry: LogEntry | undefined,
+): void {
   const repo = context.registry.repository(name)
   const found = repo?.blobs.get(digest)
   if (found !== undefined) {

@@ -126,13 +126,15 @@ describe('registry server: referrers', () => {
     const body = JSON.parse(res.body.toString()) as IndexBody
     assert.equal(body.schemaVersion, 2)
     assert.equal(body.mediaType, mt.OCI_INDEX)
-    assert.deepEqual(body.manifests, [{
-      mediaType: mt.OCI_MANIFEST,
-      digest: sbom.digest,
-      size: sbom.size,
-      artifactType: 'application/vnd.example.sbom.v1+json',
-      annotations: { 'org.example.kind': 'sbom' },
-    }])
+    assert.deepEqual(body.manifests, [
+      {
+        mediaType: mt.OCI_MANIFEST,
+        digest: sbom.digest,
+        size: sbom.size,
+        artifactType: 'application/vnd.example.sbom.v1+json',
+        annotations: { 'org.example.kind': 'sbom' },
+      },
+    ])
 
     const match = await request(server.url, `/v2/app/referrers/${image.digest}?artifactType=${encodeURIComponent('application/vnd.example.sbom.v1+json')}`)
     assert.equal(match.headers['oci-filters-applied'], 'artifactType')
@@ -152,14 +154,23 @@ describe('registry server: referrers', () => {
     const config = await writeJsonBlob(writer, { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }, mt.OCI_CONFIG)
     const subjectImage = await writeJsonBlob(writer, { schemaVersion: 2, mediaType: mt.OCI_MANIFEST, config, layers: [] }, mt.OCI_MANIFEST)
     const signatureConfig = await writeJsonBlob(writer, { signed: true }, 'application/vnd.example.signature.config+json')
-    const signature = await writeJsonBlob(writer, { schemaVersion: 2, mediaType: mt.OCI_MANIFEST, config: signatureConfig, layers: [], subject: subjectImage }, mt.OCI_MANIFEST)
-    await writer.commit([{ ...subjectImage, annotations: { [mt.REF_NAME_ANNOTATION]: 'latest' } }, { ...signature, annotations: { [mt.REF_NAME_ANNOTATION]: 'sig' } }])
+    const signature = await writeJsonBlob(
+      writer,
+      { schemaVersion: 2, mediaType: mt.OCI_MANIFEST, config: signatureConfig, layers: [], subject: subjectImage },
+      mt.OCI_MANIFEST,
+    )
+    await writer.commit([
+      { ...subjectImage, annotations: { [mt.REF_NAME_ANNOTATION]: 'latest' } },
+      { ...signature, annotations: { [mt.REF_NAME_ANNOTATION]: 'sig' } },
+    ])
     const layout = await readLayout(dir)
     const { registry, server } = await serve(t)
     await registry.addRef('app', 'latest', entryRef(layout, 'latest'))
     await registry.addRef('app', 'sig', entryRef(layout, 'sig'))
     const body = JSON.parse((await request(server.url, `/v2/app/referrers/${subjectImage.digest}`)).body.toString()) as IndexBody
-    assert.deepEqual(body.manifests, [{ mediaType: mt.OCI_MANIFEST, digest: signature.digest, size: signature.size, artifactType: 'application/vnd.example.signature.config+json' }])
+    assert.deepEqual(body.manifests, [
+      { mediaType: mt.OCI_MANIFEST, digest: signature.digest, size: signature.size, artifactType: 'application/vnd.example.signature.config+json' },
+    ])
   })
 
   it('answers 200 with an empty index for unknown digests and repositories, 400 for invalid ones', async (t) => {

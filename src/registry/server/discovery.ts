@@ -22,7 +22,15 @@ export function catalog(context: Context, res: ServerResponse, head: boolean, qu
 }
 
 /** One page of a sorted list as JSON (`body` wraps the items), with a Link to the next page when there is one. */
-function sendPage(res: ServerResponse, head: boolean, query: string, sorted: readonly string[], base: string, body: (items: readonly string[]) => object, entry: LogEntry | undefined): void {
+function sendPage(
+  res: ServerResponse,
+  head: boolean,
+  query: string,
+  sorted: readonly string[],
+  base: string,
+  body: (items: readonly string[]) => object,
+  entry: LogEntry | undefined,
+): void {
   const page = pageParameters(res, query, entry)
   if (page === undefined) return
   const { items, next } = paginate(sorted, page.n, page.last)
@@ -36,7 +44,12 @@ function pageParameters(res: ServerResponse, query: string, entry: LogEntry | un
   const raw = params.get('n')
   const n = parsePageSize(raw)
   if (n === 'invalid') {
-    count(entry, sendError(res, 400, 'PAGINATION_NUMBER_INVALID', `invalid page size n=${quote(raw ?? '')}: it must be a positive integer`, { n: (raw ?? '').slice(0, 100) }))
+    count(
+      entry,
+      sendError(res, 400, 'PAGINATION_NUMBER_INVALID', `invalid page size n=${quote(raw ?? '')}: it must be a positive integer`, {
+        n: (raw ?? '').slice(0, 100),
+      }),
+    )
     return undefined
   }
   return { n, last: params.get('last') ?? undefined }
@@ -52,7 +65,15 @@ function nextLink(base: string, n: number | undefined, next: string | undefined)
  * Always 200 with an index (the spec forbids a 404 here, even for an unknown repository),
  * except 400 for an invalid name or digest.
  */
-export function referrers(context: Context, res: ServerResponse, head: boolean, name: string, digest: string, query: string, entry: LogEntry | undefined): void {
+export function referrers(
+  context: Context,
+  res: ServerResponse,
+  head: boolean,
+  name: string,
+  digest: string,
+  query: string,
+  entry: LogEntry | undefined,
+): void {
   const repo = context.registry.repository(name)
   if (repo === undefined && !isValidRepository(name)) return unknownRepository(res, name, entry)
   if (refusedInvalidDigest(res, digest, entry)) return
@@ -61,11 +82,16 @@ export function referrers(context: Context, res: ServerResponse, head: boolean, 
   const manifests = types.length === 0 ? all : all.filter((d) => d.artifactType !== undefined && types.includes(d.artifactType))
   const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }))
   const headers = [
-    API_VERSION_HEADER, API_VERSION,
-    'Content-Type', OCI_INDEX,
-    'Content-Length', String(body.length),
-    'Docker-Content-Digest', computeDigest(body),
-    'X-Content-Type-Options', 'nosniff',
+    API_VERSION_HEADER,
+    API_VERSION,
+    'Content-Type',
+    OCI_INDEX,
+    'Content-Length',
+    String(body.length),
+    'Docker-Content-Digest',
+    computeDigest(body),
+    'X-Content-Type-Options',
+    'nosniff',
   ]
   // The spec's way of telling a client the list is already filtered (it need not filter again).
   if (types.length > 0) headers.push('OCI-Filters-Applied', 'artifactType')

@@ -39,7 +39,15 @@ interface ReadRange {
 export function serveFileBlob(context: Context, req: IncomingMessage, res: ServerResponse, b: FileBlob, entry: LogEntry | undefined): void {
   setBlobHeaders(res, b.digest)
   let stats: Stats | undefined
-  const sender = send(req, b.relative, { root: b.root, etag: false, lastModified: false, cacheControl: false, dotfiles: 'allow', index: false, end: b.size - 1 })
+  const sender = send(req, b.relative, {
+    root: b.root,
+    etag: false,
+    lastModified: false,
+    cacheControl: false,
+    dotfiles: 'allow',
+    index: false,
+    end: b.size - 1,
+  })
   sender.on('file', (_path: string, s: Stats) => {
     stats = s
     // Emitted just before send reads the Range header: see clampSuffixRanges.
@@ -47,7 +55,8 @@ export function serveFileBlob(context: Context, req: IncomingMessage, res: Serve
     if (range !== undefined) req.headers.range = clampSuffixRanges(range, b.size)
   })
   sender.on('error', (error: SendError) => guarded(context, req, res, () => onSendError(context, res, b, error, entry)))
-  sender.stream = (path: string, options: object): void => guarded(context, req, res, () => streamFile(context, res, b, path, stats, options as ReadRange, entry))
+  sender.stream = (path: string, options: object): void =>
+    guarded(context, req, res, () => streamFile(context, res, b, path, stats, options as ReadRange, entry))
   sender.pipe(res)
 }
 
@@ -77,7 +86,15 @@ function onSendError(context: Context, res: ServerResponse, b: FileBlob, error: 
 }
 
 /** send's stream step: checks the file is the size its descriptor says, then sends the range, verified. */
-function streamFile(context: Context, res: ServerResponse, b: FileBlob, path: string, stats: Stats | undefined, range: ReadRange, entry: LogEntry | undefined): void {
+function streamFile(
+  context: Context,
+  res: ServerResponse,
+  b: FileBlob,
+  path: string,
+  stats: Stats | undefined,
+  range: ReadRange,
+  entry: LogEntry | undefined,
+): void {
   if (stats === undefined || stats.size !== b.size) {
     context.logError(`blob file ${path} (layout ${b.layout}) has ${stats?.size ?? 'unknown'} bytes, its descriptor says ${b.size}: not serving ${b.digest}`)
     sendError(res, 500, 'UNKNOWN', `blob ${b.digest} is corrupt on the server`, { digest: b.digest })
@@ -121,7 +138,17 @@ function rangeLength(b: FileBlob, start: number, end: number): number {
   return b.size === 0 ? 0 : end - start + 1
 }
 
-function pipeFile(context: Context, res: ServerResponse, b: FileBlob, path: string, stats: Stats, start: number, end: number, verify: boolean, entry: LogEntry | undefined): void {
+function pipeFile(
+  context: Context,
+  res: ServerResponse,
+  b: FileBlob,
+  path: string,
+  stats: Stats,
+  start: number,
+  end: number,
+  verify: boolean,
+  entry: LogEntry | undefined,
+): void {
   const where = `blob ${b.digest} (${path}) of layout ${b.layout}`
   const length = rangeLength(b, start, end)
   const onBytes = entry === undefined ? undefined : (n: number): void => count(entry, n)

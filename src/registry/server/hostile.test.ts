@@ -128,7 +128,42 @@ describe('registry server: hostile requests', () => {
     const { registry, server, logs } = await serve(t)
     await registry.addRef('app/x', 'latest', image)
     const layer = image.manifest.layers[0]?.digest ?? ''
-    const pieces = ['/', 'v2', 'app', 'x', 'manifests', 'blobs', 'tags', 'list', 'referrers', '_catalog', 'latest', layer, image.digest, '..', '.', '%2e', '%2f', '%2F', '%00', '%', '?', '&', 'n=1', 'last=', '=', ':', 'sha256', '-', '_', '__', '\u00e9', '%252e', ';', '#']
+    const pieces = [
+      '/',
+      'v2',
+      'app',
+      'x',
+      'manifests',
+      'blobs',
+      'tags',
+      'list',
+      'referrers',
+      '_catalog',
+      'latest',
+      layer,
+      image.digest,
+      '..',
+      '.',
+      '%2e',
+      '%2f',
+      '%2F',
+      '%00',
+      '%',
+      '?',
+      '&',
+      'n=1',
+      'last=',
+      '=',
+      ':',
+      'sha256',
+      '-',
+      '_',
+      '__',
+      '\u00e9',
+      '%252e',
+      ';',
+      '#',
+    ]
     let seed = 42
     const random = (n: number): number => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31

@@ -11,7 +11,15 @@ import { refusedInvalidDigest, unknownRepository } from './rejections.ts'
 import { count, type LogEntry } from './request-log.ts'
 import { noneMatchHits, sendError } from './responses.ts'
 
-export function manifest(context: Context, req: IncomingMessage, res: ServerResponse, head: boolean, name: string, reference: string, entry: LogEntry | undefined): void {
+export function manifest(
+  context: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  head: boolean,
+  name: string,
+  reference: string,
+  entry: LogEntry | undefined,
+): void {
   const repo = context.registry.repository(name)
   const found = repo?.manifest(reference)
   if (found !== undefined) return serveManifest(req, res, head, found, entry)
@@ -25,7 +33,12 @@ export function manifest(context: Context, req: IncomingMessage, res: ServerResp
 function refusedInvalidReference(res: ServerResponse, reference: string, entry: LogEntry | undefined): boolean {
   if (reference.includes(':')) return refusedInvalidDigest(res, reference, entry)
   if (isValidTag(reference)) return false
-  count(entry, sendError(res, 400, 'TAG_INVALID', `invalid tag ${quote(reference)}: a tag is 1 to 128 of [a-zA-Z0-9_.-], not starting with "." or "-"`, { tag: reference.slice(0, 300) }))
+  count(
+    entry,
+    sendError(res, 400, 'TAG_INVALID', `invalid tag ${quote(reference)}: a tag is 1 to 128 of [a-zA-Z0-9_.-], not starting with "." or "-"`, {
+      tag: reference.slice(0, 300),
+    }),
+  )
   return true
 }
 

@@ -11,7 +11,18 @@ import { noneMatchHits } from './responses.ts'
 export function serveMemoryBlob(req: IncomingMessage, res: ServerResponse, head: boolean, digest: string, data: Buffer, entry: LogEntry | undefined): void {
   const size = data.length
   const etag = `"${digest}"`
-  const headers = [API_VERSION_HEADER, API_VERSION, 'Docker-Content-Digest', digest, 'ETag', etag, 'X-Content-Type-Options', 'nosniff', 'Accept-Ranges', 'bytes']
+  const headers = [
+    API_VERSION_HEADER,
+    API_VERSION,
+    'Docker-Content-Digest',
+    digest,
+    'ETag',
+    etag,
+    'X-Content-Type-Options',
+    'nosniff',
+    'Accept-Ranges',
+    'bytes',
+  ]
   if (answeredPrecondition(req, res, digest, etag, headers, entry)) return
   const range = requestedRange(req, size, etag)
   if (range === -1) {
@@ -32,7 +43,14 @@ export function serveMemoryBlob(req: IncomingMessage, res: ServerResponse, head:
 }
 
 /** If-None-Match naming our ETag: 304; If-Match not naming it: 412. Returns true when it answered. */
-function answeredPrecondition(req: IncomingMessage, res: ServerResponse, digest: string, etag: string, headers: string[], entry: LogEntry | undefined): boolean {
+function answeredPrecondition(
+  req: IncomingMessage,
+  res: ServerResponse,
+  digest: string,
+  etag: string,
+  headers: string[],
+  entry: LogEntry | undefined,
+): boolean {
   const noneMatch = req.headers['if-none-match']
   if (noneMatch !== undefined && noneMatchHits(noneMatch, etag)) {
     res.writeHead(304, headers)

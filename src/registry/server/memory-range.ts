@@ -73,13 +73,16 @@ export function clampSuffixRanges(header: string, size: number): string {
   const equals = header.indexOf('=')
   if (equals === -1 || !header.includes('-')) return header
   let changed = false
-  const parts = header.slice(equals + 1).split(',').map((part) => {
-    const text = part.trim()
-    if (text.charCodeAt(0) !== 0x2d) return part
-    const n = position(text.slice(1).trim())
-    if (Number.isNaN(n) || n <= size || size === 0) return part
-    changed = true
-    return `-${size}`
-  })
+  const parts = header
+    .slice(equals + 1)
+    .split(',')
+    .map((part) => {
+      const text = part.trim()
+      if (text.charCodeAt(0) !== 0x2d) return part
+      const n = position(text.slice(1).trim())
+      if (Number.isNaN(n) || n <= size || size === 0) return part
+      changed = true
+      return `-${size}`
+    })
   return changed ? `${header.slice(0, equals + 1)}${parts.join(',')}` : header
 }

@@ -21,7 +21,28 @@ describe('repository and tag grammar', () => {
   })
 
   it('rejects everything else', () => {
-    for (const name of ['', 'A', 'app/', '/app', 'a//b', 'a..b', 'a___b', 'a._b', 'a-', '-a', '.a', '_a', 'a_', 'a/.b', 'a b', 'a%2fb', 'a\0b', '..', 'x'.repeat(256), 'é'])
+    for (const name of [
+      '',
+      'A',
+      'app/',
+      '/app',
+      'a//b',
+      'a..b',
+      'a___b',
+      'a._b',
+      'a-',
+      '-a',
+      '.a',
+      '_a',
+      'a_',
+      'a/.b',
+      'a b',
+      'a%2fb',
+      'a\0b',
+      '..',
+      'x'.repeat(256),
+      'é',
+    ])
       assert.ok(!isValidRepository(name), JSON.stringify(name))
   })
 
@@ -35,8 +56,14 @@ describe('Registry.addRef', () => {
   it('rejects invalid repository names and tags with a UsageError that says what is allowed', async (t) => {
     const ref = entryRef(await fixture(t, { kind: 'image' }))
     const registry = new Registry()
-    await assert.rejects(registry.addRef('Team/App', 'latest', ref), (e: unknown) => e instanceof UsageError && /invalid repository name "Team\/App"/.test(e.message) && /lowercase/.test(e.message))
-    await assert.rejects(registry.addRef('x'.repeat(256), 'latest', ref), (e: unknown) => e instanceof UsageError && /256 characters, the limit is 255/.test(e.message))
+    await assert.rejects(
+      registry.addRef('Team/App', 'latest', ref),
+      (e: unknown) => e instanceof UsageError && /invalid repository name "Team\/App"/.test(e.message) && /lowercase/.test(e.message),
+    )
+    await assert.rejects(
+      registry.addRef('x'.repeat(256), 'latest', ref),
+      (e: unknown) => e instanceof UsageError && /256 characters, the limit is 255/.test(e.message),
+    )
     await assert.rejects(registry.addRef('app', '-bad', ref), (e: unknown) => e instanceof UsageError && /invalid tag "-bad"/.test(e.message))
     await assert.rejects(registry.addRef('app', 'a:b', ref), UsageError)
     assert.deepEqual(registry.repositories(), [])
@@ -48,7 +75,10 @@ describe('Registry.addRef', () => {
     const registry = new Registry()
     await registry.addRef('app', 'latest', a)
     await registry.addRef('app', 'latest', a)
-    await assert.rejects(registry.addRef('app', 'latest', b), (e: unknown) => e instanceof ConflictError && e.message.includes(a.digest) && e.message.includes(b.digest) && e.message.includes('app:latest'))
+    await assert.rejects(
+      registry.addRef('app', 'latest', b),
+      (e: unknown) => e instanceof ConflictError && e.message.includes(a.digest) && e.message.includes(b.digest) && e.message.includes('app:latest'),
+    )
     const repo = registry.repository('app')
     assert.equal(repo?.tags.get('latest'), a.digest)
     // The conflicting call added nothing.
@@ -82,7 +112,14 @@ describe('Registry.addRef', () => {
 
   it('refuses refs that were not read from an OCI layout', async () => {
     const config = Buffer.from('{}')
-    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: mt.OCI_MANIFEST, config: { mediaType: mt.OCI_CONFIG, digest: computeDigest(config), size: 2 }, layers: [] }))
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: mt.OCI_MANIFEST,
+        config: { mediaType: mt.OCI_CONFIG, digest: computeDigest(config), size: 2 },
+        layers: [],
+      }),
+    )
     const source: ContentSource = {
       location: 'https://registry.example/v2/app',
       readManifest: () => Promise.reject(new Error('unused')),
@@ -90,7 +127,11 @@ describe('Registry.addRef', () => {
     }
     const ref = makeRef(manifest, { mediaType: mt.OCI_MANIFEST, digest: computeDigest(manifest), size: manifest.length }, source)
     const registry = new Registry()
-    await assert.rejects(registry.addRef('app', 'latest', ref), (e: unknown) => e instanceof UsageError && e.message.includes('https://registry.example/v2/app') && /only refs read from an OCI image layout/.test(e.message))
+    await assert.rejects(
+      registry.addRef('app', 'latest', ref),
+      (e: unknown) =>
+        e instanceof UsageError && e.message.includes('https://registry.example/v2/app') && /only refs read from an OCI image layout/.test(e.message),
+    )
     assert.deepEqual(registry.repositories(), [])
   })
 

@@ -124,7 +124,9 @@ export class Registry {
     const existing = this.#repositories.get(repository)
     const current = tagged === undefined ? undefined : existing?.tags.get(tagged)
     if (current !== undefined && current !== ref.digest) {
-      throw new ConflictError(`${repository}:${tagged} already points at ${current}; it cannot also point at ${ref.digest}. Use another tag, or another repository`)
+      throw new ConflictError(
+        `${repository}:${tagged} already points at ${current}; it cannot also point at ${ref.digest}. Use another tag, or another repository`,
+      )
     }
     const repo = existing ?? this.#createRepository(repository)
     for (const p of prepared) addPrepared(repo, p)
@@ -159,7 +161,9 @@ interface PreparedRef {
 
 function prepareRef(ref: Ref, repository: string): PreparedRef {
   if (!(ref.source instanceof LayoutStore)) {
-    throw new UsageError(`cannot serve ${ref.digest} in repository "${repository}": it was read from ${ref.source.location}, and only refs read from an OCI image layout directory can be served`)
+    throw new UsageError(
+      `cannot serve ${ref.digest} in repository "${repository}": it was read from ${ref.source.location}, and only refs read from an OCI image layout directory can be served`,
+    )
   }
   const store = ref.source
   const blobs = ref.kind === 'image' ? ref.blobs.map((d) => prepareBlob(store, d)) : []

@@ -17,14 +17,25 @@ export type RegistryErrorCode =
   | 'UNKNOWN'
 
 /** Writes `{"errors":[{code, message, detail}]}`, dropping any header set for a success response. */
-export function sendError(res: ServerResponse, status: number, code: RegistryErrorCode, message: string, detail: Record<string, unknown> = {}, extra: string[] = []): number {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: RegistryErrorCode,
+  message: string,
+  detail: Record<string, unknown> = {},
+  extra: string[] = [],
+): number {
   for (const name of res.getHeaderNames()) res.removeHeader(name)
   const body = Buffer.from(JSON.stringify({ errors: [{ code, message, detail }] }))
   res.writeHead(status, [
-    API_VERSION_HEADER, API_VERSION,
-    'Content-Type', 'application/json',
-    'Content-Length', String(body.length),
-    'X-Content-Type-Options', 'nosniff',
+    API_VERSION_HEADER,
+    API_VERSION,
+    'Content-Type',
+    'application/json',
+    'Content-Length',
+    String(body.length),
+    'X-Content-Type-Options',
+    'nosniff',
     ...extra,
   ])
   res.end(body)
@@ -35,10 +46,14 @@ export function sendError(res: ServerResponse, status: number, code: RegistryErr
 export function sendJson(res: ServerResponse, head: boolean, value: unknown, contentType = 'application/json', extra: string[] = []): number {
   const body = Buffer.from(JSON.stringify(value))
   res.writeHead(200, [
-    API_VERSION_HEADER, API_VERSION,
-    'Content-Type', contentType,
-    'Content-Length', String(body.length),
-    'X-Content-Type-Options', 'nosniff',
+    API_VERSION_HEADER,
+    API_VERSION,
+    'Content-Type',
+    contentType,
+    'Content-Length',
+    String(body.length),
+    'X-Content-Type-Options',
+    'nosniff',
     ...extra,
   ])
   res.end(head ? undefined : body)

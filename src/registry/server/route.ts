@@ -33,7 +33,15 @@ export function route(context: Context, req: IncomingMessage, res: ServerRespons
 }
 
 /** /v2/<name>/<kind>/<argument>: the name may contain "/", the kind and argument cannot. */
-function routeRepository(context: Context, req: IncomingMessage, res: ServerResponse, head: boolean, path: string, query: string, entry: LogEntry | undefined): void {
+function routeRepository(
+  context: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  head: boolean,
+  path: string,
+  query: string,
+  entry: LogEntry | undefined,
+): void {
   const last = path.lastIndexOf('/')
   const previous = last > NAME_START ? path.lastIndexOf('/', last - 1) : -1
   if (previous < NAME_START) return notFound(res, path, entry)

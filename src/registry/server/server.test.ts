@@ -158,7 +158,13 @@ describe('registry server: base and manifests', () => {
     await registry.addRef('two/deep/name', 'v1', b)
     await registry.addRef('hidden', undefined, b)
     await registry.addRef('hidden2', '', b)
-    for (const [path, digest] of [['/v2/one/manifests/v1', a.digest], ['/v2/one/manifests/latest', a.digest], ['/v2/two/deep/name/manifests/v1', b.digest], [`/v2/hidden/manifests/${b.digest}`, b.digest], [`/v2/hidden2/manifests/${b.digest}`, b.digest]] as const) {
+    for (const [path, digest] of [
+      ['/v2/one/manifests/v1', a.digest],
+      ['/v2/one/manifests/latest', a.digest],
+      ['/v2/two/deep/name/manifests/v1', b.digest],
+      [`/v2/hidden/manifests/${b.digest}`, b.digest],
+      [`/v2/hidden2/manifests/${b.digest}`, b.digest],
+    ] as const) {
       const res = await request(server.url, path)
       assert.equal(res.status, 200, path)
       assert.equal(res.headers['docker-content-digest'], digest)
@@ -276,7 +282,10 @@ describe('registry server: internal errors', () => {
     assert.equal(res.status, 500)
     assert.equal(errorCode(res), 'UNKNOWN')
     assertRegistryHeaders(res.headers)
-    assert.ok(logs.some((l) => l.startsWith('internal error serving GET /v2/app/manifests/latest: Error: boom')), logs.join('\n'))
+    assert.ok(
+      logs.some((l) => l.startsWith('internal error serving GET /v2/app/manifests/latest: Error: boom')),
+      logs.join('\n'),
+    )
     assert.equal((await request(server.url, '/v2/')).status, 200)
   })
 })

@@ -68,7 +68,13 @@ export interface Download extends HttpResponse {
 export function download(base: string, path: string, options: RequestOptions = {}): Promise<Download> {
   const url = new URL(base)
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path, method: options.method ?? 'GET', headers: options.headers ?? {} })
+    const req = httpRequest({
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port,
+      path,
+      method: options.method ?? 'GET',
+      headers: options.headers ?? {},
+    })
     req.on('error', reject)
     req.on('response', (res: IncomingMessage) => {
       const chunks: Buffer[] = []
