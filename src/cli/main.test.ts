@@ -261,6 +261,14 @@ describe('localregistry pull', () => {
       await server.stop()
     }
   })
+
+  test('a malformed reference is a usage error: exit 2, one line, nothing written', async (t) => {
+    const out = join(await makeTempDir(t), 'out')
+    const result = await run(['pull', '127.0.0.1:5000/App:v1', out])
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /^localregistry: .*App.*\n$/)
+    assert.equal(result.stdout, '')
+  })
 })
 
 describe('help', { concurrency: 4 }, () => {

@@ -4,7 +4,7 @@
 
 import { readFileSync, realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { LocalRegistryError, UsageError } from '../errors.ts'
+import { ImageReferenceError, LocalRegistryError, UsageError } from '../errors.ts'
 import { type Io } from './io.ts'
 import { HELP, SERVE_HELP } from './help.ts'
 
@@ -51,13 +51,14 @@ function help(args: string[], io: Io): Promise<number> | number {
   throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: serve, pull)`)
 }
 
-/** One line: `localregistry: <message>`; exit 2 for usage errors, 1 for everything else. */
+/** One line: `localregistry: <message>`; exit 2 for usage errors (bad flags, a malformed reference), 1 for everything else. */
 export function reportError(error: unknown, io: Io): number {
   const message = error instanceof Error ? error.message : String(error)
   const known = error instanceof LocalRegistryError || (error instanceof Error && 'code' in error && typeof error.code === 'string')
   io.stderr.write(`localregistry: ${known ? '' : 'internal error: '}${message.replace(/\s*\n\s*/g, ' ')}\n`)
   if (process.env['LOCALREGISTRY_DEBUG'] === '1' && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`)
-  return error instanceof UsageError ? 2 : 1
+  // A malformed image reference on the command line is bad usage too, not a failed pull.
+  return error instanceof UsageError || error instanceof ImageReferenceError ? 2 : 1
 }
 
 function version(): string {
