@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import protobuf from 'protobufjs'
 import textformat from 'protobufjs/ext/textformat.js'
 import { BazelManifestError } from '../errors.ts'
-import { isValidRepository, isValidTag } from '../registry/server/names.ts'
+import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../oci/names.ts'
 
 /** One `images { ... }` entry of a manifest. */
 export interface ManifestImage {
@@ -76,11 +76,9 @@ function checkImage(image: RawImage, file: string, line: number, i: number): Man
   }
   if (repository === '') fail('repository is missing')
   if (!isValidRepository(repository)) {
-    fail(
-      `repository ${JSON.stringify(repository)} is not a valid repository name (lowercase [a-z0-9] components separated by ".", "_", "__", "-" or "/", at most 255 characters)`,
-    )
+    fail(`repository ${JSON.stringify(repository)} is not a valid repository name (${REPOSITORY_RULE})`)
   }
-  if (tag !== '' && !isValidTag(tag)) fail(`tag ${JSON.stringify(tag)} of ${repository} is not a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})`)
+  if (tag !== '' && !isValidTag(tag)) fail(`tag ${JSON.stringify(tag)} of ${repository} is not a valid tag (${TAG_RULE})`)
   if (path === '') fail(`path of ${repository}${tag === '' ? '' : `:${tag}`} is missing`)
   return { repository, tag, path, file, line }
 }

@@ -5,10 +5,11 @@
 
 import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { quote } from '../oci/digest.ts'
 import { type Layout, type LayoutEntry, readLayout } from '../oci/layout.ts'
 import type { Ref } from '../oci/ref.ts'
 import { ConflictError, LayoutError, UsageError } from '../errors.ts'
-import { isValidRepository, isValidTag } from '../registry/server/names.ts'
+import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../oci/names.ts'
 
 export interface ImageRequest {
   repository: string
@@ -69,12 +70,10 @@ export async function planImages(requests: readonly ImageRequest[], cache: Layou
 
 function checkRequest(request: ImageRequest): void {
   if (!isValidRepository(request.repository)) {
-    throw new UsageError(
-      `${request.source}: ${JSON.stringify(request.repository)} is not a valid repository name (lowercase [a-z0-9] components separated by ".", "_", "__", "-" or "/")`,
-    )
+    throw new UsageError(`${request.source}: ${quote(request.repository)} is not a valid repository name (${REPOSITORY_RULE})`)
   }
   if (request.tag !== undefined && request.tag !== '' && !isValidTag(request.tag)) {
-    throw new UsageError(`${request.source}: ${JSON.stringify(request.tag)} is not a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})`)
+    throw new UsageError(`${request.source}: ${quote(request.tag)} is not a valid tag (${TAG_RULE})`)
   }
 }
 

@@ -5,10 +5,10 @@
 import { computeDigest, isValidDigest, parseDigest, quote } from '../../oci/digest.ts'
 import { parseJson } from '../../oci/manifest.ts'
 import { manifestKind } from '../../oci/media-types.ts'
+import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
 import { type Ref, makeRef } from '../../oci/ref.ts'
 import { ContentMismatchError, ManifestError, UsageError } from '../../errors.ts'
 import type { Credentials } from './auth.ts'
-import { isValidRepository, isValidTag } from './reference.ts'
 import { RegistrySource } from './registry-source.ts'
 import type { RetryContext, RetryOptions } from './retry.ts'
 import { Transport } from './transport.ts'
@@ -48,7 +48,7 @@ export class RegistryClient {
   readonly #transport: Transport
 
   constructor(options: ClientOptions) {
-    if (!isValidRepository(options.repository)) throw new UsageError(`invalid repository ${quote(options.repository)}`)
+    if (!isValidRepository(options.repository)) throw new UsageError(`invalid repository ${quote(options.repository)}: ${REPOSITORY_RULE}`)
     this.repository = options.repository
     this.baseUrl = `${options.scheme ?? 'https'}://${options.host}`
     this.#transport = new Transport({
@@ -71,7 +71,7 @@ export class RegistryClient {
    */
   async read(target: ReadTarget): Promise<Ref> {
     const { tag, digest } = target
-    if (tag !== undefined && !isValidTag(tag)) throw new UsageError(`invalid tag ${quote(tag)}`)
+    if (tag !== undefined && !isValidTag(tag)) throw new UsageError(`invalid tag ${quote(tag)}: ${TAG_RULE}`)
     if (digest !== undefined) parseDigest(digest)
     const reference = tag ?? digest
     if (reference === undefined) throw new UsageError('read needs a tag, a digest, or both')

@@ -1,8 +1,9 @@
 // Image references as the pull command takes them: `host[:port]/repository[:tag][@digest]`.
-// The host is always explicit (there is no default registry). Grammar of the repository and
-// tag: distribution-spec "Pulling manifests"; the digest: image-spec descriptor.md.
+// The host is always explicit (there is no default registry). The repository, tag and digest
+// follow the one grammar of src/oci (names.ts, digest.ts); only the host is the client's own.
 
 import { parseDigest, quote } from '../../oci/digest.ts'
+import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
 import { DigestError, ImageReferenceError } from '../../errors.ts'
 
 export interface ImageReference {
@@ -15,19 +16,8 @@ export interface ImageReference {
   scheme: 'http' | 'https'
 }
 
-const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/
-const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/
 const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/
-const MAX_REPOSITORY_LENGTH = 255
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]'])
-
-export function isValidRepository(repository: string): boolean {
-  return repository.length <= MAX_REPOSITORY_LENGTH && REPOSITORY.test(repository)
-}
-
-export function isValidTag(tag: string): boolean {
-  return TAG.test(tag)
-}
 
 /**
  * Parses `host[:port]/repository[:tag][@digest]`. Plain HTTP is used for localhost, 127.0.0.1
@@ -60,9 +50,9 @@ export function parseReference(reference: string, options: { plainHttp?: boolean
   if (colon >= 0) {
     tag = rest.slice(colon + 1)
     rest = rest.slice(0, colon)
-    if (!isValidTag(tag)) fail(`invalid tag ${quote(tag)}`)
+    if (!isValidTag(tag)) fail(`invalid tag ${quote(tag)}: ${TAG_RULE}`)
   }
-  if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: lowercase letters, digits and separators (. _ __ -) in /-separated parts`)
+  if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: ${REPOSITORY_RULE}`)
   if (tag === undefined && digest === undefined) tag = 'latest'
   return { host, repository: rest, tag, digest, scheme: options.plainHttp || isLoopback(host) ? 'http' : 'https' }
 }

@@ -9,7 +9,7 @@ import { parseDigest } from '../../oci/digest.ts'
 import { LayoutStore } from '../../oci/layout-store.ts'
 import { type Ref, walkRefs } from '../../oci/ref.ts'
 import { ConflictError, UsageError } from '../../errors.ts'
-import { MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, isValidRepository, isValidTag } from './names.ts'
+import { MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, isValidRepository, isValidTag } from '../../oci/names.ts'
 
 /** The header every response carries, so clients know they speak to a distribution registry. */
 export const API_VERSION_HEADER = 'Docker-Distribution-API-Version'

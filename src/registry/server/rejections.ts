@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http'
 import { parseDigest, quote } from '../../oci/digest.ts'
 import { DigestError } from '../../errors.ts'
-import { isValidRepository } from './names.ts'
+import { isValidRepository } from '../../oci/names.ts'
 import { count, type LogEntry } from './request-log.ts'
 import { sendError } from './responses.ts'
 
