@@ -98,6 +98,21 @@ describe('reading references', () => {
     assert.equal(registry.requests.length, 1)
   })
 
+  test("by tag, content that differs from the registry's Docker-Content-Digest is a ContentMismatchError", async () => {
+    const source = await fixture('image')
+    const raw = selectEntry(await readLayout(source.dir)).ref.raw
+    const claimed = `sha256:${'5'.repeat(64)}`
+    await using registry = await startFakeRegistry({
+      override: () => ({ status: 200, headers: { 'content-type': source.mediaType, 'docker-content-digest': claimed }, body: raw }),
+    })
+    await using c = client(registry)
+    await assert.rejects(c.read({ tag: 'latest' }), (error: unknown) => {
+      assert.ok(error instanceof ContentMismatchError, String(error))
+      assert.match(error.message, new RegExp(`content has digest ${source.digest}, expected ${claimed}`))
+      return true
+    })
+  })
+
   test('nested indexes are fetched lazily by digest, Docker media types from Content-Type', async () => {
     const nested = await fixture('nested')
     await using registry = await serve('nested')

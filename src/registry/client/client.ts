@@ -7,7 +7,7 @@ import { parseJson } from '../../oci/manifest.ts'
 import { manifestKind } from '../../oci/media-types.ts'
 import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
 import { type Ref, makeRef } from '../../oci/ref.ts'
-import { ContentMismatchError, ManifestError, UsageError } from '../../errors.ts'
+import { ManifestError, UsageError } from '../../errors.ts'
 import type { Credentials } from './auth.ts'
 import { RegistrySource } from './registry-source.ts'
 import type { RetryContext, RetryOptions } from './retry.ts'
@@ -78,11 +78,11 @@ export class RegistryClient {
     const fetched = await this.source.fetchManifest(reference)
     const where = `manifest ${reference} from ${this.source.location}`
     const mediaType = mediaTypeOf(fetched.contentType, fetched.bytes, where)
-    const actual = digest ?? computeDigest(fetched.bytes, algorithmOf(fetched.headerDigest))
-    if (digest === undefined && fetched.headerDigest !== undefined && isValidDigest(fetched.headerDigest) && fetched.headerDigest !== actual) {
-      throw new ContentMismatchError(`${where}: content has digest ${actual}, the registry's Docker-Content-Digest says ${fetched.headerDigest}`)
-    }
-    return makeRef(fetched.bytes, { mediaType, digest: actual, size: fetched.bytes.length }, this.source)
+    // By tag alone, the registry's Docker-Content-Digest (when it sends a valid one) names the
+    // content; makeRef checks the bytes against whichever digest is expected.
+    const headerDigest = fetched.headerDigest !== undefined && isValidDigest(fetched.headerDigest) ? fetched.headerDigest : undefined
+    const expected = digest ?? headerDigest ?? computeDigest(fetched.bytes)
+    return makeRef(fetched.bytes, { mediaType, digest: expected, size: fetched.bytes.length }, this.source)
   }
 
   /** Releases connections (of the client's own agent; a given dispatcher is left open). */
@@ -103,10 +103,6 @@ function mediaTypeOf(contentType: string | undefined, bytes: Buffer, where: stri
   throw new ManifestError(
     `${where}: neither its Content-Type ${quote(contentType ?? '(none)')} nor its mediaType ${quote(String(declared ?? '(none)'))} is a manifest type we know`,
   )
-}
-
-function algorithmOf(headerDigest: string | undefined): 'sha256' | 'sha512' {
-  return headerDigest !== undefined && isValidDigest(headerDigest) ? parseDigest(headerDigest).algorithm : 'sha256'
 }
 
 function deadlineOf(options: ClientOptions): number | undefined {
