@@ -5,32 +5,14 @@
 //
 // Everything is loaded and checked before the server listens: on any error nothing is served.
 
-import { existsSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
-import { type ImageRequest, LayoutCache, type Placement, TagClaims, planImages } from './manifest/load.ts'
-import { type ManifestImage, readBazelManifest } from './manifest/index.ts'
+import { TagClaims } from './load/claims.ts'
+import { type ImageOption, Loader } from './load/loader.ts'
 import type { Ref } from './oci/ref.ts'
 import { Registry } from './registry/server/registry.ts'
 import { type ListenOptions, listen } from './registry/server/index.ts'
-import { RunfilesResolver } from './runfiles/index.ts'
-import { RunfilesError, UsageError } from './errors.ts'
+import { UsageError } from './errors.ts'
 
-/** An OCI layout directory to serve. */
-export interface ImageOption {
-  repository: string
-  /**
-   * `'latest'`: serve under that tag (on a layout with several index.json entries, the entry
-   * whose ref name is that tag). `''`: by digest only. Omitted: each entry under its
-   * `org.opencontainers.image.ref.name` (entries without one: by digest only).
-   */
-  tag?: string
-  /** The layout directory: a filesystem path, or else a runfiles (rlocation) path. */
-  layout: string
-  /** Serve only the index.json entry with this ref name (tagged with it, unless `tag` is given). */
-  refName?: string
-  /** Names this image in error messages (default `images[i] (repository:tag=layout)`). */
-  source?: string
-}
+export type { ImageOption } from './load/loader.ts'
 
 export interface StartOptions {
   /** Bazel manifests (`localregistry_manifest` .prototxt files); their paths resolve through runfiles. */
@@ -68,8 +50,8 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
   const manifests = options.manifests ?? []
   const loader = new Loader(options.runfiles, manifests)
   const registry = new Registry()
-  const claims = new TagClaims()
-  await serve(registry, claims, await loader.load(manifests, options.images ?? []))
+  const claims = new TagClaims(registry)
+  await claims.place(await loader.load(manifests, options.images ?? []))
   const server = await listen(registry, { host: address.host, port: address.port, log: options.log })
   const close = (): Promise<void> => server.close()
   return {
@@ -78,68 +60,14 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
     port: server.port,
     registry,
     async addLayout(image) {
-      await serve(registry, claims, await loader.load([], [image]))
+      await claims.place(await loader.load([], [image]))
     },
     async addRef(repository, tag, ref) {
       const placement = { repository, tag: tag === '' ? undefined : tag, ref, layout: ref.source.location, source: 'addRef()' }
-      await serve(registry, claims, [placement])
+      await claims.place([placement])
     },
     close,
     [Symbol.asyncDispose]: close,
-  }
-}
-
-async function serve(registry: Registry, claims: TagClaims, placements: Placement[]): Promise<void> {
-  claims.claim(placements)
-  for (const p of placements) await registry.addRef(p.repository, p.tag, p.ref)
-}
-
-/** Turns manifests and image options into load requests and reads them, sharing one layout cache. */
-class Loader {
-  readonly #cache = new LayoutCache()
-  readonly #runfiles: string | undefined
-  readonly #near: readonly string[]
-  #resolver: RunfilesResolver | undefined
-  #count = 0
-
-  constructor(runfiles: string | undefined, near: readonly string[]) {
-    this.#runfiles = runfiles
-    this.#near = near
-  }
-
-  /** Discovered on first use, so that images given as plain directories never need runfiles. */
-  get resolver(): RunfilesResolver {
-    this.#resolver ??= RunfilesResolver.discover({ runfiles: this.#runfiles }, this.#near)
-    return this.#resolver
-  }
-
-  async load(manifests: readonly string[], images: readonly ImageOption[]): Promise<Placement[]> {
-    if (this.#runfiles !== undefined) void this.resolver // a bad --runfiles fails even when nothing needs it
-    const fromManifests = (await Promise.all(manifests.map((m) => readBazelManifest(m)))).flat()
-    const requests = [...fromManifests.map((i) => this.#manifestRequest(i)), ...images.map((i) => this.#imageRequest(i))]
-    return planImages(requests, this.#cache)
-  }
-
-  #manifestRequest(image: ManifestImage): ImageRequest {
-    const name = image.tag === '' ? `${image.repository} (digest-only)` : `${image.repository}:${image.tag}`
-    const source = `${image.file}:${image.line}`
-    const layout = this.resolver.rlocation(image.path, `image ${name} (${source})`)
-    return { repository: image.repository, tag: image.tag, layout, source }
-  }
-
-  #imageRequest(image: ImageOption): ImageRequest {
-    const i = this.#count++
-    const name = `${image.repository}${image.tag === undefined || image.tag === '' ? '' : `:${image.tag}`}`
-    const source = image.source ?? `images[${i}] (${name}=${image.layout})`
-    return { repository: image.repository, tag: image.tag, layout: this.#layoutPath(image.layout, source), refName: image.refName, source }
-  }
-
-  /** A filesystem path when it exists (or is absolute), else a runfiles path. */
-  #layoutPath(layout: string, source: string): string {
-    if (isAbsolute(layout) || existsSync(layout)) return resolve(layout)
-    const result = this.resolver.tryRlocation(layout)
-    if ('found' in result) return result.found
-    throw new RunfilesError(`${source}: ${resolve(layout)} does not exist, and "${layout}" as a runfiles path does not resolve: ${result.looked}`)
   }
 }
 

@@ -63,3 +63,27 @@ Examples:
 
 Exit status: 0 after SIGINT/SIGTERM, 1 when loading or listening fails, 2 for bad usage.
 `
+
+export const PULL_HELP = `Usage: localregistry pull [options] <host[:port]/repository[:tag][@digest]> <dir>
+
+Copies an image or index (with every image in it) from a registry into the OCI image
+layout <dir>, creating it or adding to it. Blobs already in <dir> are not fetched again,
+everything is verified against its digest, and an interrupted pull leaves <dir> as it
+was. Pulled by tag, the layout entry is named after the tag
+(org.opencontainers.image.ref.name); with tag and digest, the tag is fetched and must
+have that digest. Prints the digest of what was written on stdout.
+
+Plain HTTP is used for localhost, 127.0.0.1 and [::1]; HTTPS for everything else
+unless --plain-http is given. Transient failures are retried, broken downloads resumed.
+
+Options:
+  --plain-http        Use plain HTTP for any host.
+  --platform OS/ARCH  Pull only this platform's image of an index (e.g. linux/arm64,
+                      linux/arm/v7).
+  -q, --quiet         No progress line, even on a terminal.
+  -h, --help          Show this help.
+
+Examples:
+  localregistry pull 127.0.0.1:5000/app:latest ./app-layout
+  localregistry pull --plain-http registry.internal:5000/base@sha256:... ./base
+`

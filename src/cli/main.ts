@@ -6,7 +6,7 @@ import { readFileSync, realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { ImageReferenceError, LocalRegistryError, UsageError } from '../errors.ts'
 import { type Io } from './io.ts'
-import { HELP, SERVE_HELP } from './help.ts'
+import { HELP, PULL_HELP, SERVE_HELP } from './help.ts'
 
 /** Runs the command line; resolves to the exit code. `stop` aborts a running server. */
 export async function main(args: string[], io: Io, stop: AbortSignal): Promise<number> {
@@ -37,7 +37,7 @@ export async function main(args: string[], io: Io, stop: AbortSignal): Promise<n
   }
 }
 
-function help(args: string[], io: Io): Promise<number> | number {
+function help(args: string[], io: Io): number {
   const [topic] = args
   if (topic === undefined) {
     io.stdout.write(HELP)
@@ -47,7 +47,10 @@ function help(args: string[], io: Io): Promise<number> | number {
     io.stdout.write(SERVE_HELP)
     return 0
   }
-  if (topic === 'pull') return import('./pull.ts').then((m) => m.runPull(['--help'], io))
+  if (topic === 'pull') {
+    io.stdout.write(PULL_HELP)
+    return 0
+  }
   throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: serve, pull)`)
 }
 

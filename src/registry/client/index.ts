@@ -2,7 +2,6 @@
 export { type Credentials, pullScope } from './auth.ts'
 export { type ClientOptions, type ReadTarget, RegistryClient } from './client.ts'
 export { type PullOptions, type PullProgress, type PullResult, pull } from './pull.ts'
-export { PULL_HELP, type PullCommandIo, runPullCommand } from './pull-command.ts'
 export { formatReference, type ImageReference, parseReference } from './reference.ts'
 export { redactUrl } from './redact.ts'
 export { RegistrySource } from './registry-source.ts'

@@ -3,11 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { readLayout } from '../../oci/layout.ts'
-import { buildFixtureLayout, type FixtureResult } from '../../testing/index.ts'
-import { UsageError } from '../../errors.ts'
-import { formatBytes, PULL_HELP, runPullCommand } from './pull-command.ts'
-import { type FakeRegistry, startFakeRegistry } from './testing/fake-registry.ts'
+import { readLayout } from '../oci/layout.ts'
+import { buildFixtureLayout, type FixtureResult } from '../testing/index.ts'
+import { UsageError } from '../errors.ts'
+import { PULL_HELP } from './help.ts'
+import { formatBytes, runPullCommand } from './pull.ts'
+import { type FakeRegistry, startFakeRegistry } from '../registry/client/testing/fake-registry.ts'
 
 let root: string
 let source: FixtureResult
