@@ -34,8 +34,10 @@ export interface FakeRegistryOptions {
   bearer?: { service: string; token: string; credentials?: { username: string; password: string }; expiresIn?: number }
   /** Requests to /v2/ need these Basic credentials. */
   basic?: { username: string; password: string }
-  /** The first response of every blob path sends only this many bytes, then the connection is destroyed. */
+  /** The first response of every blob path longer than this sends only this many bytes, then the connection ends. */
   cutBlobsAt?: number
+  /** Called when a connection cut by cutBlobsAt has closed (the client has seen the break). */
+  onCutClosed?: () => void
   /** Answer 200 with the whole blob even when a Range is asked for. */
   ignoreRange?: boolean
   /** Answer ranged requests with this Content-Range instead of the right one. */
@@ -143,8 +145,14 @@ function blob(req: IncomingMessage, res: ServerResponse, ctx: Context, data: Buf
   const body = bytes.subarray(start)
   headers['content-length'] = String(body.length)
   res.writeHead(status, headers)
-  if (options.cutBlobsAt !== undefined && ctx.count === 1 + (options.failFirst ? 1 : 0)) {
-    res.write(body.subarray(0, options.cutBlobsAt), () => setTimeout(() => res.socket?.destroy(), 20))
+  const cutAt = options.cutBlobsAt
+  if (cutAt !== undefined && cutAt < body.length && ctx.count === 1 + (options.failFirst ? 1 : 0)) {
+    // The end of the connection (FIN) goes right behind the partial body, so the client gets
+    // exactly `cutAt` bytes and then the break, whatever the timing; and a connection is only
+    // ever cut under the response it carries (a later request on a reused socket never is).
+    const socket = res.socket
+    socket?.once('close', () => options.onCutClosed?.())
+    res.write(body.subarray(0, cutAt), () => socket?.end())
     return
   }
   res.end(body)
