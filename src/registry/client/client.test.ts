@@ -244,7 +244,8 @@ describe('transient failures', () => {
       assert.match(error.message, /HTTP 503.*down for maintenance/)
       return true
     })
-    assert.ok(Date.now() - started < 1000)
+    // Waiting out the 30 s, or sleeping until the 5 s deadline, would take seconds.
+    assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`)
     assert.equal(registry.requests.length, 1)
   })
 
@@ -255,7 +256,7 @@ describe('transient failures', () => {
     const started = Date.now()
     setTimeout(() => controller.abort(new Error('user pressed ^C')), 100)
     await assert.rejects(c.read({ tag: 'latest' }), /user pressed \^C/)
-    assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`)
+    assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms: the 60 s wait was not cut short`)
   })
 
   test('an abort during a blob backoff ends the pull at once and leaves no layout', async () => {
@@ -267,7 +268,7 @@ describe('transient failures', () => {
     const started = Date.now()
     setTimeout(() => controller.abort(new Error('stop')), 200)
     await assert.rejects(pull(`${registry.host}/${REPO}:latest`, dir, { signal: controller.signal, retry: FAST }), /stop/)
-    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`)
+    assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms: the 60 s wait was not cut short`)
     await assert.rejects(readdir(dir), { code: 'ENOENT' })
     assert.deepEqual(
       (await readdir(root)).filter((f) => f.startsWith('.')),
@@ -283,7 +284,7 @@ describe('transient failures', () => {
     const c = new RegistryClient({ host: `127.0.0.1:${port}`, repository: REPO, scheme: 'http', timeout: 300 })
     const started = Date.now()
     await assert.rejects(c.read({ tag: 'latest' }), { name: 'TimeoutError' })
-    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`)
+    assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`)
     await c.close()
     server.closeAllConnections()
     server.close()
