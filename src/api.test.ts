@@ -178,6 +178,16 @@ describe('startRegistry', () => {
     await assert.rejects(registry.addRef('app', 'v1', indexEntry.ref), { code: 'ERR_LOCALREGISTRY_CONFLICT', message: /addRef\(\)/ })
   })
 
+  test('a wildcard listen address gives a URL a client on this machine can use', async () => {
+    await using registry = await startRegistry({ listen: '0.0.0.0:0' })
+    assert.equal(registry.wildcard, true)
+    assert.equal(registry.host, '127.0.0.1')
+    assert.equal(registry.url, `http://127.0.0.1:${registry.port}`)
+    assert.equal((await fetch(`${registry.url}/v2/`)).status, 200)
+    await using local = await startRegistry()
+    assert.equal(local.wildcard, false)
+  })
+
   test('IPv6 [::1]:0', async (t) => {
     let registry
     try {

@@ -29,9 +29,16 @@ export interface StartOptions {
 }
 
 export interface RunningRegistry extends AsyncDisposable {
-  /** The base URL, e.g. `http://127.0.0.1:43121` (IPv6: `http://[::1]:43121`). */
+  /**
+   * The base URL clients on this machine use, e.g. `http://127.0.0.1:43121` (IPv6:
+   * `http://[::1]:43121`). Listening on every interface (0.0.0.0 or ::), it names the loopback
+   * address of that family: a wildcard address is not one to connect to.
+   */
   readonly url: string
+  /** The host of `url`. */
   readonly host: string
+  /** Whether it listens on every interface (0.0.0.0 or ::), so other machines can reach it too. */
+  readonly wildcard: boolean
   /** The port actually listened on (the picked one when 0 was asked). */
   readonly port: number
   readonly registry: Registry
@@ -44,6 +51,12 @@ export interface RunningRegistry extends AsyncDisposable {
 
 export const DEFAULT_HOST = '127.0.0.1'
 
+/** The address a client on this machine connects to when the server listens on a wildcard address. */
+const WILDCARD_LOOPBACK: ReadonlyMap<string, string> = new Map([
+  ['0.0.0.0', '127.0.0.1'],
+  ['::', '::1'],
+])
+
 /** Loads every manifest and image, then listens. Rejects, serving nothing, on any error. */
 export async function startRegistry(options: StartOptions = {}): Promise<RunningRegistry> {
   const address = listenAddress(options)
@@ -54,9 +67,11 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
   await claims.place(await loader.load(manifests, options.images ?? []))
   const server = await listen(registry, { host: address.host, port: address.port, log: options.log })
   const close = (): Promise<void> => server.close()
+  const loopback = WILDCARD_LOOPBACK.get(server.host)
   return {
-    url: server.url,
-    host: server.host,
+    url: loopback === undefined ? server.url : `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${server.port}`,
+    host: loopback ?? server.host,
+    wildcard: loopback !== undefined,
     port: server.port,
     registry,
     async addLayout(image) {

@@ -30,7 +30,7 @@ Serves OCI image layouts read-only over the OCI Distribution API (plain HTTP), f
 Bazel manifests and/or layout directories. Everything is loaded and checked before it
 listens; on any error it exits without serving. Once serving, it prints exactly one line
 to stdout, the base URL (e.g. http://127.0.0.1:43121); everything else goes to stderr.
-SIGINT or SIGTERM stops it (exit 0).
+SIGINT, SIGTERM, SIGHUP or SIGQUIT stops it (exit 0).
 
 Options:
   --manifest FILE             A localregistry_manifest .prototxt (repeatable). Its image paths
@@ -47,9 +47,13 @@ Options:
                                 REPO:=DIR     serve every entry by digest only
                               DIR may also be a runfiles path when no such directory exists.
   --listen HOST:PORT          Where to listen (default ${DEFAULT_LISTEN}). Port 0 picks a free
-                              port; IPv6 as [::1]:0.
+                              port; IPv6 as [::1]:0. 0.0.0.0 or [::] listens on every interface
+                              (with a warning: other machines can pull too); the URL printed
+                              then names 127.0.0.1 or [::1].
   --ready-file FILE           Once serving, write the base URL to FILE (atomically: temp file and
-                              rename), so a harness can wait for it. Removed on clean exit.
+                              rename), so a harness can wait for it. Removed on exit if it is
+                              still the file this instance wrote; an existing FILE is left alone
+                              until this instance serves (a launcher removes a stale one first).
   --runfiles DIR_OR_MANIFEST  A runfiles tree or runfiles manifest to resolve manifest paths in,
                               tried before the Bazel variables.
   --log-requests              Log every request to stderr.
@@ -61,7 +65,8 @@ Examples:
       --runfiles bazel-bin/e2e/test.runfiles --ready-file /tmp/registry-url
   localregistry serve --image tools=./layouts/tools --image base:=./layouts/base --log-requests
 
-Exit status: 0 after SIGINT/SIGTERM, 1 when loading or listening fails, 2 for bad usage.
+Exit status: 0 after a stop signal, 1 when loading or listening fails, 2 for bad usage;
+every failure is one line on stderr.
 `
 
 export const PULL_HELP = `Usage: localregistry pull [options] <host[:port]/repository[:tag][@digest]> <dir>
@@ -73,8 +78,9 @@ was. Pulled by tag, the layout entry is named after the tag
 (org.opencontainers.image.ref.name); with tag and digest, the tag is fetched and must
 have that digest. Prints the digest of what was written on stdout.
 
-Plain HTTP is used for localhost, 127.0.0.1 and [::1]; HTTPS for everything else
-unless --plain-http is given. Transient failures are retried, broken downloads resumed.
+Plain HTTP is used for this machine (localhost, 127.0.0.0/8, [::1], 0.0.0.0, [::]);
+HTTPS for everything else unless --plain-http is given. Transient failures are retried,
+broken downloads resumed.
 
 Options:
   --plain-http        Use plain HTTP for any host.

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, test } from 'node:test'
+import { describe, type TestContext, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { MANIFEST_MEDIA_TYPES, REF_NAME_ANNOTATION, readLayout, writeLayout } from '../oci/index.ts'
 import { buildFixtureLayout, makeTempDir } from '../testing/index.ts'
@@ -170,6 +170,81 @@ describe('localregistry serve', () => {
     if (first === '' && /EADDRNOTAVAIL|EAFNOSUPPORT/.test(done.stderr)) return t.skip('no IPv6 loopback here')
     assert.match(first, /^http:\/\/\[::1\]:\d+\n$/)
     assert.equal(done.code, 0)
+  })
+})
+
+describe('a lifecycle launchers can trust: the ready file and signals', () => {
+  async function image(t: TestContext): Promise<{ dir: string; image: string }> {
+    const dir = await makeTempDir(t)
+    const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
+    return { dir, image: `app:v1=${app.dir}` }
+  }
+
+  for (const signal of ['SIGHUP', 'SIGQUIT'] as const) {
+    test(`${signal} stops it like SIGTERM: exit 0, ready file removed`, async (t) => {
+      const { dir, image: img } = await image(t)
+      const ready = join(dir, 'ready')
+      const server = await serve(['--image', img, '--ready-file', ready])
+      assert.equal(await readFile(ready, 'utf8'), `${server.url}\n`)
+      const result = await server.stop(signal)
+      assert.deepEqual([result.code, result.signal], [0, null])
+      assert.equal(existsSync(ready), false)
+    })
+  }
+
+  test("a second instance that fails (port in use) leaves the first one's ready file alone", async (t) => {
+    const { dir, image: img } = await image(t)
+    const ready = join(dir, 'ready')
+    const first = await serve(['--image', img, '--ready-file', ready])
+    const second = await run(['serve', '--image', img, '--listen', new URL(first.url).host, '--ready-file', ready])
+    assert.equal(second.code, 1)
+    assert.match(second.stderr, /^localregistry: .*EADDRINUSE[^\n]*\n$/)
+    assert.equal(second.stdout, '')
+    assert.equal(await readFile(ready, 'utf8'), `${first.url}\n`)
+    // A start that fails while loading leaves it alone too.
+    const bad = await run(['serve', '--image', `app=${join(dir, 'missing')}`, '--ready-file', ready])
+    assert.equal(bad.code, 1)
+    assert.equal(await readFile(ready, 'utf8'), `${first.url}\n`)
+    assert.deepEqual((await readdir(dir)).sort(), ['app', 'ready'], 'no temp files left behind')
+    assert.equal((await first.stop()).code, 0)
+    assert.equal(existsSync(ready), false)
+  })
+
+  test('an instance removes the ready file only while it is still the one it wrote', async (t) => {
+    const { dir, image: img } = await image(t)
+    const ready = join(dir, 'ready')
+    const first = await serve(['--image', img, '--ready-file', ready])
+    const second = await serve(['--image', img, '--ready-file', ready])
+    assert.equal(await readFile(ready, 'utf8'), `${second.url}\n`)
+    assert.equal((await first.stop()).code, 0)
+    assert.equal(await readFile(ready, 'utf8'), `${second.url}\n`, "the first instance's exit leaves the second's file")
+    assert.equal((await second.stop()).code, 0)
+    assert.equal(existsSync(ready), false)
+
+    // Written over in place (same inode, other content): not ours any more either.
+    const third = await serve(['--image', img, '--ready-file', ready])
+    await writeFile(ready, 'http://127.0.0.1:1\n')
+    assert.equal((await third.stop()).code, 0)
+    assert.equal(await readFile(ready, 'utf8'), 'http://127.0.0.1:1\n')
+  })
+
+  test('a wildcard --listen warns on stderr and announces a loopback URL that pull uses over plain HTTP', async (t) => {
+    const { dir, image: img } = await image(t)
+    const ready = join(dir, 'ready')
+    const server = await serve(['--image', img, '--listen', '0.0.0.0:0', '--ready-file', ready])
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/)
+      assert.equal(await readFile(ready, 'utf8'), `${server.url}\n`)
+      const port = new URL(server.url).port
+      for (const host of [`127.0.0.1:${port}`, `0.0.0.0:${port}`]) {
+        const pulled = await run(['pull', `${host}/app:v1`, join(dir, `out-${host.split(':')[0]}`)])
+        assert.equal(pulled.code, 0, `${host}: ${pulled.stderr}`)
+      }
+    } finally {
+      const result = await server.stop()
+      assert.match(result.stderr, /^localregistry: warning: --listen 0\.0\.0\.0:0 listens on every interface: .* use http:\/\/127\.0\.0\.1:\d+ /)
+      assert.equal(result.stderr.split('\n').length, 3, 'the warning, the serving line, and nothing else')
+    }
   })
 })
 

@@ -3,6 +3,7 @@
 // (no stack trace; LOCALREGISTRY_DEBUG=1 adds it). Commands load lazily: --help stays fast.
 
 import { readFileSync, realpathSync } from 'node:fs'
+import { constants } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { ImageReferenceError, LocalRegistryError, UsageError } from '../errors.ts'
 import { type Io } from './io.ts'
@@ -82,21 +83,25 @@ function isMainModule(): boolean {
   }
 }
 
-/** Stops on the first SIGINT/SIGTERM (clean close, exit 0); a second one exits at once. */
+/**
+ * The signals that stop a command cleanly (a server closes and removes its ready file): ^C, a
+ * launcher's kill, a closed terminal or parent session (SIGHUP), and ^\ (SIGQUIT).
+ */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']
+
+/** Stops on the first stop signal (clean close, exit 0); a second one exits at once (128 + its number). */
 function stopSignal(): AbortSignal {
   const controller = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143)
+    if (controller.signal.aborted) process.exit(128 + constants.signals[signal])
     controller.abort()
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
   return controller.signal
 }
 
 if (isMainModule()) {
   process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, stopSignal())
   // Signal listeners (and nothing else) may keep the loop alive after a command ends.
-  process.removeAllListeners('SIGINT')
-  process.removeAllListeners('SIGTERM')
+  for (const signal of STOP_SIGNALS) process.removeAllListeners(signal)
 }

@@ -31,6 +31,8 @@ test('plain HTTP for loopback hosts or with plainHttp, HTTPS otherwise', () => {
   assert.equal(parseReference('10.0.0.1:5000/app').scheme, 'https')
   assert.equal(parseReference('10.0.0.1:5000/app', { plainHttp: true }).scheme, 'http')
   assert.equal(parseReference('localhost.example/app').scheme, 'https')
+  for (const local of ['127.0.0.2:5000', '0.0.0.0:5000', '[::]:5000', 'LOCALHOST']) assert.equal(parseReference(`${local}/app`).scheme, 'http', local)
+  for (const remote of ['127.0.0.1.example', '128.0.0.1', '[::2]']) assert.equal(parseReference(`${remote}/app`).scheme, 'https', remote)
 })
 
 test('formatReference round-trips', () => {

@@ -17,11 +17,15 @@ export interface ImageReference {
 }
 
 const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]'])
+// This machine: loopback, and the wildcard addresses a server listening on every interface
+// prints (connecting to them reaches this machine too).
+const LOCAL_HOSTS: ReadonlySet<string> = new Set(['localhost', '[::1]', '0.0.0.0', '[::]'])
+const IPV4_LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/
 
 /**
- * Parses `host[:port]/repository[:tag][@digest]`. Plain HTTP is used for localhost, 127.0.0.1
- * and [::1], and for any host when `plainHttp` is set; HTTPS otherwise.
+ * Parses `host[:port]/repository[:tag][@digest]`. Plain HTTP is used for this machine
+ * (localhost, 127.0.0.0/8, [::1], and the wildcards 0.0.0.0 and [::]), and for any host when
+ * `plainHttp` is set; HTTPS otherwise.
  */
 export function parseReference(reference: string, options: { plainHttp?: boolean } = {}): ImageReference {
   const fail = (why: string): never => {
@@ -54,7 +58,7 @@ export function parseReference(reference: string, options: { plainHttp?: boolean
   }
   if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: ${REPOSITORY_RULE}`)
   if (tag === undefined && digest === undefined) tag = 'latest'
-  return { host, repository: rest, tag, digest, scheme: options.plainHttp || isLoopback(host) ? 'http' : 'https' }
+  return { host, repository: rest, tag, digest, scheme: options.plainHttp || isLocal(host) ? 'http' : 'https' }
 }
 
 /** The reference as a string, e.g. for messages: `host/repo:tag@digest`. */
@@ -62,8 +66,9 @@ export function formatReference(ref: Pick<ImageReference, 'host' | 'repository' 
   return `${ref.host}/${ref.repository}${ref.tag === undefined ? '' : `:${ref.tag}`}${ref.digest === undefined ? '' : `@${ref.digest}`}`
 }
 
-function isLoopback(host: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname(host).toLowerCase())
+function isLocal(host: string): boolean {
+  const name = hostname(host).toLowerCase()
+  return LOCAL_HOSTS.has(name) || IPV4_LOOPBACK.test(name)
 }
 
 function hostname(host: string): string {
