@@ -6,6 +6,7 @@ import { readFileSync, realpathSync } from 'node:fs'
 import { constants } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { ImageReferenceError, LocalRegistryError, UsageError } from '../errors.ts'
+import { printable } from '../registry/client/redact.ts'
 import { type Io } from './io.ts'
 import { HELP, PULL_HELP, SERVE_HELP } from './help.ts'
 
@@ -59,7 +60,8 @@ function help(args: string[], io: Io): number {
 export function reportError(error: unknown, io: Io): number {
   const message = error instanceof Error ? error.message : String(error)
   const known = error instanceof LocalRegistryError || (error instanceof Error && 'code' in error && typeof error.code === 'string')
-  io.stderr.write(`localregistry: ${known ? '' : 'internal error: '}${message.replace(/\s*\n\s*/g, ' ')}\n`)
+  // Messages may quote what a registry sent: nothing in them may drive the terminal.
+  io.stderr.write(`localregistry: ${known ? '' : 'internal error: '}${printable(message.replace(/\s*\n\s*/g, ' '))}\n`)
   if (process.env['LOCALREGISTRY_DEBUG'] === '1' && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`)
   // A malformed image reference on the command line is bad usage too, not a failed pull.
   return error instanceof UsageError || error instanceof ImageReferenceError ? 2 : 1

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict'
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { connect } from 'node:net'
+import { after, before, describe, type TestContext, test } from 'node:test'
 import type { Descriptor } from '../../oci/descriptor.ts'
 import { readLayout, selectEntry } from '../../oci/layout.ts'
 import { type Ref, walkRefs } from '../../oci/ref.ts'
@@ -43,6 +46,27 @@ function client(registry: FakeRegistry, options: Partial<ClientOptions> = {}): R
 async function blobSet(dir: string): Promise<string[]> {
   const files = await readdir(join(dir, 'blobs', 'sha256'))
   return files.filter((f) => !f.startsWith('.')).sort()
+}
+
+/** A listening port whose process never accepts, its accept queue full: a connect to it gets no answer (the SYN is dropped). */
+async function unacceptingPort(t: TestContext): Promise<number> {
+  const script = `
+    const server = require('node:net').createServer()
+    server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+      process.stdout.write(server.address().port + '\\n')
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0) // blocks: nothing is ever accepted
+    })`
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  t.after(() => child.kill('SIGKILL'))
+  const [data] = (await once(child.stdout, 'data')) as [Buffer]
+  const port = Number(data.toString().trim())
+  // A backlog of 1 queues 2 connections; the kernel completes these handshakes by itself.
+  for (let i = 0; i < 2; i++) {
+    const filler = connect(port, '127.0.0.1')
+    t.after(() => filler.destroy())
+    await once(filler, 'connect')
+  }
+  return port
 }
 
 /** The first layer of a fixture image: its descriptor and bytes. */
@@ -501,6 +525,88 @@ describe('limits', () => {
     const ref = await c.read({ tag: 'latest' })
     assert.ok(ref.kind === 'index')
     await assert.rejects(ref.child(child), ContentMismatchError)
+  })
+})
+
+describe('nothing hangs', () => {
+  test('a blob body that stalls mid-way is aborted after the idle timeout and resumed with Range', { timeout: 60_000 }, async () => {
+    const source = await fixture('image', 256 * 1024)
+    const { descriptor } = await firstLayer(source)
+    // The headers and the first 50,000 bytes go out in one write, then nothing.
+    await using registry = await serve('image', { stallBlobsAt: 50_000 }, 256 * 1024)
+    const dir = target()
+    await pull(`${registry.host}/${REPO}:latest`, dir, { retry: FAST, idleTimeout: 300 })
+    await assertSameContent(dir, source)
+    assert.deepEqual(
+      registry.requests.filter((r) => r.headers.range !== undefined).map((r) => [r.url, r.headers.range]),
+      [[`/v2/${REPO}/blobs/${descriptor.digest}`, 'bytes=50000-']],
+    )
+  })
+
+  test('a server that never sends headers is abandoned after the idle timeout, each attempt', { timeout: 60_000 }, async (t) => {
+    const { createServer } = await import('node:http')
+    let requests = 0
+    const server = createServer(() => requests++) // accepts, never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    t.after(() => {
+      server.closeAllConnections()
+      server.close()
+    })
+    const port = (server.address() as { port: number }).port
+    await using c = new RegistryClient({ host: `127.0.0.1:${port}`, repository: REPO, scheme: 'http', idleTimeout: 200, retry: { ...FAST, maxAttempts: 2 } })
+    await assert.rejects(c.read({ tag: 'latest' }), (error: unknown) => {
+      assert.ok(error instanceof RegistryConnectionError, String(error))
+      assert.match(error.message, /UND_ERR_HEADERS_TIMEOUT/)
+      return true
+    })
+    assert.equal(requests, 2)
+  })
+
+  test('a connection that cannot open fails after the connect timeout', { timeout: 60_000 }, async (t) => {
+    const port = await unacceptingPort(t)
+    const started = Date.now()
+    await using c = new RegistryClient({ host: `127.0.0.1:${port}`, repository: REPO, scheme: 'http', connectTimeout: 200, retry: { ...FAST, maxAttempts: 2 } })
+    await assert.rejects(c.read({ tag: 'latest' }), (error: unknown) => {
+      assert.ok(error instanceof RegistryConnectionError, String(error))
+      assert.match(error.message, /UND_ERR_CONNECT_TIMEOUT/)
+      return true
+    })
+    // undici's own default would wait 10 s per attempt.
+    assert.ok(Date.now() - started < 8000, `took ${Date.now() - started} ms`)
+  })
+
+  test('with the token service down, each attempt fetches the token once: retries do not multiply', async (t) => {
+    const { createServer } = await import('node:net')
+    let connections = 0
+    const down = createServer((socket) => {
+      connections++
+      socket.destroy()
+    })
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve))
+    t.after(() => down.close())
+    const realm = `http://127.0.0.1:${(down.address() as { port: number }).port}/token`
+    await using registry = await serve('image', { bearer: { service: 'fake-registry', token: 'tok', realm } })
+    await using c = client(registry, { retry: { ...FAST, maxAttempts: 3 } })
+    await assert.rejects(c.read({ tag: 'latest' }), RegistryConnectionError)
+    assert.equal(registry.requestsTo(`/v2/${REPO}/manifests/latest`).length, 3)
+    assert.equal(connections, 3, 'one token request per attempt')
+  })
+
+  test("control characters in a registry's error message are not passed on", async () => {
+    const hostile = 'denied \u001b[2J\u001b]0;pwned\u0007\u009b31m\u202eevil\r\nsecond line'
+    await using registry = await startFakeRegistry({
+      override: () => ({
+        status: 403,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ errors: [{ code: 'DENIED\u001b[5m', message: hostile }] }),
+      }),
+    })
+    await using c = client(registry)
+    await assert.rejects(c.read({ tag: 'latest' }), (error: unknown) => {
+      assert.ok(error instanceof RegistryResponseError)
+      assert.match(error.message, /HTTP 403: DENIED\[5m: denied \[2J\]0;pwned31mevilsecond line$/)
+      return true
+    })
   })
 })
 

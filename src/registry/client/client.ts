@@ -27,6 +27,14 @@ export interface ClientOptions {
   deadline?: number | Date
   /** Like `deadline`, in ms from now. The earlier of the two wins. */
   timeout?: number
+  /** Longest wait for a connection to open, in ms (with our own agent; a given `dispatcher` has its own). Default 10 s. */
+  connectTimeout?: number
+  /**
+   * Longest wait for a response's headers, and for the next body byte while a body is being
+   * read, in ms: past it the request is aborted and retried (a blob resumes with Range). A
+   * consumer that reads slowly does not count as idle. Default 30 s.
+   */
+  idleTimeout?: number
   retry?: RetryOptions
   onRetry?: RetryContext['onRetry']
   /** An undici dispatcher (TLS options, proxy); the client composes its redirect handling onto it. */
@@ -56,6 +64,8 @@ export class RegistryClient {
       credentials: options.credentials,
       userAgent: options.userAgent,
       maxRedirections: options.maxRedirections,
+      connectTimeout: options.connectTimeout,
+      idleTimeout: options.idleTimeout,
       retry: options.retry,
       signal: options.signal,
       deadline: deadlineOf(options),

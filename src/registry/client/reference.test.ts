@@ -57,3 +57,25 @@ test('rejects malformed references with an ImageReferenceError', () => {
     assert.throws(() => parseReference(bad), ImageReferenceError, bad)
   }
 })
+
+test('credentials in a reference are refused and never repeated', () => {
+  for (const [reference, secret] of [
+    ['user:hunter2@127.0.0.1:5000/app', 'hunter2'],
+    ['https://user:hunter2@registry.example/app:v1', 'hunter2'],
+    ['user:pa/ss@registry.example/app', 'pa/ss'],
+    [`user:p@ss@registry.example/app@${DIGEST}`, 'p@ss'],
+    [`${'x'.repeat(2000)}:hunter2@h/app`, 'hunter2'],
+  ] as const) {
+    assert.throws(
+      () => parseReference(reference),
+      (error: unknown) => {
+        assert.ok(error instanceof ImageReferenceError)
+        assert.ok(!error.message.includes(secret) && !error.message.includes('user:'), error.message)
+        assert.match(error.message, /REDACTED@|too long/)
+        return true
+      },
+      reference,
+    )
+  }
+  assert.throws(() => parseReference('h/app@notadigest'), /invalid digest "notadigest"/)
+})

@@ -28,10 +28,14 @@ const IPV4_LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/
  * `plainHttp` is set; HTTPS otherwise.
  */
 export function parseReference(reference: string, options: { plainHttp?: boolean } = {}): ImageReference {
+  const shown = withoutUserInfo(reference)
   const fail = (why: string): never => {
-    throw new ImageReferenceError(`invalid image reference ${quote(reference)}: ${why} (expected host[:port]/repository[:tag][@digest])`)
+    throw new ImageReferenceError(`invalid image reference ${quote(shown)}: ${why} (expected host[:port]/repository[:tag][@digest])`)
   }
   if (reference.length > 1024) fail('too long')
+  if (shown !== reference) {
+    fail('credentials do not belong in a reference; give them with --username and --password-stdin, or log in with docker login')
+  }
   if (reference.includes('://')) fail('give no scheme; use --plain-http for a plain-HTTP registry')
   const slash = reference.indexOf('/')
   if (slash <= 0) fail('no host')
@@ -59,6 +63,18 @@ export function parseReference(reference: string, options: { plainHttp?: boolean
   if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: ${REPOSITORY_RULE}`)
   if (tag === undefined && digest === undefined) tag = 'latest'
   return { host, repository: rest, tag, digest, scheme: options.plainHttp || isLocal(host) ? 'http' : 'https' }
+}
+
+/**
+ * The reference as it may appear in a message: anything before an "@" that is not the digest's
+ * (user:password@, whatever the password holds) replaced. The digest's "@" is the last one,
+ * with no "/" after it.
+ */
+function withoutUserInfo(reference: string): string {
+  const digestAt = reference.lastIndexOf('@')
+  const beforeDigest = digestAt >= 0 && !reference.includes('/', digestAt) ? reference.slice(0, digestAt) : reference
+  const userInfoEnd = beforeDigest.lastIndexOf('@')
+  return userInfoEnd < 0 ? reference : `REDACTED@${reference.slice(userInfoEnd + 1)}`
 }
 
 /** The reference as a string, e.g. for messages: `host/repo:tag@digest`. */
