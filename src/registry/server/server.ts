@@ -17,7 +17,7 @@
 // moved for that long is closed: a client that stopped reading, or never sent its request),
 // and a short headers timeout (local clients send a request's headers at once).
 
-import { createServer, type Server } from 'node:http'
+import { type IncomingMessage, type Server, ServerResponse, createServer } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { ConnectionCap, defaultMaxConnections } from './connections.ts'
 import { DEFAULT_BLOB_MEMORY, createHandler } from './handler.ts'
@@ -64,6 +64,15 @@ export async function listen(registry: Registry, options: ListenOptions = {}): P
     handler,
   )
   bound(server, options)
+  // Node hands a CONNECT request to 'connect' listeners instead of the handler, and without one
+  // closes the connection silently: answer it like any other method (405).
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    const res = new ServerResponse(req)
+    res.assignSocket(socket)
+    res.shouldKeepAlive = false
+    res.once('finish', () => socket.end())
+    handler(req, res)
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
