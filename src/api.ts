@@ -13,6 +13,7 @@ import type { Ref } from './oci/ref.ts'
 import { Registry } from './registry/server/registry.ts'
 import { type ListenOptions, listen } from './registry/server/index.ts'
 import { RunfilesResolver } from './runfiles/index.ts'
+import { type TlsOptions, serverTls } from './tls/index.ts'
 import { RunfilesError, UsageError } from './errors.ts'
 
 /** An OCI layout directory to serve. */
@@ -44,15 +45,23 @@ export interface StartOptions {
   runfiles?: string
   /** Request logging, passed to the server. */
   log?: ListenOptions['log']
+  /**
+   * Serve HTTPS. `{}` or `{ hostnames: ['registry.test.internal'] }`: with a certificate issued
+   * at start-up by a CA made for this run (valid for the listen address and `hostnames`; read
+   * the CA from `caCertificate`; keys stay in memory). `{ cert, key }`: with that certificate.
+   */
+  tls?: TlsOptions
 }
 
 export interface RunningRegistry extends AsyncDisposable {
-  /** The base URL, e.g. `http://127.0.0.1:43121` (IPv6: `http://[::1]:43121`). */
+  /** The base URL, e.g. `http://127.0.0.1:43121` (IPv6: `http://[::1]:43121`; `https://` with `tls`). */
   readonly url: string
   readonly host: string
   /** The port actually listened on (the picked one when 0 was asked). */
   readonly port: number
   readonly registry: Registry
+  /** With a generated certificate (`tls: {}`), its CA certificate (PEM) for clients to trust; else undefined. */
+  readonly caCertificate: string | undefined
   /** Serves another layout while running; checked (conflicts refused) before anything changes. */
   addLayout(image: ImageOption): Promise<void>
   /** Serves a ref read from an OCI layout; tag `undefined` or `''` = by digest only. */
@@ -69,14 +78,19 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
   const loader = new Loader(options.runfiles, manifests)
   const registry = new Registry()
   const claims = new TagClaims()
-  await serve(registry, claims, await loader.load(manifests, options.images ?? []))
-  const server = await listen(registry, { host: address.host, port: address.port, log: options.log })
+  // The certificate is made while the images load: both take a while, neither needs the other.
+  const [tls] = await Promise.all([
+    options.tls === undefined ? undefined : serverTls(options.tls, [address.host]),
+    loader.load(manifests, options.images ?? []).then((placements) => serve(registry, claims, placements)),
+  ])
+  const server = await listen(registry, { host: address.host, port: address.port, log: options.log, ...(tls && { tls }) })
   const close = (): Promise<void> => server.close()
   return {
     url: server.url,
     host: server.host,
     port: server.port,
     registry,
+    caCertificate: tls?.caCertificate,
     async addLayout(image) {
       await serve(registry, claims, await loader.load([], [image]))
     },

@@ -23,10 +23,12 @@ export interface ListenOptions {
   /** Port (default 0: any free port; read it from the result). */
   port?: number
   log?: (line: string) => void
+  /** Serve HTTPS with this certificate (chain) and private key, PEM; plain HTTP without it. */
+  tls?: { cert: string | Buffer; key: string | Buffer }
 }
 
 export interface RegistryServer {
-  /** `http://127.0.0.1:PORT` (brackets around an IPv6 address). */
+  /** `http://127.0.0.1:PORT` (brackets around an IPv6 address); `https://` with `tls`. */
   readonly url: string
   readonly host: string
   readonly port: number
@@ -36,7 +38,13 @@ export interface RegistryServer {
 }
 
 export async function listen(registry: Registry, options: ListenOptions = {}): Promise<RegistryServer> {
-  const server = createServer({ keepAlive: true, noDelay: true }, createHandler(registry, options.log === undefined ? {} : { log: options.log }))
+  const handler = createHandler(registry, options.log === undefined ? {} : { log: options.log })
+  const serverOptions = { keepAlive: true, noDelay: true }
+  // node:https is loaded only when asked for, so plain-HTTP start-up does not pay for it.
+  const server: Server =
+    options.tls === undefined
+      ? createServer(serverOptions, handler)
+      : (await import('node:https')).createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler)
   // Idle keep-alive connections stay open long enough for a client pulling layer after layer.
   server.keepAliveTimeout = 30_000
   await new Promise<void>((resolve, reject) => {
@@ -48,7 +56,7 @@ export async function listen(registry: Registry, options: ListenOptions = {}): P
   })
   const address = server.address() as AddressInfo
   const host = address.address
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+  const url = `${options.tls === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= closeServer(server)
