@@ -10,6 +10,7 @@ import { type ImageOption, type RunningRegistry, startRegistry } from '../api.ts
 import { UsageError } from '../errors.ts'
 import { type Io, parseCommandArgs } from './io.ts'
 import { DEFAULT_LISTEN, SERVE_HELP } from './help.ts'
+import { LAUNCHER_ARGS, type LauncherOptions, parseLauncherOptions, tlsOption, writeLauncherFiles } from './launcher-options.ts'
 
 export interface ServeOptions {
   manifests: string[]
@@ -18,6 +19,8 @@ export interface ServeOptions {
   readyFile: string | undefined
   runfiles: string | undefined
   logRequests: boolean
+  /** HTTPS and runtime configuration for cluster launchers. */
+  launcher: LauncherOptions
 }
 
 /** Parses `serve` arguments; undefined means --help. */
@@ -35,6 +38,7 @@ export function parseServeArgs(args: string[]): ServeOptions | undefined {
         runfiles: { type: 'string' },
         'log-requests': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        ...LAUNCHER_ARGS,
       },
     }),
   )
@@ -48,6 +52,7 @@ export function parseServeArgs(args: string[]): ServeOptions | undefined {
     readyFile: values['ready-file'],
     runfiles: values.runfiles,
     logRequests: values['log-requests'],
+    launcher: parseLauncherOptions(values),
   }
 }
 
@@ -77,11 +82,13 @@ export async function runServeCommand(args: string[], io: Io, stop: AbortSignal)
     images: options.images,
     listen: options.listen,
     runfiles: options.runfiles,
+    tls: await tlsOption(options.launcher),
     ...(options.logRequests && { log: (line: string) => io.stderr.write(`${line}\n`) }),
   })
   try {
     // Stopped while loading: close without ever announcing the URL.
     if (stop.aborted) return 0
+    await writeLauncherFiles(options.launcher, registry, io)
     if (options.readyFile !== undefined) await writeReadyFile(options.readyFile, registry.url)
     io.stdout.write(`${registry.url}\n`)
     io.stderr.write(`localregistry: ${summary(registry)} at ${registry.url}\n`)
