@@ -19,3 +19,5 @@ export {
 export { MANIFEST_PROTO_PATH, type ManifestImage, loadManifestSchema, parseBazelManifest, readBazelManifest } from './manifest/index.ts'
 export { type ImageRequest, type Placement, tagFromRefName } from './manifest/load.ts'
 export { ManifestIndex, type RunfilesLocation, type RunfilesOptions, RunfilesResolver, parseRunfilesManifest } from './runfiles/index.ts'
+export { type GeneratedTlsOptions, type GivenTlsOptions, type TlsOptions } from './tls/index.ts'
+export { type ClientConfigFiles, type ClientConfigOptions, writeClientConfig } from './client-config/index.ts'

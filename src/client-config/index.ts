@@ -36,7 +36,7 @@ export interface ClientConfigOptions {
   repositories?: readonly string[]
 }
 
-/** Where each runtime's part was written, relative to the directory. */
+/** What writeClientConfig wrote. */
 export interface ClientConfigFiles {
   /** Every file written, relative to the directory, sorted. */
   files: string[]
