@@ -8,6 +8,7 @@ import { Agent, fetch } from 'undici'
 import { issueCertificate } from '../tls/issue.ts'
 import { buildFixtureLayout, makeTempDir } from '../testing/index.ts'
 import { main } from './main.ts'
+import { LAUNCHER_ARGS } from './launcher-options.ts'
 import { parseServeArgs } from './serve.ts'
 
 interface Serving {
@@ -139,4 +140,13 @@ describe('serve launcher options: bad combinations are usage errors', () => {
     assert.equal(code, 2)
     assert.match(stderr, /^localregistry: --tls-cert \/no\/such\.pem: ENOENT[^\n]*\n$/)
   })
+})
+
+test('serve --help explains every launcher option and where to listen for a node', async () => {
+  let stdout = ''
+  const io = { stdout: { write: (chunk: string) => ((stdout += chunk), true) }, stderr: { write: () => true } }
+  assert.equal(await main(['serve', '--help'], io, new AbortController().signal), 0)
+  for (const option of Object.keys(LAUNCHER_ARGS)) assert.ok(stdout.includes(`--${option}`), option)
+  assert.match(stdout, /guestfwd=tcp:10\.42\.0\.82:5000-tcp:127\.0\.0\.1:PORT/)
+  assert.match(stdout, /veth/)
 })
