@@ -80,7 +80,7 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
   const claims = new TagClaims()
   // The certificate is made while the images load: both take a while, neither needs the other.
   const [tls] = await Promise.all([
-    options.tls === undefined ? undefined : serverTls(options.tls, [address.host]),
+    options.tls === undefined ? undefined : serverTls(options.tls, address.host),
     loader.load(manifests, options.images ?? []).then((placements) => serve(registry, claims, placements)),
   ])
   const server = await listen(registry, { host: address.host, port: address.port, log: options.log, ...(tls && { tls }) })

@@ -2,6 +2,7 @@
 // for this run only. The X.509 code (./issue.ts and node-forge) loads only when a certificate is
 // generated, so a plain-HTTP start never pays for it.
 import { X509Certificate, createPrivateKey } from 'node:crypto'
+import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { UsageError } from '../errors.ts'
@@ -38,12 +39,26 @@ export interface CertificateNames {
   ips: string[]
 }
 
-/** The certificate to serve: checked when given, else issued for `names` by a CA made now. */
-export async function serverTls(options: TlsOptions, names: readonly string[]): Promise<ServerTls> {
+/**
+ * The certificate to serve: checked when given, else issued by a CA made now for the listen
+ * host, the addresses it resolves to (the URL names the address: `localhost:0` gives
+ * https://127.0.0.1:PORT) and `hostnames`.
+ */
+export async function serverTls(options: TlsOptions, listenHost: string): Promise<ServerTls> {
   if ('cert' in options) return { ...checkGivenCertificate(options), caCertificate: undefined }
-  const { issueCertificate } = await import('./issue.ts')
-  const issued = await issueCertificate(certificateNames([...names, ...(options.hostnames ?? [])]))
+  const [{ issueCertificate }, addresses] = await Promise.all([import('./issue.ts'), addressesOf(listenHost)])
+  const issued = await issueCertificate(certificateNames([listenHost, ...addresses, ...(options.hostnames ?? [])]))
   return { cert: issued.certificate, key: issued.privateKey, caCertificate: issued.caCertificate }
+}
+
+/** A host name's addresses; none for an address, or a name that does not resolve (listening will say so). */
+async function addressesOf(host: string): Promise<string[]> {
+  if (isIP(host.replace(/^\[(.*)\]$/, '$1')) !== 0) return []
+  try {
+    return (await lookup(host, { all: true })).map((address) => address.address)
+  } catch {
+    return []
+  }
 }
 
 /**

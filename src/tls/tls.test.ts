@@ -53,13 +53,19 @@ describe('serverTls', () => {
   test('a given certificate and key are checked to belong together', async () => {
     const a = await issueCertificate({ dns: ['a'], ips: [] })
     const b = await issueCertificate({ dns: ['b'], ips: [] })
-    assert.deepEqual(await serverTls({ cert: a.certificate, key: a.privateKey }, ['127.0.0.1']), {
+    assert.deepEqual(await serverTls({ cert: a.certificate, key: a.privateKey }, '127.0.0.1'), {
       cert: a.certificate,
       key: a.privateKey,
       caCertificate: undefined,
     })
-    await assert.rejects(serverTls({ cert: a.certificate, key: b.privateKey }, []), { code: 'ERR_LOCALREGISTRY_USAGE', message: /TLS key does not fit/ })
-    await assert.rejects(serverTls({ cert: 'not a certificate', key: a.privateKey }, []), { code: 'ERR_LOCALREGISTRY_USAGE', message: /not a PEM X\.509/ })
+    await assert.rejects(serverTls({ cert: a.certificate, key: b.privateKey }, '127.0.0.1'), {
+      code: 'ERR_LOCALREGISTRY_USAGE',
+      message: /TLS key does not fit/,
+    })
+    await assert.rejects(serverTls({ cert: 'not a certificate', key: a.privateKey }, '127.0.0.1'), {
+      code: 'ERR_LOCALREGISTRY_USAGE',
+      message: /not a PEM X\.509/,
+    })
   })
 })
 
@@ -81,6 +87,15 @@ describe('startRegistry({ tls })', () => {
     await assert.rejects(fetch(`${registry.url}/v2/`), (error: Error) =>
       /self-signed certificate in certificate chain|unable to verify/.test(String(error.cause)),
     )
+  })
+
+  test('listening on a host name, the certificate also holds the address the URL names', async (t) => {
+    const dir = await makeTempDir(t)
+    const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
+    await using registry = await startRegistry({ images: [{ repository: 'app', tag: '1', layout: app.dir }], listen: 'localhost:0', tls: {} })
+    const dispatcher = new Agent({ connect: { ca: registry.caCertificate } })
+    t.after(() => dispatcher.close())
+    for (const url of [registry.url, `https://localhost:${registry.port}`]) assert.equal((await fetch(`${url}/v2/`, { dispatcher })).status, 200, url)
   })
 
   test('HTTP stays the default: no CA', async (t) => {
