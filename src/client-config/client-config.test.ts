@@ -81,6 +81,17 @@ describe('writeClientConfig', () => {
     assert.match(await readFile(join(dir, 'containers/registries.conf.d/50-localregistry.conf'), 'utf8'), /^insecure = true$/m)
   })
 
+  test('mirroring the registry address itself lists that prefix once', async (t) => {
+    const dir = await makeTempDir(t)
+    await writeClientConfig(dir, { url: 'https://registry.test.internal:5000', caCertificate: CA, mirrorFor: ['registry.test.internal:5000'] })
+    const conf = await readFile(join(dir, 'containers/registries.conf.d/50-localregistry.conf'), 'utf8')
+    assert.equal(conf.match(/^\[\[registry\]\]$/gm)?.length, 1, conf)
+    assert.match(
+      await readFile(join(dir, 'containerd/certs.d/registry.test.internal:5000/hosts.toml'), 'utf8'),
+      /^server = "https:\/\/registry\.test\.internal:5000"$/m,
+    )
+  })
+
   test('bad input is a usage error that names it', async (t) => {
     const dir = await makeTempDir(t)
     await assert.rejects(writeClientConfig(dir, { url: 'ftp://x', mirrorFor: ['docker.io'] }), { code: 'ERR_LOCALREGISTRY_USAGE', message: /ftp:\/\/x/ })

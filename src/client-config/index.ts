@@ -136,7 +136,8 @@ function registriesConf(mirrors: readonly string[], registry: RegistryAddress, r
   // The registry's own address as a prefix of its own: longer than a mirrored host it may start
   // with (registry.test.internal:5000 and registry.test.internal), so references to the address
   // itself match this entry and are not rewritten.
-  lines.push('', '[[registry]]', `location = ${toml(registry.address)}`, ...insecure)
+  // (A prefix may appear once per file: skip it when the address is itself mirrored.)
+  if (!mirrors.includes(registry.address)) lines.push('', '[[registry]]', `location = ${toml(registry.address)}`, ...insecure)
   const aliases = mirrors.includes('docker.io') ? shortNames(repositories) : []
   if (aliases.length > 0) {
     lines.push('', '# Short names, resolved as Docker does: NAME:TAG is docker.io/library/NAME:TAG.', '[aliases]')
