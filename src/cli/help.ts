@@ -82,8 +82,8 @@ HTTPS and cluster launchers:
                               org/agent:v1: the reference without its registry host.
   --advertise HOST[:PORT]     The address nodes reach this registry at, when it is not the listen
                               address (a guest-forward target, a NAT, a name in the node's
-                              /etc/hosts). Written into --client-config; the port defaults to the
-                              one listened on.
+                              /etc/hosts; needed with a --listen on every interface). Written into
+                              --client-config; the port defaults to the one listened on.
   -h, --help                  Show this help.
 
 Examples:

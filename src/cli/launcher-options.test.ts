@@ -124,6 +124,8 @@ describe('serve launcher options: bad combinations are usage errors', () => {
     [['--tls', '--advertise', 'x'], /--advertise is the address written into --client-config/],
     [['--client-config', 'out', '--mirror-for', 'https://docker.io'], /"https:\/\/docker\.io" is not a registry host/],
     [['--client-config', 'out', '--mirror-for', 'docker.io', '--advertise', 'a b'], /"a b" is not a registry host/],
+    [['--client-config', 'out', '--mirror-for', 'docker.io', '--listen', '0.0.0.0:0'], /every interface, .* add --advertise HOST\[:PORT\]/],
+    [['--client-config', 'out', '--mirror-for', 'docker.io', '--listen', '[::]:5000'], /every interface/],
   ]
   for (const [args, message] of cases) {
     test(args.join(' '), () => {

@@ -4,7 +4,7 @@
 // registry listens and before its URL is announced.
 import { readFile } from 'node:fs/promises'
 import type { ParseArgsOptionsConfig } from 'node:util'
-import type { RunningRegistry } from '../api.ts'
+import { type RunningRegistry, parseListen } from '../api.ts'
 import { parseRegistryHost, writeClientConfig } from '../client-config/index.ts'
 import { writeFileAtomic } from '../client-config/write-file-atomic.ts'
 import { UsageError } from '../errors.ts'
@@ -24,6 +24,7 @@ export const LAUNCHER_ARGS = {
 } satisfies ParseArgsOptionsConfig
 
 export interface LauncherValues {
+  listen: string
   tls: boolean
   hostname: string[]
   'tls-cert'?: string | undefined
@@ -60,6 +61,8 @@ export function parseLauncherOptions(values: LauncherValues): LauncherOptions {
     throw new UsageError('--client-config DIR needs the registries to mirror: add --mirror-for HOST (e.g. docker.io, ghcr.io)')
   if (dir === undefined && values.advertise !== undefined) throw new UsageError('--advertise is the address written into --client-config DIR: add it')
   const advertise = values.advertise === undefined ? undefined : parseAdvertise(values.advertise)
+  if (dir !== undefined && advertise === undefined && ['0.0.0.0', '::'].includes(parseListen(values.listen).host))
+    throw new UsageError(`--listen ${values.listen} is every interface, not an address a node can use: add --advertise HOST[:PORT] for --client-config`)
   const tls: LauncherOptions['tls'] = given
     ? { kind: 'files', cert, key }
     : values.tls

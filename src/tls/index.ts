@@ -12,8 +12,8 @@ export type TlsOptions = GeneratedTlsOptions | GivenTlsOptions
 
 export interface GeneratedTlsOptions {
   /**
-   * DNS names or IP addresses the certificate is valid for besides the listen address (and the
-   * `advertise` address), e.g. `registry.test.internal` or a QEMU guest-forward address.
+   * DNS names or IP addresses the certificate is valid for besides the listen address, e.g.
+   * `registry.test.internal` or the guest side of a QEMU guest forward.
    */
   hostnames?: string[]
 }
@@ -75,7 +75,10 @@ export function certificateNames(names: readonly string[]): CertificateNames {
       dns.add('localhost')
     } else if (isIP(name) !== 0) ips.add(name)
     else if (isDnsName(name)) dns.add(name.toLowerCase())
-    else throw new UsageError(`--hostname ${JSON.stringify(raw)} is neither a DNS name (e.g. registry.test.internal) nor an IP address`)
+    else
+      throw new UsageError(
+        `certificate name ${JSON.stringify(raw)} (--hostname, tls.hostnames) is neither a DNS name (e.g. registry.test.internal) nor an IP address`,
+      )
   }
   return { dns: [...dns], ips: [...ips] }
 }
@@ -91,12 +94,12 @@ function checkGivenCertificate(options: GivenTlsOptions): { cert: string | Buffe
   try {
     certificate = new X509Certificate(options.cert)
   } catch (error) {
-    throw new UsageError(`the TLS certificate is not a PEM X.509 certificate: ${(error as Error).message}`)
+    throw new UsageError(`the TLS certificate (--tls-cert, tls.cert) is not a PEM X.509 certificate: ${(error as Error).message}`)
   }
   try {
     if (!certificate.checkPrivateKey(createPrivateKey(options.key))) throw new Error(`it is not the key of the certificate for ${certificate.subject}`)
   } catch (error) {
-    throw new UsageError(`the TLS key does not fit the certificate: ${(error as Error).message}`)
+    throw new UsageError(`the TLS key (--tls-key, tls.key) does not fit the certificate: ${(error as Error).message}`)
   }
   return { cert: options.cert, key: options.key }
 }

@@ -44,7 +44,11 @@ describe('certificateNames', () => {
   })
   test('anything else is a usage error', () => {
     for (const bad of ['under_score', 'a..b', 'https://x', 'x:5000', '-x']) {
-      assert.throws(() => certificateNames([bad]), { code: 'ERR_LOCALREGISTRY_USAGE', message: /neither a DNS name .* nor an IP address/ }, bad)
+      assert.throws(
+        () => certificateNames([bad]),
+        { code: 'ERR_LOCALREGISTRY_USAGE', message: /certificate name .* is neither a DNS name .* nor an IP address/ },
+        bad,
+      )
     }
   })
 })
@@ -60,7 +64,7 @@ describe('serverTls', () => {
     })
     await assert.rejects(serverTls({ cert: a.certificate, key: b.privateKey }, '127.0.0.1'), {
       code: 'ERR_LOCALREGISTRY_USAGE',
-      message: /TLS key does not fit/,
+      message: /TLS key \(--tls-key, tls\.key\) does not fit/,
     })
     await assert.rejects(serverTls({ cert: 'not a certificate', key: a.privateKey }, '127.0.0.1'), {
       code: 'ERR_LOCALREGISTRY_USAGE',
