@@ -74,8 +74,9 @@ HTTPS and cluster launchers:
                                 containers/certs.d/ADDR/ca.crt
                                 docker/certs.d/ADDR/ca.crt, docker/daemon.json (registry-mirrors;
                                 Docker mirrors Docker Hub only)
-                              This registry is the only source: names it does not serve are
-                              "not found", never fetched from the internet.
+                              For containerd and the containers tools this registry is the only
+                              source: names it does not serve are "not found", never fetched from
+                              the internet (Docker falls back to Docker Hub).
   --mirror-for HOST           A registry whose images come from here (repeatable), e.g. docker.io,
                               ghcr.io, registry.test.internal. Serve docker.io/library/app:1.0
                               (and app:1.0) as library/app:1.0, ghcr.io/org/agent:v1 as
