@@ -45,10 +45,12 @@ export interface ListenOptions {
   sendTimeoutMs?: number
   /** Bytes of buffers all blob transfers share (default 64 MiB; a transfer takes 2 MiB while it runs, others wait). */
   blobMemory?: number
+  /** Serve HTTPS with this certificate (chain) and private key, PEM; plain HTTP without it. */
+  tls?: { cert: string | Buffer; key: string | Buffer }
 }
 
 export interface RegistryServer {
-  /** `http://127.0.0.1:PORT` (brackets around an IPv6 address). */
+  /** `http://127.0.0.1:PORT` (brackets around an IPv6 address); `https://` with `tls`. */
   readonly url: string
   readonly host: string
   readonly port: number
@@ -59,10 +61,12 @@ export interface RegistryServer {
 
 export async function listen(registry: Registry, options: ListenOptions = {}): Promise<RegistryServer> {
   const handler = createHandler(registry, { blobMemory: options.blobMemory ?? DEFAULT_BLOB_MEMORY, ...(options.log !== undefined && { log: options.log }) })
-  const server = createServer(
-    { keepAlive: true, noDelay: true, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
-    handler,
-  )
+  const serverOptions = { keepAlive: true, noDelay: true, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS }
+  // node:https is loaded only when asked for, so plain-HTTP start-up does not pay for it.
+  const server: Server =
+    options.tls === undefined
+      ? createServer(serverOptions, handler)
+      : (await import('node:https')).createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler)
   bound(server, options)
   // Node hands a CONNECT request to 'connect' listeners instead of the handler, and without one
   // closes the connection silently: answer it like any other method (405).
@@ -85,7 +89,7 @@ export async function listen(registry: Registry, options: ListenOptions = {}): P
   server.on('error', (error) => logError(`registry server: ${error.message}`))
   const address = server.address() as AddressInfo
   const host = address.address
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+  const url = `${options.tls === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= closeServer(server)
