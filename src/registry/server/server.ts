@@ -12,10 +12,15 @@
 // caches the string per second, and turning it off measured no gain), headersTimeout (60 s)
 // and requestTimeout (300 s), which only bound slow requests and cost nothing per request.
 
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createHandler } from './handler.ts'
 import type { Registry } from './registry.ts'
+
+// Not `import ... from 'node:http'`: an ES module import builds the namespace of every export,
+// and node:http's WebSocket, CloseEvent and MessageEvent getters then load Node's internal
+// undici, which costs more than the rest of start-up (BENCHMARKS.md, start-up).
+const { createServer } = process.getBuiltinModule('node:http')
 
 export interface ListenOptions {
   /** Interface to listen on (default 127.0.0.1: a test registry has no business on the network). */
