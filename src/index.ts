@@ -16,6 +16,6 @@ export {
   pull,
   runPullCommand,
 } from './registry/client/index.ts'
-export { MANIFEST_PROTO_PATH, type ManifestImage, loadManifestSchema, parseBazelManifest, readBazelManifest } from './manifest/index.ts'
+export { MANIFEST_PROTO_PATH, type ManifestImage, parseBazelManifest, readBazelManifest } from './manifest/index.ts'
 export { type ImageRequest, type Placement, tagFromRefName } from './manifest/load.ts'
 export { ManifestIndex, type RunfilesLocation, type RunfilesOptions, RunfilesResolver, parseRunfilesManifest } from './runfiles/index.ts'
