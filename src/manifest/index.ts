@@ -4,8 +4,8 @@
 // with `FILE:LINE[:COLUMN]: `.
 
 import { readFile } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
 import { BazelManifestError } from '../errors.ts'
+import { MANIFEST_PROTO_PATH } from '../package-files.ts'
 import { isValidRepository, isValidTag } from '../registry/server/names.ts'
 import { MANIFEST, type TextMessage, TextFormatError, parseTextFormat } from './text-format.ts'
 
@@ -21,8 +21,7 @@ export interface ManifestImage {
   line: number
 }
 
-/** The schema of the manifest's text format, spec/manifest.proto (two directories above this module). */
-export const MANIFEST_PROTO_PATH = fileURLToPath(new URL('../../spec/manifest.proto', import.meta.url))
+export { MANIFEST_PROTO_PATH }
 
 /** Reads and parses a manifest file. */
 export async function readBazelManifest(file: string): Promise<ManifestImage[]> {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
 import { describe, test } from 'node:test'
 import protobuf from 'protobufjs'
 import textformat from 'protobufjs/ext/textformat.js'
-import { MANIFEST_PROTO_PATH } from './index.ts'
+import { manifestProtoText } from '../package-files.ts'
 import { MANIFEST, type MessageSchema, type TextMessage, TextFormatError, parseTextFormat } from './text-format.ts'
 
 /** Messages as plain objects: { field: value | [values] }. */
@@ -27,7 +26,7 @@ function ours(text: string): unknown[] | Error {
 
 describe('MANIFEST', () => {
   test('is the schema of spec/manifest.proto, message by message and field by field', () => {
-    const root = protobuf.loadSync(MANIFEST_PROTO_PATH)
+    const root = protobuf.parse(manifestProtoText()).root
     const check = (schema: MessageSchema): void => {
       const type = root.lookupType(schema.name)
       assert.deepEqual(Object.keys(schema.fields).sort(), Object.keys(type.fields).sort(), schema.name)
@@ -42,7 +41,7 @@ describe('MANIFEST', () => {
       }
     }
     check(MANIFEST)
-    assert.match(readFileSync(MANIFEST_PROTO_PATH, 'utf8'), /^syntax = "proto3";$/m)
+    assert.match(manifestProtoText(), /^syntax = "proto3";$/m)
   })
 })
 
@@ -90,7 +89,7 @@ describe('parseTextFormat', () => {
 
   for (const text of SAME_AS_PROTOBUFJS) {
     test(`as protobufjs: ${JSON.stringify(text)}`, () => {
-      const type = protobuf.loadSync(MANIFEST_PROTO_PATH).lookupType('localregistry.Manifest')
+      const type = protobuf.parse(manifestProtoText()).root.lookupType('localregistry.Manifest')
       let expected: unknown[] | undefined
       try {
         expected = (type.toObject(textformat.fromText(type, text)) as { images?: unknown[] }).images ?? []
