@@ -354,41 +354,41 @@ var init_digest = __esm({
 function isJsonObject(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-function parseDescriptor(value, where) {
-  if (!isJsonObject(value)) throw new ManifestError(`${where}: a descriptor must be a JSON object`);
+function parseDescriptor(value, where2) {
+  if (!isJsonObject(value)) throw new ManifestError(`${where2}: a descriptor must be a JSON object`);
   const { mediaType, digest, size } = value;
   if (typeof mediaType !== "string" || mediaType === "") {
-    throw new ManifestError(`${where}: descriptor has no mediaType`);
+    throw new ManifestError(`${where2}: descriptor has no mediaType`);
   }
-  if (typeof digest !== "string") throw new ManifestError(`${where}: descriptor has no digest`);
+  if (typeof digest !== "string") throw new ManifestError(`${where2}: descriptor has no digest`);
   try {
     parseDigest(digest);
   } catch (error) {
-    if (error instanceof DigestError) throw new ManifestError(`${where}: ${error.message}`);
+    if (error instanceof DigestError) throw new ManifestError(`${where2}: ${error.message}`);
     throw error;
   }
   if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
-    throw new ManifestError(`${where}: descriptor size ${JSON.stringify(size)} is not a non-negative integer`);
+    throw new ManifestError(`${where2}: descriptor size ${JSON.stringify(size)} is not a non-negative integer`);
   }
   const descriptor = { ...value, mediaType, digest, size };
-  checkOptionalFields(descriptor, value, where);
+  checkOptionalFields(descriptor, value, where2);
   return descriptor;
 }
-function checkOptionalFields(descriptor, value, where) {
+function checkOptionalFields(descriptor, value, where2) {
   if (value.annotations !== void 0 && !isStringRecord(value.annotations)) {
-    throw new ManifestError(`${where}: descriptor annotations must map strings to strings`);
+    throw new ManifestError(`${where2}: descriptor annotations must map strings to strings`);
   }
   if (value.data !== void 0 && typeof value.data !== "string") {
-    throw new ManifestError(`${where}: descriptor data must be a base64 string`);
+    throw new ManifestError(`${where2}: descriptor data must be a base64 string`);
   }
   if (value.platform !== void 0) {
     const platform = value.platform;
     if (!isJsonObject(platform) || typeof platform.architecture !== "string" || typeof platform.os !== "string") {
-      throw new ManifestError(`${where}: descriptor platform needs string "architecture" and "os"`);
+      throw new ManifestError(`${where2}: descriptor platform needs string "architecture" and "os"`);
     }
   }
   if (descriptor.urls !== void 0 && !(Array.isArray(descriptor.urls) && descriptor.urls.every((u) => typeof u === "string"))) {
-    throw new ManifestError(`${where}: descriptor urls must be an array of strings`);
+    throw new ManifestError(`${where2}: descriptor urls must be an array of strings`);
   }
 }
 function isStringRecord(value) {
@@ -438,59 +438,59 @@ var init_media_types = __esm({
 });
 
 // src/oci/manifest.ts
-function parseJson(bytes, where) {
+function parseJson(bytes, where2) {
   let value;
   try {
     value = JSON.parse(Buffer.from(bytes).toString("utf8"));
   } catch (error) {
-    throw new ManifestError(`${where} is not valid JSON: ${error.message}`);
+    throw new ManifestError(`${where2} is not valid JSON: ${error.message}`);
   }
-  if (!isJsonObject(value)) throw new ManifestError(`${where} must be a JSON object`);
+  if (!isJsonObject(value)) throw new ManifestError(`${where2} must be a JSON object`);
   return value;
 }
-function parseManifest(bytes, mediaType, where) {
+function parseManifest(bytes, mediaType, where2) {
   const kind = manifestKind(mediaType);
-  if (kind === void 0) throw new ManifestError(`${where}: ${JSON.stringify(mediaType)} is not a manifest media type`);
-  const json = parseJson(bytes, where);
+  if (kind === void 0) throw new ManifestError(`${where2}: ${JSON.stringify(mediaType)} is not a manifest media type`);
+  const json = parseJson(bytes, where2);
   if (json.mediaType !== void 0 && json.mediaType !== mediaType) {
-    throw new ManifestError(`${where}: its mediaType ${JSON.stringify(json.mediaType)} contradicts the descriptor's ${JSON.stringify(mediaType)}`);
+    throw new ManifestError(`${where2}: its mediaType ${JSON.stringify(json.mediaType)} contradicts the descriptor's ${JSON.stringify(mediaType)}`);
   }
-  checkShape(json, kind, where);
-  return kind === "image" ? { kind, manifest: parseImageManifest(json, where) } : { kind, manifest: parseIndex(json, where) };
+  checkShape(json, kind, where2);
+  return kind === "image" ? { kind, manifest: parseImageManifest(json, where2) } : { kind, manifest: parseIndex(json, where2) };
 }
-function checkShape(json, kind, where) {
+function checkShape(json, kind, where2) {
   const looksLikeIndex = "manifests" in json;
   const looksLikeImage = "config" in json || "layers" in json;
   if (kind === "image" && looksLikeIndex || kind === "index" && looksLikeImage) {
     throw new ManifestError(
-      `${where}: the descriptor says ${kind === "image" ? "image manifest" : "index"}, but the content is ${looksLikeIndex ? "an index" : "an image manifest"}`
+      `${where2}: the descriptor says ${kind === "image" ? "image manifest" : "index"}, but the content is ${looksLikeIndex ? "an index" : "an image manifest"}`
     );
   }
   if (json.schemaVersion !== void 0 && json.schemaVersion !== 2) {
-    throw new ManifestError(`${where}: schemaVersion ${JSON.stringify(json.schemaVersion)} is not supported (expected 2)`);
+    throw new ManifestError(`${where2}: schemaVersion ${JSON.stringify(json.schemaVersion)} is not supported (expected 2)`);
   }
 }
-function parseImageManifest(json, where) {
-  if (json.schemaVersion !== 2) throw new ManifestError(`${where}: an image manifest needs "schemaVersion": 2`);
-  if (!Array.isArray(json.layers)) throw new ManifestError(`${where}: an image manifest needs a "layers" array`);
+function parseImageManifest(json, where2) {
+  if (json.schemaVersion !== 2) throw new ManifestError(`${where2}: an image manifest needs "schemaVersion": 2`);
+  if (!Array.isArray(json.layers)) throw new ManifestError(`${where2}: an image manifest needs a "layers" array`);
   return {
     ...json,
     schemaVersion: 2,
-    config: parseDescriptor(json.config, `${where} config`),
-    layers: json.layers.map((layer, i) => parseDescriptor(layer, `${where} layers[${i}]`)),
-    ...optionalSubject(json, where)
+    config: parseDescriptor(json.config, `${where2} config`),
+    layers: json.layers.map((layer, i) => parseDescriptor(layer, `${where2} layers[${i}]`)),
+    ...optionalSubject(json, where2)
   };
 }
-function parseIndex(json, where) {
-  if (!Array.isArray(json.manifests)) throw new ManifestError(`${where}: an index needs a "manifests" array`);
+function parseIndex(json, where2) {
+  if (!Array.isArray(json.manifests)) throw new ManifestError(`${where2}: an index needs a "manifests" array`);
   return {
     ...json,
-    manifests: json.manifests.map((entry, i) => parseDescriptor(entry, `${where} manifests[${i}]`)),
-    ...optionalSubject(json, where)
+    manifests: json.manifests.map((entry, i) => parseDescriptor(entry, `${where2} manifests[${i}]`)),
+    ...optionalSubject(json, where2)
   };
 }
-function optionalSubject(json, where) {
-  return json.subject === void 0 ? {} : { subject: parseDescriptor(json.subject, `${where} subject`) };
+function optionalSubject(json, where2) {
+  return json.subject === void 0 ? {} : { subject: parseDescriptor(json.subject, `${where2} subject`) };
 }
 var MAX_MANIFEST_BYTES;
 var init_manifest = __esm({
@@ -510,26 +510,181 @@ var require_node_stream = __commonJS({
   }
 });
 
+// src/oci/verify.ts
+function verifyBytes(bytes, descriptor, where2) {
+  if (bytes.length !== descriptor.size) throw new ContentMismatchError(`${where2}: expected ${descriptor.size} bytes, found ${bytes.length}`);
+  const check = new DigestCheck(descriptor, where2);
+  check.update(bytes);
+  const error = check.finish();
+  if (error !== void 0) throw error;
+}
+function createVerifier(descriptor, where2) {
+  const check = new DigestCheck(descriptor, where2);
+  let held;
+  return new import_node_stream.Transform({
+    transform(chunk, _encoding, callback) {
+      if (chunk.length === 0) {
+        callback();
+        return;
+      }
+      const error = check.update(chunk);
+      if (error !== void 0) {
+        callback(error);
+        return;
+      }
+      const previous = held;
+      held = chunk;
+      callback(null, previous);
+    },
+    flush(callback) {
+      const error = check.finish();
+      if (error !== void 0) callback(error);
+      else callback(null, held);
+    }
+  });
+}
+var import_node_stream, DigestCheck;
+var init_verify = __esm({
+  "src/oci/verify.ts"() {
+    "use strict";
+    import_node_stream = __toESM(require_node_stream(), 1);
+    init_digest();
+    init_errors();
+    DigestCheck = class {
+      #descriptor;
+      #where;
+      #hash;
+      #received = 0;
+      constructor(descriptor, where2) {
+        this.#descriptor = descriptor;
+        this.#where = where2;
+        this.#hash = createDigestHash(descriptor.digest);
+      }
+      get received() {
+        return this.#received;
+      }
+      /** Takes the next bytes; a ContentMismatchError when they go past the expected size (nothing is hashed then). */
+      update(chunk) {
+        this.#received += chunk.length;
+        if (this.#received > this.#descriptor.size) return new ContentMismatchError(`${this.#where}: more than the expected ${this.#descriptor.size} bytes`);
+        this.#hash.update(chunk);
+        return void 0;
+      }
+      /** After the last byte: a ContentMismatchError unless exactly the expected size and digest came through. */
+      finish() {
+        const { digest, size } = this.#descriptor;
+        if (this.#received !== size) return new ContentMismatchError(`${this.#where}: expected ${size} bytes, got ${this.#received}`);
+        const actual = `${digest.slice(0, digest.indexOf(":"))}:${this.#hash.digest("hex")}`;
+        if (actual !== digest) return new ContentMismatchError(`${this.#where}: content has digest ${actual}, expected ${digest}`);
+        return void 0;
+      }
+    };
+  }
+});
+
+// src/oci/layout-store.ts
+async function danglingLinkHint(path) {
+  try {
+    if (!(await (0, import_promises.lstat)(path)).isSymbolicLink()) return "";
+    return ` (a symlink to ${JSON.stringify(await (0, import_promises.readlink)(path))}, which does not exist: are the image target's runfiles included?)`;
+  } catch {
+    return "";
+  }
+}
+var import_node_fs, import_promises, import_node_path, import_node_stream2, BLOB_READ_CHUNK, LayoutStore;
+var init_layout_store = __esm({
+  "src/oci/layout-store.ts"() {
+    "use strict";
+    import_node_fs = __toESM(require_node_fs(), 1);
+    import_promises = __toESM(require_promises(), 1);
+    import_node_path = __toESM(require_node_path(), 1);
+    import_node_stream2 = __toESM(require_node_stream(), 1);
+    init_descriptor();
+    init_digest();
+    init_manifest();
+    init_verify();
+    init_errors();
+    BLOB_READ_CHUNK = 1024 * 1024;
+    LayoutStore = class {
+      location;
+      constructor(dir) {
+        this.location = dir;
+      }
+      /** The path of a blob file inside the layout, for a digest that has been validated. */
+      blobPath(digest) {
+        const { algorithm, encoded } = parseDigest(digest);
+        return (0, import_node_path.join)(this.location, "blobs", algorithm, encoded);
+      }
+      async readManifest(descriptor) {
+        const where2 = this.#where(descriptor);
+        const bytes = embeddedData(descriptor) ?? await this.#readSmallFile(descriptor, where2);
+        verifyBytes(bytes, descriptor, where2);
+        return bytes;
+      }
+      /** Checks that a blob exists with the descriptor's size: a stat, never a read. */
+      async checkBlob(descriptor) {
+        if (embeddedData(descriptor) !== void 0) return;
+        const size = (await this.#stat(descriptor)).size;
+        if (size !== descriptor.size) {
+          throw new LayoutError(`${this.#where(descriptor)}: file has ${size} bytes, the descriptor says ${descriptor.size}`);
+        }
+      }
+      async openBlob(descriptor, signal) {
+        const data = embeddedData(descriptor);
+        if (data !== void 0) return import_node_stream2.Readable.from([data]);
+        const where2 = this.#where(descriptor);
+        await this.#stat(descriptor);
+        const file = (0, import_node_fs.createReadStream)(this.blobPath(descriptor.digest), { highWaterMark: BLOB_READ_CHUNK, signal });
+        return (0, import_node_stream2.pipeline)(file, createVerifier(descriptor, where2), () => {
+        });
+      }
+      async #readSmallFile(descriptor, where2) {
+        if (descriptor.size > MAX_MANIFEST_BYTES) {
+          throw new LayoutError(`${where2}: the descriptor says ${descriptor.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`);
+        }
+        const size = (await this.#stat(descriptor)).size;
+        if (size > MAX_MANIFEST_BYTES) {
+          throw new LayoutError(`${where2}: ${size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`);
+        }
+        if (size !== descriptor.size) {
+          throw new LayoutError(`${where2}: file is too ${size < descriptor.size ? "short" : "long"} (${size} bytes, the descriptor says ${descriptor.size})`);
+        }
+        const handle = await (0, import_promises.open)(this.blobPath(descriptor.digest), "r");
+        try {
+          return await handle.readFile();
+        } finally {
+          await handle.close();
+        }
+      }
+      async #stat(descriptor) {
+        const path = this.blobPath(descriptor.digest);
+        try {
+          const info = await (0, import_promises.stat)(path);
+          if (!info.isFile()) throw new LayoutError(`${this.#where(descriptor)}: not a regular file`);
+          return info;
+        } catch (error) {
+          if (error.code !== "ENOENT") throw error;
+          throw new LayoutError(`${this.#where(descriptor)}: blob is missing${await danglingLinkHint(path)}`);
+        }
+      }
+      #where(descriptor) {
+        return `blob ${descriptor.digest} (${this.blobPath(descriptor.digest)}) of layout ${this.location}`;
+      }
+    };
+  }
+});
+
 // src/oci/ref.ts
 async function readRef(source, descriptor) {
   const raw = await source.readManifest(descriptor);
   return makeRef(raw, descriptor, source);
 }
 function makeRef(raw, descriptor, source) {
-  const where = `manifest ${descriptor.digest} in ${source.location}`;
-  verifyBytes(raw, descriptor, where);
+  const where2 = `manifest ${descriptor.digest} in ${source.location}`;
+  verifyBytes(raw, descriptor, where2);
   const init = { digest: descriptor.digest, mediaType: descriptor.mediaType, raw, source };
-  const parsed = parseManifest(raw, descriptor.mediaType, where);
+  const parsed = parseManifest(raw, descriptor.mediaType, where2);
   return parsed.kind === "image" ? new Image(init, parsed.manifest) : new Index(init, parsed.manifest);
-}
-function verifyBytes(bytes, descriptor, where) {
-  if (bytes.length !== descriptor.size) {
-    throw new ContentMismatchError(`${where}: expected ${descriptor.size} bytes, found ${bytes.length}`);
-  }
-  const actual = computeDigest(bytes, parseDigest(descriptor.digest).algorithm);
-  if (actual !== descriptor.digest) {
-    throw new ContentMismatchError(`${where}: content has digest ${actual}, expected ${descriptor.digest}`);
-  }
 }
 async function walkRefs(root, visit) {
   const seen = /* @__PURE__ */ new Set();
@@ -558,9 +713,10 @@ var init_ref = __esm({
   "src/oci/ref.ts"() {
     "use strict";
     init_descriptor();
-    init_digest();
     init_manifest();
     init_media_types();
+    init_verify();
+    init_verify();
     init_errors();
     MAX_INDEX_DEPTH = 8;
     RefBase = class {
@@ -617,164 +773,6 @@ var init_ref = __esm({
           this.#loaded.set(descriptor.digest, ref);
         }
         return ref;
-      }
-    };
-  }
-});
-
-// src/oci/verify.ts
-function createVerifier(descriptor, where) {
-  const check = new DigestCheck(descriptor, where);
-  let held;
-  return new import_node_stream.Transform({
-    transform(chunk, _encoding, callback) {
-      if (chunk.length === 0) {
-        callback();
-        return;
-      }
-      const error = check.update(chunk);
-      if (error !== void 0) {
-        callback(error);
-        return;
-      }
-      const previous = held;
-      held = chunk;
-      callback(null, previous);
-    },
-    flush(callback) {
-      const error = check.finish();
-      if (error !== void 0) callback(error);
-      else callback(null, held);
-    }
-  });
-}
-var import_node_stream, DigestCheck;
-var init_verify = __esm({
-  "src/oci/verify.ts"() {
-    "use strict";
-    import_node_stream = __toESM(require_node_stream(), 1);
-    init_digest();
-    init_errors();
-    DigestCheck = class {
-      #descriptor;
-      #where;
-      #hash;
-      #received = 0;
-      constructor(descriptor, where) {
-        this.#descriptor = descriptor;
-        this.#where = where;
-        this.#hash = createDigestHash(descriptor.digest);
-      }
-      get received() {
-        return this.#received;
-      }
-      /** Takes the next bytes; a ContentMismatchError when they go past the expected size (nothing is hashed then). */
-      update(chunk) {
-        this.#received += chunk.length;
-        if (this.#received > this.#descriptor.size) return new ContentMismatchError(`${this.#where}: more than the expected ${this.#descriptor.size} bytes`);
-        this.#hash.update(chunk);
-        return void 0;
-      }
-      /** After the last byte: a ContentMismatchError unless exactly the expected size and digest came through. */
-      finish() {
-        const { digest, size } = this.#descriptor;
-        if (this.#received !== size) return new ContentMismatchError(`${this.#where}: expected ${size} bytes, got ${this.#received}`);
-        const actual = `${digest.slice(0, digest.indexOf(":"))}:${this.#hash.digest("hex")}`;
-        if (actual !== digest) return new ContentMismatchError(`${this.#where}: content has digest ${actual}, expected ${digest}`);
-        return void 0;
-      }
-    };
-  }
-});
-
-// src/oci/layout-store.ts
-async function danglingLinkHint(path) {
-  try {
-    if (!(await (0, import_promises.lstat)(path)).isSymbolicLink()) return "";
-    return ` (a symlink to ${JSON.stringify(await (0, import_promises.readlink)(path))}, which does not exist: are the image target's runfiles included?)`;
-  } catch {
-    return "";
-  }
-}
-var import_node_fs, import_promises, import_node_path, import_node_stream2, BLOB_READ_CHUNK, LayoutStore;
-var init_layout_store = __esm({
-  "src/oci/layout-store.ts"() {
-    "use strict";
-    import_node_fs = __toESM(require_node_fs(), 1);
-    import_promises = __toESM(require_promises(), 1);
-    import_node_path = __toESM(require_node_path(), 1);
-    import_node_stream2 = __toESM(require_node_stream(), 1);
-    init_descriptor();
-    init_digest();
-    init_manifest();
-    init_ref();
-    init_verify();
-    init_errors();
-    BLOB_READ_CHUNK = 1024 * 1024;
-    LayoutStore = class {
-      location;
-      constructor(dir) {
-        this.location = dir;
-      }
-      /** The path of a blob file inside the layout, for a digest that has been validated. */
-      blobPath(digest) {
-        const { algorithm, encoded } = parseDigest(digest);
-        return (0, import_node_path.join)(this.location, "blobs", algorithm, encoded);
-      }
-      async readManifest(descriptor) {
-        const where = this.#where(descriptor);
-        const bytes = embeddedData(descriptor) ?? await this.#readSmallFile(descriptor, where);
-        verifyBytes(bytes, descriptor, where);
-        return bytes;
-      }
-      /** Checks that a blob exists with the descriptor's size: a stat, never a read. */
-      async checkBlob(descriptor) {
-        if (embeddedData(descriptor) !== void 0) return;
-        const size = (await this.#stat(descriptor)).size;
-        if (size !== descriptor.size) {
-          throw new LayoutError(`${this.#where(descriptor)}: file has ${size} bytes, the descriptor says ${descriptor.size}`);
-        }
-      }
-      async openBlob(descriptor, signal) {
-        const data = embeddedData(descriptor);
-        if (data !== void 0) return import_node_stream2.Readable.from([data]);
-        const where = this.#where(descriptor);
-        await this.#stat(descriptor);
-        const file = (0, import_node_fs.createReadStream)(this.blobPath(descriptor.digest), { highWaterMark: BLOB_READ_CHUNK, signal });
-        return (0, import_node_stream2.pipeline)(file, createVerifier(descriptor, where), () => {
-        });
-      }
-      async #readSmallFile(descriptor, where) {
-        if (descriptor.size > MAX_MANIFEST_BYTES) {
-          throw new LayoutError(`${where}: the descriptor says ${descriptor.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`);
-        }
-        const size = (await this.#stat(descriptor)).size;
-        if (size > MAX_MANIFEST_BYTES) {
-          throw new LayoutError(`${where}: ${size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`);
-        }
-        if (size !== descriptor.size) {
-          throw new LayoutError(`${where}: file is too ${size < descriptor.size ? "short" : "long"} (${size} bytes, the descriptor says ${descriptor.size})`);
-        }
-        const handle = await (0, import_promises.open)(this.blobPath(descriptor.digest), "r");
-        try {
-          return await handle.readFile();
-        } finally {
-          await handle.close();
-        }
-      }
-      async #stat(descriptor) {
-        const path = this.blobPath(descriptor.digest);
-        try {
-          const info = await (0, import_promises.stat)(path);
-          if (!info.isFile()) throw new LayoutError(`${this.#where(descriptor)}: not a regular file`);
-          return info;
-        } catch (error) {
-          if (error.code !== "ENOENT") throw error;
-          throw new LayoutError(`${this.#where(descriptor)}: blob is missing${await danglingLinkHint(path)}`);
-        }
-      }
-      #where(descriptor) {
-        return `blob ${descriptor.digest} (${this.blobPath(descriptor.digest)}) of layout ${this.location}`;
       }
     };
   }
@@ -1078,13 +1076,8 @@ var init_load = __esm({
 
 // src/registry/server/registry.ts
 function prepareRef(ref, repository) {
-  if (!(ref.source instanceof LayoutStore)) {
-    throw new UsageError(
-      `cannot serve ${ref.digest} in repository "${repository}": it was read from ${ref.source.location}, and only refs read from an OCI image layout directory can be served`
-    );
-  }
-  const store = ref.source;
-  const blobs = ref.kind === "image" ? ref.blobs.map((d) => prepareBlob(store, d)) : [];
+  const source = ref.source;
+  const blobs = ref.kind === "image" ? ref.blobs.map((d) => prepareBlob(source, d, ref.digest, repository)) : [];
   return { manifest: prepareManifest(ref), blobs, subject: ref.manifest.subject, referrer: referrerDescriptor(ref) };
 }
 function prepareManifest(ref) {
@@ -1101,13 +1094,16 @@ function prepareManifest(ref) {
     notModifiedHeaders: common
   };
 }
-function prepareBlob(store, descriptor) {
+function prepareBlob(source, descriptor, image, repository) {
   const { digest, size } = descriptor;
   const data = embeddedData(descriptor);
   if (data !== void 0) return { kind: "memory", digest, size, data };
-  const { algorithm, encoded } = parseDigest(digest);
-  const path = store.blobPath(digest);
-  return { kind: "file", digest, size, path, root: (0, import_node_path4.dirname)((0, import_node_path4.dirname)(path)), relative: `${algorithm}/${encoded}`, layout: store.location };
+  if (source.blobPath === void 0) {
+    throw new UsageError(
+      `cannot serve ${image} in repository "${repository}": it was read from ${source.location}, and only refs read from an OCI image layout directory (whose blobs are local files) can be served`
+    );
+  }
+  return { kind: "file", digest, size, path: source.blobPath(digest), layout: source.location };
 }
 function referrerDescriptor(ref) {
   const artifactType = ref.manifest.artifactType ?? (ref.kind === "image" ? ref.manifest.config.mediaType : void 0);
@@ -1142,14 +1138,11 @@ function checkTag(tag) {
 function compareAscii(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-var import_node_path4, API_VERSION_HEADER, API_VERSION, STRING_BODY_MAX, Repository, Registry;
+var API_VERSION_HEADER, API_VERSION, STRING_BODY_MAX, Repository, Registry;
 var init_registry = __esm({
   "src/registry/server/registry.ts"() {
     "use strict";
-    import_node_path4 = __toESM(require_node_path(), 1);
     init_descriptor();
-    init_digest();
-    init_layout_store();
     init_ref();
     init_errors();
     init_names();
@@ -1236,10 +1229,10 @@ var init_registry = __esm({
 });
 
 // src/registry/server/responses.ts
-function sendError(res, status, code, message, detail = {}, extra = []) {
+function writeError(res, error) {
   for (const name of res.getHeaderNames()) res.removeHeader(name);
-  const body = Buffer.from(JSON.stringify({ errors: [{ code, message, detail }] }));
-  res.writeHead(status, [
+  const body = Buffer.from(JSON.stringify({ errors: [{ code: error.code, message: error.message, detail: error.detail }] }));
+  res.writeHead(error.status, [
     API_VERSION_HEADER,
     API_VERSION,
     "Content-Type",
@@ -1248,7 +1241,7 @@ function sendError(res, status, code, message, detail = {}, extra = []) {
     String(body.length),
     "X-Content-Type-Options",
     "nosniff",
-    ...extra
+    ...error.headers
   ]);
   res.end(body);
   return body.length;
@@ -1268,9 +1261,6 @@ function sendJson(res, head, value, contentType = "application/json", extra = []
   ]);
   res.end(head ? void 0 : body);
   return head ? 0 : body.length;
-}
-function noneMatchHits(header2, etag) {
-  return header2.includes(etag) || header2.trim() === "*";
 }
 function paginate(sorted, n, last) {
   let start = 0;
@@ -1300,34 +1290,248 @@ function printable(target) {
   const cut = target.length > 300 ? `${target.slice(0, 300)}...(${target.length} chars)` : target;
   return /[^\x21-\x7e]/.test(cut) ? JSON.stringify(cut) : cut;
 }
+var HttpError;
 var init_responses = __esm({
   "src/registry/server/responses.ts"() {
     "use strict";
     init_registry();
+    HttpError = class extends Error {
+      status;
+      code;
+      detail;
+      /** Extra headers, flat [name, value, ...]. */
+      headers;
+      constructor(status, code, message, detail = {}, headers = []) {
+        super(message);
+        this.name = "HttpError";
+        this.status = status;
+        this.code = code;
+        this.detail = detail;
+        this.headers = headers;
+      }
+    };
   }
 });
 
-// src/registry/server/context.ts
-function internalError(context, req, res, error) {
-  const detail = error instanceof Error ? error.stack ?? error.message : String(error);
-  context.logError(`internal error serving ${req.method} ${printable(req.url ?? "")}: ${detail}`);
-  if (res.headersSent) res.destroy();
-  else sendError(res, 500, "UNKNOWN", "internal server error");
+// src/registry/server/blob-files.ts
+function where(blob2) {
+  return `blob ${blob2.digest} (${blob2.path}) of layout ${blob2.layout}`;
 }
-function guarded(context, req, res, work) {
-  try {
-    work();
-  } catch (error) {
-    internalError(context, req, res, error);
-  }
+function identityOf(stats) {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 }
 function messageOf(error) {
   return error instanceof Error ? error.message : String(error);
 }
-var init_context = __esm({
-  "src/registry/server/context.ts"() {
+var import_node_fs2, import_promises4, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
+var init_blob_files = __esm({
+  "src/registry/server/blob-files.ts"() {
     "use strict";
+    import_node_fs2 = __toESM(require_node_fs(), 1);
+    import_promises4 = __toESM(require_promises(), 1);
+    init_verify();
+    init_errors();
     init_responses();
+    SMALL_BLOB_BYTES = 64 * 1024;
+    SMALL_BLOB_BUDGET = 64 * 1024 * 1024;
+    RACY_MS = 1e3;
+    MAX_VERDICTS = 1e5;
+    BlobFiles = class {
+      /** `digest identity` → true (verified) or the mismatch that was found. */
+      #verdicts = /* @__PURE__ */ new Map();
+      #small = /* @__PURE__ */ new Map();
+      #smallBytes = 0;
+      #logError;
+      constructor(logError) {
+        this.#logError = logError;
+      }
+      /** A small blob's verified bytes, if it was read before. */
+      cached(blob2) {
+        return this.#small.get(blob2);
+      }
+      /** Opens the blob file; HttpError 500 (logged) when it cannot be read, is not the right size or is known to be wrong. */
+      async open(blob2) {
+        let handle;
+        try {
+          handle = await (0, import_promises4.open)(blob2.path, import_node_fs2.constants.O_RDONLY | import_node_fs2.constants.O_NONBLOCK);
+        } catch (error) {
+          throw this.#unreadable(blob2, `cannot open ${blob2.path}: ${error.code ?? messageOf(error)}`);
+        }
+        try {
+          const stats = await handle.stat({ bigint: true });
+          if (!stats.isFile()) throw this.#unreadable(blob2, `${blob2.path} is not a regular file`);
+          if (stats.size !== BigInt(blob2.size)) throw this.#corrupt(blob2, `${blob2.path} has ${stats.size} bytes, its descriptor says ${blob2.size}`);
+          const identity = identityOf(stats);
+          const verdict = this.#verdicts.get(`${blob2.digest} ${identity}`);
+          if (verdict instanceof ContentMismatchError) throw this.#corrupt(blob2, `${verdict.message} (found earlier, the file has not changed since)`, false);
+          return { blob: blob2, handle, identity, verified: verdict === true };
+        } catch (error) {
+          await handle.close();
+          throw error;
+        }
+      }
+      /** Throws what open() would throw for this file, else nothing. */
+      async check(blob2) {
+        await (await this.open(blob2)).handle.close();
+      }
+      /** Reads a small blob whole through its own descriptor, checks it, and keeps it (budget allowing). */
+      async readSmall(blob2) {
+        const file = await this.open(blob2);
+        try {
+          const bytes = Buffer.allocUnsafe(blob2.size);
+          const { bytesRead } = await file.handle.read(bytes, 0, blob2.size, 0);
+          this.#check(file, () => verifyBytes(bytes.subarray(0, bytesRead), blob2, where(blob2)));
+          if (this.#smallBytes + blob2.size <= SMALL_BLOB_BUDGET && !this.#small.has(blob2)) {
+            this.#small.set(blob2, bytes);
+            this.#smallBytes += blob2.size;
+          }
+          return bytes;
+        } finally {
+          await file.handle.close();
+        }
+      }
+      /**
+       * Records what hashing the whole file under `file.identity` found: a ContentMismatchError
+       * when the bytes were wrong (remembered, logged and thrown). Right bytes make the file
+       * verified if it did not change during the hashing and is not racy.
+       */
+      async record(file, hashStartedAt, check) {
+        this.#check(file, () => {
+          const error = check.finish();
+          if (error !== void 0) throw error;
+        });
+        const now = await file.handle.stat({ bigint: true });
+        if (identityOf(now) === file.identity && now.ctimeNs < BigInt(hashStartedAt - RACY_MS) * 1000000n) {
+          this.#remember(`${file.blob.digest} ${file.identity}`, true);
+        }
+      }
+      /** Whether the descriptor still has the identity it was opened with (checked before the last chunk of a verified file). */
+      async unchanged(file) {
+        return identityOf(await file.handle.stat({ bigint: true })) === file.identity;
+      }
+      #check(file, check) {
+        try {
+          check();
+        } catch (error) {
+          if (!(error instanceof ContentMismatchError)) throw error;
+          this.#remember(`${file.blob.digest} ${file.identity}`, error);
+          throw error;
+        }
+      }
+      #remember(key, verdict) {
+        this.#verdicts.delete(key);
+        this.#verdicts.set(key, verdict);
+        if (this.#verdicts.size > MAX_VERDICTS) this.#verdicts.delete(this.#verdicts.keys().next().value);
+      }
+      #unreadable(blob2, reason) {
+        this.#logError(`cannot serve ${where(blob2)}: ${reason}`);
+        return new HttpError(500, "UNKNOWN", `blob ${blob2.digest} cannot be read on the server`, { digest: blob2.digest });
+      }
+      #corrupt(blob2, reason, log = true) {
+        if (log) this.#logError(`not serving ${where(blob2)}: ${reason}`);
+        return new HttpError(500, "UNKNOWN", `blob ${blob2.digest} is corrupt on the server`, { digest: blob2.digest });
+      }
+    };
+  }
+});
+
+// src/registry/server/buffer-pool.ts
+var STALL_GRACE_MS, BufferPool;
+var init_buffer_pool = __esm({
+  "src/registry/server/buffer-pool.ts"() {
+    "use strict";
+    STALL_GRACE_MS = 1e3;
+    BufferPool = class {
+      chunkSize;
+      #maxBuffers;
+      #free = [];
+      /** Buffers handed out or free: at most #maxBuffers. */
+      #count = 0;
+      #waiters = [];
+      #holders = /* @__PURE__ */ new Set();
+      #timer;
+      constructor(budgetBytes, chunkSize) {
+        this.chunkSize = chunkSize;
+        this.#maxBuffers = Math.max(2, Math.floor(budgetBytes / chunkSize));
+      }
+      /** A pair of buffers for `holder`; undefined if `closed` resolves first (the request went away while waiting). */
+      async acquire(holder, closed) {
+        const pair = this.#take() ?? await this.#wait(closed);
+        if (pair === void 0) return void 0;
+        this.#holders.add(holder);
+        this.#scheduleCutOff();
+        return pair;
+      }
+      /** Gives back a buffer the socket is done with. */
+      release(buffer) {
+        this.#free.push(buffer);
+        this.#serveWaiters();
+      }
+      /** Forgets a buffer a pending write may still read from: the pool may allocate a new one in its place. */
+      abandon() {
+        this.#count--;
+        this.#serveWaiters();
+      }
+      /** The holder's transfer ended (after releasing or abandoning both its buffers). */
+      leave(holder) {
+        this.#holders.delete(holder);
+      }
+      /** Requests waiting for buffers (for tests and the log). */
+      get waiting() {
+        return this.#waiters.length;
+      }
+      #take() {
+        if (this.#free.length + (this.#maxBuffers - this.#count) < 2) return void 0;
+        return [this.#one(), this.#one()];
+      }
+      #one() {
+        const free = this.#free.pop();
+        if (free !== void 0) return free;
+        this.#count++;
+        return Buffer.allocUnsafeSlow(this.chunkSize);
+      }
+      #wait(closed) {
+        return new Promise((resolve4) => {
+          const waiter = { grant: resolve4 };
+          this.#waiters.push(waiter);
+          this.#scheduleCutOff();
+          void closed.then(() => {
+            const index = this.#waiters.indexOf(waiter);
+            if (index === -1) return;
+            this.#waiters.splice(index, 1);
+            resolve4(void 0);
+          });
+        });
+      }
+      #serveWaiters() {
+        while (this.#waiters.length > 0) {
+          const pair = this.#take();
+          if (pair === void 0) return;
+          this.#waiters.pop().grant(pair);
+        }
+      }
+      /** While anyone waits: cuts off every holder stalled for STALL_GRACE_MS, and looks again when the next one would be. */
+      #scheduleCutOff() {
+        if (this.#timer !== void 0 || this.#waiters.length === 0) return;
+        const now = Date.now();
+        let next = Number.POSITIVE_INFINITY;
+        for (const holder of this.#holders) {
+          const due = holder.lastProgress + STALL_GRACE_MS;
+          if (due <= now) {
+            this.#holders.delete(holder);
+            holder.cutOff();
+          } else {
+            next = Math.min(next, due);
+          }
+        }
+        if (next === Number.POSITIVE_INFINITY || this.#waiters.length === 0) return;
+        this.#timer = setTimeout(() => {
+          this.#timer = void 0;
+          this.#scheduleCutOff();
+        }, next - now);
+        this.#timer.unref();
+      }
+    };
   }
 });
 
@@ -1357,11890 +1561,186 @@ var init_request_log = __esm({
   }
 });
 
-// node_modules/depd/index.js
-var require_depd = __commonJS({
-  "node_modules/depd/index.js"(exports, module) {
-    var relative = __require("path").relative;
-    module.exports = depd;
-    var basePath = process.cwd();
-    function containsNamespace(str, namespace) {
-      var vals = str.split(/[ ,]+/);
-      var ns = String(namespace).toLowerCase();
-      for (var i = 0; i < vals.length; i++) {
-        var val = vals[i];
-        if (val && (val === "*" || val.toLowerCase() === ns)) {
-          return true;
-        }
-      }
-      return false;
-    }
-    function convertDataDescriptorToAccessor(obj, prop, message) {
-      var descriptor = Object.getOwnPropertyDescriptor(obj, prop);
-      var value = descriptor.value;
-      descriptor.get = function getter() {
-        return value;
-      };
-      if (descriptor.writable) {
-        descriptor.set = function setter(val) {
-          return value = val;
-        };
-      }
-      delete descriptor.value;
-      delete descriptor.writable;
-      Object.defineProperty(obj, prop, descriptor);
-      return descriptor;
-    }
-    function createArgumentsString(arity) {
-      var str = "";
-      for (var i = 0; i < arity; i++) {
-        str += ", arg" + i;
-      }
-      return str.substr(2);
-    }
-    function createStackString(stack) {
-      var str = this.name + ": " + this.namespace;
-      if (this.message) {
-        str += " deprecated " + this.message;
-      }
-      for (var i = 0; i < stack.length; i++) {
-        str += "\n    at " + stack[i].toString();
-      }
-      return str;
-    }
-    function depd(namespace) {
-      if (!namespace) {
-        throw new TypeError("argument namespace is required");
-      }
-      var stack = getStack();
-      var site = callSiteLocation(stack[1]);
-      var file = site[0];
-      function deprecate(message) {
-        log.call(deprecate, message);
-      }
-      deprecate._file = file;
-      deprecate._ignored = isignored(namespace);
-      deprecate._namespace = namespace;
-      deprecate._traced = istraced(namespace);
-      deprecate._warned = /* @__PURE__ */ Object.create(null);
-      deprecate.function = wrapfunction;
-      deprecate.property = wrapproperty;
-      return deprecate;
-    }
-    function eehaslisteners(emitter, type) {
-      var count2 = typeof emitter.listenerCount !== "function" ? emitter.listeners(type).length : emitter.listenerCount(type);
-      return count2 > 0;
-    }
-    function isignored(namespace) {
-      if (process.noDeprecation) {
-        return true;
-      }
-      var str = process.env.NO_DEPRECATION || "";
-      return containsNamespace(str, namespace);
-    }
-    function istraced(namespace) {
-      if (process.traceDeprecation) {
-        return true;
-      }
-      var str = process.env.TRACE_DEPRECATION || "";
-      return containsNamespace(str, namespace);
-    }
-    function log(message, site) {
-      var haslisteners = eehaslisteners(process, "deprecation");
-      if (!haslisteners && this._ignored) {
-        return;
-      }
-      var caller;
-      var callFile;
-      var callSite;
-      var depSite;
-      var i = 0;
-      var seen = false;
-      var stack = getStack();
-      var file = this._file;
-      if (site) {
-        depSite = site;
-        callSite = callSiteLocation(stack[1]);
-        callSite.name = depSite.name;
-        file = callSite[0];
-      } else {
-        i = 2;
-        depSite = callSiteLocation(stack[i]);
-        callSite = depSite;
-      }
-      for (; i < stack.length; i++) {
-        caller = callSiteLocation(stack[i]);
-        callFile = caller[0];
-        if (callFile === file) {
-          seen = true;
-        } else if (callFile === this._file) {
-          file = this._file;
-        } else if (seen) {
-          break;
-        }
-      }
-      var key = caller ? depSite.join(":") + "__" + caller.join(":") : void 0;
-      if (key !== void 0 && key in this._warned) {
-        return;
-      }
-      this._warned[key] = true;
-      var msg = message;
-      if (!msg) {
-        msg = callSite === depSite || !callSite.name ? defaultMessage(depSite) : defaultMessage(callSite);
-      }
-      if (haslisteners) {
-        var err = DeprecationError(this._namespace, msg, stack.slice(i));
-        process.emit("deprecation", err);
-        return;
-      }
-      var format = process.stderr.isTTY ? formatColor : formatPlain;
-      var output = format.call(this, msg, caller, stack.slice(i));
-      process.stderr.write(output + "\n", "utf8");
-    }
-    function callSiteLocation(callSite) {
-      var file = callSite.getFileName() || "<anonymous>";
-      var line = callSite.getLineNumber();
-      var colm = callSite.getColumnNumber();
-      if (callSite.isEval()) {
-        file = callSite.getEvalOrigin() + ", " + file;
-      }
-      var site = [file, line, colm];
-      site.callSite = callSite;
-      site.name = callSite.getFunctionName();
-      return site;
-    }
-    function defaultMessage(site) {
-      var callSite = site.callSite;
-      var funcName = site.name;
-      if (!funcName) {
-        funcName = "<anonymous@" + formatLocation(site) + ">";
-      }
-      var context = callSite.getThis();
-      var typeName = context && callSite.getTypeName();
-      if (typeName === "Object") {
-        typeName = void 0;
-      }
-      if (typeName === "Function") {
-        typeName = context.name || typeName;
-      }
-      return typeName && callSite.getMethodName() ? typeName + "." + funcName : funcName;
-    }
-    function formatPlain(msg, caller, stack) {
-      var timestamp = (/* @__PURE__ */ new Date()).toUTCString();
-      var formatted = timestamp + " " + this._namespace + " deprecated " + msg;
-      if (this._traced) {
-        for (var i = 0; i < stack.length; i++) {
-          formatted += "\n    at " + stack[i].toString();
-        }
-        return formatted;
-      }
-      if (caller) {
-        formatted += " at " + formatLocation(caller);
-      }
-      return formatted;
-    }
-    function formatColor(msg, caller, stack) {
-      var formatted = "\x1B[36;1m" + this._namespace + "\x1B[22;39m \x1B[33;1mdeprecated\x1B[22;39m \x1B[0m" + msg + "\x1B[39m";
-      if (this._traced) {
-        for (var i = 0; i < stack.length; i++) {
-          formatted += "\n    \x1B[36mat " + stack[i].toString() + "\x1B[39m";
-        }
-        return formatted;
-      }
-      if (caller) {
-        formatted += " \x1B[36m" + formatLocation(caller) + "\x1B[39m";
-      }
-      return formatted;
-    }
-    function formatLocation(callSite) {
-      return relative(basePath, callSite[0]) + ":" + callSite[1] + ":" + callSite[2];
-    }
-    function getStack() {
-      var limit = Error.stackTraceLimit;
-      var obj = {};
-      var prep = Error.prepareStackTrace;
-      Error.prepareStackTrace = prepareObjectStackTrace;
-      Error.stackTraceLimit = Math.max(10, limit);
-      Error.captureStackTrace(obj);
-      var stack = obj.stack.slice(1);
-      Error.prepareStackTrace = prep;
-      Error.stackTraceLimit = limit;
-      return stack;
-    }
-    function prepareObjectStackTrace(obj, stack) {
-      return stack;
-    }
-    function wrapfunction(fn, message) {
-      if (typeof fn !== "function") {
-        throw new TypeError("argument fn must be a function");
-      }
-      var args = createArgumentsString(fn.length);
-      var stack = getStack();
-      var site = callSiteLocation(stack[1]);
-      site.name = fn.name;
-      var deprecatedfn = new Function(
-        "fn",
-        "log",
-        "deprecate",
-        "message",
-        "site",
-        '"use strict"\nreturn function (' + args + ") {log.call(deprecate, message, site)\nreturn fn.apply(this, arguments)\n}"
-      )(fn, log, this, message, site);
-      return deprecatedfn;
-    }
-    function wrapproperty(obj, prop, message) {
-      if (!obj || typeof obj !== "object" && typeof obj !== "function") {
-        throw new TypeError("argument obj must be object");
-      }
-      var descriptor = Object.getOwnPropertyDescriptor(obj, prop);
-      if (!descriptor) {
-        throw new TypeError("must call property on owner object");
-      }
-      if (!descriptor.configurable) {
-        throw new TypeError("property must be configurable");
-      }
-      var deprecate = this;
-      var stack = getStack();
-      var site = callSiteLocation(stack[1]);
-      site.name = prop;
-      if ("value" in descriptor) {
-        descriptor = convertDataDescriptorToAccessor(obj, prop, message);
-      }
-      var get = descriptor.get;
-      var set = descriptor.set;
-      if (typeof get === "function") {
-        descriptor.get = function getter() {
-          log.call(deprecate, message, site);
-          return get.apply(this, arguments);
-        };
-      }
-      if (typeof set === "function") {
-        descriptor.set = function setter() {
-          log.call(deprecate, message, site);
-          return set.apply(this, arguments);
-        };
-      }
-      Object.defineProperty(obj, prop, descriptor);
-    }
-    function DeprecationError(namespace, message, stack) {
-      var error = new Error();
-      var stackString;
-      Object.defineProperty(error, "constructor", {
-        value: DeprecationError
-      });
-      Object.defineProperty(error, "message", {
-        configurable: true,
-        enumerable: false,
-        value: message,
-        writable: true
-      });
-      Object.defineProperty(error, "name", {
-        enumerable: false,
-        configurable: true,
-        value: "DeprecationError",
-        writable: true
-      });
-      Object.defineProperty(error, "namespace", {
-        configurable: true,
-        enumerable: false,
-        value: namespace,
-        writable: true
-      });
-      Object.defineProperty(error, "stack", {
-        configurable: true,
-        enumerable: false,
-        get: function() {
-          if (stackString !== void 0) {
-            return stackString;
-          }
-          return stackString = createStackString.call(this, stack);
-        },
-        set: function setter(val) {
-          stackString = val;
-        }
-      });
-      return error;
-    }
-  }
-});
-
-// node_modules/setprototypeof/index.js
-var require_setprototypeof = __commonJS({
-  "node_modules/setprototypeof/index.js"(exports, module) {
-    "use strict";
-    module.exports = Object.setPrototypeOf || ({ __proto__: [] } instanceof Array ? setProtoOf : mixinProperties);
-    function setProtoOf(obj, proto) {
-      obj.__proto__ = proto;
-      return obj;
-    }
-    function mixinProperties(obj, proto) {
-      for (var prop in proto) {
-        if (!Object.prototype.hasOwnProperty.call(obj, prop)) {
-          obj[prop] = proto[prop];
-        }
-      }
-      return obj;
-    }
-  }
-});
-
-// node_modules/statuses/codes.json
-var require_codes = __commonJS({
-  "node_modules/statuses/codes.json"(exports, module) {
-    module.exports = {
-      "100": "Continue",
-      "101": "Switching Protocols",
-      "102": "Processing",
-      "103": "Early Hints",
-      "200": "OK",
-      "201": "Created",
-      "202": "Accepted",
-      "203": "Non-Authoritative Information",
-      "204": "No Content",
-      "205": "Reset Content",
-      "206": "Partial Content",
-      "207": "Multi-Status",
-      "208": "Already Reported",
-      "226": "IM Used",
-      "300": "Multiple Choices",
-      "301": "Moved Permanently",
-      "302": "Found",
-      "303": "See Other",
-      "304": "Not Modified",
-      "305": "Use Proxy",
-      "307": "Temporary Redirect",
-      "308": "Permanent Redirect",
-      "400": "Bad Request",
-      "401": "Unauthorized",
-      "402": "Payment Required",
-      "403": "Forbidden",
-      "404": "Not Found",
-      "405": "Method Not Allowed",
-      "406": "Not Acceptable",
-      "407": "Proxy Authentication Required",
-      "408": "Request Timeout",
-      "409": "Conflict",
-      "410": "Gone",
-      "411": "Length Required",
-      "412": "Precondition Failed",
-      "413": "Payload Too Large",
-      "414": "URI Too Long",
-      "415": "Unsupported Media Type",
-      "416": "Range Not Satisfiable",
-      "417": "Expectation Failed",
-      "418": "I'm a Teapot",
-      "421": "Misdirected Request",
-      "422": "Unprocessable Entity",
-      "423": "Locked",
-      "424": "Failed Dependency",
-      "425": "Too Early",
-      "426": "Upgrade Required",
-      "428": "Precondition Required",
-      "429": "Too Many Requests",
-      "431": "Request Header Fields Too Large",
-      "451": "Unavailable For Legal Reasons",
-      "500": "Internal Server Error",
-      "501": "Not Implemented",
-      "502": "Bad Gateway",
-      "503": "Service Unavailable",
-      "504": "Gateway Timeout",
-      "505": "HTTP Version Not Supported",
-      "506": "Variant Also Negotiates",
-      "507": "Insufficient Storage",
-      "508": "Loop Detected",
-      "509": "Bandwidth Limit Exceeded",
-      "510": "Not Extended",
-      "511": "Network Authentication Required"
-    };
-  }
-});
-
-// node_modules/statuses/index.js
-var require_statuses = __commonJS({
-  "node_modules/statuses/index.js"(exports, module) {
-    "use strict";
-    var codes = require_codes();
-    module.exports = status;
-    status.message = codes;
-    status.code = createMessageToStatusCodeMap(codes);
-    status.codes = createStatusCodeList(codes);
-    status.redirect = {
-      300: true,
-      301: true,
-      302: true,
-      303: true,
-      305: true,
-      307: true,
-      308: true
-    };
-    status.empty = {
-      204: true,
-      205: true,
-      304: true
-    };
-    status.retry = {
-      502: true,
-      503: true,
-      504: true
-    };
-    function createMessageToStatusCodeMap(codes2) {
-      var map = {};
-      Object.keys(codes2).forEach(function forEachCode(code) {
-        var message = codes2[code];
-        var status2 = Number(code);
-        map[message.toLowerCase()] = status2;
-      });
-      return map;
-    }
-    function createStatusCodeList(codes2) {
-      return Object.keys(codes2).map(function mapCode(code) {
-        return Number(code);
-      });
-    }
-    function getStatusCode(message) {
-      var msg = message.toLowerCase();
-      if (!Object.prototype.hasOwnProperty.call(status.code, msg)) {
-        throw new Error('invalid status message: "' + message + '"');
-      }
-      return status.code[msg];
-    }
-    function getStatusMessage(code) {
-      if (!Object.prototype.hasOwnProperty.call(status.message, code)) {
-        throw new Error("invalid status code: " + code);
-      }
-      return status.message[code];
-    }
-    function status(code) {
-      if (typeof code === "number") {
-        return getStatusMessage(code);
-      }
-      if (typeof code !== "string") {
-        throw new TypeError("code must be a number or string");
-      }
-      var n = parseInt(code, 10);
-      if (!isNaN(n)) {
-        return getStatusMessage(n);
-      }
-      return getStatusCode(code);
-    }
-  }
-});
-
-// node_modules/inherits/inherits_browser.js
-var require_inherits_browser = __commonJS({
-  "node_modules/inherits/inherits_browser.js"(exports, module) {
-    if (typeof Object.create === "function") {
-      module.exports = function inherits(ctor, superCtor) {
-        if (superCtor) {
-          ctor.super_ = superCtor;
-          ctor.prototype = Object.create(superCtor.prototype, {
-            constructor: {
-              value: ctor,
-              enumerable: false,
-              writable: true,
-              configurable: true
-            }
-          });
-        }
-      };
-    } else {
-      module.exports = function inherits(ctor, superCtor) {
-        if (superCtor) {
-          ctor.super_ = superCtor;
-          var TempCtor = function() {
-          };
-          TempCtor.prototype = superCtor.prototype;
-          ctor.prototype = new TempCtor();
-          ctor.prototype.constructor = ctor;
-        }
-      };
-    }
-  }
-});
-
-// node_modules/inherits/inherits.js
-var require_inherits = __commonJS({
-  "node_modules/inherits/inherits.js"(exports, module) {
-    try {
-      util = __require("util");
-      if (typeof util.inherits !== "function") throw "";
-      module.exports = util.inherits;
-    } catch (e) {
-      module.exports = require_inherits_browser();
-    }
-    var util;
-  }
-});
-
-// node_modules/toidentifier/index.js
-var require_toidentifier = __commonJS({
-  "node_modules/toidentifier/index.js"(exports, module) {
-    "use strict";
-    module.exports = toIdentifier;
-    function toIdentifier(str) {
-      return str.split(" ").map(function(token) {
-        return token.slice(0, 1).toUpperCase() + token.slice(1);
-      }).join("").replace(/[^ _0-9a-z]/gi, "");
-    }
-  }
-});
-
-// node_modules/http-errors/index.js
-var require_http_errors = __commonJS({
-  "node_modules/http-errors/index.js"(exports, module) {
-    "use strict";
-    var deprecate = require_depd()("http-errors");
-    var setPrototypeOf = require_setprototypeof();
-    var statuses = require_statuses();
-    var inherits = require_inherits();
-    var toIdentifier = require_toidentifier();
-    module.exports = createError;
-    module.exports.HttpError = createHttpErrorConstructor();
-    module.exports.isHttpError = createIsHttpErrorFunction(module.exports.HttpError);
-    populateConstructorExports(module.exports, statuses.codes, module.exports.HttpError);
-    function codeClass(status) {
-      return Number(String(status).charAt(0) + "00");
-    }
-    function createError() {
-      var err;
-      var msg;
-      var status = 500;
-      var props = {};
-      for (var i = 0; i < arguments.length; i++) {
-        var arg = arguments[i];
-        var type = typeof arg;
-        if (type === "object" && arg instanceof Error) {
-          err = arg;
-          status = err.status || err.statusCode || status;
-        } else if (type === "number" && i === 0) {
-          status = arg;
-        } else if (type === "string") {
-          msg = arg;
-        } else if (type === "object") {
-          props = arg;
-        } else {
-          throw new TypeError("argument #" + (i + 1) + " unsupported type " + type);
-        }
-      }
-      if (typeof status === "number" && (status < 400 || status >= 600)) {
-        deprecate("non-error status code; use only 4xx or 5xx status codes");
-      }
-      if (typeof status !== "number" || !statuses.message[status] && (status < 400 || status >= 600)) {
-        status = 500;
-      }
-      var HttpError = createError[status] || createError[codeClass(status)];
-      if (!err) {
-        err = HttpError ? new HttpError(msg) : new Error(msg || statuses.message[status]);
-        Error.captureStackTrace(err, createError);
-      }
-      if (!HttpError || !(err instanceof HttpError) || err.status !== status) {
-        err.expose = status < 500;
-        err.status = err.statusCode = status;
-      }
-      for (var key in props) {
-        if (key !== "status" && key !== "statusCode") {
-          err[key] = props[key];
-        }
-      }
-      return err;
-    }
-    function createHttpErrorConstructor() {
-      function HttpError() {
-        throw new TypeError("cannot construct abstract class");
-      }
-      inherits(HttpError, Error);
-      return HttpError;
-    }
-    function createClientErrorConstructor(HttpError, name, code) {
-      var className = toClassName(name);
-      function ClientError(message) {
-        var msg = message != null ? message : statuses.message[code];
-        var err = new Error(msg);
-        Error.captureStackTrace(err, ClientError);
-        setPrototypeOf(err, ClientError.prototype);
-        Object.defineProperty(err, "message", {
-          enumerable: true,
-          configurable: true,
-          value: msg,
-          writable: true
-        });
-        Object.defineProperty(err, "name", {
-          enumerable: false,
-          configurable: true,
-          value: className,
-          writable: true
-        });
-        return err;
-      }
-      inherits(ClientError, HttpError);
-      nameFunc(ClientError, className);
-      ClientError.prototype.status = code;
-      ClientError.prototype.statusCode = code;
-      ClientError.prototype.expose = true;
-      return ClientError;
-    }
-    function createIsHttpErrorFunction(HttpError) {
-      return function isHttpError(val) {
-        if (!val || typeof val !== "object") {
-          return false;
-        }
-        if (val instanceof HttpError) {
-          return true;
-        }
-        return val instanceof Error && typeof val.expose === "boolean" && typeof val.statusCode === "number" && val.status === val.statusCode;
-      };
-    }
-    function createServerErrorConstructor(HttpError, name, code) {
-      var className = toClassName(name);
-      function ServerError(message) {
-        var msg = message != null ? message : statuses.message[code];
-        var err = new Error(msg);
-        Error.captureStackTrace(err, ServerError);
-        setPrototypeOf(err, ServerError.prototype);
-        Object.defineProperty(err, "message", {
-          enumerable: true,
-          configurable: true,
-          value: msg,
-          writable: true
-        });
-        Object.defineProperty(err, "name", {
-          enumerable: false,
-          configurable: true,
-          value: className,
-          writable: true
-        });
-        return err;
-      }
-      inherits(ServerError, HttpError);
-      nameFunc(ServerError, className);
-      ServerError.prototype.status = code;
-      ServerError.prototype.statusCode = code;
-      ServerError.prototype.expose = false;
-      return ServerError;
-    }
-    function nameFunc(func, name) {
-      var desc = Object.getOwnPropertyDescriptor(func, "name");
-      if (desc && desc.configurable) {
-        desc.value = name;
-        Object.defineProperty(func, "name", desc);
-      }
-    }
-    function populateConstructorExports(exports2, codes, HttpError) {
-      codes.forEach(function forEachCode(code) {
-        var CodeError;
-        var name = toIdentifier(statuses.message[code]);
-        switch (codeClass(code)) {
-          case 400:
-            CodeError = createClientErrorConstructor(HttpError, name, code);
-            break;
-          case 500:
-            CodeError = createServerErrorConstructor(HttpError, name, code);
-            break;
-        }
-        if (CodeError) {
-          exports2[code] = CodeError;
-          exports2[name] = CodeError;
-        }
-      });
-    }
-    function toClassName(name) {
-      return name.slice(-5) === "Error" ? name : name + "Error";
-    }
-  }
-});
-
-// node_modules/ms/index.js
-var require_ms = __commonJS({
-  "node_modules/ms/index.js"(exports, module) {
-    var s = 1e3;
-    var m = s * 60;
-    var h = m * 60;
-    var d = h * 24;
-    var w = d * 7;
-    var y = d * 365.25;
-    module.exports = function(val, options) {
-      options = options || {};
-      var type = typeof val;
-      if (type === "string" && val.length > 0) {
-        return parse(val);
-      } else if (type === "number" && isFinite(val)) {
-        return options.long ? fmtLong(val) : fmtShort(val);
-      }
-      throw new Error(
-        "val is not a non-empty string or a valid number. val=" + JSON.stringify(val)
-      );
-    };
-    function parse(str) {
-      str = String(str);
-      if (str.length > 100) {
-        return;
-      }
-      var match = /^(-?(?:\d+)?\.?\d+) *(milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)?$/i.exec(
-        str
-      );
-      if (!match) {
-        return;
-      }
-      var n = parseFloat(match[1]);
-      var type = (match[2] || "ms").toLowerCase();
-      switch (type) {
-        case "years":
-        case "year":
-        case "yrs":
-        case "yr":
-        case "y":
-          return n * y;
-        case "weeks":
-        case "week":
-        case "w":
-          return n * w;
-        case "days":
-        case "day":
-        case "d":
-          return n * d;
-        case "hours":
-        case "hour":
-        case "hrs":
-        case "hr":
-        case "h":
-          return n * h;
-        case "minutes":
-        case "minute":
-        case "mins":
-        case "min":
-        case "m":
-          return n * m;
-        case "seconds":
-        case "second":
-        case "secs":
-        case "sec":
-        case "s":
-          return n * s;
-        case "milliseconds":
-        case "millisecond":
-        case "msecs":
-        case "msec":
-        case "ms":
-          return n;
-        default:
-          return void 0;
-      }
-    }
-    function fmtShort(ms) {
-      var msAbs = Math.abs(ms);
-      if (msAbs >= d) {
-        return Math.round(ms / d) + "d";
-      }
-      if (msAbs >= h) {
-        return Math.round(ms / h) + "h";
-      }
-      if (msAbs >= m) {
-        return Math.round(ms / m) + "m";
-      }
-      if (msAbs >= s) {
-        return Math.round(ms / s) + "s";
-      }
-      return ms + "ms";
-    }
-    function fmtLong(ms) {
-      var msAbs = Math.abs(ms);
-      if (msAbs >= d) {
-        return plural2(ms, msAbs, d, "day");
-      }
-      if (msAbs >= h) {
-        return plural2(ms, msAbs, h, "hour");
-      }
-      if (msAbs >= m) {
-        return plural2(ms, msAbs, m, "minute");
-      }
-      if (msAbs >= s) {
-        return plural2(ms, msAbs, s, "second");
-      }
-      return ms + " ms";
-    }
-    function plural2(ms, msAbs, n, name) {
-      var isPlural = msAbs >= n * 1.5;
-      return Math.round(ms / n) + " " + name + (isPlural ? "s" : "");
-    }
-  }
-});
-
-// node_modules/debug/src/common.js
-var require_common = __commonJS({
-  "node_modules/debug/src/common.js"(exports, module) {
-    function setup(env) {
-      createDebug.debug = createDebug;
-      createDebug.default = createDebug;
-      createDebug.coerce = coerce;
-      createDebug.disable = disable;
-      createDebug.enable = enable;
-      createDebug.enabled = enabled;
-      createDebug.humanize = require_ms();
-      createDebug.destroy = destroy;
-      Object.keys(env).forEach((key) => {
-        createDebug[key] = env[key];
-      });
-      createDebug.names = [];
-      createDebug.skips = [];
-      createDebug.formatters = {};
-      function selectColor(namespace) {
-        let hash = 0;
-        for (let i = 0; i < namespace.length; i++) {
-          hash = (hash << 5) - hash + namespace.charCodeAt(i);
-          hash |= 0;
-        }
-        return createDebug.colors[Math.abs(hash) % createDebug.colors.length];
-      }
-      createDebug.selectColor = selectColor;
-      function createDebug(namespace) {
-        let prevTime;
-        let enableOverride = null;
-        let namespacesCache;
-        let enabledCache;
-        function debug(...args) {
-          if (!debug.enabled) {
-            return;
-          }
-          const self = debug;
-          const curr = Number(/* @__PURE__ */ new Date());
-          const ms = curr - (prevTime || curr);
-          self.diff = ms;
-          self.prev = prevTime;
-          self.curr = curr;
-          prevTime = curr;
-          args[0] = createDebug.coerce(args[0]);
-          if (typeof args[0] !== "string") {
-            args.unshift("%O");
-          }
-          let index = 0;
-          args[0] = args[0].replace(/%([a-zA-Z%])/g, (match, format) => {
-            if (match === "%%") {
-              return "%";
-            }
-            index++;
-            const formatter = createDebug.formatters[format];
-            if (typeof formatter === "function") {
-              const val = args[index];
-              match = formatter.call(self, val);
-              args.splice(index, 1);
-              index--;
-            }
-            return match;
-          });
-          createDebug.formatArgs.call(self, args);
-          const logFn = self.log || createDebug.log;
-          logFn.apply(self, args);
-        }
-        debug.namespace = namespace;
-        debug.useColors = createDebug.useColors();
-        debug.color = createDebug.selectColor(namespace);
-        debug.extend = extend;
-        debug.destroy = createDebug.destroy;
-        Object.defineProperty(debug, "enabled", {
-          enumerable: true,
-          configurable: false,
-          get: () => {
-            if (enableOverride !== null) {
-              return enableOverride;
-            }
-            if (namespacesCache !== createDebug.namespaces) {
-              namespacesCache = createDebug.namespaces;
-              enabledCache = createDebug.enabled(namespace);
-            }
-            return enabledCache;
-          },
-          set: (v) => {
-            enableOverride = v;
-          }
-        });
-        if (typeof createDebug.init === "function") {
-          createDebug.init(debug);
-        }
-        return debug;
-      }
-      function extend(namespace, delimiter) {
-        const newDebug = createDebug(this.namespace + (typeof delimiter === "undefined" ? ":" : delimiter) + namespace);
-        newDebug.log = this.log;
-        return newDebug;
-      }
-      function enable(namespaces) {
-        createDebug.save(namespaces);
-        createDebug.namespaces = namespaces;
-        createDebug.names = [];
-        createDebug.skips = [];
-        const split = (typeof namespaces === "string" ? namespaces : "").trim().replace(/\s+/g, ",").split(",").filter(Boolean);
-        for (const ns of split) {
-          if (ns[0] === "-") {
-            createDebug.skips.push(ns.slice(1));
-          } else {
-            createDebug.names.push(ns);
-          }
-        }
-      }
-      function matchesTemplate(search, template) {
-        let searchIndex = 0;
-        let templateIndex = 0;
-        let starIndex = -1;
-        let matchIndex = 0;
-        while (searchIndex < search.length) {
-          if (templateIndex < template.length && (template[templateIndex] === search[searchIndex] || template[templateIndex] === "*")) {
-            if (template[templateIndex] === "*") {
-              starIndex = templateIndex;
-              matchIndex = searchIndex;
-              templateIndex++;
-            } else {
-              searchIndex++;
-              templateIndex++;
-            }
-          } else if (starIndex !== -1) {
-            templateIndex = starIndex + 1;
-            matchIndex++;
-            searchIndex = matchIndex;
-          } else {
-            return false;
-          }
-        }
-        while (templateIndex < template.length && template[templateIndex] === "*") {
-          templateIndex++;
-        }
-        return templateIndex === template.length;
-      }
-      function disable() {
-        const namespaces = [
-          ...createDebug.names,
-          ...createDebug.skips.map((namespace) => "-" + namespace)
-        ].join(",");
-        createDebug.enable("");
-        return namespaces;
-      }
-      function enabled(name) {
-        for (const skip of createDebug.skips) {
-          if (matchesTemplate(name, skip)) {
-            return false;
-          }
-        }
-        for (const ns of createDebug.names) {
-          if (matchesTemplate(name, ns)) {
-            return true;
-          }
-        }
-        return false;
-      }
-      function coerce(val) {
-        if (val instanceof Error) {
-          return val.stack || val.message;
-        }
-        return val;
-      }
-      function destroy() {
-        console.warn("Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.");
-      }
-      createDebug.enable(createDebug.load());
-      return createDebug;
-    }
-    module.exports = setup;
-  }
-});
-
-// node_modules/debug/src/browser.js
-var require_browser = __commonJS({
-  "node_modules/debug/src/browser.js"(exports, module) {
-    exports.formatArgs = formatArgs;
-    exports.save = save;
-    exports.load = load2;
-    exports.useColors = useColors;
-    exports.storage = localstorage();
-    exports.destroy = /* @__PURE__ */ (() => {
-      let warned = false;
-      return () => {
-        if (!warned) {
-          warned = true;
-          console.warn("Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.");
-        }
-      };
-    })();
-    exports.colors = [
-      "#0000CC",
-      "#0000FF",
-      "#0033CC",
-      "#0033FF",
-      "#0066CC",
-      "#0066FF",
-      "#0099CC",
-      "#0099FF",
-      "#00CC00",
-      "#00CC33",
-      "#00CC66",
-      "#00CC99",
-      "#00CCCC",
-      "#00CCFF",
-      "#3300CC",
-      "#3300FF",
-      "#3333CC",
-      "#3333FF",
-      "#3366CC",
-      "#3366FF",
-      "#3399CC",
-      "#3399FF",
-      "#33CC00",
-      "#33CC33",
-      "#33CC66",
-      "#33CC99",
-      "#33CCCC",
-      "#33CCFF",
-      "#6600CC",
-      "#6600FF",
-      "#6633CC",
-      "#6633FF",
-      "#66CC00",
-      "#66CC33",
-      "#9900CC",
-      "#9900FF",
-      "#9933CC",
-      "#9933FF",
-      "#99CC00",
-      "#99CC33",
-      "#CC0000",
-      "#CC0033",
-      "#CC0066",
-      "#CC0099",
-      "#CC00CC",
-      "#CC00FF",
-      "#CC3300",
-      "#CC3333",
-      "#CC3366",
-      "#CC3399",
-      "#CC33CC",
-      "#CC33FF",
-      "#CC6600",
-      "#CC6633",
-      "#CC9900",
-      "#CC9933",
-      "#CCCC00",
-      "#CCCC33",
-      "#FF0000",
-      "#FF0033",
-      "#FF0066",
-      "#FF0099",
-      "#FF00CC",
-      "#FF00FF",
-      "#FF3300",
-      "#FF3333",
-      "#FF3366",
-      "#FF3399",
-      "#FF33CC",
-      "#FF33FF",
-      "#FF6600",
-      "#FF6633",
-      "#FF9900",
-      "#FF9933",
-      "#FFCC00",
-      "#FFCC33"
-    ];
-    function useColors() {
-      if (typeof window !== "undefined" && window.process && (window.process.type === "renderer" || window.process.__nwjs)) {
-        return true;
-      }
-      if (typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/(edge|trident)\/(\d+)/)) {
-        return false;
-      }
-      let m;
-      return typeof document !== "undefined" && document.documentElement && document.documentElement.style && document.documentElement.style.WebkitAppearance || // Is firebug? http://stackoverflow.com/a/398120/376773
-      typeof window !== "undefined" && window.console && (window.console.firebug || window.console.exception && window.console.table) || // Is firefox >= v31?
-      // https://developer.mozilla.org/en-US/docs/Tools/Web_Console#Styling_messages
-      typeof navigator !== "undefined" && navigator.userAgent && (m = navigator.userAgent.toLowerCase().match(/firefox\/(\d+)/)) && parseInt(m[1], 10) >= 31 || // Double check webkit in userAgent just in case we are in a worker
-      typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/applewebkit\/(\d+)/);
-    }
-    function formatArgs(args) {
-      args[0] = (this.useColors ? "%c" : "") + this.namespace + (this.useColors ? " %c" : " ") + args[0] + (this.useColors ? "%c " : " ") + "+" + module.exports.humanize(this.diff);
-      if (!this.useColors) {
-        return;
-      }
-      const c = "color: " + this.color;
-      args.splice(1, 0, c, "color: inherit");
-      let index = 0;
-      let lastC = 0;
-      args[0].replace(/%[a-zA-Z%]/g, (match) => {
-        if (match === "%%") {
-          return;
-        }
-        index++;
-        if (match === "%c") {
-          lastC = index;
-        }
-      });
-      args.splice(lastC, 0, c);
-    }
-    exports.log = console.debug || console.log || (() => {
-    });
-    function save(namespaces) {
-      try {
-        if (namespaces) {
-          exports.storage.setItem("debug", namespaces);
-        } else {
-          exports.storage.removeItem("debug");
-        }
-      } catch (error) {
-      }
-    }
-    function load2() {
-      let r;
-      try {
-        r = exports.storage.getItem("debug") || exports.storage.getItem("DEBUG");
-      } catch (error) {
-      }
-      if (!r && typeof process !== "undefined" && "env" in process) {
-        r = process.env.DEBUG;
-      }
-      return r;
-    }
-    function localstorage() {
-      try {
-        return localStorage;
-      } catch (error) {
-      }
-    }
-    module.exports = require_common()(exports);
-    var { formatters } = module.exports;
-    formatters.j = function(v) {
-      try {
-        return JSON.stringify(v);
-      } catch (error) {
-        return "[UnexpectedJSONParseError]: " + error.message;
-      }
-    };
-  }
-});
-
-// node_modules/debug/src/node.js
-var require_node = __commonJS({
-  "node_modules/debug/src/node.js"(exports, module) {
-    var tty = __require("tty");
-    var util = __require("util");
-    exports.init = init;
-    exports.log = log;
-    exports.formatArgs = formatArgs;
-    exports.save = save;
-    exports.load = load2;
-    exports.useColors = useColors;
-    exports.destroy = util.deprecate(
-      () => {
-      },
-      "Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`."
-    );
-    exports.colors = [6, 2, 3, 4, 5, 1];
-    try {
-      const supportsColor = __require("supports-color");
-      if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
-        exports.colors = [
-          20,
-          21,
-          26,
-          27,
-          32,
-          33,
-          38,
-          39,
-          40,
-          41,
-          42,
-          43,
-          44,
-          45,
-          56,
-          57,
-          62,
-          63,
-          68,
-          69,
-          74,
-          75,
-          76,
-          77,
-          78,
-          79,
-          80,
-          81,
-          92,
-          93,
-          98,
-          99,
-          112,
-          113,
-          128,
-          129,
-          134,
-          135,
-          148,
-          149,
-          160,
-          161,
-          162,
-          163,
-          164,
-          165,
-          166,
-          167,
-          168,
-          169,
-          170,
-          171,
-          172,
-          173,
-          178,
-          179,
-          184,
-          185,
-          196,
-          197,
-          198,
-          199,
-          200,
-          201,
-          202,
-          203,
-          204,
-          205,
-          206,
-          207,
-          208,
-          209,
-          214,
-          215,
-          220,
-          221
-        ];
-      }
-    } catch (error) {
-    }
-    exports.inspectOpts = Object.keys(process.env).filter((key) => {
-      return /^debug_/i.test(key);
-    }).reduce((obj, key) => {
-      const prop = key.substring(6).toLowerCase().replace(/_([a-z])/g, (_, k) => {
-        return k.toUpperCase();
-      });
-      let val = process.env[key];
-      if (/^(yes|on|true|enabled)$/i.test(val)) {
-        val = true;
-      } else if (/^(no|off|false|disabled)$/i.test(val)) {
-        val = false;
-      } else if (val === "null") {
-        val = null;
-      } else {
-        val = Number(val);
-      }
-      obj[prop] = val;
-      return obj;
-    }, {});
-    function useColors() {
-      return "colors" in exports.inspectOpts ? Boolean(exports.inspectOpts.colors) : tty.isatty(process.stderr.fd);
-    }
-    function formatArgs(args) {
-      const { namespace: name, useColors: useColors2 } = this;
-      if (useColors2) {
-        const c = this.color;
-        const colorCode = "\x1B[3" + (c < 8 ? c : "8;5;" + c);
-        const prefix = `  ${colorCode};1m${name} \x1B[0m`;
-        args[0] = prefix + args[0].split("\n").join("\n" + prefix);
-        args.push(colorCode + "m+" + module.exports.humanize(this.diff) + "\x1B[0m");
-      } else {
-        args[0] = getDate() + name + " " + args[0];
-      }
-    }
-    function getDate() {
-      if (exports.inspectOpts.hideDate) {
-        return "";
-      }
-      return (/* @__PURE__ */ new Date()).toISOString() + " ";
-    }
-    function log(...args) {
-      return process.stderr.write(util.formatWithOptions(exports.inspectOpts, ...args) + "\n");
-    }
-    function save(namespaces) {
-      if (namespaces) {
-        process.env.DEBUG = namespaces;
-      } else {
-        delete process.env.DEBUG;
-      }
-    }
-    function load2() {
-      return process.env.DEBUG;
-    }
-    function init(debug) {
-      debug.inspectOpts = {};
-      const keys = Object.keys(exports.inspectOpts);
-      for (let i = 0; i < keys.length; i++) {
-        debug.inspectOpts[keys[i]] = exports.inspectOpts[keys[i]];
-      }
-    }
-    module.exports = require_common()(exports);
-    var { formatters } = module.exports;
-    formatters.o = function(v) {
-      this.inspectOpts.colors = this.useColors;
-      return util.inspect(v, this.inspectOpts).split("\n").map((str) => str.trim()).join(" ");
-    };
-    formatters.O = function(v) {
-      this.inspectOpts.colors = this.useColors;
-      return util.inspect(v, this.inspectOpts);
-    };
-  }
-});
-
-// node_modules/debug/src/index.js
-var require_src = __commonJS({
-  "node_modules/debug/src/index.js"(exports, module) {
-    if (typeof process === "undefined" || process.type === "renderer" || process.browser === true || process.__nwjs) {
-      module.exports = require_browser();
-    } else {
-      module.exports = require_node();
-    }
-  }
-});
-
-// node_modules/encodeurl/index.js
-var require_encodeurl = __commonJS({
-  "node_modules/encodeurl/index.js"(exports, module) {
-    "use strict";
-    module.exports = encodeUrl;
-    var ENCODE_CHARS_REGEXP = /(?:[^\x21\x23-\x3B\x3D\x3F-\x5F\x61-\x7A\x7C\x7E]+|%+(?![0-9A-Fa-f]{2})){1,1024}/g;
-    var SURROGATE_REGEXP = /([\uD800-\uDBFF][\uDC00-\uDFFF])|[\uD800-\uDFFF]/g;
-    function encodeUrl(url) {
-      return String(url).replace(SURROGATE_REGEXP, function(_, pair) {
-        return pair || "\uFFFD";
-      }).replace(ENCODE_CHARS_REGEXP, encodeURI);
-    }
-  }
-});
-
-// node_modules/escape-html/index.js
-var require_escape_html = __commonJS({
-  "node_modules/escape-html/index.js"(exports, module) {
-    "use strict";
-    var matchHtmlRegExp = /["'&<>]/;
-    module.exports = escapeHtml;
-    function escapeHtml(string) {
-      var str = "" + string;
-      var match = matchHtmlRegExp.exec(str);
-      if (!match) {
-        return str;
-      }
-      var escape;
-      var html = "";
-      var index = 0;
-      var lastIndex = 0;
-      for (index = match.index; index < str.length; index++) {
-        switch (str.charCodeAt(index)) {
-          case 34:
-            escape = "&quot;";
-            break;
-          case 38:
-            escape = "&amp;";
-            break;
-          case 39:
-            escape = "&#39;";
-            break;
-          case 60:
-            escape = "&lt;";
-            break;
-          case 62:
-            escape = "&gt;";
-            break;
-          default:
-            continue;
-        }
-        if (lastIndex !== index) {
-          html += str.substring(lastIndex, index);
-        }
-        lastIndex = index + 1;
-        html += escape;
-      }
-      return lastIndex !== index ? html + str.substring(lastIndex, index) : html;
-    }
-  }
-});
-
-// node_modules/etag/index.js
-var require_etag = __commonJS({
-  "node_modules/etag/index.js"(exports, module) {
-    "use strict";
-    module.exports = etag;
-    var crypto = __require("crypto");
-    var Stats = __require("fs").Stats;
-    var toString = Object.prototype.toString;
-    function entitytag(entity) {
-      if (entity.length === 0) {
-        return '"0-2jmj7l5rSw0yVb/vlWAYkK/YBwk"';
-      }
-      var hash = crypto.createHash("sha1").update(entity, "utf8").digest("base64").substring(0, 27);
-      var len = typeof entity === "string" ? Buffer.byteLength(entity, "utf8") : entity.length;
-      return '"' + len.toString(16) + "-" + hash + '"';
-    }
-    function etag(entity, options) {
-      if (entity == null) {
-        throw new TypeError("argument entity is required");
-      }
-      var isStats = isstats(entity);
-      var weak = options && typeof options.weak === "boolean" ? options.weak : isStats;
-      if (!isStats && typeof entity !== "string" && !Buffer.isBuffer(entity)) {
-        throw new TypeError("argument entity must be string, Buffer, or fs.Stats");
-      }
-      var tag = isStats ? stattag(entity) : entitytag(entity);
-      return weak ? "W/" + tag : tag;
-    }
-    function isstats(obj) {
-      if (typeof Stats === "function" && obj instanceof Stats) {
-        return true;
-      }
-      return obj && typeof obj === "object" && "ctime" in obj && toString.call(obj.ctime) === "[object Date]" && "mtime" in obj && toString.call(obj.mtime) === "[object Date]" && "ino" in obj && typeof obj.ino === "number" && "size" in obj && typeof obj.size === "number";
-    }
-    function stattag(stat4) {
-      var mtime = stat4.mtime.getTime().toString(16);
-      var size = stat4.size.toString(16);
-      return '"' + size + "-" + mtime + '"';
-    }
-  }
-});
-
-// node_modules/fresh/index.js
-var require_fresh = __commonJS({
-  "node_modules/fresh/index.js"(exports, module) {
-    "use strict";
-    var CACHE_CONTROL_NO_CACHE_REGEXP = /(?:^|,)\s*?no-cache\s*?(?:,|$)/;
-    module.exports = fresh;
-    function fresh(reqHeaders, resHeaders) {
-      var modifiedSince = reqHeaders["if-modified-since"];
-      var noneMatch = reqHeaders["if-none-match"];
-      if (!modifiedSince && !noneMatch) {
-        return false;
-      }
-      var cacheControl = reqHeaders["cache-control"];
-      if (cacheControl && CACHE_CONTROL_NO_CACHE_REGEXP.test(cacheControl)) {
-        return false;
-      }
-      if (noneMatch) {
-        if (noneMatch === "*") {
-          return true;
-        }
-        var etag = resHeaders.etag;
-        if (!etag) {
-          return false;
-        }
-        var matches2 = parseTokenList(noneMatch);
-        for (var i = 0; i < matches2.length; i++) {
-          var match = matches2[i];
-          if (match === etag || match === "W/" + etag || "W/" + match === etag) {
-            return true;
-          }
-        }
-        return false;
-      }
-      if (modifiedSince) {
-        var lastModified = resHeaders["last-modified"];
-        var modifiedStale = !lastModified || !(parseHttpDate(lastModified) <= parseHttpDate(modifiedSince));
-        if (modifiedStale) {
-          return false;
-        }
-      }
-      return true;
-    }
-    function parseHttpDate(date) {
-      var timestamp = date && Date.parse(date);
-      return typeof timestamp === "number" ? timestamp : NaN;
-    }
-    function parseTokenList(str) {
-      var end = 0;
-      var list = [];
-      var start = 0;
-      for (var i = 0, len = str.length; i < len; i++) {
-        switch (str.charCodeAt(i)) {
-          case 32:
-            if (start === end) {
-              start = end = i + 1;
-            }
-            break;
-          case 44:
-            list.push(str.substring(start, end));
-            start = end = i + 1;
-            break;
-          default:
-            end = i + 1;
-            break;
-        }
-      }
-      list.push(str.substring(start, end));
-      return list;
-    }
-  }
-});
-
-// node_modules/mime-db/db.json
-var require_db = __commonJS({
-  "node_modules/mime-db/db.json"(exports, module) {
-    module.exports = {
-      "application/1d-interleaved-parityfec": {
-        source: "iana"
-      },
-      "application/3gpdash-qoe-report+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/3gpp-ims+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/3gpphal+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/3gpphalforms+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/a2l": {
-        source: "iana"
-      },
-      "application/ace+cbor": {
-        source: "iana"
-      },
-      "application/ace+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/ace-groupcomm+cbor": {
-        source: "iana"
-      },
-      "application/ace-trl+cbor": {
-        source: "iana"
-      },
-      "application/activemessage": {
-        source: "iana"
-      },
-      "application/activity+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/aif+cbor": {
-        source: "iana"
-      },
-      "application/aif+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-cdni+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-cdnifilter+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-costmap+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-costmapfilter+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-directory+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-endpointcost+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-endpointcostparams+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-endpointprop+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-endpointpropparams+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-error+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-networkmap+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-networkmapfilter+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-propmap+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-propmapparams+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-tips+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-tipsparams+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-updatestreamcontrol+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/alto-updatestreamparams+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/aml": {
-        source: "iana"
-      },
-      "application/andrew-inset": {
-        source: "iana",
-        extensions: ["ez"]
-      },
-      "application/appinstaller": {
-        compressible: false,
-        extensions: ["appinstaller"]
-      },
-      "application/applefile": {
-        source: "iana"
-      },
-      "application/applixware": {
-        source: "apache",
-        extensions: ["aw"]
-      },
-      "application/appx": {
-        compressible: false,
-        extensions: ["appx"]
-      },
-      "application/appxbundle": {
-        compressible: false,
-        extensions: ["appxbundle"]
-      },
-      "application/at+jwt": {
-        source: "iana"
-      },
-      "application/atf": {
-        source: "iana"
-      },
-      "application/atfx": {
-        source: "iana"
-      },
-      "application/atom+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["atom"]
-      },
-      "application/atomcat+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["atomcat"]
-      },
-      "application/atomdeleted+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["atomdeleted"]
-      },
-      "application/atomicmail": {
-        source: "iana"
-      },
-      "application/atomsvc+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["atomsvc"]
-      },
-      "application/atsc-dwd+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["dwd"]
-      },
-      "application/atsc-dynamic-event-message": {
-        source: "iana"
-      },
-      "application/atsc-held+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["held"]
-      },
-      "application/atsc-rdt+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/atsc-rsat+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["rsat"]
-      },
-      "application/atxml": {
-        source: "iana"
-      },
-      "application/auth-policy+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/automationml-aml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["aml"]
-      },
-      "application/automationml-amlx+zip": {
-        source: "iana",
-        compressible: false,
-        extensions: ["amlx"]
-      },
-      "application/bacnet-xdd+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/batch-smtp": {
-        source: "iana"
-      },
-      "application/bdoc": {
-        compressible: false,
-        extensions: ["bdoc"]
-      },
-      "application/beep+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/bufr": {
-        source: "iana"
-      },
-      "application/c2pa": {
-        source: "iana"
-      },
-      "application/calendar+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/calendar+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xcs"]
-      },
-      "application/call-completion": {
-        source: "iana"
-      },
-      "application/cals-1840": {
-        source: "iana"
-      },
-      "application/captive+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/cbor": {
-        source: "iana"
-      },
-      "application/cbor-seq": {
-        source: "iana"
-      },
-      "application/cccex": {
-        source: "iana"
-      },
-      "application/ccmp+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/ccxml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["ccxml"]
-      },
-      "application/cda+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/cdfx+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["cdfx"]
-      },
-      "application/cdmi-capability": {
-        source: "iana",
-        extensions: ["cdmia"]
-      },
-      "application/cdmi-container": {
-        source: "iana",
-        extensions: ["cdmic"]
-      },
-      "application/cdmi-domain": {
-        source: "iana",
-        extensions: ["cdmid"]
-      },
-      "application/cdmi-object": {
-        source: "iana",
-        extensions: ["cdmio"]
-      },
-      "application/cdmi-queue": {
-        source: "iana",
-        extensions: ["cdmiq"]
-      },
-      "application/cdni": {
-        source: "iana"
-      },
-      "application/ce+cbor": {
-        source: "iana"
-      },
-      "application/cea": {
-        source: "iana"
-      },
-      "application/cea-2018+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/cellml+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/cfw": {
-        source: "iana"
-      },
-      "application/cid-edhoc+cbor-seq": {
-        source: "iana"
-      },
-      "application/city+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/city+json-seq": {
-        source: "iana"
-      },
-      "application/clr": {
-        source: "iana"
-      },
-      "application/clue+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/clue_info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/cms": {
-        source: "iana"
-      },
-      "application/cnrp+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/coap-eap": {
-        source: "iana"
-      },
-      "application/coap-group+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/coap-payload": {
-        source: "iana"
-      },
-      "application/commonground": {
-        source: "iana"
-      },
-      "application/concise-problem-details+cbor": {
-        source: "iana"
-      },
-      "application/conference-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/cose": {
-        source: "iana"
-      },
-      "application/cose-key": {
-        source: "iana"
-      },
-      "application/cose-key-set": {
-        source: "iana"
-      },
-      "application/cose-x509": {
-        source: "iana"
-      },
-      "application/cpl+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["cpl"]
-      },
-      "application/csrattrs": {
-        source: "iana"
-      },
-      "application/csta+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/cstadata+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/csvm+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/cu-seeme": {
-        source: "apache",
-        extensions: ["cu"]
-      },
-      "application/cwl": {
-        source: "iana",
-        extensions: ["cwl"]
-      },
-      "application/cwl+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/cwl+yaml": {
-        source: "iana"
-      },
-      "application/cwt": {
-        source: "iana"
-      },
-      "application/cybercash": {
-        source: "iana"
-      },
-      "application/dart": {
-        compressible: true
-      },
-      "application/dash+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["mpd"]
-      },
-      "application/dash-patch+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["mpp"]
-      },
-      "application/dashdelta": {
-        source: "iana"
-      },
-      "application/davmount+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["davmount"]
-      },
-      "application/dca-rft": {
-        source: "iana"
-      },
-      "application/dcd": {
-        source: "iana"
-      },
-      "application/dec-dx": {
-        source: "iana"
-      },
-      "application/dialog-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/dicom": {
-        source: "iana",
-        extensions: ["dcm"]
-      },
-      "application/dicom+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/dicom+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/dii": {
-        source: "iana"
-      },
-      "application/dit": {
-        source: "iana"
-      },
-      "application/dns": {
-        source: "iana"
-      },
-      "application/dns+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/dns-message": {
-        source: "iana"
-      },
-      "application/docbook+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["dbk"]
-      },
-      "application/dots+cbor": {
-        source: "iana"
-      },
-      "application/dpop+jwt": {
-        source: "iana"
-      },
-      "application/dskpp+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/dssc+der": {
-        source: "iana",
-        extensions: ["dssc"]
-      },
-      "application/dssc+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xdssc"]
-      },
-      "application/dvcs": {
-        source: "iana"
-      },
-      "application/eat+cwt": {
-        source: "iana"
-      },
-      "application/eat+jwt": {
-        source: "iana"
-      },
-      "application/eat-bun+cbor": {
-        source: "iana"
-      },
-      "application/eat-bun+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/eat-ucs+cbor": {
-        source: "iana"
-      },
-      "application/eat-ucs+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/ecmascript": {
-        source: "apache",
-        compressible: true,
-        extensions: ["ecma"]
-      },
-      "application/edhoc+cbor-seq": {
-        source: "iana"
-      },
-      "application/edi-consent": {
-        source: "iana"
-      },
-      "application/edi-x12": {
-        source: "iana",
-        compressible: false
-      },
-      "application/edifact": {
-        source: "iana",
-        compressible: false
-      },
-      "application/efi": {
-        source: "iana"
-      },
-      "application/elm+json": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/elm+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/emergencycalldata.cap+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/emergencycalldata.comment+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/emergencycalldata.control+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/emergencycalldata.deviceinfo+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/emergencycalldata.ecall.msd": {
-        source: "iana"
-      },
-      "application/emergencycalldata.legacyesn+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/emergencycalldata.providerinfo+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/emergencycalldata.serviceinfo+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/emergencycalldata.subscriberinfo+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/emergencycalldata.veds+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/emma+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["emma"]
-      },
-      "application/emotionml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["emotionml"]
-      },
-      "application/encaprtp": {
-        source: "iana"
-      },
-      "application/entity-statement+jwt": {
-        source: "iana"
-      },
-      "application/epp+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/epub+zip": {
-        source: "iana",
-        compressible: false,
-        extensions: ["epub"]
-      },
-      "application/eshop": {
-        source: "iana"
-      },
-      "application/exi": {
-        source: "iana",
-        extensions: ["exi"]
-      },
-      "application/expect-ct-report+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/express": {
-        source: "iana",
-        extensions: ["exp"]
-      },
-      "application/fastinfoset": {
-        source: "iana"
-      },
-      "application/fastsoap": {
-        source: "iana"
-      },
-      "application/fdf": {
-        source: "iana",
-        extensions: ["fdf"]
-      },
-      "application/fdt+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["fdt"]
-      },
-      "application/fhir+json": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/fhir+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/fido.trusted-apps+json": {
-        compressible: true
-      },
-      "application/fits": {
-        source: "iana"
-      },
-      "application/flexfec": {
-        source: "iana"
-      },
-      "application/font-sfnt": {
-        source: "iana"
-      },
-      "application/font-tdpfr": {
-        source: "iana",
-        extensions: ["pfr"]
-      },
-      "application/font-woff": {
-        source: "iana",
-        compressible: false
-      },
-      "application/framework-attributes+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/geo+json": {
-        source: "iana",
-        compressible: true,
-        extensions: ["geojson"]
-      },
-      "application/geo+json-seq": {
-        source: "iana"
-      },
-      "application/geopackage+sqlite3": {
-        source: "iana"
-      },
-      "application/geopose+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/geoxacml+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/geoxacml+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/gltf-buffer": {
-        source: "iana"
-      },
-      "application/gml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["gml"]
-      },
-      "application/gnap-binding-jws": {
-        source: "iana"
-      },
-      "application/gnap-binding-jwsd": {
-        source: "iana"
-      },
-      "application/gnap-binding-rotation-jws": {
-        source: "iana"
-      },
-      "application/gnap-binding-rotation-jwsd": {
-        source: "iana"
-      },
-      "application/gpx+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["gpx"]
-      },
-      "application/grib": {
-        source: "iana"
-      },
-      "application/gxf": {
-        source: "apache",
-        extensions: ["gxf"]
-      },
-      "application/gzip": {
-        source: "iana",
-        compressible: false,
-        extensions: ["gz"]
-      },
-      "application/h224": {
-        source: "iana"
-      },
-      "application/held+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/hjson": {
-        extensions: ["hjson"]
-      },
-      "application/hl7v2+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/http": {
-        source: "iana"
-      },
-      "application/hyperstudio": {
-        source: "iana",
-        extensions: ["stk"]
-      },
-      "application/ibe-key-request+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/ibe-pkg-reply+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/ibe-pp-data": {
-        source: "iana"
-      },
-      "application/iges": {
-        source: "iana"
-      },
-      "application/im-iscomposing+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/index": {
-        source: "iana"
-      },
-      "application/index.cmd": {
-        source: "iana"
-      },
-      "application/index.obj": {
-        source: "iana"
-      },
-      "application/index.response": {
-        source: "iana"
-      },
-      "application/index.vnd": {
-        source: "iana"
-      },
-      "application/inkml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["ink", "inkml"]
-      },
-      "application/iotp": {
-        source: "iana"
-      },
-      "application/ipfix": {
-        source: "iana",
-        extensions: ["ipfix"]
-      },
-      "application/ipp": {
-        source: "iana"
-      },
-      "application/isup": {
-        source: "iana"
-      },
-      "application/its+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["its"]
-      },
-      "application/java-archive": {
-        source: "iana",
-        compressible: false,
-        extensions: ["jar", "war", "ear"]
-      },
-      "application/java-serialized-object": {
-        source: "apache",
-        compressible: false,
-        extensions: ["ser"]
-      },
-      "application/java-vm": {
-        source: "apache",
-        compressible: false,
-        extensions: ["class"]
-      },
-      "application/javascript": {
-        source: "apache",
-        charset: "UTF-8",
-        compressible: true,
-        extensions: ["js"]
-      },
-      "application/jf2feed+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/jose": {
-        source: "iana"
-      },
-      "application/jose+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/jrd+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/jscalendar+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/jscontact+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/json": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true,
-        extensions: ["json", "map"]
-      },
-      "application/json-patch+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/json-seq": {
-        source: "iana"
-      },
-      "application/json5": {
-        extensions: ["json5"]
-      },
-      "application/jsonml+json": {
-        source: "apache",
-        compressible: true,
-        extensions: ["jsonml"]
-      },
-      "application/jsonpath": {
-        source: "iana"
-      },
-      "application/jwk+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/jwk-set+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/jwk-set+jwt": {
-        source: "iana"
-      },
-      "application/jwt": {
-        source: "iana"
-      },
-      "application/kpml-request+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/kpml-response+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/ld+json": {
-        source: "iana",
-        compressible: true,
-        extensions: ["jsonld"]
-      },
-      "application/lgr+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["lgr"]
-      },
-      "application/link-format": {
-        source: "iana"
-      },
-      "application/linkset": {
-        source: "iana"
-      },
-      "application/linkset+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/load-control+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/logout+jwt": {
-        source: "iana"
-      },
-      "application/lost+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["lostxml"]
-      },
-      "application/lostsync+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/lpf+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/lxf": {
-        source: "iana"
-      },
-      "application/mac-binhex40": {
-        source: "iana",
-        extensions: ["hqx"]
-      },
-      "application/mac-compactpro": {
-        source: "apache",
-        extensions: ["cpt"]
-      },
-      "application/macwriteii": {
-        source: "iana"
-      },
-      "application/mads+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["mads"]
-      },
-      "application/manifest+json": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true,
-        extensions: ["webmanifest"]
-      },
-      "application/marc": {
-        source: "iana",
-        extensions: ["mrc"]
-      },
-      "application/marcxml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["mrcx"]
-      },
-      "application/mathematica": {
-        source: "iana",
-        extensions: ["ma", "nb", "mb"]
-      },
-      "application/mathml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["mathml"]
-      },
-      "application/mathml-content+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mathml-presentation+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mbms-associated-procedure-description+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mbms-deregister+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mbms-envelope+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mbms-msk+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mbms-msk-response+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mbms-protection-description+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mbms-reception-report+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mbms-register+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mbms-register-response+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mbms-schedule+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mbms-user-service-description+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mbox": {
-        source: "iana",
-        extensions: ["mbox"]
-      },
-      "application/media-policy-dataset+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["mpf"]
-      },
-      "application/media_control+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mediaservercontrol+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["mscml"]
-      },
-      "application/merge-patch+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/metalink+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["metalink"]
-      },
-      "application/metalink4+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["meta4"]
-      },
-      "application/mets+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["mets"]
-      },
-      "application/mf4": {
-        source: "iana"
-      },
-      "application/mikey": {
-        source: "iana"
-      },
-      "application/mipc": {
-        source: "iana"
-      },
-      "application/missing-blocks+cbor-seq": {
-        source: "iana"
-      },
-      "application/mmt-aei+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["maei"]
-      },
-      "application/mmt-usd+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["musd"]
-      },
-      "application/mods+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["mods"]
-      },
-      "application/moss-keys": {
-        source: "iana"
-      },
-      "application/moss-signature": {
-        source: "iana"
-      },
-      "application/mosskey-data": {
-        source: "iana"
-      },
-      "application/mosskey-request": {
-        source: "iana"
-      },
-      "application/mp21": {
-        source: "iana",
-        extensions: ["m21", "mp21"]
-      },
-      "application/mp4": {
-        source: "iana",
-        extensions: ["mp4", "mpg4", "mp4s", "m4p"]
-      },
-      "application/mpeg4-generic": {
-        source: "iana"
-      },
-      "application/mpeg4-iod": {
-        source: "iana"
-      },
-      "application/mpeg4-iod-xmt": {
-        source: "iana"
-      },
-      "application/mrb-consumer+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/mrb-publish+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/msc-ivr+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/msc-mixer+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/msix": {
-        compressible: false,
-        extensions: ["msix"]
-      },
-      "application/msixbundle": {
-        compressible: false,
-        extensions: ["msixbundle"]
-      },
-      "application/msword": {
-        source: "iana",
-        compressible: false,
-        extensions: ["doc", "dot"]
-      },
-      "application/mud+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/multipart-core": {
-        source: "iana"
-      },
-      "application/mxf": {
-        source: "iana",
-        extensions: ["mxf"]
-      },
-      "application/n-quads": {
-        source: "iana",
-        extensions: ["nq"]
-      },
-      "application/n-triples": {
-        source: "iana",
-        extensions: ["nt"]
-      },
-      "application/nasdata": {
-        source: "iana"
-      },
-      "application/news-checkgroups": {
-        source: "iana",
-        charset: "US-ASCII"
-      },
-      "application/news-groupinfo": {
-        source: "iana",
-        charset: "US-ASCII"
-      },
-      "application/news-transmission": {
-        source: "iana"
-      },
-      "application/nlsml+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/node": {
-        source: "iana",
-        extensions: ["cjs"]
-      },
-      "application/nss": {
-        source: "iana"
-      },
-      "application/oauth-authz-req+jwt": {
-        source: "iana"
-      },
-      "application/oblivious-dns-message": {
-        source: "iana"
-      },
-      "application/ocsp-request": {
-        source: "iana"
-      },
-      "application/ocsp-response": {
-        source: "iana"
-      },
-      "application/octet-stream": {
-        source: "iana",
-        compressible: true,
-        extensions: ["bin", "dms", "lrf", "mar", "so", "dist", "distz", "pkg", "bpk", "dump", "elc", "deploy", "exe", "dll", "deb", "dmg", "iso", "img", "msi", "msp", "msm", "buffer"]
-      },
-      "application/oda": {
-        source: "iana",
-        extensions: ["oda"]
-      },
-      "application/odm+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/odx": {
-        source: "iana"
-      },
-      "application/oebps-package+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["opf"]
-      },
-      "application/ogg": {
-        source: "iana",
-        compressible: false,
-        extensions: ["ogx"]
-      },
-      "application/ohttp-keys": {
-        source: "iana"
-      },
-      "application/omdoc+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["omdoc"]
-      },
-      "application/onenote": {
-        source: "apache",
-        extensions: ["onetoc", "onetoc2", "onetmp", "onepkg", "one", "onea"]
-      },
-      "application/opc-nodeset+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/oscore": {
-        source: "iana"
-      },
-      "application/oxps": {
-        source: "iana",
-        extensions: ["oxps"]
-      },
-      "application/p21": {
-        source: "iana"
-      },
-      "application/p21+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/p2p-overlay+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["relo"]
-      },
-      "application/parityfec": {
-        source: "iana"
-      },
-      "application/passport": {
-        source: "iana"
-      },
-      "application/patch-ops-error+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xer"]
-      },
-      "application/pdf": {
-        source: "iana",
-        compressible: false,
-        extensions: ["pdf"]
-      },
-      "application/pdx": {
-        source: "iana"
-      },
-      "application/pem-certificate-chain": {
-        source: "iana"
-      },
-      "application/pgp-encrypted": {
-        source: "iana",
-        compressible: false,
-        extensions: ["pgp"]
-      },
-      "application/pgp-keys": {
-        source: "iana",
-        extensions: ["asc"]
-      },
-      "application/pgp-signature": {
-        source: "iana",
-        extensions: ["sig", "asc"]
-      },
-      "application/pics-rules": {
-        source: "apache",
-        extensions: ["prf"]
-      },
-      "application/pidf+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/pidf-diff+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/pkcs10": {
-        source: "iana",
-        extensions: ["p10"]
-      },
-      "application/pkcs12": {
-        source: "iana"
-      },
-      "application/pkcs7-mime": {
-        source: "iana",
-        extensions: ["p7m", "p7c"]
-      },
-      "application/pkcs7-signature": {
-        source: "iana",
-        extensions: ["p7s"]
-      },
-      "application/pkcs8": {
-        source: "iana",
-        extensions: ["p8"]
-      },
-      "application/pkcs8-encrypted": {
-        source: "iana"
-      },
-      "application/pkix-attr-cert": {
-        source: "iana",
-        extensions: ["ac"]
-      },
-      "application/pkix-cert": {
-        source: "iana",
-        extensions: ["cer"]
-      },
-      "application/pkix-crl": {
-        source: "iana",
-        extensions: ["crl"]
-      },
-      "application/pkix-pkipath": {
-        source: "iana",
-        extensions: ["pkipath"]
-      },
-      "application/pkixcmp": {
-        source: "iana",
-        extensions: ["pki"]
-      },
-      "application/pls+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["pls"]
-      },
-      "application/poc-settings+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/postscript": {
-        source: "iana",
-        compressible: true,
-        extensions: ["ai", "eps", "ps"]
-      },
-      "application/ppsp-tracker+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/private-token-issuer-directory": {
-        source: "iana"
-      },
-      "application/private-token-request": {
-        source: "iana"
-      },
-      "application/private-token-response": {
-        source: "iana"
-      },
-      "application/problem+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/problem+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/provenance+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["provx"]
-      },
-      "application/provided-claims+jwt": {
-        source: "iana"
-      },
-      "application/prs.alvestrand.titrax-sheet": {
-        source: "iana"
-      },
-      "application/prs.cww": {
-        source: "iana",
-        extensions: ["cww"]
-      },
-      "application/prs.cyn": {
-        source: "iana",
-        charset: "7-BIT"
-      },
-      "application/prs.hpub+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/prs.implied-document+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/prs.implied-executable": {
-        source: "iana"
-      },
-      "application/prs.implied-object+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/prs.implied-object+json-seq": {
-        source: "iana"
-      },
-      "application/prs.implied-object+yaml": {
-        source: "iana"
-      },
-      "application/prs.implied-structure": {
-        source: "iana"
-      },
-      "application/prs.mayfile": {
-        source: "iana"
-      },
-      "application/prs.nprend": {
-        source: "iana"
-      },
-      "application/prs.plucker": {
-        source: "iana"
-      },
-      "application/prs.rdf-xml-crypt": {
-        source: "iana"
-      },
-      "application/prs.vcfbzip2": {
-        source: "iana"
-      },
-      "application/prs.xsf+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xsf"]
-      },
-      "application/pskc+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["pskcxml"]
-      },
-      "application/pvd+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/qsig": {
-        source: "iana"
-      },
-      "application/raml+yaml": {
-        compressible: true,
-        extensions: ["raml"]
-      },
-      "application/raptorfec": {
-        source: "iana"
-      },
-      "application/rdap+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/rdf+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["rdf", "owl"]
-      },
-      "application/reginfo+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["rif"]
-      },
-      "application/relax-ng-compact-syntax": {
-        source: "iana",
-        extensions: ["rnc"]
-      },
-      "application/remote-printing": {
-        source: "apache"
-      },
-      "application/reputon+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/resolve-response+jwt": {
-        source: "iana"
-      },
-      "application/resource-lists+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["rl"]
-      },
-      "application/resource-lists-diff+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["rld"]
-      },
-      "application/rfc+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/riscos": {
-        source: "iana"
-      },
-      "application/rlmi+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/rls-services+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["rs"]
-      },
-      "application/route-apd+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["rapd"]
-      },
-      "application/route-s-tsid+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["sls"]
-      },
-      "application/route-usd+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["rusd"]
-      },
-      "application/rpki-checklist": {
-        source: "iana"
-      },
-      "application/rpki-ghostbusters": {
-        source: "iana",
-        extensions: ["gbr"]
-      },
-      "application/rpki-manifest": {
-        source: "iana",
-        extensions: ["mft"]
-      },
-      "application/rpki-publication": {
-        source: "iana"
-      },
-      "application/rpki-roa": {
-        source: "iana",
-        extensions: ["roa"]
-      },
-      "application/rpki-signed-tal": {
-        source: "iana"
-      },
-      "application/rpki-updown": {
-        source: "iana"
-      },
-      "application/rsd+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["rsd"]
-      },
-      "application/rss+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["rss"]
-      },
-      "application/rtf": {
-        source: "iana",
-        compressible: true,
-        extensions: ["rtf"]
-      },
-      "application/rtploopback": {
-        source: "iana"
-      },
-      "application/rtx": {
-        source: "iana"
-      },
-      "application/samlassertion+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/samlmetadata+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/sarif+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/sarif-external-properties+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/sbe": {
-        source: "iana"
-      },
-      "application/sbml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["sbml"]
-      },
-      "application/scaip+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/scim+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/scvp-cv-request": {
-        source: "iana",
-        extensions: ["scq"]
-      },
-      "application/scvp-cv-response": {
-        source: "iana",
-        extensions: ["scs"]
-      },
-      "application/scvp-vp-request": {
-        source: "iana",
-        extensions: ["spq"]
-      },
-      "application/scvp-vp-response": {
-        source: "iana",
-        extensions: ["spp"]
-      },
-      "application/sdp": {
-        source: "iana",
-        extensions: ["sdp"]
-      },
-      "application/secevent+jwt": {
-        source: "iana"
-      },
-      "application/senml+cbor": {
-        source: "iana"
-      },
-      "application/senml+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/senml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["senmlx"]
-      },
-      "application/senml-etch+cbor": {
-        source: "iana"
-      },
-      "application/senml-etch+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/senml-exi": {
-        source: "iana"
-      },
-      "application/sensml+cbor": {
-        source: "iana"
-      },
-      "application/sensml+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/sensml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["sensmlx"]
-      },
-      "application/sensml-exi": {
-        source: "iana"
-      },
-      "application/sep+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/sep-exi": {
-        source: "iana"
-      },
-      "application/session-info": {
-        source: "iana"
-      },
-      "application/set-payment": {
-        source: "iana"
-      },
-      "application/set-payment-initiation": {
-        source: "iana",
-        extensions: ["setpay"]
-      },
-      "application/set-registration": {
-        source: "iana"
-      },
-      "application/set-registration-initiation": {
-        source: "iana",
-        extensions: ["setreg"]
-      },
-      "application/sgml": {
-        source: "iana"
-      },
-      "application/sgml-open-catalog": {
-        source: "iana"
-      },
-      "application/shf+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["shf"]
-      },
-      "application/sieve": {
-        source: "iana",
-        extensions: ["siv", "sieve"]
-      },
-      "application/simple-filter+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/simple-message-summary": {
-        source: "iana"
-      },
-      "application/simplesymbolcontainer": {
-        source: "iana"
-      },
-      "application/sipc": {
-        source: "iana"
-      },
-      "application/slate": {
-        source: "iana"
-      },
-      "application/smil": {
-        source: "apache"
-      },
-      "application/smil+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["smi", "smil"]
-      },
-      "application/smpte336m": {
-        source: "iana"
-      },
-      "application/soap+fastinfoset": {
-        source: "iana"
-      },
-      "application/soap+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/sparql-query": {
-        source: "iana",
-        extensions: ["rq"]
-      },
-      "application/sparql-results+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["srx"]
-      },
-      "application/spdx+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/spirits-event+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/sql": {
-        source: "iana",
-        extensions: ["sql"]
-      },
-      "application/srgs": {
-        source: "iana",
-        extensions: ["gram"]
-      },
-      "application/srgs+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["grxml"]
-      },
-      "application/sru+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["sru"]
-      },
-      "application/ssdl+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["ssdl"]
-      },
-      "application/sslkeylogfile": {
-        source: "iana"
-      },
-      "application/ssml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["ssml"]
-      },
-      "application/st2110-41": {
-        source: "iana"
-      },
-      "application/stix+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/stratum": {
-        source: "iana"
-      },
-      "application/swid+cbor": {
-        source: "iana"
-      },
-      "application/swid+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["swidtag"]
-      },
-      "application/tamp-apex-update": {
-        source: "iana"
-      },
-      "application/tamp-apex-update-confirm": {
-        source: "iana"
-      },
-      "application/tamp-community-update": {
-        source: "iana"
-      },
-      "application/tamp-community-update-confirm": {
-        source: "iana"
-      },
-      "application/tamp-error": {
-        source: "iana"
-      },
-      "application/tamp-sequence-adjust": {
-        source: "iana"
-      },
-      "application/tamp-sequence-adjust-confirm": {
-        source: "iana"
-      },
-      "application/tamp-status-query": {
-        source: "iana"
-      },
-      "application/tamp-status-response": {
-        source: "iana"
-      },
-      "application/tamp-update": {
-        source: "iana"
-      },
-      "application/tamp-update-confirm": {
-        source: "iana"
-      },
-      "application/tar": {
-        compressible: true
-      },
-      "application/taxii+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/td+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/tei+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["tei", "teicorpus"]
-      },
-      "application/tetra_isi": {
-        source: "iana"
-      },
-      "application/thraud+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["tfi"]
-      },
-      "application/timestamp-query": {
-        source: "iana"
-      },
-      "application/timestamp-reply": {
-        source: "iana"
-      },
-      "application/timestamped-data": {
-        source: "iana",
-        extensions: ["tsd"]
-      },
-      "application/tlsrpt+gzip": {
-        source: "iana"
-      },
-      "application/tlsrpt+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/tm+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/tnauthlist": {
-        source: "iana"
-      },
-      "application/toc+cbor": {
-        source: "iana"
-      },
-      "application/token-introspection+jwt": {
-        source: "iana"
-      },
-      "application/toml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["toml"]
-      },
-      "application/trickle-ice-sdpfrag": {
-        source: "iana"
-      },
-      "application/trig": {
-        source: "iana",
-        extensions: ["trig"]
-      },
-      "application/trust-chain+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/trust-mark+jwt": {
-        source: "iana"
-      },
-      "application/trust-mark-delegation+jwt": {
-        source: "iana"
-      },
-      "application/ttml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["ttml"]
-      },
-      "application/tve-trigger": {
-        source: "iana"
-      },
-      "application/tzif": {
-        source: "iana"
-      },
-      "application/tzif-leap": {
-        source: "iana"
-      },
-      "application/ubjson": {
-        compressible: false,
-        extensions: ["ubj"]
-      },
-      "application/uccs+cbor": {
-        source: "iana"
-      },
-      "application/ujcs+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/ulpfec": {
-        source: "iana"
-      },
-      "application/urc-grpsheet+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/urc-ressheet+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["rsheet"]
-      },
-      "application/urc-targetdesc+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["td"]
-      },
-      "application/urc-uisocketdesc+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vc": {
-        source: "iana"
-      },
-      "application/vc+cose": {
-        source: "iana"
-      },
-      "application/vc+jwt": {
-        source: "iana"
-      },
-      "application/vcard+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vcard+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vemmi": {
-        source: "iana"
-      },
-      "application/vividence.scriptfile": {
-        source: "apache"
-      },
-      "application/vnd.1000minds.decision-model+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["1km"]
-      },
-      "application/vnd.1ob": {
-        source: "iana"
-      },
-      "application/vnd.3gpp-prose+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp-prose-pc3a+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp-prose-pc3ach+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp-prose-pc3ch+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp-prose-pc8+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp-v2x-local-service-information": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.5gnas": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.5gsa2x": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.5gsa2x-local-service-information": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.5gsv2x": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.5gsv2x-local-service-information": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.access-transfer-events+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.bsf+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.crs+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.current-location-discovery+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.gmop+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.gtpc": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.interworking-data": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.lpp": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.mc-signalling-ear": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.mcdata-affiliation-command+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcdata-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcdata-msgstore-ctrl-request+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcdata-payload": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.mcdata-regroup+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcdata-service-config+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcdata-signalling": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.mcdata-ue-config+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcdata-user-profile+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcptt-affiliation-command+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcptt-floor-request+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcptt-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcptt-location-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcptt-mbms-usage-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcptt-regroup+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcptt-service-config+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcptt-signed+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcptt-ue-config+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcptt-ue-init-config+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcptt-user-profile+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcvideo-affiliation-command+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcvideo-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcvideo-location-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcvideo-mbms-usage-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcvideo-regroup+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcvideo-service-config+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcvideo-transmission-request+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcvideo-ue-config+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mcvideo-user-profile+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.mid-call+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.ngap": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.pfcp": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.pic-bw-large": {
-        source: "iana",
-        extensions: ["plb"]
-      },
-      "application/vnd.3gpp.pic-bw-small": {
-        source: "iana",
-        extensions: ["psb"]
-      },
-      "application/vnd.3gpp.pic-bw-var": {
-        source: "iana",
-        extensions: ["pvb"]
-      },
-      "application/vnd.3gpp.pinapp-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.s1ap": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.seal-group-doc+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.seal-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.seal-location-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.seal-mbms-usage-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.seal-network-qos-management-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.seal-ue-config-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.seal-unicast-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.seal-user-profile-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.sms": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.sms+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.srvcc-ext+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.srvcc-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.state-and-event-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.ussd+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp.v2x": {
-        source: "iana"
-      },
-      "application/vnd.3gpp.vae-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp2.bcmcsinfo+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.3gpp2.sms": {
-        source: "iana"
-      },
-      "application/vnd.3gpp2.tcap": {
-        source: "iana",
-        extensions: ["tcap"]
-      },
-      "application/vnd.3lightssoftware.imagescal": {
-        source: "iana"
-      },
-      "application/vnd.3m.post-it-notes": {
-        source: "iana",
-        extensions: ["pwn"]
-      },
-      "application/vnd.accpac.simply.aso": {
-        source: "iana",
-        extensions: ["aso"]
-      },
-      "application/vnd.accpac.simply.imp": {
-        source: "iana",
-        extensions: ["imp"]
-      },
-      "application/vnd.acm.addressxfer+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.acm.chatbot+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.acucobol": {
-        source: "iana",
-        extensions: ["acu"]
-      },
-      "application/vnd.acucorp": {
-        source: "iana",
-        extensions: ["atc", "acutc"]
-      },
-      "application/vnd.adobe.air-application-installer-package+zip": {
-        source: "apache",
-        compressible: false,
-        extensions: ["air"]
-      },
-      "application/vnd.adobe.flash.movie": {
-        source: "iana"
-      },
-      "application/vnd.adobe.formscentral.fcdt": {
-        source: "iana",
-        extensions: ["fcdt"]
-      },
-      "application/vnd.adobe.fxp": {
-        source: "iana",
-        extensions: ["fxp", "fxpl"]
-      },
-      "application/vnd.adobe.partial-upload": {
-        source: "iana"
-      },
-      "application/vnd.adobe.xdp+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xdp"]
-      },
-      "application/vnd.adobe.xfdf": {
-        source: "apache",
-        extensions: ["xfdf"]
-      },
-      "application/vnd.aether.imp": {
-        source: "iana"
-      },
-      "application/vnd.afpc.afplinedata": {
-        source: "iana"
-      },
-      "application/vnd.afpc.afplinedata-pagedef": {
-        source: "iana"
-      },
-      "application/vnd.afpc.cmoca-cmresource": {
-        source: "iana"
-      },
-      "application/vnd.afpc.foca-charset": {
-        source: "iana"
-      },
-      "application/vnd.afpc.foca-codedfont": {
-        source: "iana"
-      },
-      "application/vnd.afpc.foca-codepage": {
-        source: "iana"
-      },
-      "application/vnd.afpc.modca": {
-        source: "iana"
-      },
-      "application/vnd.afpc.modca-cmtable": {
-        source: "iana"
-      },
-      "application/vnd.afpc.modca-formdef": {
-        source: "iana"
-      },
-      "application/vnd.afpc.modca-mediummap": {
-        source: "iana"
-      },
-      "application/vnd.afpc.modca-objectcontainer": {
-        source: "iana"
-      },
-      "application/vnd.afpc.modca-overlay": {
-        source: "iana"
-      },
-      "application/vnd.afpc.modca-pagesegment": {
-        source: "iana"
-      },
-      "application/vnd.age": {
-        source: "iana",
-        extensions: ["age"]
-      },
-      "application/vnd.ah-barcode": {
-        source: "apache"
-      },
-      "application/vnd.ahead.space": {
-        source: "iana",
-        extensions: ["ahead"]
-      },
-      "application/vnd.airzip.filesecure.azf": {
-        source: "iana",
-        extensions: ["azf"]
-      },
-      "application/vnd.airzip.filesecure.azs": {
-        source: "iana",
-        extensions: ["azs"]
-      },
-      "application/vnd.amadeus+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.amazon.ebook": {
-        source: "apache",
-        extensions: ["azw"]
-      },
-      "application/vnd.amazon.mobi8-ebook": {
-        source: "iana"
-      },
-      "application/vnd.americandynamics.acc": {
-        source: "iana",
-        extensions: ["acc"]
-      },
-      "application/vnd.amiga.ami": {
-        source: "iana",
-        extensions: ["ami"]
-      },
-      "application/vnd.amundsen.maze+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.android.ota": {
-        source: "iana"
-      },
-      "application/vnd.android.package-archive": {
-        source: "apache",
-        compressible: false,
-        extensions: ["apk"]
-      },
-      "application/vnd.anki": {
-        source: "iana"
-      },
-      "application/vnd.anser-web-certificate-issue-initiation": {
-        source: "iana",
-        extensions: ["cii"]
-      },
-      "application/vnd.anser-web-funds-transfer-initiation": {
-        source: "apache",
-        extensions: ["fti"]
-      },
-      "application/vnd.antix.game-component": {
-        source: "iana",
-        extensions: ["atx"]
-      },
-      "application/vnd.apache.arrow.file": {
-        source: "iana"
-      },
-      "application/vnd.apache.arrow.stream": {
-        source: "iana"
-      },
-      "application/vnd.apache.parquet": {
-        source: "iana"
-      },
-      "application/vnd.apache.thrift.binary": {
-        source: "iana"
-      },
-      "application/vnd.apache.thrift.compact": {
-        source: "iana"
-      },
-      "application/vnd.apache.thrift.json": {
-        source: "iana"
-      },
-      "application/vnd.apexlang": {
-        source: "iana"
-      },
-      "application/vnd.api+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.aplextor.warrp+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.apothekende.reservation+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.apple.installer+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["mpkg"]
-      },
-      "application/vnd.apple.keynote": {
-        source: "iana",
-        extensions: ["key"]
-      },
-      "application/vnd.apple.mpegurl": {
-        source: "iana",
-        extensions: ["m3u8"]
-      },
-      "application/vnd.apple.numbers": {
-        source: "iana",
-        extensions: ["numbers"]
-      },
-      "application/vnd.apple.pages": {
-        source: "iana",
-        extensions: ["pages"]
-      },
-      "application/vnd.apple.pkpass": {
-        compressible: false,
-        extensions: ["pkpass"]
-      },
-      "application/vnd.arastra.swi": {
-        source: "apache"
-      },
-      "application/vnd.aristanetworks.swi": {
-        source: "iana",
-        extensions: ["swi"]
-      },
-      "application/vnd.artisan+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.artsquare": {
-        source: "iana"
-      },
-      "application/vnd.astraea-software.iota": {
-        source: "iana",
-        extensions: ["iota"]
-      },
-      "application/vnd.audiograph": {
-        source: "iana",
-        extensions: ["aep"]
-      },
-      "application/vnd.autodesk.fbx": {
-        extensions: ["fbx"]
-      },
-      "application/vnd.autopackage": {
-        source: "iana"
-      },
-      "application/vnd.avalon+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.avistar+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.balsamiq.bmml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["bmml"]
-      },
-      "application/vnd.balsamiq.bmpr": {
-        source: "iana"
-      },
-      "application/vnd.banana-accounting": {
-        source: "iana"
-      },
-      "application/vnd.bbf.usp.error": {
-        source: "iana"
-      },
-      "application/vnd.bbf.usp.msg": {
-        source: "iana"
-      },
-      "application/vnd.bbf.usp.msg+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.bekitzur-stech+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.belightsoft.lhzd+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.belightsoft.lhzl+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.bint.med-content": {
-        source: "iana"
-      },
-      "application/vnd.biopax.rdf+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.blink-idb-value-wrapper": {
-        source: "iana"
-      },
-      "application/vnd.blueice.multipass": {
-        source: "iana",
-        extensions: ["mpm"]
-      },
-      "application/vnd.bluetooth.ep.oob": {
-        source: "iana"
-      },
-      "application/vnd.bluetooth.le.oob": {
-        source: "iana"
-      },
-      "application/vnd.bmi": {
-        source: "iana",
-        extensions: ["bmi"]
-      },
-      "application/vnd.bpf": {
-        source: "iana"
-      },
-      "application/vnd.bpf3": {
-        source: "iana"
-      },
-      "application/vnd.businessobjects": {
-        source: "iana",
-        extensions: ["rep"]
-      },
-      "application/vnd.byu.uapi+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.bzip3": {
-        source: "iana"
-      },
-      "application/vnd.c3voc.schedule+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.cab-jscript": {
-        source: "iana"
-      },
-      "application/vnd.canon-cpdl": {
-        source: "iana"
-      },
-      "application/vnd.canon-lips": {
-        source: "iana"
-      },
-      "application/vnd.capasystems-pg+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.cendio.thinlinc.clientconf": {
-        source: "iana"
-      },
-      "application/vnd.century-systems.tcp_stream": {
-        source: "iana"
-      },
-      "application/vnd.chemdraw+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["cdxml"]
-      },
-      "application/vnd.chess-pgn": {
-        source: "iana"
-      },
-      "application/vnd.chipnuts.karaoke-mmd": {
-        source: "iana",
-        extensions: ["mmd"]
-      },
-      "application/vnd.ciedi": {
-        source: "iana"
-      },
-      "application/vnd.cinderella": {
-        source: "iana",
-        extensions: ["cdy"]
-      },
-      "application/vnd.cirpack.isdn-ext": {
-        source: "iana"
-      },
-      "application/vnd.citationstyles.style+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["csl"]
-      },
-      "application/vnd.claymore": {
-        source: "iana",
-        extensions: ["cla"]
-      },
-      "application/vnd.cloanto.rp9": {
-        source: "iana",
-        extensions: ["rp9"]
-      },
-      "application/vnd.clonk.c4group": {
-        source: "iana",
-        extensions: ["c4g", "c4d", "c4f", "c4p", "c4u"]
-      },
-      "application/vnd.cluetrust.cartomobile-config": {
-        source: "iana",
-        extensions: ["c11amc"]
-      },
-      "application/vnd.cluetrust.cartomobile-config-pkg": {
-        source: "iana",
-        extensions: ["c11amz"]
-      },
-      "application/vnd.cncf.helm.chart.content.v1.tar+gzip": {
-        source: "iana"
-      },
-      "application/vnd.cncf.helm.chart.provenance.v1.prov": {
-        source: "iana"
-      },
-      "application/vnd.cncf.helm.config.v1+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.coffeescript": {
-        source: "iana"
-      },
-      "application/vnd.collabio.xodocuments.document": {
-        source: "iana"
-      },
-      "application/vnd.collabio.xodocuments.document-template": {
-        source: "iana"
-      },
-      "application/vnd.collabio.xodocuments.presentation": {
-        source: "iana"
-      },
-      "application/vnd.collabio.xodocuments.presentation-template": {
-        source: "iana"
-      },
-      "application/vnd.collabio.xodocuments.spreadsheet": {
-        source: "iana"
-      },
-      "application/vnd.collabio.xodocuments.spreadsheet-template": {
-        source: "iana"
-      },
-      "application/vnd.collection+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.collection.doc+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.collection.next+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.comicbook+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.comicbook-rar": {
-        source: "iana"
-      },
-      "application/vnd.commerce-battelle": {
-        source: "iana"
-      },
-      "application/vnd.commonspace": {
-        source: "iana",
-        extensions: ["csp"]
-      },
-      "application/vnd.contact.cmsg": {
-        source: "iana",
-        extensions: ["cdbcmsg"]
-      },
-      "application/vnd.coreos.ignition+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.cosmocaller": {
-        source: "iana",
-        extensions: ["cmc"]
-      },
-      "application/vnd.crick.clicker": {
-        source: "iana",
-        extensions: ["clkx"]
-      },
-      "application/vnd.crick.clicker.keyboard": {
-        source: "iana",
-        extensions: ["clkk"]
-      },
-      "application/vnd.crick.clicker.palette": {
-        source: "iana",
-        extensions: ["clkp"]
-      },
-      "application/vnd.crick.clicker.template": {
-        source: "iana",
-        extensions: ["clkt"]
-      },
-      "application/vnd.crick.clicker.wordbank": {
-        source: "iana",
-        extensions: ["clkw"]
-      },
-      "application/vnd.criticaltools.wbs+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["wbs"]
-      },
-      "application/vnd.cryptii.pipe+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.crypto-shade-file": {
-        source: "iana"
-      },
-      "application/vnd.cryptomator.encrypted": {
-        source: "iana"
-      },
-      "application/vnd.cryptomator.vault": {
-        source: "iana"
-      },
-      "application/vnd.ctc-posml": {
-        source: "iana",
-        extensions: ["pml"]
-      },
-      "application/vnd.ctct.ws+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.cups-pdf": {
-        source: "iana"
-      },
-      "application/vnd.cups-postscript": {
-        source: "iana"
-      },
-      "application/vnd.cups-ppd": {
-        source: "iana",
-        extensions: ["ppd"]
-      },
-      "application/vnd.cups-raster": {
-        source: "iana"
-      },
-      "application/vnd.cups-raw": {
-        source: "iana"
-      },
-      "application/vnd.curl": {
-        source: "iana"
-      },
-      "application/vnd.curl.car": {
-        source: "apache",
-        extensions: ["car"]
-      },
-      "application/vnd.curl.pcurl": {
-        source: "apache",
-        extensions: ["pcurl"]
-      },
-      "application/vnd.cyan.dean.root+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.cybank": {
-        source: "iana"
-      },
-      "application/vnd.cyclonedx+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.cyclonedx+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.d2l.coursepackage1p0+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.d3m-dataset": {
-        source: "iana"
-      },
-      "application/vnd.d3m-problem": {
-        source: "iana"
-      },
-      "application/vnd.dart": {
-        source: "iana",
-        compressible: true,
-        extensions: ["dart"]
-      },
-      "application/vnd.data-vision.rdz": {
-        source: "iana",
-        extensions: ["rdz"]
-      },
-      "application/vnd.datalog": {
-        source: "iana"
-      },
-      "application/vnd.datapackage+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.dataresource+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.dbf": {
-        source: "iana",
-        extensions: ["dbf"]
-      },
-      "application/vnd.dcmp+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["dcmp"]
-      },
-      "application/vnd.debian.binary-package": {
-        source: "iana"
-      },
-      "application/vnd.dece.data": {
-        source: "iana",
-        extensions: ["uvf", "uvvf", "uvd", "uvvd"]
-      },
-      "application/vnd.dece.ttml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["uvt", "uvvt"]
-      },
-      "application/vnd.dece.unspecified": {
-        source: "iana",
-        extensions: ["uvx", "uvvx"]
-      },
-      "application/vnd.dece.zip": {
-        source: "iana",
-        extensions: ["uvz", "uvvz"]
-      },
-      "application/vnd.denovo.fcselayout-link": {
-        source: "iana",
-        extensions: ["fe_launch"]
-      },
-      "application/vnd.desmume.movie": {
-        source: "iana"
-      },
-      "application/vnd.dir-bi.plate-dl-nosuffix": {
-        source: "iana"
-      },
-      "application/vnd.dm.delegation+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.dna": {
-        source: "iana",
-        extensions: ["dna"]
-      },
-      "application/vnd.document+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.dolby.mlp": {
-        source: "apache",
-        extensions: ["mlp"]
-      },
-      "application/vnd.dolby.mobile.1": {
-        source: "iana"
-      },
-      "application/vnd.dolby.mobile.2": {
-        source: "iana"
-      },
-      "application/vnd.doremir.scorecloud-binary-document": {
-        source: "iana"
-      },
-      "application/vnd.dpgraph": {
-        source: "iana",
-        extensions: ["dpg"]
-      },
-      "application/vnd.dreamfactory": {
-        source: "iana",
-        extensions: ["dfac"]
-      },
-      "application/vnd.drive+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.ds-keypoint": {
-        source: "apache",
-        extensions: ["kpxx"]
-      },
-      "application/vnd.dtg.local": {
-        source: "iana"
-      },
-      "application/vnd.dtg.local.flash": {
-        source: "iana"
-      },
-      "application/vnd.dtg.local.html": {
-        source: "iana"
-      },
-      "application/vnd.dvb.ait": {
-        source: "iana",
-        extensions: ["ait"]
-      },
-      "application/vnd.dvb.dvbisl+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.dvb.dvbj": {
-        source: "iana"
-      },
-      "application/vnd.dvb.esgcontainer": {
-        source: "iana"
-      },
-      "application/vnd.dvb.ipdcdftnotifaccess": {
-        source: "iana"
-      },
-      "application/vnd.dvb.ipdcesgaccess": {
-        source: "iana"
-      },
-      "application/vnd.dvb.ipdcesgaccess2": {
-        source: "iana"
-      },
-      "application/vnd.dvb.ipdcesgpdd": {
-        source: "iana"
-      },
-      "application/vnd.dvb.ipdcroaming": {
-        source: "iana"
-      },
-      "application/vnd.dvb.iptv.alfec-base": {
-        source: "iana"
-      },
-      "application/vnd.dvb.iptv.alfec-enhancement": {
-        source: "iana"
-      },
-      "application/vnd.dvb.notif-aggregate-root+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.dvb.notif-container+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.dvb.notif-generic+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.dvb.notif-ia-msglist+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.dvb.notif-ia-registration-request+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.dvb.notif-ia-registration-response+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.dvb.notif-init+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.dvb.pfr": {
-        source: "iana"
-      },
-      "application/vnd.dvb.service": {
-        source: "iana",
-        extensions: ["svc"]
-      },
-      "application/vnd.dxr": {
-        source: "iana"
-      },
-      "application/vnd.dynageo": {
-        source: "iana",
-        extensions: ["geo"]
-      },
-      "application/vnd.dzr": {
-        source: "iana"
-      },
-      "application/vnd.easykaraoke.cdgdownload": {
-        source: "iana"
-      },
-      "application/vnd.ecdis-update": {
-        source: "iana"
-      },
-      "application/vnd.ecip.rlp": {
-        source: "iana"
-      },
-      "application/vnd.eclipse.ditto+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.ecowin.chart": {
-        source: "iana",
-        extensions: ["mag"]
-      },
-      "application/vnd.ecowin.filerequest": {
-        source: "iana"
-      },
-      "application/vnd.ecowin.fileupdate": {
-        source: "iana"
-      },
-      "application/vnd.ecowin.series": {
-        source: "iana"
-      },
-      "application/vnd.ecowin.seriesrequest": {
-        source: "iana"
-      },
-      "application/vnd.ecowin.seriesupdate": {
-        source: "iana"
-      },
-      "application/vnd.efi.img": {
-        source: "iana"
-      },
-      "application/vnd.efi.iso": {
-        source: "iana"
-      },
-      "application/vnd.eln+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.emclient.accessrequest+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.enliven": {
-        source: "iana",
-        extensions: ["nml"]
-      },
-      "application/vnd.enphase.envoy": {
-        source: "iana"
-      },
-      "application/vnd.eprints.data+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.epson.esf": {
-        source: "iana",
-        extensions: ["esf"]
-      },
-      "application/vnd.epson.msf": {
-        source: "iana",
-        extensions: ["msf"]
-      },
-      "application/vnd.epson.quickanime": {
-        source: "iana",
-        extensions: ["qam"]
-      },
-      "application/vnd.epson.salt": {
-        source: "iana",
-        extensions: ["slt"]
-      },
-      "application/vnd.epson.ssf": {
-        source: "iana",
-        extensions: ["ssf"]
-      },
-      "application/vnd.ericsson.quickcall": {
-        source: "iana"
-      },
-      "application/vnd.erofs": {
-        source: "iana"
-      },
-      "application/vnd.espass-espass+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.eszigno3+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["es3", "et3"]
-      },
-      "application/vnd.etsi.aoc+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.asic-e+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.etsi.asic-s+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.etsi.cug+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.iptvcommand+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.iptvdiscovery+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.iptvprofile+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.iptvsad-bc+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.iptvsad-cod+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.iptvsad-npvr+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.iptvservice+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.iptvsync+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.iptvueprofile+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.mcid+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.mheg5": {
-        source: "iana"
-      },
-      "application/vnd.etsi.overload-control-policy-dataset+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.pstn+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.sci+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.simservs+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.timestamp-token": {
-        source: "iana"
-      },
-      "application/vnd.etsi.tsl+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.etsi.tsl.der": {
-        source: "iana"
-      },
-      "application/vnd.eu.kasparian.car+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.eudora.data": {
-        source: "iana"
-      },
-      "application/vnd.evolv.ecig.profile": {
-        source: "iana"
-      },
-      "application/vnd.evolv.ecig.settings": {
-        source: "iana"
-      },
-      "application/vnd.evolv.ecig.theme": {
-        source: "iana"
-      },
-      "application/vnd.exstream-empower+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.exstream-package": {
-        source: "iana"
-      },
-      "application/vnd.ezpix-album": {
-        source: "iana",
-        extensions: ["ez2"]
-      },
-      "application/vnd.ezpix-package": {
-        source: "iana",
-        extensions: ["ez3"]
-      },
-      "application/vnd.f-secure.mobile": {
-        source: "iana"
-      },
-      "application/vnd.familysearch.gedcom+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.fastcopy-disk-image": {
-        source: "iana"
-      },
-      "application/vnd.fdf": {
-        source: "apache",
-        extensions: ["fdf"]
-      },
-      "application/vnd.fdsn.mseed": {
-        source: "iana",
-        extensions: ["mseed"]
-      },
-      "application/vnd.fdsn.seed": {
-        source: "iana",
-        extensions: ["seed", "dataless"]
-      },
-      "application/vnd.fdsn.stationxml+xml": {
-        source: "iana",
-        charset: "XML-BASED",
-        compressible: true
-      },
-      "application/vnd.ffsns": {
-        source: "iana"
-      },
-      "application/vnd.ficlab.flb+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.filmit.zfc": {
-        source: "iana"
-      },
-      "application/vnd.fints": {
-        source: "iana"
-      },
-      "application/vnd.firemonkeys.cloudcell": {
-        source: "iana"
-      },
-      "application/vnd.flographit": {
-        source: "iana",
-        extensions: ["gph"]
-      },
-      "application/vnd.fluxtime.clip": {
-        source: "iana",
-        extensions: ["ftc"]
-      },
-      "application/vnd.font-fontforge-sfd": {
-        source: "iana"
-      },
-      "application/vnd.framemaker": {
-        source: "iana",
-        extensions: ["fm", "frame", "maker", "book"]
-      },
-      "application/vnd.freelog.comic": {
-        source: "iana"
-      },
-      "application/vnd.frogans.fnc": {
-        source: "apache",
-        extensions: ["fnc"]
-      },
-      "application/vnd.frogans.ltf": {
-        source: "apache",
-        extensions: ["ltf"]
-      },
-      "application/vnd.fsc.weblaunch": {
-        source: "iana",
-        extensions: ["fsc"]
-      },
-      "application/vnd.fujifilm.fb.docuworks": {
-        source: "iana"
-      },
-      "application/vnd.fujifilm.fb.docuworks.binder": {
-        source: "iana"
-      },
-      "application/vnd.fujifilm.fb.docuworks.container": {
-        source: "iana"
-      },
-      "application/vnd.fujifilm.fb.jfi+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.fujitsu.oasys": {
-        source: "iana",
-        extensions: ["oas"]
-      },
-      "application/vnd.fujitsu.oasys2": {
-        source: "iana",
-        extensions: ["oa2"]
-      },
-      "application/vnd.fujitsu.oasys3": {
-        source: "iana",
-        extensions: ["oa3"]
-      },
-      "application/vnd.fujitsu.oasysgp": {
-        source: "iana",
-        extensions: ["fg5"]
-      },
-      "application/vnd.fujitsu.oasysprs": {
-        source: "iana",
-        extensions: ["bh2"]
-      },
-      "application/vnd.fujixerox.art-ex": {
-        source: "iana"
-      },
-      "application/vnd.fujixerox.art4": {
-        source: "iana"
-      },
-      "application/vnd.fujixerox.ddd": {
-        source: "iana",
-        extensions: ["ddd"]
-      },
-      "application/vnd.fujixerox.docuworks": {
-        source: "iana",
-        extensions: ["xdw"]
-      },
-      "application/vnd.fujixerox.docuworks.binder": {
-        source: "iana",
-        extensions: ["xbd"]
-      },
-      "application/vnd.fujixerox.docuworks.container": {
-        source: "iana"
-      },
-      "application/vnd.fujixerox.hbpl": {
-        source: "iana"
-      },
-      "application/vnd.fut-misnet": {
-        source: "iana"
-      },
-      "application/vnd.futoin+cbor": {
-        source: "iana"
-      },
-      "application/vnd.futoin+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.fuzzysheet": {
-        source: "iana",
-        extensions: ["fzs"]
-      },
-      "application/vnd.ga4gh.passport+jwt": {
-        source: "iana"
-      },
-      "application/vnd.genomatix.tuxedo": {
-        source: "iana",
-        extensions: ["txd"]
-      },
-      "application/vnd.genozip": {
-        source: "iana"
-      },
-      "application/vnd.gentics.grd+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.gentoo.catmetadata+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.gentoo.ebuild": {
-        source: "iana"
-      },
-      "application/vnd.gentoo.eclass": {
-        source: "iana"
-      },
-      "application/vnd.gentoo.gpkg": {
-        source: "iana"
-      },
-      "application/vnd.gentoo.manifest": {
-        source: "iana"
-      },
-      "application/vnd.gentoo.pkgmetadata+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.gentoo.xpak": {
-        source: "iana"
-      },
-      "application/vnd.geo+json": {
-        source: "apache",
-        compressible: true
-      },
-      "application/vnd.geocube+xml": {
-        source: "apache",
-        compressible: true
-      },
-      "application/vnd.geogebra.file": {
-        source: "iana",
-        extensions: ["ggb"]
-      },
-      "application/vnd.geogebra.pinboard": {
-        source: "iana"
-      },
-      "application/vnd.geogebra.slides": {
-        source: "iana",
-        extensions: ["ggs"]
-      },
-      "application/vnd.geogebra.tool": {
-        source: "iana",
-        extensions: ["ggt"]
-      },
-      "application/vnd.geometry-explorer": {
-        source: "iana",
-        extensions: ["gex", "gre"]
-      },
-      "application/vnd.geonext": {
-        source: "iana",
-        extensions: ["gxt"]
-      },
-      "application/vnd.geoplan": {
-        source: "iana",
-        extensions: ["g2w"]
-      },
-      "application/vnd.geospace": {
-        source: "iana",
-        extensions: ["g3w"]
-      },
-      "application/vnd.gerber": {
-        source: "iana"
-      },
-      "application/vnd.globalplatform.card-content-mgt": {
-        source: "iana"
-      },
-      "application/vnd.globalplatform.card-content-mgt-response": {
-        source: "iana"
-      },
-      "application/vnd.gmx": {
-        source: "iana",
-        extensions: ["gmx"]
-      },
-      "application/vnd.gnu.taler.exchange+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.gnu.taler.merchant+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.google-apps.audio": {},
-      "application/vnd.google-apps.document": {
-        compressible: false,
-        extensions: ["gdoc"]
-      },
-      "application/vnd.google-apps.drawing": {
-        compressible: false,
-        extensions: ["gdraw"]
-      },
-      "application/vnd.google-apps.drive-sdk": {
-        compressible: false
-      },
-      "application/vnd.google-apps.file": {},
-      "application/vnd.google-apps.folder": {
-        compressible: false
-      },
-      "application/vnd.google-apps.form": {
-        compressible: false,
-        extensions: ["gform"]
-      },
-      "application/vnd.google-apps.fusiontable": {},
-      "application/vnd.google-apps.jam": {
-        compressible: false,
-        extensions: ["gjam"]
-      },
-      "application/vnd.google-apps.mail-layout": {},
-      "application/vnd.google-apps.map": {
-        compressible: false,
-        extensions: ["gmap"]
-      },
-      "application/vnd.google-apps.photo": {},
-      "application/vnd.google-apps.presentation": {
-        compressible: false,
-        extensions: ["gslides"]
-      },
-      "application/vnd.google-apps.script": {
-        compressible: false,
-        extensions: ["gscript"]
-      },
-      "application/vnd.google-apps.shortcut": {},
-      "application/vnd.google-apps.site": {
-        compressible: false,
-        extensions: ["gsite"]
-      },
-      "application/vnd.google-apps.spreadsheet": {
-        compressible: false,
-        extensions: ["gsheet"]
-      },
-      "application/vnd.google-apps.unknown": {},
-      "application/vnd.google-apps.video": {},
-      "application/vnd.google-earth.kml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["kml"]
-      },
-      "application/vnd.google-earth.kmz": {
-        source: "iana",
-        compressible: false,
-        extensions: ["kmz"]
-      },
-      "application/vnd.gov.sk.e-form+xml": {
-        source: "apache",
-        compressible: true
-      },
-      "application/vnd.gov.sk.e-form+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.gov.sk.xmldatacontainer+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xdcf"]
-      },
-      "application/vnd.gpxsee.map+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.grafeq": {
-        source: "iana",
-        extensions: ["gqf", "gqs"]
-      },
-      "application/vnd.gridmp": {
-        source: "iana"
-      },
-      "application/vnd.groove-account": {
-        source: "iana",
-        extensions: ["gac"]
-      },
-      "application/vnd.groove-help": {
-        source: "iana",
-        extensions: ["ghf"]
-      },
-      "application/vnd.groove-identity-message": {
-        source: "iana",
-        extensions: ["gim"]
-      },
-      "application/vnd.groove-injector": {
-        source: "iana",
-        extensions: ["grv"]
-      },
-      "application/vnd.groove-tool-message": {
-        source: "iana",
-        extensions: ["gtm"]
-      },
-      "application/vnd.groove-tool-template": {
-        source: "iana",
-        extensions: ["tpl"]
-      },
-      "application/vnd.groove-vcard": {
-        source: "iana",
-        extensions: ["vcg"]
-      },
-      "application/vnd.hal+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.hal+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["hal"]
-      },
-      "application/vnd.handheld-entertainment+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["zmm"]
-      },
-      "application/vnd.hbci": {
-        source: "iana",
-        extensions: ["hbci"]
-      },
-      "application/vnd.hc+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.hcl-bireports": {
-        source: "iana"
-      },
-      "application/vnd.hdt": {
-        source: "iana"
-      },
-      "application/vnd.heroku+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.hhe.lesson-player": {
-        source: "iana",
-        extensions: ["les"]
-      },
-      "application/vnd.hp-hpgl": {
-        source: "iana",
-        extensions: ["hpgl"]
-      },
-      "application/vnd.hp-hpid": {
-        source: "iana",
-        extensions: ["hpid"]
-      },
-      "application/vnd.hp-hps": {
-        source: "iana",
-        extensions: ["hps"]
-      },
-      "application/vnd.hp-jlyt": {
-        source: "iana",
-        extensions: ["jlt"]
-      },
-      "application/vnd.hp-pcl": {
-        source: "iana",
-        extensions: ["pcl"]
-      },
-      "application/vnd.hp-pclxl": {
-        source: "iana",
-        extensions: ["pclxl"]
-      },
-      "application/vnd.hsl": {
-        source: "iana"
-      },
-      "application/vnd.httphone": {
-        source: "iana"
-      },
-      "application/vnd.hydrostatix.sof-data": {
-        source: "iana",
-        extensions: ["sfd-hdstx"]
-      },
-      "application/vnd.hyper+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.hyper-item+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.hyperdrive+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.hzn-3d-crossword": {
-        source: "iana"
-      },
-      "application/vnd.ibm.afplinedata": {
-        source: "apache"
-      },
-      "application/vnd.ibm.electronic-media": {
-        source: "iana"
-      },
-      "application/vnd.ibm.minipay": {
-        source: "iana",
-        extensions: ["mpy"]
-      },
-      "application/vnd.ibm.modcap": {
-        source: "apache",
-        extensions: ["afp", "listafp", "list3820"]
-      },
-      "application/vnd.ibm.rights-management": {
-        source: "iana",
-        extensions: ["irm"]
-      },
-      "application/vnd.ibm.secure-container": {
-        source: "iana",
-        extensions: ["sc"]
-      },
-      "application/vnd.iccprofile": {
-        source: "iana",
-        extensions: ["icc", "icm"]
-      },
-      "application/vnd.ieee.1905": {
-        source: "iana"
-      },
-      "application/vnd.igloader": {
-        source: "iana",
-        extensions: ["igl"]
-      },
-      "application/vnd.imagemeter.folder+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.imagemeter.image+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.immervision-ivp": {
-        source: "iana",
-        extensions: ["ivp"]
-      },
-      "application/vnd.immervision-ivu": {
-        source: "iana",
-        extensions: ["ivu"]
-      },
-      "application/vnd.ims.imsccv1p1": {
-        source: "iana"
-      },
-      "application/vnd.ims.imsccv1p2": {
-        source: "iana"
-      },
-      "application/vnd.ims.imsccv1p3": {
-        source: "iana"
-      },
-      "application/vnd.ims.lis.v2.result+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.ims.lti.v2.toolconsumerprofile+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.ims.lti.v2.toolproxy+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.ims.lti.v2.toolproxy.id+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.ims.lti.v2.toolsettings+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.ims.lti.v2.toolsettings.simple+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.informedcontrol.rms+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.informix-visionary": {
-        source: "apache"
-      },
-      "application/vnd.infotech.project": {
-        source: "iana"
-      },
-      "application/vnd.infotech.project+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.innopath.wamp.notification": {
-        source: "iana"
-      },
-      "application/vnd.insors.igm": {
-        source: "iana",
-        extensions: ["igm"]
-      },
-      "application/vnd.intercon.formnet": {
-        source: "iana",
-        extensions: ["xpw", "xpx"]
-      },
-      "application/vnd.intergeo": {
-        source: "iana",
-        extensions: ["i2g"]
-      },
-      "application/vnd.intertrust.digibox": {
-        source: "iana"
-      },
-      "application/vnd.intertrust.nncp": {
-        source: "iana"
-      },
-      "application/vnd.intu.qbo": {
-        source: "iana",
-        extensions: ["qbo"]
-      },
-      "application/vnd.intu.qfx": {
-        source: "iana",
-        extensions: ["qfx"]
-      },
-      "application/vnd.ipfs.ipns-record": {
-        source: "iana"
-      },
-      "application/vnd.ipld.car": {
-        source: "iana"
-      },
-      "application/vnd.ipld.dag-cbor": {
-        source: "iana"
-      },
-      "application/vnd.ipld.dag-json": {
-        source: "iana"
-      },
-      "application/vnd.ipld.raw": {
-        source: "iana"
-      },
-      "application/vnd.iptc.g2.catalogitem+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.iptc.g2.conceptitem+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.iptc.g2.knowledgeitem+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.iptc.g2.newsitem+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.iptc.g2.newsmessage+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.iptc.g2.packageitem+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.iptc.g2.planningitem+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.ipunplugged.rcprofile": {
-        source: "iana",
-        extensions: ["rcprofile"]
-      },
-      "application/vnd.irepository.package+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["irp"]
-      },
-      "application/vnd.is-xpr": {
-        source: "iana",
-        extensions: ["xpr"]
-      },
-      "application/vnd.isac.fcs": {
-        source: "iana",
-        extensions: ["fcs"]
-      },
-      "application/vnd.iso11783-10+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.jam": {
-        source: "iana",
-        extensions: ["jam"]
-      },
-      "application/vnd.japannet-directory-service": {
-        source: "iana"
-      },
-      "application/vnd.japannet-jpnstore-wakeup": {
-        source: "iana"
-      },
-      "application/vnd.japannet-payment-wakeup": {
-        source: "iana"
-      },
-      "application/vnd.japannet-registration": {
-        source: "iana"
-      },
-      "application/vnd.japannet-registration-wakeup": {
-        source: "iana"
-      },
-      "application/vnd.japannet-setstore-wakeup": {
-        source: "iana"
-      },
-      "application/vnd.japannet-verification": {
-        source: "iana"
-      },
-      "application/vnd.japannet-verification-wakeup": {
-        source: "iana"
-      },
-      "application/vnd.jcp.javame.midlet-rms": {
-        source: "iana",
-        extensions: ["rms"]
-      },
-      "application/vnd.jisp": {
-        source: "iana",
-        extensions: ["jisp"]
-      },
-      "application/vnd.joost.joda-archive": {
-        source: "iana",
-        extensions: ["joda"]
-      },
-      "application/vnd.jsk.isdn-ngn": {
-        source: "iana"
-      },
-      "application/vnd.kahootz": {
-        source: "iana",
-        extensions: ["ktz", "ktr"]
-      },
-      "application/vnd.kde.karbon": {
-        source: "iana",
-        extensions: ["karbon"]
-      },
-      "application/vnd.kde.kchart": {
-        source: "iana",
-        extensions: ["chrt"]
-      },
-      "application/vnd.kde.kformula": {
-        source: "iana",
-        extensions: ["kfo"]
-      },
-      "application/vnd.kde.kivio": {
-        source: "iana",
-        extensions: ["flw"]
-      },
-      "application/vnd.kde.kontour": {
-        source: "iana",
-        extensions: ["kon"]
-      },
-      "application/vnd.kde.kpresenter": {
-        source: "iana",
-        extensions: ["kpr", "kpt"]
-      },
-      "application/vnd.kde.kspread": {
-        source: "iana",
-        extensions: ["ksp"]
-      },
-      "application/vnd.kde.kword": {
-        source: "iana",
-        extensions: ["kwd", "kwt"]
-      },
-      "application/vnd.kdl": {
-        source: "iana"
-      },
-      "application/vnd.kenameaapp": {
-        source: "iana",
-        extensions: ["htke"]
-      },
-      "application/vnd.keyman.kmp+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.keyman.kmx": {
-        source: "iana"
-      },
-      "application/vnd.kidspiration": {
-        source: "iana",
-        extensions: ["kia"]
-      },
-      "application/vnd.kinar": {
-        source: "iana",
-        extensions: ["kne", "knp"]
-      },
-      "application/vnd.koan": {
-        source: "iana",
-        extensions: ["skp", "skd", "skt", "skm"]
-      },
-      "application/vnd.kodak-descriptor": {
-        source: "iana",
-        extensions: ["sse"]
-      },
-      "application/vnd.las": {
-        source: "iana"
-      },
-      "application/vnd.las.las+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.las.las+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["lasxml"]
-      },
-      "application/vnd.laszip": {
-        source: "iana"
-      },
-      "application/vnd.ldev.productlicensing": {
-        source: "iana"
-      },
-      "application/vnd.leap+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.liberty-request+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.llamagraphics.life-balance.desktop": {
-        source: "iana",
-        extensions: ["lbd"]
-      },
-      "application/vnd.llamagraphics.life-balance.exchange+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["lbe"]
-      },
-      "application/vnd.logipipe.circuit+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.loom": {
-        source: "iana"
-      },
-      "application/vnd.lotus-1-2-3": {
-        source: "iana",
-        extensions: ["123"]
-      },
-      "application/vnd.lotus-approach": {
-        source: "iana",
-        extensions: ["apr"]
-      },
-      "application/vnd.lotus-freelance": {
-        source: "iana",
-        extensions: ["pre"]
-      },
-      "application/vnd.lotus-notes": {
-        source: "iana",
-        extensions: ["nsf"]
-      },
-      "application/vnd.lotus-organizer": {
-        source: "iana",
-        extensions: ["org"]
-      },
-      "application/vnd.lotus-screencam": {
-        source: "iana",
-        extensions: ["scm"]
-      },
-      "application/vnd.lotus-wordpro": {
-        source: "iana",
-        extensions: ["lwp"]
-      },
-      "application/vnd.macports.portpkg": {
-        source: "iana",
-        extensions: ["portpkg"]
-      },
-      "application/vnd.mapbox-vector-tile": {
-        source: "iana",
-        extensions: ["mvt"]
-      },
-      "application/vnd.marlin.drm.actiontoken+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.marlin.drm.conftoken+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.marlin.drm.license+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.marlin.drm.mdcf": {
-        source: "iana"
-      },
-      "application/vnd.mason+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.maxar.archive.3tz+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.maxmind.maxmind-db": {
-        source: "iana"
-      },
-      "application/vnd.mcd": {
-        source: "iana",
-        extensions: ["mcd"]
-      },
-      "application/vnd.mdl": {
-        source: "iana"
-      },
-      "application/vnd.mdl-mbsdf": {
-        source: "iana"
-      },
-      "application/vnd.medcalcdata": {
-        source: "iana",
-        extensions: ["mc1"]
-      },
-      "application/vnd.mediastation.cdkey": {
-        source: "iana",
-        extensions: ["cdkey"]
-      },
-      "application/vnd.medicalholodeck.recordxr": {
-        source: "iana"
-      },
-      "application/vnd.meridian-slingshot": {
-        source: "iana"
-      },
-      "application/vnd.mermaid": {
-        source: "iana"
-      },
-      "application/vnd.mfer": {
-        source: "iana",
-        extensions: ["mwf"]
-      },
-      "application/vnd.mfmp": {
-        source: "iana",
-        extensions: ["mfm"]
-      },
-      "application/vnd.micro+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.micrografx.flo": {
-        source: "iana",
-        extensions: ["flo"]
-      },
-      "application/vnd.micrografx.igx": {
-        source: "iana",
-        extensions: ["igx"]
-      },
-      "application/vnd.microsoft.portable-executable": {
-        source: "iana"
-      },
-      "application/vnd.microsoft.windows.thumbnail-cache": {
-        source: "iana"
-      },
-      "application/vnd.miele+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.mif": {
-        source: "iana",
-        extensions: ["mif"]
-      },
-      "application/vnd.minisoft-hp3000-save": {
-        source: "iana"
-      },
-      "application/vnd.mitsubishi.misty-guard.trustweb": {
-        source: "iana"
-      },
-      "application/vnd.mobius.daf": {
-        source: "iana",
-        extensions: ["daf"]
-      },
-      "application/vnd.mobius.dis": {
-        source: "iana",
-        extensions: ["dis"]
-      },
-      "application/vnd.mobius.mbk": {
-        source: "iana",
-        extensions: ["mbk"]
-      },
-      "application/vnd.mobius.mqy": {
-        source: "iana",
-        extensions: ["mqy"]
-      },
-      "application/vnd.mobius.msl": {
-        source: "iana",
-        extensions: ["msl"]
-      },
-      "application/vnd.mobius.plc": {
-        source: "iana",
-        extensions: ["plc"]
-      },
-      "application/vnd.mobius.txf": {
-        source: "iana",
-        extensions: ["txf"]
-      },
-      "application/vnd.modl": {
-        source: "iana"
-      },
-      "application/vnd.mophun.application": {
-        source: "iana",
-        extensions: ["mpn"]
-      },
-      "application/vnd.mophun.certificate": {
-        source: "iana",
-        extensions: ["mpc"]
-      },
-      "application/vnd.motorola.flexsuite": {
-        source: "iana"
-      },
-      "application/vnd.motorola.flexsuite.adsi": {
-        source: "iana"
-      },
-      "application/vnd.motorola.flexsuite.fis": {
-        source: "iana"
-      },
-      "application/vnd.motorola.flexsuite.gotap": {
-        source: "iana"
-      },
-      "application/vnd.motorola.flexsuite.kmr": {
-        source: "iana"
-      },
-      "application/vnd.motorola.flexsuite.ttc": {
-        source: "iana"
-      },
-      "application/vnd.motorola.flexsuite.wem": {
-        source: "iana"
-      },
-      "application/vnd.motorola.iprm": {
-        source: "iana"
-      },
-      "application/vnd.mozilla.xul+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xul"]
-      },
-      "application/vnd.ms-3mfdocument": {
-        source: "iana"
-      },
-      "application/vnd.ms-artgalry": {
-        source: "iana",
-        extensions: ["cil"]
-      },
-      "application/vnd.ms-asf": {
-        source: "iana"
-      },
-      "application/vnd.ms-cab-compressed": {
-        source: "iana",
-        extensions: ["cab"]
-      },
-      "application/vnd.ms-color.iccprofile": {
-        source: "apache"
-      },
-      "application/vnd.ms-excel": {
-        source: "iana",
-        compressible: false,
-        extensions: ["xls", "xlm", "xla", "xlc", "xlt", "xlw"]
-      },
-      "application/vnd.ms-excel.addin.macroenabled.12": {
-        source: "iana",
-        extensions: ["xlam"]
-      },
-      "application/vnd.ms-excel.sheet.binary.macroenabled.12": {
-        source: "iana",
-        extensions: ["xlsb"]
-      },
-      "application/vnd.ms-excel.sheet.macroenabled.12": {
-        source: "iana",
-        extensions: ["xlsm"]
-      },
-      "application/vnd.ms-excel.template.macroenabled.12": {
-        source: "iana",
-        extensions: ["xltm"]
-      },
-      "application/vnd.ms-fontobject": {
-        source: "iana",
-        compressible: true,
-        extensions: ["eot"]
-      },
-      "application/vnd.ms-htmlhelp": {
-        source: "iana",
-        extensions: ["chm"]
-      },
-      "application/vnd.ms-ims": {
-        source: "iana",
-        extensions: ["ims"]
-      },
-      "application/vnd.ms-lrm": {
-        source: "iana",
-        extensions: ["lrm"]
-      },
-      "application/vnd.ms-office.activex+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.ms-officetheme": {
-        source: "iana",
-        extensions: ["thmx"]
-      },
-      "application/vnd.ms-opentype": {
-        source: "apache",
-        compressible: true
-      },
-      "application/vnd.ms-outlook": {
-        compressible: false,
-        extensions: ["msg"]
-      },
-      "application/vnd.ms-package.obfuscated-opentype": {
-        source: "apache"
-      },
-      "application/vnd.ms-pki.seccat": {
-        source: "apache",
-        extensions: ["cat"]
-      },
-      "application/vnd.ms-pki.stl": {
-        source: "apache",
-        extensions: ["stl"]
-      },
-      "application/vnd.ms-playready.initiator+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.ms-powerpoint": {
-        source: "iana",
-        compressible: false,
-        extensions: ["ppt", "pps", "pot"]
-      },
-      "application/vnd.ms-powerpoint.addin.macroenabled.12": {
-        source: "iana",
-        extensions: ["ppam"]
-      },
-      "application/vnd.ms-powerpoint.presentation.macroenabled.12": {
-        source: "iana",
-        extensions: ["pptm"]
-      },
-      "application/vnd.ms-powerpoint.slide.macroenabled.12": {
-        source: "iana",
-        extensions: ["sldm"]
-      },
-      "application/vnd.ms-powerpoint.slideshow.macroenabled.12": {
-        source: "iana",
-        extensions: ["ppsm"]
-      },
-      "application/vnd.ms-powerpoint.template.macroenabled.12": {
-        source: "iana",
-        extensions: ["potm"]
-      },
-      "application/vnd.ms-printdevicecapabilities+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.ms-printing.printticket+xml": {
-        source: "apache",
-        compressible: true
-      },
-      "application/vnd.ms-printschematicket+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.ms-project": {
-        source: "iana",
-        extensions: ["mpp", "mpt"]
-      },
-      "application/vnd.ms-tnef": {
-        source: "iana"
-      },
-      "application/vnd.ms-visio.viewer": {
-        extensions: ["vdx"]
-      },
-      "application/vnd.ms-windows.devicepairing": {
-        source: "iana"
-      },
-      "application/vnd.ms-windows.nwprinting.oob": {
-        source: "iana"
-      },
-      "application/vnd.ms-windows.printerpairing": {
-        source: "iana"
-      },
-      "application/vnd.ms-windows.wsd.oob": {
-        source: "iana"
-      },
-      "application/vnd.ms-wmdrm.lic-chlg-req": {
-        source: "iana"
-      },
-      "application/vnd.ms-wmdrm.lic-resp": {
-        source: "iana"
-      },
-      "application/vnd.ms-wmdrm.meter-chlg-req": {
-        source: "iana"
-      },
-      "application/vnd.ms-wmdrm.meter-resp": {
-        source: "iana"
-      },
-      "application/vnd.ms-word.document.macroenabled.12": {
-        source: "iana",
-        extensions: ["docm"]
-      },
-      "application/vnd.ms-word.template.macroenabled.12": {
-        source: "iana",
-        extensions: ["dotm"]
-      },
-      "application/vnd.ms-works": {
-        source: "iana",
-        extensions: ["wps", "wks", "wcm", "wdb"]
-      },
-      "application/vnd.ms-wpl": {
-        source: "iana",
-        extensions: ["wpl"]
-      },
-      "application/vnd.ms-xpsdocument": {
-        source: "iana",
-        compressible: false,
-        extensions: ["xps"]
-      },
-      "application/vnd.msa-disk-image": {
-        source: "iana"
-      },
-      "application/vnd.mseq": {
-        source: "iana",
-        extensions: ["mseq"]
-      },
-      "application/vnd.msgpack": {
-        source: "iana"
-      },
-      "application/vnd.msign": {
-        source: "iana"
-      },
-      "application/vnd.multiad.creator": {
-        source: "iana"
-      },
-      "application/vnd.multiad.creator.cif": {
-        source: "iana"
-      },
-      "application/vnd.music-niff": {
-        source: "iana"
-      },
-      "application/vnd.musician": {
-        source: "iana",
-        extensions: ["mus"]
-      },
-      "application/vnd.muvee.style": {
-        source: "iana",
-        extensions: ["msty"]
-      },
-      "application/vnd.mynfc": {
-        source: "iana",
-        extensions: ["taglet"]
-      },
-      "application/vnd.nacamar.ybrid+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.nato.bindingdataobject+cbor": {
-        source: "iana"
-      },
-      "application/vnd.nato.bindingdataobject+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.nato.bindingdataobject+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["bdo"]
-      },
-      "application/vnd.nato.openxmlformats-package.iepd+zip": {
-        source: "iana",
-        compressible: false
-      },
-      "application/vnd.ncd.control": {
-        source: "iana"
-      },
-      "application/vnd.ncd.reference": {
-        source: "iana"
-      },
-      "application/vnd.nearst.inv+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.nebumind.line": {
-        source: "iana"
-      },
-      "application/vnd.nervana": {
-        source: "iana"
-      },
-      "application/vnd.netfpx": {
-        source: "iana"
-      },
-      "application/vnd.neurolanguage.nlu": {
-        source: "iana",
-        extensions: ["nlu"]
-      },
-      "application/vnd.nimn": {
-        source: "iana"
-      },
-      "application/vnd.nintendo.nitro.rom": {
-        source: "iana"
-      },
-      "application/vnd.nintendo.snes.rom": {
-        source: "iana"
-      },
-      "application/vnd.nitf": {
-        source: "iana",
-        extensions: ["ntf", "nitf"]
-      },
-      "application/vnd.noblenet-directory": {
-        source: "iana",
-        extensions: ["nnd"]
-      },
-      "application/vnd.noblenet-sealer": {
-        source: "iana",
-        extensions: ["nns"]
-      },
-      "application/vnd.noblenet-web": {
-        source: "iana",
-        extensions: ["nnw"]
-      },
-      "application/vnd.nokia.catalogs": {
-        source: "iana"
-      },
-      "application/vnd.nokia.conml+wbxml": {
-        source: "iana"
-      },
-      "application/vnd.nokia.conml+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.nokia.iptv.config+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.nokia.isds-radio-presets": {
-        source: "iana"
-      },
-      "application/vnd.nokia.landmark+wbxml": {
-        source: "iana"
-      },
-      "application/vnd.nokia.landmark+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.nokia.landmarkcollection+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.nokia.n-gage.ac+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["ac"]
-      },
-      "application/vnd.nokia.n-gage.data": {
-        source: "iana",
-        extensions: ["ngdat"]
-      },
-      "application/vnd.nokia.n-gage.symbian.install": {
-        source: "apache",
-        extensions: ["n-gage"]
-      },
-      "application/vnd.nokia.ncd": {
-        source: "iana"
-      },
-      "application/vnd.nokia.pcd+wbxml": {
-        source: "iana"
-      },
-      "application/vnd.nokia.pcd+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.nokia.radio-preset": {
-        source: "iana",
-        extensions: ["rpst"]
-      },
-      "application/vnd.nokia.radio-presets": {
-        source: "iana",
-        extensions: ["rpss"]
-      },
-      "application/vnd.novadigm.edm": {
-        source: "iana",
-        extensions: ["edm"]
-      },
-      "application/vnd.novadigm.edx": {
-        source: "iana",
-        extensions: ["edx"]
-      },
-      "application/vnd.novadigm.ext": {
-        source: "iana",
-        extensions: ["ext"]
-      },
-      "application/vnd.ntt-local.content-share": {
-        source: "iana"
-      },
-      "application/vnd.ntt-local.file-transfer": {
-        source: "iana"
-      },
-      "application/vnd.ntt-local.ogw_remote-access": {
-        source: "iana"
-      },
-      "application/vnd.ntt-local.sip-ta_remote": {
-        source: "iana"
-      },
-      "application/vnd.ntt-local.sip-ta_tcp_stream": {
-        source: "iana"
-      },
-      "application/vnd.oai.workflows": {
-        source: "iana"
-      },
-      "application/vnd.oai.workflows+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oai.workflows+yaml": {
-        source: "iana"
-      },
-      "application/vnd.oasis.opendocument.base": {
-        source: "iana"
-      },
-      "application/vnd.oasis.opendocument.chart": {
-        source: "iana",
-        extensions: ["odc"]
-      },
-      "application/vnd.oasis.opendocument.chart-template": {
-        source: "iana",
-        extensions: ["otc"]
-      },
-      "application/vnd.oasis.opendocument.database": {
-        source: "apache",
-        extensions: ["odb"]
-      },
-      "application/vnd.oasis.opendocument.formula": {
-        source: "iana",
-        extensions: ["odf"]
-      },
-      "application/vnd.oasis.opendocument.formula-template": {
-        source: "iana",
-        extensions: ["odft"]
-      },
-      "application/vnd.oasis.opendocument.graphics": {
-        source: "iana",
-        compressible: false,
-        extensions: ["odg"]
-      },
-      "application/vnd.oasis.opendocument.graphics-template": {
-        source: "iana",
-        extensions: ["otg"]
-      },
-      "application/vnd.oasis.opendocument.image": {
-        source: "iana",
-        extensions: ["odi"]
-      },
-      "application/vnd.oasis.opendocument.image-template": {
-        source: "iana",
-        extensions: ["oti"]
-      },
-      "application/vnd.oasis.opendocument.presentation": {
-        source: "iana",
-        compressible: false,
-        extensions: ["odp"]
-      },
-      "application/vnd.oasis.opendocument.presentation-template": {
-        source: "iana",
-        extensions: ["otp"]
-      },
-      "application/vnd.oasis.opendocument.spreadsheet": {
-        source: "iana",
-        compressible: false,
-        extensions: ["ods"]
-      },
-      "application/vnd.oasis.opendocument.spreadsheet-template": {
-        source: "iana",
-        extensions: ["ots"]
-      },
-      "application/vnd.oasis.opendocument.text": {
-        source: "iana",
-        compressible: false,
-        extensions: ["odt"]
-      },
-      "application/vnd.oasis.opendocument.text-master": {
-        source: "iana",
-        extensions: ["odm"]
-      },
-      "application/vnd.oasis.opendocument.text-master-template": {
-        source: "iana"
-      },
-      "application/vnd.oasis.opendocument.text-template": {
-        source: "iana",
-        extensions: ["ott"]
-      },
-      "application/vnd.oasis.opendocument.text-web": {
-        source: "iana",
-        extensions: ["oth"]
-      },
-      "application/vnd.obn": {
-        source: "iana"
-      },
-      "application/vnd.ocf+cbor": {
-        source: "iana"
-      },
-      "application/vnd.oci.image.manifest.v1+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oftn.l10n+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oipf.contentaccessdownload+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oipf.contentaccessstreaming+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oipf.cspg-hexbinary": {
-        source: "iana"
-      },
-      "application/vnd.oipf.dae.svg+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oipf.dae.xhtml+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oipf.mippvcontrolmessage+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oipf.pae.gem": {
-        source: "iana"
-      },
-      "application/vnd.oipf.spdiscovery+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oipf.spdlist+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oipf.ueprofile+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oipf.userprofile+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.olpc-sugar": {
-        source: "iana",
-        extensions: ["xo"]
-      },
-      "application/vnd.oma-scws-config": {
-        source: "iana"
-      },
-      "application/vnd.oma-scws-http-request": {
-        source: "iana"
-      },
-      "application/vnd.oma-scws-http-response": {
-        source: "iana"
-      },
-      "application/vnd.oma.bcast.associated-procedure-parameter+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.bcast.drm-trigger+xml": {
-        source: "apache",
-        compressible: true
-      },
-      "application/vnd.oma.bcast.imd+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.bcast.ltkm": {
-        source: "iana"
-      },
-      "application/vnd.oma.bcast.notification+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.bcast.provisioningtrigger": {
-        source: "iana"
-      },
-      "application/vnd.oma.bcast.sgboot": {
-        source: "iana"
-      },
-      "application/vnd.oma.bcast.sgdd+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.bcast.sgdu": {
-        source: "iana"
-      },
-      "application/vnd.oma.bcast.simple-symbol-container": {
-        source: "iana"
-      },
-      "application/vnd.oma.bcast.smartcard-trigger+xml": {
-        source: "apache",
-        compressible: true
-      },
-      "application/vnd.oma.bcast.sprov+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.bcast.stkm": {
-        source: "iana"
-      },
-      "application/vnd.oma.cab-address-book+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.cab-feature-handler+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.cab-pcc+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.cab-subs-invite+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.cab-user-prefs+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.dcd": {
-        source: "iana"
-      },
-      "application/vnd.oma.dcdc": {
-        source: "iana"
-      },
-      "application/vnd.oma.dd2+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["dd2"]
-      },
-      "application/vnd.oma.drm.risd+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.group-usage-list+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.lwm2m+cbor": {
-        source: "iana"
-      },
-      "application/vnd.oma.lwm2m+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.lwm2m+tlv": {
-        source: "iana"
-      },
-      "application/vnd.oma.pal+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.poc.detailed-progress-report+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.poc.final-report+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.poc.groups+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.poc.invocation-descriptor+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.poc.optimized-progress-report+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.push": {
-        source: "iana"
-      },
-      "application/vnd.oma.scidm.messages+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oma.xcap-directory+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.omads-email+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/vnd.omads-file+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/vnd.omads-folder+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/vnd.omaloc-supl-init": {
-        source: "iana"
-      },
-      "application/vnd.onepager": {
-        source: "iana"
-      },
-      "application/vnd.onepagertamp": {
-        source: "iana"
-      },
-      "application/vnd.onepagertamx": {
-        source: "iana"
-      },
-      "application/vnd.onepagertat": {
-        source: "iana"
-      },
-      "application/vnd.onepagertatp": {
-        source: "iana"
-      },
-      "application/vnd.onepagertatx": {
-        source: "iana"
-      },
-      "application/vnd.onvif.metadata": {
-        source: "iana"
-      },
-      "application/vnd.openblox.game+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["obgx"]
-      },
-      "application/vnd.openblox.game-binary": {
-        source: "iana"
-      },
-      "application/vnd.openeye.oeb": {
-        source: "iana"
-      },
-      "application/vnd.openofficeorg.extension": {
-        source: "apache",
-        extensions: ["oxt"]
-      },
-      "application/vnd.openstreetmap.data+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["osm"]
-      },
-      "application/vnd.opentimestamps.ots": {
-        source: "iana"
-      },
-      "application/vnd.openvpi.dspx+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.custom-properties+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.customxmlproperties+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.drawing+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.drawingml.chart+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.drawingml.chartshapes+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.drawingml.diagramcolors+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.drawingml.diagramdata+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.drawingml.diagramlayout+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.drawingml.diagramstyle+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.extended-properties+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.commentauthors+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.comments+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.handoutmaster+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.notesmaster+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.notesslide+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.presentation": {
-        source: "iana",
-        compressible: false,
-        extensions: ["pptx"]
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.presprops+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.slide": {
-        source: "iana",
-        extensions: ["sldx"]
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.slide+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.slidelayout+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.slidemaster+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.slideshow": {
-        source: "iana",
-        extensions: ["ppsx"]
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.slideupdateinfo+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.tablestyles+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.tags+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.template": {
-        source: "iana",
-        extensions: ["potx"]
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.presentationml.viewprops+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.calcchain+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.chartsheet+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.dialogsheet+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.externallink+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotcachedefinition+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotcacherecords+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.pivottable+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.querytable+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.revisionheaders+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.revisionlog+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedstrings+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-        source: "iana",
-        compressible: false,
-        extensions: ["xlsx"]
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetmetadata+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.tablesinglecells+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.template": {
-        source: "iana",
-        extensions: ["xltx"]
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.usernames+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.volatiledependencies+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.theme+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.themeoverride+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.vmldrawing": {
-        source: "iana"
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
-        source: "iana",
-        compressible: false,
-        extensions: ["docx"]
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.document.glossary+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.endnotes+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.fonttable+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.template": {
-        source: "iana",
-        extensions: ["dotx"]
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.websettings+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-package.core-properties+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-package.digital-signature-xmlsignature+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.openxmlformats-package.relationships+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oracle.resource+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.orange.indata": {
-        source: "iana"
-      },
-      "application/vnd.osa.netdeploy": {
-        source: "iana"
-      },
-      "application/vnd.osgeo.mapguide.package": {
-        source: "iana",
-        extensions: ["mgp"]
-      },
-      "application/vnd.osgi.bundle": {
-        source: "iana"
-      },
-      "application/vnd.osgi.dp": {
-        source: "iana",
-        extensions: ["dp"]
-      },
-      "application/vnd.osgi.subsystem": {
-        source: "iana",
-        extensions: ["esa"]
-      },
-      "application/vnd.otps.ct-kip+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.oxli.countgraph": {
-        source: "iana"
-      },
-      "application/vnd.pagerduty+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.palm": {
-        source: "iana",
-        extensions: ["pdb", "pqa", "oprc"]
-      },
-      "application/vnd.panoply": {
-        source: "iana"
-      },
-      "application/vnd.paos.xml": {
-        source: "iana"
-      },
-      "application/vnd.patentdive": {
-        source: "iana"
-      },
-      "application/vnd.patientecommsdoc": {
-        source: "iana"
-      },
-      "application/vnd.pawaafile": {
-        source: "iana",
-        extensions: ["paw"]
-      },
-      "application/vnd.pcos": {
-        source: "iana"
-      },
-      "application/vnd.pg.format": {
-        source: "iana",
-        extensions: ["str"]
-      },
-      "application/vnd.pg.osasli": {
-        source: "iana",
-        extensions: ["ei6"]
-      },
-      "application/vnd.piaccess.application-licence": {
-        source: "iana"
-      },
-      "application/vnd.picsel": {
-        source: "iana",
-        extensions: ["efif"]
-      },
-      "application/vnd.pmi.widget": {
-        source: "iana",
-        extensions: ["wg"]
-      },
-      "application/vnd.poc.group-advertisement+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.pocketlearn": {
-        source: "iana",
-        extensions: ["plf"]
-      },
-      "application/vnd.powerbuilder6": {
-        source: "iana",
-        extensions: ["pbd"]
-      },
-      "application/vnd.powerbuilder6-s": {
-        source: "iana"
-      },
-      "application/vnd.powerbuilder7": {
-        source: "iana"
-      },
-      "application/vnd.powerbuilder7-s": {
-        source: "iana"
-      },
-      "application/vnd.powerbuilder75": {
-        source: "iana"
-      },
-      "application/vnd.powerbuilder75-s": {
-        source: "iana"
-      },
-      "application/vnd.preminet": {
-        source: "iana"
-      },
-      "application/vnd.previewsystems.box": {
-        source: "iana",
-        extensions: ["box"]
-      },
-      "application/vnd.procrate.brushset": {
-        extensions: ["brushset"]
-      },
-      "application/vnd.procreate.brush": {
-        extensions: ["brush"]
-      },
-      "application/vnd.procreate.dream": {
-        extensions: ["drm"]
-      },
-      "application/vnd.proteus.magazine": {
-        source: "iana",
-        extensions: ["mgz"]
-      },
-      "application/vnd.psfs": {
-        source: "iana"
-      },
-      "application/vnd.pt.mundusmundi": {
-        source: "iana"
-      },
-      "application/vnd.publishare-delta-tree": {
-        source: "iana",
-        extensions: ["qps"]
-      },
-      "application/vnd.pvi.ptid1": {
-        source: "iana",
-        extensions: ["ptid"]
-      },
-      "application/vnd.pwg-multiplexed": {
-        source: "iana"
-      },
-      "application/vnd.pwg-xhtml-print+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xhtm"]
-      },
-      "application/vnd.qualcomm.brew-app-res": {
-        source: "iana"
-      },
-      "application/vnd.quarantainenet": {
-        source: "iana"
-      },
-      "application/vnd.quark.quarkxpress": {
-        source: "iana",
-        extensions: ["qxd", "qxt", "qwd", "qwt", "qxl", "qxb"]
-      },
-      "application/vnd.quobject-quoxdocument": {
-        source: "iana"
-      },
-      "application/vnd.radisys.moml+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml-audit+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml-audit-conf+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml-audit-conn+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml-audit-dialog+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml-audit-stream+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml-conf+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml-dialog+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml-dialog-base+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml-dialog-fax-detect+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml-dialog-fax-sendrecv+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml-dialog-group+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml-dialog-speech+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.radisys.msml-dialog-transform+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.rainstor.data": {
-        source: "iana"
-      },
-      "application/vnd.rapid": {
-        source: "iana"
-      },
-      "application/vnd.rar": {
-        source: "iana",
-        extensions: ["rar"]
-      },
-      "application/vnd.realvnc.bed": {
-        source: "iana",
-        extensions: ["bed"]
-      },
-      "application/vnd.recordare.musicxml": {
-        source: "iana",
-        extensions: ["mxl"]
-      },
-      "application/vnd.recordare.musicxml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["musicxml"]
-      },
-      "application/vnd.relpipe": {
-        source: "iana"
-      },
-      "application/vnd.renlearn.rlprint": {
-        source: "iana"
-      },
-      "application/vnd.resilient.logic": {
-        source: "iana"
-      },
-      "application/vnd.restful+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.rig.cryptonote": {
-        source: "iana",
-        extensions: ["cryptonote"]
-      },
-      "application/vnd.rim.cod": {
-        source: "apache",
-        extensions: ["cod"]
-      },
-      "application/vnd.rn-realmedia": {
-        source: "apache",
-        extensions: ["rm"]
-      },
-      "application/vnd.rn-realmedia-vbr": {
-        source: "apache",
-        extensions: ["rmvb"]
-      },
-      "application/vnd.route66.link66+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["link66"]
-      },
-      "application/vnd.rs-274x": {
-        source: "iana"
-      },
-      "application/vnd.ruckus.download": {
-        source: "iana"
-      },
-      "application/vnd.s3sms": {
-        source: "iana"
-      },
-      "application/vnd.sailingtracker.track": {
-        source: "iana",
-        extensions: ["st"]
-      },
-      "application/vnd.sar": {
-        source: "iana"
-      },
-      "application/vnd.sbm.cid": {
-        source: "iana"
-      },
-      "application/vnd.sbm.mid2": {
-        source: "iana"
-      },
-      "application/vnd.scribus": {
-        source: "iana"
-      },
-      "application/vnd.sealed.3df": {
-        source: "iana"
-      },
-      "application/vnd.sealed.csf": {
-        source: "iana"
-      },
-      "application/vnd.sealed.doc": {
-        source: "iana"
-      },
-      "application/vnd.sealed.eml": {
-        source: "iana"
-      },
-      "application/vnd.sealed.mht": {
-        source: "iana"
-      },
-      "application/vnd.sealed.net": {
-        source: "iana"
-      },
-      "application/vnd.sealed.ppt": {
-        source: "iana"
-      },
-      "application/vnd.sealed.tiff": {
-        source: "iana"
-      },
-      "application/vnd.sealed.xls": {
-        source: "iana"
-      },
-      "application/vnd.sealedmedia.softseal.html": {
-        source: "iana"
-      },
-      "application/vnd.sealedmedia.softseal.pdf": {
-        source: "iana"
-      },
-      "application/vnd.seemail": {
-        source: "iana",
-        extensions: ["see"]
-      },
-      "application/vnd.seis+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.sema": {
-        source: "iana",
-        extensions: ["sema"]
-      },
-      "application/vnd.semd": {
-        source: "iana",
-        extensions: ["semd"]
-      },
-      "application/vnd.semf": {
-        source: "iana",
-        extensions: ["semf"]
-      },
-      "application/vnd.shade-save-file": {
-        source: "iana"
-      },
-      "application/vnd.shana.informed.formdata": {
-        source: "iana",
-        extensions: ["ifm"]
-      },
-      "application/vnd.shana.informed.formtemplate": {
-        source: "iana",
-        extensions: ["itp"]
-      },
-      "application/vnd.shana.informed.interchange": {
-        source: "iana",
-        extensions: ["iif"]
-      },
-      "application/vnd.shana.informed.package": {
-        source: "iana",
-        extensions: ["ipk"]
-      },
-      "application/vnd.shootproof+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.shopkick+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.shp": {
-        source: "iana"
-      },
-      "application/vnd.shx": {
-        source: "iana"
-      },
-      "application/vnd.sigrok.session": {
-        source: "iana"
-      },
-      "application/vnd.simtech-mindmapper": {
-        source: "iana",
-        extensions: ["twd", "twds"]
-      },
-      "application/vnd.siren+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.sketchometry": {
-        source: "iana"
-      },
-      "application/vnd.smaf": {
-        source: "iana",
-        extensions: ["mmf"]
-      },
-      "application/vnd.smart.notebook": {
-        source: "iana"
-      },
-      "application/vnd.smart.teacher": {
-        source: "iana",
-        extensions: ["teacher"]
-      },
-      "application/vnd.smintio.portals.archive": {
-        source: "iana"
-      },
-      "application/vnd.snesdev-page-table": {
-        source: "iana"
-      },
-      "application/vnd.software602.filler.form+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["fo"]
-      },
-      "application/vnd.software602.filler.form-xml-zip": {
-        source: "iana"
-      },
-      "application/vnd.solent.sdkm+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["sdkm", "sdkd"]
-      },
-      "application/vnd.spotfire.dxp": {
-        source: "iana",
-        extensions: ["dxp"]
-      },
-      "application/vnd.spotfire.sfs": {
-        source: "iana",
-        extensions: ["sfs"]
-      },
-      "application/vnd.sqlite3": {
-        source: "iana"
-      },
-      "application/vnd.sss-cod": {
-        source: "iana"
-      },
-      "application/vnd.sss-dtf": {
-        source: "iana"
-      },
-      "application/vnd.sss-ntf": {
-        source: "iana"
-      },
-      "application/vnd.stardivision.calc": {
-        source: "apache",
-        extensions: ["sdc"]
-      },
-      "application/vnd.stardivision.draw": {
-        source: "apache",
-        extensions: ["sda"]
-      },
-      "application/vnd.stardivision.impress": {
-        source: "apache",
-        extensions: ["sdd"]
-      },
-      "application/vnd.stardivision.math": {
-        source: "apache",
-        extensions: ["smf"]
-      },
-      "application/vnd.stardivision.writer": {
-        source: "apache",
-        extensions: ["sdw", "vor"]
-      },
-      "application/vnd.stardivision.writer-global": {
-        source: "apache",
-        extensions: ["sgl"]
-      },
-      "application/vnd.stepmania.package": {
-        source: "iana",
-        extensions: ["smzip"]
-      },
-      "application/vnd.stepmania.stepchart": {
-        source: "iana",
-        extensions: ["sm"]
-      },
-      "application/vnd.street-stream": {
-        source: "iana"
-      },
-      "application/vnd.sun.wadl+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["wadl"]
-      },
-      "application/vnd.sun.xml.calc": {
-        source: "apache",
-        extensions: ["sxc"]
-      },
-      "application/vnd.sun.xml.calc.template": {
-        source: "apache",
-        extensions: ["stc"]
-      },
-      "application/vnd.sun.xml.draw": {
-        source: "apache",
-        extensions: ["sxd"]
-      },
-      "application/vnd.sun.xml.draw.template": {
-        source: "apache",
-        extensions: ["std"]
-      },
-      "application/vnd.sun.xml.impress": {
-        source: "apache",
-        extensions: ["sxi"]
-      },
-      "application/vnd.sun.xml.impress.template": {
-        source: "apache",
-        extensions: ["sti"]
-      },
-      "application/vnd.sun.xml.math": {
-        source: "apache",
-        extensions: ["sxm"]
-      },
-      "application/vnd.sun.xml.writer": {
-        source: "apache",
-        extensions: ["sxw"]
-      },
-      "application/vnd.sun.xml.writer.global": {
-        source: "apache",
-        extensions: ["sxg"]
-      },
-      "application/vnd.sun.xml.writer.template": {
-        source: "apache",
-        extensions: ["stw"]
-      },
-      "application/vnd.sus-calendar": {
-        source: "iana",
-        extensions: ["sus", "susp"]
-      },
-      "application/vnd.svd": {
-        source: "iana",
-        extensions: ["svd"]
-      },
-      "application/vnd.swiftview-ics": {
-        source: "iana"
-      },
-      "application/vnd.sybyl.mol2": {
-        source: "iana"
-      },
-      "application/vnd.sycle+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.syft+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.symbian.install": {
-        source: "apache",
-        extensions: ["sis", "sisx"]
-      },
-      "application/vnd.syncml+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true,
-        extensions: ["xsm"]
-      },
-      "application/vnd.syncml.dm+wbxml": {
-        source: "iana",
-        charset: "UTF-8",
-        extensions: ["bdm"]
-      },
-      "application/vnd.syncml.dm+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true,
-        extensions: ["xdm"]
-      },
-      "application/vnd.syncml.dm.notification": {
-        source: "iana"
-      },
-      "application/vnd.syncml.dmddf+wbxml": {
-        source: "iana"
-      },
-      "application/vnd.syncml.dmddf+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true,
-        extensions: ["ddf"]
-      },
-      "application/vnd.syncml.dmtnds+wbxml": {
-        source: "iana"
-      },
-      "application/vnd.syncml.dmtnds+xml": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true
-      },
-      "application/vnd.syncml.ds.notification": {
-        source: "iana"
-      },
-      "application/vnd.tableschema+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.tao.intent-module-archive": {
-        source: "iana",
-        extensions: ["tao"]
-      },
-      "application/vnd.tcpdump.pcap": {
-        source: "iana",
-        extensions: ["pcap", "cap", "dmp"]
-      },
-      "application/vnd.think-cell.ppttc+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.tmd.mediaflex.api+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.tml": {
-        source: "iana"
-      },
-      "application/vnd.tmobile-livetv": {
-        source: "iana",
-        extensions: ["tmo"]
-      },
-      "application/vnd.tri.onesource": {
-        source: "iana"
-      },
-      "application/vnd.trid.tpt": {
-        source: "iana",
-        extensions: ["tpt"]
-      },
-      "application/vnd.triscape.mxs": {
-        source: "iana",
-        extensions: ["mxs"]
-      },
-      "application/vnd.trueapp": {
-        source: "iana",
-        extensions: ["tra"]
-      },
-      "application/vnd.truedoc": {
-        source: "iana"
-      },
-      "application/vnd.ubisoft.webplayer": {
-        source: "iana"
-      },
-      "application/vnd.ufdl": {
-        source: "iana",
-        extensions: ["ufd", "ufdl"]
-      },
-      "application/vnd.uic.osdm+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.uiq.theme": {
-        source: "iana",
-        extensions: ["utz"]
-      },
-      "application/vnd.umajin": {
-        source: "iana",
-        extensions: ["umj"]
-      },
-      "application/vnd.unity": {
-        source: "iana",
-        extensions: ["unityweb"]
-      },
-      "application/vnd.uoml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["uoml", "uo"]
-      },
-      "application/vnd.uplanet.alert": {
-        source: "iana"
-      },
-      "application/vnd.uplanet.alert-wbxml": {
-        source: "iana"
-      },
-      "application/vnd.uplanet.bearer-choice": {
-        source: "iana"
-      },
-      "application/vnd.uplanet.bearer-choice-wbxml": {
-        source: "iana"
-      },
-      "application/vnd.uplanet.cacheop": {
-        source: "iana"
-      },
-      "application/vnd.uplanet.cacheop-wbxml": {
-        source: "iana"
-      },
-      "application/vnd.uplanet.channel": {
-        source: "iana"
-      },
-      "application/vnd.uplanet.channel-wbxml": {
-        source: "iana"
-      },
-      "application/vnd.uplanet.list": {
-        source: "iana"
-      },
-      "application/vnd.uplanet.list-wbxml": {
-        source: "iana"
-      },
-      "application/vnd.uplanet.listcmd": {
-        source: "iana"
-      },
-      "application/vnd.uplanet.listcmd-wbxml": {
-        source: "iana"
-      },
-      "application/vnd.uplanet.signal": {
-        source: "iana"
-      },
-      "application/vnd.uri-map": {
-        source: "iana"
-      },
-      "application/vnd.valve.source.material": {
-        source: "iana"
-      },
-      "application/vnd.vcx": {
-        source: "iana",
-        extensions: ["vcx"]
-      },
-      "application/vnd.vd-study": {
-        source: "iana"
-      },
-      "application/vnd.vectorworks": {
-        source: "iana"
-      },
-      "application/vnd.vel+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.veraison.tsm-report+cbor": {
-        source: "iana"
-      },
-      "application/vnd.veraison.tsm-report+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.verimatrix.vcas": {
-        source: "iana"
-      },
-      "application/vnd.veritone.aion+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.veryant.thin": {
-        source: "iana"
-      },
-      "application/vnd.ves.encrypted": {
-        source: "iana"
-      },
-      "application/vnd.vidsoft.vidconference": {
-        source: "iana"
-      },
-      "application/vnd.visio": {
-        source: "iana",
-        extensions: ["vsd", "vst", "vss", "vsw", "vsdx", "vtx"]
-      },
-      "application/vnd.visionary": {
-        source: "iana",
-        extensions: ["vis"]
-      },
-      "application/vnd.vividence.scriptfile": {
-        source: "iana"
-      },
-      "application/vnd.vocalshaper.vsp4": {
-        source: "iana"
-      },
-      "application/vnd.vsf": {
-        source: "iana",
-        extensions: ["vsf"]
-      },
-      "application/vnd.wap.sic": {
-        source: "iana"
-      },
-      "application/vnd.wap.slc": {
-        source: "iana"
-      },
-      "application/vnd.wap.wbxml": {
-        source: "iana",
-        charset: "UTF-8",
-        extensions: ["wbxml"]
-      },
-      "application/vnd.wap.wmlc": {
-        source: "iana",
-        extensions: ["wmlc"]
-      },
-      "application/vnd.wap.wmlscriptc": {
-        source: "iana",
-        extensions: ["wmlsc"]
-      },
-      "application/vnd.wasmflow.wafl": {
-        source: "iana"
-      },
-      "application/vnd.webturbo": {
-        source: "iana",
-        extensions: ["wtb"]
-      },
-      "application/vnd.wfa.dpp": {
-        source: "iana"
-      },
-      "application/vnd.wfa.p2p": {
-        source: "iana"
-      },
-      "application/vnd.wfa.wsc": {
-        source: "iana"
-      },
-      "application/vnd.windows.devicepairing": {
-        source: "iana"
-      },
-      "application/vnd.wmc": {
-        source: "iana"
-      },
-      "application/vnd.wmf.bootstrap": {
-        source: "iana"
-      },
-      "application/vnd.wolfram.mathematica": {
-        source: "iana"
-      },
-      "application/vnd.wolfram.mathematica.package": {
-        source: "iana"
-      },
-      "application/vnd.wolfram.player": {
-        source: "iana",
-        extensions: ["nbp"]
-      },
-      "application/vnd.wordlift": {
-        source: "iana"
-      },
-      "application/vnd.wordperfect": {
-        source: "iana",
-        extensions: ["wpd"]
-      },
-      "application/vnd.wqd": {
-        source: "iana",
-        extensions: ["wqd"]
-      },
-      "application/vnd.wrq-hp3000-labelled": {
-        source: "iana"
-      },
-      "application/vnd.wt.stf": {
-        source: "iana",
-        extensions: ["stf"]
-      },
-      "application/vnd.wv.csp+wbxml": {
-        source: "iana"
-      },
-      "application/vnd.wv.csp+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.wv.ssp+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.xacml+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.xara": {
-        source: "iana",
-        extensions: ["xar"]
-      },
-      "application/vnd.xarin.cpj": {
-        source: "iana"
-      },
-      "application/vnd.xecrets-encrypted": {
-        source: "iana"
-      },
-      "application/vnd.xfdl": {
-        source: "iana",
-        extensions: ["xfdl"]
-      },
-      "application/vnd.xfdl.webform": {
-        source: "iana"
-      },
-      "application/vnd.xmi+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vnd.xmpie.cpkg": {
-        source: "iana"
-      },
-      "application/vnd.xmpie.dpkg": {
-        source: "iana"
-      },
-      "application/vnd.xmpie.plan": {
-        source: "iana"
-      },
-      "application/vnd.xmpie.ppkg": {
-        source: "iana"
-      },
-      "application/vnd.xmpie.xlim": {
-        source: "iana"
-      },
-      "application/vnd.yamaha.hv-dic": {
-        source: "iana",
-        extensions: ["hvd"]
-      },
-      "application/vnd.yamaha.hv-script": {
-        source: "iana",
-        extensions: ["hvs"]
-      },
-      "application/vnd.yamaha.hv-voice": {
-        source: "iana",
-        extensions: ["hvp"]
-      },
-      "application/vnd.yamaha.openscoreformat": {
-        source: "iana",
-        extensions: ["osf"]
-      },
-      "application/vnd.yamaha.openscoreformat.osfpvg+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["osfpvg"]
-      },
-      "application/vnd.yamaha.remote-setup": {
-        source: "iana"
-      },
-      "application/vnd.yamaha.smaf-audio": {
-        source: "iana",
-        extensions: ["saf"]
-      },
-      "application/vnd.yamaha.smaf-phrase": {
-        source: "iana",
-        extensions: ["spf"]
-      },
-      "application/vnd.yamaha.through-ngn": {
-        source: "iana"
-      },
-      "application/vnd.yamaha.tunnel-udpencap": {
-        source: "iana"
-      },
-      "application/vnd.yaoweme": {
-        source: "iana"
-      },
-      "application/vnd.yellowriver-custom-menu": {
-        source: "iana",
-        extensions: ["cmp"]
-      },
-      "application/vnd.zul": {
-        source: "iana",
-        extensions: ["zir", "zirz"]
-      },
-      "application/vnd.zzazz.deck+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["zaz"]
-      },
-      "application/voicexml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["vxml"]
-      },
-      "application/voucher-cms+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/voucher-jws+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/vp": {
-        source: "iana"
-      },
-      "application/vp+cose": {
-        source: "iana"
-      },
-      "application/vp+jwt": {
-        source: "iana"
-      },
-      "application/vq-rtcpxr": {
-        source: "iana"
-      },
-      "application/wasm": {
-        source: "iana",
-        compressible: true,
-        extensions: ["wasm"]
-      },
-      "application/watcherinfo+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["wif"]
-      },
-      "application/webpush-options+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/whoispp-query": {
-        source: "iana"
-      },
-      "application/whoispp-response": {
-        source: "iana"
-      },
-      "application/widget": {
-        source: "iana",
-        extensions: ["wgt"]
-      },
-      "application/winhlp": {
-        source: "apache",
-        extensions: ["hlp"]
-      },
-      "application/wita": {
-        source: "iana"
-      },
-      "application/wordperfect5.1": {
-        source: "iana"
-      },
-      "application/wsdl+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["wsdl"]
-      },
-      "application/wspolicy+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["wspolicy"]
-      },
-      "application/x-7z-compressed": {
-        source: "apache",
-        compressible: false,
-        extensions: ["7z"]
-      },
-      "application/x-abiword": {
-        source: "apache",
-        extensions: ["abw"]
-      },
-      "application/x-ace-compressed": {
-        source: "apache",
-        extensions: ["ace"]
-      },
-      "application/x-amf": {
-        source: "apache"
-      },
-      "application/x-apple-diskimage": {
-        source: "apache",
-        extensions: ["dmg"]
-      },
-      "application/x-arj": {
-        compressible: false,
-        extensions: ["arj"]
-      },
-      "application/x-authorware-bin": {
-        source: "apache",
-        extensions: ["aab", "x32", "u32", "vox"]
-      },
-      "application/x-authorware-map": {
-        source: "apache",
-        extensions: ["aam"]
-      },
-      "application/x-authorware-seg": {
-        source: "apache",
-        extensions: ["aas"]
-      },
-      "application/x-bcpio": {
-        source: "apache",
-        extensions: ["bcpio"]
-      },
-      "application/x-bdoc": {
-        compressible: false,
-        extensions: ["bdoc"]
-      },
-      "application/x-bittorrent": {
-        source: "apache",
-        extensions: ["torrent"]
-      },
-      "application/x-blender": {
-        extensions: ["blend"]
-      },
-      "application/x-blorb": {
-        source: "apache",
-        extensions: ["blb", "blorb"]
-      },
-      "application/x-bzip": {
-        source: "apache",
-        compressible: false,
-        extensions: ["bz"]
-      },
-      "application/x-bzip2": {
-        source: "apache",
-        compressible: false,
-        extensions: ["bz2", "boz"]
-      },
-      "application/x-cbr": {
-        source: "apache",
-        extensions: ["cbr", "cba", "cbt", "cbz", "cb7"]
-      },
-      "application/x-cdlink": {
-        source: "apache",
-        extensions: ["vcd"]
-      },
-      "application/x-cfs-compressed": {
-        source: "apache",
-        extensions: ["cfs"]
-      },
-      "application/x-chat": {
-        source: "apache",
-        extensions: ["chat"]
-      },
-      "application/x-chess-pgn": {
-        source: "apache",
-        extensions: ["pgn"]
-      },
-      "application/x-chrome-extension": {
-        extensions: ["crx"]
-      },
-      "application/x-cocoa": {
-        source: "nginx",
-        extensions: ["cco"]
-      },
-      "application/x-compress": {
-        source: "apache"
-      },
-      "application/x-compressed": {
-        extensions: ["rar"]
-      },
-      "application/x-conference": {
-        source: "apache",
-        extensions: ["nsc"]
-      },
-      "application/x-cpio": {
-        source: "apache",
-        extensions: ["cpio"]
-      },
-      "application/x-csh": {
-        source: "apache",
-        extensions: ["csh"]
-      },
-      "application/x-deb": {
-        compressible: false
-      },
-      "application/x-debian-package": {
-        source: "apache",
-        extensions: ["deb", "udeb"]
-      },
-      "application/x-dgc-compressed": {
-        source: "apache",
-        extensions: ["dgc"]
-      },
-      "application/x-director": {
-        source: "apache",
-        extensions: ["dir", "dcr", "dxr", "cst", "cct", "cxt", "w3d", "fgd", "swa"]
-      },
-      "application/x-doom": {
-        source: "apache",
-        extensions: ["wad"]
-      },
-      "application/x-dtbncx+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["ncx"]
-      },
-      "application/x-dtbook+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["dtb"]
-      },
-      "application/x-dtbresource+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["res"]
-      },
-      "application/x-dvi": {
-        source: "apache",
-        compressible: false,
-        extensions: ["dvi"]
-      },
-      "application/x-envoy": {
-        source: "apache",
-        extensions: ["evy"]
-      },
-      "application/x-eva": {
-        source: "apache",
-        extensions: ["eva"]
-      },
-      "application/x-font-bdf": {
-        source: "apache",
-        extensions: ["bdf"]
-      },
-      "application/x-font-dos": {
-        source: "apache"
-      },
-      "application/x-font-framemaker": {
-        source: "apache"
-      },
-      "application/x-font-ghostscript": {
-        source: "apache",
-        extensions: ["gsf"]
-      },
-      "application/x-font-libgrx": {
-        source: "apache"
-      },
-      "application/x-font-linux-psf": {
-        source: "apache",
-        extensions: ["psf"]
-      },
-      "application/x-font-pcf": {
-        source: "apache",
-        extensions: ["pcf"]
-      },
-      "application/x-font-snf": {
-        source: "apache",
-        extensions: ["snf"]
-      },
-      "application/x-font-speedo": {
-        source: "apache"
-      },
-      "application/x-font-sunos-news": {
-        source: "apache"
-      },
-      "application/x-font-type1": {
-        source: "apache",
-        extensions: ["pfa", "pfb", "pfm", "afm"]
-      },
-      "application/x-font-vfont": {
-        source: "apache"
-      },
-      "application/x-freearc": {
-        source: "apache",
-        extensions: ["arc"]
-      },
-      "application/x-futuresplash": {
-        source: "apache",
-        extensions: ["spl"]
-      },
-      "application/x-gca-compressed": {
-        source: "apache",
-        extensions: ["gca"]
-      },
-      "application/x-glulx": {
-        source: "apache",
-        extensions: ["ulx"]
-      },
-      "application/x-gnumeric": {
-        source: "apache",
-        extensions: ["gnumeric"]
-      },
-      "application/x-gramps-xml": {
-        source: "apache",
-        extensions: ["gramps"]
-      },
-      "application/x-gtar": {
-        source: "apache",
-        extensions: ["gtar"]
-      },
-      "application/x-gzip": {
-        source: "apache"
-      },
-      "application/x-hdf": {
-        source: "apache",
-        extensions: ["hdf"]
-      },
-      "application/x-httpd-php": {
-        compressible: true,
-        extensions: ["php"]
-      },
-      "application/x-install-instructions": {
-        source: "apache",
-        extensions: ["install"]
-      },
-      "application/x-ipynb+json": {
-        compressible: true,
-        extensions: ["ipynb"]
-      },
-      "application/x-iso9660-image": {
-        source: "apache",
-        extensions: ["iso"]
-      },
-      "application/x-iwork-keynote-sffkey": {
-        extensions: ["key"]
-      },
-      "application/x-iwork-numbers-sffnumbers": {
-        extensions: ["numbers"]
-      },
-      "application/x-iwork-pages-sffpages": {
-        extensions: ["pages"]
-      },
-      "application/x-java-archive-diff": {
-        source: "nginx",
-        extensions: ["jardiff"]
-      },
-      "application/x-java-jnlp-file": {
-        source: "apache",
-        compressible: false,
-        extensions: ["jnlp"]
-      },
-      "application/x-javascript": {
-        compressible: true
-      },
-      "application/x-keepass2": {
-        extensions: ["kdbx"]
-      },
-      "application/x-latex": {
-        source: "apache",
-        compressible: false,
-        extensions: ["latex"]
-      },
-      "application/x-lua-bytecode": {
-        extensions: ["luac"]
-      },
-      "application/x-lzh-compressed": {
-        source: "apache",
-        extensions: ["lzh", "lha"]
-      },
-      "application/x-makeself": {
-        source: "nginx",
-        extensions: ["run"]
-      },
-      "application/x-mie": {
-        source: "apache",
-        extensions: ["mie"]
-      },
-      "application/x-mobipocket-ebook": {
-        source: "apache",
-        extensions: ["prc", "mobi"]
-      },
-      "application/x-mpegurl": {
-        compressible: false
-      },
-      "application/x-ms-application": {
-        source: "apache",
-        extensions: ["application"]
-      },
-      "application/x-ms-shortcut": {
-        source: "apache",
-        extensions: ["lnk"]
-      },
-      "application/x-ms-wmd": {
-        source: "apache",
-        extensions: ["wmd"]
-      },
-      "application/x-ms-wmz": {
-        source: "apache",
-        extensions: ["wmz"]
-      },
-      "application/x-ms-xbap": {
-        source: "apache",
-        extensions: ["xbap"]
-      },
-      "application/x-msaccess": {
-        source: "apache",
-        extensions: ["mdb"]
-      },
-      "application/x-msbinder": {
-        source: "apache",
-        extensions: ["obd"]
-      },
-      "application/x-mscardfile": {
-        source: "apache",
-        extensions: ["crd"]
-      },
-      "application/x-msclip": {
-        source: "apache",
-        extensions: ["clp"]
-      },
-      "application/x-msdos-program": {
-        extensions: ["exe"]
-      },
-      "application/x-msdownload": {
-        source: "apache",
-        extensions: ["exe", "dll", "com", "bat", "msi"]
-      },
-      "application/x-msmediaview": {
-        source: "apache",
-        extensions: ["mvb", "m13", "m14"]
-      },
-      "application/x-msmetafile": {
-        source: "apache",
-        extensions: ["wmf", "wmz", "emf", "emz"]
-      },
-      "application/x-msmoney": {
-        source: "apache",
-        extensions: ["mny"]
-      },
-      "application/x-mspublisher": {
-        source: "apache",
-        extensions: ["pub"]
-      },
-      "application/x-msschedule": {
-        source: "apache",
-        extensions: ["scd"]
-      },
-      "application/x-msterminal": {
-        source: "apache",
-        extensions: ["trm"]
-      },
-      "application/x-mswrite": {
-        source: "apache",
-        extensions: ["wri"]
-      },
-      "application/x-netcdf": {
-        source: "apache",
-        extensions: ["nc", "cdf"]
-      },
-      "application/x-ns-proxy-autoconfig": {
-        compressible: true,
-        extensions: ["pac"]
-      },
-      "application/x-nzb": {
-        source: "apache",
-        extensions: ["nzb"]
-      },
-      "application/x-perl": {
-        source: "nginx",
-        extensions: ["pl", "pm"]
-      },
-      "application/x-pilot": {
-        source: "nginx",
-        extensions: ["prc", "pdb"]
-      },
-      "application/x-pkcs12": {
-        source: "apache",
-        compressible: false,
-        extensions: ["p12", "pfx"]
-      },
-      "application/x-pkcs7-certificates": {
-        source: "apache",
-        extensions: ["p7b", "spc"]
-      },
-      "application/x-pkcs7-certreqresp": {
-        source: "apache",
-        extensions: ["p7r"]
-      },
-      "application/x-pki-message": {
-        source: "iana"
-      },
-      "application/x-rar-compressed": {
-        source: "apache",
-        compressible: false,
-        extensions: ["rar"]
-      },
-      "application/x-redhat-package-manager": {
-        source: "nginx",
-        extensions: ["rpm"]
-      },
-      "application/x-research-info-systems": {
-        source: "apache",
-        extensions: ["ris"]
-      },
-      "application/x-sea": {
-        source: "nginx",
-        extensions: ["sea"]
-      },
-      "application/x-sh": {
-        source: "apache",
-        compressible: true,
-        extensions: ["sh"]
-      },
-      "application/x-shar": {
-        source: "apache",
-        extensions: ["shar"]
-      },
-      "application/x-shockwave-flash": {
-        source: "apache",
-        compressible: false,
-        extensions: ["swf"]
-      },
-      "application/x-silverlight-app": {
-        source: "apache",
-        extensions: ["xap"]
-      },
-      "application/x-sql": {
-        source: "apache",
-        extensions: ["sql"]
-      },
-      "application/x-stuffit": {
-        source: "apache",
-        compressible: false,
-        extensions: ["sit"]
-      },
-      "application/x-stuffitx": {
-        source: "apache",
-        extensions: ["sitx"]
-      },
-      "application/x-subrip": {
-        source: "apache",
-        extensions: ["srt"]
-      },
-      "application/x-sv4cpio": {
-        source: "apache",
-        extensions: ["sv4cpio"]
-      },
-      "application/x-sv4crc": {
-        source: "apache",
-        extensions: ["sv4crc"]
-      },
-      "application/x-t3vm-image": {
-        source: "apache",
-        extensions: ["t3"]
-      },
-      "application/x-tads": {
-        source: "apache",
-        extensions: ["gam"]
-      },
-      "application/x-tar": {
-        source: "apache",
-        compressible: true,
-        extensions: ["tar"]
-      },
-      "application/x-tcl": {
-        source: "apache",
-        extensions: ["tcl", "tk"]
-      },
-      "application/x-tex": {
-        source: "apache",
-        extensions: ["tex"]
-      },
-      "application/x-tex-tfm": {
-        source: "apache",
-        extensions: ["tfm"]
-      },
-      "application/x-texinfo": {
-        source: "apache",
-        extensions: ["texinfo", "texi"]
-      },
-      "application/x-tgif": {
-        source: "apache",
-        extensions: ["obj"]
-      },
-      "application/x-ustar": {
-        source: "apache",
-        extensions: ["ustar"]
-      },
-      "application/x-virtualbox-hdd": {
-        compressible: true,
-        extensions: ["hdd"]
-      },
-      "application/x-virtualbox-ova": {
-        compressible: true,
-        extensions: ["ova"]
-      },
-      "application/x-virtualbox-ovf": {
-        compressible: true,
-        extensions: ["ovf"]
-      },
-      "application/x-virtualbox-vbox": {
-        compressible: true,
-        extensions: ["vbox"]
-      },
-      "application/x-virtualbox-vbox-extpack": {
-        compressible: false,
-        extensions: ["vbox-extpack"]
-      },
-      "application/x-virtualbox-vdi": {
-        compressible: true,
-        extensions: ["vdi"]
-      },
-      "application/x-virtualbox-vhd": {
-        compressible: true,
-        extensions: ["vhd"]
-      },
-      "application/x-virtualbox-vmdk": {
-        compressible: true,
-        extensions: ["vmdk"]
-      },
-      "application/x-wais-source": {
-        source: "apache",
-        extensions: ["src"]
-      },
-      "application/x-web-app-manifest+json": {
-        compressible: true,
-        extensions: ["webapp"]
-      },
-      "application/x-www-form-urlencoded": {
-        source: "iana",
-        compressible: true
-      },
-      "application/x-x509-ca-cert": {
-        source: "iana",
-        extensions: ["der", "crt", "pem"]
-      },
-      "application/x-x509-ca-ra-cert": {
-        source: "iana"
-      },
-      "application/x-x509-next-ca-cert": {
-        source: "iana"
-      },
-      "application/x-xfig": {
-        source: "apache",
-        extensions: ["fig"]
-      },
-      "application/x-xliff+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["xlf"]
-      },
-      "application/x-xpinstall": {
-        source: "apache",
-        compressible: false,
-        extensions: ["xpi"]
-      },
-      "application/x-xz": {
-        source: "apache",
-        extensions: ["xz"]
-      },
-      "application/x-zip-compressed": {
-        extensions: ["zip"]
-      },
-      "application/x-zmachine": {
-        source: "apache",
-        extensions: ["z1", "z2", "z3", "z4", "z5", "z6", "z7", "z8"]
-      },
-      "application/x400-bp": {
-        source: "iana"
-      },
-      "application/xacml+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/xaml+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["xaml"]
-      },
-      "application/xcap-att+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xav"]
-      },
-      "application/xcap-caps+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xca"]
-      },
-      "application/xcap-diff+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xdf"]
-      },
-      "application/xcap-el+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xel"]
-      },
-      "application/xcap-error+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/xcap-ns+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xns"]
-      },
-      "application/xcon-conference-info+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/xcon-conference-info-diff+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/xenc+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xenc"]
-      },
-      "application/xfdf": {
-        source: "iana",
-        extensions: ["xfdf"]
-      },
-      "application/xhtml+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xhtml", "xht"]
-      },
-      "application/xhtml-voice+xml": {
-        source: "apache",
-        compressible: true
-      },
-      "application/xliff+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xlf"]
-      },
-      "application/xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xml", "xsl", "xsd", "rng"]
-      },
-      "application/xml-dtd": {
-        source: "iana",
-        compressible: true,
-        extensions: ["dtd"]
-      },
-      "application/xml-external-parsed-entity": {
-        source: "iana"
-      },
-      "application/xml-patch+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/xmpp+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/xop+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xop"]
-      },
-      "application/xproc+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["xpl"]
-      },
-      "application/xslt+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xsl", "xslt"]
-      },
-      "application/xspf+xml": {
-        source: "apache",
-        compressible: true,
-        extensions: ["xspf"]
-      },
-      "application/xv+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["mxml", "xhvml", "xvml", "xvm"]
-      },
-      "application/yaml": {
-        source: "iana"
-      },
-      "application/yang": {
-        source: "iana",
-        extensions: ["yang"]
-      },
-      "application/yang-data+cbor": {
-        source: "iana"
-      },
-      "application/yang-data+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/yang-data+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/yang-patch+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/yang-patch+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "application/yang-sid+json": {
-        source: "iana",
-        compressible: true
-      },
-      "application/yin+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["yin"]
-      },
-      "application/zip": {
-        source: "iana",
-        compressible: false,
-        extensions: ["zip"]
-      },
-      "application/zip+dotlottie": {
-        extensions: ["lottie"]
-      },
-      "application/zlib": {
-        source: "iana"
-      },
-      "application/zstd": {
-        source: "iana"
-      },
-      "audio/1d-interleaved-parityfec": {
-        source: "iana"
-      },
-      "audio/32kadpcm": {
-        source: "iana"
-      },
-      "audio/3gpp": {
-        source: "iana",
-        compressible: false,
-        extensions: ["3gpp"]
-      },
-      "audio/3gpp2": {
-        source: "iana"
-      },
-      "audio/aac": {
-        source: "iana",
-        extensions: ["adts", "aac"]
-      },
-      "audio/ac3": {
-        source: "iana"
-      },
-      "audio/adpcm": {
-        source: "apache",
-        extensions: ["adp"]
-      },
-      "audio/amr": {
-        source: "iana",
-        extensions: ["amr"]
-      },
-      "audio/amr-wb": {
-        source: "iana"
-      },
-      "audio/amr-wb+": {
-        source: "iana"
-      },
-      "audio/aptx": {
-        source: "iana"
-      },
-      "audio/asc": {
-        source: "iana"
-      },
-      "audio/atrac-advanced-lossless": {
-        source: "iana"
-      },
-      "audio/atrac-x": {
-        source: "iana"
-      },
-      "audio/atrac3": {
-        source: "iana"
-      },
-      "audio/basic": {
-        source: "iana",
-        compressible: false,
-        extensions: ["au", "snd"]
-      },
-      "audio/bv16": {
-        source: "iana"
-      },
-      "audio/bv32": {
-        source: "iana"
-      },
-      "audio/clearmode": {
-        source: "iana"
-      },
-      "audio/cn": {
-        source: "iana"
-      },
-      "audio/dat12": {
-        source: "iana"
-      },
-      "audio/dls": {
-        source: "iana"
-      },
-      "audio/dsr-es201108": {
-        source: "iana"
-      },
-      "audio/dsr-es202050": {
-        source: "iana"
-      },
-      "audio/dsr-es202211": {
-        source: "iana"
-      },
-      "audio/dsr-es202212": {
-        source: "iana"
-      },
-      "audio/dv": {
-        source: "iana"
-      },
-      "audio/dvi4": {
-        source: "iana"
-      },
-      "audio/eac3": {
-        source: "iana"
-      },
-      "audio/encaprtp": {
-        source: "iana"
-      },
-      "audio/evrc": {
-        source: "iana"
-      },
-      "audio/evrc-qcp": {
-        source: "iana"
-      },
-      "audio/evrc0": {
-        source: "iana"
-      },
-      "audio/evrc1": {
-        source: "iana"
-      },
-      "audio/evrcb": {
-        source: "iana"
-      },
-      "audio/evrcb0": {
-        source: "iana"
-      },
-      "audio/evrcb1": {
-        source: "iana"
-      },
-      "audio/evrcnw": {
-        source: "iana"
-      },
-      "audio/evrcnw0": {
-        source: "iana"
-      },
-      "audio/evrcnw1": {
-        source: "iana"
-      },
-      "audio/evrcwb": {
-        source: "iana"
-      },
-      "audio/evrcwb0": {
-        source: "iana"
-      },
-      "audio/evrcwb1": {
-        source: "iana"
-      },
-      "audio/evs": {
-        source: "iana"
-      },
-      "audio/flac": {
-        source: "iana"
-      },
-      "audio/flexfec": {
-        source: "iana"
-      },
-      "audio/fwdred": {
-        source: "iana"
-      },
-      "audio/g711-0": {
-        source: "iana"
-      },
-      "audio/g719": {
-        source: "iana"
-      },
-      "audio/g722": {
-        source: "iana"
-      },
-      "audio/g7221": {
-        source: "iana"
-      },
-      "audio/g723": {
-        source: "iana"
-      },
-      "audio/g726-16": {
-        source: "iana"
-      },
-      "audio/g726-24": {
-        source: "iana"
-      },
-      "audio/g726-32": {
-        source: "iana"
-      },
-      "audio/g726-40": {
-        source: "iana"
-      },
-      "audio/g728": {
-        source: "iana"
-      },
-      "audio/g729": {
-        source: "iana"
-      },
-      "audio/g7291": {
-        source: "iana"
-      },
-      "audio/g729d": {
-        source: "iana"
-      },
-      "audio/g729e": {
-        source: "iana"
-      },
-      "audio/gsm": {
-        source: "iana"
-      },
-      "audio/gsm-efr": {
-        source: "iana"
-      },
-      "audio/gsm-hr-08": {
-        source: "iana"
-      },
-      "audio/ilbc": {
-        source: "iana"
-      },
-      "audio/ip-mr_v2.5": {
-        source: "iana"
-      },
-      "audio/isac": {
-        source: "apache"
-      },
-      "audio/l16": {
-        source: "iana"
-      },
-      "audio/l20": {
-        source: "iana"
-      },
-      "audio/l24": {
-        source: "iana",
-        compressible: false
-      },
-      "audio/l8": {
-        source: "iana"
-      },
-      "audio/lpc": {
-        source: "iana"
-      },
-      "audio/matroska": {
-        source: "iana"
-      },
-      "audio/melp": {
-        source: "iana"
-      },
-      "audio/melp1200": {
-        source: "iana"
-      },
-      "audio/melp2400": {
-        source: "iana"
-      },
-      "audio/melp600": {
-        source: "iana"
-      },
-      "audio/mhas": {
-        source: "iana"
-      },
-      "audio/midi": {
-        source: "apache",
-        extensions: ["mid", "midi", "kar", "rmi"]
-      },
-      "audio/midi-clip": {
-        source: "iana"
-      },
-      "audio/mobile-xmf": {
-        source: "iana",
-        extensions: ["mxmf"]
-      },
-      "audio/mp3": {
-        compressible: false,
-        extensions: ["mp3"]
-      },
-      "audio/mp4": {
-        source: "iana",
-        compressible: false,
-        extensions: ["m4a", "mp4a", "m4b"]
-      },
-      "audio/mp4a-latm": {
-        source: "iana"
-      },
-      "audio/mpa": {
-        source: "iana"
-      },
-      "audio/mpa-robust": {
-        source: "iana"
-      },
-      "audio/mpeg": {
-        source: "iana",
-        compressible: false,
-        extensions: ["mpga", "mp2", "mp2a", "mp3", "m2a", "m3a"]
-      },
-      "audio/mpeg4-generic": {
-        source: "iana"
-      },
-      "audio/musepack": {
-        source: "apache"
-      },
-      "audio/ogg": {
-        source: "iana",
-        compressible: false,
-        extensions: ["oga", "ogg", "spx", "opus"]
-      },
-      "audio/opus": {
-        source: "iana"
-      },
-      "audio/parityfec": {
-        source: "iana"
-      },
-      "audio/pcma": {
-        source: "iana"
-      },
-      "audio/pcma-wb": {
-        source: "iana"
-      },
-      "audio/pcmu": {
-        source: "iana"
-      },
-      "audio/pcmu-wb": {
-        source: "iana"
-      },
-      "audio/prs.sid": {
-        source: "iana"
-      },
-      "audio/qcelp": {
-        source: "iana"
-      },
-      "audio/raptorfec": {
-        source: "iana"
-      },
-      "audio/red": {
-        source: "iana"
-      },
-      "audio/rtp-enc-aescm128": {
-        source: "iana"
-      },
-      "audio/rtp-midi": {
-        source: "iana"
-      },
-      "audio/rtploopback": {
-        source: "iana"
-      },
-      "audio/rtx": {
-        source: "iana"
-      },
-      "audio/s3m": {
-        source: "apache",
-        extensions: ["s3m"]
-      },
-      "audio/scip": {
-        source: "iana"
-      },
-      "audio/silk": {
-        source: "apache",
-        extensions: ["sil"]
-      },
-      "audio/smv": {
-        source: "iana"
-      },
-      "audio/smv-qcp": {
-        source: "iana"
-      },
-      "audio/smv0": {
-        source: "iana"
-      },
-      "audio/sofa": {
-        source: "iana"
-      },
-      "audio/sp-midi": {
-        source: "iana"
-      },
-      "audio/speex": {
-        source: "iana"
-      },
-      "audio/t140c": {
-        source: "iana"
-      },
-      "audio/t38": {
-        source: "iana"
-      },
-      "audio/telephone-event": {
-        source: "iana"
-      },
-      "audio/tetra_acelp": {
-        source: "iana"
-      },
-      "audio/tetra_acelp_bb": {
-        source: "iana"
-      },
-      "audio/tone": {
-        source: "iana"
-      },
-      "audio/tsvcis": {
-        source: "iana"
-      },
-      "audio/uemclip": {
-        source: "iana"
-      },
-      "audio/ulpfec": {
-        source: "iana"
-      },
-      "audio/usac": {
-        source: "iana"
-      },
-      "audio/vdvi": {
-        source: "iana"
-      },
-      "audio/vmr-wb": {
-        source: "iana"
-      },
-      "audio/vnd.3gpp.iufp": {
-        source: "iana"
-      },
-      "audio/vnd.4sb": {
-        source: "iana"
-      },
-      "audio/vnd.audiokoz": {
-        source: "iana"
-      },
-      "audio/vnd.celp": {
-        source: "iana"
-      },
-      "audio/vnd.cisco.nse": {
-        source: "iana"
-      },
-      "audio/vnd.cmles.radio-events": {
-        source: "iana"
-      },
-      "audio/vnd.cns.anp1": {
-        source: "iana"
-      },
-      "audio/vnd.cns.inf1": {
-        source: "iana"
-      },
-      "audio/vnd.dece.audio": {
-        source: "iana",
-        extensions: ["uva", "uvva"]
-      },
-      "audio/vnd.digital-winds": {
-        source: "iana",
-        extensions: ["eol"]
-      },
-      "audio/vnd.dlna.adts": {
-        source: "iana"
-      },
-      "audio/vnd.dolby.heaac.1": {
-        source: "iana"
-      },
-      "audio/vnd.dolby.heaac.2": {
-        source: "iana"
-      },
-      "audio/vnd.dolby.mlp": {
-        source: "iana"
-      },
-      "audio/vnd.dolby.mps": {
-        source: "iana"
-      },
-      "audio/vnd.dolby.pl2": {
-        source: "iana"
-      },
-      "audio/vnd.dolby.pl2x": {
-        source: "iana"
-      },
-      "audio/vnd.dolby.pl2z": {
-        source: "iana"
-      },
-      "audio/vnd.dolby.pulse.1": {
-        source: "iana"
-      },
-      "audio/vnd.dra": {
-        source: "iana",
-        extensions: ["dra"]
-      },
-      "audio/vnd.dts": {
-        source: "iana",
-        extensions: ["dts"]
-      },
-      "audio/vnd.dts.hd": {
-        source: "iana",
-        extensions: ["dtshd"]
-      },
-      "audio/vnd.dts.uhd": {
-        source: "iana"
-      },
-      "audio/vnd.dvb.file": {
-        source: "iana"
-      },
-      "audio/vnd.everad.plj": {
-        source: "iana"
-      },
-      "audio/vnd.hns.audio": {
-        source: "iana"
-      },
-      "audio/vnd.lucent.voice": {
-        source: "iana",
-        extensions: ["lvp"]
-      },
-      "audio/vnd.ms-playready.media.pya": {
-        source: "iana",
-        extensions: ["pya"]
-      },
-      "audio/vnd.nokia.mobile-xmf": {
-        source: "iana"
-      },
-      "audio/vnd.nortel.vbk": {
-        source: "iana"
-      },
-      "audio/vnd.nuera.ecelp4800": {
-        source: "iana",
-        extensions: ["ecelp4800"]
-      },
-      "audio/vnd.nuera.ecelp7470": {
-        source: "iana",
-        extensions: ["ecelp7470"]
-      },
-      "audio/vnd.nuera.ecelp9600": {
-        source: "iana",
-        extensions: ["ecelp9600"]
-      },
-      "audio/vnd.octel.sbc": {
-        source: "iana"
-      },
-      "audio/vnd.presonus.multitrack": {
-        source: "iana"
-      },
-      "audio/vnd.qcelp": {
-        source: "apache"
-      },
-      "audio/vnd.rhetorex.32kadpcm": {
-        source: "iana"
-      },
-      "audio/vnd.rip": {
-        source: "iana",
-        extensions: ["rip"]
-      },
-      "audio/vnd.rn-realaudio": {
-        compressible: false
-      },
-      "audio/vnd.sealedmedia.softseal.mpeg": {
-        source: "iana"
-      },
-      "audio/vnd.vmx.cvsd": {
-        source: "iana"
-      },
-      "audio/vnd.wave": {
-        compressible: false
-      },
-      "audio/vorbis": {
-        source: "iana",
-        compressible: false
-      },
-      "audio/vorbis-config": {
-        source: "iana"
-      },
-      "audio/wav": {
-        compressible: false,
-        extensions: ["wav"]
-      },
-      "audio/wave": {
-        compressible: false,
-        extensions: ["wav"]
-      },
-      "audio/webm": {
-        source: "apache",
-        compressible: false,
-        extensions: ["weba"]
-      },
-      "audio/x-aac": {
-        source: "apache",
-        compressible: false,
-        extensions: ["aac"]
-      },
-      "audio/x-aiff": {
-        source: "apache",
-        extensions: ["aif", "aiff", "aifc"]
-      },
-      "audio/x-caf": {
-        source: "apache",
-        compressible: false,
-        extensions: ["caf"]
-      },
-      "audio/x-flac": {
-        source: "apache",
-        extensions: ["flac"]
-      },
-      "audio/x-m4a": {
-        source: "nginx",
-        extensions: ["m4a"]
-      },
-      "audio/x-matroska": {
-        source: "apache",
-        extensions: ["mka"]
-      },
-      "audio/x-mpegurl": {
-        source: "apache",
-        extensions: ["m3u"]
-      },
-      "audio/x-ms-wax": {
-        source: "apache",
-        extensions: ["wax"]
-      },
-      "audio/x-ms-wma": {
-        source: "apache",
-        extensions: ["wma"]
-      },
-      "audio/x-pn-realaudio": {
-        source: "apache",
-        extensions: ["ram", "ra"]
-      },
-      "audio/x-pn-realaudio-plugin": {
-        source: "apache",
-        extensions: ["rmp"]
-      },
-      "audio/x-realaudio": {
-        source: "nginx",
-        extensions: ["ra"]
-      },
-      "audio/x-tta": {
-        source: "apache"
-      },
-      "audio/x-wav": {
-        source: "apache",
-        extensions: ["wav"]
-      },
-      "audio/xm": {
-        source: "apache",
-        extensions: ["xm"]
-      },
-      "chemical/x-cdx": {
-        source: "apache",
-        extensions: ["cdx"]
-      },
-      "chemical/x-cif": {
-        source: "apache",
-        extensions: ["cif"]
-      },
-      "chemical/x-cmdf": {
-        source: "apache",
-        extensions: ["cmdf"]
-      },
-      "chemical/x-cml": {
-        source: "apache",
-        extensions: ["cml"]
-      },
-      "chemical/x-csml": {
-        source: "apache",
-        extensions: ["csml"]
-      },
-      "chemical/x-pdb": {
-        source: "apache"
-      },
-      "chemical/x-xyz": {
-        source: "apache",
-        extensions: ["xyz"]
-      },
-      "font/collection": {
-        source: "iana",
-        extensions: ["ttc"]
-      },
-      "font/otf": {
-        source: "iana",
-        compressible: true,
-        extensions: ["otf"]
-      },
-      "font/sfnt": {
-        source: "iana"
-      },
-      "font/ttf": {
-        source: "iana",
-        compressible: true,
-        extensions: ["ttf"]
-      },
-      "font/woff": {
-        source: "iana",
-        extensions: ["woff"]
-      },
-      "font/woff2": {
-        source: "iana",
-        extensions: ["woff2"]
-      },
-      "image/aces": {
-        source: "iana",
-        extensions: ["exr"]
-      },
-      "image/apng": {
-        source: "iana",
-        compressible: false,
-        extensions: ["apng"]
-      },
-      "image/avci": {
-        source: "iana",
-        extensions: ["avci"]
-      },
-      "image/avcs": {
-        source: "iana",
-        extensions: ["avcs"]
-      },
-      "image/avif": {
-        source: "iana",
-        compressible: false,
-        extensions: ["avif"]
-      },
-      "image/bmp": {
-        source: "iana",
-        compressible: true,
-        extensions: ["bmp", "dib"]
-      },
-      "image/cgm": {
-        source: "iana",
-        extensions: ["cgm"]
-      },
-      "image/dicom-rle": {
-        source: "iana",
-        extensions: ["drle"]
-      },
-      "image/dpx": {
-        source: "iana",
-        extensions: ["dpx"]
-      },
-      "image/emf": {
-        source: "iana",
-        extensions: ["emf"]
-      },
-      "image/fits": {
-        source: "iana",
-        extensions: ["fits"]
-      },
-      "image/g3fax": {
-        source: "iana",
-        extensions: ["g3"]
-      },
-      "image/gif": {
-        source: "iana",
-        compressible: false,
-        extensions: ["gif"]
-      },
-      "image/heic": {
-        source: "iana",
-        extensions: ["heic"]
-      },
-      "image/heic-sequence": {
-        source: "iana",
-        extensions: ["heics"]
-      },
-      "image/heif": {
-        source: "iana",
-        extensions: ["heif"]
-      },
-      "image/heif-sequence": {
-        source: "iana",
-        extensions: ["heifs"]
-      },
-      "image/hej2k": {
-        source: "iana",
-        extensions: ["hej2"]
-      },
-      "image/ief": {
-        source: "iana",
-        extensions: ["ief"]
-      },
-      "image/j2c": {
-        source: "iana"
-      },
-      "image/jaii": {
-        source: "iana",
-        extensions: ["jaii"]
-      },
-      "image/jais": {
-        source: "iana",
-        extensions: ["jais"]
-      },
-      "image/jls": {
-        source: "iana",
-        extensions: ["jls"]
-      },
-      "image/jp2": {
-        source: "iana",
-        compressible: false,
-        extensions: ["jp2", "jpg2"]
-      },
-      "image/jpeg": {
-        source: "iana",
-        compressible: false,
-        extensions: ["jpg", "jpeg", "jpe"]
-      },
-      "image/jph": {
-        source: "iana",
-        extensions: ["jph"]
-      },
-      "image/jphc": {
-        source: "iana",
-        extensions: ["jhc"]
-      },
-      "image/jpm": {
-        source: "iana",
-        compressible: false,
-        extensions: ["jpm", "jpgm"]
-      },
-      "image/jpx": {
-        source: "iana",
-        compressible: false,
-        extensions: ["jpx", "jpf"]
-      },
-      "image/jxl": {
-        source: "iana",
-        extensions: ["jxl"]
-      },
-      "image/jxr": {
-        source: "iana",
-        extensions: ["jxr"]
-      },
-      "image/jxra": {
-        source: "iana",
-        extensions: ["jxra"]
-      },
-      "image/jxrs": {
-        source: "iana",
-        extensions: ["jxrs"]
-      },
-      "image/jxs": {
-        source: "iana",
-        extensions: ["jxs"]
-      },
-      "image/jxsc": {
-        source: "iana",
-        extensions: ["jxsc"]
-      },
-      "image/jxsi": {
-        source: "iana",
-        extensions: ["jxsi"]
-      },
-      "image/jxss": {
-        source: "iana",
-        extensions: ["jxss"]
-      },
-      "image/ktx": {
-        source: "iana",
-        extensions: ["ktx"]
-      },
-      "image/ktx2": {
-        source: "iana",
-        extensions: ["ktx2"]
-      },
-      "image/naplps": {
-        source: "iana"
-      },
-      "image/pjpeg": {
-        compressible: false,
-        extensions: ["jfif"]
-      },
-      "image/png": {
-        source: "iana",
-        compressible: false,
-        extensions: ["png"]
-      },
-      "image/prs.btif": {
-        source: "iana",
-        extensions: ["btif", "btf"]
-      },
-      "image/prs.pti": {
-        source: "iana",
-        extensions: ["pti"]
-      },
-      "image/pwg-raster": {
-        source: "iana"
-      },
-      "image/sgi": {
-        source: "apache",
-        extensions: ["sgi"]
-      },
-      "image/svg+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["svg", "svgz"]
-      },
-      "image/t38": {
-        source: "iana",
-        extensions: ["t38"]
-      },
-      "image/tiff": {
-        source: "iana",
-        compressible: false,
-        extensions: ["tif", "tiff"]
-      },
-      "image/tiff-fx": {
-        source: "iana",
-        extensions: ["tfx"]
-      },
-      "image/vnd.adobe.photoshop": {
-        source: "iana",
-        compressible: true,
-        extensions: ["psd"]
-      },
-      "image/vnd.airzip.accelerator.azv": {
-        source: "iana",
-        extensions: ["azv"]
-      },
-      "image/vnd.clip": {
-        source: "iana"
-      },
-      "image/vnd.cns.inf2": {
-        source: "iana"
-      },
-      "image/vnd.dece.graphic": {
-        source: "iana",
-        extensions: ["uvi", "uvvi", "uvg", "uvvg"]
-      },
-      "image/vnd.djvu": {
-        source: "iana",
-        extensions: ["djvu", "djv"]
-      },
-      "image/vnd.dvb.subtitle": {
-        source: "iana",
-        extensions: ["sub"]
-      },
-      "image/vnd.dwg": {
-        source: "iana",
-        extensions: ["dwg"]
-      },
-      "image/vnd.dxf": {
-        source: "iana",
-        extensions: ["dxf"]
-      },
-      "image/vnd.fastbidsheet": {
-        source: "iana",
-        extensions: ["fbs"]
-      },
-      "image/vnd.fpx": {
-        source: "iana",
-        extensions: ["fpx"]
-      },
-      "image/vnd.fst": {
-        source: "iana",
-        extensions: ["fst"]
-      },
-      "image/vnd.fujixerox.edmics-mmr": {
-        source: "iana",
-        extensions: ["mmr"]
-      },
-      "image/vnd.fujixerox.edmics-rlc": {
-        source: "iana",
-        extensions: ["rlc"]
-      },
-      "image/vnd.globalgraphics.pgb": {
-        source: "iana"
-      },
-      "image/vnd.microsoft.icon": {
-        source: "iana",
-        compressible: true,
-        extensions: ["ico"]
-      },
-      "image/vnd.mix": {
-        source: "iana"
-      },
-      "image/vnd.mozilla.apng": {
-        source: "iana"
-      },
-      "image/vnd.ms-dds": {
-        compressible: true,
-        extensions: ["dds"]
-      },
-      "image/vnd.ms-modi": {
-        source: "iana",
-        extensions: ["mdi"]
-      },
-      "image/vnd.ms-photo": {
-        source: "apache",
-        extensions: ["wdp"]
-      },
-      "image/vnd.net-fpx": {
-        source: "iana",
-        extensions: ["npx"]
-      },
-      "image/vnd.pco.b16": {
-        source: "iana",
-        extensions: ["b16"]
-      },
-      "image/vnd.radiance": {
-        source: "iana"
-      },
-      "image/vnd.sealed.png": {
-        source: "iana"
-      },
-      "image/vnd.sealedmedia.softseal.gif": {
-        source: "iana"
-      },
-      "image/vnd.sealedmedia.softseal.jpg": {
-        source: "iana"
-      },
-      "image/vnd.svf": {
-        source: "iana"
-      },
-      "image/vnd.tencent.tap": {
-        source: "iana",
-        extensions: ["tap"]
-      },
-      "image/vnd.valve.source.texture": {
-        source: "iana",
-        extensions: ["vtf"]
-      },
-      "image/vnd.wap.wbmp": {
-        source: "iana",
-        extensions: ["wbmp"]
-      },
-      "image/vnd.xiff": {
-        source: "iana",
-        extensions: ["xif"]
-      },
-      "image/vnd.zbrush.pcx": {
-        source: "iana",
-        extensions: ["pcx"]
-      },
-      "image/webp": {
-        source: "iana",
-        extensions: ["webp"]
-      },
-      "image/wmf": {
-        source: "iana",
-        extensions: ["wmf"]
-      },
-      "image/x-3ds": {
-        source: "apache",
-        extensions: ["3ds"]
-      },
-      "image/x-adobe-dng": {
-        extensions: ["dng"]
-      },
-      "image/x-cmu-raster": {
-        source: "apache",
-        extensions: ["ras"]
-      },
-      "image/x-cmx": {
-        source: "apache",
-        extensions: ["cmx"]
-      },
-      "image/x-emf": {
-        source: "iana"
-      },
-      "image/x-freehand": {
-        source: "apache",
-        extensions: ["fh", "fhc", "fh4", "fh5", "fh7"]
-      },
-      "image/x-icon": {
-        source: "apache",
-        compressible: true,
-        extensions: ["ico"]
-      },
-      "image/x-jng": {
-        source: "nginx",
-        extensions: ["jng"]
-      },
-      "image/x-mrsid-image": {
-        source: "apache",
-        extensions: ["sid"]
-      },
-      "image/x-ms-bmp": {
-        source: "nginx",
-        compressible: true,
-        extensions: ["bmp"]
-      },
-      "image/x-pcx": {
-        source: "apache",
-        extensions: ["pcx"]
-      },
-      "image/x-pict": {
-        source: "apache",
-        extensions: ["pic", "pct"]
-      },
-      "image/x-portable-anymap": {
-        source: "apache",
-        extensions: ["pnm"]
-      },
-      "image/x-portable-bitmap": {
-        source: "apache",
-        extensions: ["pbm"]
-      },
-      "image/x-portable-graymap": {
-        source: "apache",
-        extensions: ["pgm"]
-      },
-      "image/x-portable-pixmap": {
-        source: "apache",
-        extensions: ["ppm"]
-      },
-      "image/x-rgb": {
-        source: "apache",
-        extensions: ["rgb"]
-      },
-      "image/x-tga": {
-        source: "apache",
-        extensions: ["tga"]
-      },
-      "image/x-wmf": {
-        source: "iana"
-      },
-      "image/x-xbitmap": {
-        source: "apache",
-        extensions: ["xbm"]
-      },
-      "image/x-xcf": {
-        compressible: false
-      },
-      "image/x-xpixmap": {
-        source: "apache",
-        extensions: ["xpm"]
-      },
-      "image/x-xwindowdump": {
-        source: "apache",
-        extensions: ["xwd"]
-      },
-      "message/bhttp": {
-        source: "iana"
-      },
-      "message/cpim": {
-        source: "iana"
-      },
-      "message/delivery-status": {
-        source: "iana"
-      },
-      "message/disposition-notification": {
-        source: "iana",
-        extensions: [
-          "disposition-notification"
-        ]
-      },
-      "message/external-body": {
-        source: "iana"
-      },
-      "message/feedback-report": {
-        source: "iana"
-      },
-      "message/global": {
-        source: "iana",
-        extensions: ["u8msg"]
-      },
-      "message/global-delivery-status": {
-        source: "iana",
-        extensions: ["u8dsn"]
-      },
-      "message/global-disposition-notification": {
-        source: "iana",
-        extensions: ["u8mdn"]
-      },
-      "message/global-headers": {
-        source: "iana",
-        extensions: ["u8hdr"]
-      },
-      "message/http": {
-        source: "iana",
-        compressible: false
-      },
-      "message/imdn+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "message/mls": {
-        source: "iana"
-      },
-      "message/news": {
-        source: "apache"
-      },
-      "message/ohttp-req": {
-        source: "iana"
-      },
-      "message/ohttp-res": {
-        source: "iana"
-      },
-      "message/partial": {
-        source: "iana",
-        compressible: false
-      },
-      "message/rfc822": {
-        source: "iana",
-        compressible: true,
-        extensions: ["eml", "mime", "mht", "mhtml"]
-      },
-      "message/s-http": {
-        source: "apache"
-      },
-      "message/sip": {
-        source: "iana"
-      },
-      "message/sipfrag": {
-        source: "iana"
-      },
-      "message/tracking-status": {
-        source: "iana"
-      },
-      "message/vnd.si.simp": {
-        source: "apache"
-      },
-      "message/vnd.wfa.wsc": {
-        source: "iana",
-        extensions: ["wsc"]
-      },
-      "model/3mf": {
-        source: "iana",
-        extensions: ["3mf"]
-      },
-      "model/e57": {
-        source: "iana"
-      },
-      "model/gltf+json": {
-        source: "iana",
-        compressible: true,
-        extensions: ["gltf"]
-      },
-      "model/gltf-binary": {
-        source: "iana",
-        compressible: true,
-        extensions: ["glb"]
-      },
-      "model/iges": {
-        source: "iana",
-        compressible: false,
-        extensions: ["igs", "iges"]
-      },
-      "model/jt": {
-        source: "iana",
-        extensions: ["jt"]
-      },
-      "model/mesh": {
-        source: "iana",
-        compressible: false,
-        extensions: ["msh", "mesh", "silo"]
-      },
-      "model/mtl": {
-        source: "iana",
-        extensions: ["mtl"]
-      },
-      "model/obj": {
-        source: "iana",
-        extensions: ["obj"]
-      },
-      "model/prc": {
-        source: "iana",
-        extensions: ["prc"]
-      },
-      "model/step": {
-        source: "iana",
-        extensions: ["step", "stp", "stpnc", "p21", "210"]
-      },
-      "model/step+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["stpx"]
-      },
-      "model/step+zip": {
-        source: "iana",
-        compressible: false,
-        extensions: ["stpz"]
-      },
-      "model/step-xml+zip": {
-        source: "iana",
-        compressible: false,
-        extensions: ["stpxz"]
-      },
-      "model/stl": {
-        source: "iana",
-        extensions: ["stl"]
-      },
-      "model/u3d": {
-        source: "iana",
-        extensions: ["u3d"]
-      },
-      "model/vnd.bary": {
-        source: "iana",
-        extensions: ["bary"]
-      },
-      "model/vnd.cld": {
-        source: "iana",
-        extensions: ["cld"]
-      },
-      "model/vnd.collada+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["dae"]
-      },
-      "model/vnd.dwf": {
-        source: "iana",
-        extensions: ["dwf"]
-      },
-      "model/vnd.flatland.3dml": {
-        source: "iana"
-      },
-      "model/vnd.gdl": {
-        source: "iana",
-        extensions: ["gdl"]
-      },
-      "model/vnd.gs-gdl": {
-        source: "apache"
-      },
-      "model/vnd.gs.gdl": {
-        source: "iana"
-      },
-      "model/vnd.gtw": {
-        source: "iana",
-        extensions: ["gtw"]
-      },
-      "model/vnd.moml+xml": {
-        source: "iana",
-        compressible: true
-      },
-      "model/vnd.mts": {
-        source: "iana",
-        extensions: ["mts"]
-      },
-      "model/vnd.opengex": {
-        source: "iana",
-        extensions: ["ogex"]
-      },
-      "model/vnd.parasolid.transmit.binary": {
-        source: "iana",
-        extensions: ["x_b"]
-      },
-      "model/vnd.parasolid.transmit.text": {
-        source: "iana",
-        extensions: ["x_t"]
-      },
-      "model/vnd.pytha.pyox": {
-        source: "iana",
-        extensions: ["pyo", "pyox"]
-      },
-      "model/vnd.rosette.annotated-data-model": {
-        source: "iana"
-      },
-      "model/vnd.sap.vds": {
-        source: "iana",
-        extensions: ["vds"]
-      },
-      "model/vnd.usda": {
-        source: "iana",
-        extensions: ["usda"]
-      },
-      "model/vnd.usdz+zip": {
-        source: "iana",
-        compressible: false,
-        extensions: ["usdz"]
-      },
-      "model/vnd.valve.source.compiled-map": {
-        source: "iana",
-        extensions: ["bsp"]
-      },
-      "model/vnd.vtu": {
-        source: "iana",
-        extensions: ["vtu"]
-      },
-      "model/vrml": {
-        source: "iana",
-        compressible: false,
-        extensions: ["wrl", "vrml"]
-      },
-      "model/x3d+binary": {
-        source: "apache",
-        compressible: false,
-        extensions: ["x3db", "x3dbz"]
-      },
-      "model/x3d+fastinfoset": {
-        source: "iana",
-        extensions: ["x3db"]
-      },
-      "model/x3d+vrml": {
-        source: "apache",
-        compressible: false,
-        extensions: ["x3dv", "x3dvz"]
-      },
-      "model/x3d+xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["x3d", "x3dz"]
-      },
-      "model/x3d-vrml": {
-        source: "iana",
-        extensions: ["x3dv"]
-      },
-      "multipart/alternative": {
-        source: "iana",
-        compressible: false
-      },
-      "multipart/appledouble": {
-        source: "iana"
-      },
-      "multipart/byteranges": {
-        source: "iana"
-      },
-      "multipart/digest": {
-        source: "iana"
-      },
-      "multipart/encrypted": {
-        source: "iana",
-        compressible: false
-      },
-      "multipart/form-data": {
-        source: "iana",
-        compressible: false
-      },
-      "multipart/header-set": {
-        source: "iana"
-      },
-      "multipart/mixed": {
-        source: "iana"
-      },
-      "multipart/multilingual": {
-        source: "iana"
-      },
-      "multipart/parallel": {
-        source: "iana"
-      },
-      "multipart/related": {
-        source: "iana",
-        compressible: false
-      },
-      "multipart/report": {
-        source: "iana"
-      },
-      "multipart/signed": {
-        source: "iana",
-        compressible: false
-      },
-      "multipart/vnd.bint.med-plus": {
-        source: "iana"
-      },
-      "multipart/voice-message": {
-        source: "iana"
-      },
-      "multipart/x-mixed-replace": {
-        source: "iana"
-      },
-      "text/1d-interleaved-parityfec": {
-        source: "iana"
-      },
-      "text/cache-manifest": {
-        source: "iana",
-        compressible: true,
-        extensions: ["appcache", "manifest"]
-      },
-      "text/calendar": {
-        source: "iana",
-        extensions: ["ics", "ifb"]
-      },
-      "text/calender": {
-        compressible: true
-      },
-      "text/cmd": {
-        compressible: true
-      },
-      "text/coffeescript": {
-        extensions: ["coffee", "litcoffee"]
-      },
-      "text/cql": {
-        source: "iana"
-      },
-      "text/cql-expression": {
-        source: "iana"
-      },
-      "text/cql-identifier": {
-        source: "iana"
-      },
-      "text/css": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true,
-        extensions: ["css"]
-      },
-      "text/csv": {
-        source: "iana",
-        compressible: true,
-        extensions: ["csv"]
-      },
-      "text/csv-schema": {
-        source: "iana"
-      },
-      "text/directory": {
-        source: "iana"
-      },
-      "text/dns": {
-        source: "iana"
-      },
-      "text/ecmascript": {
-        source: "apache"
-      },
-      "text/encaprtp": {
-        source: "iana"
-      },
-      "text/enriched": {
-        source: "iana"
-      },
-      "text/fhirpath": {
-        source: "iana"
-      },
-      "text/flexfec": {
-        source: "iana"
-      },
-      "text/fwdred": {
-        source: "iana"
-      },
-      "text/gff3": {
-        source: "iana"
-      },
-      "text/grammar-ref-list": {
-        source: "iana"
-      },
-      "text/hl7v2": {
-        source: "iana"
-      },
-      "text/html": {
-        source: "iana",
-        compressible: true,
-        extensions: ["html", "htm", "shtml"]
-      },
-      "text/jade": {
-        extensions: ["jade"]
-      },
-      "text/javascript": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true,
-        extensions: ["js", "mjs"]
-      },
-      "text/jcr-cnd": {
-        source: "iana"
-      },
-      "text/jsx": {
-        compressible: true,
-        extensions: ["jsx"]
-      },
-      "text/less": {
-        compressible: true,
-        extensions: ["less"]
-      },
-      "text/markdown": {
-        source: "iana",
-        compressible: true,
-        extensions: ["md", "markdown"]
-      },
-      "text/mathml": {
-        source: "nginx",
-        extensions: ["mml"]
-      },
-      "text/mdx": {
-        compressible: true,
-        extensions: ["mdx"]
-      },
-      "text/mizar": {
-        source: "iana"
-      },
-      "text/n3": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true,
-        extensions: ["n3"]
-      },
-      "text/parameters": {
-        source: "iana",
-        charset: "UTF-8"
-      },
-      "text/parityfec": {
-        source: "iana"
-      },
-      "text/plain": {
-        source: "iana",
-        compressible: true,
-        extensions: ["txt", "text", "conf", "def", "list", "log", "in", "ini"]
-      },
-      "text/provenance-notation": {
-        source: "iana",
-        charset: "UTF-8"
-      },
-      "text/prs.fallenstein.rst": {
-        source: "iana"
-      },
-      "text/prs.lines.tag": {
-        source: "iana",
-        extensions: ["dsc"]
-      },
-      "text/prs.prop.logic": {
-        source: "iana"
-      },
-      "text/prs.texi": {
-        source: "iana"
-      },
-      "text/raptorfec": {
-        source: "iana"
-      },
-      "text/red": {
-        source: "iana"
-      },
-      "text/rfc822-headers": {
-        source: "iana"
-      },
-      "text/richtext": {
-        source: "iana",
-        compressible: true,
-        extensions: ["rtx"]
-      },
-      "text/rtf": {
-        source: "iana",
-        compressible: true,
-        extensions: ["rtf"]
-      },
-      "text/rtp-enc-aescm128": {
-        source: "iana"
-      },
-      "text/rtploopback": {
-        source: "iana"
-      },
-      "text/rtx": {
-        source: "iana"
-      },
-      "text/sgml": {
-        source: "iana",
-        extensions: ["sgml", "sgm"]
-      },
-      "text/shaclc": {
-        source: "iana"
-      },
-      "text/shex": {
-        source: "iana",
-        extensions: ["shex"]
-      },
-      "text/slim": {
-        extensions: ["slim", "slm"]
-      },
-      "text/spdx": {
-        source: "iana",
-        extensions: ["spdx"]
-      },
-      "text/strings": {
-        source: "iana"
-      },
-      "text/stylus": {
-        extensions: ["stylus", "styl"]
-      },
-      "text/t140": {
-        source: "iana"
-      },
-      "text/tab-separated-values": {
-        source: "iana",
-        compressible: true,
-        extensions: ["tsv"]
-      },
-      "text/troff": {
-        source: "iana",
-        extensions: ["t", "tr", "roff", "man", "me", "ms"]
-      },
-      "text/turtle": {
-        source: "iana",
-        charset: "UTF-8",
-        extensions: ["ttl"]
-      },
-      "text/ulpfec": {
-        source: "iana"
-      },
-      "text/uri-list": {
-        source: "iana",
-        compressible: true,
-        extensions: ["uri", "uris", "urls"]
-      },
-      "text/vcard": {
-        source: "iana",
-        compressible: true,
-        extensions: ["vcard"]
-      },
-      "text/vnd.a": {
-        source: "iana"
-      },
-      "text/vnd.abc": {
-        source: "iana"
-      },
-      "text/vnd.ascii-art": {
-        source: "iana"
-      },
-      "text/vnd.curl": {
-        source: "iana",
-        extensions: ["curl"]
-      },
-      "text/vnd.curl.dcurl": {
-        source: "apache",
-        extensions: ["dcurl"]
-      },
-      "text/vnd.curl.mcurl": {
-        source: "apache",
-        extensions: ["mcurl"]
-      },
-      "text/vnd.curl.scurl": {
-        source: "apache",
-        extensions: ["scurl"]
-      },
-      "text/vnd.debian.copyright": {
-        source: "iana",
-        charset: "UTF-8"
-      },
-      "text/vnd.dmclientscript": {
-        source: "iana"
-      },
-      "text/vnd.dvb.subtitle": {
-        source: "iana",
-        extensions: ["sub"]
-      },
-      "text/vnd.esmertec.theme-descriptor": {
-        source: "iana",
-        charset: "UTF-8"
-      },
-      "text/vnd.exchangeable": {
-        source: "iana"
-      },
-      "text/vnd.familysearch.gedcom": {
-        source: "iana",
-        extensions: ["ged"]
-      },
-      "text/vnd.ficlab.flt": {
-        source: "iana"
-      },
-      "text/vnd.fly": {
-        source: "iana",
-        extensions: ["fly"]
-      },
-      "text/vnd.fmi.flexstor": {
-        source: "iana",
-        extensions: ["flx"]
-      },
-      "text/vnd.gml": {
-        source: "iana"
-      },
-      "text/vnd.graphviz": {
-        source: "iana",
-        extensions: ["gv"]
-      },
-      "text/vnd.hans": {
-        source: "iana"
-      },
-      "text/vnd.hgl": {
-        source: "iana"
-      },
-      "text/vnd.in3d.3dml": {
-        source: "iana",
-        extensions: ["3dml"]
-      },
-      "text/vnd.in3d.spot": {
-        source: "iana",
-        extensions: ["spot"]
-      },
-      "text/vnd.iptc.newsml": {
-        source: "iana"
-      },
-      "text/vnd.iptc.nitf": {
-        source: "iana"
-      },
-      "text/vnd.latex-z": {
-        source: "iana"
-      },
-      "text/vnd.motorola.reflex": {
-        source: "iana"
-      },
-      "text/vnd.ms-mediapackage": {
-        source: "iana"
-      },
-      "text/vnd.net2phone.commcenter.command": {
-        source: "iana"
-      },
-      "text/vnd.radisys.msml-basic-layout": {
-        source: "iana"
-      },
-      "text/vnd.senx.warpscript": {
-        source: "iana"
-      },
-      "text/vnd.si.uricatalogue": {
-        source: "apache"
-      },
-      "text/vnd.sosi": {
-        source: "iana"
-      },
-      "text/vnd.sun.j2me.app-descriptor": {
-        source: "iana",
-        charset: "UTF-8",
-        extensions: ["jad"]
-      },
-      "text/vnd.trolltech.linguist": {
-        source: "iana",
-        charset: "UTF-8"
-      },
-      "text/vnd.vcf": {
-        source: "iana"
-      },
-      "text/vnd.wap.si": {
-        source: "iana"
-      },
-      "text/vnd.wap.sl": {
-        source: "iana"
-      },
-      "text/vnd.wap.wml": {
-        source: "iana",
-        extensions: ["wml"]
-      },
-      "text/vnd.wap.wmlscript": {
-        source: "iana",
-        extensions: ["wmls"]
-      },
-      "text/vnd.zoo.kcl": {
-        source: "iana"
-      },
-      "text/vtt": {
-        source: "iana",
-        charset: "UTF-8",
-        compressible: true,
-        extensions: ["vtt"]
-      },
-      "text/wgsl": {
-        source: "iana",
-        extensions: ["wgsl"]
-      },
-      "text/x-asm": {
-        source: "apache",
-        extensions: ["s", "asm"]
-      },
-      "text/x-c": {
-        source: "apache",
-        extensions: ["c", "cc", "cxx", "cpp", "h", "hh", "dic"]
-      },
-      "text/x-component": {
-        source: "nginx",
-        extensions: ["htc"]
-      },
-      "text/x-fortran": {
-        source: "apache",
-        extensions: ["f", "for", "f77", "f90"]
-      },
-      "text/x-gwt-rpc": {
-        compressible: true
-      },
-      "text/x-handlebars-template": {
-        extensions: ["hbs"]
-      },
-      "text/x-java-source": {
-        source: "apache",
-        extensions: ["java"]
-      },
-      "text/x-jquery-tmpl": {
-        compressible: true
-      },
-      "text/x-lua": {
-        extensions: ["lua"]
-      },
-      "text/x-markdown": {
-        compressible: true,
-        extensions: ["mkd"]
-      },
-      "text/x-nfo": {
-        source: "apache",
-        extensions: ["nfo"]
-      },
-      "text/x-opml": {
-        source: "apache",
-        extensions: ["opml"]
-      },
-      "text/x-org": {
-        compressible: true,
-        extensions: ["org"]
-      },
-      "text/x-pascal": {
-        source: "apache",
-        extensions: ["p", "pas"]
-      },
-      "text/x-processing": {
-        compressible: true,
-        extensions: ["pde"]
-      },
-      "text/x-sass": {
-        extensions: ["sass"]
-      },
-      "text/x-scss": {
-        extensions: ["scss"]
-      },
-      "text/x-setext": {
-        source: "apache",
-        extensions: ["etx"]
-      },
-      "text/x-sfv": {
-        source: "apache",
-        extensions: ["sfv"]
-      },
-      "text/x-suse-ymp": {
-        compressible: true,
-        extensions: ["ymp"]
-      },
-      "text/x-uuencode": {
-        source: "apache",
-        extensions: ["uu"]
-      },
-      "text/x-vcalendar": {
-        source: "apache",
-        extensions: ["vcs"]
-      },
-      "text/x-vcard": {
-        source: "apache",
-        extensions: ["vcf"]
-      },
-      "text/xml": {
-        source: "iana",
-        compressible: true,
-        extensions: ["xml"]
-      },
-      "text/xml-external-parsed-entity": {
-        source: "iana"
-      },
-      "text/yaml": {
-        compressible: true,
-        extensions: ["yaml", "yml"]
-      },
-      "video/1d-interleaved-parityfec": {
-        source: "iana"
-      },
-      "video/3gpp": {
-        source: "iana",
-        extensions: ["3gp", "3gpp"]
-      },
-      "video/3gpp-tt": {
-        source: "iana"
-      },
-      "video/3gpp2": {
-        source: "iana",
-        extensions: ["3g2"]
-      },
-      "video/av1": {
-        source: "iana"
-      },
-      "video/bmpeg": {
-        source: "iana"
-      },
-      "video/bt656": {
-        source: "iana"
-      },
-      "video/celb": {
-        source: "iana"
-      },
-      "video/dv": {
-        source: "iana"
-      },
-      "video/encaprtp": {
-        source: "iana"
-      },
-      "video/evc": {
-        source: "iana"
-      },
-      "video/ffv1": {
-        source: "iana"
-      },
-      "video/flexfec": {
-        source: "iana"
-      },
-      "video/h261": {
-        source: "iana",
-        extensions: ["h261"]
-      },
-      "video/h263": {
-        source: "iana",
-        extensions: ["h263"]
-      },
-      "video/h263-1998": {
-        source: "iana"
-      },
-      "video/h263-2000": {
-        source: "iana"
-      },
-      "video/h264": {
-        source: "iana",
-        extensions: ["h264"]
-      },
-      "video/h264-rcdo": {
-        source: "iana"
-      },
-      "video/h264-svc": {
-        source: "iana"
-      },
-      "video/h265": {
-        source: "iana"
-      },
-      "video/h266": {
-        source: "iana"
-      },
-      "video/iso.segment": {
-        source: "iana",
-        extensions: ["m4s"]
-      },
-      "video/jpeg": {
-        source: "iana",
-        extensions: ["jpgv"]
-      },
-      "video/jpeg2000": {
-        source: "iana"
-      },
-      "video/jpm": {
-        source: "apache",
-        extensions: ["jpm", "jpgm"]
-      },
-      "video/jxsv": {
-        source: "iana"
-      },
-      "video/lottie+json": {
-        source: "iana",
-        compressible: true
-      },
-      "video/matroska": {
-        source: "iana"
-      },
-      "video/matroska-3d": {
-        source: "iana"
-      },
-      "video/mj2": {
-        source: "iana",
-        extensions: ["mj2", "mjp2"]
-      },
-      "video/mp1s": {
-        source: "iana"
-      },
-      "video/mp2p": {
-        source: "iana"
-      },
-      "video/mp2t": {
-        source: "iana",
-        extensions: ["ts", "m2t", "m2ts", "mts"]
-      },
-      "video/mp4": {
-        source: "iana",
-        compressible: false,
-        extensions: ["mp4", "mp4v", "mpg4"]
-      },
-      "video/mp4v-es": {
-        source: "iana"
-      },
-      "video/mpeg": {
-        source: "iana",
-        compressible: false,
-        extensions: ["mpeg", "mpg", "mpe", "m1v", "m2v"]
-      },
-      "video/mpeg4-generic": {
-        source: "iana"
-      },
-      "video/mpv": {
-        source: "iana"
-      },
-      "video/nv": {
-        source: "iana"
-      },
-      "video/ogg": {
-        source: "iana",
-        compressible: false,
-        extensions: ["ogv"]
-      },
-      "video/parityfec": {
-        source: "iana"
-      },
-      "video/pointer": {
-        source: "iana"
-      },
-      "video/quicktime": {
-        source: "iana",
-        compressible: false,
-        extensions: ["qt", "mov"]
-      },
-      "video/raptorfec": {
-        source: "iana"
-      },
-      "video/raw": {
-        source: "iana"
-      },
-      "video/rtp-enc-aescm128": {
-        source: "iana"
-      },
-      "video/rtploopback": {
-        source: "iana"
-      },
-      "video/rtx": {
-        source: "iana"
-      },
-      "video/scip": {
-        source: "iana"
-      },
-      "video/smpte291": {
-        source: "iana"
-      },
-      "video/smpte292m": {
-        source: "iana"
-      },
-      "video/ulpfec": {
-        source: "iana"
-      },
-      "video/vc1": {
-        source: "iana"
-      },
-      "video/vc2": {
-        source: "iana"
-      },
-      "video/vnd.cctv": {
-        source: "iana"
-      },
-      "video/vnd.dece.hd": {
-        source: "iana",
-        extensions: ["uvh", "uvvh"]
-      },
-      "video/vnd.dece.mobile": {
-        source: "iana",
-        extensions: ["uvm", "uvvm"]
-      },
-      "video/vnd.dece.mp4": {
-        source: "iana"
-      },
-      "video/vnd.dece.pd": {
-        source: "iana",
-        extensions: ["uvp", "uvvp"]
-      },
-      "video/vnd.dece.sd": {
-        source: "iana",
-        extensions: ["uvs", "uvvs"]
-      },
-      "video/vnd.dece.video": {
-        source: "iana",
-        extensions: ["uvv", "uvvv"]
-      },
-      "video/vnd.directv.mpeg": {
-        source: "iana"
-      },
-      "video/vnd.directv.mpeg-tts": {
-        source: "iana"
-      },
-      "video/vnd.dlna.mpeg-tts": {
-        source: "iana"
-      },
-      "video/vnd.dvb.file": {
-        source: "iana",
-        extensions: ["dvb"]
-      },
-      "video/vnd.fvt": {
-        source: "iana",
-        extensions: ["fvt"]
-      },
-      "video/vnd.hns.video": {
-        source: "iana"
-      },
-      "video/vnd.iptvforum.1dparityfec-1010": {
-        source: "iana"
-      },
-      "video/vnd.iptvforum.1dparityfec-2005": {
-        source: "iana"
-      },
-      "video/vnd.iptvforum.2dparityfec-1010": {
-        source: "iana"
-      },
-      "video/vnd.iptvforum.2dparityfec-2005": {
-        source: "iana"
-      },
-      "video/vnd.iptvforum.ttsavc": {
-        source: "iana"
-      },
-      "video/vnd.iptvforum.ttsmpeg2": {
-        source: "iana"
-      },
-      "video/vnd.motorola.video": {
-        source: "iana"
-      },
-      "video/vnd.motorola.videop": {
-        source: "iana"
-      },
-      "video/vnd.mpegurl": {
-        source: "iana",
-        extensions: ["mxu", "m4u"]
-      },
-      "video/vnd.ms-playready.media.pyv": {
-        source: "iana",
-        extensions: ["pyv"]
-      },
-      "video/vnd.nokia.interleaved-multimedia": {
-        source: "iana"
-      },
-      "video/vnd.nokia.mp4vr": {
-        source: "iana"
-      },
-      "video/vnd.nokia.videovoip": {
-        source: "iana"
-      },
-      "video/vnd.objectvideo": {
-        source: "iana"
-      },
-      "video/vnd.planar": {
-        source: "iana"
-      },
-      "video/vnd.radgamettools.bink": {
-        source: "iana"
-      },
-      "video/vnd.radgamettools.smacker": {
-        source: "apache"
-      },
-      "video/vnd.sealed.mpeg1": {
-        source: "iana"
-      },
-      "video/vnd.sealed.mpeg4": {
-        source: "iana"
-      },
-      "video/vnd.sealed.swf": {
-        source: "iana"
-      },
-      "video/vnd.sealedmedia.softseal.mov": {
-        source: "iana"
-      },
-      "video/vnd.uvvu.mp4": {
-        source: "iana",
-        extensions: ["uvu", "uvvu"]
-      },
-      "video/vnd.vivo": {
-        source: "iana",
-        extensions: ["viv"]
-      },
-      "video/vnd.youtube.yt": {
-        source: "iana"
-      },
-      "video/vp8": {
-        source: "iana"
-      },
-      "video/vp9": {
-        source: "iana"
-      },
-      "video/webm": {
-        source: "apache",
-        compressible: false,
-        extensions: ["webm"]
-      },
-      "video/x-f4v": {
-        source: "apache",
-        extensions: ["f4v"]
-      },
-      "video/x-fli": {
-        source: "apache",
-        extensions: ["fli"]
-      },
-      "video/x-flv": {
-        source: "apache",
-        compressible: false,
-        extensions: ["flv"]
-      },
-      "video/x-m4v": {
-        source: "apache",
-        extensions: ["m4v"]
-      },
-      "video/x-matroska": {
-        source: "apache",
-        compressible: false,
-        extensions: ["mkv", "mk3d", "mks"]
-      },
-      "video/x-mng": {
-        source: "apache",
-        extensions: ["mng"]
-      },
-      "video/x-ms-asf": {
-        source: "apache",
-        extensions: ["asf", "asx"]
-      },
-      "video/x-ms-vob": {
-        source: "apache",
-        extensions: ["vob"]
-      },
-      "video/x-ms-wm": {
-        source: "apache",
-        extensions: ["wm"]
-      },
-      "video/x-ms-wmv": {
-        source: "apache",
-        compressible: false,
-        extensions: ["wmv"]
-      },
-      "video/x-ms-wmx": {
-        source: "apache",
-        extensions: ["wmx"]
-      },
-      "video/x-ms-wvx": {
-        source: "apache",
-        extensions: ["wvx"]
-      },
-      "video/x-msvideo": {
-        source: "apache",
-        extensions: ["avi"]
-      },
-      "video/x-sgi-movie": {
-        source: "apache",
-        extensions: ["movie"]
-      },
-      "video/x-smv": {
-        source: "apache",
-        extensions: ["smv"]
-      },
-      "x-conference/x-cooltalk": {
-        source: "apache",
-        extensions: ["ice"]
-      },
-      "x-shader/x-fragment": {
-        compressible: true
-      },
-      "x-shader/x-vertex": {
-        compressible: true
-      }
-    };
-  }
-});
-
-// node_modules/mime-db/index.js
-var require_mime_db = __commonJS({
-  "node_modules/mime-db/index.js"(exports, module) {
-    module.exports = require_db();
-  }
-});
-
-// node_modules/mime-types/mimeScore.js
-var require_mimeScore = __commonJS({
-  "node_modules/mime-types/mimeScore.js"(exports, module) {
-    var FACET_SCORES = {
-      "prs.": 100,
-      "x-": 200,
-      "x.": 300,
-      "vnd.": 400,
-      default: 900
-    };
-    var SOURCE_SCORES = {
-      nginx: 10,
-      apache: 20,
-      iana: 40,
-      default: 30
-      // definitions added by `jshttp/mime-db` project?
-    };
-    var TYPE_SCORES = {
-      // prefer application/xml over text/xml
-      // prefer application/rtf over text/rtf
-      application: 1,
-      // prefer font/woff over application/font-woff
-      font: 2,
-      // prefer video/mp4 over audio/mp4 over application/mp4
-      // See https://www.rfc-editor.org/rfc/rfc4337.html#section-2
-      audio: 2,
-      video: 3,
-      default: 0
-    };
-    module.exports = function mimeScore(mimeType, source = "default") {
-      if (mimeType === "application/octet-stream") {
-        return 0;
-      }
-      const [type, subtype] = mimeType.split("/");
-      const facet = subtype.replace(/(\.|x-).*/, "$1");
-      const facetScore = FACET_SCORES[facet] || FACET_SCORES.default;
-      const sourceScore = SOURCE_SCORES[source] || SOURCE_SCORES.default;
-      const typeScore = TYPE_SCORES[type] || TYPE_SCORES.default;
-      const lengthScore = 1 - mimeType.length / 100;
-      return facetScore + sourceScore + typeScore + lengthScore;
-    };
-  }
-});
-
-// node_modules/mime-types/index.js
-var require_mime_types = __commonJS({
-  "node_modules/mime-types/index.js"(exports) {
-    "use strict";
-    var db = require_mime_db();
-    var extname = __require("path").extname;
-    var mimeScore = require_mimeScore();
-    var EXTRACT_TYPE_REGEXP = /^\s*([^;\s]*)(?:;|\s|$)/;
-    var TEXT_TYPE_REGEXP = /^text\//i;
-    exports.charset = charset;
-    exports.charsets = { lookup: charset };
-    exports.contentType = contentType;
-    exports.extension = extension;
-    exports.extensions = /* @__PURE__ */ Object.create(null);
-    exports.lookup = lookup;
-    exports.types = /* @__PURE__ */ Object.create(null);
-    exports._extensionConflicts = [];
-    populateMaps(exports.extensions, exports.types);
-    function charset(type) {
-      if (!type || typeof type !== "string") {
-        return false;
-      }
-      var match = EXTRACT_TYPE_REGEXP.exec(type);
-      var mime = match && db[match[1].toLowerCase()];
-      if (mime && mime.charset) {
-        return mime.charset;
-      }
-      if (match && TEXT_TYPE_REGEXP.test(match[1])) {
-        return "UTF-8";
-      }
-      return false;
-    }
-    function contentType(str) {
-      if (!str || typeof str !== "string") {
-        return false;
-      }
-      var mime = str.indexOf("/") === -1 ? exports.lookup(str) : str;
-      if (!mime) {
-        return false;
-      }
-      if (mime.indexOf("charset") === -1) {
-        var charset2 = exports.charset(mime);
-        if (charset2) mime += "; charset=" + charset2.toLowerCase();
-      }
-      return mime;
-    }
-    function extension(type) {
-      if (!type || typeof type !== "string") {
-        return false;
-      }
-      var match = EXTRACT_TYPE_REGEXP.exec(type);
-      var exts = match && exports.extensions[match[1].toLowerCase()];
-      if (!exts || !exts.length) {
-        return false;
-      }
-      return exts[0];
-    }
-    function lookup(path) {
-      if (!path || typeof path !== "string") {
-        return false;
-      }
-      var extension2 = extname("x." + path).toLowerCase().slice(1);
-      if (!extension2) {
-        return false;
-      }
-      return exports.types[extension2] || false;
-    }
-    function populateMaps(extensions, types) {
-      Object.keys(db).forEach(function forEachMimeType(type) {
-        var mime = db[type];
-        var exts = mime.extensions;
-        if (!exts || !exts.length) {
-          return;
-        }
-        extensions[type] = exts;
-        for (var i = 0; i < exts.length; i++) {
-          var extension2 = exts[i];
-          types[extension2] = _preferredType(extension2, types[extension2], type);
-          const legacyType = _preferredTypeLegacy(
-            extension2,
-            types[extension2],
-            type
-          );
-          if (legacyType !== types[extension2]) {
-            exports._extensionConflicts.push([extension2, legacyType, types[extension2]]);
-          }
-        }
-      });
-    }
-    function _preferredType(ext, type0, type1) {
-      var score0 = type0 ? mimeScore(type0, db[type0].source) : 0;
-      var score1 = type1 ? mimeScore(type1, db[type1].source) : 0;
-      return score0 > score1 ? type0 : type1;
-    }
-    function _preferredTypeLegacy(ext, type0, type1) {
-      var SOURCE_RANK = ["nginx", "apache", void 0, "iana"];
-      var score0 = type0 ? SOURCE_RANK.indexOf(db[type0].source) : 0;
-      var score1 = type1 ? SOURCE_RANK.indexOf(db[type1].source) : 0;
-      if (exports.types[extension] !== "application/octet-stream" && (score0 > score1 || score0 === score1 && exports.types[extension]?.slice(0, 12) === "application/")) {
-        return type0;
-      }
-      return score0 > score1 ? type0 : type1;
-    }
-  }
-});
-
-// node_modules/ee-first/index.js
-var require_ee_first = __commonJS({
-  "node_modules/ee-first/index.js"(exports, module) {
-    "use strict";
-    module.exports = first;
-    function first(stuff, done) {
-      if (!Array.isArray(stuff))
-        throw new TypeError("arg must be an array of [ee, events...] arrays");
-      var cleanups = [];
-      for (var i = 0; i < stuff.length; i++) {
-        var arr = stuff[i];
-        if (!Array.isArray(arr) || arr.length < 2)
-          throw new TypeError("each array member must be [ee, events...]");
-        var ee = arr[0];
-        for (var j = 1; j < arr.length; j++) {
-          var event = arr[j];
-          var fn = listener(event, callback);
-          ee.on(event, fn);
-          cleanups.push({
-            ee,
-            event,
-            fn
-          });
-        }
-      }
-      function callback() {
-        cleanup();
-        done.apply(null, arguments);
-      }
-      function cleanup() {
-        var x;
-        for (var i2 = 0; i2 < cleanups.length; i2++) {
-          x = cleanups[i2];
-          x.ee.removeListener(x.event, x.fn);
-        }
-      }
-      function thunk(fn2) {
-        done = fn2;
-      }
-      thunk.cancel = cleanup;
-      return thunk;
-    }
-    function listener(event, done) {
-      return function onevent(arg1) {
-        var args = new Array(arguments.length);
-        var ee = this;
-        var err = event === "error" ? arg1 : null;
-        for (var i = 0; i < args.length; i++) {
-          args[i] = arguments[i];
-        }
-        done(err, ee, event, args);
-      };
-    }
-  }
-});
-
-// node_modules/on-finished/index.js
-var require_on_finished = __commonJS({
-  "node_modules/on-finished/index.js"(exports, module) {
-    "use strict";
-    module.exports = onFinished;
-    module.exports.isFinished = isFinished;
-    var asyncHooks = tryRequireAsyncHooks();
-    var first = require_ee_first();
-    var defer = typeof setImmediate === "function" ? setImmediate : function(fn) {
-      process.nextTick(fn.bind.apply(fn, arguments));
-    };
-    function onFinished(msg, listener) {
-      if (isFinished(msg) !== false) {
-        defer(listener, null, msg);
-        return msg;
-      }
-      attachListener(msg, wrap(listener));
-      return msg;
-    }
-    function isFinished(msg) {
-      var socket = msg.socket;
-      var finished2 = writableEnded(msg);
-      if (typeof finished2 === "boolean") {
-        return Boolean(finished2 || socket && !socket.writable);
-      }
-      if (typeof msg.complete === "boolean") {
-        return Boolean(msg.upgrade || !socket || !socket.readable || msg.complete && !msg.readable);
-      }
-      return void 0;
-    }
-    function attachFinishedListener(msg, callback) {
-      var eeMsg;
-      var eeSocket;
-      var finished2 = false;
-      function onFinish(error) {
-        eeMsg.cancel();
-        eeSocket.cancel();
-        finished2 = true;
-        callback(error);
-      }
-      eeMsg = eeSocket = first([[msg, "end", "finish"]], onFinish);
-      function onSocket(socket) {
-        msg.removeListener("socket", onSocket);
-        if (finished2) return;
-        if (eeMsg !== eeSocket) return;
-        eeSocket = first([[socket, "error", "close"]], onFinish);
-      }
-      if (msg.socket) {
-        onSocket(msg.socket);
-        return;
-      }
-      msg.on("socket", onSocket);
-      if (msg.socket === void 0) {
-        patchAssignSocket(msg, onSocket);
-      }
-    }
-    function attachListener(msg, listener) {
-      var attached = msg.__onFinished;
-      if (!attached || !attached.queue) {
-        attached = msg.__onFinished = createListener(msg);
-        attachFinishedListener(msg, attached);
-      }
-      attached.queue.push(listener);
-    }
-    function createListener(msg) {
-      function listener(err) {
-        if (msg.__onFinished === listener) msg.__onFinished = null;
-        if (!listener.queue) return;
-        var queue = listener.queue;
-        listener.queue = null;
-        for (var i = 0; i < queue.length; i++) {
-          queue[i](err, msg);
-        }
-      }
-      listener.queue = [];
-      return listener;
-    }
-    function patchAssignSocket(res, callback) {
-      var assignSocket = res.assignSocket;
-      if (typeof assignSocket !== "function") return;
-      res.assignSocket = function _assignSocket(socket) {
-        assignSocket.call(this, socket);
-        callback(socket);
-      };
-    }
-    function tryRequireAsyncHooks() {
-      try {
-        return __require("async_hooks");
-      } catch (e) {
-        return {};
-      }
-    }
-    function wrap(fn) {
-      var res;
-      if (asyncHooks.AsyncResource) {
-        res = new asyncHooks.AsyncResource(fn.name || "bound-anonymous-fn");
-      }
-      if (!res || !res.runInAsyncScope) {
-        return fn;
-      }
-      return res.runInAsyncScope.bind(res, fn, null);
-    }
-    function writableEnded(res) {
-      return typeof res.writableEnded === "boolean" ? res.writableEnded : res.finished;
-    }
-  }
-});
-
-// node_modules/range-parser/index.js
-var require_range_parser = __commonJS({
-  "node_modules/range-parser/index.js"(exports, module) {
-    "use strict";
-    module.exports = rangeParser;
-    function rangeParser(size, str, options) {
-      if (typeof str !== "string") {
-        throw new TypeError("argument str must be a string");
-      }
-      var index = str.indexOf("=");
-      if (index === -1) {
-        return -2;
-      }
-      var arr = str.slice(index + 1).split(",");
-      var ranges = [];
-      ranges.type = str.slice(0, index);
-      for (var i = 0; i < arr.length; i++) {
-        var indexOf = arr[i].indexOf("-");
-        if (indexOf === -1) {
-          return -2;
-        }
-        var startStr = arr[i].slice(0, indexOf).trim();
-        var endStr = arr[i].slice(indexOf + 1).trim();
-        var start = parsePos(startStr);
-        var end = parsePos(endStr);
-        if (startStr.length === 0) {
-          start = size - end;
-          end = size - 1;
-        } else if (endStr.length === 0) {
-          end = size - 1;
-        }
-        if (end > size - 1) {
-          end = size - 1;
-        }
-        if (isNaN(start) || isNaN(end)) {
-          return -2;
-        }
-        if (start > end || start < 0) {
-          continue;
-        }
-        ranges.push({
-          start,
-          end
-        });
-      }
-      if (ranges.length < 1) {
-        return -1;
-      }
-      return options && options.combine ? combineRanges(ranges) : ranges;
-    }
-    function parsePos(str) {
-      if (/^\d+$/.test(str)) return Number(str);
-      return NaN;
-    }
-    function combineRanges(ranges) {
-      var ordered = ranges.map(mapWithIndex).sort(sortByRangeStart);
-      for (var j = 0, i = 1; i < ordered.length; i++) {
-        var range = ordered[i];
-        var current = ordered[j];
-        if (range.start > current.end + 1) {
-          ordered[++j] = range;
-        } else if (range.end > current.end) {
-          current.end = range.end;
-          current.index = Math.min(current.index, range.index);
-        }
-      }
-      ordered.length = j + 1;
-      var combined = ordered.sort(sortByRangeIndex).map(mapWithoutIndex);
-      combined.type = ranges.type;
-      return combined;
-    }
-    function mapWithIndex(range, index) {
-      return {
-        start: range.start,
-        end: range.end,
-        index
-      };
-    }
-    function mapWithoutIndex(range) {
-      return {
-        start: range.start,
-        end: range.end
-      };
-    }
-    function sortByRangeIndex(a, b) {
-      return a.index - b.index;
-    }
-    function sortByRangeStart(a, b) {
-      return a.start - b.start;
-    }
-  }
-});
-
-// node_modules/send/index.js
-var require_send = __commonJS({
-  "node_modules/send/index.js"(exports, module) {
-    "use strict";
-    var createError = require_http_errors();
-    var debug = require_src()("send");
-    var encodeUrl = require_encodeurl();
-    var escapeHtml = require_escape_html();
-    var etag = require_etag();
-    var fresh = require_fresh();
-    var fs = __require("fs");
-    var mime = require_mime_types();
-    var ms = require_ms();
-    var onFinished = require_on_finished();
-    var parseRange = require_range_parser();
-    var path = __require("path");
-    var statuses = require_statuses();
-    var Stream = __require("stream");
-    var util = __require("util");
-    var extname = path.extname;
-    var join6 = path.join;
-    var normalize = path.normalize;
-    var resolve4 = path.resolve;
-    var sep = path.sep;
-    var BYTES_RANGE_REGEXP = /^ *bytes=/;
-    var MAX_MAXAGE = 60 * 60 * 24 * 365 * 1e3;
-    var UP_PATH_REGEXP = /(?:^|[\\/])\.\.(?:[\\/]|$)/;
-    module.exports = send2;
-    function send2(req, path2, options) {
-      return new SendStream(req, path2, options);
-    }
-    function SendStream(req, path2, options) {
-      Stream.call(this);
-      var opts = options || {};
-      this.options = opts;
-      this.path = path2;
-      this.req = req;
-      this._acceptRanges = opts.acceptRanges !== void 0 ? Boolean(opts.acceptRanges) : true;
-      this._cacheControl = opts.cacheControl !== void 0 ? Boolean(opts.cacheControl) : true;
-      this._etag = opts.etag !== void 0 ? Boolean(opts.etag) : true;
-      this._dotfiles = opts.dotfiles !== void 0 ? opts.dotfiles : "ignore";
-      if (this._dotfiles !== "ignore" && this._dotfiles !== "allow" && this._dotfiles !== "deny") {
-        throw new TypeError('dotfiles option must be "allow", "deny", or "ignore"');
-      }
-      this._extensions = opts.extensions !== void 0 ? normalizeList(opts.extensions, "extensions option") : [];
-      this._immutable = opts.immutable !== void 0 ? Boolean(opts.immutable) : false;
-      this._index = opts.index !== void 0 ? normalizeList(opts.index, "index option") : ["index.html"];
-      this._lastModified = opts.lastModified !== void 0 ? Boolean(opts.lastModified) : true;
-      this._maxage = opts.maxAge || opts.maxage;
-      this._maxage = typeof this._maxage === "string" ? ms(this._maxage) : Number(this._maxage);
-      this._maxage = !isNaN(this._maxage) ? Math.min(Math.max(0, this._maxage), MAX_MAXAGE) : 0;
-      this._root = opts.root ? resolve4(opts.root) : null;
-    }
-    util.inherits(SendStream, Stream);
-    SendStream.prototype.error = function error(status, err) {
-      if (hasListeners(this, "error")) {
-        return this.emit("error", createHttpError(status, err));
-      }
-      var res = this.res;
-      var msg = statuses.message[status] || String(status);
-      var doc = createHtmlDocument("Error", escapeHtml(msg));
-      clearHeaders(res);
-      if (err && err.headers) {
-        setHeaders(res, err.headers);
-      }
-      res.statusCode = status;
-      res.setHeader("Content-Type", "text/html; charset=UTF-8");
-      res.setHeader("Content-Length", Buffer.byteLength(doc));
-      res.setHeader("Content-Security-Policy", "default-src 'none'");
-      res.setHeader("X-Content-Type-Options", "nosniff");
-      res.end(doc);
-    };
-    SendStream.prototype.hasTrailingSlash = function hasTrailingSlash() {
-      return this.path[this.path.length - 1] === "/";
-    };
-    SendStream.prototype.isConditionalGET = function isConditionalGET() {
-      return this.req.headers["if-match"] || this.req.headers["if-unmodified-since"] || this.req.headers["if-none-match"] || this.req.headers["if-modified-since"];
-    };
-    SendStream.prototype.isPreconditionFailure = function isPreconditionFailure() {
-      var req = this.req;
-      var res = this.res;
-      var match = req.headers["if-match"];
-      if (match) {
-        var etag2 = res.getHeader("ETag");
-        return !etag2 || match !== "*" && parseTokenList(match).every(function(match2) {
-          return match2 !== etag2 && match2 !== "W/" + etag2 && "W/" + match2 !== etag2;
-        });
-      }
-      var unmodifiedSince = parseHttpDate(req.headers["if-unmodified-since"]);
-      if (!isNaN(unmodifiedSince)) {
-        var lastModified = parseHttpDate(res.getHeader("Last-Modified"));
-        return isNaN(lastModified) || lastModified > unmodifiedSince;
-      }
-      return false;
-    };
-    SendStream.prototype.removeContentHeaderFields = function removeContentHeaderFields() {
-      var res = this.res;
-      res.removeHeader("Content-Encoding");
-      res.removeHeader("Content-Language");
-      res.removeHeader("Content-Length");
-      res.removeHeader("Content-Range");
-      res.removeHeader("Content-Type");
-    };
-    SendStream.prototype.notModified = function notModified() {
-      var res = this.res;
-      debug("not modified");
-      this.removeContentHeaderFields();
-      res.statusCode = 304;
-      res.end();
-    };
-    SendStream.prototype.headersAlreadySent = function headersAlreadySent() {
-      var err = new Error("Can't set headers after they are sent.");
-      debug("headers already sent");
-      this.error(500, err);
-    };
-    SendStream.prototype.isCachable = function isCachable() {
-      var statusCode = this.res.statusCode;
-      return statusCode >= 200 && statusCode < 300 || statusCode === 304;
-    };
-    SendStream.prototype.onStatError = function onStatError(error) {
-      switch (error.code) {
-        case "ENAMETOOLONG":
-        case "ENOENT":
-        case "ENOTDIR":
-          this.error(404, error);
-          break;
-        default:
-          this.error(500, error);
-          break;
-      }
-    };
-    SendStream.prototype.isFresh = function isFresh() {
-      return fresh(this.req.headers, {
-        etag: this.res.getHeader("ETag"),
-        "last-modified": this.res.getHeader("Last-Modified")
-      });
-    };
-    SendStream.prototype.isRangeFresh = function isRangeFresh() {
-      var ifRange = this.req.headers["if-range"];
-      if (!ifRange) {
-        return true;
-      }
-      if (ifRange.indexOf('"') !== -1) {
-        var etag2 = this.res.getHeader("ETag");
-        return Boolean(etag2 && ifRange.indexOf(etag2) !== -1);
-      }
-      var lastModified = this.res.getHeader("Last-Modified");
-      return parseHttpDate(lastModified) <= parseHttpDate(ifRange);
-    };
-    SendStream.prototype.redirect = function redirect(path2) {
-      var res = this.res;
-      if (hasListeners(this, "directory")) {
-        this.emit("directory", res, path2);
-        return;
-      }
-      if (this.hasTrailingSlash()) {
-        this.error(403);
-        return;
-      }
-      var loc = encodeUrl(collapseLeadingSlashes(this.path + "/"));
-      var doc = createHtmlDocument("Redirecting", "Redirecting to " + escapeHtml(loc));
-      res.statusCode = 301;
-      res.setHeader("Content-Type", "text/html; charset=UTF-8");
-      res.setHeader("Content-Length", Buffer.byteLength(doc));
-      res.setHeader("Content-Security-Policy", "default-src 'none'");
-      res.setHeader("X-Content-Type-Options", "nosniff");
-      res.setHeader("Location", loc);
-      res.end(doc);
-    };
-    SendStream.prototype.pipe = function pipe(res) {
-      var root = this._root;
-      this.res = res;
-      var path2 = decode(this.path);
-      if (path2 === -1) {
-        this.error(400);
-        return res;
-      }
-      if (~path2.indexOf("\0")) {
-        this.error(400);
-        return res;
-      }
-      var parts;
-      if (root !== null) {
-        if (path2) {
-          path2 = normalize("." + sep + path2);
-        }
-        if (UP_PATH_REGEXP.test(path2)) {
-          debug('malicious path "%s"', path2);
-          this.error(403);
-          return res;
-        }
-        parts = path2.split(sep);
-        path2 = normalize(join6(root, path2));
-      } else {
-        if (UP_PATH_REGEXP.test(path2)) {
-          debug('malicious path "%s"', path2);
-          this.error(403);
-          return res;
-        }
-        parts = normalize(path2).split(sep);
-        path2 = resolve4(path2);
-      }
-      if (containsDotFile(parts)) {
-        debug('%s dotfile "%s"', this._dotfiles, path2);
-        switch (this._dotfiles) {
-          case "allow":
-            break;
-          case "deny":
-            this.error(403);
-            return res;
-          case "ignore":
-          default:
-            this.error(404);
-            return res;
-        }
-      }
-      if (this._index.length && this.hasTrailingSlash()) {
-        this.sendIndex(path2);
-        return res;
-      }
-      this.sendFile(path2);
-      return res;
-    };
-    SendStream.prototype.send = function send3(path2, stat4) {
-      var len = stat4.size;
-      var options = this.options;
-      var opts = {};
-      var res = this.res;
-      var req = this.req;
-      var ranges = req.headers.range;
-      var offset = options.start || 0;
-      if (res.headersSent) {
-        this.headersAlreadySent();
-        return;
-      }
-      debug('pipe "%s"', path2);
-      this.setHeader(path2, stat4);
-      this.type(path2);
-      if (this.isConditionalGET()) {
-        if (this.isPreconditionFailure()) {
-          this.error(412);
-          return;
-        }
-        if (this.isCachable() && this.isFresh()) {
-          this.notModified();
-          return;
-        }
-      }
-      len = Math.max(0, len - offset);
-      if (options.end !== void 0) {
-        var bytes = options.end - offset + 1;
-        if (len > bytes) len = bytes;
-      }
-      if (this._acceptRanges && BYTES_RANGE_REGEXP.test(ranges)) {
-        ranges = parseRange(len, ranges, {
-          combine: true
-        });
-        if (!this.isRangeFresh()) {
-          debug("range stale");
-          ranges = -2;
-        }
-        if (ranges === -1) {
-          debug("range unsatisfiable");
-          res.setHeader("Content-Range", contentRange("bytes", len));
-          return this.error(416, {
-            headers: { "Content-Range": res.getHeader("Content-Range") }
-          });
-        }
-        if (ranges !== -2 && ranges.length === 1) {
-          debug("range %j", ranges);
-          res.statusCode = 206;
-          res.setHeader("Content-Range", contentRange("bytes", len, ranges[0]));
-          offset += ranges[0].start;
-          len = ranges[0].end - ranges[0].start + 1;
-        }
-      }
-      for (var prop in options) {
-        opts[prop] = options[prop];
-      }
-      opts.start = offset;
-      opts.end = Math.max(offset, offset + len - 1);
-      res.setHeader("Content-Length", len);
-      if (req.method === "HEAD") {
-        res.end();
-        return;
-      }
-      this.stream(path2, opts);
-    };
-    SendStream.prototype.sendFile = function sendFile(path2) {
-      var i = 0;
-      var self = this;
-      debug('stat "%s"', path2);
-      fs.stat(path2, function onstat(err, stat4) {
-        var pathEndsWithSep = path2[path2.length - 1] === sep;
-        if (err && err.code === "ENOENT" && !extname(path2) && !pathEndsWithSep) {
-          return next(err);
-        }
-        if (err) return self.onStatError(err);
-        if (stat4.isDirectory()) return self.redirect(path2);
-        if (pathEndsWithSep) return self.error(404);
-        self.emit("file", path2, stat4);
-        self.send(path2, stat4);
-      });
-      function next(err) {
-        if (self._extensions.length <= i) {
-          return err ? self.onStatError(err) : self.error(404);
-        }
-        var p = path2 + "." + self._extensions[i++];
-        debug('stat "%s"', p);
-        fs.stat(p, function(err2, stat4) {
-          if (err2) return next(err2);
-          if (stat4.isDirectory()) return next();
-          self.emit("file", p, stat4);
-          self.send(p, stat4);
-        });
-      }
-    };
-    SendStream.prototype.sendIndex = function sendIndex(path2) {
-      var i = -1;
-      var self = this;
-      function next(err) {
-        if (++i >= self._index.length) {
-          if (err) return self.onStatError(err);
-          return self.error(404);
-        }
-        var p = join6(path2, self._index[i]);
-        debug('stat "%s"', p);
-        fs.stat(p, function(err2, stat4) {
-          if (err2) return next(err2);
-          if (stat4.isDirectory()) return next();
-          self.emit("file", p, stat4);
-          self.send(p, stat4);
-        });
-      }
-      next();
-    };
-    SendStream.prototype.stream = function stream(path2, options) {
-      var self = this;
-      var res = this.res;
-      var stream2 = fs.createReadStream(path2, options);
-      this.emit("stream", stream2);
-      stream2.pipe(res);
-      function cleanup() {
-        stream2.destroy();
-      }
-      onFinished(res, cleanup);
-      stream2.on("error", function onerror(err) {
-        cleanup();
-        self.onStatError(err);
-      });
-      stream2.on("end", function onend() {
-        self.emit("end");
-      });
-    };
-    SendStream.prototype.type = function type(path2) {
-      var res = this.res;
-      if (res.getHeader("Content-Type")) return;
-      var ext = extname(path2);
-      var type2 = mime.contentType(ext) || "application/octet-stream";
-      debug("content-type %s", type2);
-      res.setHeader("Content-Type", type2);
-    };
-    SendStream.prototype.setHeader = function setHeader(path2, stat4) {
-      var res = this.res;
-      this.emit("headers", res, path2, stat4);
-      if (this._acceptRanges && !res.getHeader("Accept-Ranges")) {
-        debug("accept ranges");
-        res.setHeader("Accept-Ranges", "bytes");
-      }
-      if (this._cacheControl && !res.getHeader("Cache-Control")) {
-        var cacheControl = "public, max-age=" + Math.floor(this._maxage / 1e3);
-        if (this._immutable) {
-          cacheControl += ", immutable";
-        }
-        debug("cache-control %s", cacheControl);
-        res.setHeader("Cache-Control", cacheControl);
-      }
-      if (this._lastModified && !res.getHeader("Last-Modified")) {
-        var modified = stat4.mtime.toUTCString();
-        debug("modified %s", modified);
-        res.setHeader("Last-Modified", modified);
-      }
-      if (this._etag && !res.getHeader("ETag")) {
-        var val = etag(stat4);
-        debug("etag %s", val);
-        res.setHeader("ETag", val);
-      }
-    };
-    function clearHeaders(res) {
-      for (const header2 of res.getHeaderNames()) {
-        res.removeHeader(header2);
-      }
-    }
-    function collapseLeadingSlashes(str) {
-      for (var i = 0; i < str.length; i++) {
-        if (str[i] !== "/") {
-          break;
-        }
-      }
-      return i > 1 ? "/" + str.substr(i) : str;
-    }
-    function containsDotFile(parts) {
-      for (var i = 0; i < parts.length; i++) {
-        var part = parts[i];
-        if (part.length > 1 && part[0] === ".") {
-          return true;
-        }
-      }
-      return false;
-    }
-    function contentRange(type, size, range) {
-      return type + " " + (range ? range.start + "-" + range.end : "*") + "/" + size;
-    }
-    function createHtmlDocument(title, body) {
-      return '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>' + title + "</title>\n</head>\n<body>\n<pre>" + body + "</pre>\n</body>\n</html>\n";
-    }
-    function createHttpError(status, err) {
-      if (!err) {
-        return createError(status);
-      }
-      return err instanceof Error ? createError(status, err, { expose: false }) : createError(status, err);
-    }
-    function decode(path2) {
-      try {
-        return decodeURIComponent(path2);
-      } catch (err) {
-        return -1;
-      }
-    }
-    function hasListeners(emitter, type) {
-      var count2 = typeof emitter.listenerCount !== "function" ? emitter.listeners(type).length : emitter.listenerCount(type);
-      return count2 > 0;
-    }
-    function normalizeList(val, name) {
-      var list = [].concat(val || []);
-      for (var i = 0; i < list.length; i++) {
-        if (typeof list[i] !== "string") {
-          throw new TypeError(name + " must be array of strings or false");
-        }
-      }
-      return list;
-    }
-    function parseHttpDate(date) {
-      var timestamp = date && Date.parse(date);
-      return typeof timestamp === "number" ? timestamp : NaN;
-    }
-    function parseTokenList(str) {
-      var end = 0;
-      var list = [];
-      var start = 0;
-      for (var i = 0, len = str.length; i < len; i++) {
-        switch (str.charCodeAt(i)) {
-          case 32:
-            if (start === end) {
-              start = end = i + 1;
-            }
-            break;
-          case 44:
-            if (start !== end) {
-              list.push(str.substring(start, end));
-            }
-            start = end = i + 1;
-            break;
-          default:
-            end = i + 1;
-            break;
-        }
-      }
-      if (start !== end) {
-        list.push(str.substring(start, end));
-      }
-      return list;
-    }
-    function setHeaders(res, headers) {
-      var keys = Object.keys(headers);
-      for (var i = 0; i < keys.length; i++) {
-        var key = keys[i];
-        res.setHeader(key, headers[key]);
-      }
-    }
-  }
-});
-
-// src/registry/server/blob-responses.ts
-function sendUnsatisfiableRange(res, blob2) {
-  const message = `requested range not satisfiable: blob ${blob2.digest} has ${blob2.size} bytes`;
-  return sendError(res, 416, "UNSUPPORTED", message, { digest: blob2.digest, size: blob2.size }, ["Content-Range", `bytes */${blob2.size}`]);
+// src/registry/server/ranges.ts
+function select(headers, etag, size) {
+  const ifMatch = headers["if-match"];
+  if (ifMatch !== void 0 && !entityTagListMatches(ifMatch, etag, true)) return PRECONDITION_FAILED;
+  const ifNoneMatch = headers["if-none-match"];
+  if (ifNoneMatch !== void 0 && entityTagListMatches(ifNoneMatch, etag, false)) return NOT_MODIFIED;
+  const range = headers.range;
+  if (range === void 0) return WHOLE;
+  const ifRange = headers["if-range"];
+  if (ifRange !== void 0 && ifRange.trim() !== etag) return WHOLE;
+  return parseRange(range, size);
 }
-function sendPreconditionFailed(res, digest) {
-  return sendError(res, 412, "UNSUPPORTED", `precondition failed for blob ${digest}`, { digest });
-}
-var BLOB_CONTENT_TYPE;
-var init_blob_responses = __esm({
-  "src/registry/server/blob-responses.ts"() {
-    "use strict";
-    init_responses();
-    BLOB_CONTENT_TYPE = "application/octet-stream";
+function entityTagListMatches(header2, etag, strong) {
+  const value = header2.trim();
+  if (value === "*") return true;
+  let i = 0;
+  while (i < value.length) {
+    const c = value.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 44) {
+      i++;
+      continue;
+    }
+    const weak = value.startsWith("W/", i);
+    const open4 = weak ? i + 2 : i;
+    if (value.charCodeAt(open4) !== 34) return false;
+    const close = value.indexOf('"', open4 + 1);
+    if (close === -1) return false;
+    if ((!weak || !strong) && value.slice(open4, close + 1) === etag) return true;
+    i = close + 1;
   }
-});
-
-// src/registry/server/memory-range.ts
-function parseByteRange(size, header2) {
+  return false;
+}
+function parseRange(header2, size) {
   const equals = header2.indexOf("=");
-  if (equals === -1) return void 0;
+  if (equals === -1 || header2.slice(0, equals).trim().toLowerCase() !== "bytes") return WHOLE;
   const ranges = [];
+  let invalid = false;
+  let specs = 0;
+  let wholeEmpty = false;
   for (const part of header2.slice(equals + 1).split(",")) {
-    const dash = part.indexOf("-");
-    if (dash === -1) return void 0;
-    const startText = part.slice(0, dash).trim();
-    const endText = part.slice(dash + 1).trim();
-    let start = position(startText);
-    let end = position(endText);
-    if (startText.length === 0) {
-      start = Math.max(0, size - end);
-      end = size - 1;
-    } else if (endText.length === 0) {
-      end = size - 1;
+    const spec = part.trim();
+    if (spec === "") continue;
+    specs++;
+    const dash = spec.indexOf("-");
+    if (dash === -1) return WHOLE;
+    const first = position(spec.slice(0, dash).trim());
+    const last = position(spec.slice(dash + 1).trim());
+    if (first === void 0 && last === void 0) return WHOLE;
+    if (first === -1 || last === -1) return WHOLE;
+    if (first === void 0) {
+      if (last > 0 && size > 0) ranges.push({ start: Math.max(0, size - last), end: size - 1 });
+      else if (last > 0) wholeEmpty = true;
+      continue;
     }
-    if (end > size - 1) end = size - 1;
-    if (Number.isNaN(start) || Number.isNaN(end)) return void 0;
-    if (start > end || start < 0) continue;
-    ranges.push({ start, end });
+    if (last !== void 0 && last < first) invalid = true;
+    else if (first < size) ranges.push({ start: first, end: last === void 0 ? size - 1 : Math.min(last, size - 1) });
   }
-  if (ranges.length === 0) return -1;
+  if (specs === 0 || wholeEmpty && !invalid) return WHOLE;
+  if (invalid || ranges.length === 0) return UNSATISFIABLE;
   ranges.sort((a, b) => a.start - b.start);
-  const first = ranges[0];
-  const merged = { start: first.start, end: first.end };
+  const merged = ranges[0];
   for (const range of ranges) {
-    if (range.start > merged.end + 1) return void 0;
-    if (range.end > merged.end) merged.end = range.end;
+    if (range.start > merged.end + 1) return WHOLE;
+    merged.end = Math.max(merged.end, range.end);
   }
-  return merged;
+  return { kind: "range", start: merged.start, end: merged.end };
 }
 function position(text) {
-  if (text.length === 0) return Number.NaN;
+  if (text.length === 0) return void 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return Number.NaN;
+    if (c < 48 || c > 57) return -1;
   }
   return Number(text);
 }
-function ifRangeHolds(header2, etag) {
-  if (header2 === void 0 || header2 === "") return true;
-  return header2.includes('"') && header2.includes(etag);
-}
-function clampSuffixRanges(header2, size) {
-  const equals = header2.indexOf("=");
-  if (equals === -1 || !header2.includes("-")) return header2;
-  let changed = false;
-  const parts = header2.slice(equals + 1).split(",").map((part) => {
-    const text = part.trim();
-    if (text.charCodeAt(0) !== 45) return part;
-    const n = position(text.slice(1).trim());
-    if (Number.isNaN(n) || n <= size || size === 0) return part;
-    changed = true;
-    return `-${size}`;
-  });
-  return changed ? `${header2.slice(0, equals + 1)}${parts.join(",")}` : header2;
-}
-var init_memory_range = __esm({
-  "src/registry/server/memory-range.ts"() {
+var NOT_MODIFIED, PRECONDITION_FAILED, UNSATISFIABLE, WHOLE;
+var init_ranges = __esm({
+  "src/registry/server/ranges.ts"() {
     "use strict";
+    NOT_MODIFIED = { kind: "not-modified" };
+    PRECONDITION_FAILED = { kind: "precondition-failed" };
+    UNSATISFIABLE = { kind: "unsatisfiable" };
+    WHOLE = { kind: "whole" };
   }
 });
 
-// src/registry/server/pump.ts
-async function pumpFile(path, res, options) {
-  const handle = await (0, import_promises4.open)(path, "r");
+// src/registry/server/rejections.ts
+function unknownRepository(name) {
+  if (!isValidRepository(name)) return new HttpError(400, "NAME_INVALID", `invalid repository name ${quote(name)}`, { name: name.slice(0, 300) });
+  return new HttpError(404, "NAME_UNKNOWN", `repository ${quote(name)} is not known to this registry`, { name });
+}
+function checkDigest(digest) {
   try {
-    await pump(handle, res, options);
-  } finally {
-    await handle.close();
+    parseDigest(digest);
+  } catch (error) {
+    if (error instanceof DigestError) throw new HttpError(400, "DIGEST_INVALID", error.message, { digest: digest.slice(0, 300) });
+    throw error;
   }
 }
-async function pump(handle, res, options) {
-  const { length, verifyDigest, where, onBytes } = options;
-  const hash = verifyDigest === void 0 ? void 0 : (0, import_node_crypto2.createHash)(parseDigest(verifyDigest).algorithm);
-  const chunkSize = Math.max(1, Math.min(BLOB_READ_CHUNK, length));
-  const buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
-  const inFlight = [void 0, void 0];
+function preconditionFailed(digest) {
+  return new HttpError(412, "UNSUPPORTED", `precondition failed: the If-Match header does not name ${digest}`, { digest });
+}
+function rangeNotSatisfiable(digest, size) {
+  const message = `requested range not satisfiable: blob ${digest} has ${size} bytes`;
+  return new HttpError(416, "UNSUPPORTED", message, { digest, size }, ["Content-Range", `bytes */${size}`]);
+}
+var init_rejections = __esm({
+  "src/registry/server/rejections.ts"() {
+    "use strict";
+    init_digest();
+    init_errors();
+    init_names();
+    init_responses();
+  }
+});
+
+// src/registry/server/transfer.ts
+async function sendRange(blob2, res, range, writeHead, options) {
   const closed = closedPromise(res);
-  let position2 = options.start;
-  let remaining = length;
-  let slot = 0;
-  while (remaining > 0) {
-    const previous = inFlight[slot];
-    if (previous !== void 0) await Promise.race([previous, closed]);
+  const holder = { lastProgress: Date.now(), cutOff: () => res.destroy() };
+  const pair = await options.pool.acquire(holder, closed);
+  if (pair === void 0) throw new ResponseClosedError();
+  const writes = [void 0, void 0];
+  let file;
+  try {
+    file = await options.files.open(blob2);
+    const sink = { res, writeHead, holder };
+    const held = await copy(file, sink, range, pair, writes, closed, options);
     if (res.destroyed) throw new ResponseClosedError();
-    const buffer = buffers[slot];
-    const wanted = Math.min(buffer.length, remaining);
-    const read = await readFully(handle, buffer, wanted, position2);
-    if (read < wanted) throw new ContentMismatchError(`${where}: the file ended ${remaining - read} bytes early`);
+    writes[held.slot] = write(sink, held.chunk);
+    options.onBytes?.(held.chunk.length);
+    await Promise.race([Promise.all(writes.map((w) => w?.done)), closed]);
+    if (res.destroyed) throw new ResponseClosedError();
+    res.end();
+  } finally {
+    await file?.handle.close();
+    writes.forEach((w, slot) => w === void 0 || w.settled ? options.pool.release(pair[slot]) : options.pool.abandon());
+    options.pool.leave(holder);
+  }
+}
+async function copy(file, sink, range, pair, writes, closed, options) {
+  const { res } = sink;
+  const { start, end } = range;
+  const check = file.verified ? void 0 : new DigestCheck(file.blob, where(file.blob));
+  const hashStartedAt = Date.now();
+  let position2 = check === void 0 ? start : 0;
+  const readEnd = check === void 0 ? end + 1 : file.blob.size;
+  let held;
+  let slot = 0;
+  while (position2 < readEnd) {
+    if (held?.slot === slot) slot = slot === 0 ? 1 : 0;
+    const previous = writes[slot];
+    if (previous !== void 0 && !previous.settled) await Promise.race([previous.done, closed]);
+    if (res.destroyed) throw new ResponseClosedError();
+    const buffer = pair[slot];
+    const wanted = Math.min(buffer.length, readEnd - position2);
+    const read = await readFully(file.handle, buffer, wanted, position2);
+    if (read < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${readEnd - position2 - read} bytes early`);
+    check?.update(buffer.subarray(0, read));
+    const from = Math.max(position2, start);
+    const to = Math.min(position2 + read, end + 1);
     position2 += read;
-    remaining -= read;
-    const chunk = read === buffer.length ? buffer : buffer.subarray(0, read);
-    if (hash !== void 0) {
-      hash.update(chunk);
-      if (remaining === 0) checkDigest(hash.digest("hex"), verifyDigest, where);
+    if (from >= to) continue;
+    const chunk = buffer.subarray(from - (position2 - read), to - (position2 - read));
+    if (to === end + 1) {
+      held = { chunk, slot };
+      continue;
     }
     if (res.destroyed) throw new ResponseClosedError();
-    inFlight[slot] = write(res, chunk);
-    onBytes?.(read);
+    writes[slot] = write(sink, chunk);
+    options.onBytes?.(chunk.length);
     slot = slot === 0 ? 1 : 0;
   }
-  await Promise.race([Promise.all(inFlight), closed]);
-  if (res.destroyed) throw new ResponseClosedError();
-  res.end();
+  if (held === void 0) throw new Error(`the range ${start}-${end} of ${where(file.blob)} was never read`);
+  if (check === void 0) {
+    if (!await options.files.unchanged(file)) throw new ContentMismatchError(`${where(file.blob)}: the file changed while it was being sent`);
+  } else {
+    await options.files.record(file, hashStartedAt, check);
+  }
+  return held;
 }
 async function readFully(handle, buffer, wanted, position2) {
   let total = 0;
@@ -13251,30 +1751,29 @@ async function readFully(handle, buffer, wanted, position2) {
   }
   return total;
 }
-function checkDigest(hex, digest, where) {
-  const actual = `${digest.slice(0, digest.indexOf(":"))}:${hex}`;
-  if (actual !== digest) throw new ContentMismatchError(`${where}: content has digest ${actual}, expected ${digest}`);
-}
-function write(res, chunk) {
-  const written = new Promise((resolve4, reject) => {
-    res.write(chunk, (error) => error ? reject(error) : resolve4());
+function write(sink, chunk) {
+  const { res, holder } = sink;
+  if (!res.headersSent) sink.writeHead();
+  let resolveDone = () => void 0;
+  const w = { done: new Promise((resolve4) => resolveDone = resolve4), settled: false };
+  res.write(chunk, () => {
+    w.settled = true;
+    holder.lastProgress = Date.now();
+    resolveDone();
   });
-  written.catch(() => void 0);
-  return written;
+  return w;
 }
 function closedPromise(res) {
   if (res.destroyed) return Promise.resolve();
   return new Promise((resolve4) => res.once("close", resolve4));
 }
-var import_node_crypto2, import_promises4, ResponseClosedError;
-var init_pump = __esm({
-  "src/registry/server/pump.ts"() {
+var ResponseClosedError;
+var init_transfer = __esm({
+  "src/registry/server/transfer.ts"() {
     "use strict";
-    import_node_crypto2 = __toESM(require_node_crypto(), 1);
-    import_promises4 = __toESM(require_promises(), 1);
-    init_digest();
-    init_layout_store();
+    init_verify();
     init_errors();
+    init_blob_files();
     ResponseClosedError = class extends Error {
       constructor() {
         super("response closed before the blob was sent");
@@ -13284,315 +1783,117 @@ var init_pump = __esm({
   }
 });
 
-// src/registry/server/small-blobs.ts
-var import_promises5, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, SmallBlobs;
-var init_small_blobs = __esm({
-  "src/registry/server/small-blobs.ts"() {
-    "use strict";
-    import_promises5 = __toESM(require_promises(), 1);
-    init_digest();
-    init_errors();
-    SMALL_BLOB_BYTES = 64 * 1024;
-    SMALL_BLOB_BUDGET = 64 * 1024 * 1024;
-    SmallBlobs = class {
-      #blobs = /* @__PURE__ */ new Map();
-      #bytes = 0;
-      get(blob2) {
-        return this.#blobs.get(blob2);
-      }
-      /** Reads the whole file, checks size and digest, and keeps the bytes if the budget allows. */
-      async load(blob2, path) {
-        const data = await (0, import_promises5.readFile)(path);
-        const where = `blob ${blob2.digest} (${path}) of layout ${blob2.layout}`;
-        if (data.length !== blob2.size) throw new ContentMismatchError(`${where}: file has ${data.length} bytes, the descriptor says ${blob2.size}`);
-        const actual = computeDigest(data, parseDigest(blob2.digest).algorithm);
-        if (actual !== blob2.digest) throw new ContentMismatchError(`${where}: content has digest ${actual}, expected ${blob2.digest}`);
-        if (!this.#blobs.has(blob2) && this.#bytes + data.length <= SMALL_BLOB_BUDGET) {
-          this.#blobs.set(blob2, data);
-          this.#bytes += data.length;
-        }
-        return data;
-      }
-    };
-  }
-});
-
-// src/registry/server/file-blobs.ts
-function serveFileBlob(context, req, res, b, entry) {
-  setBlobHeaders(res, b.digest);
-  let stats;
-  const sender = (0, import_send.default)(req, b.relative, {
-    root: b.root,
-    etag: false,
-    lastModified: false,
-    cacheControl: false,
-    dotfiles: "allow",
-    index: false,
-    end: b.size - 1
-  });
-  sender.on("file", (_path, s) => {
-    stats = s;
-    const range = req.headers.range;
-    if (range !== void 0) req.headers.range = clampSuffixRanges(range, b.size);
-  });
-  sender.on("error", (error) => guarded(context, req, res, () => onSendError(context, res, b, error, entry)));
-  sender.stream = (path, options) => guarded(context, req, res, () => streamFile(context, res, b, path, stats, options, entry));
-  sender.pipe(res);
+// src/registry/server/blobs.ts
+function blob(context, req, res, head, name, digest, entry) {
+  const repo = context.registry.repository(name);
+  const found = repo?.blobs.get(digest);
+  if (found !== void 0) return serveBlob(context, req, res, head, found, entry);
+  if (repo === void 0 && !isValidRepository(name)) throw unknownRepository(name);
+  checkDigest(digest);
+  if (repo === void 0) throw unknownRepository(name);
+  throw new HttpError(404, "BLOB_UNKNOWN", `blob ${digest} is not known in repository ${quote(name)}`, { name, digest });
 }
-function setBlobHeaders(res, digest) {
-  res.setHeader(API_VERSION_HEADER, API_VERSION);
-  res.setHeader("Docker-Content-Digest", digest);
-  res.setHeader("ETag", `"${digest}"`);
-  res.setHeader("Content-Type", BLOB_CONTENT_TYPE);
-  res.setHeader("X-Content-Type-Options", "nosniff");
+function serveBlob(context, req, res, head, b, entry) {
+  if (b.kind === "memory") return sendBytes(req, res, head, b, b.data, entry);
+  const cached = context.files.cached(b);
+  if (cached !== void 0) return sendBytes(req, res, head, b, cached, entry);
+  if (b.size <= SMALL_BLOB_BYTES) return context.files.readSmall(b).then((bytes) => sendBytes(req, res, head, b, bytes, entry));
+  return sendFile(context, req, res, head, b, entry);
 }
-function onSendError(context, res, b, error, entry) {
-  if (res.headersSent) {
-    res.destroy();
+function sendBytes(req, res, head, b, bytes, entry) {
+  const { status, headers, range } = responseHead(b, selectOrThrow(req, b));
+  res.writeHead(status, headers);
+  if (head || range === void 0) {
+    res.end();
     return;
   }
-  const status = error.status ?? 500;
-  if (status === 416) {
-    count(entry, sendUnsatisfiableRange(res, b));
-  } else if (status === 412) {
-    sendPreconditionFailed(res, b.digest);
-  } else {
-    context.logError(`cannot serve blob ${b.digest} from ${b.path} (layout ${b.layout}): ${error.code ?? ""} ${error.message}`);
-    sendError(res, 500, "UNKNOWN", `blob ${b.digest} cannot be read on the server`, { digest: b.digest });
-  }
+  res.end(bytes.subarray(range.start, range.end + 1));
+  count(entry, range.end + 1 - range.start);
 }
-function streamFile(context, res, b, path, stats, range, entry) {
-  if (stats === void 0 || stats.size !== b.size) {
-    context.logError(`blob file ${path} (layout ${b.layout}) has ${stats?.size ?? "unknown"} bytes, its descriptor says ${b.size}: not serving ${b.digest}`);
-    sendError(res, 500, "UNKNOWN", `blob ${b.digest} is corrupt on the server`, { digest: b.digest });
+async function sendFile(context, req, res, head, b, entry) {
+  const { status, headers, range } = responseHead(b, selectOrThrow(req, b));
+  if (head || range === void 0) {
+    await context.files.check(b);
+    res.writeHead(status, headers);
+    res.end();
     return;
   }
-  const { start, end } = range;
-  if (b.size <= SMALL_BLOB_BYTES) return sendSmallFile(context, res, b, path, start, end, entry);
-  const verified = context.verified;
-  if (verified.isVerified(path, stats)) return pipeFile(context, res, b, path, stats, start, end, false, entry);
-  if (start === 0 && end + 1 >= b.size) return pipeFile(context, res, b, path, stats, start, end, true, entry);
-  verified.verify(path, stats, b.digest, b.size).then(
-    () => {
-      if (!res.destroyed) pipeFile(context, res, b, path, stats, start, end, false, entry);
-    },
-    (error) => refuseCorruptFile(context, res, b, path, error)
-  );
-}
-function sendSmallFile(context, res, b, path, start, end, entry) {
-  context.smallBlobs.load(b, path).then(
-    (data) => {
-      if (res.destroyed) return;
-      const length = rangeLength(b, start, end);
-      res.end(data.subarray(start, start + length));
-      count(entry, length);
-    },
-    (error) => refuseCorruptFile(context, res, b, path, error)
-  );
-}
-function refuseCorruptFile(context, res, b, path, error) {
-  context.logError(`not serving blob ${b.digest} from ${path} (layout ${b.layout}): ${messageOf(error)}`);
-  if (!res.headersSent && !res.destroyed) sendError(res, 500, "UNKNOWN", `blob ${b.digest} is corrupt on the server`, { digest: b.digest });
-}
-function rangeLength(b, start, end) {
-  return b.size === 0 ? 0 : end - start + 1;
-}
-function pipeFile(context, res, b, path, stats, start, end, verify, entry) {
-  const where = `blob ${b.digest} (${path}) of layout ${b.layout}`;
-  const length = rangeLength(b, start, end);
   const onBytes = entry === void 0 ? void 0 : (n) => count(entry, n);
-  pumpFile(path, res, { start, length, where, ...verify && { verifyDigest: b.digest }, ...onBytes && { onBytes } }).then(
-    () => {
-      if (verify) context.verified.markVerified(path, stats);
-    },
-    (error) => {
-      res.destroy();
-      logPumpFailure(context, res, where, error);
-    }
-  );
+  await sendRange(b, res, range, () => res.writeHead(status, headers), { pool: context.pool, files: context.files, onBytes });
 }
-function logPumpFailure(context, res, where, error) {
-  if (error instanceof ContentMismatchError) {
-    context.logError(`${error.message}: response cut off so the client cannot take it for the blob`);
-    return;
-  }
-  const clientGone = error instanceof ResponseClosedError || res.writableFinished || error.code === "ERR_STREAM_DESTROYED";
-  if (!clientGone) context.logError(`failed to send ${where}: ${messageOf(error)}`);
+function selectOrThrow(req, b) {
+  const h = req.headers;
+  const ifRange = h["if-range"];
+  const conditions = {
+    "if-match": h["if-match"],
+    "if-none-match": h["if-none-match"],
+    "if-range": Array.isArray(ifRange) ? ifRange[0] : ifRange,
+    range: h.range
+  };
+  const selection = select(conditions, `"${b.digest}"`, b.size);
+  if (selection.kind === "precondition-failed") throw preconditionFailed(b.digest);
+  if (selection.kind === "unsatisfiable") throw rangeNotSatisfiable(b.digest, b.size);
+  return selection;
 }
-var import_send;
-var init_file_blobs = __esm({
-  "src/registry/server/file-blobs.ts"() {
-    "use strict";
-    import_send = __toESM(require_send(), 1);
-    init_errors();
-    init_blob_responses();
-    init_context();
-    init_memory_range();
-    init_pump();
-    init_registry();
-    init_request_log();
-    init_responses();
-    init_small_blobs();
-  }
-});
-
-// src/registry/server/memory-blobs.ts
-function serveMemoryBlob(req, res, head, digest, data, entry) {
-  const size = data.length;
-  const etag = `"${digest}"`;
+function responseHead(b, selection) {
   const headers = [
     API_VERSION_HEADER,
     API_VERSION,
     "Docker-Content-Digest",
-    digest,
+    b.digest,
     "ETag",
-    etag,
+    `"${b.digest}"`,
     "X-Content-Type-Options",
     "nosniff",
     "Accept-Ranges",
     "bytes"
   ];
-  if (answeredPrecondition(req, res, digest, etag, headers, entry)) return;
-  const range = requestedRange(req, size, etag);
-  if (range === -1) {
-    count(entry, sendUnsatisfiableRange(res, { digest, size }));
-    return;
-  }
-  const start = range?.start ?? 0;
-  const end = range?.end ?? size - 1;
-  if (range !== void 0) headers.push("Content-Range", `bytes ${start}-${end}/${size}`);
-  headers.push("Content-Type", BLOB_CONTENT_TYPE, "Content-Length", String(end - start + 1));
-  res.writeHead(range === void 0 ? 200 : 206, headers);
-  if (head) {
-    res.end();
-  } else {
-    res.end(data.subarray(start, end + 1));
-    count(entry, end - start + 1);
-  }
+  if (selection.kind === "not-modified") return { status: 304, headers, range: void 0 };
+  const range = selection.kind === "range" ? selection : { start: 0, end: b.size - 1 };
+  if (selection.kind === "range") headers.push("Content-Range", `bytes ${range.start}-${range.end}/${b.size}`);
+  headers.push("Content-Type", BLOB_CONTENT_TYPE, "Content-Length", String(range.end + 1 - range.start));
+  return { status: selection.kind === "range" ? 206 : 200, headers, range: b.size === 0 ? void 0 : range };
 }
-function answeredPrecondition(req, res, digest, etag, headers, entry) {
-  const noneMatch = req.headers["if-none-match"];
-  if (noneMatch !== void 0 && noneMatchHits(noneMatch, etag)) {
-    res.writeHead(304, headers);
-    res.end();
-    return true;
-  }
-  const ifMatch = firstHeader(req.headers["if-match"]);
-  if (ifMatch !== void 0 && ifMatch.trim() !== "*" && !ifMatch.includes(etag)) {
-    count(entry, sendPreconditionFailed(res, digest));
-    return true;
-  }
-  return false;
-}
-function requestedRange(req, size, etag) {
-  const header2 = req.headers.range;
-  if (header2 === void 0 || !/^ *bytes=/.test(header2) || !ifRangeHolds(firstHeader(req.headers["if-range"]), etag)) return void 0;
-  return parseByteRange(size, header2);
-}
-function firstHeader(value) {
-  return Array.isArray(value) ? value[0] : value;
-}
-var init_memory_blobs = __esm({
-  "src/registry/server/memory-blobs.ts"() {
-    "use strict";
-    init_blob_responses();
-    init_memory_range();
-    init_registry();
-    init_request_log();
-    init_responses();
-  }
-});
-
-// src/registry/server/rejections.ts
-function unknownRepository(res, name, entry) {
-  if (!isValidRepository(name)) {
-    count(entry, sendError(res, 400, "NAME_INVALID", `invalid repository name ${quote(name)}`, { name: name.slice(0, 300) }));
-  } else {
-    count(entry, sendError(res, 404, "NAME_UNKNOWN", `repository ${quote(name)} is not known to this registry`, { name }));
-  }
-}
-function refusedInvalidDigest(res, digest, entry) {
-  const problem = digestProblem(digest);
-  if (problem === void 0) return false;
-  count(entry, sendError(res, 400, "DIGEST_INVALID", problem, { digest: digest.slice(0, 300) }));
-  return true;
-}
-function digestProblem(digest) {
-  try {
-    parseDigest(digest);
-    return void 0;
-  } catch (error) {
-    if (error instanceof DigestError) return error.message;
-    throw error;
-  }
-}
-var init_rejections = __esm({
-  "src/registry/server/rejections.ts"() {
-    "use strict";
-    init_digest();
-    init_errors();
-    init_names();
-    init_request_log();
-    init_responses();
-  }
-});
-
-// src/registry/server/blobs.ts
-function blob(context, req, res, head, name, digest, entry) {
-  const repo = context.registry.repository(name);
-  const found = repo?.blobs.get(digest);
-  if (found !== void 0) {
-    if (found.kind === "memory") return serveMemoryBlob(req, res, head, found.digest, found.data, entry);
-    const small = context.smallBlobs.get(found);
-    if (small !== void 0) return serveMemoryBlob(req, res, head, found.digest, small, entry);
-    return serveFileBlob(context, req, res, found, entry);
-  }
-  if (repo === void 0 && !isValidRepository(name)) return unknownRepository(res, name, entry);
-  if (refusedInvalidDigest(res, digest, entry)) return;
-  if (repo === void 0) return unknownRepository(res, name, entry);
-  count(entry, sendError(res, 404, "BLOB_UNKNOWN", `blob ${digest} is not known in repository ${quote(name)}`, { name, digest }));
-}
+var BLOB_CONTENT_TYPE;
 var init_blobs = __esm({
   "src/registry/server/blobs.ts"() {
     "use strict";
     init_digest();
-    init_file_blobs();
-    init_memory_blobs();
+    init_blob_files();
     init_names();
+    init_ranges();
+    init_registry();
     init_rejections();
     init_request_log();
     init_responses();
+    init_transfer();
+    BLOB_CONTENT_TYPE = "application/octet-stream";
   }
 });
 
 // src/registry/server/discovery.ts
 function tagsList(context, res, head, name, query, entry) {
   const repo = context.registry.repository(name);
-  if (repo === void 0) return unknownRepository(res, name, entry);
+  if (repo === void 0) throw unknownRepository(name);
   sendPage(res, head, query, repo.sortedTags(), `/v2/${name}/tags/list`, (items) => ({ name, tags: items }), entry);
 }
 function catalog(context, res, head, query, entry) {
   sendPage(res, head, query, context.registry.repositories(), "/v2/_catalog", (items) => ({ repositories: items }), entry);
 }
 function sendPage(res, head, query, sorted, base, body, entry) {
-  const page = pageParameters(res, query, entry);
-  if (page === void 0) return;
+  const page = pageParameters(query);
   const { items, next } = paginate(sorted, page.n, page.last);
   count(entry, sendJson(res, head, body(items), "application/json", nextLink(base, page.n, next)));
 }
-function pageParameters(res, query, entry) {
+function pageParameters(query) {
   if (query === "") return { n: void 0, last: void 0 };
   const params = new URLSearchParams(query);
   const raw = params.get("n");
   const n = parsePageSize(raw);
   if (n === "invalid") {
-    count(
-      entry,
-      sendError(res, 400, "PAGINATION_NUMBER_INVALID", `invalid page size n=${quote(raw ?? "")}: it must be a positive integer`, {
-        n: (raw ?? "").slice(0, 100)
-      })
-    );
-    return void 0;
+    throw new HttpError(400, "PAGINATION_NUMBER_INVALID", `invalid page size n=${quote(raw ?? "")}: it must be a positive integer`, {
+      n: (raw ?? "").slice(0, 100)
+    });
   }
   return { n, last: params.get("last") ?? void 0 };
 }
@@ -13602,8 +1903,8 @@ function nextLink(base, n, next) {
 }
 function referrers(context, res, head, name, digest, query, entry) {
   const repo = context.registry.repository(name);
-  if (repo === void 0 && !isValidRepository(name)) return unknownRepository(res, name, entry);
-  if (refusedInvalidDigest(res, digest, entry)) return;
+  if (repo === void 0 && !isValidRepository(name)) throw unknownRepository(name);
+  checkDigest(digest);
   const types = artifactTypeFilter(query);
   const all = repo?.referrers.get(digest) ?? [];
   const manifests = types.length === 0 ? all : all.filter((d) => d.artifactType !== void 0 && types.includes(d.artifactType));
@@ -13646,28 +1947,28 @@ function manifest(context, req, res, head, name, reference, entry) {
   const repo = context.registry.repository(name);
   const found = repo?.manifest(reference);
   if (found !== void 0) return serveManifest(req, res, head, found, entry);
-  if (repo === void 0 && !isValidRepository(name)) return unknownRepository(res, name, entry);
-  if (refusedInvalidReference(res, reference, entry)) return;
-  if (repo === void 0) return unknownRepository(res, name, entry);
-  count(entry, sendError(res, 404, "MANIFEST_UNKNOWN", `manifest ${quote(reference)} is not known in repository ${quote(name)}`, { name, reference }));
+  if (repo === void 0 && !isValidRepository(name)) throw unknownRepository(name);
+  checkReference(reference);
+  if (repo === void 0) throw unknownRepository(name);
+  throw new HttpError(404, "MANIFEST_UNKNOWN", `manifest ${quote(reference)} is not known in repository ${quote(name)}`, { name, reference });
 }
-function refusedInvalidReference(res, reference, entry) {
-  if (reference.includes(":")) return refusedInvalidDigest(res, reference, entry);
-  if (isValidTag(reference)) return false;
-  count(
-    entry,
-    sendError(res, 400, "TAG_INVALID", `invalid tag ${quote(reference)}: a tag is 1 to 128 of [a-zA-Z0-9_.-], not starting with "." or "-"`, {
-      tag: reference.slice(0, 300)
-    })
-  );
-  return true;
+function checkReference(reference) {
+  if (reference.includes(":")) return checkDigest(reference);
+  if (isValidTag(reference)) return;
+  throw new HttpError(400, "TAG_INVALID", `invalid tag ${quote(reference)}: a tag is 1 to 128 of [a-zA-Z0-9_.-], not starting with "." or "-"`, {
+    tag: reference.slice(0, 300)
+  });
 }
 function serveManifest(req, res, head, m, entry) {
-  const noneMatch = req.headers["if-none-match"];
-  if (noneMatch !== void 0 && noneMatchHits(noneMatch, m.etag)) {
-    res.writeHead(304, m.notModifiedHeaders);
-    res.end();
-    return;
+  const headers = req.headers;
+  if (headers["if-none-match"] !== void 0 || headers["if-match"] !== void 0) {
+    const selection = select({ "if-match": headers["if-match"], "if-none-match": headers["if-none-match"] }, m.etag, m.body.length);
+    if (selection.kind === "not-modified") {
+      res.writeHead(304, m.notModifiedHeaders);
+      res.end();
+      return;
+    }
+    if (selection.kind === "precondition-failed") throw preconditionFailed(m.digest);
   }
   res.writeHead(200, m.headers);
   if (head) {
@@ -13683,6 +1984,7 @@ var init_manifests = __esm({
     "use strict";
     init_digest();
     init_names();
+    init_ranges();
     init_rejections();
     init_request_log();
     init_responses();
@@ -13692,21 +1994,21 @@ var init_manifests = __esm({
 // src/registry/server/route.ts
 function route(context, req, res, entry) {
   const method = req.method;
-  if (method !== "GET" && method !== "HEAD") return methodNotAllowed(res, method, entry);
+  if (method !== "GET" && method !== "HEAD") throw methodNotAllowed(method);
   const head = method === "HEAD";
   const target = req.url ?? "";
   const q = target.indexOf("?");
   const path = q === -1 ? target : target.slice(0, q);
   const query = q === -1 ? "" : target.slice(q + 1);
-  if (!path.startsWith("/v2") || path.length > 3 && path.charCodeAt(3) !== SLASH2) return notFound(res, path, entry);
+  if (!path.startsWith("/v2") || path.length > 3 && path.charCodeAt(3) !== SLASH2) throw notFound(path);
   if (path.length <= NAME_START) return count(entry, sendJson(res, head, {}));
   if (path === "/v2/_catalog") return catalog(context, res, head, query, entry);
-  routeRepository(context, req, res, head, path, query, entry);
+  return routeRepository(context, req, res, head, path, query, entry);
 }
 function routeRepository(context, req, res, head, path, query, entry) {
   const last = path.lastIndexOf("/");
   const previous = last > NAME_START ? path.lastIndexOf("/", last - 1) : -1;
-  if (previous < NAME_START) return notFound(res, path, entry);
+  if (previous < NAME_START) throw notFound(path);
   const name = path.slice(NAME_START, previous);
   const kind = path.slice(previous + 1, last);
   const argument = path.slice(last + 1);
@@ -13720,15 +2022,15 @@ function routeRepository(context, req, res, head, path, query, entry) {
     case "tags":
       if (argument === "list") return tagsList(context, res, head, name, query, entry);
   }
-  notFound(res, path, entry);
+  throw notFound(path);
 }
-function methodNotAllowed(res, method, entry) {
+function methodNotAllowed(method) {
   const message = `this registry is read-only: ${quote(method ?? "")} is not supported, only GET and HEAD`;
-  count(entry, sendError(res, 405, "UNSUPPORTED", message, { method }, ["Allow", "GET, HEAD"]));
+  return new HttpError(405, "UNSUPPORTED", message, { method }, ["Allow", "GET, HEAD"]);
 }
-function notFound(res, path, entry) {
+function notFound(path) {
   const message = `no such endpoint ${quote(path)}: this registry serves /v2/, /v2/_catalog and /v2/<name>/{manifests,blobs,referrers}/<reference>, /v2/<name>/tags/list`;
-  count(entry, sendError(res, 404, "UNSUPPORTED", message));
+  return new HttpError(404, "UNSUPPORTED", message);
 }
 var SLASH2, NAME_START;
 var init_route = __esm({
@@ -13745,89 +2047,55 @@ var init_route = __esm({
   }
 });
 
-// src/registry/server/verified.ts
-function statKey(stats) {
-  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
-}
-async function hashFile(path, digest, size) {
-  const algorithm = parseDigest(digest).algorithm;
-  const hash = (0, import_node_crypto3.createHash)(algorithm);
-  const buffer = Buffer.allocUnsafe(BLOB_READ_CHUNK);
-  let bytes = 0;
-  const handle = await (0, import_promises6.open)(path, "r");
-  try {
-    for (; ; ) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, bytes);
-      if (bytesRead === 0) break;
-      bytes += bytesRead;
-      hash.update(buffer.subarray(0, bytesRead));
-    }
-  } finally {
-    await handle.close();
-  }
-  const actual = `${algorithm}:${hash.digest("hex")}`;
-  if (bytes !== size) throw new ContentMismatchError(`blob file ${path}: expected ${size} bytes, found ${bytes}`);
-  if (actual !== digest) throw new ContentMismatchError(`blob file ${path}: content has digest ${actual}, expected ${digest}`);
-}
-var import_node_crypto3, import_promises6, VerifiedFiles;
-var init_verified = __esm({
-  "src/registry/server/verified.ts"() {
-    "use strict";
-    import_node_crypto3 = __toESM(require_node_crypto(), 1);
-    import_promises6 = __toESM(require_promises(), 1);
-    init_digest();
-    init_layout_store();
-    init_errors();
-    VerifiedFiles = class {
-      /** path → statKey of the file when it was last hashed in full with the right digest. */
-      #verified = /* @__PURE__ */ new Map();
-      /** `${path}\0${key}` → the hashing in progress, shared by concurrent requests. */
-      #pending = /* @__PURE__ */ new Map();
-      isVerified(path, stats) {
-        return this.#verified.get(path) === statKey(stats);
-      }
-      /** Records a file that was just streamed in full through a verifier that accepted it. */
-      markVerified(path, stats) {
-        this.#verified.set(path, statKey(stats));
-      }
-      /** Hashes the whole file (unless already verified) and records it; rejects with ContentMismatchError. */
-      verify(path, stats, digest, size) {
-        if (this.isVerified(path, stats)) return Promise.resolve();
-        const id = `${path}\0${statKey(stats)}`;
-        let pending = this.#pending.get(id);
-        if (pending === void 0) {
-          pending = hashFile(path, digest, size).then(() => this.markVerified(path, stats)).finally(() => this.#pending.delete(id));
-          this.#pending.set(id, pending);
-        }
-        return pending;
-      }
-    };
-  }
-});
-
 // src/registry/server/handler.ts
 function createHandler(registry, options = {}) {
   const log = options.log;
   const logError = log ?? ((line) => void process.stderr.write(`${line}
 `));
-  const context = { registry, verified: new VerifiedFiles(), smallBlobs: new SmallBlobs(), logError };
+  const pool = new BufferPool(options.blobMemory ?? DEFAULT_BLOB_MEMORY, BLOB_READ_CHUNK);
+  const context = { registry, files: new BlobFiles(logError), pool, logError };
   return (req, res) => {
     const entry = log === void 0 ? void 0 : logWhenClosed(req, res, log);
     try {
-      route(context, req, res, entry);
+      const pending = route(context, req, res, entry);
+      if (pending !== void 0) pending.catch((error) => respond(context, req, res, error, entry));
     } catch (error) {
-      internalError(context, req, res, error);
+      respond(context, req, res, error, entry);
     }
   };
 }
+function respond(context, req, res, error, entry) {
+  if (error instanceof HttpError) {
+    if (res.headersSent) res.destroy();
+    else count(entry, writeError(res, error));
+    return;
+  }
+  if (res.destroyed) return;
+  if (error instanceof ContentMismatchError) {
+    context.logError(`${error.message}: ${res.headersSent ? "response cut off so the client cannot take it for the blob" : "answered 500"}`);
+  } else {
+    const detail = error instanceof Error ? error.stack ?? error.message : String(error);
+    context.logError(`internal error serving ${req.method} ${printable(req.url ?? "")}: ${detail}`);
+  }
+  if (res.headersSent) res.destroy();
+  else
+    count(
+      entry,
+      writeError(res, new HttpError(500, "UNKNOWN", error instanceof ContentMismatchError ? "blob is corrupt on the server" : "internal server error"))
+    );
+}
+var DEFAULT_BLOB_MEMORY;
 var init_handler = __esm({
   "src/registry/server/handler.ts"() {
     "use strict";
-    init_context();
+    init_errors();
+    init_layout_store();
+    init_blob_files();
+    init_buffer_pool();
     init_request_log();
+    init_responses();
     init_route();
-    init_small_blobs();
-    init_verified();
+    DEFAULT_BLOB_MEMORY = 64 * 1024 * 1024;
   }
 });
 
@@ -14103,11 +2371,11 @@ var require_runfiles = __commonJS({
             return maybe;
           }
         }
-        const dirname5 = path.dirname(moduleBase);
-        if (dirname5 == ".") {
+        const dirname4 = path.dirname(moduleBase);
+        if (dirname4 == ".") {
           return void 0;
         }
-        return this._resolve(sourceRepo, dirname5, path.join(path.basename(moduleBase), moduleTail || ""));
+        return this._resolve(sourceRepo, dirname4, path.join(path.basename(moduleBase), moduleTail || ""));
       }
     };
     exports.Runfiles = Runfiles;
@@ -14135,7 +2403,7 @@ function discoverLocations(options, near) {
   const fromEnv = (name, kind) => {
     const value = env[name];
     if (value === void 0 || value === "") return;
-    const location = { kind, path: (0, import_node_path5.resolve)(value), origin: name };
+    const location = { kind, path: (0, import_node_path4.resolve)(value), origin: name };
     if (existing(location).length > 0) locations.push(...kind === "tree" ? treeWithManifests(location.path, name) : [location]);
   };
   fromEnv("RUNFILES_MANIFEST_FILE", "manifest");
@@ -14147,8 +2415,8 @@ function discoverLocations(options, near) {
   return locations;
 }
 function explicitLocation(path) {
-  const abs = (0, import_node_path5.resolve)(path);
-  const info = (0, import_node_fs2.statSync)(abs, { throwIfNoEntry: false });
+  const abs = (0, import_node_path4.resolve)(path);
+  const info = (0, import_node_fs3.statSync)(abs, { throwIfNoEntry: false });
   if (info === void 0) throw new RunfilesError(`--runfiles ${path}: ${abs} does not exist (expected a runfiles directory or a runfiles manifest file)`);
   if (info.isDirectory()) return treeWithManifests(abs, "--runfiles");
   return [{ kind: "manifest", path: abs, origin: "--runfiles" }];
@@ -14156,29 +2424,29 @@ function explicitLocation(path) {
 function treeWithManifests(dir, origin) {
   return [
     { kind: "tree", path: dir, origin },
-    ...existing({ kind: "manifest", path: (0, import_node_path5.join)(dir, "MANIFEST"), origin }),
+    ...existing({ kind: "manifest", path: (0, import_node_path4.join)(dir, "MANIFEST"), origin }),
     ...existing({ kind: "manifest", path: `${dir}_manifest`, origin })
   ];
 }
 function enclosingTrees(file) {
-  const abs = (0, import_node_path5.resolve)(file);
+  const abs = (0, import_node_path4.resolve)(file);
   const found = [];
-  for (let dir = (0, import_node_path5.dirname)(abs); dir !== (0, import_node_path5.dirname)(dir); dir = (0, import_node_path5.dirname)(dir)) {
-    if ((0, import_node_path5.basename)(dir).endsWith(".runfiles")) found.push(...treeWithManifests(dir, `the runfiles tree holding ${abs}`));
+  for (let dir = (0, import_node_path4.dirname)(abs); dir !== (0, import_node_path4.dirname)(dir); dir = (0, import_node_path4.dirname)(dir)) {
+    if ((0, import_node_path4.basename)(dir).endsWith(".runfiles")) found.push(...treeWithManifests(dir, `the runfiles tree holding ${abs}`));
   }
   return found;
 }
 function programLocations(program) {
-  const abs = (0, import_node_path5.resolve)(program);
+  const abs = (0, import_node_path4.resolve)(program);
   return [
     ...existing({ kind: "tree", path: `${abs}.runfiles`, origin: "<program>.runfiles" }),
     ...existing({ kind: "manifest", path: `${abs}.runfiles_manifest`, origin: "<program>.runfiles_manifest" }),
-    ...existing({ kind: "manifest", path: (0, import_node_path5.join)(`${abs}.runfiles`, "MANIFEST"), origin: "<program>.runfiles/MANIFEST" }),
+    ...existing({ kind: "manifest", path: (0, import_node_path4.join)(`${abs}.runfiles`, "MANIFEST"), origin: "<program>.runfiles/MANIFEST" }),
     ...enclosingTrees(abs)
   ];
 }
 function existing(location) {
-  const info = (0, import_node_fs2.statSync)(location.path, { throwIfNoEntry: false });
+  const info = (0, import_node_fs3.statSync)(location.path, { throwIfNoEntry: false });
   if (info === void 0) return [];
   return location.kind === "tree" === info.isDirectory() ? [location] : [];
 }
@@ -14199,8 +2467,8 @@ function treeSource(location) {
   return {
     location,
     lookup(path) {
-      const direct = (0, import_node_path5.join)(location.path, path);
-      if ((0, import_node_fs2.existsSync)(direct)) return { found: direct };
+      const direct = (0, import_node_path4.join)(location.path, path);
+      if ((0, import_node_fs3.existsSync)(direct)) return { found: direct };
       runfiles ??= new import_runfiles.Runfiles({ RUNFILES_DIR: location.path });
       try {
         return { found: runfiles.resolve(path, "") };
@@ -14238,12 +2506,12 @@ function parseRunfilesManifest(text) {
 function unescape(s) {
   return s.replace(/\\([snb])/g, (_, c) => c === "s" ? " " : c === "n" ? "\n" : "\\");
 }
-var import_node_fs2, import_node_path5, import_runfiles, RunfilesResolver, ManifestIndex;
+var import_node_fs3, import_node_path4, import_runfiles, RunfilesResolver, ManifestIndex;
 var init_runfiles = __esm({
   "src/runfiles/index.ts"() {
     "use strict";
-    import_node_fs2 = __toESM(require_node_fs(), 1);
-    import_node_path5 = __toESM(require_node_path(), 1);
+    import_node_fs3 = __toESM(require_node_fs(), 1);
+    import_node_path4 = __toESM(require_node_path(), 1);
     import_runfiles = __toESM(require_runfiles(), 1);
     init_errors();
     RunfilesResolver = class _RunfilesResolver {
@@ -14273,8 +2541,8 @@ var init_runfiles = __esm({
       }
       /** Like rlocation, without throwing: `looked` says where it looked and what was missing. */
       tryRlocation(path) {
-        if ((0, import_node_path5.isAbsolute)(path)) {
-          return (0, import_node_fs2.existsSync)(path) ? { found: path } : { looked: `it is an absolute path, and ${path} does not exist` };
+        if ((0, import_node_path4.isAbsolute)(path)) {
+          return (0, import_node_fs3.existsSync)(path) ? { found: path } : { looked: `it is an absolute path, and ${path} does not exist` };
         }
         const problem = checkRlocationPath(path);
         if (problem !== void 0) return { looked: problem };
@@ -14303,7 +2571,7 @@ var init_runfiles = __esm({
       static read(file) {
         let text;
         try {
-          text = (0, import_node_fs2.readFileSync)(file, "utf8");
+          text = (0, import_node_fs3.readFileSync)(file, "utf8");
         } catch (error) {
           throw new RunfilesError(`failed to read runfiles manifest ${file}: ${error instanceof Error ? error.message : String(error)}`);
         }
@@ -14316,8 +2584,8 @@ var init_runfiles = __esm({
         for (let end = path.lastIndexOf("/"); end > 0; end = path.lastIndexOf("/", end - 1)) {
           const dir = this.#entries.get(path.slice(0, end));
           if (dir === void 0 || dir === "") continue;
-          const candidate = (0, import_node_path5.join)(dir, path.slice(end + 1));
-          if ((0, import_node_fs2.existsSync)(candidate)) return candidate;
+          const candidate = (0, import_node_path4.join)(dir, path.slice(end + 1));
+          if ((0, import_node_fs3.existsSync)(candidate)) return candidate;
         }
         return this.#fromChildren(path);
       }
@@ -14475,8 +2743,8 @@ var init_text_format = __esm({
         message.fields.set(name.text, values[0]);
       }
       #list(field, qualified) {
-        const open5 = this.#next();
-        if (!field.repeated) throw this.#error(open5, `${qualified}: a list for a field that is not repeated`);
+        const open4 = this.#next();
+        if (!field.repeated) throw this.#error(open4, `${qualified}: a list for a field that is not repeated`);
         const values = [];
         if (this.#isSymbol(this.#peek(), "]")) {
           this.#next();
@@ -14570,7 +2838,7 @@ __export(manifest_exports, {
 async function readBazelManifest(file) {
   let text;
   try {
-    text = await (0, import_promises7.readFile)(file, "utf8");
+    text = await (0, import_promises5.readFile)(file, "utf8");
   } catch (error) {
     throw new BazelManifestError(`failed to read manifest ${file}: ${messageOf2(error)}`, { cause: error });
   }
@@ -14606,11 +2874,11 @@ function checkImage(image, file, i) {
 function messageOf2(error) {
   return error instanceof Error ? error.message : String(error);
 }
-var import_promises7;
+var import_promises5;
 var init_manifest2 = __esm({
   "src/manifest/index.ts"() {
     "use strict";
-    import_promises7 = __toESM(require_promises(), 1);
+    import_promises5 = __toESM(require_promises(), 1);
     init_errors();
     init_package_files();
     init_names();
@@ -14667,12 +2935,12 @@ function parseListen(value) {
   }
   return { host, port };
 }
-var import_node_fs3, import_node_path6, DEFAULT_HOST, Loader;
+var import_node_fs4, import_node_path5, DEFAULT_HOST, Loader;
 var init_api = __esm({
   "src/api.ts"() {
     "use strict";
-    import_node_fs3 = __toESM(require_node_fs(), 1);
-    import_node_path6 = __toESM(require_node_path(), 1);
+    import_node_fs4 = __toESM(require_node_fs(), 1);
+    import_node_path5 = __toESM(require_node_path(), 1);
     init_load();
     init_registry();
     init_server2();
@@ -14714,10 +2982,10 @@ var init_api = __esm({
       }
       /** A filesystem path when it exists (or is absolute), else a runfiles path. */
       #layoutPath(layout, source) {
-        if ((0, import_node_path6.isAbsolute)(layout) || (0, import_node_fs3.existsSync)(layout)) return (0, import_node_path6.resolve)(layout);
+        if ((0, import_node_path5.isAbsolute)(layout) || (0, import_node_fs4.existsSync)(layout)) return (0, import_node_path5.resolve)(layout);
         const result = this.resolver.tryRlocation(layout);
         if ("found" in result) return result.found;
-        throw new RunfilesError(`${source}: ${(0, import_node_path6.resolve)(layout)} does not exist, and "${layout}" as a runfiles path does not resolve: ${result.looked}`);
+        throw new RunfilesError(`${source}: ${(0, import_node_path5.resolve)(layout)} does not exist, and "${layout}" as a runfiles path does not resolve: ${result.looked}`);
       }
     };
   }
@@ -14777,7 +3045,7 @@ async function runServeCommand(args, io, stop) {
     io.stdout.write(SERVE_HELP);
     return 0;
   }
-  if (options.readyFile !== void 0) await (0, import_promises8.rm)(options.readyFile, { force: true });
+  if (options.readyFile !== void 0) await (0, import_promises6.rm)(options.readyFile, { force: true });
   const registry = await startRegistry({
     manifests: options.manifests,
     images: options.images,
@@ -14796,7 +3064,7 @@ async function runServeCommand(args, io, stop) {
     if (!stop.aborted) await (0, import_node_events.once)(stop, "abort");
   } finally {
     await registry.close();
-    if (options.readyFile !== void 0) await (0, import_promises8.rm)(options.readyFile, { force: true });
+    if (options.readyFile !== void 0) await (0, import_promises6.rm)(options.readyFile, { force: true });
   }
   return 0;
 }
@@ -14815,24 +3083,24 @@ function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
 async function writeReadyFile(file, url) {
-  const temp = (0, import_node_path7.join)((0, import_node_path7.dirname)(file), `.${(0, import_node_path7.basename)(file)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`);
+  const temp = (0, import_node_path6.join)((0, import_node_path6.dirname)(file), `.${(0, import_node_path6.basename)(file)}.${process.pid}.${(0, import_node_crypto2.randomBytes)(4).toString("hex")}.tmp`);
   try {
-    await (0, import_promises8.writeFile)(temp, `${url}
+    await (0, import_promises6.writeFile)(temp, `${url}
 `);
-    await (0, import_promises8.rename)(temp, file);
+    await (0, import_promises6.rename)(temp, file);
   } catch (error) {
-    await (0, import_promises8.rm)(temp, { force: true });
+    await (0, import_promises6.rm)(temp, { force: true });
     throw new UsageError(`--ready-file ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
-var import_node_events, import_node_crypto4, import_promises8, import_node_path7, import_node_util;
+var import_node_events, import_node_crypto2, import_promises6, import_node_path6, import_node_util;
 var init_serve = __esm({
   "src/cli/serve.ts"() {
     "use strict";
     import_node_events = __toESM(require_node_events(), 1);
-    import_node_crypto4 = __toESM(require_node_crypto(), 1);
-    import_promises8 = __toESM(require_promises(), 1);
-    import_node_path7 = __toESM(require_node_path(), 1);
+    import_node_crypto2 = __toESM(require_node_crypto(), 1);
+    import_promises6 = __toESM(require_promises(), 1);
+    import_node_path6 = __toESM(require_node_path(), 1);
     import_node_util = __toESM(require_node_util(), 1);
     init_api();
     init_errors();
@@ -14907,7 +3175,7 @@ async function runLimited(items, limit, stop, task) {
 }
 async function listDir(dir) {
   try {
-    return await (0, import_promises9.readdir)(dir);
+    return await (0, import_promises7.readdir)(dir);
   } catch (error) {
     const code = error.code;
     if (code === "ENOENT") return void 0;
@@ -14915,16 +3183,16 @@ async function listDir(dir) {
     throw error;
   }
 }
-var import_node_crypto5, import_node_fs4, import_promises9, import_node_path8, import_node_stream3, import_promises10, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
+var import_node_crypto3, import_node_fs5, import_promises7, import_node_path7, import_node_stream3, import_promises8, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
 var init_layout_writer = __esm({
   "src/oci/layout-writer.ts"() {
     "use strict";
-    import_node_crypto5 = __toESM(require_node_crypto(), 1);
-    import_node_fs4 = __toESM(require_node_fs(), 1);
-    import_promises9 = __toESM(require_promises(), 1);
-    import_node_path8 = __toESM(require_node_path(), 1);
+    import_node_crypto3 = __toESM(require_node_crypto(), 1);
+    import_node_fs5 = __toESM(require_node_fs(), 1);
+    import_promises7 = __toESM(require_promises(), 1);
+    import_node_path7 = __toESM(require_node_path(), 1);
     import_node_stream3 = __toESM(require_node_stream(), 1);
-    import_promises10 = __toESM(require_promises2(), 1);
+    import_promises8 = __toESM(require_promises2(), 1);
     init_descriptor();
     init_digest();
     init_layout_store();
@@ -14955,17 +3223,17 @@ var init_layout_writer = __esm({
           if (!names.includes("oci-layout")) throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not an OCI layout (no oci-layout file)`);
           return new _LayoutWriter(dir, dir, false);
         }
-        await (0, import_promises9.mkdir)((0, import_node_path8.dirname)(dir), { recursive: true });
-        const work = (0, import_node_path8.join)((0, import_node_path8.dirname)(dir), `.${(0, import_node_path8.basename)(dir)}.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
-        await (0, import_promises9.mkdir)((0, import_node_path8.join)(work, "blobs"), { recursive: true });
-        await (0, import_promises9.writeFile)((0, import_node_path8.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
+        await (0, import_promises7.mkdir)((0, import_node_path7.dirname)(dir), { recursive: true });
+        const work = (0, import_node_path7.join)((0, import_node_path7.dirname)(dir), `.${(0, import_node_path7.basename)(dir)}.tmp-${(0, import_node_crypto3.randomBytes)(6).toString("hex")}`);
+        await (0, import_promises7.mkdir)((0, import_node_path7.join)(work, "blobs"), { recursive: true });
+        await (0, import_promises7.writeFile)((0, import_node_path7.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
 `);
         return new _LayoutWriter(dir, work, true);
       }
       /** True when the blob is in the layout already with the right size and digest (so it need not be fetched). */
       async hasBlob(descriptor, signal) {
         const store = new LayoutStore(this.#work);
-        const info = await (0, import_promises9.stat)(store.blobPath(descriptor.digest)).catch(() => void 0);
+        const info = await (0, import_promises7.stat)(store.blobPath(descriptor.digest)).catch(() => void 0);
         if (info?.size !== descriptor.size) return false;
         try {
           for await (const _ of await store.openBlob(descriptor, signal)) ;
@@ -14996,7 +3264,7 @@ var init_layout_writer = __esm({
           await this.#place(temp2, expected.digest);
           return { digest: expected.digest, size: meter2.size };
         }
-        const hash = (0, import_node_crypto5.createHash)("sha256");
+        const hash = (0, import_node_crypto3.createHash)("sha256");
         const meter = new Meter(progress, hash);
         const temp = await this.#write(source, [meter], "sha256", progress.signal);
         const digest = `sha256:${hash.digest("hex")}`;
@@ -15019,14 +3287,14 @@ var init_layout_writer = __esm({
       }
       /** Pipes the source through `stages` into a temporary file in blobs/ALGORITHM (the caller #places it). */
       async #write(source, stages, algorithm, signal) {
-        await (0, import_promises9.mkdir)((0, import_node_path8.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
+        await (0, import_promises7.mkdir)((0, import_node_path7.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
           source.destroy();
           throw error;
         });
-        const temp = (0, import_node_path8.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
+        const temp = (0, import_node_path7.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto3.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
         try {
-          await (0, import_promises10.pipeline)([source, ...stages, (0, import_node_fs4.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
+          await (0, import_promises8.pipeline)([source, ...stages, (0, import_node_fs5.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
         } catch (error) {
           await this.#drop(temp);
           throw error;
@@ -15034,11 +3302,11 @@ var init_layout_writer = __esm({
         return temp;
       }
       async #place(temp, digest) {
-        await (0, import_promises9.rename)(temp, new LayoutStore(this.#work).blobPath(digest));
+        await (0, import_promises7.rename)(temp, new LayoutStore(this.#work).blobPath(digest));
         this.#temps.delete(temp);
       }
       async #drop(temp) {
-        await (0, import_promises9.rm)(temp, { force: true });
+        await (0, import_promises7.rm)(temp, { force: true });
         this.#temps.delete(temp);
       }
       /**
@@ -15049,9 +3317,9 @@ var init_layout_writer = __esm({
         const kept = (await this.#existingEntries()).filter((old) => !entries.some((e) => sameEntry(old, e)));
         const manifests = [...kept, ...entries];
         const index = options.bareIndexJson ? { manifests } : { schemaVersion: 2, mediaType: OCI_INDEX, manifests };
-        const temp = (0, import_node_path8.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
+        const temp = (0, import_node_path7.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto3.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
-        const handle = await (0, import_promises9.open)(temp, "w");
+        const handle = await (0, import_promises7.open)(temp, "w");
         try {
           await handle.writeFile(`${JSON.stringify(index, null, 2)}
 `);
@@ -15059,19 +3327,19 @@ var init_layout_writer = __esm({
         } finally {
           await handle.close();
         }
-        await (0, import_promises9.rename)(temp, (0, import_node_path8.join)(this.#work, "index.json"));
+        await (0, import_promises7.rename)(temp, (0, import_node_path7.join)(this.#work, "index.json"));
         this.#temps.delete(temp);
-        if (this.#isNew) await (0, import_promises9.rename)(this.#work, this.dir);
+        if (this.#isNew) await (0, import_promises7.rename)(this.#work, this.dir);
       }
       /** Removes everything this writer left behind; the target is as it was. */
       async abort() {
-        if (this.#isNew) await (0, import_promises9.rm)(this.#work, { recursive: true, force: true });
-        else await Promise.all([...this.#temps].map((t) => (0, import_promises9.rm)(t, { force: true })));
+        if (this.#isNew) await (0, import_promises7.rm)(this.#work, { recursive: true, force: true });
+        else await Promise.all([...this.#temps].map((t) => (0, import_promises7.rm)(t, { force: true })));
       }
       async #existingEntries() {
         if (this.#isNew) return [];
-        const path = (0, import_node_path8.join)(this.#work, "index.json");
-        const bytes = await (0, import_promises9.readFile)(path).catch(() => void 0);
+        const path = (0, import_node_path7.join)(this.#work, "index.json");
+        const bytes = await (0, import_promises7.readFile)(path).catch(() => void 0);
         return bytes === void 0 ? [] : parseIndex(parseJson(bytes, path), path).manifests;
       }
     };
@@ -15353,17 +3621,17 @@ function pullScope(repository) {
 function basicAuthorization(credentials) {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, "utf8").toString("base64")}`;
 }
-function parseTokenResponse(body, where) {
+function parseTokenResponse(body, where2) {
   let json;
   try {
     json = JSON.parse(body.toString("utf8"));
   } catch {
-    throw new AuthError(`the token service ${where} answered with something that is not JSON`);
+    throw new AuthError(`the token service ${where2} answered with something that is not JSON`);
   }
-  if (typeof json !== "object" || json === null) throw new AuthError(`the token service ${where} answered with JSON that is not an object`);
+  if (typeof json !== "object" || json === null) throw new AuthError(`the token service ${where2} answered with JSON that is not an object`);
   const token = "token" in json && json.token !== "" ? json.token : "access_token" in json ? json.access_token : void 0;
   if (typeof token !== "string" || !/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) {
-    throw new AuthError(`the token service ${where} answered without a usable token`);
+    throw new AuthError(`the token service ${where2} answered without a usable token`);
   }
   const expiresIn = "expires_in" in json ? json.expires_in : void 0;
   const lifetimeS = typeof expiresIn === "number" && Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_LIFETIME_S;
@@ -24859,7 +13127,7 @@ var require_client_h1 = __commonJS({
       kClosed,
       kUseMilo
     } = require_symbols();
-    var constants = require_constants3();
+    var constants2 = require_constants3();
     var { H1Parser, getMiloEnabled } = typeof esbuildDetection === "undefined" ? require_parser_h1() : {};
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
@@ -25002,7 +13270,7 @@ var require_client_h1 = __commonJS({
        */
       constructor(client, socket, { exports: exports2 }) {
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants2.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -25102,11 +13370,11 @@ var require_client_h1 = __commonJS({
             currentParser = null;
             currentBufferRef = null;
           }
-          if (ret !== constants.ERROR.OK) {
+          if (ret !== constants2.ERROR.OK) {
             const data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants2.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(data);
-            } else if (ret === constants.ERROR.PAUSED) {
+            } else if (ret === constants2.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(data);
             } else {
@@ -25141,10 +13409,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants.ERROR.OK) {
+        if (ret === constants2.ERROR.OK) {
           return null;
         }
-        if (ret === constants.ERROR.PAUSED || ret === constants.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants2.ERROR.PAUSED || ret === constants2.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -25161,7 +13429,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants.ERROR[ret], data);
+        return new HTTPParserError(message, constants2.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null);
@@ -25383,7 +13651,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants.ERROR.PAUSED : 0;
+        return pause ? constants2.ERROR.PAUSED : 0;
       }
       /**
        * @param {Buffer} buf
@@ -25409,7 +13677,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onResponseData(buf) === false) {
-          return constants.ERROR.PAUSED;
+          return constants2.ERROR.PAUSED;
         }
         return 0;
       }
@@ -25450,13 +13718,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants.ERROR.PAUSED;
+          return constants2.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants.ERROR.PAUSED;
+          return constants2.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants.ERROR.PAUSED;
+          return constants2.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(client[kResume]);
         } else {
@@ -33753,8 +22021,8 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile3, readFile: readFile5, mkdir: mkdir2 } = __require("node:fs/promises");
-    var { dirname: dirname5, resolve: resolve4 } = __require("node:path");
+    var { writeFile: writeFile3, readFile: readFile4, mkdir: mkdir2 } = __require("node:fs/promises");
+    var { dirname: dirname4, resolve: resolve4 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors();
     var { setHeader } = require_util();
@@ -33971,7 +22239,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile5(resolve4(path), "utf8");
+          const data = await readFile4(resolve4(path), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -34001,7 +22269,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         const resolvedPath = resolve4(path);
-        await mkdir2(dirname5(resolvedPath), { recursive: true });
+        await mkdir2(dirname4(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -38151,7 +26419,7 @@ var require_cache2 = __commonJS({
 var require_decompress = __commonJS({
   "node_modules/undici/lib/interceptor/decompress.js"(exports, module) {
     "use strict";
-    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress, constants } = __require("node:zlib");
+    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress, constants: constants2 } = __require("node:zlib");
     var { pipeline: pipeline3, Transform: TransformStream2 } = __require("node:stream");
     var { InvalidArgumentError, ResponseExceededMaxSizeError } = require_errors();
     var DecoratorHandler = require_decorator_handler();
@@ -38217,7 +26485,7 @@ var require_decompress = __commonJS({
       br: createBrotliDecompress,
       deflate: createInflate,
       // https://www.rfc-editor.org/rfc/rfc9659.html#section-3
-      zstd: createZstdDecompress.bind(null, { params: { [constants.ZSTD_d_windowLogMax]: 23 } })
+      zstd: createZstdDecompress.bind(null, { params: { [constants2.ZSTD_d_windowLogMax]: 23 } })
     };
     var defaultSkipStatusCodes = (
       /** @type {const} */
@@ -40572,15 +28840,15 @@ var require_request2 = __commonJS({
           this.#dispatcher = init.dispatcher || input.#dispatcher;
         }
         const origin = environmentSettingsObject.settingsObject.origin;
-        let window2 = "client";
+        let window = "client";
         if (request2.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request2.window, origin)) {
-          window2 = request2.window;
+          window = request2.window;
         }
         if (init.window != null) {
-          throw new TypeError(`'window' option '${window2}' must be null`);
+          throw new TypeError(`'window' option '${window}' must be null`);
         }
         if ("window" in init) {
-          window2 = "no-window";
+          window = "no-window";
         }
         request2 = makeRequest({
           // URL request’s URL.
@@ -40595,7 +28863,7 @@ var require_request2 = __commonJS({
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
-          window: window2,
+          window,
           // priority request’s priority.
           priority: request2.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
@@ -47131,7 +35399,7 @@ async function download(out, fetch, descriptor, first, options) {
   if (mismatch !== void 0) throw mismatch;
   if (held !== void 0) out.push(held);
 }
-function startOf(response, pos, size, where) {
+function startOf(response, pos, size, where2) {
   if (response.status === 200) return 0;
   const header2 = response.headers["content-range"];
   const match = typeof header2 === "string" ? /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header2.trim()) : null;
@@ -47141,7 +35409,7 @@ function startOf(response, pos, size, where) {
   if (match === null || first !== pos || last !== size - 1 || total !== size) {
     discard(response);
     throw new RegistryProtocolError(
-      `${where}: asked for bytes ${pos}-, the registry answered 206 with Content-Range ${JSON.stringify(header2 ?? null)} (${response.url})`
+      `${where2}: asked for bytes ${pos}-, the registry answered 206 with Content-Range ${JSON.stringify(header2 ?? null)} (${response.url})`
     );
   }
   return pos;
@@ -47308,12 +35576,12 @@ var init_registry_source = __esm({
 });
 
 // src/registry/client/client.ts
-function mediaTypeOf(contentType, bytes, where) {
+function mediaTypeOf(contentType, bytes, where2) {
   if (contentType !== void 0 && manifestKind(contentType) !== void 0) return contentType;
-  const declared = parseJson(bytes, where).mediaType;
+  const declared = parseJson(bytes, where2).mediaType;
   if (typeof declared === "string" && manifestKind(declared) !== void 0) return declared;
   throw new ManifestError(
-    `${where}: neither its Content-Type ${quote(contentType ?? "(none)")} nor its mediaType ${quote(String(declared ?? "(none)"))} is a manifest type we know`
+    `${where2}: neither its Content-Type ${quote(contentType ?? "(none)")} nor its mediaType ${quote(String(declared ?? "(none)"))} is a manifest type we know`
   );
 }
 function algorithmOf(headerDigest) {
@@ -47371,11 +35639,11 @@ var init_client = __esm({
         const reference = tag ?? digest;
         if (reference === void 0) throw new UsageError("read needs a tag, a digest, or both");
         const fetched = await this.source.fetchManifest(reference);
-        const where = `manifest ${reference} from ${this.source.location}`;
-        const mediaType = mediaTypeOf(fetched.contentType, fetched.bytes, where);
+        const where2 = `manifest ${reference} from ${this.source.location}`;
+        const mediaType = mediaTypeOf(fetched.contentType, fetched.bytes, where2);
         const actual = digest ?? computeDigest(fetched.bytes, algorithmOf(fetched.headerDigest));
         if (digest === void 0 && fetched.headerDigest !== void 0 && isValidDigest(fetched.headerDigest) && fetched.headerDigest !== actual) {
-          throw new ContentMismatchError(`${where}: content has digest ${actual}, the registry's Docker-Content-Digest says ${fetched.headerDigest}`);
+          throw new ContentMismatchError(`${where2}: content has digest ${actual}, the registry's Docker-Content-Digest says ${fetched.headerDigest}`);
         }
         return makeRef(fetched.bytes, { mediaType, digest: actual, size: fetched.bytes.length }, this.source);
       }
@@ -47668,6 +35936,7 @@ __export(src_exports, {
   DOCKER_LAYER_GZIP: () => DOCKER_LAYER_GZIP,
   DOCKER_MANIFEST: () => DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST: () => DOCKER_MANIFEST_LIST,
+  DigestCheck: () => DigestCheck,
   DigestError: () => DigestError,
   Image: () => Image,
   ImageReferenceError: () => ImageReferenceError,
@@ -47742,7 +36011,7 @@ var init_src = __esm({
 });
 
 // src/cli/main.ts
-var import_node_fs5 = __toESM(require_node_fs(), 1);
+var import_node_fs6 = __toESM(require_node_fs(), 1);
 var import_node_url2 = __toESM(require_node_url(), 1);
 init_errors();
 init_io();
@@ -47804,7 +36073,7 @@ function isMainModule() {
   const script = process.argv[1];
   if (script === void 0) return false;
   try {
-    return (0, import_node_fs5.realpathSync)(script) === (0, import_node_fs5.realpathSync)((0, import_node_url2.fileURLToPath)(import.meta.url));
+    return (0, import_node_fs6.realpathSync)(script) === (0, import_node_fs6.realpathSync)((0, import_node_url2.fileURLToPath)(import.meta.url));
   } catch {
     return false;
   }
@@ -47836,6 +36105,7 @@ var DOCKER_CONFIG2;
 var DOCKER_LAYER_GZIP2;
 var DOCKER_MANIFEST2;
 var DOCKER_MANIFEST_LIST2;
+var DigestCheck2;
 var DigestError2;
 var Image2;
 var ImageReferenceError2;
@@ -47894,7 +36164,7 @@ var tagFromRefName2;
 var verifyBytes2;
 var walkRefs2;
 var writeLayout2;
-if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, embeddedData: embeddedData2, isValidDigest: isValidDigest2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
+if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DigestCheck: DigestCheck2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, embeddedData: embeddedData2, isValidDigest: isValidDigest2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
 export {
   AuthError2 as AuthError,
   BLOB_READ_CHUNK2 as BLOB_READ_CHUNK,
@@ -47906,6 +36176,7 @@ export {
   DOCKER_LAYER_GZIP2 as DOCKER_LAYER_GZIP,
   DOCKER_MANIFEST2 as DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST2 as DOCKER_MANIFEST_LIST,
+  DigestCheck2 as DigestCheck,
   DigestError2 as DigestError,
   Image2 as Image,
   ImageReferenceError2 as ImageReferenceError,
@@ -47966,114 +36237,6 @@ export {
   writeLayout2 as writeLayout
 };
 /*! Bundled license information:
-
-depd/index.js:
-  (*!
-   * depd
-   * Copyright(c) 2014-2018 Douglas Christopher Wilson
-   * MIT Licensed
-   *)
-
-statuses/index.js:
-  (*!
-   * statuses
-   * Copyright(c) 2014 Jonathan Ong
-   * Copyright(c) 2016 Douglas Christopher Wilson
-   * MIT Licensed
-   *)
-
-toidentifier/index.js:
-  (*!
-   * toidentifier
-   * Copyright(c) 2016 Douglas Christopher Wilson
-   * MIT Licensed
-   *)
-
-http-errors/index.js:
-  (*!
-   * http-errors
-   * Copyright(c) 2014 Jonathan Ong
-   * Copyright(c) 2016 Douglas Christopher Wilson
-   * MIT Licensed
-   *)
-
-encodeurl/index.js:
-  (*!
-   * encodeurl
-   * Copyright(c) 2016 Douglas Christopher Wilson
-   * MIT Licensed
-   *)
-
-escape-html/index.js:
-  (*!
-   * escape-html
-   * Copyright(c) 2012-2013 TJ Holowaychuk
-   * Copyright(c) 2015 Andreas Lubbe
-   * Copyright(c) 2015 Tiancheng "Timothy" Gu
-   * MIT Licensed
-   *)
-
-etag/index.js:
-  (*!
-   * etag
-   * Copyright(c) 2014-2016 Douglas Christopher Wilson
-   * MIT Licensed
-   *)
-
-fresh/index.js:
-  (*!
-   * fresh
-   * Copyright(c) 2012 TJ Holowaychuk
-   * Copyright(c) 2016-2017 Douglas Christopher Wilson
-   * MIT Licensed
-   *)
-
-mime-db/index.js:
-  (*!
-   * mime-db
-   * Copyright(c) 2014 Jonathan Ong
-   * Copyright(c) 2015-2022 Douglas Christopher Wilson
-   * MIT Licensed
-   *)
-
-mime-types/index.js:
-  (*!
-   * mime-types
-   * Copyright(c) 2014 Jonathan Ong
-   * Copyright(c) 2015 Douglas Christopher Wilson
-   * MIT Licensed
-   *)
-
-ee-first/index.js:
-  (*!
-   * ee-first
-   * Copyright(c) 2014 Jonathan Ong
-   * MIT Licensed
-   *)
-
-on-finished/index.js:
-  (*!
-   * on-finished
-   * Copyright(c) 2013 Jonathan Ong
-   * Copyright(c) 2014 Douglas Christopher Wilson
-   * MIT Licensed
-   *)
-
-range-parser/index.js:
-  (*!
-   * range-parser
-   * Copyright(c) 2012-2014 TJ Holowaychuk
-   * Copyright(c) 2015-2016 Douglas Christopher Wilson
-   * MIT Licensed
-   *)
-
-send/index.js:
-  (*!
-   * send
-   * Copyright(c) 2012 TJ Holowaychuk
-   * Copyright(c) 2014-2022 Douglas Christopher Wilson
-   * MIT Licensed
-   *)
 
 undici/lib/web/fetch/body.js:
   (*! formdata-polyfill. MIT License. Jimmy Wärting <https://jimmy.warting.se/opensource> *)

@@ -12,24 +12,25 @@ import type { Context } from './context.ts'
 import { catalog, referrers, tagsList } from './discovery.ts'
 import { manifest } from './manifests.ts'
 import { count, type LogEntry } from './request-log.ts'
-import { sendError, sendJson } from './responses.ts'
+import { HttpError, sendJson } from './responses.ts'
 
 const SLASH = 0x2f
 /** Where the repository name starts: after "/v2/". */
 const NAME_START = 4
 
-export function route(context: Context, req: IncomingMessage, res: ServerResponse, entry: LogEntry | undefined): void {
+/** Answers the request, or throws (or rejects with) what respond() in handler.ts writes. */
+export function route(context: Context, req: IncomingMessage, res: ServerResponse, entry: LogEntry | undefined): void | Promise<void> {
   const method = req.method
-  if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, method, entry)
+  if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method)
   const head = method === 'HEAD'
   const target = req.url ?? ''
   const q = target.indexOf('?')
   const path = q === -1 ? target : target.slice(0, q)
   const query = q === -1 ? '' : target.slice(q + 1)
-  if (!path.startsWith('/v2') || (path.length > 3 && path.charCodeAt(3) !== SLASH)) return notFound(res, path, entry)
+  if (!path.startsWith('/v2') || (path.length > 3 && path.charCodeAt(3) !== SLASH)) throw notFound(path)
   if (path.length <= NAME_START) return count(entry, sendJson(res, head, {}))
   if (path === '/v2/_catalog') return catalog(context, res, head, query, entry)
-  routeRepository(context, req, res, head, path, query, entry)
+  return routeRepository(context, req, res, head, path, query, entry)
 }
 
 /** /v2/<name>/<kind>/<argument>: the name may contain "/", the kind and argument cannot. */
@@ -41,10 +42,10 @@ function routeRepository(
   path: string,
   query: string,
   entry: LogEntry | undefined,
-): void {
+): void | Promise<void> {
   const last = path.lastIndexOf('/')
   const previous = last > NAME_START ? path.lastIndexOf('/', last - 1) : -1
-  if (previous < NAME_START) return notFound(res, path, entry)
+  if (previous < NAME_START) throw notFound(path)
   const name = path.slice(NAME_START, previous)
   const kind = path.slice(previous + 1, last)
   const argument = path.slice(last + 1)
@@ -58,15 +59,15 @@ function routeRepository(
     case 'tags':
       if (argument === 'list') return tagsList(context, res, head, name, query, entry)
   }
-  notFound(res, path, entry)
+  throw notFound(path)
 }
 
-function methodNotAllowed(res: ServerResponse, method: string | undefined, entry: LogEntry | undefined): void {
+function methodNotAllowed(method: string | undefined): HttpError {
   const message = `this registry is read-only: ${quote(method ?? '')} is not supported, only GET and HEAD`
-  count(entry, sendError(res, 405, 'UNSUPPORTED', message, { method }, ['Allow', 'GET, HEAD']))
+  return new HttpError(405, 'UNSUPPORTED', message, { method }, ['Allow', 'GET, HEAD'])
 }
 
-function notFound(res: ServerResponse, path: string, entry: LogEntry | undefined): void {
+function notFound(path: string): HttpError {
   const message = `no such endpoint ${quote(path)}: this registry serves /v2/, /v2/_catalog and /v2/<name>/{manifests,blobs,referrers}/<reference>, /v2/<name>/tags/list`
-  count(entry, sendError(res, 404, 'UNSUPPORTED', message))
+  return new HttpError(404, 'UNSUPPORTED', message)
 }
