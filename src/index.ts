@@ -17,7 +17,7 @@ export {
 } from './registry/client/index.ts'
 export { PULL_HELP } from './cli/help.ts'
 export { type PullCommandIo, runPullCommand } from './cli/pull.ts'
-export { MANIFEST_PROTO_PATH, type ManifestImage, loadManifestSchema, parseBazelManifest, readBazelManifest } from './manifest/index.ts'
+export { MANIFEST_PROTO_PATH, type ManifestImage, parseBazelManifest, readBazelManifest } from './manifest/index.ts'
 export { type ImageRequest, type Placement, tagFromRefName } from './load/plan.ts'
 export { ManifestIndex, type RunfilesLocation, type RunfilesOptions, RunfilesResolver, parseRunfilesManifest } from './runfiles/index.ts'
 export { type GeneratedTlsOptions, type GivenTlsOptions, type TlsOptions } from './tls/index.ts'

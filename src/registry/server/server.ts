@@ -17,11 +17,16 @@
 // moved for that long is closed: a client that stopped reading, or never sent its request),
 // and a short headers timeout (local clients send a request's headers at once).
 
-import { type IncomingMessage, type Server, ServerResponse, createServer } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { ConnectionCap, defaultMaxConnections } from './connections.ts'
 import { DEFAULT_BLOB_MEMORY, createHandler } from './handler.ts'
 import type { Registry } from './registry.ts'
+
+// Not `import ... from 'node:http'`: an ES module import builds the namespace of every export,
+// and node:http's WebSocket, CloseEvent and MessageEvent getters then load Node's internal
+// undici, which costs more than the rest of start-up (BENCHMARKS.md, start-up).
+const { ServerResponse, createServer } = process.getBuiltinModule('node:http')
 
 export const DEFAULT_SEND_TIMEOUT_MS = 30_000
 const HEADERS_TIMEOUT_MS = 10_000
