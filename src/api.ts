@@ -10,6 +10,7 @@ import { type ImageOption, Loader } from './load/loader.ts'
 import type { Ref } from './oci/ref.ts'
 import { Registry } from './registry/server/registry.ts'
 import { type ListenOptions, listen } from './registry/server/index.ts'
+import { type TlsOptions, serverTls } from './tls/index.ts'
 import { UsageError } from './errors.ts'
 
 export type { ImageOption } from './load/loader.ts'
@@ -26,12 +27,18 @@ export interface StartOptions {
   runfiles?: string
   /** Request logging, passed to the server. */
   log?: ListenOptions['log']
+  /**
+   * Serve HTTPS. `{}` or `{ hostnames: ['registry.test.internal'] }`: with a certificate issued
+   * at start-up by a CA made for this run (valid for the listen address and `hostnames`; read
+   * the CA from `caCertificate`; keys stay in memory). `{ cert, key }`: with that certificate.
+   */
+  tls?: TlsOptions
 }
 
 export interface RunningRegistry extends AsyncDisposable {
   /**
    * The base URL clients on this machine use, e.g. `http://127.0.0.1:43121` (IPv6:
-   * `http://[::1]:43121`). Listening on every interface (0.0.0.0 or ::), it names the loopback
+   * `http://[::1]:43121`; `https://` with `tls`). Listening on every interface (0.0.0.0 or ::), it names the loopback
    * address of that family: a wildcard address is not one to connect to.
    */
   readonly url: string
@@ -42,6 +49,8 @@ export interface RunningRegistry extends AsyncDisposable {
   /** The port actually listened on (the picked one when 0 was asked). */
   readonly port: number
   readonly registry: Registry
+  /** With a generated certificate (`tls: {}`), its CA certificate (PEM) for clients to trust; else undefined. */
+  readonly caCertificate: string | undefined
   /** Serves another layout while running; checked (conflicts refused) before anything changes. */
   addLayout(image: ImageOption): Promise<void>
   /** Serves a ref read from an OCI layout; tag `undefined` or `''` = by digest only. */
@@ -64,8 +73,12 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
   const loader = new Loader(options.runfiles, manifests)
   const registry = new Registry()
   const claims = new TagClaims(registry)
-  await claims.place(await loader.load(manifests, options.images ?? []))
-  const server = await listen(registry, { host: address.host, port: address.port, log: options.log })
+  // The certificate is made while the images load: both take a while, neither needs the other.
+  const [tls] = await Promise.all([
+    options.tls === undefined ? undefined : serverTls(options.tls, address.host),
+    loader.load(manifests, options.images ?? []).then((placements) => claims.place(placements)),
+  ])
+  const server = await listen(registry, { host: address.host, port: address.port, log: options.log, ...(tls && { tls }) })
   const close = (): Promise<void> => server.close()
   const loopback = WILDCARD_LOOPBACK.get(server.host)
   return {
@@ -74,6 +87,7 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
     wildcard: loopback !== undefined,
     port: server.port,
     registry,
+    caCertificate: tls?.caCertificate,
     async addLayout(image) {
       await claims.place(await loader.load([], [image]))
     },

@@ -1,8 +1,13 @@
 // The results model: every measurement is a flat sample (metric, subject, run,
 // value); summaries group samples by metric and subject into min/median/max.
 
-/** A server (ours, nginx, distribution) or, for the client section, a client. */
-export type Subject = 'ours' | 'nginx' | 'distribution' | 'localregistry-pull' | 'skopeo-copy'
+import type { RuntimeName } from './runtimes.ts'
+
+/**
+ * A server (ours, nginx, distribution); for the client section, a client; for start-up, bare
+ * `node -e 0`, a minimal node:http server, or one of our runtimes (bench/lib/runtimes.ts).
+ */
+export type Subject = 'ours' | 'nginx' | 'distribution' | 'localregistry-pull' | 'skopeo-copy' | 'node' | 'node-http' | RuntimeName
 
 export interface Sample {
   /** Dotted key, e.g. `blob.c4.throughput`: see METRICS in report/metrics.ts. */

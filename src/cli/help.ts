@@ -26,8 +26,8 @@ export const DEFAULT_LISTEN = '127.0.0.1:5000'
 
 export const SERVE_HELP = `Usage: localregistry serve [options]
 
-Serves OCI image layouts read-only over the OCI Distribution API (plain HTTP), from
-Bazel manifests and/or layout directories. Everything is loaded and checked before it
+Serves OCI image layouts read-only over the OCI Distribution API (plain HTTP, or HTTPS
+with --tls), from Bazel manifests and/or layout directories. Everything is loaded and checked before it
 listens; on any error it exits without serving. Once serving, it prints exactly one line
 to stdout, the base URL (e.g. http://127.0.0.1:43121); everything else goes to stderr.
 SIGINT, SIGTERM, SIGHUP or SIGQUIT stops it (exit 0).
@@ -50,6 +50,10 @@ Options:
                               port; IPv6 as [::1]:0. 0.0.0.0 or [::] listens on every interface
                               (with a warning: other machines can pull too); the URL printed
                               then names 127.0.0.1 or [::1].
+                              For cluster nodes: the host side of the node network (a bridge
+                              or veth address, e.g. 198.18.0.1:0), or loopback as the target
+                              of a QEMU guest forward
+                              (-netdev user,...,guestfwd=tcp:10.42.0.82:5000-tcp:127.0.0.1:PORT).
   --ready-file FILE           Once serving, write the base URL to FILE (atomically: temp file and
                               rename), so a harness can wait for it. Removed on exit if it is
                               still the file this instance wrote; an existing FILE is left alone
@@ -57,6 +61,35 @@ Options:
   --runfiles DIR_OR_MANIFEST  A runfiles tree or runfiles manifest to resolve manifest paths in,
                               tried before the Bazel variables.
   --log-requests              Log every request to stderr.
+
+HTTPS and cluster launchers:
+  --tls                       Serve HTTPS with a certificate issued at start-up by a CA made for
+                              this run (keys only in memory). It is valid for the listen address,
+                              --advertise and every --hostname. The URL printed is https://...
+  --hostname NAME             Another DNS name or IP address for the certificate (repeatable),
+                              e.g. registry.test.internal, or the guest side of a QEMU forward.
+  --tls-cert FILE --tls-key FILE
+                              Serve HTTPS with this certificate (PEM) instead of generating one.
+  --ca-out FILE               Write the generated CA certificate (PEM) to FILE before the URL is
+                              printed (atomically), for the nodes to trust.
+  --client-config DIR         Before the URL is printed, write configuration that makes container
+                              runtimes pull each --mirror-for host's images from this registry:
+                                containerd/certs.d/HOST/hosts.toml   containerd config_path
+                                containers/registries.conf.d/*.conf  CRI-O, podman, skopeo
+                                containers/certs.d/ADDR/ca.crt
+                                docker/certs.d/ADDR/ca.crt, docker/daemon.json (registry-mirrors;
+                                Docker mirrors Docker Hub only)
+                              For containerd and the containers tools this registry is the only
+                              source: names it does not serve are "not found", never fetched from
+                              the internet (Docker falls back to Docker Hub).
+  --mirror-for HOST           A registry whose images come from here (repeatable), e.g. docker.io,
+                              ghcr.io, registry.test.internal. Serve docker.io/library/app:1.0
+                              (and app:1.0) as library/app:1.0, ghcr.io/org/agent:v1 as
+                              org/agent:v1: the reference without its registry host.
+  --advertise HOST[:PORT]     The address nodes reach this registry at, when it is not the listen
+                              address (a guest-forward target, a NAT, a name in the node's
+                              /etc/hosts; needed with a --listen on every interface). Written into
+                              --client-config; the port defaults to the one listened on.
   -h, --help                  Show this help.
 
 Examples:
@@ -64,6 +97,9 @@ Examples:
   localregistry serve --manifest bazel-bin/e2e/images.prototxt \\
       --runfiles bazel-bin/e2e/test.runfiles --ready-file /tmp/registry-url
   localregistry serve --image tools=./layouts/tools --image base:=./layouts/base --log-requests
+  localregistry serve --manifest images.prototxt --listen 198.18.0.1:0 --tls \\
+      --hostname registry.test.internal --advertise registry.test.internal \\
+      --client-config /tmp/node-config --mirror-for docker.io --mirror-for ghcr.io
 
 Exit status: 0 after a stop signal, 1 when loading or listening fails, 2 for bad usage;
 every failure is one line on stderr.

@@ -8,6 +8,7 @@ import { type ImageOption, type RunningRegistry, startRegistry } from '../api.ts
 import { UsageError } from '../errors.ts'
 import { type Io, parseCommandArgs } from './io.ts'
 import { DEFAULT_LISTEN, SERVE_HELP } from './help.ts'
+import { LAUNCHER_ARGS, type LauncherOptions, parseLauncherOptions, tlsOption, writeLauncherFiles } from './launcher-options.ts'
 import { ReadyFile } from './ready-file.ts'
 
 export interface ServeOptions {
@@ -17,6 +18,8 @@ export interface ServeOptions {
   readyFile: string | undefined
   runfiles: string | undefined
   logRequests: boolean
+  /** HTTPS and runtime configuration for cluster launchers. */
+  launcher: LauncherOptions
 }
 
 /** Parses `serve` arguments; undefined means --help. */
@@ -34,6 +37,7 @@ export function parseServeArgs(args: string[]): ServeOptions | undefined {
         runfiles: { type: 'string' },
         'log-requests': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        ...LAUNCHER_ARGS,
       },
     }),
   )
@@ -47,6 +51,7 @@ export function parseServeArgs(args: string[]): ServeOptions | undefined {
     readyFile: values['ready-file'],
     runfiles: values.runfiles,
     logRequests: values['log-requests'],
+    launcher: parseLauncherOptions(values),
   }
 }
 
@@ -76,6 +81,7 @@ export async function runServeCommand(args: string[], io: Io, stop: AbortSignal)
     images: options.images,
     listen: options.listen,
     runfiles: options.runfiles,
+    tls: await tlsOption(options.launcher),
     ...(options.logRequests && { log: (line: string) => io.stderr.write(`${line}\n`) }),
   })
   let ready: ReadyFile | undefined
@@ -90,6 +96,7 @@ export async function runServeCommand(args: string[], io: Io, stop: AbortSignal)
         `localregistry: warning: --listen ${options.listen} listens on every interface: other machines can pull these images too; on this one use ${registry.url} (--listen 127.0.0.1:PORT keeps it local)\n`,
       )
     }
+    await writeLauncherFiles(options.launcher, registry, io)
     if (options.readyFile !== undefined) ready = await ReadyFile.write(options.readyFile, registry.url)
     io.stdout.write(`${registry.url}\n`)
     io.stderr.write(`localregistry: ${summary(registry)} at ${registry.url}\n`)

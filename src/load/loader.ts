@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
-import { type ManifestImage, readBazelManifest } from '../manifest/index.ts'
+import type { ManifestImage } from '../manifest/index.ts'
 import { RunfilesResolver } from '../runfiles/index.ts'
 import { RunfilesError } from '../errors.ts'
 import { type ImageRequest, LayoutCache, type Placement, planImages } from './plan.ts'
@@ -46,7 +46,7 @@ export class Loader {
 
   async load(manifests: readonly string[], images: readonly ImageOption[]): Promise<Placement[]> {
     if (this.#runfiles !== undefined) void this.resolver // a bad --runfiles fails even when nothing needs it
-    const fromManifests = (await Promise.all(manifests.map((m) => readBazelManifest(m)))).flat()
+    const fromManifests = manifests.length === 0 ? [] : await readManifests(manifests)
     const requests = [...fromManifests.map((i) => this.#manifestRequest(i)), ...images.map((i) => this.#imageRequest(i))]
     return planImages(requests, this.#cache)
   }
@@ -72,4 +72,10 @@ export class Loader {
     if ('found' in result) return result.found
     throw new RunfilesError(`${source}: ${resolve(layout)} does not exist, and "${layout}" as a runfiles path does not resolve: ${result.looked}`)
   }
+}
+
+/** The manifest parser is imported only when there are manifests: `--image` alone never pays for it. */
+async function readManifests(files: readonly string[]): Promise<ManifestImage[]> {
+  const { readBazelManifest } = await import('../manifest/index.ts')
+  return (await Promise.all(files.map((m) => readBazelManifest(m)))).flat()
 }

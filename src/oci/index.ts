@@ -7,5 +7,5 @@ export { LayoutWriter, type WriteEntry, type WriteOptions, type WriteProgress, w
 export { isValidRepository, isValidTag, MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, REPOSITORY_RULE, TAG_RULE } from './names.ts'
 export { type ImageIndex, type ImageManifest, MAX_MANIFEST_BYTES, parseManifest } from './manifest.ts'
 export * from './media-types.ts'
-export { type ContentSource, Image, Index, MAX_INDEX_DEPTH, type Ref, makeRef, readRef, verifyBytes, walkRefs } from './ref.ts'
-export { createVerifier } from './verify.ts'
+export { type ContentSource, Image, Index, MAX_INDEX_DEPTH, type Ref, makeRef, readRef, walkRefs } from './ref.ts'
+export { createVerifier, DigestCheck, verifyBytes } from './verify.ts'
