@@ -118,14 +118,27 @@ Plain HTTP is used for this machine (localhost, 127.0.0.0/8, [::1], 0.0.0.0, [::
 HTTPS for everything else unless --plain-http is given. Transient failures are retried,
 broken downloads resumed.
 
+Nothing waits forever: a connection must open within 10 s, and a registry that sends no
+byte for 30 s is given up on (the download resumed); --timeout bounds the whole pull.
+
+Credentials, when the registry asks for them: --username with the password on stdin, or
+else what docker login left in Docker's config ($DOCKER_CONFIG/config.json, default
+~/.docker/config.json): its credHelpers and credsStore (docker-credential-* helpers on
+PATH) and auths, as Docker reads them. They never appear in a message.
+
 Options:
-  --plain-http        Use plain HTTP for any host.
-  --platform OS/ARCH  Pull only this platform's image of an index (e.g. linux/arm64,
-                      linux/arm/v7).
-  -q, --quiet         No progress line, even on a terminal.
-  -h, --help          Show this help.
+  --plain-http           Use plain HTTP for any host.
+  --platform OS/ARCH     Pull only this platform's image of an index (e.g. linux/arm64,
+                         linux/arm/v7).
+  --timeout DURATION     Give up when the whole pull takes longer (e.g. 90, 90s, 5m).
+  -u, --username USER    Log in as USER, with the password read from stdin
+  --password-stdin       (both are needed: a password argument is visible to others).
+  -q, --quiet            No progress line, even on a terminal.
+  -h, --help             Show this help.
 
 Examples:
   localregistry pull 127.0.0.1:5000/app:latest ./app-layout
   localregistry pull --plain-http registry.internal:5000/base@sha256:... ./base
+  printf %s "$TOKEN" | localregistry pull -u ci --password-stdin --timeout 10m \\
+      registry.example.com/team/app:v2 ./app
 `

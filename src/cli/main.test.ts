@@ -10,6 +10,7 @@ import { describe, type TestContext, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { MANIFEST_MEDIA_TYPES, REF_NAME_ANNOTATION, readLayout, writeLayout } from '../oci/index.ts'
 import { buildFixtureLayout, makeTempDir } from '../testing/index.ts'
+import { startFakeRegistry } from '../registry/client/testing/fake-registry.ts'
 import { parseImageOption } from './serve.ts'
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))
@@ -343,6 +344,20 @@ describe('localregistry pull', () => {
     assert.equal(result.code, 2)
     assert.match(result.stderr, /^localregistry: .*App.*\n$/)
     assert.equal(result.stdout, '')
+  })
+
+  test('credentials in a reference are never printed; neither are control characters a registry sends', async (t) => {
+    const out = join(await makeTempDir(t), 'out')
+    const withPassword = await run(['pull', 'ci:hunter2@127.0.0.1:5000/app:v1', out])
+    assert.equal(withPassword.code, 2)
+    assert.match(withPassword.stderr, /^localregistry: invalid image reference "REDACTED@127\.0\.0\.1:5000\/app:v1": credentials do not belong/)
+    assert.ok(!withPassword.stderr.includes('hunter2'))
+
+    const hostile = JSON.stringify({ errors: [{ code: 'DENIED', message: 'no \u001b]0;owned\u0007\u001b[2Jway\u009b1m' }] })
+    await using registry = await startFakeRegistry({ override: () => ({ status: 403, headers: { 'content-type': 'application/json' }, body: hostile }) })
+    const denied = await run(['pull', `${registry.host}/app:v1`, out])
+    assert.equal(denied.code, 1)
+    assert.match(denied.stderr, /^localregistry: GET http:\/\/127\.0\.0\.1:\d+\/v2\/app\/manifests\/v1: HTTP 403: DENIED: no \]0;owned\[2Jway1m\n$/)
   })
 })
 

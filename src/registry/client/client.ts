@@ -8,7 +8,7 @@ import { manifestKind } from '../../oci/media-types.ts'
 import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
 import { type Ref, makeRef } from '../../oci/ref.ts'
 import { ManifestError, UsageError } from '../../errors.ts'
-import type { Credentials } from './auth.ts'
+import type { Credentials, CredentialsProvider } from './auth.ts'
 import { RegistrySource } from './registry-source.ts'
 import type { RetryContext, RetryOptions } from './retry.ts'
 import { Transport } from './transport.ts'
@@ -20,7 +20,8 @@ export interface ClientOptions {
   repository: string
   /** Default "https". */
   scheme?: 'http' | 'https'
-  credentials?: Credentials
+  /** Credentials, or a function that looks them up the first time a registry asks for them. */
+  credentials?: Credentials | CredentialsProvider
   /** Ends every request and wait of this client (including later blob reads through its Refs). */
   signal?: AbortSignal
   /** A moment (epoch ms or Date) after which nothing is retried and running requests are aborted. */

@@ -1,5 +1,5 @@
 // The pull-only OCI Distribution client.
-export { type Credentials, pullScope } from './auth.ts'
+export { type Credentials, type CredentialsProvider, pullScope } from './auth.ts'
 export { type ClientOptions, type ReadTarget, RegistryClient } from './client.ts'
 export { type PullOptions, type PullProgress, type PullResult, pull } from './pull.ts'
 export { formatReference, type ImageReference, parseReference } from './reference.ts'

@@ -10,15 +10,15 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import { Agent, type Dispatcher, interceptors, request } from 'undici'
-import { LocalRegistryError, RegistryConnectionError, RegistryResponseError, ResponseTooLargeError } from '../../errors.ts'
-import { Authenticator, type Credentials, MAX_TOKEN_RESPONSE_BYTES } from './auth.ts'
+import { DeadlineError, LocalRegistryError, RegistryConnectionError, RegistryResponseError, ResponseTooLargeError } from '../../errors.ts'
+import { Authenticator, type Credentials, type CredentialsProvider, MAX_TOKEN_RESPONSE_BYTES } from './auth.ts'
 import { printable, redactUrl } from './redact.ts'
 import { isRetryableStatus, parseRetryAfter, type RetryContext, type RetryOptions, withRetries } from './retry.ts'
 
 export interface TransportOptions {
   /** An undici dispatcher to send through (TLS settings, proxies); the redirect interceptor is composed onto it. */
   dispatcher?: Dispatcher | undefined
-  credentials?: Credentials | undefined
+  credentials?: Credentials | CredentialsProvider | undefined
   userAgent?: string | undefined
   /** Redirects followed per request. Default 10. */
   maxRedirections?: number | undefined
@@ -84,6 +84,7 @@ export class Transport {
   readonly #ownAgent: Agent | undefined
   readonly #options: TransportOptions
   readonly #signal: AbortSignal | undefined
+  #deadlineTimer: NodeJS.Timeout | undefined
   readonly auth: Authenticator
 
   constructor(options: TransportOptions = {}) {
@@ -91,7 +92,7 @@ export class Transport {
     this.#ownAgent = options.dispatcher === undefined ? new Agent({ connect: { timeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS } }) : undefined
     const base = options.dispatcher ?? (this.#ownAgent as Agent)
     this.#dispatcher = base.compose(interceptors.redirect({ maxRedirections: options.maxRedirections ?? 10, throwOnMaxRedirect: true }))
-    const signals = [options.signal, options.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, options.deadline - Date.now()))]
+    const signals = [options.signal, options.deadline === undefined ? undefined : this.#deadlineSignal(options.deadline)]
     const present = signals.filter((s) => s !== undefined)
     this.#signal = present.length === 0 ? undefined : AbortSignal.any(present)
     this.auth = new Authenticator({
@@ -125,7 +126,16 @@ export class Transport {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.#deadlineTimer)
     await this.#ownAgent?.close()
+  }
+
+  /** A signal that aborts with a DeadlineError at `deadline` (epoch ms); its timer does not keep the process alive. */
+  #deadlineSignal(deadline: number): AbortSignal {
+    const controller = new AbortController()
+    const ms = Math.max(0, deadline - Date.now())
+    this.#deadlineTimer = setTimeout(() => controller.abort(new DeadlineError(`not done within ${ms / 1000} s: the deadline passed`)), ms).unref()
+    return controller.signal
   }
 
   async #attempt<T>(url: URL, options: GetOptions, signal: AbortSignal | undefined, consume: (response: Response) => Promise<T>): Promise<T> {
