@@ -7,6 +7,9 @@ export { DEFAULT_HOST, type ImageOption, type RunningRegistry, type StartOptions
 export { type ListenOptions, Registry, type RegistryServer, createHandler, listen } from './registry/server/index.ts'
 export {
   type ClientOptions,
+  type Credentials,
+  type CredentialsProvider,
+  dockerCredentials,
   type ImageReference,
   type PullOptions,
   type PullProgress,
