@@ -186,6 +186,8 @@ describe('startRegistry', () => {
     assert.equal((await fetch(`${registry.url}/v2/`)).status, 200)
     await using local = await startRegistry()
     assert.equal(local.wildcard, false)
+    await using secure = await startRegistry({ listen: '0.0.0.0:0', tls: {} })
+    assert.equal(secure.url, `https://127.0.0.1:${secure.port}`)
   })
 
   test('IPv6 [::1]:0', async (t) => {

@@ -38,8 +38,8 @@ export interface StartOptions {
 export interface RunningRegistry extends AsyncDisposable {
   /**
    * The base URL clients on this machine use, e.g. `http://127.0.0.1:43121` (IPv6:
-   * `http://[::1]:43121`; `https://` with `tls`). Listening on every interface (0.0.0.0 or ::), it names the loopback
-   * address of that family: a wildcard address is not one to connect to.
+   * `http://[::1]:43121`; `https://` with `tls`). Listening on every interface (0.0.0.0 or ::),
+   * it names the loopback address of that family: a wildcard address is not one to connect to.
    */
   readonly url: string
   /** The host of `url`. */
@@ -82,7 +82,7 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
   const close = (): Promise<void> => server.close()
   const loopback = WILDCARD_LOOPBACK.get(server.host)
   return {
-    url: loopback === undefined ? server.url : `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${server.port}`,
+    url: loopback === undefined ? server.url : `${new URL(server.url).protocol}//${loopback.includes(':') ? `[${loopback}]` : loopback}:${server.port}`,
     host: loopback ?? server.host,
     wildcard: loopback !== undefined,
     port: server.port,
