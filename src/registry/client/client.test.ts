@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { connect } from 'node:net'
+import { createServer, type RequestListener } from 'node:http'
+import { type AddressInfo, connect, createServer as createTcpServer } from 'node:net'
 import { after, before, describe, type TestContext, test } from 'node:test'
 import type { Descriptor } from '../../oci/descriptor.ts'
 import { readLayout, selectEntry } from '../../oci/layout.ts'
@@ -46,6 +47,17 @@ function client(registry: FakeRegistry, options: Partial<ClientOptions> = {}): R
 async function blobSet(dir: string): Promise<string[]> {
   const files = await readdir(join(dir, 'blobs', 'sha256'))
   return files.filter((f) => !f.startsWith('.')).sort()
+}
+
+/** An HTTP server at 127.0.0.1:PORT (returned), closed with every connection when the test ends, whatever happened. */
+async function httpServer(t: TestContext, handler: RequestListener): Promise<number> {
+  const server = createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  return (server.address() as AddressInfo).port
 }
 
 /** A listening port whose process never accepts, its accept queue full: a connect to it gets no answer (the SYN is dropped). */
@@ -300,18 +312,12 @@ describe('transient failures', () => {
     )
   })
 
-  test('the deadline also ends a request the server never answers', async () => {
-    const { createServer } = await import('node:http')
-    const server = createServer(() => {}) // accepts, never answers
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const port = (server.address() as { port: number }).port
-    const c = new RegistryClient({ host: `127.0.0.1:${port}`, repository: REPO, scheme: 'http', timeout: 300 })
+  test('the deadline also ends a request the server never answers', async (t) => {
+    const port = await httpServer(t, () => {}) // accepts, never answers
+    await using c = new RegistryClient({ host: `127.0.0.1:${port}`, repository: REPO, scheme: 'http', timeout: 300 })
     const started = Date.now()
-    await assert.rejects(c.read({ tag: 'latest' }), { name: 'DeadlineError', code: 'ERR_LOCALREGISTRY_DEADLINE', message: /not done within 0\.3 s/ })
+    await assert.rejects(c.read({ tag: 'latest' }), { name: 'DeadlineError', code: 'ERR_LOCALREGISTRY_DEADLINE', message: /deadline/ })
     assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`)
-    await c.close()
-    server.closeAllConnections()
-    server.close()
   })
 
   test('404, 401 and 429 are classified: only 429 is retried', async () => {
@@ -347,9 +353,8 @@ describe('transient failures', () => {
   test('connection refused is retried, then reported without secrets', async () => {
     const registry = await serve('image')
     await registry.close()
-    const c = new RegistryClient({ host: registry.host, repository: REPO, scheme: 'http', retry: { ...FAST, maxAttempts: 2 } })
+    await using c = new RegistryClient({ host: registry.host, repository: REPO, scheme: 'http', retry: { ...FAST, maxAttempts: 2 } })
     await assert.rejects(c.read({ tag: 'latest' }), /GET http:\/\/127\.0\.0\.1:\d+\/v2\/demo\/app\/manifests\/latest failed: .*ECONNREFUSED/)
-    await c.close()
   })
 })
 
@@ -482,10 +487,9 @@ describe('limits', () => {
     assert.equal(registry.requests.length, 1)
   })
 
-  test('an oversize manifest without Content-Length is cut off while counting', async () => {
-    const { createServer } = await import('node:http')
+  test('an oversize manifest without Content-Length is cut off while counting', async (t) => {
     let sent = 0
-    const server = createServer((_req, res) => {
+    const port = await httpServer(t, (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
       const chunk = Buffer.alloc(64 * 1024, 0x20)
       const write = (): void => {
@@ -500,14 +504,9 @@ describe('limits', () => {
       }
       write()
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const port = (server.address() as { port: number }).port
-    const c = new RegistryClient({ host: `127.0.0.1:${port}`, repository: REPO, scheme: 'http', retry: FAST })
+    await using c = new RegistryClient({ host: `127.0.0.1:${port}`, repository: REPO, scheme: 'http', retry: FAST })
     await assert.rejects(c.read({ tag: 'latest' }), ResponseTooLargeError)
     assert.ok(sent < 32 * 1024 * 1024, `server sent ${sent} bytes`)
-    await c.close()
-    server.closeAllConnections()
-    server.close()
   })
 
   test('a manifest longer than its descriptor is a mismatch', async () => {
@@ -544,15 +543,8 @@ describe('nothing hangs', () => {
   })
 
   test('a server that never sends headers is abandoned after the idle timeout, each attempt', { timeout: 60_000 }, async (t) => {
-    const { createServer } = await import('node:http')
     let requests = 0
-    const server = createServer(() => requests++) // accepts, never answers
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    t.after(() => {
-      server.closeAllConnections()
-      server.close()
-    })
-    const port = (server.address() as { port: number }).port
+    const port = await httpServer(t, () => requests++) // accepts, never answers
     await using c = new RegistryClient({ host: `127.0.0.1:${port}`, repository: REPO, scheme: 'http', idleTimeout: 200, retry: { ...FAST, maxAttempts: 2 } })
     await assert.rejects(c.read({ tag: 'latest' }), (error: unknown) => {
       assert.ok(error instanceof RegistryConnectionError, String(error))
@@ -576,9 +568,8 @@ describe('nothing hangs', () => {
   })
 
   test('with the token service down, each attempt fetches the token once: retries do not multiply', async (t) => {
-    const { createServer } = await import('node:net')
     let connections = 0
-    const down = createServer((socket) => {
+    const down = createTcpServer((socket) => {
       connections++
       socket.destroy()
     })

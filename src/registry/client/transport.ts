@@ -133,8 +133,8 @@ export class Transport {
   /** A signal that aborts with a DeadlineError at `deadline` (epoch ms); its timer does not keep the process alive. */
   #deadlineSignal(deadline: number): AbortSignal {
     const controller = new AbortController()
-    const ms = Math.max(0, deadline - Date.now())
-    this.#deadlineTimer = setTimeout(() => controller.abort(new DeadlineError(`not done within ${ms / 1000} s: the deadline passed`)), ms).unref()
+    const reason = (): DeadlineError => new DeadlineError(`not done by the deadline, ${new Date(deadline).toISOString()}`)
+    this.#deadlineTimer = setTimeout(() => controller.abort(reason()), Math.max(0, deadline - Date.now())).unref()
     return controller.signal
   }
 
