@@ -36089,6 +36089,7 @@ function stopSignal() {
   return controller.signal;
 }
 if (isMainModule()) {
+  if (import.meta.url.endsWith(".ts")) process.getBuiltinModule("node:module").enableCompileCache();
   process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, stopSignal());
   process.removeAllListeners("SIGINT");
   process.removeAllListeners("SIGTERM");
