@@ -55270,6 +55270,7 @@ function stopSignal() {
   return controller.signal;
 }
 if (isMainModule()) {
+  if (import.meta.url.endsWith(".ts")) process.getBuiltinModule("node:module").enableCompileCache();
   process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, stopSignal());
   for (const signal of STOP_SIGNALS) process.removeAllListeners(signal);
 }
