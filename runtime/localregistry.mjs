@@ -173,6 +173,37 @@ var init_errors = __esm({
   }
 });
 
+// src/registry/client/redact.ts
+function redactUrl(url) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "(unparsable URL)";
+  }
+  parsed.username = "";
+  parsed.password = "";
+  if (parsed.search !== "") {
+    const redacted = new URLSearchParams();
+    for (const [name, value] of parsed.searchParams) redacted.append(name, KEPT_PARAMS.has(name) ? value : REDACTED);
+    parsed.search = redacted.toString();
+  }
+  if (parsed.hash !== "") parsed.hash = "";
+  return parsed.toString();
+}
+function printable(text) {
+  return text.replace(UNPRINTABLE, "");
+}
+var KEPT_PARAMS, REDACTED, UNPRINTABLE;
+var init_redact = __esm({
+  "src/registry/client/redact.ts"() {
+    "use strict";
+    KEPT_PARAMS = /* @__PURE__ */ new Set(["scope", "service"]);
+    REDACTED = "REDACTED";
+    UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+  }
+});
+
 // src/cli/io.ts
 function parseCommandArgs(command, parse) {
   try {
@@ -2177,7 +2208,7 @@ function parsePageSize(value) {
   const n = Number(value);
   return n > 0 ? n : "invalid";
 }
-function printable(target) {
+function printable2(target) {
   const cut = target.length > 300 ? `${target.slice(0, 300)}...(${target.length} chars)` : target;
   return /[^\x21-\x7e]/.test(cut) ? JSON.stringify(cut) : cut;
 }
@@ -2446,7 +2477,7 @@ var init_request_log = __esm({
       line(req, res) {
         const ms = (performance.now() - this.start).toFixed(1);
         const aborted = res.writableFinished ? "" : " (aborted)";
-        return `${req.method} ${printable(req.url ?? "")} ${res.statusCode}${aborted} ${this.bytes} ${ms}ms`;
+        return `${req.method} ${printable2(req.url ?? "")} ${res.statusCode}${aborted} ${this.bytes} ${ms}ms`;
       }
     };
   }
@@ -2974,7 +3005,7 @@ function respond(context, req, res, error, entry) {
     context.logError(`${error.message}: ${res.headersSent ? "response cut off so the client cannot take it for the blob" : "answered 500"}`);
   } else {
     const detail = error instanceof Error ? error.stack ?? error.message : String(error);
-    context.logError(`internal error serving ${req.method} ${printable(req.url ?? "")}: ${detail}`);
+    context.logError(`internal error serving ${req.method} ${printable2(req.url ?? "")}: ${detail}`);
   }
   if (res.headersSent) res.destroy();
   else
@@ -22558,33 +22589,6 @@ var init_layout_writer = __esm({
         callback(null, chunk);
       }
     };
-  }
-});
-
-// src/registry/client/redact.ts
-function redactUrl(url) {
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return "(unparsable URL)";
-  }
-  parsed.username = "";
-  parsed.password = "";
-  if (parsed.search !== "") {
-    const redacted = new URLSearchParams();
-    for (const [name, value] of parsed.searchParams) redacted.append(name, KEPT_PARAMS.has(name) ? value : REDACTED);
-    parsed.search = redacted.toString();
-  }
-  if (parsed.hash !== "") parsed.hash = "";
-  return parsed.toString();
-}
-var KEPT_PARAMS, REDACTED;
-var init_redact = __esm({
-  "src/registry/client/redact.ts"() {
-    "use strict";
-    KEPT_PARAMS = /* @__PURE__ */ new Set(["scope", "service"]);
-    REDACTED = "REDACTED";
   }
 });
 
@@ -54315,7 +54319,7 @@ function classify(error, method, url, signal) {
 }
 async function responseError(response, why) {
   const errors = await readErrorBody(response);
-  const details = errors.map((e) => e.message ? `${e.code}: ${e.message.slice(0, 200)}` : e.code).join("; ");
+  const details = printable(errors.map((e) => e.message ? `${e.code}: ${e.message.slice(0, 200)}` : e.code).join("; "));
   const message = `GET ${response.url}: HTTP ${response.status}${why ? ` (${why})` : ""}${details ? `: ${details}` : ""}`;
   const retryAfter = parseRetryAfter(response.headers["retry-after"]);
   return new RegistryResponseError(message, {
@@ -54357,7 +54361,7 @@ function discard(response) {
   });
   response.body.destroy();
 }
-var import_undici, MAX_ERROR_BODY_BYTES, TRANSIENT_CODES, Transport;
+var import_undici, MAX_ERROR_BODY_BYTES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, TRANSIENT_CODES, Transport;
 var init_transport = __esm({
   "src/registry/client/transport.ts"() {
     "use strict";
@@ -54367,6 +54371,8 @@ var init_transport = __esm({
     init_redact();
     init_retry();
     MAX_ERROR_BODY_BYTES = 64 * 1024;
+    DEFAULT_CONNECT_TIMEOUT_MS = 1e4;
+    DEFAULT_IDLE_TIMEOUT_MS = 3e4;
     TRANSIENT_CODES = /* @__PURE__ */ new Set([
       "ECONNRESET",
       "ECONNREFUSED",
@@ -54393,7 +54399,7 @@ var init_transport = __esm({
       auth;
       constructor(options = {}) {
         this.#options = options;
-        this.#ownAgent = options.dispatcher === void 0 ? new import_undici.Agent() : void 0;
+        this.#ownAgent = options.dispatcher === void 0 ? new import_undici.Agent({ connect: { timeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS } }) : void 0;
         const base = options.dispatcher ?? this.#ownAgent;
         this.#dispatcher = base.compose(import_undici.interceptors.redirect({ maxRedirections: options.maxRedirections ?? 10, throwOnMaxRedirect: true }));
         const signals = [options.signal, options.deadline === void 0 ? void 0 : AbortSignal.timeout(Math.max(0, options.deadline - Date.now()))];
@@ -54401,7 +54407,13 @@ var init_transport = __esm({
         this.#signal = present.length === 0 ? void 0 : AbortSignal.any(present);
         this.auth = new Authenticator({
           credentials: options.credentials,
-          fetchToken: (url, headers, signal) => this.get(url, { headers, signal }, (response) => readLimited(response, MAX_TOKEN_RESPONSE_BYTES, `token response from ${response.url}`))
+          // One attempt: the request that needs the token is the one retried.
+          fetchToken: (url, headers, signal) => this.#attempt(
+            url,
+            { headers },
+            this.signal(signal),
+            (response) => readLimited(response, MAX_TOKEN_RESPONSE_BYTES, `token response from ${response.url}`)
+          )
         });
       }
       /** The signal that ends everything this transport does: the caller's, the deadline's, and `extra`. */
@@ -54419,18 +54431,19 @@ var init_transport = __esm({
        */
       get(url, options, consume) {
         const signal = this.signal(options.signal);
-        return withRetries(async () => {
-          const response = await this.#authenticated(url, options, signal);
-          try {
-            return await consume(response);
-          } catch (error) {
-            discard(response);
-            throw classify(error, "GET", response.url, signal);
-          }
-        }, this.retryContext(signal));
+        return withRetries(() => this.#attempt(url, options, signal, consume), this.retryContext(signal));
       }
       async close() {
         await this.#ownAgent?.close();
+      }
+      async #attempt(url, options, signal, consume) {
+        const response = await this.#authenticated(url, options, signal);
+        try {
+          return await consume(response);
+        } catch (error) {
+          discard(response);
+          throw classify(error, "GET", response.url, signal);
+        }
       }
       async #authenticated(url, options, signal) {
         const scope = options.scope;
@@ -54456,11 +54469,14 @@ var init_transport = __esm({
         if (authorization !== void 0) all.authorization = authorization;
         try {
           const { highWaterMark } = options;
+          const idle = this.#options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS;
           const response = await (0, import_undici.request)(url, {
             method: "GET",
             headers: all,
             dispatcher: this.#dispatcher,
             signal,
+            headersTimeout: idle,
+            bodyTimeout: idle,
             ...highWaterMark !== void 0 && { highWaterMark }
           });
           return { status: response.statusCode, headers: response.headers, body: response.body, url: redactUrl(finalUrl(response.context) ?? url) };
@@ -54541,7 +54557,7 @@ function startOf(response, pos, size, where2) {
   if (match === null || first !== pos || last !== size - 1 || total !== size) {
     discard(response);
     throw new RegistryProtocolError(
-      `${where2}: asked for bytes ${pos}-, the registry answered 206 with Content-Range ${JSON.stringify(header2 ?? null)} (${response.url})`
+      `${where2}: asked for bytes ${pos}-, the registry answered 206 with Content-Range ${JSON.stringify(header2 === void 0 ? null : printable(String(header2)))} (${response.url})`
     );
   }
   return pos;
@@ -54554,6 +54570,7 @@ var init_blob_reader = __esm({
     init_verify();
     init_errors();
     init_retry();
+    init_redact();
     init_transport();
     STREAM_BUFFER_BYTES = 1024 * 1024;
     BODY_BUFFER_BYTES = 1024 * 1024;
@@ -54753,6 +54770,8 @@ var init_client = __esm({
           credentials: options.credentials,
           userAgent: options.userAgent,
           maxRedirections: options.maxRedirections,
+          connectTimeout: options.connectTimeout,
+          idleTimeout: options.idleTimeout,
           retry: options.retry,
           signal: options.signal,
           deadline: deadlineOf(options),
@@ -54791,10 +54810,14 @@ var init_client = __esm({
 
 // src/registry/client/reference.ts
 function parseReference(reference, options = {}) {
+  const shown = withoutUserInfo(reference);
   const fail = (why) => {
-    throw new ImageReferenceError(`invalid image reference ${quote(reference)}: ${why} (expected host[:port]/repository[:tag][@digest])`);
+    throw new ImageReferenceError(`invalid image reference ${quote(shown)}: ${why} (expected host[:port]/repository[:tag][@digest])`);
   };
   if (reference.length > 1024) fail("too long");
+  if (shown !== reference) {
+    fail("credentials do not belong in a reference; give them with --username and --password-stdin, or log in with docker login");
+  }
   if (reference.includes("://")) fail("give no scheme; use --plain-http for a plain-HTTP registry");
   const slash = reference.indexOf("/");
   if (slash <= 0) fail("no host");
@@ -54822,6 +54845,12 @@ function parseReference(reference, options = {}) {
   if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: ${REPOSITORY_RULE}`);
   if (tag === void 0 && digest === void 0) tag = "latest";
   return { host, repository: rest, tag, digest, scheme: options.plainHttp || isLocal(host) ? "http" : "https" };
+}
+function withoutUserInfo(reference) {
+  const digestAt = reference.lastIndexOf("@");
+  const beforeDigest = digestAt >= 0 && !reference.includes("/", digestAt) ? reference.slice(0, digestAt) : reference;
+  const userInfoEnd = beforeDigest.lastIndexOf("@");
+  return userInfoEnd < 0 ? reference : `REDACTED@${reference.slice(userInfoEnd + 1)}`;
 }
 function formatReference(ref) {
   return `${ref.host}/${ref.repository}${ref.tag === void 0 ? "" : `:${ref.tag}`}${ref.digest === void 0 ? "" : `@${ref.digest}`}`;
@@ -55192,6 +55221,7 @@ var import_node_fs8 = __toESM(require_node_fs(), 1);
 var import_node_os2 = __toESM(require_node_os(), 1);
 var import_node_url2 = __toESM(require_node_url(), 1);
 init_errors();
+init_redact();
 init_io();
 init_help();
 init_package_files();
@@ -55242,7 +55272,7 @@ function help(args, io) {
 function reportError(error, io) {
   const message = error instanceof Error ? error.message : String(error);
   const known = error instanceof LocalRegistryError || error instanceof Error && "code" in error && typeof error.code === "string";
-  io.stderr.write(`localregistry: ${known ? "" : "internal error: "}${message.replace(/\s*\n\s*/g, " ")}
+  io.stderr.write(`localregistry: ${known ? "" : "internal error: "}${printable(message.replace(/\s*\n\s*/g, " "))}
 `);
   if (process.env["LOCALREGISTRY_DEBUG"] === "1" && error instanceof Error) io.stderr.write(`${error.stack ?? ""}
 `);
@@ -55270,6 +55300,7 @@ function stopSignal() {
   return controller.signal;
 }
 if (isMainModule()) {
+  if (import.meta.url.endsWith(".ts")) process.getBuiltinModule("node:module").enableCompileCache();
   process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, stopSignal());
   for (const signal of STOP_SIGNALS) process.removeAllListeners(signal);
 }

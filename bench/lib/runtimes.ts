@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { run } from '../../e2e/tools/exec.ts'
+import { BUNDLE_PATH } from '../../scripts/bundle.ts'
 
 export type RuntimeName = 'bundle' | 'dist' | 'sources'
 
@@ -14,8 +15,6 @@ export interface Runtime {
   /** The CLI entry point node runs. */
   entry: string
 }
-
-export const BUNDLE_PATH = 'runtime/localregistry.mjs'
 
 export interface Runtimes extends AsyncDisposable {
   /** Every runtime of this tree, the one a Bazel test uses first. */
@@ -40,7 +39,7 @@ export async function prepareRuntimes(repoRoot: string): Promise<Runtimes> {
   return { all, primary: all[0]!, [Symbol.asyncDispose]: remove }
 }
 
-/** The environment of a timed child: without NODE_COMPILE_CACHE or NODE_OPTIONS, so every start is cold and alike. */
+/** The environment of a timed child: without the caller's NODE_COMPILE_CACHE or NODE_OPTIONS, so each runtime starts as it does for a user. */
 export function coldEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env }
   delete env['NODE_COMPILE_CACHE']
