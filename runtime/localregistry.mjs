@@ -70,7 +70,7 @@ var require_node_url = __commonJS({
 });
 
 // src/errors.ts
-var LocalRegistryError, DigestError, LayoutError, ContentMismatchError, ManifestError, BazelManifestError, RunfilesError, ConflictError, UsageError, ImageReferenceError, RegistryResponseError, RegistryConnectionError, RegistryProtocolError, ResponseTooLargeError, AuthError;
+var LocalRegistryError, DigestError, LayoutError, ContentMismatchError, ManifestError, BazelManifestError, RunfilesError, ConflictError, UsageError, ImageReferenceError, RegistryResponseError, RegistryConnectionError, RegistryProtocolError, ResponseTooLargeError, AuthError, DeadlineError;
 var init_errors = __esm({
   "src/errors.ts"() {
     "use strict";
@@ -168,6 +168,11 @@ var init_errors = __esm({
     AuthError = class extends LocalRegistryError {
       constructor(message, options) {
         super("ERR_LOCALREGISTRY_AUTH", message, options);
+      }
+    };
+    DeadlineError = class extends LocalRegistryError {
+      constructor(message) {
+        super("ERR_LOCALREGISTRY_DEADLINE", message);
       }
     };
   }
@@ -342,16 +347,29 @@ Plain HTTP is used for this machine (localhost, 127.0.0.0/8, [::1], 0.0.0.0, [::
 HTTPS for everything else unless --plain-http is given. Transient failures are retried,
 broken downloads resumed.
 
+Nothing waits forever: a connection must open within 10 s, and a registry that sends no
+byte for 30 s is given up on (the download resumed); --timeout bounds the whole pull.
+
+Credentials, when the registry asks for them: --username with the password on stdin, or
+else what docker login left in Docker's config ($DOCKER_CONFIG/config.json, default
+~/.docker/config.json): its credHelpers and credsStore (docker-credential-* helpers on
+PATH) and auths, as Docker reads them. They never appear in a message.
+
 Options:
-  --plain-http        Use plain HTTP for any host.
-  --platform OS/ARCH  Pull only this platform's image of an index (e.g. linux/arm64,
-                      linux/arm/v7).
-  -q, --quiet         No progress line, even on a terminal.
-  -h, --help          Show this help.
+  --plain-http           Use plain HTTP for any host.
+  --platform OS/ARCH     Pull only this platform's image of an index (e.g. linux/arm64,
+                         linux/arm/v7).
+  --timeout DURATION     Give up when the whole pull takes longer (e.g. 90, 90s, 5m).
+  -u, --username USER    Log in as USER, with the password read from stdin
+  --password-stdin       (both are needed: a password argument is visible to others).
+  -q, --quiet            No progress line, even on a terminal.
+  -h, --help             Show this help.
 
 Examples:
   localregistry pull 127.0.0.1:5000/app:latest ./app-layout
   localregistry pull --plain-http registry.internal:5000/base@sha256:... ./base
+  printf %s "$TOKEN" | localregistry pull -u ci --password-stdin --timeout 10m \\
+      registry.example.com/team/app:v2 ./app
 `;
   }
 });
@@ -21891,7 +21909,7 @@ async function startRegistry(options = {}) {
   const close = () => server.close();
   const loopback = WILDCARD_LOOPBACK.get(server.host);
   return {
-    url: loopback === void 0 ? server.url : `http://${loopback.includes(":") ? `[${loopback}]` : loopback}:${server.port}`,
+    url: loopback === void 0 ? server.url : `${new URL(server.url).protocol}//${loopback.includes(":") ? `[${loopback}]` : loopback}:${server.port}`,
     host: loopback ?? server.host,
     wildcard: loopback !== void 0,
     port: server.port,
@@ -22339,6 +22357,135 @@ var init_serve = __esm({
   }
 });
 
+// builtin:node:child_process
+var require_node_child_process = __commonJS({
+  "builtin:node:child_process"(exports, module) {
+    module.exports = __require("node:child_process");
+  }
+});
+
+// src/registry/client/docker-config.ts
+function dockerConfigPath(env = process.env) {
+  const dir = env["DOCKER_CONFIG"] || (0, import_node_path9.join)(env["HOME"] || (0, import_node_os2.homedir)(), ".docker");
+  return (0, import_node_path9.join)(dir, "config.json");
+}
+async function dockerCredentials(host, options = {}) {
+  const env = options.env ?? process.env;
+  const path = dockerConfigPath(env);
+  const config = await readConfig(path);
+  if (config === void 0) return void 0;
+  const server = DOCKER_HUB_HOSTS.has(host.toLowerCase()) ? DOCKER_HUB : host;
+  const helper = config.credHelpers?.[host] ?? config.credsStore;
+  if (helper !== void 0 && helper !== "") {
+    if (!HELPER_NAME.test(helper))
+      throw new AuthError(`Docker config ${path}: credential helper name ${JSON.stringify(printable(helper).slice(0, 60))} is not a name`);
+    return usable(await runHelper(helper, server, env, options.helperTimeout ?? DEFAULT_HELPER_TIMEOUT_MS), host, path, options.warn);
+  }
+  return usable(fromAuths(config, server, path), host, path, options.warn);
+}
+async function readConfig(path) {
+  let text;
+  try {
+    text = await (0, import_promises11.readFile)(path, "utf8");
+  } catch (error) {
+    if (error instanceof Error && "code" in error && error.code === "ENOENT") return void 0;
+    throw new AuthError(`cannot read the Docker config ${path}: ${error instanceof Error && "code" in error ? String(error.code) : "unreadable"}`);
+  }
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AuthError(`the Docker config ${path} is not valid JSON`);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new AuthError(`the Docker config ${path} is not a JSON object`);
+  return json;
+}
+function fromAuths(config, server, path) {
+  const auths = config.auths ?? {};
+  const key2 = Object.keys(auths).find((k) => k === server) ?? Object.keys(auths).find((k) => hostOf(k) === hostOf(server));
+  const entry = key2 === void 0 ? void 0 : auths[key2];
+  if (entry === void 0 || typeof entry !== "object" || entry === null) return void 0;
+  if (typeof entry.auth === "string" && entry.auth !== "") {
+    const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon < 0) throw new AuthError(`the Docker config ${path}: the "auth" of ${JSON.stringify(key2)} is not base64 of user:password`);
+    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  }
+  if (typeof entry.username === "string" && typeof entry.password === "string") return { username: entry.username, password: entry.password };
+  if (typeof entry.identitytoken === "string" && entry.identitytoken !== "") return { username: IDENTITY_TOKEN_USER, password: entry.identitytoken };
+  return void 0;
+}
+function hostOf(key2) {
+  return key2.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "").toLowerCase();
+}
+function usable(credentials, host, path, warn) {
+  if (credentials?.username !== IDENTITY_TOKEN_USER) return credentials;
+  warn?.(
+    `the Docker config ${path} holds an identity token for ${host}, which localregistry cannot use; pulling anonymously (give --username and --password-stdin instead)`
+  );
+  return void 0;
+}
+function runHelper(name, server, env, timeout) {
+  const program = `docker-credential-${name}`;
+  return new Promise((resolve4, reject) => {
+    const child = (0, import_node_child_process.execFile)(program, ["get"], { env, timeout, maxBuffer: 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
+      if (error === null) {
+        try {
+          resolve4(parseHelperAnswer(stdout, program, server));
+        } catch (parseError) {
+          reject(parseError);
+        }
+        return;
+      }
+      const said = `${stdout}
+${stderr}`;
+      if (/credentials not found/i.test(said)) resolve4(void 0);
+      else reject(helperError(error, said, program, server, timeout));
+    });
+    child.stdin?.on("error", () => {
+    });
+    child.stdin?.end(server);
+  });
+}
+function helperError(error, said, program, server, timeout) {
+  const code = "code" in error ? error.code : void 0;
+  if (code === "ENOENT") return new AuthError(`the Docker config names the credential helper ${program} for ${server}, and it is not on PATH`);
+  if ("killed" in error && error.killed) return new AuthError(`${program} get for ${server} did not answer within ${timeout / 1e3} s`);
+  const line = printable(said.trim().split("\n")[0] ?? "").slice(0, 200);
+  return new AuthError(`${program} get for ${server} failed (exit ${typeof code === "number" ? code : "?"})${line === "" ? "" : `: ${line}`}`);
+}
+function parseHelperAnswer(stdout, program, server) {
+  let json;
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    throw new AuthError(`${program} get for ${server} answered with something that is not JSON`);
+  }
+  if (typeof json !== "object" || json === null || !("Username" in json) || !("Secret" in json)) {
+    throw new AuthError(`${program} get for ${server} answered without Username and Secret`);
+  }
+  const { Username, Secret } = json;
+  if (typeof Username !== "string" || typeof Secret !== "string") throw new AuthError(`${program} get for ${server} answered without Username and Secret`);
+  return { username: Username, password: Secret };
+}
+var import_node_child_process, import_promises11, import_node_os2, import_node_path9, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
+var init_docker_config = __esm({
+  "src/registry/client/docker-config.ts"() {
+    "use strict";
+    import_node_child_process = __toESM(require_node_child_process(), 1);
+    import_promises11 = __toESM(require_promises(), 1);
+    import_node_os2 = __toESM(require_node_os(), 1);
+    import_node_path9 = __toESM(require_node_path(), 1);
+    init_errors();
+    init_redact();
+    DOCKER_HUB = "https://index.docker.io/v1/";
+    DOCKER_HUB_HOSTS = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
+    HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+    DEFAULT_HELPER_TIMEOUT_MS = 3e4;
+    IDENTITY_TOKEN_USER = "<token>";
+  }
+});
+
 // builtin:node:stream/promises
 var require_promises3 = __commonJS({
   "builtin:node:stream/promises"(exports, module) {
@@ -22405,7 +22552,7 @@ async function runLimited(items, limit, stop, task) {
 }
 async function listDir(dir) {
   try {
-    return await (0, import_promises11.readdir)(dir);
+    return await (0, import_promises12.readdir)(dir);
   } catch (error) {
     const code = error.code;
     if (code === "ENOENT") return void 0;
@@ -22413,16 +22560,16 @@ async function listDir(dir) {
     throw error;
   }
 }
-var import_node_crypto6, import_node_fs7, import_promises11, import_node_path9, import_node_stream3, import_promises12, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
+var import_node_crypto6, import_node_fs7, import_promises12, import_node_path10, import_node_stream3, import_promises13, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
 var init_layout_writer = __esm({
   "src/oci/layout-writer.ts"() {
     "use strict";
     import_node_crypto6 = __toESM(require_node_crypto(), 1);
     import_node_fs7 = __toESM(require_node_fs(), 1);
-    import_promises11 = __toESM(require_promises(), 1);
-    import_node_path9 = __toESM(require_node_path(), 1);
+    import_promises12 = __toESM(require_promises(), 1);
+    import_node_path10 = __toESM(require_node_path(), 1);
     import_node_stream3 = __toESM(require_node_stream(), 1);
-    import_promises12 = __toESM(require_promises3(), 1);
+    import_promises13 = __toESM(require_promises3(), 1);
     init_descriptor();
     init_digest();
     init_layout_store();
@@ -22453,17 +22600,17 @@ var init_layout_writer = __esm({
           if (!names.includes("oci-layout")) throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not an OCI layout (no oci-layout file)`);
           return new _LayoutWriter(dir, dir, false);
         }
-        await (0, import_promises11.mkdir)((0, import_node_path9.dirname)(dir), { recursive: true });
-        const work = (0, import_node_path9.join)((0, import_node_path9.dirname)(dir), `.${(0, import_node_path9.basename)(dir)}.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
-        await (0, import_promises11.mkdir)((0, import_node_path9.join)(work, "blobs"), { recursive: true });
-        await (0, import_promises11.writeFile)((0, import_node_path9.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
+        await (0, import_promises12.mkdir)((0, import_node_path10.dirname)(dir), { recursive: true });
+        const work = (0, import_node_path10.join)((0, import_node_path10.dirname)(dir), `.${(0, import_node_path10.basename)(dir)}.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
+        await (0, import_promises12.mkdir)((0, import_node_path10.join)(work, "blobs"), { recursive: true });
+        await (0, import_promises12.writeFile)((0, import_node_path10.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
 `);
         return new _LayoutWriter(dir, work, true);
       }
       /** True when the blob is in the layout already with the right size and digest (so it need not be fetched). */
       async hasBlob(descriptor, signal) {
         const store = new LayoutStore(this.#work);
-        const info = await (0, import_promises11.stat)(store.blobPath(descriptor.digest)).catch(() => void 0);
+        const info = await (0, import_promises12.stat)(store.blobPath(descriptor.digest)).catch(() => void 0);
         if (info?.size !== descriptor.size) return false;
         try {
           for await (const _ of await store.openBlob(descriptor, signal)) ;
@@ -22517,14 +22664,14 @@ var init_layout_writer = __esm({
       }
       /** Pipes the source through `stages` into a temporary file in blobs/ALGORITHM (the caller #places it). */
       async #write(source, stages, algorithm, signal) {
-        await (0, import_promises11.mkdir)((0, import_node_path9.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
+        await (0, import_promises12.mkdir)((0, import_node_path10.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
           source.destroy();
           throw error;
         });
-        const temp = (0, import_node_path9.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
+        const temp = (0, import_node_path10.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
         try {
-          await (0, import_promises12.pipeline)([source, ...stages, (0, import_node_fs7.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
+          await (0, import_promises13.pipeline)([source, ...stages, (0, import_node_fs7.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
         } catch (error) {
           await this.#drop(temp);
           throw error;
@@ -22532,11 +22679,11 @@ var init_layout_writer = __esm({
         return temp;
       }
       async #place(temp, digest) {
-        await (0, import_promises11.rename)(temp, new LayoutStore(this.#work).blobPath(digest));
+        await (0, import_promises12.rename)(temp, new LayoutStore(this.#work).blobPath(digest));
         this.#temps.delete(temp);
       }
       async #drop(temp) {
-        await (0, import_promises11.rm)(temp, { force: true });
+        await (0, import_promises12.rm)(temp, { force: true });
         this.#temps.delete(temp);
       }
       /**
@@ -22547,9 +22694,9 @@ var init_layout_writer = __esm({
         const kept = (await this.#existingEntries()).filter((old) => !entries.some((e) => sameEntry(old, e)));
         const manifests = [...kept, ...entries];
         const index = options.bareIndexJson ? { manifests } : { schemaVersion: 2, mediaType: OCI_INDEX, manifests };
-        const temp = (0, import_node_path9.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
+        const temp = (0, import_node_path10.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
-        const handle = await (0, import_promises11.open)(temp, "w");
+        const handle = await (0, import_promises12.open)(temp, "w");
         try {
           await handle.writeFile(`${JSON.stringify(index, null, 2)}
 `);
@@ -22557,19 +22704,19 @@ var init_layout_writer = __esm({
         } finally {
           await handle.close();
         }
-        await (0, import_promises11.rename)(temp, (0, import_node_path9.join)(this.#work, "index.json"));
+        await (0, import_promises12.rename)(temp, (0, import_node_path10.join)(this.#work, "index.json"));
         this.#temps.delete(temp);
-        if (this.#isNew) await (0, import_promises11.rename)(this.#work, this.dir);
+        if (this.#isNew) await (0, import_promises12.rename)(this.#work, this.dir);
       }
       /** Removes everything this writer left behind; the target is as it was. */
       async abort() {
-        if (this.#isNew) await (0, import_promises11.rm)(this.#work, { recursive: true, force: true });
-        else await Promise.all([...this.#temps].map((t) => (0, import_promises11.rm)(t, { force: true })));
+        if (this.#isNew) await (0, import_promises12.rm)(this.#work, { recursive: true, force: true });
+        else await Promise.all([...this.#temps].map((t) => (0, import_promises12.rm)(t, { force: true })));
       }
       async #existingEntries() {
         if (this.#isNew) return [];
-        const path = (0, import_node_path9.join)(this.#work, "index.json");
-        const bytes = await (0, import_promises11.readFile)(path).catch(() => void 0);
+        const path = (0, import_node_path10.join)(this.#work, "index.json");
+        const bytes = await (0, import_promises12.readFile)(path).catch(() => void 0);
         return bytes === void 0 ? [] : parseIndex(parseJson(bytes, path), path).manifests;
       }
     };
@@ -22782,13 +22929,16 @@ var init_auth = __esm({
     DEFAULT_TOKEN_LIFETIME_S = 60;
     EXPIRY_MARGIN_MS = 5e3;
     Authenticator = class {
+      #provide;
       #credentials;
       #fetchToken;
       #cache = /* @__PURE__ */ new Map();
       #pending = /* @__PURE__ */ new Map();
       #now;
       constructor(options) {
-        this.#credentials = options.credentials;
+        const { credentials } = options;
+        this.#provide = typeof credentials === "function" ? credentials : void 0;
+        if (typeof credentials === "object") this.#credentials = Promise.resolve(credentials);
         this.#fetchToken = options.fetchToken;
         this.#now = options.now ?? Date.now;
       }
@@ -22827,14 +22977,19 @@ var init_auth = __esm({
           return header2;
         }
         if (challenges.some((c) => c.scheme === "basic")) {
-          if (this.#credentials === void 0) throw new AuthError("the registry requires Basic authentication, and no credentials were given");
-          const header2 = basicAuthorization(this.#credentials);
+          const credentials = await this.#lookUp();
+          if (credentials === void 0) throw new AuthError("the registry requires Basic authentication, and no credentials were given");
+          const header2 = basicAuthorization(credentials);
           this.#cache.set(scope, { header: header2, expiresAt: Number.POSITIVE_INFINITY });
           return header2;
         }
         throw new AuthError(
           `the registry asks for authentication schemes we do not support: ${challenges.map((c) => c.scheme).join(", ")} (supported: Bearer, Basic)`
         );
+      }
+      #lookUp() {
+        this.#credentials ??= this.#provide?.() ?? Promise.resolve(void 0);
+        return this.#credentials;
       }
       async #bearer(challenge, scope, signal) {
         const realm = challenge.params.realm;
@@ -22849,7 +23004,8 @@ var init_auth = __esm({
         if (challenge.params.service !== void 0) url.searchParams.set("service", challenge.params.service);
         url.searchParams.set("scope", challenge.params.scope ?? scope);
         const headers = {};
-        if (this.#credentials !== void 0) headers.authorization = basicAuthorization(this.#credentials);
+        const credentials = await this.#lookUp();
+        if (credentials !== void 0) headers.authorization = basicAuthorization(credentials);
         const body = await this.#fetchToken(url, headers, signal);
         return parseTokenResponse(body, redactUrl(url));
       }
@@ -41155,7 +41311,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile3, readFile: readFile6, mkdir: mkdir3 } = __require("node:fs/promises");
+    var { writeFile: writeFile3, readFile: readFile7, mkdir: mkdir3 } = __require("node:fs/promises");
     var { dirname: dirname5, resolve: resolve4 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors();
@@ -41373,7 +41529,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile6(resolve4(path), "utf8");
+          const data = await readFile7(resolve4(path), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -54396,13 +54552,14 @@ var init_transport = __esm({
       #ownAgent;
       #options;
       #signal;
+      #deadlineTimer;
       auth;
       constructor(options = {}) {
         this.#options = options;
         this.#ownAgent = options.dispatcher === void 0 ? new import_undici.Agent({ connect: { timeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS } }) : void 0;
         const base = options.dispatcher ?? this.#ownAgent;
         this.#dispatcher = base.compose(import_undici.interceptors.redirect({ maxRedirections: options.maxRedirections ?? 10, throwOnMaxRedirect: true }));
-        const signals = [options.signal, options.deadline === void 0 ? void 0 : AbortSignal.timeout(Math.max(0, options.deadline - Date.now()))];
+        const signals = [options.signal, options.deadline === void 0 ? void 0 : this.#deadlineSignal(options.deadline)];
         const present = signals.filter((s) => s !== void 0);
         this.#signal = present.length === 0 ? void 0 : AbortSignal.any(present);
         this.auth = new Authenticator({
@@ -54434,7 +54591,15 @@ var init_transport = __esm({
         return withRetries(() => this.#attempt(url, options, signal, consume), this.retryContext(signal));
       }
       async close() {
+        clearTimeout(this.#deadlineTimer);
         await this.#ownAgent?.close();
+      }
+      /** A signal that aborts with a DeadlineError at `deadline` (epoch ms); its timer does not keep the process alive. */
+      #deadlineSignal(deadline) {
+        const controller = new AbortController();
+        const reason = () => new DeadlineError(`not done by the deadline, ${new Date(deadline).toISOString()}`);
+        this.#deadlineTimer = setTimeout(() => controller.abort(reason()), Math.max(0, deadline - Date.now())).unref();
+        return controller.signal;
       }
       async #attempt(url, options, signal, consume) {
         const response = await this.#authenticated(url, options, signal);
@@ -54654,7 +54819,7 @@ var init_registry_source = __esm({
     init_descriptor();
     init_manifest();
     init_media_types();
-    init_ref();
+    init_verify();
     init_errors();
     init_auth();
     init_blob_reader();
@@ -54998,6 +55163,9 @@ async function runPullCommand(args, io) {
       options: {
         "plain-http": { type: "boolean" },
         platform: { type: "string" },
+        timeout: { type: "string" },
+        username: { type: "string", short: "u" },
+        "password-stdin": { type: "boolean" },
         quiet: { type: "boolean", short: "q" },
         help: { type: "boolean", short: "h" }
       }
@@ -55013,10 +55181,16 @@ async function runPullCommand(args, io) {
       `pull takes a reference and a directory, got ${positionals.length} argument${positionals.length === 1 ? "" : "s"} (see 'localregistry pull --help')`
     );
   }
+  const plainHttp = values["plain-http"] ?? false;
+  const timeout = values.timeout === void 0 ? void 0 : parseSeconds(values.timeout);
+  const { host } = parseReference(reference, { plainHttp });
+  const credentials = await credentialsFor(host, values.username, values["password-stdin"] ?? false, io);
   const line = io.isTTY && !values.quiet ? new ProgressLine(io.stderr, reference) : void 0;
   try {
     const result = await pull(reference, dir, {
-      plainHttp: values["plain-http"] ?? false,
+      plainHttp,
+      credentials,
+      ...timeout !== void 0 && { timeout: timeout * 1e3 },
       ...values.platform !== void 0 && { platform: values.platform },
       ...io.signal && { signal: io.signal },
       ...line && { onProgress: (p) => line.update(p) }
@@ -55027,8 +55201,32 @@ async function runPullCommand(args, io) {
     return 0;
   } catch (error) {
     line?.abandon();
+    if (error instanceof DeadlineError) throw new DeadlineError(`pull ${reference} did not finish within --timeout ${values.timeout}`);
     throw error;
   }
+}
+function parseSeconds(value) {
+  const match = /^(\d+(?:\.\d+)?)([smh]?)$/.exec(value.trim());
+  const seconds = match === null ? Number.NaN : Number(match[1]) * (UNIT_SECONDS.get(match[2] ?? "") ?? Number.NaN);
+  if (!(seconds > 0)) throw new UsageError(`--timeout ${JSON.stringify(value)} is not a duration: give seconds, e.g. 90, 2.5 or 5m`);
+  return seconds;
+}
+async function credentialsFor(host, username, passwordStdin, io) {
+  if (username === void 0 && passwordStdin) throw new UsageError("--password-stdin needs --username");
+  if (username !== void 0) {
+    if (!passwordStdin) throw new UsageError("--username needs --password-stdin (a password argument would be visible to every process on the machine)");
+    return { username, password: await readPassword(io.stdin ?? process.stdin) };
+  }
+  const env = io.env ?? process.env;
+  return () => dockerCredentials(host, { env, warn: (message) => io.stderr.write(`localregistry: note: ${message}
+`) });
+}
+async function readPassword(stdin) {
+  const chunks = [];
+  for await (const chunk of stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  const password = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  if (password === "") throw new UsageError("--password-stdin read an empty password");
+  return password;
 }
 function formatBytes(bytes) {
   if (bytes < 1024) return `${bytes} B`;
@@ -55041,15 +55239,23 @@ function formatBytes(bytes) {
   }
   return `${value.toFixed(1)} ${units[unit]}`;
 }
-var import_node_util3, ProgressLine;
+var import_node_util3, UNIT_SECONDS, ProgressLine;
 var init_pull2 = __esm({
   "src/cli/pull.ts"() {
     "use strict";
     import_node_util3 = __toESM(require_node_util(), 1);
     init_errors();
+    init_docker_config();
     init_pull();
+    init_reference();
     init_help();
     init_io();
+    UNIT_SECONDS = /* @__PURE__ */ new Map([
+      ["", 1],
+      ["s", 1],
+      ["m", 60],
+      ["h", 3600]
+    ]);
     ProgressLine = class {
       #out;
       #name;
@@ -55108,6 +55314,7 @@ var init_client2 = __esm({
     "use strict";
     init_auth();
     init_client();
+    init_docker_config();
     init_pull();
     init_reference();
     init_redact();
@@ -55130,6 +55337,7 @@ __export(src_exports, {
   DOCKER_LAYER_GZIP: () => DOCKER_LAYER_GZIP,
   DOCKER_MANIFEST: () => DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST: () => DOCKER_MANIFEST_LIST,
+  DeadlineError: () => DeadlineError,
   DigestCheck: () => DigestCheck,
   DigestError: () => DigestError,
   Image: () => Image,
@@ -55170,6 +55378,7 @@ __export(src_exports, {
   computeDigest: () => computeDigest,
   createHandler: () => createHandler,
   createVerifier: () => createVerifier,
+  dockerCredentials: () => dockerCredentials,
   embeddedData: () => embeddedData,
   isValidDigest: () => isValidDigest,
   isValidRepository: () => isValidRepository,
@@ -55218,7 +55427,7 @@ var init_src = __esm({
 
 // src/cli/main.ts
 var import_node_fs8 = __toESM(require_node_fs(), 1);
-var import_node_os2 = __toESM(require_node_os(), 1);
+var import_node_os3 = __toESM(require_node_os(), 1);
 var import_node_url2 = __toESM(require_node_url(), 1);
 init_errors();
 init_redact();
@@ -55293,7 +55502,7 @@ var STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 function stopSignal() {
   const controller = new AbortController();
   const onSignal = (signal) => {
-    if (controller.signal.aborted) process.exit(128 + import_node_os2.constants.signals[signal]);
+    if (controller.signal.aborted) process.exit(128 + import_node_os3.constants.signals[signal]);
     controller.abort();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
@@ -55316,6 +55525,7 @@ var DOCKER_CONFIG2;
 var DOCKER_LAYER_GZIP2;
 var DOCKER_MANIFEST2;
 var DOCKER_MANIFEST_LIST2;
+var DeadlineError2;
 var DigestCheck2;
 var DigestError2;
 var Image2;
@@ -55356,6 +55566,7 @@ var UsageError2;
 var computeDigest2;
 var createHandler2;
 var createVerifier2;
+var dockerCredentials2;
 var embeddedData2;
 var isValidDigest2;
 var isValidRepository2;
@@ -55383,7 +55594,7 @@ var verifyBytes2;
 var walkRefs2;
 var writeClientConfig2;
 var writeLayout2;
-if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DigestCheck: DigestCheck2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, MAX_REPOSITORY_LENGTH: MAX_REPOSITORY_LENGTH2, MAX_TAG_LENGTH: MAX_TAG_LENGTH2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, PULL_HELP: PULL_HELP2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, REPOSITORY_RULE: REPOSITORY_RULE2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, TAG_RULE: TAG_RULE2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, embeddedData: embeddedData2, isValidDigest: isValidDigest2, isValidRepository: isValidRepository2, isValidTag: isValidTag2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeClientConfig: writeClientConfig2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
+if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DeadlineError: DeadlineError2, DigestCheck: DigestCheck2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, MAX_REPOSITORY_LENGTH: MAX_REPOSITORY_LENGTH2, MAX_TAG_LENGTH: MAX_TAG_LENGTH2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, PULL_HELP: PULL_HELP2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, REPOSITORY_RULE: REPOSITORY_RULE2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, TAG_RULE: TAG_RULE2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, dockerCredentials: dockerCredentials2, embeddedData: embeddedData2, isValidDigest: isValidDigest2, isValidRepository: isValidRepository2, isValidTag: isValidTag2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeClientConfig: writeClientConfig2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
 export {
   AuthError2 as AuthError,
   BLOB_READ_CHUNK2 as BLOB_READ_CHUNK,
@@ -55395,6 +55606,7 @@ export {
   DOCKER_LAYER_GZIP2 as DOCKER_LAYER_GZIP,
   DOCKER_MANIFEST2 as DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST2 as DOCKER_MANIFEST_LIST,
+  DeadlineError2 as DeadlineError,
   DigestCheck2 as DigestCheck,
   DigestError2 as DigestError,
   Image2 as Image,
@@ -55435,6 +55647,7 @@ export {
   computeDigest2 as computeDigest,
   createHandler2 as createHandler,
   createVerifier2 as createVerifier,
+  dockerCredentials2 as dockerCredentials,
   embeddedData2 as embeddedData,
   isValidDigest2 as isValidDigest,
   isValidRepository2 as isValidRepository,
