@@ -4,13 +4,10 @@
 // digest, a wrong file is remembered (500, no bytes) until it changes, and GET and HEAD agree.
 
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { chmod, mkdtemp, open, readFile, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises'
 import { type IncomingMessage, request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { setTimeout as delay } from 'node:timers/promises'
 import { describe, it, type TestContext } from 'node:test'
 import { readLayout } from '../../oci/layout.ts'
@@ -195,7 +192,8 @@ function downloadWhile(base: string, path: string, fault: () => Promise<void>): 
 
 describe('registry server: an unreadable blob (chmod 000)', () => {
   it('answers GET and HEAD alike with a 500 JSON error, and serves it again once readable', async (t) => {
-    // Root reads any file, so as root the server runs as nobody, like a CI user would.
+    // Root reads any file: as root, the requests are made while the process runs as nobody
+    // (seteuid applies to every thread, the file system ones too), like a CI user would.
     const dir = await mkdtemp(join(tmpdir(), 'localregistry-chmod-'))
     t.after(() => rm(dir, { recursive: true, force: true }))
     await chmod(dir, 0o755)
@@ -204,34 +202,32 @@ describe('registry server: an unreadable blob (chmod 000)', () => {
     const image = entryRef(await readLayout(layoutDir)) as Image
     const layer = image.manifest.layers[0]?.digest ?? ''
     const path = join(layoutDir, 'blobs', 'sha256', layer.slice('sha256:'.length))
-    const url = await serveAsUnprivileged(t, layoutDir)
+    const { registry, server, logs } = await serve(t)
+    await registry.addRef('app', 'latest', image)
     await chmod(path, 0o000)
-    for (const method of ['GET', 'HEAD']) {
-      const res = await download(url, `/v2/app/blobs/${layer}`, { method })
+    const responses = await asUnprivileged(() => Promise.all(['GET', 'HEAD'].map((method) => download(server.url, `/v2/app/blobs/${layer}`, { method }))))
+    for (const [i, res] of responses.entries()) {
+      const method = i === 0 ? 'GET' : 'HEAD'
       assert.equal(res.error, undefined, `${method}: a response, not a closed connection`)
       assert.equal(res.status, 500, method)
       assert.equal(res.headers['content-type'], 'application/json', method)
     }
+    assert.ok(
+      logs.some((l) => l.includes(path) && l.includes('EACCES')),
+      logs.join('\n'),
+    )
     await chmod(path, 0o644)
-    assert.equal(sha256((await request(url, `/v2/app/blobs/${layer}`)).body), layer)
+    assert.equal(sha256((await request(server.url, `/v2/app/blobs/${layer}`)).body), layer)
   })
 })
 
-const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url))
-
-/** `localregistry serve` of the layout as app:latest, as user nobody when this runs as root; returns its URL. */
-async function serveAsUnprivileged(t: TestContext, layout: string): Promise<string> {
-  const asRoot = process.getuid?.() === 0
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--image', `app:latest=${layout}`, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(asRoot && { uid: 65534, gid: 65534 }),
-  })
-  t.after(() => {
-    child.kill('SIGKILL')
-  })
-  let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const [line] = (await Promise.race([once(child.stdout as NodeJS.ReadableStream, 'data'), once(child, 'exit')])) as [Buffer | number]
-  if (!Buffer.isBuffer(line)) throw new Error(`the server exited (${String(line)}): ${stderr}`)
-  return line.toString().trim()
+/** Runs `work` with the effective user nobody when this process runs as root (else as is). */
+async function asUnprivileged<T>(work: () => Promise<T>): Promise<T> {
+  if (process.getuid?.() !== 0 || process.seteuid === undefined) return work()
+  process.seteuid(65534)
+  try {
+    return await work()
+  } finally {
+    process.seteuid(0)
+  }
 }
