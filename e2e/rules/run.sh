@@ -112,25 +112,35 @@ stubs="$repo/e2e/bazel/stubs"
     echo "build --override_repository=rules_java=/usr/share/bazel/rules/java"
     echo "build --override_repository=rules_cc=$stubs/rules_cc"
     echo "build --override_repository=remote_coverage_tools=$stubs/remote_coverage_tools"
-    echo "build --override_repository=bazel_skylib=/usr/share/bazel/tools/skylib"
   else
-    # Debian's Bazel 7 (sid): /etc/bazel/bazelrc points bzlmod at Debian's
-    # modules; these stand in for the rest (docs: /work/shared/bazel7-offline.md).
-    echo "import /etc/bazel/bazelrc"
+    # Debian's Bazel 7 (sid) reads /etc/bazel/bazelrc, which points bzlmod at
+    # Debian's modules; these stand in for the rest (/work/shared/bazel7-offline.md).
     write_bazel7_stubs
     for m in apple_support buildozer protobuf zlib; do
       echo "common --override_module=$m=$here/.bazel7-stubs/$m"
     done
     echo "common --noenable_workspace"
-    echo "common --override_module=stardoc=/usr/share/bazel/tools/stardoc"
+    echo "common --lockfile_mode=off"
   fi
 } >user.bazelrc
+# The repository root's own tests also need the dev dependencies, from Debian too.
+{
+  echo "# Written by run.sh; machine-specific."
+  echo "import $here/user.bazelrc"
+  if [[ "$mode" == workspace ]]; then
+    echo "build --override_repository=bazel_skylib=/usr/share/bazel/tools/skylib"
+  else
+    echo "common --override_module=stardoc=/usr/share/bazel/tools/stardoc"
+    # stardoc's renderer is a java_binary: run it with the system JDK, not a downloaded one.
+    echo "build --java_runtime_version=local_jdk --tool_java_runtime_version=local_jdk"
+  fi
+} >root.bazelrc
 
 failures=()
 start=$SECONDS
 cleanup() {
   bazel shutdown >/dev/null 2>&1 || true
-  (cd "$repo" && bazel --bazelrc="$here/user.bazelrc" shutdown >/dev/null 2>&1) || true
+  (cd "$repo" && bazel --bazelrc="$here/root.bazelrc" shutdown >/dev/null 2>&1) || true
 }
 trap cleanup EXIT
 
@@ -149,7 +159,7 @@ run_bazel() {
 log "bazel test //rules/tests/... in the repository root ($mode)"
 root_targets=(//rules/tests/...)
 [[ "$mode" == bzlmod ]] && root_targets+=(//docs/...)
-if ! (cd "$repo" && run_bazel --bazelrc="$here/user.bazelrc" test "${root_targets[@]}"); then
+if ! (cd "$repo" && run_bazel --bazelrc="$here/root.bazelrc" test "${root_targets[@]}"); then
   failures+=("unit and analysis tests (//rules/tests) in the repository root")
 fi
 

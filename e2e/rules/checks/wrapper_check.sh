@@ -15,7 +15,7 @@ source "${RUNFILES_DIR:-/dev/null}/$f" 2>/dev/null || \
   source "$(grep -sm1 "^$f " "$0.runfiles_manifest" | cut -f2- -d' ')" 2>/dev/null || \
   { echo>&2 "ERROR: cannot find $f"; exit 1; }; f=; set -e
 # --- end runfiles.bash initialization v2 ---
-set +e
+set +e; [[ -n "${WRAPPER_CHECK_TRACE:-}" ]] && set -x
 
 readonly APP_DIGEST="$1"
 # A bound, not a measurement: a launcher that hangs fails here instead of at the test timeout.
@@ -71,11 +71,24 @@ if grep -q 'exit_3: pulled' "$dir/stderr"; then
   fail "broken_test ran the test although the registry did not start"
 fi
 
-# serve: in the background, like `bazel run //:serve -- --listen 127.0.0.1:0`.
+# serve: in the background, like `bazel run //:serve -- --listen 127.0.0.1:0`,
+# as a job of its own (job control), so that SIGINT reaches it as Ctrl-C would:
+# a non-interactive shell starts background commands with SIGINT ignored.
 dir="$TEST_TMPDIR/serve"
 mkdir -p "$dir"
-timeout "$BOUND_SECONDS" "$(rlocation "$TEST_WORKSPACE/serve")" --listen 127.0.0.1:0 >"$dir/stdout" 2>"$dir/stderr" &
+set -m
+"$(rlocation "$TEST_WORKSPACE/serve")" --listen 127.0.0.1:0 >"$dir/stdout" 2>"$dir/stderr" &
 pid=$!
+set +m
+# until_gone SECONDS: waits for the serve job to end, at most SECONDS.
+until_gone() {
+  local i
+  for ((i = 0; i < $1 * 20; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.05
+  done
+  return 1
+}
 for ((i = 0; i < BOUND_SECONDS * 20; i++)); do
   [[ -s "$dir/stdout" ]] && grep -q 'Ctrl-C stops' "$dir/stderr" && break
   kill -0 "$pid" 2>/dev/null || break
@@ -94,10 +107,15 @@ else
   grep -qF "$host/multi/digests@sha256:" "$dir/stderr" ||
     { fail "serve does not list the digest-only image:"; show "$dir/stderr"; }
 fi
-kill -INT "$pid" 2>/dev/null
-wait "$pid"
-status=$?
-((status == 0)) || { fail "serve exited $status after SIGINT, expected 0; stderr:"; show "$dir/stderr"; }
+kill -INT -- "-$pid" 2>/dev/null
+if until_gone "$BOUND_SECONDS"; then
+  wait "$pid"
+  status=$?
+  ((status == 0)) || { fail "serve exited $status after SIGINT, expected 0; stderr:"; show "$dir/stderr"; }
+else
+  fail "serve still runs ${BOUND_SECONDS}s after SIGINT"
+  kill -KILL -- "-$pid" 2>/dev/null
+fi
 
 if ((failures > 0)); then
   echo "$failures check(s) failed" >&2
