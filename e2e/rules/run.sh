@@ -165,7 +165,10 @@ fi
 
 # --- 3. the e2e targets -------------------------------------------------------------
 log "bazel test //... ($mode)"
-if ! run_bazel test //...; then
+e2e_targets=(//...)
+# recipes/ uses $(rlocationpath), which Bazel 4.2.3 lacks.
+[[ "$mode" == workspace ]] && e2e_targets+=(-//recipes/...)
+if ! run_bazel test -- "${e2e_targets[@]}"; then
   failures+=("bazel test //...")
 fi
 
