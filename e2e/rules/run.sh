@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# End-to-end tests of rules_localregistry's rules and toolchain (see README.md).
+#
+#   e2e/rules/run.sh             # Bazel < 7.4 on this machine: WORKSPACE mode
+#   e2e/rules/run.sh --bzlmod    # Bazel 7.4+ (e.g. inside the sid chroot): bzlmod
+#
+# 1. writes node_archive.bzl / node_archive.MODULE.bazel: the Node toolchain
+#    from a file:// URL (npm's node-<os>-<arch> package, `npm pack` from npm's
+#    cache, or $LOCALREGISTRY_NODE_ARCHIVE), so the repository rule runs offline;
+# 2. the rules' unit and analysis tests in the repository root (//rules/tests);
+#    with --bzlmod also the docs test (stardoc);
+# 3. `bazel test //...` here: localregistry_test, serve and the CLI;
+# 4. `bazel run //:serve`: serves, pulls with `bazel run @rules_localregistry//:localregistry`,
+#    stops on SIGINT;
+# 5. the toolchain's Node is the one from the file:// archive.
+#
+# Exits 0 when everything passed, 1 on a failure, 77 (skip) when bazel is
+# missing, unless CI=true, where a missing bazel is a failure.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+cd "$here"
+
+log() { printf '\n=== %s\n' "$*"; }
+die() {
+  printf 'FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+mode=workspace
+case "${1:-}" in
+  "") ;;
+  --bzlmod) mode=bzlmod ;;
+  *) die "usage: run.sh [--bzlmod]" ;;
+esac
+
+bazel_bin="${BAZEL:-$(command -v bazel || true)}"
+if [[ -z "$bazel_bin" || ! -x "$bazel_bin" ]]; then
+  [[ "${CI:-}" == "true" ]] && die "bazel not found (set BAZEL or install bazel-bootstrap); CI=true so this fails instead of skipping"
+  echo "SKIP: bazel not found (set BAZEL or install bazel-bootstrap)"
+  exit 77
+fi
+output_user_root="${LOCALREGISTRY_BAZEL_ROOT:-/tmp/localregistry-bazel-$mode}"
+# Startup options first: run_bazel --bazelrc=FILE test ... is allowed.
+bazel() {
+  local startup=(--output_user_root="$output_user_root" --max_idle_secs=120)
+  while [[ "${1:-}" == --bazelrc=* ]]; do
+    startup+=("$1")
+    shift
+  done
+  "$bazel_bin" "${startup[@]}" "$@"
+}
+
+# --- 1. the Node archive -------------------------------------------------------
+archive="${LOCALREGISTRY_NODE_ARCHIVE:-}"
+if [[ -z "$archive" ]]; then
+  node="$repo/node_modules/.bin/node"
+  [[ -x "$node" ]] || die "no $node: run npm ci (or set LOCALREGISTRY_NODE_ARCHIVE)"
+  read -r os arch version < <("$node" -p '[process.platform, process.arch, process.versions.node].join(" ")')
+  mkdir -p .node
+  package="node-$os-$arch"
+  archive="$here/.node/$package-$version.tgz"
+  if [[ ! -f "$archive" ]]; then
+    (cd .node && npm pack --prefer-offline --silent "$package@$version" >/dev/null) ||
+      die "npm pack $package@$version failed (run npm ci first: it puts the package in npm's cache)"
+  fi
+fi
+[[ -f "$archive" ]] || die "no Node archive at $archive"
+archive="$(cd "$(dirname "$archive")" && pwd)/$(basename "$archive")"
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) platform=linux_amd64 ;;
+  Linux-aarch64) platform=linux_arm64 ;;
+  Darwin-x86_64) platform=darwin_amd64 ;;
+  Darwin-arm64) platform=darwin_arm64 ;;
+  *) die "unsupported machine $(uname -sm)" ;;
+esac
+sha256="$(sha256sum "$archive" | cut -d' ' -f1)"
+spec="\"$platform\": [\"file://$archive\", \"$sha256\", \"package\"]"
+printf '# Written by run.sh.\nNODE_REPOSITORIES = {%s}\n' "$spec" >node_archive.bzl
+printf '# Written by run.sh.\nnode = use_extension("@rules_localregistry//rules:extensions.bzl", "node")\nnode.toolchain(node_repositories = {%s})\n' "$spec" >node_archive.MODULE.bazel
+
+# --- user.bazelrc ----------------------------------------------------------------
+# Empty modules for what Debian's Bazel 7 module registry lacks.
+write_bazel7_stubs() {
+  local m version
+  for m in apple_support:1.23.1 buildozer:7.1.2 protobuf:3.19.6 zlib:1.3.1.bcr.3; do
+    version="${m#*:}"
+    m="${m%%:*}"
+    mkdir -p ".bazel7-stubs/$m"
+    : >".bazel7-stubs/$m/BUILD.bazel"
+    printf 'module(name = "%s", version = "%s")\n' "$m" "$version" >".bazel7-stubs/$m/MODULE.bazel"
+  done
+  cat >.bazel7-stubs/buildozer/buildozer_binary.bzl <<'STUB'
+def _empty_impl(rctx):
+    rctx.file("BUILD.bazel", "")
+
+_empty = repository_rule(implementation = _empty_impl)
+
+def _buildozer_binary_impl(mctx):
+    _empty(name = "buildozer_binary")
+
+buildozer_binary = module_extension(implementation = _buildozer_binary_impl)
+STUB
+}
+stubs="$repo/e2e/bazel/stubs"
+{
+  echo "# Written by run.sh; machine-specific."
+  echo "build --symlink_prefix=/"
+  if [[ "$mode" == workspace ]]; then
+    # Debian's Bazel 4.2.3 is offline: local copies of its default repositories.
+    echo "build --override_repository=rules_java=/usr/share/bazel/rules/java"
+    echo "build --override_repository=rules_cc=$stubs/rules_cc"
+    echo "build --override_repository=remote_coverage_tools=$stubs/remote_coverage_tools"
+    echo "build --override_repository=bazel_skylib=/usr/share/bazel/tools/skylib"
+  else
+    # Debian's Bazel 7 (sid): /etc/bazel/bazelrc points bzlmod at Debian's
+    # modules; these stand in for the rest (docs: /work/shared/bazel7-offline.md).
+    echo "import /etc/bazel/bazelrc"
+    write_bazel7_stubs
+    for m in apple_support buildozer protobuf zlib; do
+      echo "common --override_module=$m=$here/.bazel7-stubs/$m"
+    done
+    echo "common --noenable_workspace"
+    echo "common --override_module=stardoc=/usr/share/bazel/tools/stardoc"
+  fi
+} >user.bazelrc
+
+failures=()
+start=$SECONDS
+cleanup() {
+  bazel shutdown >/dev/null 2>&1 || true
+  (cd "$repo" && bazel --bazelrc="$here/user.bazelrc" shutdown >/dev/null 2>&1) || true
+}
+trap cleanup EXIT
+
+# Debian's linux-sandbox writes debug lines into the logs of failing tests; drop them.
+quiet() { grep -v -E '^[0-9.]+: src/main/tools/(linux-sandbox|process-tools)' || true; }
+run_bazel() {
+  local status
+  set +e
+  bazel "$@" 2>&1 | quiet
+  status=${PIPESTATUS[0]}
+  set -e
+  return "$status"
+}
+
+# --- 2. unit and analysis tests of the rules, in the repository root -------------
+log "bazel test //rules/tests/... in the repository root ($mode)"
+root_targets=(//rules/tests/...)
+[[ "$mode" == bzlmod ]] && root_targets+=(//docs/...)
+if ! (cd "$repo" && run_bazel --bazelrc="$here/user.bazelrc" test "${root_targets[@]}"); then
+  failures+=("unit and analysis tests (//rules/tests) in the repository root")
+fi
+
+# --- 3. the e2e targets -------------------------------------------------------------
+log "bazel test //... ($mode)"
+if ! run_bazel test //...; then
+  failures+=("bazel test //...")
+fi
+
+# --- 4. bazel run //:serve ----------------------------------------------------------
+log "bazel run //:serve, pulled from with bazel run @rules_localregistry//:localregistry, stopped with SIGINT"
+tmp="$(mktemp -d)"
+serve_check() {
+  # Job control, so that the background `bazel run` gets SIGINT as it would from Ctrl-C.
+  set -m
+  bazel run //:serve -- --listen 127.0.0.1:0 >"$tmp/stdout" 2>"$tmp/stderr" &
+  local pid=$! i url got
+  set +m
+  for ((i = 0; i < 1200; i++)); do
+    [[ -s "$tmp/stdout" ]] && grep -q 'Ctrl-C stops' "$tmp/stderr" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  url="$(head -n 1 "$tmp/stdout")"
+  if [[ ! "$url" =~ ^http://127\.0\.0\.1:[0-9]+$ ]]; then
+    echo "serve printed '$url'; stderr:"
+    cat "$tmp/stderr"
+    kill -TERM "$pid" 2>/dev/null
+    return 1
+  fi
+  got="$(bazel run @rules_localregistry//:localregistry -- pull -q "${url#http://}/app:latest" "$tmp/layout" 2>"$tmp/pull-stderr")" ||
+    { echo "pull failed:"; cat "$tmp/pull-stderr"; }
+  # Like Ctrl-C: SIGINT to the job's process group.
+  kill -INT -- "-$pid"
+  local status=0
+  wait "$pid" || status=$?
+  echo "pulled app:latest: $got; serve exited $status after SIGINT"
+  [[ "$got" == "sha256:a17421f7cc6785af640f7872941b18a8e71ba64c784d7524c44f303405e49ba5" && "$status" == 0 ]]
+}
+if ! serve_check; then
+  failures+=("bazel run //:serve")
+fi
+rm -rf "$tmp"
+
+# --- 5. the toolchain's Node came through the repository rule from the archive ----
+log "the Node of the toolchain"
+external="$(bazel info output_base 2>/dev/null)/external"
+node_repo="$(find "$external" -maxdepth 1 -name "*localregistry_node_$platform" | head -n 1)"
+want="v$(tar -xzOf "$archive" package/package.json | sed -n 's/^ *"version": "v*\([^"]*\)".*$/\1/p' | head -n 1)"
+got="$([[ -n "$node_repo" ]] && "$node_repo/bin/node" --version || echo "no repository *localregistry_node_$platform in $external")"
+echo "toolchain Node: $got (archive: $want)"
+[[ "$got" == "$want" ]] || failures+=("the toolchain's Node is '$got', not the archive's $want")
+
+log "done in $((SECONDS - start))s ($mode)"
+if ((${#failures[@]} > 0)); then
+  printf 'FAILED:\n'
+  printf '  - %s\n' "${failures[@]}"
+  exit 1
+fi
+echo "PASS: rules e2e ($mode): unit/analysis tests, localregistry_test, serve, CLI, Node toolchain"
