@@ -2,11 +2,12 @@
 // The `localregistry` command. Usage errors exit 2, load errors 1, each as one line on stderr
 // (no stack trace; LOCALREGISTRY_DEBUG=1 adds it). Commands load lazily: --help stays fast.
 
-import { readFileSync, realpathSync } from 'node:fs'
+import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { ImageReferenceError, LocalRegistryError, UsageError } from '../errors.ts'
 import { type Io } from './io.ts'
 import { HELP, SERVE_HELP } from './help.ts'
+import { packageVersion } from '../package-files.ts'
 
 /** Runs the command line; resolves to the exit code. `stop` aborts a running server. */
 export async function main(args: string[], io: Io, stop: AbortSignal): Promise<number> {
@@ -21,7 +22,7 @@ export async function main(args: string[], io: Io, stop: AbortSignal): Promise<n
         io.stdout.write(HELP)
         return 0
       case '--version':
-        io.stdout.write(`${version()}\n`)
+        io.stdout.write(`${packageVersion()}\n`)
         return 0
       case 'help':
         return help(rest, io)
@@ -59,11 +60,6 @@ export function reportError(error: unknown, io: Io): number {
   if (process.env['LOCALREGISTRY_DEBUG'] === '1' && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`)
   // A malformed image reference on the command line is bad usage too, not a failed pull.
   return error instanceof UsageError || error instanceof ImageReferenceError ? 2 : 1
-}
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }
-  return pkg.version ?? 'unknown'
 }
 
 /** import.meta.main, or (Node before 24.2) whether argv[1] is this file. */

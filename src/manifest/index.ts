@@ -4,10 +4,10 @@
 // Every error is a BazelManifestError that starts with `FILE:LINE[:COLUMN]: `.
 
 import { readFile } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
 import protobuf from 'protobufjs'
 import textformat from 'protobufjs/ext/textformat.js'
 import { BazelManifestError } from '../errors.ts'
+import { MANIFEST_PROTO_PATH, manifestProtoText } from '../package-files.ts'
 import { isValidRepository, isValidTag } from '../registry/server/names.ts'
 
 /** One `images { ... }` entry of a manifest. */
@@ -22,16 +22,15 @@ export interface ManifestImage {
   line: number
 }
 
-/** Where the schema lives: spec/manifest.proto, two directories above this module. */
-export const MANIFEST_PROTO_PATH = fileURLToPath(new URL('../../spec/manifest.proto', import.meta.url))
+export { MANIFEST_PROTO_PATH }
 
 let manifestType: protobuf.Type | undefined
 
-/** The `localregistry.Manifest` type, loaded (once) from spec/manifest.proto. */
+/** The `localregistry.Manifest` type, parsed (once) from spec/manifest.proto. */
 export function loadManifestSchema(): protobuf.Type {
   if (manifestType !== undefined) return manifestType
   try {
-    manifestType = protobuf.loadSync(MANIFEST_PROTO_PATH).lookupType('localregistry.Manifest')
+    manifestType = protobuf.parse(manifestProtoText()).root.lookupType('localregistry.Manifest')
   } catch (error) {
     throw new BazelManifestError(`failed to load the manifest schema ${MANIFEST_PROTO_PATH}: ${messageOf(error)}`, { cause: error })
   }

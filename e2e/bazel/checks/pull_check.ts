@@ -91,8 +91,8 @@ async function stopCli(child: ChildProcess): Promise<void> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
-  const runtimePath = args.options.get('runtime') ?? fail('--runtime (rlocation of src/index.ts) is required')
-  const cliPath = args.options.get('cli') ?? fail('--cli (rlocation of src/cli/main.ts) is required')
+  const runtimePath = args.options.get('runtime') ?? fail('--runtime (rlocation of runtime/localregistry.mjs) is required')
+  const cliPath = args.options.get('cli') ?? fail('--cli (rlocation of runtime/localregistry.mjs) is required')
   const manifest = rlocation(args.manifest)
   console.log(`manifest ${args.manifest} (${runfilesMode()} runfiles) at ${manifest}`)
   const runtime = await loadRuntime(runtimePath)

@@ -11,12 +11,12 @@ def _fixture_cli(files):
     for f in files:
         if f.short_path.endswith("src/testing/cli.ts"):
             return f
-    fail("src/testing/cli.ts is not in @rules_localregistry//:runtime (is the fixture builder written yet?)")
+    fail("src/testing/cli.ts is not in @rules_localregistry//:sources")
 
 def _oci_layout_fixture_impl(ctx):
     out = ctx.actions.declare_directory(ctx.label.name)
-    runtime = ctx.attr._runtime[DefaultInfo].files
-    cli = _fixture_cli(runtime.to_list())
+    sources = ctx.attr._sources[DefaultInfo].files
+    cli = _fixture_cli(sources.to_list())
     args = ctx.actions.args()
     args.add(out.path)
     args.add(cli.path)
@@ -26,7 +26,7 @@ def _oci_layout_fixture_impl(ctx):
     if ctx.attr.image_name:
         args.add("--name", ctx.attr.image_name)
     ctx.actions.run_shell(
-        inputs = runtime,
+        inputs = sources,
         outputs = [out],
         # Bazel creates the (empty) tree artifact directory; the builder wants to create it.
         command = 'out="$1"; shift; rmdir "$out" 2>/dev/null || true; ' +
@@ -58,9 +58,9 @@ oci_layout_fixture = rule(
             allow_files = True,
             doc = "Files for the target's default runfiles (not in the layout), to check that localregistry_manifest forwards image runfiles.",
         ),
-        "_runtime": attr.label(
-            default = "@rules_localregistry//:runtime",
-            doc = "The TypeScript runtime, which includes the fixture builder.",
+        "_sources": attr.label(
+            default = "@rules_localregistry//:sources",
+            doc = "The TypeScript sources, which include the fixture builder.",
         ),
     },
 )
