@@ -181,6 +181,12 @@ e2e_targets=(//...)
 if ! run_bazel test -- "${e2e_targets[@]}"; then
   failures+=("bazel test //...")
 fi
+# The sandboxes hide the runfiles manifest from tests; the standalone strategy
+# shows it, so wrapper_check can also run a launcher with manifest-only runfiles.
+log "wrapper_check with manifest-only runfiles ($mode)"
+if ! run_bazel test //:wrapper_check --strategy=TestRunner=standalone --test_env=CHECK_MANIFEST_ONLY=1; then
+  failures+=("wrapper_check with manifest-only runfiles")
+fi
 
 # --- 4. bazel run //:serve ----------------------------------------------------------
 log "bazel run //:serve, pulled from with bazel run @rules_localregistry//:localregistry, stopped with SIGINT"

@@ -2,7 +2,8 @@
 # Runs localregistry_test and localregistry_serve launchers as a user's Bazel
 # would, and checks what they do from the outside:
 #   exit_3_test: the test's exit status (3) comes back, the registry's request
-#     log is in TEST_UNDECLARED_OUTPUTS_DIR and the registry is stopped;
+#     log is in TEST_UNDECLARED_OUTPUTS_DIR and the registry is stopped; the
+#     same with manifest-only runfiles;
 #   broken_test: a registry that cannot start fails the test at once with the
 #     registry's error, without running the test;
 #   serve: prints the URL and how to pull, serves, stops with exit 0 on SIGINT.
@@ -56,6 +57,37 @@ if [[ -z "$port" ]]; then
   fail "exit_3 did not record LOCALREGISTRY_HOST"
 elif (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   fail "the registry of exit_3_test still accepts connections on port $port after the test"
+fi
+
+# The same with manifest-only runfiles, as on a platform without a runfiles
+# tree: no RUNFILES_DIR/TEST_SRCDIR, only this test's runfiles manifest, and
+# another working directory. Everything (Node, the runtime, the layouts, the
+# test, the CLI it runs) must be found through the manifest.
+manifest_only() {
+  (
+    cd "$TEST_TMPDIR" &&
+      env -u RUNFILES_DIR -u TEST_SRCDIR -u JAVA_RUNFILES -u PYTHON_RUNFILES \
+        RUNFILES_MANIFEST_FILE="$runfiles_manifest" RUNFILES_MANIFEST_ONLY=1 "$@"
+  )
+}
+runfiles_manifest="${RUNFILES_MANIFEST_FILE:-${RUNFILES_DIR:-$TEST_SRCDIR}/MANIFEST}"
+exit_3="$(rlocation "$TEST_WORKSPACE/exit_3_test")"
+dir="$TEST_TMPDIR/manifest_only"
+if [[ ! -f "$runfiles_manifest" ]]; then
+  # Bazel 4.2.3's linux-sandbox shows tests no runfiles manifest; run.sh sets
+  # CHECK_MANIFEST_ONLY=1 where there is one.
+  [[ -z "${CHECK_MANIFEST_ONLY:-}" ]] || fail "no runfiles manifest at $runfiles_manifest"
+  echo "note: no runfiles manifest here; the manifest-only check did not run"
+else
+  mkdir -p "$dir/tmp" "$dir/outputs"
+  TEST_TMPDIR="$dir/tmp" TEST_UNDECLARED_OUTPUTS_DIR="$dir/outputs" \
+    manifest_only timeout "$BOUND_SECONDS" "$exit_3" >"$dir/stdout" 2>"$dir/stderr"
+  status=$?
+  if ((status != 3)) || ! grep -q 'GET /v2/app/manifests/latest 200' "$dir/outputs/localregistry.log" 2>/dev/null; then
+    fail "exit_3_test with manifest-only runfiles exited $status (expected 3) or did not serve the pull; stderr:"
+    show "$dir/stderr"
+    show "$dir/outputs/localregistry.log"
+  fi
 fi
 
 run_launcher broken_test
