@@ -15,7 +15,8 @@
 # 3. `bazel test //...` here: localregistry_test, serve and the CLI;
 # 4. `bazel run //:serve`: serves, pulls with `bazel run @rules_localregistry//:localregistry`,
 #    stops on SIGINT;
-# 5. the toolchain's Node is the one from the file:// archive.
+# 5. the toolchain's Node is the one from the file:// archive;
+# 6. a wrong sha256 for it fails the fetch.
 #
 # Exits 0 when everything passed, 1 on a failure, 77 (skip) when a Bazel is
 # missing, unless CI=true, where a missing Bazel is a failure.
@@ -231,6 +232,19 @@ want="v$(tar -xzOf "$archive" package/package.json | sed -n 's/^ *"version": "v*
 got="$([[ -n "$node_repo" ]] && "$node_repo/bin/node" --version || echo "no repository *localregistry_node_$platform in $external")"
 echo "toolchain Node: $got (archive: $want)"
 [[ "$got" == "$want" ]] || failures+=("the toolchain's Node is '$got', not the archive's $want")
+
+# --- 6. a wrong checksum fails the fetch, naming the archive -------------------------
+log "a Node archive with a wrong sha256"
+bad="$(printf '%064d' 0)"
+sed -i "s/$sha256/$bad/" node_archive.bzl node_archive.MODULE.bazel
+out="$(bazel build //:pull_test 2>&1)" && status=0 || status=$?
+sed -i "s/$bad/$sha256/" node_archive.bzl node_archive.MODULE.bazel
+if ((status == 0)) || ! grep -q "Checksum was $sha256 but wanted $bad" <<<"$out"; then
+  echo "$out" | tail -20
+  failures+=("a wrong Node checksum did not fail the fetch with Bazel's checksum error")
+else
+  echo "ok: $(grep -o "Checksum was [0-9a-f]* but wanted [0-9a-f]*" <<<"$out" | head -n 1)"
+fi
 
 log "done in $((SECONDS - start))s ($mode)"
 if ((${#failures[@]} > 0)); then
