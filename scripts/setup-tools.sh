@@ -24,6 +24,7 @@ readonly TOOLS=(
   newuidmap:uidmap
   bazel:bazel-bootstrap
   /usr/share/bazel/rules/java/java/defs.bzl:bazel-rules-java
+  /usr/share/bazel/tools/skylib/lib/unittest.bzl:bazel-skylib
 )
 
 # Root's binaries (nginx, runc) live in sbin, which a non-login PATH may lack.

@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # End-to-end tests of rules_localregistry's rules and toolchain (see README.md).
 #
-#   e2e/rules/run.sh             # Bazel < 7.4 on this machine: WORKSPACE mode
-#   e2e/rules/run.sh --bzlmod    # Bazel 7.4+ (e.g. inside the sid chroot): bzlmod
+#   e2e/rules/run.sh [bazel4] [bazel7]     (default: both)
+#
+# bazel4: Debian's Bazel 4.2.3 on this machine, WORKSPACE mode.
+# bazel7: Bazel 7.7.1 in the sid chroot (scripts/setup-bazel7.sh, scripts/in-sid-chroot.sh),
+#         bzlmod; run.sh runs itself there with --in-chroot.
 #
 # 1. writes node_archive.bzl / node_archive.MODULE.bazel: the Node toolchain
 #    from a file:// URL (npm's node-<os>-<arch> package, `npm pack` from npm's
 #    cache, or $LOCALREGISTRY_NODE_ARCHIVE), so the repository rule runs offline;
 # 2. the rules' unit and analysis tests in the repository root (//rules/tests);
-#    with --bzlmod also the docs test (stardoc);
+#    on bazel7 also the docs test (stardoc);
 # 3. `bazel test //...` here: localregistry_test, serve and the CLI;
 # 4. `bazel run //:serve`: serves, pulls with `bazel run @rules_localregistry//:localregistry`,
 #    stops on SIGINT;
-# 5. the toolchain's Node is the one from the file:// archive.
+# 5. the toolchain's Node is the one from the file:// archive;
+# 6. a wrong sha256 for it fails the fetch.
 #
-# Exits 0 when everything passed, 1 on a failure, 77 (skip) when bazel is
-# missing, unless CI=true, where a missing bazel is a failure.
+# Exits 0 when everything passed, 1 on a failure, 77 (skip) when a Bazel is
+# missing, unless CI=true, where a missing Bazel is a failure.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,20 +32,65 @@ die() {
   exit 1
 }
 
-mode=workspace
-case "${1:-}" in
-  "") ;;
-  --bzlmod) mode=bzlmod ;;
-  *) die "usage: run.sh [--bzlmod]" ;;
-esac
-
-bazel_bin="${BAZEL:-$(command -v bazel || true)}"
-if [[ -z "$bazel_bin" || ! -x "$bazel_bin" ]]; then
-  [[ "${CI:-}" == "true" ]] && die "bazel not found (set BAZEL or install bazel-bootstrap); CI=true so this fails instead of skipping"
-  echo "SKIP: bazel not found (set BAZEL or install bazel-bootstrap)"
+skip() {
+  [[ "${CI:-}" == "true" ]] && die "$* (CI=true, so this fails instead of skipping)"
+  echo "SKIP: $*"
   exit 77
+}
+
+bazels=()
+in_chroot=
+for arg in "$@"; do
+  case "$arg" in
+    bazel4 | bazel7) bazels+=("$arg") ;;
+    --in-chroot) in_chroot=1 ;;
+    *) die "usage: run.sh [bazel4] [bazel7]" ;;
+  esac
+done
+((${#bazels[@]} > 0)) || bazels=(bazel4 bazel7)
+
+# --- 1. the Node archive (on the host: npm is there) ------------------------------
+archive="${LOCALREGISTRY_NODE_ARCHIVE:-}"
+if [[ -z "$archive" ]]; then
+  node="$repo/node_modules/.bin/node"
+  [[ -x "$node" ]] || die "no $node: run npm ci (or set LOCALREGISTRY_NODE_ARCHIVE)"
+  read -r os arch version < <("$node" -p '[process.platform, process.arch, process.versions.node].join(" ")')
+  package="node-$os-$arch"
+  archive="$here/.node/$package-$version.tgz"
+  if [[ ! -f "$archive" ]]; then
+    [[ -z "$in_chroot" ]] || die "no $archive (run.sh makes it before it enters the chroot)"
+    mkdir -p .node
+    (cd .node && npm pack --prefer-offline --silent "$package@$version" >/dev/null) ||
+      die "npm pack $package@$version failed (run npm ci first: it puts the package in npm's cache)"
+  fi
 fi
-output_user_root="${LOCALREGISTRY_BAZEL_ROOT:-/tmp/localregistry-bazel-$mode}"
+[[ -f "$archive" ]] || die "no Node archive at $archive"
+archive="$(cd "$(dirname "$archive")" && pwd)/$(basename "$archive")"
+
+if [[ -z "$in_chroot" ]]; then
+  status=0
+  for b in "${bazels[@]}"; do
+    if [[ "$b" == bazel7 ]]; then
+      "$repo/scripts/in-sid-chroot.sh" -- true 2>/dev/null ||
+        skip "the sid chroot with Bazel 7.7.1 is missing: run scripts/setup-bazel7.sh"
+      "$repo/scripts/in-sid-chroot.sh" --bind "$repo" --chdir "$here" --env CI -- \
+        env LOCALREGISTRY_NODE_ARCHIVE="$archive" bash "$here/run.sh" --in-chroot bazel7 || status=$?
+    else
+      command -v bazel >/dev/null || skip "bazel not found (install bazel-bootstrap)"
+      LOCALREGISTRY_NODE_ARCHIVE="$archive" bash "$here/run.sh" --in-chroot bazel4 || status=$?
+    fi
+    ((status == 0)) || exit "$status"
+  done
+  exit 0
+fi
+
+# From here on: one Bazel, this process's own.
+((${#bazels[@]} == 1)) || die "--in-chroot runs one Bazel"
+mode=workspace
+[[ "${bazels[0]}" == bazel7 ]] && mode=bzlmod
+bazel_bin="$(command -v bazel || true)"
+[[ -n "$bazel_bin" ]] || skip "bazel not found"
+output_user_root="${LOCALREGISTRY_BAZEL_ROOT:-/tmp/localregistry-rules-$mode}"
 # Startup options first: run_bazel --bazelrc=FILE test ... is allowed.
 bazel() {
   local startup=(--output_user_root="$output_user_root" --max_idle_secs=120)
@@ -52,22 +101,6 @@ bazel() {
   "$bazel_bin" "${startup[@]}" "$@"
 }
 
-# --- 1. the Node archive -------------------------------------------------------
-archive="${LOCALREGISTRY_NODE_ARCHIVE:-}"
-if [[ -z "$archive" ]]; then
-  node="$repo/node_modules/.bin/node"
-  [[ -x "$node" ]] || die "no $node: run npm ci (or set LOCALREGISTRY_NODE_ARCHIVE)"
-  read -r os arch version < <("$node" -p '[process.platform, process.arch, process.versions.node].join(" ")')
-  mkdir -p .node
-  package="node-$os-$arch"
-  archive="$here/.node/$package-$version.tgz"
-  if [[ ! -f "$archive" ]]; then
-    (cd .node && npm pack --prefer-offline --silent "$package@$version" >/dev/null) ||
-      die "npm pack $package@$version failed (run npm ci first: it puts the package in npm's cache)"
-  fi
-fi
-[[ -f "$archive" ]] || die "no Node archive at $archive"
-archive="$(cd "$(dirname "$archive")" && pwd)/$(basename "$archive")"
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) platform=linux_amd64 ;;
   Linux-aarch64) platform=linux_arm64 ;;
@@ -81,28 +114,6 @@ printf '# Written by run.sh.\nNODE_REPOSITORIES = {%s}\n' "$spec" >node_archive.
 printf '# Written by run.sh.\nnode = use_extension("@rules_localregistry//rules:extensions.bzl", "node")\nnode.toolchain(node_repositories = {%s})\n' "$spec" >node_archive.MODULE.bazel
 
 # --- user.bazelrc ----------------------------------------------------------------
-# Empty modules for what Debian's Bazel 7 module registry lacks.
-write_bazel7_stubs() {
-  local m version
-  for m in apple_support:1.23.1 buildozer:7.1.2 protobuf:3.19.6 zlib:1.3.1.bcr.3; do
-    version="${m#*:}"
-    m="${m%%:*}"
-    mkdir -p ".bazel7-stubs/$m"
-    : >".bazel7-stubs/$m/BUILD.bazel"
-    printf 'module(name = "%s", version = "%s")\n' "$m" "$version" >".bazel7-stubs/$m/MODULE.bazel"
-  done
-  cat >.bazel7-stubs/buildozer/buildozer_binary.bzl <<'STUB'
-def _empty_impl(rctx):
-    rctx.file("BUILD.bazel", "")
-
-_empty = repository_rule(implementation = _empty_impl)
-
-def _buildozer_binary_impl(mctx):
-    _empty(name = "buildozer_binary")
-
-buildozer_binary = module_extension(implementation = _buildozer_binary_impl)
-STUB
-}
 stubs="$repo/e2e/bazel/stubs"
 {
   echo "# Written by run.sh; machine-specific."
@@ -112,25 +123,35 @@ stubs="$repo/e2e/bazel/stubs"
     echo "build --override_repository=rules_java=/usr/share/bazel/rules/java"
     echo "build --override_repository=rules_cc=$stubs/rules_cc"
     echo "build --override_repository=remote_coverage_tools=$stubs/remote_coverage_tools"
-    echo "build --override_repository=bazel_skylib=/usr/share/bazel/tools/skylib"
   else
-    # Debian's Bazel 7 (sid): /etc/bazel/bazelrc points bzlmod at Debian's
-    # modules; these stand in for the rest (docs: /work/shared/bazel7-offline.md).
-    echo "import /etc/bazel/bazelrc"
-    write_bazel7_stubs
+    # Debian's Bazel 7 (sid) reads /etc/bazel/bazelrc, which points bzlmod at
+    # Debian's modules; e2e/bzlmod-stubs stand in for the rest.
     for m in apple_support buildozer protobuf zlib; do
-      echo "common --override_module=$m=$here/.bazel7-stubs/$m"
+      echo "common --override_module=$m=$repo/e2e/bzlmod-stubs/$m"
     done
     echo "common --noenable_workspace"
-    echo "common --override_module=stardoc=/usr/share/bazel/tools/stardoc"
+    echo "common --lockfile_mode=off"
+    echo "build --nosandbox_debug"
   fi
 } >user.bazelrc
+# The repository root's own tests also need the dev dependencies, from Debian too.
+{
+  echo "# Written by run.sh; machine-specific."
+  echo "import $here/user.bazelrc"
+  if [[ "$mode" == workspace ]]; then
+    echo "build --override_repository=bazel_skylib=/usr/share/bazel/tools/skylib"
+  else
+    echo "common --override_module=stardoc=/usr/share/bazel/tools/stardoc"
+    # stardoc's renderer is a java_binary: run it with the system JDK, not a downloaded one.
+    echo "build --java_runtime_version=local_jdk --tool_java_runtime_version=local_jdk"
+  fi
+} >root.bazelrc
 
 failures=()
 start=$SECONDS
 cleanup() {
   bazel shutdown >/dev/null 2>&1 || true
-  (cd "$repo" && bazel --bazelrc="$here/user.bazelrc" shutdown >/dev/null 2>&1) || true
+  (cd "$repo" && bazel --bazelrc="$here/root.bazelrc" shutdown >/dev/null 2>&1) || true
 }
 trap cleanup EXIT
 
@@ -149,14 +170,23 @@ run_bazel() {
 log "bazel test //rules/tests/... in the repository root ($mode)"
 root_targets=(//rules/tests/...)
 [[ "$mode" == bzlmod ]] && root_targets+=(//docs/...)
-if ! (cd "$repo" && run_bazel --bazelrc="$here/user.bazelrc" test "${root_targets[@]}"); then
+if ! (cd "$repo" && run_bazel --bazelrc="$here/root.bazelrc" test "${root_targets[@]}"); then
   failures+=("unit and analysis tests (//rules/tests) in the repository root")
 fi
 
 # --- 3. the e2e targets -------------------------------------------------------------
 log "bazel test //... ($mode)"
-if ! run_bazel test //...; then
+e2e_targets=(//...)
+# recipes/ uses $(rlocationpath), which Bazel 4.2.3 lacks.
+[[ "$mode" == workspace ]] && e2e_targets+=(-//recipes/...)
+if ! run_bazel test -- "${e2e_targets[@]}"; then
   failures+=("bazel test //...")
+fi
+# The sandboxes hide the runfiles manifest from tests; the standalone strategy
+# shows it, so wrapper_check can also run a launcher with manifest-only runfiles.
+log "wrapper_check with manifest-only runfiles ($mode)"
+if ! run_bazel test //:wrapper_check --strategy=TestRunner=standalone --test_env=CHECK_MANIFEST_ONLY=1; then
+  failures+=("wrapper_check with manifest-only runfiles")
 fi
 
 # --- 4. bazel run //:serve ----------------------------------------------------------
@@ -202,6 +232,19 @@ want="v$(tar -xzOf "$archive" package/package.json | sed -n 's/^ *"version": "v*
 got="$([[ -n "$node_repo" ]] && "$node_repo/bin/node" --version || echo "no repository *localregistry_node_$platform in $external")"
 echo "toolchain Node: $got (archive: $want)"
 [[ "$got" == "$want" ]] || failures+=("the toolchain's Node is '$got', not the archive's $want")
+
+# --- 6. a wrong checksum fails the fetch, naming the archive -------------------------
+log "a Node archive with a wrong sha256"
+bad="$(printf '%064d' 0)"
+sed -i "s/$sha256/$bad/" node_archive.bzl node_archive.MODULE.bazel
+out="$(bazel build //:pull_test 2>&1)" && status=0 || status=$?
+sed -i "s/$bad/$sha256/" node_archive.bzl node_archive.MODULE.bazel
+if ((status == 0)) || ! grep -q "Checksum was $sha256 but wanted $bad" <<<"$out"; then
+  echo "$out" | tail -20
+  failures+=("a wrong Node checksum did not fail the fetch with Bazel's checksum error")
+else
+  echo "ok: $(grep -o "Checksum was [0-9a-f]* but wanted [0-9a-f]*" <<<"$out" | head -n 1)"
+fi
 
 log "done in $((SECONDS - start))s ($mode)"
 if ((${#failures[@]} > 0)); then

@@ -2,7 +2,8 @@
 # Runs localregistry_test and localregistry_serve launchers as a user's Bazel
 # would, and checks what they do from the outside:
 #   exit_3_test: the test's exit status (3) comes back, the registry's request
-#     log is in TEST_UNDECLARED_OUTPUTS_DIR and the registry is stopped;
+#     log is in TEST_UNDECLARED_OUTPUTS_DIR and the registry is stopped; the
+#     same with manifest-only runfiles;
 #   broken_test: a registry that cannot start fails the test at once with the
 #     registry's error, without running the test;
 #   serve: prints the URL and how to pull, serves, stops with exit 0 on SIGINT.
@@ -15,7 +16,7 @@ source "${RUNFILES_DIR:-/dev/null}/$f" 2>/dev/null || \
   source "$(grep -sm1 "^$f " "$0.runfiles_manifest" | cut -f2- -d' ')" 2>/dev/null || \
   { echo>&2 "ERROR: cannot find $f"; exit 1; }; f=; set -e
 # --- end runfiles.bash initialization v2 ---
-set +e
+set +e; [[ -n "${WRAPPER_CHECK_TRACE:-}" ]] && set -x
 
 readonly APP_DIGEST="$1"
 # A bound, not a measurement: a launcher that hangs fails here instead of at the test timeout.
@@ -58,6 +59,37 @@ elif (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   fail "the registry of exit_3_test still accepts connections on port $port after the test"
 fi
 
+# The same with manifest-only runfiles, as on a platform without a runfiles
+# tree: no RUNFILES_DIR/TEST_SRCDIR, only this test's runfiles manifest, and
+# another working directory. Everything (Node, the runtime, the layouts, the
+# test, the CLI it runs) must be found through the manifest.
+manifest_only() {
+  (
+    cd "$TEST_TMPDIR" &&
+      env -u RUNFILES_DIR -u TEST_SRCDIR -u JAVA_RUNFILES -u PYTHON_RUNFILES \
+        RUNFILES_MANIFEST_FILE="$runfiles_manifest" RUNFILES_MANIFEST_ONLY=1 "$@"
+  )
+}
+runfiles_manifest="${RUNFILES_MANIFEST_FILE:-${RUNFILES_DIR:-$TEST_SRCDIR}/MANIFEST}"
+exit_3="$(rlocation "$TEST_WORKSPACE/exit_3_test")"
+dir="$TEST_TMPDIR/manifest_only"
+if [[ ! -f "$runfiles_manifest" ]]; then
+  # Bazel 4.2.3's linux-sandbox shows tests no runfiles manifest; run.sh sets
+  # CHECK_MANIFEST_ONLY=1 where there is one.
+  [[ -z "${CHECK_MANIFEST_ONLY:-}" ]] || fail "no runfiles manifest at $runfiles_manifest"
+  echo "note: no runfiles manifest here; the manifest-only check did not run"
+else
+  mkdir -p "$dir/tmp" "$dir/outputs"
+  TEST_TMPDIR="$dir/tmp" TEST_UNDECLARED_OUTPUTS_DIR="$dir/outputs" \
+    manifest_only timeout "$BOUND_SECONDS" "$exit_3" >"$dir/stdout" 2>"$dir/stderr"
+  status=$?
+  if ((status != 3)) || ! grep -q 'GET /v2/app/manifests/latest 200' "$dir/outputs/localregistry.log" 2>/dev/null; then
+    fail "exit_3_test with manifest-only runfiles exited $status (expected 3) or did not serve the pull; stderr:"
+    show "$dir/stderr"
+    show "$dir/outputs/localregistry.log"
+  fi
+fi
+
 run_launcher broken_test
 dir="$TEST_TMPDIR/broken_test"
 if ((status != 1)); then
@@ -71,11 +103,24 @@ if grep -q 'exit_3: pulled' "$dir/stderr"; then
   fail "broken_test ran the test although the registry did not start"
 fi
 
-# serve: in the background, like `bazel run //:serve -- --listen 127.0.0.1:0`.
+# serve: in the background, like `bazel run //:serve -- --listen 127.0.0.1:0`,
+# as a job of its own (job control), so that SIGINT reaches it as Ctrl-C would:
+# a non-interactive shell starts background commands with SIGINT ignored.
 dir="$TEST_TMPDIR/serve"
 mkdir -p "$dir"
-timeout "$BOUND_SECONDS" "$(rlocation "$TEST_WORKSPACE/serve")" --listen 127.0.0.1:0 >"$dir/stdout" 2>"$dir/stderr" &
+set -m
+"$(rlocation "$TEST_WORKSPACE/serve")" --listen 127.0.0.1:0 >"$dir/stdout" 2>"$dir/stderr" &
 pid=$!
+set +m
+# until_gone SECONDS: waits for the serve job to end, at most SECONDS.
+until_gone() {
+  local i
+  for ((i = 0; i < $1 * 20; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.05
+  done
+  return 1
+}
 for ((i = 0; i < BOUND_SECONDS * 20; i++)); do
   [[ -s "$dir/stdout" ]] && grep -q 'Ctrl-C stops' "$dir/stderr" && break
   kill -0 "$pid" 2>/dev/null || break
@@ -94,10 +139,15 @@ else
   grep -qF "$host/multi/digests@sha256:" "$dir/stderr" ||
     { fail "serve does not list the digest-only image:"; show "$dir/stderr"; }
 fi
-kill -INT "$pid" 2>/dev/null
-wait "$pid"
-status=$?
-((status == 0)) || { fail "serve exited $status after SIGINT, expected 0; stderr:"; show "$dir/stderr"; }
+kill -INT -- "-$pid" 2>/dev/null
+if until_gone "$BOUND_SECONDS"; then
+  wait "$pid"
+  status=$?
+  ((status == 0)) || { fail "serve exited $status after SIGINT, expected 0; stderr:"; show "$dir/stderr"; }
+else
+  fail "serve still runs ${BOUND_SECONDS}s after SIGINT"
+  kill -KILL -- "-$pid" 2>/dev/null
+fi
 
 if ((failures > 0)); then
   echo "$failures check(s) failed" >&2
