@@ -141,6 +141,7 @@ namespaces=(--mount --propagation private --pid --fork --kill-child)
 # removed after the command.
 inner='
 set -eu
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
 root="$1" chdir="$2" nbinds="$3"
 shift 3
 mount --bind "$root" "$root"

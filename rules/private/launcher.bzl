@@ -5,6 +5,7 @@ the Node of the toolchain and the runtime through the runfiles; they differ in
 its mode and in what they add to the runfiles.
 """
 
+load(":labels.bzl", "display_label")
 load(":manifest.bzl", "LocalRegistryImagesInfo")
 load(":runfiles.bzl", "rlocation_path")
 load(":toolchain.bzl", "NODE_TOOLCHAIN_TYPE")
@@ -23,9 +24,11 @@ _COMMON_ATTRS = {
 
 _MANIFEST_DOC = "The `localregistry_manifest` whose images to serve."
 
+def _quote(s):
+    return "'" + s.replace("'", "'\\''") + "'"
+
 def _image_refs(manifest):
-    # "repository:tag", or "repository" for a digest-only image; keys passed
-    # validation, so they need no quoting beyond single quotes.
+    # "repository:tag", or "repository" for a digest-only image.
     refs = []
     for image in manifest[LocalRegistryImagesInfo].images:
         ref = image.repository + (":" + image.tag if image.tag else "")
@@ -56,14 +59,13 @@ def _launcher(ctx, mode, kind, manifest = None, test = None, extra_runfiles = []
         output = launcher,
         is_executable = True,
         substitutions = {
-            "%MODE%": mode,
-            "%KIND%": kind,
-            "%LABEL%": str(ctx.label),
-            "%NODE%": rlocation_path(ctx, node.node),
-            "%RUNTIME%": rlocation_path(ctx, runtime),
-            "%MANIFEST%": rlocation_path(ctx, manifest[LocalRegistryImagesInfo].manifest) if manifest else "",
-            "%TEST%": rlocation_path(ctx, test_executable) if test_executable else "",
-            "%IMAGES%": " ".join(["'%s'" % r for r in _image_refs(manifest)]) if manifest else "",
+            "%MODE%": _quote(mode),
+            "%WHO%": _quote("%s %s" % (kind, display_label(ctx.label))),
+            "%NODE%": _quote(rlocation_path(ctx, node.node)),
+            "%RUNTIME%": _quote(rlocation_path(ctx, runtime)),
+            "%MANIFEST%": _quote(rlocation_path(ctx, manifest[LocalRegistryImagesInfo].manifest) if manifest else ""),
+            "%TEST%": _quote(rlocation_path(ctx, test_executable) if test_executable else ""),
+            "%IMAGES%": " ".join([_quote(r) for r in _image_refs(manifest)]) if manifest else "",
         },
     )
     runfiles = ctx.runfiles(files = [launcher, runtime]).merge(node.runfiles)
@@ -74,8 +76,6 @@ def _launcher(ctx, mode, kind, manifest = None, test = None, extra_runfiles = []
     return DefaultInfo(executable = launcher, files = depset([launcher]), runfiles = runfiles)
 
 def _localregistry_test_impl(ctx):
-    if not ctx.attr.test[DefaultInfo].files_to_run.executable:
-        fail("test %s is not executable" % ctx.attr.test.label)
     data_runfiles = [ctx.runfiles(files = ctx.files.data)] + [
         d[DefaultInfo].default_runfiles
         for d in ctx.attr.data

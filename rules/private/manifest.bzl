@@ -8,6 +8,7 @@ under several keys, however spelled, is never a duplicate label). Both share
 `_build`.
 """
 
+load(":labels.bzl", "display_label")
 load(":runfiles.bzl", "rlocation_path")
 load(":validate.bzl", "parse_image_key")
 
@@ -70,21 +71,13 @@ target may appear under several keys."""
 _LAYOUT_FILE_NAMES = ["index.json", "oci-layout"]
 _ARCHIVE_SUFFIXES = [".tar", ".tar.gz", ".tgz"]
 
-def _display(label):
-    # Bazel 7 writes main-repository labels as @@//pkg:name; users write //pkg:name.
-    s = str(label)
-    for prefix in ("@@//", "@//"):
-        if s.startswith(prefix):
-            return s[len(prefix) - 2:]
-    return s
-
 def _layout_of(key, target):
     """The layout directory of `target`, or fail() naming the key and the label."""
     files = target[DefaultInfo].files.to_list()
     if len(files) != 1:
         fail("images key \"%s\": %s must have exactly one default output (an OCI image layout directory), but it has %d%s" % (
             key,
-            _display(target.label),
+            display_label(target.label),
             len(files),
             (": " + ", ".join([f.short_path for f in files[:5]]) + (", ..." if len(files) > 5 else "")) if files else "",
         ))
@@ -92,13 +85,13 @@ def _layout_of(key, target):
     if not f.is_source and not f.is_directory:
         fail("images key \"%s\": %s is the file %s, not an OCI image layout directory; use a rule that outputs the layout as a directory (e.g. rules_oci's oci_image, or ctx.actions.declare_directory)" % (
             key,
-            _display(target.label),
+            display_label(target.label),
             f.short_path,
         ))
     if f.is_source and (f.basename in _LAYOUT_FILE_NAMES or [s for s in _ARCHIVE_SUFFIXES if f.basename.endswith(s)]):
         fail("images key \"%s\": %s is the file %s, not an OCI image layout directory; name the directory that holds oci-layout, index.json and blobs/ (e.g. filegroup(srcs = [\"my_layout\"]))" % (
             key,
-            _display(target.label),
+            display_label(target.label),
             f.short_path,
         ))
     return f
