@@ -10,21 +10,36 @@ import { type Layout, readLayout } from '../../oci/layout.ts'
 import type { Ref } from '../../oci/ref.ts'
 import { type FixtureOptions, buildFixtureLayout, makeTempDir } from '../../testing/index.ts'
 import { Registry } from './registry.ts'
-import { type RegistryServer, listen } from './server.ts'
+import { type ListenOptions, type RegistryServer, listen } from './server.ts'
 
 export interface Served {
   registry: Registry
   server: RegistryServer
   /** Every line the server logged. */
   logs: string[]
+  /** The first line logged (so far or later) that `match` accepts. */
+  logged(match: (line: string) => boolean): Promise<string>
 }
 
 /** A registry with nothing in it yet, listening on a free port, closed when the test ends. */
-export async function serve(t: Pick<TestContext, 'after'>, registry = new Registry()): Promise<Served> {
+export async function serve(t: Pick<TestContext, 'after'>, registry = new Registry(), options: Omit<ListenOptions, 'log'> = {}): Promise<Served> {
   const logs: string[] = []
-  const server = await listen(registry, { log: (line) => logs.push(line) })
+  const waiting = new Set<{ match: (line: string) => boolean; resolve: (line: string) => void }>()
+  const log = (line: string): void => {
+    logs.push(line)
+    for (const waiter of waiting) {
+      if (!waiter.match(line)) continue
+      waiting.delete(waiter)
+      waiter.resolve(line)
+    }
+  }
+  const logged = (match: (line: string) => boolean): Promise<string> => {
+    const found = logs.find(match)
+    return found !== undefined ? Promise.resolve(found) : new Promise((resolve) => waiting.add({ match, resolve }))
+  }
+  const server = await listen(registry, { ...options, log })
   t.after(() => server.close())
-  return { registry, server, logs }
+  return { registry, server, logs, logged }
 }
 
 /** Builds a fixture layout in a fresh temp dir and reads it back. */
