@@ -17,6 +17,7 @@ readonly TOOLS=(
   conmon:conmon
   docker-registry:docker-registry
   umoci:umoci
+  ip:iproute2
   nginx:nginx
   wrk:wrk
   ab:apache2-utils
@@ -24,6 +25,7 @@ readonly TOOLS=(
   newuidmap:uidmap
   bazel:bazel-bootstrap
   /usr/share/bazel/rules/java/java/defs.bzl:bazel-rules-java
+  /usr/share/bazel/tools/skylib/lib/unittest.bzl:bazel-skylib
 )
 
 # Root's binaries (nginx, runc) live in sbin, which a non-login PATH may lack.

@@ -3,9 +3,12 @@
 Bazel 7.4+ has `attr.string_keyed_label_dict`, and `localregistry_manifest` is
 a plain rule with an `images` dict attribute. Older Bazels (tested: 4.2.3) lack
 it; there `localregistry_manifest` is a macro with the same signature that
-passes the dict to a compat rule as parallel lists. Both share `_build`.
+passes the keys to a compat rule with one `alias` per key (so that one target
+under several keys, however spelled, is never a duplicate label). Both share
+`_build`.
 """
 
+load(":runfiles.bzl", "rlocation_path")
 load(":validate.bzl", "parse_image_key")
 
 LocalRegistryImagesInfo = provider(
@@ -61,23 +64,44 @@ directory (holding `oci-layout`, `index.json` and `blobs/`): e.g. rules_oci's
 `oci_image` (a tree artifact) or a checked-in source directory. The same
 target may appear under several keys."""
 
-def _rlocation_path(ctx, f):
-    """The runfiles path of `f` that resolves from any workspace."""
-    if f.short_path.startswith("../"):
-        # External repository: ../<repo runfiles dir>/<path>.
-        return f.short_path[3:]
-    return ctx.workspace_name + "/" + f.short_path
+# Files that users point `images` at by mistake instead of the layout
+# directory. Source directories look like files to Starlark (File.is_directory
+# is False for them), so a source file can only be rejected by its name.
+_LAYOUT_FILE_NAMES = ["index.json", "oci-layout"]
+_ARCHIVE_SUFFIXES = [".tar", ".tar.gz", ".tgz"]
+
+def _display(label):
+    # Bazel 7 writes main-repository labels as @@//pkg:name; users write //pkg:name.
+    s = str(label)
+    for prefix in ("@@//", "@//"):
+        if s.startswith(prefix):
+            return s[len(prefix) - 2:]
+    return s
 
 def _layout_of(key, target):
+    """The layout directory of `target`, or fail() naming the key and the label."""
     files = target[DefaultInfo].files.to_list()
     if len(files) != 1:
         fail("images key \"%s\": %s must have exactly one default output (an OCI image layout directory), but it has %d%s" % (
             key,
-            target.label,
+            _display(target.label),
             len(files),
             (": " + ", ".join([f.short_path for f in files[:5]]) + (", ..." if len(files) > 5 else "")) if files else "",
         ))
-    return files[0]
+    f = files[0]
+    if not f.is_source and not f.is_directory:
+        fail("images key \"%s\": %s is the file %s, not an OCI image layout directory; use a rule that outputs the layout as a directory (e.g. rules_oci's oci_image, or ctx.actions.declare_directory)" % (
+            key,
+            _display(target.label),
+            f.short_path,
+        ))
+    if f.is_source and (f.basename in _LAYOUT_FILE_NAMES or [s for s in _ARCHIVE_SUFFIXES if f.basename.endswith(s)]):
+        fail("images key \"%s\": %s is the file %s, not an OCI image layout directory; name the directory that holds oci-layout, index.json and blobs/ (e.g. filegroup(srcs = [\"my_layout\"]))" % (
+            key,
+            _display(target.label),
+            f.short_path,
+        ))
+    return f
 
 def _encode_text(message):
     # `proto.encode_text` exists since Bazel 4 and is the only way on Bazel 8+,
@@ -115,7 +139,7 @@ def _build(ctx, entries):
         records.append(struct(
             repository = parsed.repository,
             tag = parsed.tag,
-            path = _rlocation_path(ctx, layout),
+            path = rlocation_path(ctx, layout),
         ))
         layouts.append(layout)
         runfiles.append(target[DefaultInfo].default_runfiles)
@@ -151,15 +175,11 @@ def _dict_attrs():
 def _compat_impl(ctx):
     keys = ctx.attr.keys
     targets = ctx.attr.targets
-    indices = ctx.attr.target_indices
-    if len(keys) != len(indices):
-        fail("keys and target_indices differ in length (%d != %d); use the localregistry_manifest macro" % (len(keys), len(indices)))
-    entries = []
-    for i in range(len(keys)):
-        if indices[i] < 0 or indices[i] >= len(targets):
-            fail("target_indices[%d] = %d is out of range; use the localregistry_manifest macro" % (i, indices[i]))
-        entries.append((keys[i], targets[indices[i]]))
-    return _build(ctx, entries)
+    if len(keys) != len(targets):
+        fail("keys and targets differ in length (%d != %d); use the localregistry_manifest macro" % (len(keys), len(targets)))
+
+    # A dependency on an alias has the label of the alias's actual target.
+    return _build(ctx, zip(keys, targets))
 
 localregistry_manifest_compat = rule(
     implementation = _compat_impl,
@@ -174,59 +194,34 @@ converts its `images` dict into these attributes.""",
         "targets": attr.label_list(
             mandatory = True,
             allow_files = True,
-            doc = "The distinct image targets (label_list rejects duplicates).",
-        ),
-        "target_indices": attr.int_list(
-            mandatory = True,
-            doc = "For each key, the index of its target in `targets`.",
+            doc = "For each key, an alias of its value (one alias per key, so that one target under several keys or spellings is never a duplicate here).",
         ),
     },
     provides = [LocalRegistryImagesInfo],
 )
 
-def _canonical_label(label):
-    """A canonical string for a label written in a BUILD file, for deduplication."""
-    if type(label) == "Label":
-        s = str(label)
-    elif type(label) == "string":
-        s = label
-    else:
-        fail("images values must be labels, got %s %r" % (type(label), label))
-    if s.startswith("@//"):
-        s = s[1:]
-    repo = ""
-    if s.startswith("@"):
-        i = s.find("//")
-        if i < 0:
-            return s + "//:" + s[1:]
-        repo, s = s[:i], s[i:]
-    if s.startswith("//"):
-        if ":" in s:
-            return repo + s
-        return repo + s + ":" + s.split("/")[-1]
-    if s.startswith(":"):
-        s = s[1:]
-    return "//" + native.package_name() + ":" + s
-
 def _compat_macro(name, images, **kwargs):
     if type(images) != "dict":
         fail("localregistry_manifest %s: images must be a dict {\"repository[:tag]\": label} (select() is not supported on Bazel < 7.4), got %s" % (name, type(images)))
     keys = []
-    targets = []
-    index_of = {}
-    indices = []
-    for key, label in images.items():
-        canonical = _canonical_label(label)
-        if canonical not in index_of:
-            index_of[canonical] = len(targets)
-            targets.append(canonical)
+    aliases = []
+    for i, (key, label) in enumerate(images.items()):
+        if type(label) not in ("string", "Label"):
+            fail("localregistry_manifest %s: images key \"%s\": the value must be a label, got %s %r" % (name, key, type(label), label))
+        alias = "%s.images.%d" % (name, i)
+        native.alias(
+            name = alias,
+            actual = label,
+            testonly = kwargs.get("testonly"),
+            tags = ["manual"],
+            visibility = ["//visibility:private"],
+        )
         keys.append(key)
-        indices.append(index_of[canonical])
+        aliases.append(":" + alias)
     localregistry_manifest_compat(
         name = name,
         keys = keys,
-        targets = targets,
-        target_indices = indices,
+        targets = aliases,
         **kwargs
     )
 

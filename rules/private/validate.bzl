@@ -3,7 +3,8 @@
 Starlark has no regular expressions, so the OCI distribution-spec grammars are
 checked character by character:
 
-- repository: `[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*`
+- repository: `[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*`,
+  at most 255 characters (the limit the runtime enforces, as the registry does)
 - tag: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`
 
 Every function returns an error string (None when valid) so that the caller
@@ -16,6 +17,7 @@ _DIGITS = "0123456789"
 _SEPARATORS = "._-"
 
 MAX_TAG_LENGTH = 128
+MAX_REPOSITORY_LENGTH = 255
 
 REPOSITORY_GRAMMAR = "[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*"
 TAG_GRAMMAR = "[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}"
@@ -72,6 +74,8 @@ def validate_repository(repository):
     """
     if repository == "":
         return "it is empty"
+    if len(repository) > MAX_REPOSITORY_LENGTH:
+        return "it is %d characters long; repository names are at most %d" % (len(repository), MAX_REPOSITORY_LENGTH)
     if ":" in repository:
         return "it contains ':'; a key has at most one ':' (before the tag) and names no registry host (write `app:1.0`, not `localhost:5000/app:1.0`)"
     for component in repository.split("/"):

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import { BazelManifestError } from '../errors.ts'
 import { MANIFEST_PROTO_PATH } from '../package-files.ts'
-import { isValidRepository, isValidTag } from '../registry/server/names.ts'
+import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../oci/names.ts'
 import { MANIFEST, type TextMessage, TextFormatError, parseTextFormat } from './text-format.ts'
 
 /** One `images { ... }` entry of a manifest. */
@@ -55,11 +55,9 @@ function checkImage(image: TextMessage, file: string, i: number): ManifestImage 
   }
   if (repository === '') fail('repository is missing')
   if (!isValidRepository(repository)) {
-    fail(
-      `repository ${JSON.stringify(repository)} is not a valid repository name (lowercase [a-z0-9] components separated by ".", "_", "__", "-" or "/", at most 255 characters)`,
-    )
+    fail(`repository ${JSON.stringify(repository)} is not a valid repository name (${REPOSITORY_RULE})`)
   }
-  if (tag !== '' && !isValidTag(tag)) fail(`tag ${JSON.stringify(tag)} of ${repository} is not a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})`)
+  if (tag !== '' && !isValidTag(tag)) fail(`tag ${JSON.stringify(tag)} of ${repository} is not a valid tag (${TAG_RULE})`)
   if (path === '') fail(`path of ${repository}${tag === '' ? '' : `:${tag}`} is missing`)
   return { repository, tag, path, file, line }
 }

@@ -4,6 +4,7 @@ export { computeDigest, isValidDigest, parseDigest, type DigestAlgorithm, type P
 export { type Layout, type LayoutEntry, readLayout, selectEntry } from './layout.ts'
 export { BLOB_READ_CHUNK, LayoutStore } from './layout-store.ts'
 export { LayoutWriter, type WriteEntry, type WriteOptions, type WriteProgress, writeLayout } from './layout-writer.ts'
+export { isValidRepository, isValidTag, MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, REPOSITORY_RULE, TAG_RULE } from './names.ts'
 export { type ImageIndex, type ImageManifest, MAX_MANIFEST_BYTES, parseManifest } from './manifest.ts'
 export * from './media-types.ts'
 export { type ContentSource, Image, Index, MAX_INDEX_DEPTH, type Ref, makeRef, readRef, walkRefs } from './ref.ts'

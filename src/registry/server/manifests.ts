@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { quote } from '../../oci/digest.ts'
 import type { Context } from './context.ts'
-import { isValidRepository, isValidTag } from './names.ts'
+import { isValidRepository, isValidTag } from '../../oci/names.ts'
 import { select } from './ranges.ts'
 import type { ServedManifest } from './registry.ts'
 import { checkDigest, preconditionFailed, unknownRepository } from './rejections.ts'

@@ -6,7 +6,7 @@
 import { type Descriptor, embeddedData } from '../../oci/descriptor.ts'
 import { type ContentSource, type Ref, walkRefs } from '../../oci/ref.ts'
 import { ConflictError, UsageError } from '../../errors.ts'
-import { MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, isValidRepository, isValidTag } from './names.ts'
+import { MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, isValidRepository, isValidTag } from '../../oci/names.ts'
 
 /** The header every response carries, so clients know they speak to a distribution registry. */
 export const API_VERSION_HEADER = 'Docker-Distribution-API-Version'

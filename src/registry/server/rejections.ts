@@ -5,7 +5,7 @@
 
 import { parseDigest, quote } from '../../oci/digest.ts'
 import { DigestError } from '../../errors.ts'
-import { isValidRepository } from './names.ts'
+import { isValidRepository } from '../../oci/names.ts'
 import { HttpError } from './responses.ts'
 
 /** The answer to a request for an unknown repository: 400 when the name cannot be one, 404 otherwise. */

@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# End-to-end tests of rules_localregistry's rules and toolchain (see README.md).
+#
+#   e2e/rules/run.sh [bazel4] [bazel7]     (default: both)
+#
+# bazel4: Debian's Bazel 4.2.3 on this machine, WORKSPACE mode.
+# bazel7: Bazel 7.7.1 in the sid chroot (scripts/setup-bazel7.sh, scripts/in-sid-chroot.sh),
+#         bzlmod; run.sh runs itself there with --in-chroot.
+#
+# 1. writes node_archive.bzl / node_archive.MODULE.bazel: the Node toolchain
+#    from a file:// URL (npm's node-<os>-<arch> package, `npm pack` from npm's
+#    cache, or $LOCALREGISTRY_NODE_ARCHIVE), so the repository rule runs offline;
+# 2. the rules' unit and analysis tests in the repository root (//rules/tests);
+#    on bazel7 also the docs test (stardoc);
+# 3. `bazel test //...` here: localregistry_test, serve and the CLI;
+# 4. `bazel run //:serve`: serves, pulls with `bazel run @rules_localregistry//:localregistry`,
+#    stops on SIGINT;
+# 5. the toolchain's Node is the one from the file:// archive;
+# 6. a wrong sha256 for it fails the fetch.
+#
+# Exits 0 when everything passed, 1 on a failure, 77 (skip) when a Bazel is
+# missing, unless CI=true, where a missing Bazel is a failure.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+cd "$here"
+
+log() { printf '\n=== %s\n' "$*"; }
+die() {
+  printf 'FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+skip() {
+  [[ "${CI:-}" == "true" ]] && die "$* (CI=true, so this fails instead of skipping)"
+  echo "SKIP: $*"
+  exit 77
+}
+
+bazels=()
+in_chroot=
+for arg in "$@"; do
+  case "$arg" in
+    bazel4 | bazel7) bazels+=("$arg") ;;
+    --in-chroot) in_chroot=1 ;;
+    *) die "usage: run.sh [bazel4] [bazel7]" ;;
+  esac
+done
+((${#bazels[@]} > 0)) || bazels=(bazel4 bazel7)
+
+# --- 1. the Node archive (on the host: npm is there) ------------------------------
+archive="${LOCALREGISTRY_NODE_ARCHIVE:-}"
+if [[ -z "$archive" ]]; then
+  node="$repo/node_modules/.bin/node"
+  [[ -x "$node" ]] || die "no $node: run npm ci (or set LOCALREGISTRY_NODE_ARCHIVE)"
+  read -r os arch version < <("$node" -p '[process.platform, process.arch, process.versions.node].join(" ")')
+  package="node-$os-$arch"
+  archive="$here/.node/$package-$version.tgz"
+  if [[ ! -f "$archive" ]]; then
+    [[ -z "$in_chroot" ]] || die "no $archive (run.sh makes it before it enters the chroot)"
+    mkdir -p .node
+    (cd .node && npm pack --prefer-offline --silent "$package@$version" >/dev/null) ||
+      die "npm pack $package@$version failed (run npm ci first: it puts the package in npm's cache)"
+  fi
+fi
+[[ -f "$archive" ]] || die "no Node archive at $archive"
+archive="$(cd "$(dirname "$archive")" && pwd)/$(basename "$archive")"
+
+if [[ -z "$in_chroot" ]]; then
+  status=0
+  for b in "${bazels[@]}"; do
+    if [[ "$b" == bazel7 ]]; then
+      "$repo/scripts/in-sid-chroot.sh" -- true 2>/dev/null ||
+        skip "the sid chroot with Bazel 7.7.1 is missing: run scripts/setup-bazel7.sh"
+      "$repo/scripts/in-sid-chroot.sh" --bind "$repo" --chdir "$here" --env CI -- \
+        env LOCALREGISTRY_NODE_ARCHIVE="$archive" bash "$here/run.sh" --in-chroot bazel7 || status=$?
+    else
+      command -v bazel >/dev/null || skip "bazel not found (install bazel-bootstrap)"
+      LOCALREGISTRY_NODE_ARCHIVE="$archive" bash "$here/run.sh" --in-chroot bazel4 || status=$?
+    fi
+    ((status == 0)) || exit "$status"
+  done
+  exit 0
+fi
+
+# From here on: one Bazel, this process's own.
+((${#bazels[@]} == 1)) || die "--in-chroot runs one Bazel"
+mode=workspace
+[[ "${bazels[0]}" == bazel7 ]] && mode=bzlmod
+bazel_bin="$(command -v bazel || true)"
+[[ -n "$bazel_bin" ]] || skip "bazel not found"
+output_user_root="${LOCALREGISTRY_BAZEL_ROOT:-/tmp/localregistry-rules-$mode}"
+# Startup options first: run_bazel --bazelrc=FILE test ... is allowed.
+bazel() {
+  local startup=(--output_user_root="$output_user_root" --max_idle_secs=120)
+  while [[ "${1:-}" == --bazelrc=* ]]; do
+    startup+=("$1")
+    shift
+  done
+  "$bazel_bin" "${startup[@]}" "$@"
+}
+
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) platform=linux_amd64 ;;
+  Linux-aarch64) platform=linux_arm64 ;;
+  Darwin-x86_64) platform=darwin_amd64 ;;
+  Darwin-arm64) platform=darwin_arm64 ;;
+  *) die "unsupported machine $(uname -sm)" ;;
+esac
+sha256="$(sha256sum "$archive" | cut -d' ' -f1)"
+spec="\"$platform\": [\"file://$archive\", \"$sha256\", \"package\"]"
+printf '# Written by run.sh.\nNODE_REPOSITORIES = {%s}\n' "$spec" >node_archive.bzl
+printf '# Written by run.sh.\nnode = use_extension("@rules_localregistry//rules:extensions.bzl", "node")\nnode.toolchain(node_repositories = {%s})\n' "$spec" >node_archive.MODULE.bazel
+
+# --- user.bazelrc ----------------------------------------------------------------
+stubs="$repo/e2e/bazel/stubs"
+{
+  echo "# Written by run.sh; machine-specific."
+  echo "build --symlink_prefix=/"
+  if [[ "$mode" == workspace ]]; then
+    # Debian's Bazel 4.2.3 is offline: local copies of its default repositories.
+    echo "build --override_repository=rules_java=/usr/share/bazel/rules/java"
+    echo "build --override_repository=rules_cc=$stubs/rules_cc"
+    echo "build --override_repository=remote_coverage_tools=$stubs/remote_coverage_tools"
+  else
+    # Debian's Bazel 7 (sid) reads /etc/bazel/bazelrc, which points bzlmod at
+    # Debian's modules; e2e/bzlmod-stubs stand in for the rest.
+    for m in apple_support buildozer protobuf zlib; do
+      echo "common --override_module=$m=$repo/e2e/bzlmod-stubs/$m"
+    done
+    echo "common --noenable_workspace"
+    echo "common --lockfile_mode=off"
+    echo "build --nosandbox_debug"
+  fi
+} >user.bazelrc
+# The repository root's own tests also need the dev dependencies, from Debian too.
+{
+  echo "# Written by run.sh; machine-specific."
+  echo "import $here/user.bazelrc"
+  if [[ "$mode" == workspace ]]; then
+    echo "build --override_repository=bazel_skylib=/usr/share/bazel/tools/skylib"
+  else
+    echo "common --override_module=stardoc=/usr/share/bazel/tools/stardoc"
+    # stardoc's renderer is a java_binary: run it with the system JDK, not a downloaded one.
+    echo "build --java_runtime_version=local_jdk --tool_java_runtime_version=local_jdk"
+  fi
+} >root.bazelrc
+
+failures=()
+start=$SECONDS
+cleanup() {
+  bazel shutdown >/dev/null 2>&1 || true
+  (cd "$repo" && bazel --bazelrc="$here/root.bazelrc" shutdown >/dev/null 2>&1) || true
+}
+trap cleanup EXIT
+
+# Debian's linux-sandbox writes debug lines into the logs of failing tests; drop them.
+quiet() { grep -v -E '^[0-9.]+: src/main/tools/(linux-sandbox|process-tools)' || true; }
+run_bazel() {
+  local status
+  set +e
+  bazel "$@" 2>&1 | quiet
+  status=${PIPESTATUS[0]}
+  set -e
+  return "$status"
+}
+
+# --- 2. unit and analysis tests of the rules, in the repository root -------------
+log "bazel test //rules/tests/... in the repository root ($mode)"
+root_targets=(//rules/tests/...)
+[[ "$mode" == bzlmod ]] && root_targets+=(//docs/...)
+if ! (cd "$repo" && run_bazel --bazelrc="$here/root.bazelrc" test "${root_targets[@]}"); then
+  failures+=("unit and analysis tests (//rules/tests) in the repository root")
+fi
+
+# --- 3. the e2e targets -------------------------------------------------------------
+log "bazel test //... ($mode)"
+e2e_targets=(//...)
+# recipes/ uses $(rlocationpath), which Bazel 4.2.3 lacks.
+[[ "$mode" == workspace ]] && e2e_targets+=(-//recipes/...)
+if ! run_bazel test -- "${e2e_targets[@]}"; then
+  failures+=("bazel test //...")
+fi
+# The sandboxes hide the runfiles manifest from tests; the standalone strategy
+# shows it, so wrapper_check can also run a launcher with manifest-only runfiles.
+log "wrapper_check with manifest-only runfiles ($mode)"
+if ! run_bazel test //:wrapper_check --strategy=TestRunner=standalone --test_env=CHECK_MANIFEST_ONLY=1; then
+  failures+=("wrapper_check with manifest-only runfiles")
+fi
+
+# --- 4. bazel run //:serve ----------------------------------------------------------
+log "bazel run //:serve, pulled from with bazel run @rules_localregistry//:localregistry, stopped with SIGINT"
+tmp="$(mktemp -d)"
+serve_check() {
+  # Job control, so that the background `bazel run` gets SIGINT as it would from Ctrl-C.
+  set -m
+  bazel run //:serve -- --listen 127.0.0.1:0 >"$tmp/stdout" 2>"$tmp/stderr" &
+  local pid=$! i url got
+  set +m
+  for ((i = 0; i < 1200; i++)); do
+    [[ -s "$tmp/stdout" ]] && grep -q 'Ctrl-C stops' "$tmp/stderr" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  url="$(head -n 1 "$tmp/stdout")"
+  if [[ ! "$url" =~ ^http://127\.0\.0\.1:[0-9]+$ ]]; then
+    echo "serve printed '$url'; stderr:"
+    cat "$tmp/stderr"
+    kill -TERM "$pid" 2>/dev/null
+    return 1
+  fi
+  got="$(bazel run @rules_localregistry//:localregistry -- pull -q "${url#http://}/app:latest" "$tmp/layout" 2>"$tmp/pull-stderr")" ||
+    { echo "pull failed:"; cat "$tmp/pull-stderr"; }
+  # Like Ctrl-C: SIGINT to the job's process group.
+  kill -INT -- "-$pid"
+  local status=0
+  wait "$pid" || status=$?
+  echo "pulled app:latest: $got; serve exited $status after SIGINT"
+  [[ "$got" == "sha256:a17421f7cc6785af640f7872941b18a8e71ba64c784d7524c44f303405e49ba5" && "$status" == 0 ]]
+}
+if ! serve_check; then
+  failures+=("bazel run //:serve")
+fi
+rm -rf "$tmp"
+
+# --- 5. the toolchain's Node came through the repository rule from the archive ----
+log "the Node of the toolchain"
+external="$(bazel info output_base 2>/dev/null)/external"
+node_repo="$(find "$external" -maxdepth 1 -name "*localregistry_node_$platform" | head -n 1)"
+want="v$(tar -xzOf "$archive" package/package.json | sed -n 's/^ *"version": "v*\([^"]*\)".*$/\1/p' | head -n 1)"
+got="$([[ -n "$node_repo" ]] && "$node_repo/bin/node" --version || echo "no repository *localregistry_node_$platform in $external")"
+echo "toolchain Node: $got (archive: $want)"
+[[ "$got" == "$want" ]] || failures+=("the toolchain's Node is '$got', not the archive's $want")
+
+# --- 6. a wrong checksum fails the fetch, naming the archive -------------------------
+log "a Node archive with a wrong sha256"
+bad="$(printf '%064d' 0)"
+sed -i "s/$sha256/$bad/" node_archive.bzl node_archive.MODULE.bazel
+out="$(bazel build //:pull_test 2>&1)" && status=0 || status=$?
+sed -i "s/$bad/$sha256/" node_archive.bzl node_archive.MODULE.bazel
+if ((status == 0)) || ! grep -q "Checksum was $sha256 but wanted $bad" <<<"$out"; then
+  echo "$out" | tail -20
+  failures+=("a wrong Node checksum did not fail the fetch with Bazel's checksum error")
+else
+  echo "ok: $(grep -o "Checksum was [0-9a-f]* but wanted [0-9a-f]*" <<<"$out" | head -n 1)"
+fi
+
+log "done in $((SECONDS - start))s ($mode)"
+if ((${#failures[@]} > 0)); then
+  printf 'FAILED:\n'
+  printf '  - %s\n' "${failures[@]}"
+  exit 1
+fi
+echo "PASS: rules e2e ($mode): unit/analysis tests, localregistry_test, serve, CLI, Node toolchain"
