@@ -21,6 +21,7 @@ import { buildImage } from './lib/fixtures.ts'
 import { describeMachine, describeMachineLine, finishMachine, type Machine } from './lib/machine.ts'
 import { Recorder, summarize, type Sample } from './lib/results.ts'
 import { prepareRuntimes, type RuntimeName } from './lib/runtimes.ts'
+import { LAUNCHER_TEMPLATE } from './lib/wrapper.ts'
 import { blobSection } from './measure/blob.ts'
 import { memorySection } from './measure/memory.ts'
 import { pullSection } from './measure/pull.ts'
@@ -218,7 +219,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** Every (metric, subject) the sections promise must have a number. */
 function checkComplete(samples: readonly Sample[], settings: Settings, sections: readonly Section[], runtimes: readonly RuntimeName[]): string[] {
-  return expectedMetrics(settings, sections, runtimes)
+  return expectedMetrics(settings, sections, runtimes, existsSync(join(REPO_ROOT, LAUNCHER_TEMPLATE)))
     .filter(({ metric, subject }) => !samples.some((s) => s.metric === metric && s.subject === subject && Number.isFinite(s.value)))
     .map(({ metric, subject }) => `no number for ${metric} of ${subject}`)
 }

@@ -1690,6 +1690,11 @@ var init_plan = __esm({
 function parseTextFormat(text, schema) {
   return new Reader(text).message(schema, void 0, { line: 1, column: 1 });
 }
+function lineStarts(text) {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
 function describe2(token) {
   return token.kind === "end" ? "the end of the text" : `'${token.text}'`;
 }
@@ -1779,6 +1784,7 @@ var init_text_format = __esm({
       #text;
       #offset = 0;
       #peeked;
+      #lineStarts;
       constructor(text) {
         this.#text = text;
       }
@@ -1808,7 +1814,8 @@ var init_text_format = __esm({
         const values = this.#isSymbol(this.#peek(), "[") ? this.#list(field, qualified) : [this.#value(field, qualified)];
         const previous = message.fields.get(name.text);
         if (field.repeated) {
-          message.fields.set(name.text, [...Array.isArray(previous) ? previous : [], ...values]);
+          if (Array.isArray(previous)) previous.push(...values);
+          else message.fields.set(name.text, values);
           return;
         }
         if (previous !== void 0) throw this.#error(name, `${qualified}: multiple values`);
@@ -1887,10 +1894,16 @@ var init_text_format = __esm({
         this.#offset = i;
         return { kind, text: text.slice(start, i), offset: start };
       }
+      /** Line and column of an offset, by binary search in the line starts (found once: a manifest may list 10,000 images). */
       #position(offset) {
-        const before = this.#text.slice(0, offset);
-        const line = before.split("\n").length;
-        return { line, column: offset - before.lastIndexOf("\n") };
+        this.#lineStarts ??= lineStarts(this.#text);
+        let [lo, hi] = [0, this.#lineStarts.length - 1];
+        while (lo < hi) {
+          const mid = lo + hi + 1 >>> 1;
+          if (this.#lineStarts[mid] <= offset) lo = mid;
+          else hi = mid - 1;
+        }
+        return { line: lo + 1, column: offset - this.#lineStarts[lo] + 1 };
       }
       #error(token, message) {
         const { line, column } = this.#position(token.offset);

@@ -33,6 +33,7 @@ export function metricInfo(metric: string): MetricInfo {
   }
   if (metric === 'startup.first_200') return { label: 'start-up: spawn to the first 200 of a manifest GET, 1 image', unit: 'ms', better: 'lower' }
   if (metric === 'startup.idle_rss') return { label: 'idle RSS right after that first 200', unit: 'MiB', better: 'lower' }
+  if (metric === 'startup.trivial_test') return { label: 'a trivial test (`exit 0`), spawn to exit', unit: 'ms', better: 'lower' }
   if (metric === 'startup.large_layer') return { label: 'start-up to first GET, 1 image with the large layer', unit: 'ms', better: 'lower' }
   const scale = /^scale\.(\w+)\.(\d+)\.(\w+)$/.exec(metric)
   if (scale) return SCALE_METRICS[scale[3]!] ?? { label: metric, unit: '', better: 'lower' }
@@ -53,7 +54,12 @@ const SCALE_METRICS: Record<string, MetricInfo> = {
 }
 
 /** Every (metric, subject) pair the selected sections must produce a number for. */
-export function expectedMetrics(settings: Settings, sections: readonly Section[], runtimes: readonly RuntimeName[]): { metric: string; subject: Subject }[] {
+export function expectedMetrics(
+  settings: Settings,
+  sections: readonly Section[],
+  runtimes: readonly RuntimeName[],
+  withWrapper: boolean,
+): { metric: string; subject: Subject }[] {
   const expected: { metric: string; subject: Subject }[] = []
   const all = (metric: string): void => {
     for (const subject of CONTENDERS) expected.push({ metric, subject })
@@ -66,6 +72,7 @@ export function expectedMetrics(settings: Settings, sections: readonly Section[]
       for (const subject of ['node', 'node-http', ...runtimes] as const) expected.push({ metric: 'startup.first_200', subject })
       for (const subject of ['node-http', ...runtimes] as const) expected.push({ metric: 'startup.idle_rss', subject })
       expected.push({ metric: 'startup.large_layer', subject: runtimes[0]! })
+      if (withWrapper) for (const subject of ['unwrapped', 'wrapped'] as const) expected.push({ metric: 'startup.trivial_test', subject })
     }
     if (section === 'scale') {
       const { scale } = settings

@@ -49,6 +49,17 @@ export function startupTable(summaries: readonly Summary[], runtimes: readonly R
     lines.push(
       `| ${metricInfo('startup.large_layer').label} ↓ | ms | | | ${runtimes.map((r) => cell(get('startup.large_layer', r))).join(' | ')} | ${runtimes.map(() => '').join(' | ')} |`,
     )
+  const [alone, wrapped] = [get('startup.trivial_test', 'unwrapped'), get('startup.trivial_test', 'wrapped')]
+  const node = get('startup.first_200', 'node')
+  if (alone && wrapped && node) {
+    const added = wrapped.median - alone.median
+    lines.push(
+      '',
+      '| a trivial test (`exit 0`), spawn to exit ↓ | unwrapped | wrapped by the `localregistry_test` launcher | added by the wrapper | added / bare node |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      `| ms | ${cell(alone)} | ${cell(wrapped)} | ${formatNumber(added)} | ${(added / node.median).toFixed(2)}× |`,
+    )
+  }
   return lines.join('\n')
 }
 

@@ -96,6 +96,7 @@ function startupTargets(get: Lookup, settings: Settings, runtimes: readonly Runt
   const thousand = settings.scale.images.includes(1000) ? 1000 : Math.max(...settings.scale.images)
   results.push(versusNode(`start-up, ${thousand} images: ≤ 4× bare \`node -e 0\``, get(`scale.images.${thousand}.startup`, 'ours'), 4))
   results.push(flatTarget(get, settings.scale.images))
+  results.push(wrapperTarget(get, node))
   const layerTarget = 'start-up with the large layer ≤ 1.2× with a 1 KiB layer'
   const small = get('startup.first_200', primary)
   const large = get('startup.large_layer', primary)
@@ -105,6 +106,15 @@ function startupTargets(get: Lookup, settings: Settings, runtimes: readonly Runt
       : missing(layerTarget),
   )
   return results
+}
+
+/** What the localregistry_test launcher adds to a trivial test, against bare node's start. */
+function wrapperTarget(get: Lookup, node: Summary | undefined): TargetResult {
+  const target = 'the `localregistry_test` wrapper adds ≤ 2× bare `node -e 0` to a trivial test (launcher script outside Bazel)'
+  const [alone, wrapped] = [get('startup.trivial_test', 'unwrapped'), get('startup.trivial_test', 'wrapped')]
+  if (!alone || !wrapped || !node) return missing(target)
+  const added = wrapped.median - alone.median
+  return ratioResult(target, added / node.median, `adds ${formatNumber(added)} ms, bare node ${formatNumber(node.median)} ms`, (r) => r <= 2)
 }
 
 /** The cost of one more image, from one point of the images curve to the next. */

@@ -78,6 +78,7 @@ class Reader {
   readonly #text: string
   #offset = 0
   #peeked: Token | undefined
+  #lineStarts: number[] | undefined
 
   constructor(text: string) {
     this.#text = text
@@ -110,7 +111,8 @@ class Reader {
     const values = this.#isSymbol(this.#peek(), '[') ? this.#list(field, qualified) : [this.#value(field, qualified)]
     const previous = message.fields.get(name.text)
     if (field.repeated) {
-      message.fields.set(name.text, [...(Array.isArray(previous) ? previous : []), ...values])
+      if (Array.isArray(previous)) previous.push(...values)
+      else message.fields.set(name.text, values)
       return
     }
     if (previous !== undefined) throw this.#error(name, `${qualified}: multiple values`)
@@ -196,16 +198,29 @@ class Reader {
     return { kind, text: text.slice(start, i), offset: start }
   }
 
+  /** Line and column of an offset, by binary search in the line starts (found once: a manifest may list 10,000 images). */
   #position(offset: number): { line: number; column: number } {
-    const before = this.#text.slice(0, offset)
-    const line = before.split('\n').length
-    return { line, column: offset - before.lastIndexOf('\n') }
+    this.#lineStarts ??= lineStarts(this.#text)
+    let [lo, hi] = [0, this.#lineStarts.length - 1]
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1
+      if (this.#lineStarts[mid]! <= offset) lo = mid
+      else hi = mid - 1
+    }
+    return { line: lo + 1, column: offset - this.#lineStarts[lo]! + 1 }
   }
 
   #error(token: Token, message: string): TextFormatError {
     const { line, column } = this.#position(token.offset)
     return new TextFormatError(message, line, column)
   }
+}
+
+/** The offset where each line starts. */
+function lineStarts(text: string): number[] {
+  const starts = [0]
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1)
+  return starts
 }
 
 function describe(token: Token): string {
