@@ -1,7 +1,9 @@
 // The layering of src, over the import graph (static imports, re-exports and dynamic import()s,
-// as TypeScript's own pre-processor finds them):
-// - src/oci, the content model, imports nothing of ours but src/errors.ts;
-// - src/registry (server and client) never imports src/cli;
+// as TypeScript's own pre-processor finds them; imports of the package by its own name,
+// 'localregistry' and 'localregistry/…', resolved through package.json's export map). The rules
+// hold for everything a module reaches, transitively, not only for what it imports itself:
+// - src/oci, the content model, reaches nothing of ours but src/errors.ts;
+// - src/registry (server and client) never reaches src/cli;
 // - production code never imports test code (src/testing, other testing/ folders, test-support
 //   files, tests), except the demo, which serves src/testing's fixture images by design.
 
@@ -13,26 +15,60 @@ import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 
 const SRC = dirname(fileURLToPath(import.meta.url))
+const PACKAGE_JSON = join(SRC, '..', 'package.json')
+
+/** The package's export map as src-relative modules: 'localregistry/testing' → 'testing/index.ts'. */
+async function selfImports(): Promise<Map<string, string>> {
+  const pkg = JSON.parse(await readFile(PACKAGE_JSON, 'utf8')) as { name: string; exports: Record<string, { default: string }> }
+  const modules = new Map<string, string>()
+  for (const [subpath, target] of Object.entries(pkg.exports)) {
+    const built = target.default.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts')
+    modules.set(subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`, built)
+  }
+  return modules
+}
 
 /** src-relative path (with "/") → the src-relative paths of the modules it imports. */
 type Graph = Map<string, string[]>
 
 async function importGraph(): Promise<Graph> {
+  const self = await selfImports()
   const files = (await readdir(SRC, { recursive: true })).filter((f) => f.endsWith('.ts')).map((f) => f.split(sep).join('/'))
   const graph: Graph = new Map()
   for (const file of files) {
     const text = await readFile(join(SRC, file), 'utf8')
     const specifiers = ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName)
-    const ours = specifiers
-      .filter((s) => s.startsWith('.'))
-      .map((s) =>
-        relative(SRC, resolve(SRC, dirname(file), s))
-          .split(sep)
-          .join('/'),
-      )
+    const ours: string[] = []
+    for (const specifier of specifiers) {
+      if (specifier.startsWith('.'))
+        ours.push(
+          relative(SRC, resolve(SRC, dirname(file), specifier))
+            .split(sep)
+            .join('/'),
+        )
+      else if (self.has(specifier) || [...self.keys()].some((name) => specifier.startsWith(`${name}/`))) {
+        // The package by its own name; a subpath the export map lacks stays unresolved (and fails below).
+        ours.push(self.get(specifier) ?? specifier)
+      }
+    }
     graph.set(file, ours)
   }
   return graph
+}
+
+/** Every module `file` reaches through the graph, with the import chain that reaches it. */
+function reachable(graph: Graph, file: string): Map<string, string[]> {
+  const chains = new Map<string, string[]>([[file, [file]]])
+  const queue = [file]
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const imported of graph.get(next) ?? []) {
+      if (chains.has(imported)) continue
+      chains.set(imported, [...(chains.get(next) ?? []), imported])
+      queue.push(imported)
+    }
+  }
+  chains.delete(file)
+  return chains
 }
 
 const isTestCode = (file: string): boolean =>
@@ -48,6 +84,16 @@ function violations(graph: Graph, applies: (file: string) => boolean, allowed: (
   return found
 }
 
+/** Every module reached (transitively) from a file that `applies` to that breaks `allowed`, as the import chain. */
+function reachViolations(graph: Graph, applies: (file: string) => boolean, allowed: (reached: string) => boolean): string[] {
+  const found: string[] = []
+  for (const file of graph.keys()) {
+    if (!applies(file)) continue
+    for (const [reached, chain] of reachable(graph, file)) if (!allowed(reached)) found.push(chain.join(' -> '))
+  }
+  return found
+}
+
 describe('layering', () => {
   let graph: Graph
   before(async () => {
@@ -58,27 +104,34 @@ describe('layering', () => {
     const missing = violations(
       graph,
       () => true,
-      (imported) => graph.has(imported) || imported === '../package.json',
+      (imported) => graph.has(imported),
     )
     assert.deepEqual(missing, [])
     assert.ok(graph.get('cli/main.ts')?.includes('cli/serve.ts'), "main.ts's dynamic import() of serve.ts is seen")
   })
 
-  test('src/oci imports nothing of ours but src/errors.ts', () => {
-    const found = violations(
+  test("the package's own name resolves through the export map", async () => {
+    const self = await selfImports()
+    assert.equal(self.get('localregistry'), 'index.ts')
+    assert.equal(self.get('localregistry/testing'), 'testing/index.ts')
+    for (const module of self.values()) assert.ok(graph.has(module), `${module} exists`)
+  })
+
+  test('src/oci reaches nothing of ours but src/errors.ts', () => {
+    const found = reachViolations(
       graph,
       (file) => file.startsWith('oci/') && !isTestCode(file),
-      (imported) => imported.startsWith('oci/') || imported === 'errors.ts',
+      (reached) => reached.startsWith('oci/') || reached === 'errors.ts',
     )
     assert.deepEqual(found, [])
   })
 
-  test('src/registry never imports src/cli', () => {
+  test('src/registry never reaches src/cli', () => {
     assert.deepEqual(
-      violations(
+      reachViolations(
         graph,
         (file) => file.startsWith('registry/'),
-        (imported) => !imported.startsWith('cli/'),
+        (reached) => !reached.startsWith('cli/'),
       ),
       [],
     )
