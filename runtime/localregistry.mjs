@@ -673,11 +673,11 @@ var require_runfiles = __commonJS({
             return maybe;
           }
         }
-        const dirname5 = path.dirname(moduleBase);
-        if (dirname5 == ".") {
+        const dirname4 = path.dirname(moduleBase);
+        if (dirname4 == ".") {
           return void 0;
         }
-        return this._resolve(sourceRepo, dirname5, path.join(path.basename(moduleBase), moduleTail || ""));
+        return this._resolve(sourceRepo, dirname4, path.join(path.basename(moduleBase), moduleTail || ""));
       }
     };
     exports.Runfiles = Runfiles;
@@ -21972,12 +21972,21 @@ var init_api = __esm({
   }
 });
 
-// src/client-config/write-file-atomic.ts
+// src/files/write-file-atomic.ts
 async function writeFileAtomic(file, data, mode = 420) {
   const temp = (0, import_node_path6.join)((0, import_node_path6.dirname)(file), `.${(0, import_node_path6.basename)(file)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`);
   try {
-    await (0, import_promises7.writeFile)(temp, data, { mode });
+    const handle = await (0, import_promises7.open)(temp, "wx", mode);
+    let identity;
+    try {
+      await handle.writeFile(data);
+      const { dev, ino } = await handle.stat();
+      identity = { dev, ino };
+    } finally {
+      await handle.close();
+    }
     await (0, import_promises7.rename)(temp, file);
+    return identity;
   } catch (error) {
     await (0, import_promises7.rm)(temp, { force: true });
     throw error;
@@ -21985,7 +21994,7 @@ async function writeFileAtomic(file, data, mode = 420) {
 }
 var import_node_crypto4, import_promises7, import_node_path6;
 var init_write_file_atomic = __esm({
-  "src/client-config/write-file-atomic.ts"() {
+  "src/files/write-file-atomic.ts"() {
     "use strict";
     import_node_crypto4 = __toESM(require_node_crypto(), 1);
     import_promises7 = __toESM(require_promises(), 1);
@@ -22190,15 +22199,14 @@ var init_launcher_options = __esm({
 });
 
 // src/cli/ready-file.ts
-var import_node_crypto5, import_node_fs6, import_promises10, import_node_path8, ReadyFile;
+var import_node_fs6, import_promises10, ReadyFile;
 var init_ready_file = __esm({
   "src/cli/ready-file.ts"() {
     "use strict";
-    import_node_crypto5 = __toESM(require_node_crypto(), 1);
     import_node_fs6 = __toESM(require_node_fs(), 1);
     import_promises10 = __toESM(require_promises(), 1);
-    import_node_path8 = __toESM(require_node_path(), 1);
     init_errors();
+    init_write_file_atomic();
     ReadyFile = class _ReadyFile {
       path;
       #content;
@@ -22212,21 +22220,9 @@ var init_ready_file = __esm({
       static async write(path, url) {
         const content = `${url}
 `;
-        const temp = (0, import_node_path8.join)((0, import_node_path8.dirname)(path), `.${(0, import_node_path8.basename)(path)}.${process.pid}.${(0, import_node_crypto5.randomBytes)(4).toString("hex")}.tmp`);
         try {
-          const handle = await (0, import_promises10.open)(temp, "wx");
-          let identity;
-          try {
-            await handle.writeFile(content);
-            const { dev, ino } = await handle.stat();
-            identity = { dev, ino };
-          } finally {
-            await handle.close();
-          }
-          await (0, import_promises10.rename)(temp, path);
-          return new _ReadyFile(path, content, identity);
+          return new _ReadyFile(path, content, await writeFileAtomic(path, content));
         } catch (error) {
-          await (0, import_promises10.rm)(temp, { force: true });
           throw new UsageError(`--ready-file ${path}: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
@@ -22379,8 +22375,8 @@ var require_node_child_process = __commonJS({
 
 // src/registry/client/docker-config.ts
 function dockerConfigPath(env = process.env) {
-  const dir = env["DOCKER_CONFIG"] || (0, import_node_path9.join)(env["HOME"] || (0, import_node_os2.homedir)(), ".docker");
-  return (0, import_node_path9.join)(dir, "config.json");
+  const dir = env["DOCKER_CONFIG"] || (0, import_node_path8.join)(env["HOME"] || (0, import_node_os2.homedir)(), ".docker");
+  return (0, import_node_path8.join)(dir, "config.json");
 }
 async function dockerCredentials(host, options = {}) {
   const env = options.env ?? process.env;
@@ -22481,14 +22477,14 @@ function parseHelperAnswer(stdout, program, server) {
   if (typeof Username !== "string" || typeof Secret !== "string") throw new AuthError(`${program} get for ${server} answered without Username and Secret`);
   return { username: Username, password: Secret };
 }
-var import_node_child_process, import_promises11, import_node_os2, import_node_path9, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
+var import_node_child_process, import_promises11, import_node_os2, import_node_path8, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
 var init_docker_config = __esm({
   "src/registry/client/docker-config.ts"() {
     "use strict";
     import_node_child_process = __toESM(require_node_child_process(), 1);
     import_promises11 = __toESM(require_promises(), 1);
     import_node_os2 = __toESM(require_node_os(), 1);
-    import_node_path9 = __toESM(require_node_path(), 1);
+    import_node_path8 = __toESM(require_node_path(), 1);
     init_errors();
     init_redact();
     DOCKER_HUB = "https://index.docker.io/v1/";
@@ -22573,14 +22569,14 @@ async function listDir(dir) {
     throw error;
   }
 }
-var import_node_crypto6, import_node_fs7, import_promises12, import_node_path10, import_node_stream3, import_promises13, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
+var import_node_crypto5, import_node_fs7, import_promises12, import_node_path9, import_node_stream3, import_promises13, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
 var init_layout_writer = __esm({
   "src/oci/layout-writer.ts"() {
     "use strict";
-    import_node_crypto6 = __toESM(require_node_crypto(), 1);
+    import_node_crypto5 = __toESM(require_node_crypto(), 1);
     import_node_fs7 = __toESM(require_node_fs(), 1);
     import_promises12 = __toESM(require_promises(), 1);
-    import_node_path10 = __toESM(require_node_path(), 1);
+    import_node_path9 = __toESM(require_node_path(), 1);
     import_node_stream3 = __toESM(require_node_stream(), 1);
     import_promises13 = __toESM(require_promises3(), 1);
     init_descriptor();
@@ -22613,10 +22609,10 @@ var init_layout_writer = __esm({
           if (!names.includes("oci-layout")) throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not an OCI layout (no oci-layout file)`);
           return new _LayoutWriter(dir, dir, false);
         }
-        await (0, import_promises12.mkdir)((0, import_node_path10.dirname)(dir), { recursive: true });
-        const work = (0, import_node_path10.join)((0, import_node_path10.dirname)(dir), `.${(0, import_node_path10.basename)(dir)}.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
-        await (0, import_promises12.mkdir)((0, import_node_path10.join)(work, "blobs"), { recursive: true });
-        await (0, import_promises12.writeFile)((0, import_node_path10.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
+        await (0, import_promises12.mkdir)((0, import_node_path9.dirname)(dir), { recursive: true });
+        const work = (0, import_node_path9.join)((0, import_node_path9.dirname)(dir), `.${(0, import_node_path9.basename)(dir)}.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
+        await (0, import_promises12.mkdir)((0, import_node_path9.join)(work, "blobs"), { recursive: true });
+        await (0, import_promises12.writeFile)((0, import_node_path9.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
 `);
         return new _LayoutWriter(dir, work, true);
       }
@@ -22654,7 +22650,7 @@ var init_layout_writer = __esm({
           await this.#place(temp2, expected.digest);
           return { digest: expected.digest, size: meter2.size };
         }
-        const hash = (0, import_node_crypto6.createHash)("sha256");
+        const hash = (0, import_node_crypto5.createHash)("sha256");
         const meter = new Meter(progress, hash);
         const temp = await this.#write(source, [meter], "sha256", progress.signal);
         const digest = `sha256:${hash.digest("hex")}`;
@@ -22677,11 +22673,11 @@ var init_layout_writer = __esm({
       }
       /** Pipes the source through `stages` into a temporary file in blobs/ALGORITHM (the caller #places it). */
       async #write(source, stages, algorithm, signal) {
-        await (0, import_promises12.mkdir)((0, import_node_path10.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
+        await (0, import_promises12.mkdir)((0, import_node_path9.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
           source.destroy();
           throw error;
         });
-        const temp = (0, import_node_path10.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
+        const temp = (0, import_node_path9.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
         try {
           await (0, import_promises13.pipeline)([source, ...stages, (0, import_node_fs7.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
@@ -22707,7 +22703,7 @@ var init_layout_writer = __esm({
         const kept = (await this.#existingEntries()).filter((old) => !entries.some((e) => sameEntry(old, e)));
         const manifests = [...kept, ...entries];
         const index = options.bareIndexJson ? { manifests } : { schemaVersion: 2, mediaType: OCI_INDEX, manifests };
-        const temp = (0, import_node_path10.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
+        const temp = (0, import_node_path9.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
         const handle = await (0, import_promises12.open)(temp, "w");
         try {
@@ -22717,7 +22713,7 @@ var init_layout_writer = __esm({
         } finally {
           await handle.close();
         }
-        await (0, import_promises12.rename)(temp, (0, import_node_path10.join)(this.#work, "index.json"));
+        await (0, import_promises12.rename)(temp, (0, import_node_path9.join)(this.#work, "index.json"));
         this.#temps.delete(temp);
         if (this.#isNew) await (0, import_promises12.rename)(this.#work, this.dir);
       }
@@ -22728,7 +22724,7 @@ var init_layout_writer = __esm({
       }
       async #existingEntries() {
         if (this.#isNew) return [];
-        const path = (0, import_node_path10.join)(this.#work, "index.json");
+        const path = (0, import_node_path9.join)(this.#work, "index.json");
         const bytes = await (0, import_promises12.readFile)(path).catch(() => void 0);
         return bytes === void 0 ? [] : parseIndex(parseJson(bytes, path), path).manifests;
       }
@@ -41324,8 +41320,8 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile3, readFile: readFile7, mkdir: mkdir3 } = __require("node:fs/promises");
-    var { dirname: dirname5, resolve: resolve4 } = __require("node:path");
+    var { writeFile: writeFile2, readFile: readFile7, mkdir: mkdir3 } = __require("node:fs/promises");
+    var { dirname: dirname4, resolve: resolve4 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors();
     var { setHeader } = require_util2();
@@ -41572,12 +41568,12 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         const resolvedPath = resolve4(path);
-        await mkdir3(dirname5(resolvedPath), { recursive: true });
+        await mkdir3(dirname4(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
         }));
-        await writeFile3(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
+        await writeFile2(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
       }
       /**
        * Clears all recorded snapshots

@@ -4,23 +4,17 @@
 // it is still the file this process wrote (same device, inode and content): a file another
 // instance wrote over ours is theirs.
 
-import { randomBytes } from 'node:crypto'
 import { lstatSync, readFileSync, rmSync } from 'node:fs'
-import { lstat, open, readFile, rename, rm } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { lstat, readFile, rm } from 'node:fs/promises'
 import { UsageError } from '../errors.ts'
-
-interface Identity {
-  dev: number
-  ino: number
-}
+import { type FileIdentity, writeFileAtomic } from '../files/write-file-atomic.ts'
 
 export class ReadyFile {
   readonly path: string
   readonly #content: string
-  readonly #identity: Identity
+  readonly #identity: FileIdentity
 
-  private constructor(path: string, content: string, identity: Identity) {
+  private constructor(path: string, content: string, identity: FileIdentity) {
     this.path = path
     this.#content = content
     this.#identity = identity
@@ -29,23 +23,9 @@ export class ReadyFile {
   /** Writes `url\n` to `path` atomically: readers see no file, an older one, or the whole URL. */
   static async write(path: string, url: string): Promise<ReadyFile> {
     const content = `${url}\n`
-    const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
     try {
-      // The identity is taken from the temp file, before the rename: a rename keeps the inode,
-      // and a stat after it could see another instance's file renamed over ours meanwhile.
-      const handle = await open(temp, 'wx')
-      let identity: Identity
-      try {
-        await handle.writeFile(content)
-        const { dev, ino } = await handle.stat()
-        identity = { dev, ino }
-      } finally {
-        await handle.close()
-      }
-      await rename(temp, path)
-      return new ReadyFile(path, content, identity)
+      return new ReadyFile(path, content, await writeFileAtomic(path, content))
     } catch (error) {
-      await rm(temp, { force: true })
       throw new UsageError(`--ready-file ${path}: ${error instanceof Error ? error.message : String(error)}`)
     }
   }
@@ -69,7 +49,7 @@ export class ReadyFile {
     }
   }
 
-  #isOurs(stats: Identity): boolean {
+  #isOurs(stats: FileIdentity): boolean {
     return stats.dev === this.#identity.dev && stats.ino === this.#identity.ino
   }
 }

@@ -17,7 +17,7 @@ import { isIP } from 'node:net'
 import { join } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { isDnsName } from '../tls/index.ts'
-import { writeFileAtomic } from './write-file-atomic.ts'
+import { writeFileAtomic } from '../files/write-file-atomic.ts'
 
 export interface ClientConfigOptions {
   /**
