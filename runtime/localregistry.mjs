@@ -3208,6 +3208,32 @@ var require_node_net = __commonJS({
   }
 });
 
+// src/net/host.ts
+function parseHostPort(value, options = {}) {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(value);
+  if (match === null) return void 0;
+  const [, ipv6, other, digits] = match;
+  const host = ipv6 ?? other ?? "";
+  const validHost = ipv6 !== void 0 ? (0, import_node_net.isIP)(ipv6) === 6 : (0, import_node_net.isIP)(host) === 4 || isDnsName(host);
+  const port = digits === void 0 ? void 0 : Number(digits);
+  const lowest = options.listening ? 0 : 1;
+  if (!validHost || port !== void 0 && (port < lowest || port > 65535)) return void 0;
+  return { host, port, address: `${formatHost(host)}${port === void 0 ? "" : `:${port}`}`.toLowerCase() };
+}
+function formatHost(host) {
+  return host.includes(":") ? `[${host}]` : host;
+}
+function isDnsName(name) {
+  return name.length <= 253 && /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(name);
+}
+var import_node_net;
+var init_host = __esm({
+  "src/net/host.ts"() {
+    "use strict";
+    import_node_net = __toESM(require_node_net(), 1);
+  }
+});
+
 // node_modules/node-forge/lib/forge.js
 var require_forge = __commonJS({
   "node_modules/node-forge/lib/forge.js"(exports, module) {
@@ -21854,7 +21880,7 @@ async function serverTls(options, listenHost) {
   return { cert: issued.certificate, key: issued.privateKey, caCertificate: issued.caCertificate };
 }
 async function addressesOf(host) {
-  if ((0, import_node_net.isIP)(host.replace(/^\[(.*)\]$/, "$1")) !== 0) return [];
+  if ((0, import_node_net2.isIP)(host.replace(/^\[(.*)\]$/, "$1")) !== 0) return [];
   try {
     return (await (0, import_promises6.lookup)(host, { all: true })).map((address) => address.address);
   } catch {
@@ -21869,7 +21895,7 @@ function certificateNames(names) {
     if (name === "0.0.0.0" || name === "::") {
       for (const address of Object.values((0, import_node_os.networkInterfaces)()).flat()) if (address !== void 0) ips.add(address.address.replace(/%.*$/, ""));
       dns.add("localhost");
-    } else if ((0, import_node_net.isIP)(name) !== 0) ips.add(name);
+    } else if ((0, import_node_net2.isIP)(name) !== 0) ips.add(name);
     else if (isDnsName(name)) dns.add(name.toLowerCase());
     else
       throw new UsageError(
@@ -21877,9 +21903,6 @@ function certificateNames(names) {
       );
   }
   return { dns: [...dns], ips: [...ips] };
-}
-function isDnsName(name) {
-  return name.length <= 253 && /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(name);
 }
 function checkGivenCertificate(options) {
   let certificate;
@@ -21895,15 +21918,16 @@ function checkGivenCertificate(options) {
   }
   return { cert: options.cert, key: options.key };
 }
-var import_node_crypto3, import_promises6, import_node_net, import_node_os;
+var import_node_crypto3, import_promises6, import_node_net2, import_node_os;
 var init_tls = __esm({
   "src/tls/index.ts"() {
     "use strict";
     import_node_crypto3 = __toESM(require_node_crypto(), 1);
     import_promises6 = __toESM(require_promises2(), 1);
-    import_node_net = __toESM(require_node_net(), 1);
+    import_node_net2 = __toESM(require_node_net(), 1);
     import_node_os = __toESM(require_node_os(), 1);
     init_errors();
+    init_host();
   }
 });
 
@@ -21946,10 +21970,10 @@ function listenAddress(options) {
   return { host: options.host ?? parsed.host, port };
 }
 function parseListen(value) {
-  const match = /^(?:\[([0-9A-Za-z:.%_-]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(value);
-  const host = match?.[1] ?? match?.[2];
-  const port = Number(match?.[3]);
-  if (host === void 0 || !(port <= 65535)) {
+  const parsed = parseHostPort(value, { listening: true });
+  const host = parsed?.host;
+  const port = parsed?.port;
+  if (host === void 0 || port === void 0) {
     throw new UsageError(`--listen ${JSON.stringify(value)} is not HOST:PORT (e.g. 127.0.0.1:5000, localhost:0, [::1]:0; port 0 picks a free port)`);
   }
   return { host, port };
@@ -21964,6 +21988,7 @@ var init_api = __esm({
     init_server2();
     init_tls();
     init_errors();
+    init_host();
     DEFAULT_HOST = "127.0.0.1";
     WILDCARD_LOOPBACK = /* @__PURE__ */ new Map([
       ["0.0.0.0", "127.0.0.1"],
@@ -22005,7 +22030,7 @@ var init_write_file_atomic = __esm({
 // src/client-config/index.ts
 async function writeClientConfig(dir, options) {
   const registry = parseRegistryUrl(options.url);
-  const mirrors = options.mirrorFor.map(parseRegistryHost);
+  const mirrors = options.mirrorFor.map((host) => parseRegistryHost(host).address);
   if (mirrors.length === 0) throw new UsageError("client configuration needs at least one registry host to mirror (--mirror-for HOST, e.g. docker.io)");
   const ca = options.caCertificate;
   const files = /* @__PURE__ */ new Map();
@@ -22037,17 +22062,13 @@ function parseRegistryUrl(value) {
   if (scheme !== "http" && scheme !== "https" || address === void 0) {
     throw new UsageError(`registry URL ${JSON.stringify(value)} is not http(s)://HOST[:PORT]`);
   }
-  return { scheme, address: parseRegistryHost(address) };
+  return { scheme, address: parseRegistryHost(address).address };
 }
 function parseRegistryHost(value) {
-  const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(value);
-  const host = match?.[1] ?? "";
-  const port = match?.[2];
-  const ipv6 = host.startsWith("[") && (0, import_node_net2.isIP)(host.slice(1, -1)) === 6;
-  const valid = (ipv6 || (0, import_node_net2.isIP)(host) === 4 || isDnsName(host)) && (port === void 0 || Number(port) > 0 && Number(port) <= 65535);
-  if (!valid)
+  const parsed = parseHostPort(value);
+  if (parsed === void 0)
     throw new UsageError(`${JSON.stringify(value)} is not a registry host: expected HOST[:PORT], e.g. docker.io, ghcr.io or registry.test.internal:5000`);
-  return value.toLowerCase();
+  return parsed;
 }
 function containerdHostsToml(host, registry, withCa) {
   const url = `${registry.scheme}://${registry.address}`;
@@ -22097,15 +22118,14 @@ function dockerDaemonJson(registry) {
   return `${JSON.stringify(config, null, 2)}
 `;
 }
-var import_promises8, import_node_net2, import_node_path7, REGISTRIES_DROP_IN, toml;
+var import_promises8, import_node_path7, REGISTRIES_DROP_IN, toml;
 var init_client_config = __esm({
   "src/client-config/index.ts"() {
     "use strict";
     import_promises8 = __toESM(require_promises(), 1);
-    import_node_net2 = __toESM(require_node_net(), 1);
     import_node_path7 = __toESM(require_node_path(), 1);
     init_errors();
-    init_tls();
+    init_host();
     init_write_file_atomic();
     REGISTRIES_DROP_IN = "50-localregistry.conf";
     toml = (value) => JSON.stringify(value);
@@ -22125,7 +22145,7 @@ function parseLauncherOptions(values) {
   if (caOut !== void 0 && !(values.tls && !given))
     throw new UsageError("--ca-out writes the CA of a generated certificate: it needs --tls (without --tls-cert)");
   const dir = values["client-config"];
-  const mirrorFor = values["mirror-for"].map(parseRegistryHost);
+  const mirrorFor = values["mirror-for"].map((host) => parseRegistryHost(host).address);
   if (dir === void 0 && mirrorFor.length > 0) throw new UsageError("--mirror-for HOST goes into --client-config DIR: add it");
   if (dir !== void 0 && mirrorFor.length === 0)
     throw new UsageError("--client-config DIR needs the registries to mirror: add --mirror-for HOST (e.g. docker.io, ghcr.io)");
@@ -22137,10 +22157,8 @@ function parseLauncherOptions(values) {
   return { tls, caOut, clientConfig: dir === void 0 ? void 0 : { dir, mirrorFor, advertise } };
 }
 function parseAdvertise(value) {
-  const address = parseRegistryHost(value);
-  const colon = address.lastIndexOf(":");
-  if (colon < 0 || address.endsWith("]")) return { host: address, port: void 0 };
-  return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
+  const { host, port } = parseRegistryHost(value);
+  return { host: formatHost(host).toLowerCase(), port };
 }
 async function tlsOption(options) {
   const tls = options.tls;
@@ -22185,6 +22203,7 @@ var init_launcher_options = __esm({
     init_client_config();
     init_write_file_atomic();
     init_errors();
+    init_host();
     LAUNCHER_ARGS = {
       tls: { type: "boolean", default: false },
       hostname: { type: "string", multiple: true, default: [] },
@@ -22425,7 +22444,8 @@ function fromAuths(config, server, path) {
   return void 0;
 }
 function hostOf(key2) {
-  return key2.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "").toLowerCase();
+  const host = key2.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
+  return parseHostPort(host)?.address ?? host.toLowerCase();
 }
 function usable(credentials, host, path, warn) {
   if (credentials?.username !== IDENTITY_TOKEN_USER) return credentials;
@@ -22486,6 +22506,7 @@ var init_docker_config = __esm({
     import_node_os2 = __toESM(require_node_os(), 1);
     import_node_path8 = __toESM(require_node_path(), 1);
     init_errors();
+    init_host();
     init_redact();
     DOCKER_HUB = "https://index.docker.io/v1/";
     DOCKER_HUB_HOSTS = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
@@ -28256,14 +28277,14 @@ var require_connect = __commonJS({
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout = timeout == null ? 1e4 : timeout;
       allowH2 = allowH2 != null ? allowH2 : true;
-      return function connect({ hostname: hostname2, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
             tls = __require("node:tls");
           }
           servername = servername || options.servername || util.getServerName(host) || null;
-          const sessionKey = servername || hostname2;
+          const sessionKey = servername || hostname;
           assert(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
@@ -28278,7 +28299,7 @@ var require_connect = __commonJS({
             socket: httpSocket,
             // upgrade socket connection
             port,
-            host: hostname2
+            host: hostname
           });
           socket.on("session", function(session2) {
             sessionCache.set(sessionKey, session2);
@@ -28292,16 +28313,16 @@ var require_connect = __commonJS({
             ...options,
             localAddress,
             port,
-            host: hostname2
+            host: hostname
           };
-          const family = net.isIP(hostname2);
-          if (family !== 0 && servername && servername !== hostname2) {
+          const family = net.isIP(hostname);
+          if (family !== 0 && servername && servername !== hostname) {
             connectOptions.host = servername;
             connectOptions.lookup = (_hostname, lookupOptions, cb) => {
               if (lookupOptions.all) {
-                cb(null, [{ address: hostname2, family }]);
+                cb(null, [{ address: hostname, family }]);
               } else {
-                cb(null, hostname2, family);
+                cb(null, hostname, family);
               }
             };
           }
@@ -28314,7 +28335,7 @@ var require_connect = __commonJS({
           const keepAliveInitialDelay = options.keepAliveInitialDelay === void 0 ? 6e4 : options.keepAliveInitialDelay;
           socket.setKeepAlive(true, keepAliveInitialDelay);
         }
-        const clearConnectTimeout = util.setupConnectTimeout(new WeakRef(socket), { timeout, hostname: hostname2, port });
+        const clearConnectTimeout = util.setupConnectTimeout(new WeakRef(socket), { timeout, hostname, port });
         socket.setNoDelay(true).once(protocol === "https:" ? "secureConnect" : "connect", function() {
           queueMicrotask(clearConnectTimeout);
           if (callback) {
@@ -28327,7 +28348,7 @@ var require_connect = __commonJS({
           if (callback) {
             const cb = callback;
             callback = null;
-            cb(maybeNormalizeConnectError(err, this, { timeout, hostname: hostname2, port }));
+            cb(maybeNormalizeConnectError(err, this, { timeout, hostname, port }));
           }
         });
         return socket;
@@ -35479,20 +35500,20 @@ var require_client = __commonJS({
     function connect(client) {
       assert(!client[kConnecting]);
       assert(!client[kHTTPContext]);
-      let { host, hostname: hostname2, protocol, port } = client[kUrl];
-      if (hostname2[0] === "[") {
-        const idx = hostname2.indexOf("]");
+      let { host, hostname, protocol, port } = client[kUrl];
+      if (hostname[0] === "[") {
+        const idx = hostname.indexOf("]");
         assert(idx !== -1);
-        const ip = hostname2.substring(1, idx);
+        const ip = hostname.substring(1, idx);
         assert(net.isIPv6(ip));
-        hostname2 = ip;
+        hostname = ip;
       }
       client[kConnecting] = true;
       if (channels.beforeConnect.hasSubscribers) {
         channels.beforeConnect.publish({
           connectParams: {
             host,
-            hostname: hostname2,
+            hostname,
             protocol,
             port,
             version: client[kHTTPContext]?.version,
@@ -35505,14 +35526,14 @@ var require_client = __commonJS({
       try {
         client[kConnector]({
           host,
-          hostname: hostname2,
+          hostname,
           protocol,
           port,
           servername: client[kServerName],
           localAddress: client[kLocalAddress]
         }, (err, socket) => {
           if (err) {
-            handleConnectError(client, err, { host, hostname: hostname2, protocol, port });
+            handleConnectError(client, err, { host, hostname, protocol, port });
             client[kResume]();
             return;
           }
@@ -35526,7 +35547,7 @@ var require_client = __commonJS({
             client[kHTTPContext] = socket.alpnProtocol === "h2" ? connectH2(client, socket) : connectH1(client, socket);
           } catch (err2) {
             socket.destroy().on("error", noop);
-            handleConnectError(client, err2, { host, hostname: hostname2, protocol, port });
+            handleConnectError(client, err2, { host, hostname, protocol, port });
             client[kResume]();
             return;
           }
@@ -35539,7 +35560,7 @@ var require_client = __commonJS({
             channels.connected.publish({
               connectParams: {
                 host,
-                hostname: hostname2,
+                hostname,
                 protocol,
                 port,
                 version: client[kHTTPContext]?.version,
@@ -35554,11 +35575,11 @@ var require_client = __commonJS({
           client[kResume]();
         });
       } catch (err) {
-        handleConnectError(client, err, { host, hostname: hostname2, protocol, port });
+        handleConnectError(client, err, { host, hostname, protocol, port });
         client[kResume]();
       }
     }
-    function handleConnectError(client, err, { host, hostname: hostname2, protocol, port }) {
+    function handleConnectError(client, err, { host, hostname, protocol, port }) {
       if (client.destroyed) {
         return;
       }
@@ -35567,7 +35588,7 @@ var require_client = __commonJS({
         channels.connectError.publish({
           connectParams: {
             host,
-            hostname: hostname2,
+            hostname,
             protocol,
             port,
             version: client[kHTTPContext]?.version,
@@ -37256,9 +37277,9 @@ var require_socks5_proxy_agent = __commonJS({
     var kConnectTimeout = /* @__PURE__ */ Symbol("connect timeout");
     var kRequestTls = /* @__PURE__ */ Symbol("request tls settings");
     var kRequestTlsTimeout = /* @__PURE__ */ Symbol("request tls timeout");
-    function createConnectTimeoutError(hostname2, port, timeout) {
+    function createConnectTimeoutError(hostname, port, timeout) {
       return new ConnectTimeoutError(
-        `Connect Timeout Error (attempted address: ${hostname2}:${port}, timeout: ${timeout}ms)`
+        `Connect Timeout Error (attempted address: ${hostname}:${port}, timeout: ${timeout}ms)`
       );
     }
     var experimentalWarningEmitted = false;
@@ -37879,13 +37900,13 @@ var require_env_http_proxy_agent = __commonJS({
         ]);
       }
       #getProxyAgentForUrl(url) {
-        let { protocol, host: hostname2, port } = url;
-        hostname2 = hostname2.replace(/:\d*$/, "").replace(/^\[(.+)\]$/, "$1").toLowerCase();
-        if (hostname2.length > 1 && hostname2.charCodeAt(hostname2.length - 1) === 46) {
-          hostname2 = hostname2.slice(0, -1);
+        let { protocol, host: hostname, port } = url;
+        hostname = hostname.replace(/:\d*$/, "").replace(/^\[(.+)\]$/, "$1").toLowerCase();
+        if (hostname.length > 1 && hostname.charCodeAt(hostname.length - 1) === 46) {
+          hostname = hostname.slice(0, -1);
         }
         port = Number.parseInt(port, 10) || DEFAULT_PORTS[protocol] || 0;
-        if (!this.#shouldProxy(hostname2, port)) {
+        if (!this.#shouldProxy(hostname, port)) {
           return this[kNoProxyAgent];
         }
         if (protocol === "https:") {
@@ -37893,7 +37914,7 @@ var require_env_http_proxy_agent = __commonJS({
         }
         return this[kHttpProxyAgent];
       }
-      #shouldProxy(hostname2, port) {
+      #shouldProxy(hostname, port) {
         if (this.#noProxyChanged) {
           this.#parseNoProxy();
         }
@@ -37911,10 +37932,10 @@ var require_env_http_proxy_agent = __commonJS({
           if (entry.port && entry.port !== port) {
             continue;
           }
-          if (!entry.wildcard && hostname2 === entry.hostname) {
+          if (!entry.wildcard && hostname === entry.hostname) {
             return false;
           }
-          if (hostname2.slice(-(entry.hostname.length + 1)) === `.${entry.hostname}`) {
+          if (hostname.slice(-(entry.hostname.length + 1)) === `.${entry.hostname}`) {
             return false;
           }
         }
@@ -37929,22 +37950,22 @@ var require_env_http_proxy_agent = __commonJS({
           if (!entry) {
             continue;
           }
-          let hostname2, port;
+          let hostname, port;
           const ipv6WithPort = entry.match(/^\[(.+)\]:(\d+)$/);
           if (ipv6WithPort) {
-            hostname2 = ipv6WithPort[1];
+            hostname = ipv6WithPort[1];
             port = Number.parseInt(ipv6WithPort[2], 10);
           } else {
             const unbracketed = entry.replace(/^\[(.+)\]$/, "$1");
             const colonCount = (unbracketed.match(/:/g) || []).length;
             const parsed = colonCount === 1 && unbracketed.match(/^(.+):(\d+)$/);
-            hostname2 = parsed ? parsed[1] : unbracketed;
+            hostname = parsed ? parsed[1] : unbracketed;
             port = parsed ? Number.parseInt(parsed[2], 10) : 0;
           }
           const wildcard = entry.charCodeAt(0) === 42;
           noProxyEntries.push({
             // strip leading dot or asterisk with dot, and any trailing dot
-            hostname: hostname2.replace(/^\*?\./, "").replace(/^(.+)\.$/, "$1").toLowerCase(),
+            hostname: hostname.replace(/^\*?\./, "").replace(/^(.+)\.$/, "$1").toLowerCase(),
             port,
             wildcard
           });
@@ -42668,14 +42689,14 @@ var require_dns = __commonJS({
       get size() {
         return this.#records.size;
       }
-      get(hostname2) {
-        return this.#records.get(hostname2) ?? null;
+      get(hostname) {
+        return this.#records.get(hostname) ?? null;
       }
-      set(hostname2, records) {
-        this.#records.set(hostname2, records);
+      set(hostname, records) {
+        this.#records.set(hostname, records);
       }
-      delete(hostname2) {
-        this.#records.delete(hostname2);
+      delete(hostname) {
+        this.#records.delete(hostname);
       }
       // Delegate to storage decide can we do more lookups or not
       full() {
@@ -54996,7 +55017,7 @@ function parseReference(reference, options = {}) {
   const slash = reference.indexOf("/");
   if (slash <= 0) fail("no host");
   const host = reference.slice(0, slash);
-  if (!HOST.test(host) || !validPort(host)) fail(`invalid host ${quote(host)}`);
+  const parsedHost = parseHostPort(host) ?? fail(`invalid host ${quote(host)}`);
   let rest = reference.slice(slash + 1);
   let digest;
   const at = rest.indexOf("@");
@@ -55018,7 +55039,7 @@ function parseReference(reference, options = {}) {
   }
   if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: ${REPOSITORY_RULE}`);
   if (tag === void 0 && digest === void 0) tag = "latest";
-  return { host, repository: rest, tag, digest, scheme: options.plainHttp || isLocal(host) ? "http" : "https" };
+  return { host, repository: rest, tag, digest, scheme: options.plainHttp || isLocal(parsedHost.host) ? "http" : "https" };
 }
 function withoutUserInfo(reference) {
   const digestAt = reference.lastIndexOf("@");
@@ -55030,26 +55051,17 @@ function formatReference(ref) {
   return `${ref.host}/${ref.repository}${ref.tag === void 0 ? "" : `:${ref.tag}`}${ref.digest === void 0 ? "" : `@${ref.digest}`}`;
 }
 function isLocal(host) {
-  const name = hostname(host).toLowerCase();
+  const name = formatHost(host).toLowerCase();
   return LOCAL_HOSTS.has(name) || IPV4_LOOPBACK.test(name);
 }
-function hostname(host) {
-  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
-  const colon = host.indexOf(":");
-  return colon < 0 ? host : host.slice(0, colon);
-}
-function validPort(host) {
-  const port = host.slice(hostname(host).length);
-  return port === "" || Number(port.slice(1)) <= 65535;
-}
-var HOST, LOCAL_HOSTS, IPV4_LOOPBACK;
+var LOCAL_HOSTS, IPV4_LOOPBACK;
 var init_reference = __esm({
   "src/registry/client/reference.ts"() {
     "use strict";
     init_digest();
     init_names();
     init_errors();
-    HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/;
+    init_host();
     LOCAL_HOSTS = /* @__PURE__ */ new Set(["localhost", "[::1]", "0.0.0.0", "[::]"]);
     IPV4_LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
   }

@@ -12,6 +12,7 @@ import { Registry } from './registry/server/registry.ts'
 import { type ListenOptions, listen } from './registry/server/index.ts'
 import { type TlsOptions, serverTls } from './tls/index.ts'
 import { UsageError } from './errors.ts'
+import { parseHostPort } from './net/host.ts'
 
 export type { ImageOption } from './load/loader.ts'
 
@@ -110,10 +111,10 @@ export function listenAddress(options: Pick<StartOptions, 'listen' | 'host' | 'p
 
 /** Parses `HOST:PORT` or `[IPV6]:PORT`. */
 export function parseListen(value: string): { host: string; port: number } {
-  const match = /^(?:\[([0-9A-Za-z:.%_-]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(value)
-  const host = match?.[1] ?? match?.[2]
-  const port = Number(match?.[3])
-  if (host === undefined || !(port <= 65535)) {
+  const parsed = parseHostPort(value, { listening: true })
+  const host = parsed?.host
+  const port = parsed?.port
+  if (host === undefined || port === undefined) {
     throw new UsageError(`--listen ${JSON.stringify(value)} is not HOST:PORT (e.g. 127.0.0.1:5000, localhost:0, [::1]:0; port 0 picks a free port)`)
   }
   return { host, port }

@@ -8,6 +8,7 @@ import { type RunningRegistry, parseListen } from '../api.ts'
 import { parseRegistryHost, writeClientConfig } from '../client-config/index.ts'
 import { writeFileAtomic } from '../files/write-file-atomic.ts'
 import { UsageError } from '../errors.ts'
+import { formatHost } from '../net/host.ts'
 import type { TlsOptions } from '../tls/index.ts'
 import type { Io } from './io.ts'
 
@@ -55,7 +56,7 @@ export function parseLauncherOptions(values: LauncherValues): LauncherOptions {
   if (caOut !== undefined && !(values.tls && !given))
     throw new UsageError('--ca-out writes the CA of a generated certificate: it needs --tls (without --tls-cert)')
   const dir = values['client-config']
-  const mirrorFor = values['mirror-for'].map(parseRegistryHost)
+  const mirrorFor = values['mirror-for'].map((host) => parseRegistryHost(host).address)
   if (dir === undefined && mirrorFor.length > 0) throw new UsageError('--mirror-for HOST goes into --client-config DIR: add it')
   if (dir !== undefined && mirrorFor.length === 0)
     throw new UsageError('--client-config DIR needs the registries to mirror: add --mirror-for HOST (e.g. docker.io, ghcr.io)')
@@ -73,10 +74,8 @@ export function parseLauncherOptions(values: LauncherValues): LauncherOptions {
 
 /** `HOST[:PORT]`; without a port, the port the registry listens on. */
 function parseAdvertise(value: string): { host: string; port: number | undefined } {
-  const address = parseRegistryHost(value)
-  const colon = address.lastIndexOf(':')
-  if (colon < 0 || address.endsWith(']')) return { host: address, port: undefined }
-  return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) }
+  const { host, port } = parseRegistryHost(value)
+  return { host: formatHost(host).toLowerCase(), port }
 }
 
 /** startRegistry's `tls`, reading --tls-cert and --tls-key. */

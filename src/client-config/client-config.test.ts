@@ -106,7 +106,7 @@ describe('writeClientConfig', () => {
 
 test('parseRegistryHost', () => {
   for (const good of ['docker.io', 'GHCR.io', 'registry.test.internal:5000', '10.42.0.82:5000', '[::1]:5000', '[fd00::1]', 'localhost']) {
-    assert.equal(parseRegistryHost(good), good.toLowerCase())
+    assert.equal(parseRegistryHost(good).address, good.toLowerCase())
   }
   for (const bad of ['', 'https://docker.io', 'docker.io/library', 'a:0', 'a:65536', '[zz]:1', 'a_b', ':5000']) {
     assert.throws(() => parseRegistryHost(bad), { code: 'ERR_LOCALREGISTRY_USAGE' }, bad)

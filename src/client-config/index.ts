@@ -13,10 +13,9 @@
 // `location` are the registry too, so an image it does not serve is "not found" at once and is
 // never fetched from the internet behind a hermetic test's back.
 import { mkdir } from 'node:fs/promises'
-import { isIP } from 'node:net'
 import { join } from 'node:path'
 import { UsageError } from '../errors.ts'
-import { isDnsName } from '../tls/index.ts'
+import { type HostPort, parseHostPort } from '../net/host.ts'
 import { writeFileAtomic } from '../files/write-file-atomic.ts'
 
 export interface ClientConfigOptions {
@@ -48,7 +47,7 @@ export const REGISTRIES_DROP_IN = '50-localregistry.conf'
 /** Writes the configuration under `dir` (created if missing); every file is written atomically. */
 export async function writeClientConfig(dir: string, options: ClientConfigOptions): Promise<ClientConfigFiles> {
   const registry = parseRegistryUrl(options.url)
-  const mirrors = options.mirrorFor.map(parseRegistryHost)
+  const mirrors = options.mirrorFor.map((host) => parseRegistryHost(host).address)
   if (mirrors.length === 0) throw new UsageError('client configuration needs at least one registry host to mirror (--mirror-for HOST, e.g. docker.io)')
   const ca = options.caCertificate
   const files = new Map<string, string>()
@@ -87,19 +86,15 @@ function parseRegistryUrl(value: string): RegistryAddress {
   if ((scheme !== 'http' && scheme !== 'https') || address === undefined) {
     throw new UsageError(`registry URL ${JSON.stringify(value)} is not http(s)://HOST[:PORT]`)
   }
-  return { scheme, address: parseRegistryHost(address) }
+  return { scheme, address: parseRegistryHost(address).address }
 }
 
-/** `HOST[:PORT]` as in an image reference: a DNS name, an IPv4 address or a bracketed IPv6 address. Lowercased. */
-export function parseRegistryHost(value: string): string {
-  const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(value)
-  const host = match?.[1] ?? ''
-  const port = match?.[2]
-  const ipv6 = host.startsWith('[') && isIP(host.slice(1, -1)) === 6
-  const valid = (ipv6 || isIP(host) === 4 || isDnsName(host)) && (port === undefined || (Number(port) > 0 && Number(port) <= 65535))
-  if (!valid)
+/** `HOST[:PORT]` as in an image reference: a DNS name, an IPv4 address or a bracketed IPv6 address; `address` lowercased. */
+export function parseRegistryHost(value: string): HostPort {
+  const parsed = parseHostPort(value)
+  if (parsed === undefined)
     throw new UsageError(`${JSON.stringify(value)} is not a registry host: expected HOST[:PORT], e.g. docker.io, ghcr.io or registry.test.internal:5000`)
-  return value.toLowerCase()
+  return parsed
 }
 
 /** TOML basic strings use JSON's escapes. */

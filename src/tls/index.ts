@@ -6,6 +6,7 @@ import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { UsageError } from '../errors.ts'
+import { isDnsName } from '../net/host.ts'
 
 /** `startRegistry({ tls })`: generate a certificate (optionally for more names), or serve a given one. */
 export type TlsOptions = GeneratedTlsOptions | GivenTlsOptions
@@ -81,11 +82,6 @@ export function certificateNames(names: readonly string[]): CertificateNames {
       )
   }
   return { dns: [...dns], ips: [...ips] }
-}
-
-/** RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens, 253 characters at most. */
-export function isDnsName(name: string): boolean {
-  return name.length <= 253 && /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(name)
 }
 
 /** A given certificate and key, checked to parse and to belong together, so a mistake fails before listening. */

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { AuthError } from '../../errors.ts'
+import { parseHostPort } from '../../net/host.ts'
 import type { Credentials } from './auth.ts'
 import { printable } from './redact.ts'
 
@@ -95,11 +96,10 @@ function fromAuths(config: DockerConfig, server: string, path: string): Credenti
   return undefined
 }
 
+/** The `host[:port]` of a key or server, without scheme or path (`https://index.docker.io/v1/`: `index.docker.io`), lowercased. */
 function hostOf(key: string): string {
-  return key
-    .replace(/^[a-z]+:\/\//i, '')
-    .replace(/\/.*$/, '')
-    .toLowerCase()
+  const host = key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '')
+  return parseHostPort(host)?.address ?? host.toLowerCase()
 }
 
 /** Identity tokens are for Docker's OAuth flow, which we do not speak: pull anonymously and say why. */

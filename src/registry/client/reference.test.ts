@@ -49,6 +49,8 @@ test('rejects malformed references with an ImageReferenceError', () => {
     'h/app:-x',
     'h/app@sha256:abc',
     'h:99999/app',
+    'h:0/app',
+    `${'a'.repeat(64)}.example/app`,
     'h/a//b',
     'h_x/app',
     'h/app@md5:' + 'a'.repeat(32),

@@ -5,6 +5,7 @@
 import { parseDigest, quote } from '../../oci/digest.ts'
 import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
 import { DigestError, ImageReferenceError } from '../../errors.ts'
+import { formatHost, parseHostPort } from '../../net/host.ts'
 
 export interface ImageReference {
   /** `host` or `host:port` exactly as given (IPv6 in brackets). */
@@ -16,7 +17,6 @@ export interface ImageReference {
   scheme: 'http' | 'https'
 }
 
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/
 // This machine: loopback, and the wildcard addresses a server listening on every interface
 // prints (connecting to them reaches this machine too).
 const LOCAL_HOSTS: ReadonlySet<string> = new Set(['localhost', '[::1]', '0.0.0.0', '[::]'])
@@ -40,7 +40,7 @@ export function parseReference(reference: string, options: { plainHttp?: boolean
   const slash = reference.indexOf('/')
   if (slash <= 0) fail('no host')
   const host = reference.slice(0, slash)
-  if (!HOST.test(host) || !validPort(host)) fail(`invalid host ${quote(host)}`)
+  const parsedHost = parseHostPort(host) ?? fail(`invalid host ${quote(host)}`)
   let rest = reference.slice(slash + 1)
   let digest: string | undefined
   const at = rest.indexOf('@')
@@ -62,7 +62,7 @@ export function parseReference(reference: string, options: { plainHttp?: boolean
   }
   if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: ${REPOSITORY_RULE}`)
   if (tag === undefined && digest === undefined) tag = 'latest'
-  return { host, repository: rest, tag, digest, scheme: options.plainHttp || isLocal(host) ? 'http' : 'https' }
+  return { host, repository: rest, tag, digest, scheme: options.plainHttp || isLocal(parsedHost.host) ? 'http' : 'https' }
 }
 
 /**
@@ -83,17 +83,6 @@ export function formatReference(ref: Pick<ImageReference, 'host' | 'repository' 
 }
 
 function isLocal(host: string): boolean {
-  const name = hostname(host).toLowerCase()
+  const name = formatHost(host).toLowerCase()
   return LOCAL_HOSTS.has(name) || IPV4_LOOPBACK.test(name)
-}
-
-function hostname(host: string): string {
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1)
-  const colon = host.indexOf(':')
-  return colon < 0 ? host : host.slice(0, colon)
-}
-
-function validPort(host: string): boolean {
-  const port = host.slice(hostname(host).length)
-  return port === '' || Number(port.slice(1)) <= 65535
 }
