@@ -3060,6 +3060,56 @@ var init_handler = __esm({
   }
 });
 
+// builtin:node:net
+var require_node_net = __commonJS({
+  "builtin:node:net"(exports, module) {
+    module.exports = __require("node:net");
+  }
+});
+
+// src/net/host.ts
+function parseHostPort(value, options = {}) {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(value);
+  if (match === null) return void 0;
+  const [, ipv6, other, digits] = match;
+  const host = ipv6 ?? other ?? "";
+  const validHost = ipv6 !== void 0 ? (0, import_node_net.isIP)(ipv6) === 6 : (0, import_node_net.isIP)(host) === 4 || isDnsName(host);
+  const port = digits === void 0 ? void 0 : Number(digits);
+  const lowest = options.listening ? 0 : 1;
+  if (!validHost || port !== void 0 && (port < lowest || port > 65535)) return void 0;
+  return { host, port, address: `${formatHost(host)}${port === void 0 ? "" : `:${port}`}`.toLowerCase() };
+}
+function formatHost(host) {
+  return host.includes(":") ? `[${host}]` : host;
+}
+function isDnsName(name) {
+  return name.length <= 253 && /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(name);
+}
+function isWildcard(host) {
+  return WILDCARD_LOOPBACK.has(unbracketed(host));
+}
+function loopbackFor(host) {
+  return WILDCARD_LOOPBACK.get(unbracketed(host));
+}
+function isLoopback(host) {
+  const name = unbracketed(host).toLowerCase();
+  return name === "localhost" || name === "::1" || (0, import_node_net.isIP)(name) === 4 && name.startsWith("127.");
+}
+function unbracketed(host) {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+}
+var import_node_net, WILDCARD_LOOPBACK;
+var init_host = __esm({
+  "src/net/host.ts"() {
+    "use strict";
+    import_node_net = __toESM(require_node_net(), 1);
+    WILDCARD_LOOPBACK = /* @__PURE__ */ new Map([
+      ["0.0.0.0", "127.0.0.1"],
+      ["::", "::1"]
+    ]);
+  }
+});
+
 // src/registry/server/connections.ts
 function defaultMaxConnections() {
   const limit = openFileLimit();
@@ -3148,14 +3198,14 @@ async function listen(registry, options = {}) {
 `));
   server.on("error", (error) => logError(`registry server: ${error.message}`));
   const address = server.address();
-  const host = address.address;
-  const url = `${options.tls === void 0 ? "http" : "https"}://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+  const host = loopbackFor(address.address) ?? address.address;
+  const url = `${options.tls === void 0 ? "http" : "https"}://${formatHost(host)}:${address.port}`;
   let closing;
   const close = () => {
     closing ??= closeServer(server);
     return closing;
   };
-  return { url, host, port: address.port, close, [Symbol.asyncDispose]: close };
+  return { url, host, wildcard: isWildcard(address.address), port: address.port, close, [Symbol.asyncDispose]: close };
 }
 function bound(server, options) {
   const cap = new ConnectionCap(options.maxConnections ?? defaultMaxConnections());
@@ -3173,6 +3223,7 @@ var ServerResponse, createServer, DEFAULT_SEND_TIMEOUT_MS, HEADERS_TIMEOUT_MS, C
 var init_server = __esm({
   "src/registry/server/server.ts"() {
     "use strict";
+    init_host();
     init_connections();
     init_handler();
     ({ ServerResponse, createServer } = process.getBuiltinModule("node:http"));
@@ -3198,39 +3249,6 @@ var init_server2 = __esm({
 var require_promises2 = __commonJS({
   "builtin:node:dns/promises"(exports, module) {
     module.exports = __require("node:dns/promises");
-  }
-});
-
-// builtin:node:net
-var require_node_net = __commonJS({
-  "builtin:node:net"(exports, module) {
-    module.exports = __require("node:net");
-  }
-});
-
-// src/net/host.ts
-function parseHostPort(value, options = {}) {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(value);
-  if (match === null) return void 0;
-  const [, ipv6, other, digits] = match;
-  const host = ipv6 ?? other ?? "";
-  const validHost = ipv6 !== void 0 ? (0, import_node_net.isIP)(ipv6) === 6 : (0, import_node_net.isIP)(host) === 4 || isDnsName(host);
-  const port = digits === void 0 ? void 0 : Number(digits);
-  const lowest = options.listening ? 0 : 1;
-  if (!validHost || port !== void 0 && (port < lowest || port > 65535)) return void 0;
-  return { host, port, address: `${formatHost(host)}${port === void 0 ? "" : `:${port}`}`.toLowerCase() };
-}
-function formatHost(host) {
-  return host.includes(":") ? `[${host}]` : host;
-}
-function isDnsName(name) {
-  return name.length <= 253 && /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(name);
-}
-var import_node_net;
-var init_host = __esm({
-  "src/net/host.ts"() {
-    "use strict";
-    import_node_net = __toESM(require_node_net(), 1);
   }
 });
 
@@ -21892,7 +21910,7 @@ function certificateNames(names) {
   const ips = /* @__PURE__ */ new Set();
   for (const raw of names) {
     const name = raw.startsWith("[") && raw.endsWith("]") ? raw.slice(1, -1) : raw;
-    if (name === "0.0.0.0" || name === "::") {
+    if (isWildcard(name)) {
       for (const address of Object.values((0, import_node_os.networkInterfaces)()).flat()) if (address !== void 0) ips.add(address.address.replace(/%.*$/, ""));
       dns.add("localhost");
     } else if ((0, import_node_net2.isIP)(name) !== 0) ips.add(name);
@@ -21944,11 +21962,10 @@ async function startRegistry(options = {}) {
   ]);
   const server = await listen(registry, { host: address.host, port: address.port, log: options.log, ...tls && { tls } });
   const close = () => server.close();
-  const loopback = WILDCARD_LOOPBACK.get(server.host);
   return {
-    url: loopback === void 0 ? server.url : `${new URL(server.url).protocol}//${loopback.includes(":") ? `[${loopback}]` : loopback}:${server.port}`,
-    host: loopback ?? server.host,
-    wildcard: loopback !== void 0,
+    url: server.url,
+    host: server.host,
+    wildcard: server.wildcard,
     port: server.port,
     registry,
     caCertificate: tls?.caCertificate,
@@ -21978,7 +21995,7 @@ function parseListen(value) {
   }
   return { host, port };
 }
-var DEFAULT_HOST, WILDCARD_LOOPBACK;
+var DEFAULT_HOST;
 var init_api = __esm({
   "src/api.ts"() {
     "use strict";
@@ -21990,10 +22007,6 @@ var init_api = __esm({
     init_errors();
     init_host();
     DEFAULT_HOST = "127.0.0.1";
-    WILDCARD_LOOPBACK = /* @__PURE__ */ new Map([
-      ["0.0.0.0", "127.0.0.1"],
-      ["::", "::1"]
-    ]);
   }
 });
 
@@ -22151,7 +22164,7 @@ function parseLauncherOptions(values) {
     throw new UsageError("--client-config DIR needs the registries to mirror: add --mirror-for HOST (e.g. docker.io, ghcr.io)");
   if (dir === void 0 && values.advertise !== void 0) throw new UsageError("--advertise is the address written into --client-config DIR: add it");
   const advertise = values.advertise === void 0 ? void 0 : parseAdvertise(values.advertise);
-  if (dir !== void 0 && advertise === void 0 && ["0.0.0.0", "::"].includes(parseListen(values.listen).host))
+  if (dir !== void 0 && advertise === void 0 && isWildcard(parseListen(values.listen).host))
     throw new UsageError(`--listen ${values.listen} is every interface, not an address a node can use: add --advertise HOST[:PORT] for --client-config`);
   const tls = given ? { kind: "files", cert, key: key2 } : values.tls ? { kind: "generate", hostnames: [...values.hostname, ...advertise ? [advertise.host] : []] } : { kind: "none" };
   return { tls, caOut, clientConfig: dir === void 0 ? void 0 : { dir, mirrorFor, advertise } };
@@ -37956,10 +37969,10 @@ var require_env_http_proxy_agent = __commonJS({
             hostname = ipv6WithPort[1];
             port = Number.parseInt(ipv6WithPort[2], 10);
           } else {
-            const unbracketed = entry.replace(/^\[(.+)\]$/, "$1");
-            const colonCount = (unbracketed.match(/:/g) || []).length;
-            const parsed = colonCount === 1 && unbracketed.match(/^(.+):(\d+)$/);
-            hostname = parsed ? parsed[1] : unbracketed;
+            const unbracketed2 = entry.replace(/^\[(.+)\]$/, "$1");
+            const colonCount = (unbracketed2.match(/:/g) || []).length;
+            const parsed = colonCount === 1 && unbracketed2.match(/^(.+):(\d+)$/);
+            hostname = parsed ? parsed[1] : unbracketed2;
             port = parsed ? Number.parseInt(parsed[2], 10) : 0;
           }
           const wildcard = entry.charCodeAt(0) === 42;
@@ -55051,10 +55064,8 @@ function formatReference(ref) {
   return `${ref.host}/${ref.repository}${ref.tag === void 0 ? "" : `:${ref.tag}`}${ref.digest === void 0 ? "" : `@${ref.digest}`}`;
 }
 function isLocal(host) {
-  const name = formatHost(host).toLowerCase();
-  return LOCAL_HOSTS.has(name) || IPV4_LOOPBACK.test(name);
+  return isLoopback(host) || isWildcard(host);
 }
-var LOCAL_HOSTS, IPV4_LOOPBACK;
 var init_reference = __esm({
   "src/registry/client/reference.ts"() {
     "use strict";
@@ -55062,8 +55073,6 @@ var init_reference = __esm({
     init_names();
     init_errors();
     init_host();
-    LOCAL_HOSTS = /* @__PURE__ */ new Set(["localhost", "[::1]", "0.0.0.0", "[::]"]);
-    IPV4_LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
   }
 });
 

@@ -61,12 +61,6 @@ export interface RunningRegistry extends AsyncDisposable {
 
 export const DEFAULT_HOST = '127.0.0.1'
 
-/** The address a client on this machine connects to when the server listens on a wildcard address. */
-const WILDCARD_LOOPBACK: ReadonlyMap<string, string> = new Map([
-  ['0.0.0.0', '127.0.0.1'],
-  ['::', '::1'],
-])
-
 /** Loads every manifest and image, then listens. Rejects, serving nothing, on any error. */
 export async function startRegistry(options: StartOptions = {}): Promise<RunningRegistry> {
   const address = listenAddress(options)
@@ -81,11 +75,10 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
   ])
   const server = await listen(registry, { host: address.host, port: address.port, log: options.log, ...(tls && { tls }) })
   const close = (): Promise<void> => server.close()
-  const loopback = WILDCARD_LOOPBACK.get(server.host)
   return {
-    url: loopback === undefined ? server.url : `${new URL(server.url).protocol}//${loopback.includes(':') ? `[${loopback}]` : loopback}:${server.port}`,
-    host: loopback ?? server.host,
-    wildcard: loopback !== undefined,
+    url: server.url,
+    host: server.host,
+    wildcard: server.wildcard,
     port: server.port,
     registry,
     caCertificate: tls?.caCertificate,

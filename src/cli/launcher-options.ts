@@ -8,7 +8,7 @@ import { type RunningRegistry, parseListen } from '../api.ts'
 import { parseRegistryHost, writeClientConfig } from '../client-config/index.ts'
 import { writeFileAtomic } from '../files/write-file-atomic.ts'
 import { UsageError } from '../errors.ts'
-import { formatHost } from '../net/host.ts'
+import { formatHost, isWildcard } from '../net/host.ts'
 import type { TlsOptions } from '../tls/index.ts'
 import type { Io } from './io.ts'
 
@@ -62,7 +62,7 @@ export function parseLauncherOptions(values: LauncherValues): LauncherOptions {
     throw new UsageError('--client-config DIR needs the registries to mirror: add --mirror-for HOST (e.g. docker.io, ghcr.io)')
   if (dir === undefined && values.advertise !== undefined) throw new UsageError('--advertise is the address written into --client-config DIR: add it')
   const advertise = values.advertise === undefined ? undefined : parseAdvertise(values.advertise)
-  if (dir !== undefined && advertise === undefined && ['0.0.0.0', '::'].includes(parseListen(values.listen).host))
+  if (dir !== undefined && advertise === undefined && isWildcard(parseListen(values.listen).host))
     throw new UsageError(`--listen ${values.listen} is every interface, not an address a node can use: add --advertise HOST[:PORT] for --client-config`)
   const tls: LauncherOptions['tls'] = given
     ? { kind: 'files', cert, key }

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ImageOption, type RunningRegistry, startRegistry } from '../api.ts'
+import { isLoopback } from '../net/host.ts'
 import { type FixtureKind, buildFixtureLayout } from '../testing/index.ts'
 
 export const DEMO_LISTEN = '127.0.0.1:5000'
@@ -81,7 +82,7 @@ export function instructions(demo: Demo): string {
   const list = demo.images.map((i, n) => `  ${(refs[n] ?? '').padEnd(width)}  ${i.what}`).join('\n')
   // The multi-arch image, so that docker, ctr and podman find an image for amd64 and arm64 hosts.
   const first = `${host}/demo/multi-arch:latest`
-  const dockerNote = /^(127\.|localhost[:]|\[::1\])/.test(host)
+  const dockerNote = isLoopback(new URL(url).hostname)
     ? '(127.0.0.0/8 is an insecure registry to Docker already; for another HOST:PORT add\n' +
       '             {"insecure-registries": ["HOST:PORT"]} to /etc/docker/daemon.json and restart dockerd)'
     : `(first add {"insecure-registries": ["${host}"]} to /etc/docker/daemon.json and restart dockerd)`

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatHost, parseHostPort } from './host.ts'
+import { formatHost, isLoopback, isWildcard, loopbackFor, parseHostPort } from './host.ts'
 
 test('parseHostPort: DNS names, IPv4, bracketed IPv6, with or without a port', () => {
   assert.deepEqual(parseHostPort('Registry.Test:5000'), { host: 'Registry.Test', port: 5000, address: 'registry.test:5000' })
@@ -22,4 +22,14 @@ test('formatHost brackets IPv6 only', () => {
   assert.equal(formatHost('::1'), '[::1]')
   assert.equal(formatHost('127.0.0.1'), '127.0.0.1')
   assert.equal(formatHost('localhost'), 'localhost')
+})
+
+test('wildcards, their loopback addresses, and loopback hosts', () => {
+  for (const wildcard of ['0.0.0.0', '::', '[::]']) assert.equal(isWildcard(wildcard), true, wildcard)
+  for (const other of ['127.0.0.1', '::1', '0.0.0.1', 'localhost']) assert.equal(isWildcard(other), false, other)
+  assert.equal(loopbackFor('0.0.0.0'), '127.0.0.1')
+  assert.equal(loopbackFor('[::]'), '::1')
+  assert.equal(loopbackFor('10.0.0.1'), undefined)
+  for (const local of ['localhost', 'LOCALHOST', '127.0.0.1', '127.1.2.3', '::1', '[::1]']) assert.equal(isLoopback(local), true, local)
+  for (const remote of ['127.0.0.1.example', '128.0.0.1', '::2', '0.0.0.0', 'localhost.example']) assert.equal(isLoopback(remote), false, remote)
 })

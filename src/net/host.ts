@@ -38,3 +38,29 @@ export function formatHost(host: string): string {
 export function isDnsName(name: string): boolean {
   return name.length <= 253 && /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(name)
 }
+
+/** The address a client on this machine connects to for each wildcard (every-interface) listen address. */
+const WILDCARD_LOOPBACK: ReadonlyMap<string, string> = new Map([
+  ['0.0.0.0', '127.0.0.1'],
+  ['::', '::1'],
+])
+
+/** Whether a listen address is every interface of its family: 0.0.0.0 or :: (brackets allowed). */
+export function isWildcard(host: string): boolean {
+  return WILDCARD_LOOPBACK.has(unbracketed(host))
+}
+
+/** The loopback address of a wildcard's family (0.0.0.0: 127.0.0.1, ::: ::1); undefined for any other host. */
+export function loopbackFor(host: string): string | undefined {
+  return WILDCARD_LOOPBACK.get(unbracketed(host))
+}
+
+/** Whether a host names this machine's loopback: localhost, 127.0.0.0/8 or ::1 (brackets allowed). */
+export function isLoopback(host: string): boolean {
+  const name = unbracketed(host).toLowerCase()
+  return name === 'localhost' || name === '::1' || (isIP(name) === 4 && name.startsWith('127.'))
+}
+
+function unbracketed(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+}

@@ -6,7 +6,7 @@ import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { UsageError } from '../errors.ts'
-import { isDnsName } from '../net/host.ts'
+import { isDnsName, isWildcard } from '../net/host.ts'
 
 /** `startRegistry({ tls })`: generate a certificate (optionally for more names), or serve a given one. */
 export type TlsOptions = GeneratedTlsOptions | GivenTlsOptions
@@ -71,7 +71,7 @@ export function certificateNames(names: readonly string[]): CertificateNames {
   const ips = new Set<string>()
   for (const raw of names) {
     const name = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw
-    if (name === '0.0.0.0' || name === '::') {
+    if (isWildcard(name)) {
       for (const address of Object.values(networkInterfaces()).flat()) if (address !== undefined) ips.add(address.address.replace(/%.*$/, ''))
       dns.add('localhost')
     } else if (isIP(name) !== 0) ips.add(name)

@@ -5,7 +5,7 @@
 import { parseDigest, quote } from '../../oci/digest.ts'
 import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
 import { DigestError, ImageReferenceError } from '../../errors.ts'
-import { formatHost, parseHostPort } from '../../net/host.ts'
+import { isLoopback, isWildcard, parseHostPort } from '../../net/host.ts'
 
 export interface ImageReference {
   /** `host` or `host:port` exactly as given (IPv6 in brackets). */
@@ -16,11 +16,6 @@ export interface ImageReference {
   digest: string | undefined
   scheme: 'http' | 'https'
 }
-
-// This machine: loopback, and the wildcard addresses a server listening on every interface
-// prints (connecting to them reaches this machine too).
-const LOCAL_HOSTS: ReadonlySet<string> = new Set(['localhost', '[::1]', '0.0.0.0', '[::]'])
-const IPV4_LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/
 
 /**
  * Parses `host[:port]/repository[:tag][@digest]`. Plain HTTP is used for this machine
@@ -82,7 +77,7 @@ export function formatReference(ref: Pick<ImageReference, 'host' | 'repository' 
   return `${ref.host}/${ref.repository}${ref.tag === undefined ? '' : `:${ref.tag}`}${ref.digest === undefined ? '' : `@${ref.digest}`}`
 }
 
+/** This machine: loopback, and the wildcard addresses a server listening on every interface prints (connecting to them reaches this machine too). */
 function isLocal(host: string): boolean {
-  const name = formatHost(host).toLowerCase()
-  return LOCAL_HOSTS.has(name) || IPV4_LOOPBACK.test(name)
+  return isLoopback(host) || isWildcard(host)
 }

@@ -19,6 +19,7 @@
 
 import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { formatHost, isWildcard, loopbackFor } from '../../net/host.ts'
 import { ConnectionCap, defaultMaxConnections } from './connections.ts'
 import { DEFAULT_BLOB_MEMORY, createHandler } from './handler.ts'
 import type { Registry } from './registry.ts'
@@ -55,9 +56,16 @@ export interface ListenOptions {
 }
 
 export interface RegistryServer {
-  /** `http://127.0.0.1:PORT` (brackets around an IPv6 address); `https://` with `tls`. */
+  /**
+   * The URL clients on this machine use: `http://127.0.0.1:PORT` (brackets around an IPv6
+   * address); `https://` with `tls`. Listening on every interface, it names the loopback address
+   * of that family: a wildcard address is not one to connect to.
+   */
   readonly url: string
+  /** The host of `url`. */
   readonly host: string
+  /** Whether it listens on every interface (0.0.0.0 or ::), so other machines can reach it too. */
+  readonly wildcard: boolean
   readonly port: number
   /** Stops listening and ends every connection, idle or busy (a blob being sent is cut off). */
   close(): Promise<void>
@@ -93,14 +101,14 @@ export async function listen(registry: Registry, options: ListenOptions = {}): P
   const logError = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`))
   server.on('error', (error) => logError(`registry server: ${error.message}`))
   const address = server.address() as AddressInfo
-  const host = address.address
-  const url = `${options.tls === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+  const host = loopbackFor(address.address) ?? address.address
+  const url = `${options.tls === undefined ? 'http' : 'https'}://${formatHost(host)}:${address.port}`
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= closeServer(server)
     return closing
   }
-  return { url, host, port: address.port, close, [Symbol.asyncDispose]: close }
+  return { url, host, wildcard: isWildcard(address.address), port: address.port, close, [Symbol.asyncDispose]: close }
 }
 
 /** The connection cap and the timeouts (see the top of this file). */
