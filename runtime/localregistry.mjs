@@ -178,37 +178,6 @@ var init_errors = __esm({
   }
 });
 
-// src/registry/client/redact.ts
-function redactUrl(url) {
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return "(unparsable URL)";
-  }
-  parsed.username = "";
-  parsed.password = "";
-  if (parsed.search !== "") {
-    const redacted = new URLSearchParams();
-    for (const [name, value] of parsed.searchParams) redacted.append(name, KEPT_PARAMS.has(name) ? value : REDACTED);
-    parsed.search = redacted.toString();
-  }
-  if (parsed.hash !== "") parsed.hash = "";
-  return parsed.toString();
-}
-function printable(text) {
-  return text.replace(UNPRINTABLE, "");
-}
-var KEPT_PARAMS, REDACTED, UNPRINTABLE;
-var init_redact = __esm({
-  "src/registry/client/redact.ts"() {
-    "use strict";
-    KEPT_PARAMS = /* @__PURE__ */ new Set(["scope", "service"]);
-    REDACTED = "REDACTED";
-    UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-  }
-});
-
 // src/cli/io.ts
 function parseCommandArgs(command, parse) {
   try {
@@ -384,6 +353,23 @@ var init_package_files = __esm({
     "use strict";
     import_node_url = __toESM(require_node_url(), 1);
     MANIFEST_PROTO_PATH = (0, import_node_url.fileURLToPath)(new URL("../spec/manifest.proto", import.meta.url));
+  }
+});
+
+// src/text/printable.ts
+function printable(text) {
+  return text.replace(UNPRINTABLE, "");
+}
+function printableTarget(target) {
+  const cut = target.length > MAX_LOGGED_TARGET ? `${target.slice(0, MAX_LOGGED_TARGET)}...(${target.length} chars)` : target;
+  return printable(cut);
+}
+var UNPRINTABLE, MAX_LOGGED_TARGET;
+var init_printable = __esm({
+  "src/text/printable.ts"() {
+    "use strict";
+    UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+    MAX_LOGGED_TARGET = 300;
   }
 });
 
@@ -2239,10 +2225,6 @@ function parsePageSize(value) {
   const n = Number(value);
   return n > 0 ? n : "invalid";
 }
-function printable2(target) {
-  const cut = target.length > 300 ? `${target.slice(0, 300)}...(${target.length} chars)` : target;
-  return /[^\x21-\x7e]/.test(cut) ? JSON.stringify(cut) : cut;
-}
 var HttpError;
 var init_responses = __esm({
   "src/registry/server/responses.ts"() {
@@ -2501,14 +2483,14 @@ var LogEntry;
 var init_request_log = __esm({
   "src/registry/server/request-log.ts"() {
     "use strict";
-    init_responses();
+    init_printable();
     LogEntry = class {
       start = performance.now();
       bytes = 0;
       line(req, res) {
         const ms = (performance.now() - this.start).toFixed(1);
         const aborted = res.writableFinished ? "" : " (aborted)";
-        return `${req.method} ${printable2(req.url ?? "")} ${res.statusCode}${aborted} ${this.bytes} ${ms}ms`;
+        return `${req.method} ${printableTarget(req.url ?? "")} ${res.statusCode}${aborted} ${this.bytes} ${ms}ms`;
       }
     };
   }
@@ -3036,7 +3018,7 @@ function respond(context, req, res, error, entry) {
     context.logError(`${error.message}: ${res.headersSent ? "response cut off so the client cannot take it for the blob" : "answered 500"}`);
   } else {
     const detail = error instanceof Error ? error.stack ?? error.message : String(error);
-    context.logError(`internal error serving ${req.method} ${printable2(req.url ?? "")}: ${detail}`);
+    context.logError(`internal error serving ${req.method} ${printableTarget(req.url ?? "")}: ${detail}`);
   }
   if (res.headersSent) res.destroy();
   else
@@ -3054,6 +3036,7 @@ var init_handler = __esm({
     init_blob_files();
     init_buffer_pool();
     init_request_log();
+    init_printable();
     init_responses();
     init_route();
     DEFAULT_BLOB_MEMORY = 64 * 1024 * 1024;
@@ -22418,8 +22401,7 @@ async function dockerCredentials(host, options = {}) {
   const server = DOCKER_HUB_HOSTS.has(host.toLowerCase()) ? DOCKER_HUB : host;
   const helper = config.credHelpers?.[host] ?? config.credsStore;
   if (helper !== void 0 && helper !== "") {
-    if (!HELPER_NAME.test(helper))
-      throw new AuthError(`Docker config ${path}: credential helper name ${JSON.stringify(printable(helper).slice(0, 60))} is not a name`);
+    if (!HELPER_NAME.test(helper)) throw new AuthError(`Docker config ${path}: credential helper name ${JSON.stringify(helper.slice(0, 60))} is not a name`);
     return usable(await runHelper(helper, server, env, options.helperTimeout ?? DEFAULT_HELPER_TIMEOUT_MS), host, path, options.warn);
   }
   return usable(fromAuths(config, server, path), host, path, options.warn);
@@ -22493,7 +22475,7 @@ function helperError(error, said, program, server, timeout) {
   const code = "code" in error ? error.code : void 0;
   if (code === "ENOENT") return new AuthError(`the Docker config names the credential helper ${program} for ${server}, and it is not on PATH`);
   if ("killed" in error && error.killed) return new AuthError(`${program} get for ${server} did not answer within ${timeout / 1e3} s`);
-  const line = printable(said.trim().split("\n")[0] ?? "").slice(0, 200);
+  const line = (said.trim().split("\n")[0] ?? "").slice(0, 200);
   return new AuthError(`${program} get for ${server} failed (exit ${typeof code === "number" ? code : "?"})${line === "" ? "" : `: ${line}`}`);
 }
 function parseHelperAnswer(stdout, program, server) {
@@ -22520,7 +22502,6 @@ var init_docker_config = __esm({
     import_node_path8 = __toESM(require_node_path(), 1);
     init_errors();
     init_host();
-    init_redact();
     DOCKER_HUB = "https://index.docker.io/v1/";
     DOCKER_HUB_HOSTS = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
     HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -22779,6 +22760,33 @@ var init_layout_writer = __esm({
         callback(null, chunk);
       }
     };
+  }
+});
+
+// src/registry/client/redact.ts
+function redactUrl(url) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "(unparsable URL)";
+  }
+  parsed.username = "";
+  parsed.password = "";
+  if (parsed.search !== "") {
+    const redacted = new URLSearchParams();
+    for (const [name, value] of parsed.searchParams) redacted.append(name, KEPT_PARAMS.has(name) ? value : REDACTED);
+    parsed.search = redacted.toString();
+  }
+  if (parsed.hash !== "") parsed.hash = "";
+  return parsed.toString();
+}
+var KEPT_PARAMS, REDACTED;
+var init_redact = __esm({
+  "src/registry/client/redact.ts"() {
+    "use strict";
+    KEPT_PARAMS = /* @__PURE__ */ new Set(["scope", "service"]);
+    REDACTED = "REDACTED";
   }
 });
 
@@ -54518,7 +54526,7 @@ function classify(error, method, url, signal) {
 }
 async function responseError(response, why) {
   const errors = await readErrorBody(response);
-  const details = printable(errors.map((e) => e.message ? `${e.code}: ${e.message.slice(0, 200)}` : e.code).join("; "));
+  const details = errors.map((e) => e.message ? `${e.code}: ${e.message.slice(0, 200)}` : e.code).join("; ");
   const message = `GET ${response.url}: HTTP ${response.status}${why ? ` (${why})` : ""}${details ? `: ${details}` : ""}`;
   const retryAfter = parseRetryAfter(response.headers["retry-after"]);
   return new RegistryResponseError(message, {
@@ -54765,7 +54773,7 @@ function startOf(response, pos, size, where2) {
   if (match === null || first !== pos || last !== size - 1 || total !== size) {
     discard(response);
     throw new RegistryProtocolError(
-      `${where2}: asked for bytes ${pos}-, the registry answered 206 with Content-Range ${JSON.stringify(header2 === void 0 ? null : printable(String(header2)))} (${response.url})`
+      `${where2}: asked for bytes ${pos}-, the registry answered 206 with Content-Range ${JSON.stringify(header2 === void 0 ? null : String(header2))} (${response.url})`
     );
   }
   return pos;
@@ -54778,7 +54786,6 @@ var init_blob_reader = __esm({
     init_verify();
     init_errors();
     init_retry();
-    init_redact();
     init_transport();
     STREAM_BUFFER_BYTES = 1024 * 1024;
     BODY_BUFFER_BYTES = 1024 * 1024;
@@ -55058,7 +55065,7 @@ function withoutUserInfo(reference) {
   const digestAt = reference.lastIndexOf("@");
   const beforeDigest = digestAt >= 0 && !reference.includes("/", digestAt) ? reference.slice(0, digestAt) : reference;
   const userInfoEnd = beforeDigest.lastIndexOf("@");
-  return userInfoEnd < 0 ? reference : `REDACTED@${reference.slice(userInfoEnd + 1)}`;
+  return userInfoEnd < 0 ? reference : `${REDACTED}@${reference.slice(userInfoEnd + 1)}`;
 }
 function formatReference(ref) {
   return `${ref.host}/${ref.repository}${ref.tag === void 0 ? "" : `:${ref.tag}`}${ref.digest === void 0 ? "" : `@${ref.digest}`}`;
@@ -55072,6 +55079,7 @@ var init_reference = __esm({
     init_digest();
     init_names();
     init_errors();
+    init_redact();
     init_host();
   }
 });
@@ -55460,10 +55468,10 @@ var import_node_fs8 = __toESM(require_node_fs(), 1);
 var import_node_os3 = __toESM(require_node_os(), 1);
 var import_node_url2 = __toESM(require_node_url(), 1);
 init_errors();
-init_redact();
 init_io();
 init_help();
 init_package_files();
+init_printable();
 async function main(args, io, stop) {
   const [command, ...rest] = args;
   try {

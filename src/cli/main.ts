@@ -6,10 +6,10 @@ import { realpathSync } from 'node:fs'
 import { constants } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { ImageReferenceError, LocalRegistryError, UsageError } from '../errors.ts'
-import { printable } from '../registry/client/redact.ts'
 import { type Io } from './io.ts'
 import { HELP, PULL_HELP, SERVE_HELP } from './help.ts'
 import { packageVersion } from '../package-files.ts'
+import { printable } from '../text/printable.ts'
 
 /** Runs the command line; resolves to the exit code. `stop` aborts a running server. */
 export async function main(args: string[], io: Io, stop: AbortSignal): Promise<number> {
@@ -61,7 +61,9 @@ function help(args: string[], io: Io): number {
 export function reportError(error: unknown, io: Io): number {
   const message = error instanceof Error ? error.message : String(error)
   const known = error instanceof LocalRegistryError || (error instanceof Error && 'code' in error && typeof error.code === 'string')
-  // Messages may quote what a registry sent: nothing in them may drive the terminal.
+  // Messages may quote what came from outside (a registry's error text and headers, manifest
+  // fields quoted by src/oci, a credential helper's output, Node's own errors): made printable
+  // here, the one place every message passes on its way to the terminal.
   io.stderr.write(`localregistry: ${known ? '' : 'internal error: '}${printable(message.replace(/\s*\n\s*/g, ' '))}\n`)
   if (process.env['LOCALREGISTRY_DEBUG'] === '1' && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`)
   // A malformed image reference on the command line is bad usage too, not a failed pull.

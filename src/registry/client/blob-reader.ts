@@ -24,7 +24,6 @@ import type { Descriptor } from '../../oci/descriptor.ts'
 import { DigestCheck } from '../../oci/verify.ts'
 import { ContentMismatchError, RegistryConnectionError, RegistryProtocolError } from '../../errors.ts'
 import { type RetryContext, type RetryOptions, retryDelay, sleep } from './retry.ts'
-import { printable } from './redact.ts'
 import { classify, discard, type Response } from './transport.ts'
 
 /** What the returned stream buffers for a consumer that is behind, before the body is paused. */
@@ -191,7 +190,7 @@ function startOf(response: Response, pos: number, size: number, where: string): 
   if (match === null || first !== pos || last !== size - 1 || total !== size) {
     discard(response)
     throw new RegistryProtocolError(
-      `${where}: asked for bytes ${pos}-, the registry answered 206 with Content-Range ${JSON.stringify(header === undefined ? null : printable(String(header)))} (${response.url})`,
+      `${where}: asked for bytes ${pos}-, the registry answered 206 with Content-Range ${JSON.stringify(header === undefined ? null : String(header))} (${response.url})`,
     )
   }
   return pos

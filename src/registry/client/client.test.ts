@@ -14,6 +14,7 @@ import { buildFixtureLayout, type FixtureKind, type FixtureResult } from '../../
 import { AuthError, ContentMismatchError, RegistryConnectionError, RegistryProtocolError, RegistryResponseError, ResponseTooLargeError } from '../../errors.ts'
 import { type ClientOptions, RegistryClient } from './client.ts'
 import { pull } from './pull.ts'
+import { printable } from '../../text/printable.ts'
 import { errorBody, type FakeRegistry, type FakeRegistryOptions, startFakeRegistry } from './testing/fake-registry.ts'
 
 const REPO = 'demo/app'
@@ -583,7 +584,9 @@ describe('nothing hangs', () => {
     assert.equal(connections, 3, 'one token request per attempt')
   })
 
-  test("control characters in a registry's error message are not passed on", async () => {
+  // The message carries the registry's text as sent; it is made printable where it is printed
+  // (cli/main.ts reportError; main.test.ts pins what the terminal gets).
+  test("a registry's error message is passed on as sent, and printable() strips its control characters", async () => {
     const hostile = 'denied \u001b[2J\u001b]0;pwned\u0007\u009b31m\u202eevil\r\nsecond line'
     await using registry = await startFakeRegistry({
       override: () => ({
@@ -595,7 +598,8 @@ describe('nothing hangs', () => {
     await using c = client(registry)
     await assert.rejects(c.read({ tag: 'latest' }), (error: unknown) => {
       assert.ok(error instanceof RegistryResponseError)
-      assert.match(error.message, /HTTP 403: DENIED\[5m: denied \[2J\]0;pwned31mevilsecond line$/)
+      assert.ok(error.message.endsWith(`HTTP 403: DENIED\u001b[5m: ${hostile}`), error.message)
+      assert.match(printable(error.message), /HTTP 403: DENIED\[5m: denied \[2J\]0;pwned31mevilsecond line$/)
       return true
     })
   })

@@ -82,7 +82,7 @@ describe('dockerCredentials', () => {
         'failing helper',
         { credsStore: 'broken' },
         (bin) => writeCredentialHelper(bin, 'broken', 'echo "keychain locked \u001b[31m" >&2; exit 4'),
-        /docker-credential-broken get for .* failed \(exit 4\): keychain locked \[31m$/,
+        /docker-credential-broken get for .* failed \(exit 4\): keychain locked \u001b\[31m$/,
       ],
       [
         'helper answering junk',

@@ -14,7 +14,6 @@ import { join } from 'node:path'
 import { AuthError } from '../../errors.ts'
 import { parseHostPort } from '../../net/host.ts'
 import type { Credentials } from './auth.ts'
-import { printable } from './redact.ts'
 
 export interface DockerConfigOptions {
   /** DOCKER_CONFIG, HOME and (for the helpers) PATH come from here. Default process.env. */
@@ -54,8 +53,7 @@ export async function dockerCredentials(host: string, options: DockerConfigOptio
   const server = DOCKER_HUB_HOSTS.has(host.toLowerCase()) ? DOCKER_HUB : host
   const helper = config.credHelpers?.[host] ?? config.credsStore
   if (helper !== undefined && helper !== '') {
-    if (!HELPER_NAME.test(helper))
-      throw new AuthError(`Docker config ${path}: credential helper name ${JSON.stringify(printable(helper).slice(0, 60))} is not a name`)
+    if (!HELPER_NAME.test(helper)) throw new AuthError(`Docker config ${path}: credential helper name ${JSON.stringify(helper.slice(0, 60))} is not a name`)
     return usable(await runHelper(helper, server, env, options.helperTimeout ?? DEFAULT_HELPER_TIMEOUT_MS), host, path, options.warn)
   }
   return usable(fromAuths(config, server, path), host, path, options.warn)
@@ -136,8 +134,8 @@ function helperError(error: Error, said: string, program: string, server: string
   const code = 'code' in error ? error.code : undefined
   if (code === 'ENOENT') return new AuthError(`the Docker config names the credential helper ${program} for ${server}, and it is not on PATH`)
   if ('killed' in error && error.killed) return new AuthError(`${program} get for ${server} did not answer within ${timeout / 1000} s`)
-  // A helper's error output is its message, not a secret; one line of it, made printable.
-  const line = printable(said.trim().split('\n')[0] ?? '').slice(0, 200)
+  // A helper's error output is its message, not a secret: one line of it (made printable where it is printed).
+  const line = (said.trim().split('\n')[0] ?? '').slice(0, 200)
   return new AuthError(`${program} get for ${server} failed (exit ${typeof code === 'number' ? code : '?'})${line === '' ? '' : `: ${line}`}`)
 }
 

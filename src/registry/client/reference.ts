@@ -5,6 +5,7 @@
 import { parseDigest, quote } from '../../oci/digest.ts'
 import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
 import { DigestError, ImageReferenceError } from '../../errors.ts'
+import { REDACTED } from './redact.ts'
 import { isLoopback, isWildcard, parseHostPort } from '../../net/host.ts'
 
 export interface ImageReference {
@@ -69,7 +70,7 @@ function withoutUserInfo(reference: string): string {
   const digestAt = reference.lastIndexOf('@')
   const beforeDigest = digestAt >= 0 && !reference.includes('/', digestAt) ? reference.slice(0, digestAt) : reference
   const userInfoEnd = beforeDigest.lastIndexOf('@')
-  return userInfoEnd < 0 ? reference : `REDACTED@${reference.slice(userInfoEnd + 1)}`
+  return userInfoEnd < 0 ? reference : `${REDACTED}@${reference.slice(userInfoEnd + 1)}`
 }
 
 /** The reference as a string, e.g. for messages: `host/repo:tag@digest`. */

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream'
 import { Agent, type Dispatcher, interceptors, request } from 'undici'
 import { DeadlineError, LocalRegistryError, RegistryConnectionError, RegistryResponseError, ResponseTooLargeError } from '../../errors.ts'
 import { Authenticator, type Credentials, type CredentialsProvider, MAX_TOKEN_RESPONSE_BYTES } from './auth.ts'
-import { printable, redactUrl } from './redact.ts'
+import { redactUrl } from './redact.ts'
 import { isRetryableStatus, parseRetryAfter, type RetryContext, type RetryOptions, withRetries } from './retry.ts'
 
 export interface TransportOptions {
@@ -224,7 +224,7 @@ export function classify(error: unknown, method: string, url: string, signal: Ab
 
 async function responseError(response: Response, why?: string): Promise<RegistryResponseError> {
   const errors = await readErrorBody(response)
-  const details = printable(errors.map((e) => (e.message ? `${e.code}: ${e.message.slice(0, 200)}` : e.code)).join('; '))
+  const details = errors.map((e) => (e.message ? `${e.code}: ${e.message.slice(0, 200)}` : e.code)).join('; ')
   const message = `GET ${response.url}: HTTP ${response.status}${why ? ` (${why})` : ''}${details ? `: ${details}` : ''}`
   const retryAfter = parseRetryAfter(response.headers['retry-after'])
   return new RegistryResponseError(message, {

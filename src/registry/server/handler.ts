@@ -11,7 +11,8 @@ import { BufferPool } from './buffer-pool.ts'
 import type { Context } from './context.ts'
 import type { Registry } from './registry.ts'
 import { type LogEntry, count, logWhenClosed } from './request-log.ts'
-import { HttpError, printable, writeError } from './responses.ts'
+import { printableTarget } from '../../text/printable.ts'
+import { HttpError, writeError } from './responses.ts'
 import { route } from './route.ts'
 
 /** Default budget of blob transfer buffers, shared by all transfers (32 at full speed, more wait). */
@@ -59,7 +60,7 @@ function respond(context: Context, req: IncomingMessage, res: ServerResponse, er
     context.logError(`${error.message}: ${res.headersSent ? 'response cut off so the client cannot take it for the blob' : 'answered 500'}`)
   } else {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error)
-    context.logError(`internal error serving ${req.method} ${printable(req.url ?? '')}: ${detail}`)
+    context.logError(`internal error serving ${req.method} ${printableTarget(req.url ?? '')}: ${detail}`)
   }
   if (res.headersSent) res.destroy()
   else

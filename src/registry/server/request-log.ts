@@ -3,7 +3,7 @@
 // them; without a log option there is no entry at all (undefined), so they pay nothing.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { printable } from './responses.ts'
+import { printableTarget } from '../../text/printable.ts'
 
 /** Per-request log state; only allocated when there is a log. */
 export class LogEntry {
@@ -13,7 +13,7 @@ export class LogEntry {
   line(req: IncomingMessage, res: ServerResponse): string {
     const ms = (performance.now() - this.start).toFixed(1)
     const aborted = res.writableFinished ? '' : ' (aborted)'
-    return `${req.method} ${printable(req.url ?? '')} ${res.statusCode}${aborted} ${this.bytes} ${ms}ms`
+    return `${req.method} ${printableTarget(req.url ?? '')} ${res.statusCode}${aborted} ${this.bytes} ${ms}ms`
   }
 }
 

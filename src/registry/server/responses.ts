@@ -107,9 +107,3 @@ export function parsePageSize(value: string | null): number | undefined | 'inval
   const n = Number(value)
   return n > 0 ? n : 'invalid'
 }
-
-/** A request target for log lines: cut to a readable length, escaped when it has control or non-ASCII characters. */
-export function printable(target: string): string {
-  const cut = target.length > 300 ? `${target.slice(0, 300)}...(${target.length} chars)` : target
-  return /[^\x21-\x7e]/.test(cut) ? JSON.stringify(cut) : cut
-}
