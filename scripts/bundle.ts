@@ -2,7 +2,7 @@
 //
 // The file is the CLI when run (`node localregistry.mjs serve ...`) and the API when imported
 // (`import { startRegistry } from './localregistry.mjs'`), with every npm dependency inlined and
-// spec/manifest.proto and the package version embedded, so it runs with nothing beside it: no
+// the package version embedded, so it runs with nothing beside it: no
 // node_modules, no package.json. It is committed (Bazel users get it from the rule set's archive)
 // and e2e/runtime-bundle.test.ts fails when it differs from a fresh build, so the build must be
 // deterministic: no timestamps, no absolute paths, no source maps.
@@ -24,7 +24,7 @@ const CLI = './src/cli/main.ts'
 const PACKAGE_FILES = join(ROOT, 'src', 'package-files.ts')
 const MANIFEST_PROTO = 'spec/manifest.proto'
 
-// CommonJS dependencies (undici, send, ...) call require() for Node's built-ins; an ES module has
+// CommonJS dependencies (undici, node-forge, ...) call require() for Node's built-ins; an ES module has
 // no `require`, so the bundle makes one.
 const BANNER = `import { createRequire as __localregistryCreateRequire } from 'node:module'
 const require = __localregistryCreateRequire(import.meta.url)`
@@ -65,7 +65,7 @@ export async function bundle(): Promise<string> {
   return output.text
 }
 
-/** Replaces src/package-files.ts (which reads files at run time) with a module holding their contents. */
+/** Replaces src/package-files.ts (which reads package.json at run time) with a module holding the version. */
 function embedPackageFiles(): Plugin {
   return {
     name: 'embed-package-files',
@@ -78,10 +78,9 @@ function embedPackageFiles(): Plugin {
         const contents = [
           `import { fileURLToPath } from 'node:url'`,
           `export const MANIFEST_PROTO_PATH = fileURLToPath(new URL(${JSON.stringify(protoFromBundle)}, import.meta.url))`,
-          `export function manifestProtoText() { return ${JSON.stringify(readFileSync(join(ROOT, MANIFEST_PROTO), 'utf8'))} }`,
           `export function packageVersion() { return ${JSON.stringify(pkg.version)} }`,
         ].join('\n')
-        return { contents, loader: 'js', watchFiles: [join(ROOT, 'package.json'), join(ROOT, MANIFEST_PROTO)] }
+        return { contents, loader: 'js', watchFiles: [join(ROOT, 'package.json')] }
       })
     },
   }

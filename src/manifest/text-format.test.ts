@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { describe, test } from 'node:test'
 import protobuf from 'protobufjs'
 import textformat from 'protobufjs/ext/textformat.js'
-import { manifestProtoText } from '../package-files.ts'
+import { MANIFEST_PROTO_PATH } from '../package-files.ts'
 import { MANIFEST, type MessageSchema, type TextMessage, TextFormatError, parseTextFormat } from './text-format.ts'
+
+/** The schema as the repository has it: the test reads it, the runtime never does. */
+const MANIFEST_PROTO_TEXT = readFileSync(MANIFEST_PROTO_PATH, 'utf8')
 
 /** Messages as plain objects: { field: value | [values] }. */
 function plain(message: TextMessage): Record<string, unknown> {
@@ -26,7 +30,7 @@ function ours(text: string): unknown[] | Error {
 
 describe('MANIFEST', () => {
   test('is the schema of spec/manifest.proto, message by message and field by field', () => {
-    const root = protobuf.parse(manifestProtoText()).root
+    const root = protobuf.parse(MANIFEST_PROTO_TEXT).root
     const check = (schema: MessageSchema): void => {
       const type = root.lookupType(schema.name)
       assert.deepEqual(Object.keys(schema.fields).sort(), Object.keys(type.fields).sort(), schema.name)
@@ -41,7 +45,7 @@ describe('MANIFEST', () => {
       }
     }
     check(MANIFEST)
-    assert.match(manifestProtoText(), /^syntax = "proto3";$/m)
+    assert.match(MANIFEST_PROTO_TEXT, /^syntax = "proto3";$/m)
   })
 })
 
@@ -89,7 +93,7 @@ describe('parseTextFormat', () => {
 
   for (const text of SAME_AS_PROTOBUFJS) {
     test(`as protobufjs: ${JSON.stringify(text)}`, () => {
-      const type = protobuf.parse(manifestProtoText()).root.lookupType('localregistry.Manifest')
+      const type = protobuf.parse(MANIFEST_PROTO_TEXT).root.lookupType('localregistry.Manifest')
       let expected: unknown[] | undefined
       try {
         expected = (type.toObject(textformat.fromText(type, text)) as { images?: unknown[] }).images ?? []
