@@ -1331,7 +1331,6 @@ var init_ref = __esm({
     init_manifest();
     init_media_types();
     init_verify();
-    init_verify();
     init_errors();
     MAX_INDEX_DEPTH = 8;
     RefBase = class {

@@ -7,8 +7,6 @@ import { type Descriptor } from './descriptor.ts'
 import { type ImageIndex, type ImageManifest, parseManifest } from './manifest.ts'
 import { manifestKind } from './media-types.ts'
 import { verifyBytes } from './verify.ts'
-// Re-exported for the readers of ref bytes that import it from here.
-export { verifyBytes } from './verify.ts'
 import { ManifestError } from '../errors.ts'
 
 export interface ContentSource {
