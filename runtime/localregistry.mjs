@@ -1291,12 +1291,17 @@ var init_layout_store = __esm({
 
 // src/oci/ref.ts
 async function readRef(source, descriptor) {
-  const raw = await source.readManifest(descriptor);
-  return makeRef(raw, descriptor, source);
+  return newRef(await source.readManifest(descriptor), descriptor, source);
 }
 function makeRef(raw, descriptor, source) {
+  verifyBytes(raw, descriptor, `manifest ${descriptor.digest} in ${source.location}`);
+  return newRef(raw, descriptor, source);
+}
+function refOfBytes(raw, mediaType, source) {
+  return newRef(raw, { mediaType, digest: computeDigest(raw), size: raw.length }, source);
+}
+function newRef(raw, descriptor, source) {
   const where2 = `manifest ${descriptor.digest} in ${source.location}`;
-  verifyBytes(raw, descriptor, where2);
   const init = { digest: descriptor.digest, mediaType: descriptor.mediaType, raw, source };
   const parsed = parseManifest(raw, descriptor.mediaType, where2);
   return parsed.kind === "image" ? new Image(init, parsed.manifest) : new Index(init, parsed.manifest);
@@ -1328,6 +1333,7 @@ var init_ref = __esm({
   "src/oci/ref.ts"() {
     "use strict";
     init_descriptor();
+    init_digest();
     init_manifest();
     init_media_types();
     init_verify();
@@ -54890,7 +54896,7 @@ var init_registry_source = __esm({
       }
       /**
        * GETs a manifest by tag or digest, at most MAX_MANIFEST_BYTES (or, when a descriptor is
-       * expected, its exact size). The bytes are not verified here: makeRef / verifyBytes do that.
+       * expected, its exact size). The bytes are not verified here: readManifest and the client's read() do that.
        */
       async fetchManifest(reference, expected) {
         const what = `manifest ${reference} from ${this.location}`;
@@ -55008,7 +55014,8 @@ var init_client = __esm({
         const where2 = `manifest ${reference} from ${this.source.location}`;
         const mediaType = mediaTypeOf(fetched.contentType, fetched.bytes, where2);
         const headerDigest = fetched.headerDigest !== void 0 && isValidDigest(fetched.headerDigest) ? fetched.headerDigest : void 0;
-        const expected = digest ?? headerDigest ?? computeDigest(fetched.bytes);
+        const expected = digest ?? headerDigest;
+        if (expected === void 0) return refOfBytes(fetched.bytes, mediaType, this.source);
         return makeRef(fetched.bytes, { mediaType, digest: expected, size: fetched.bytes.length }, this.source);
       }
       /** Releases connections (of the client's own agent; a given dispatcher is left open). */

@@ -5,6 +5,7 @@ import type { Descriptor } from './descriptor.ts'
 import { computeDigest } from './digest.ts'
 import * as mt from './media-types.ts'
 import { type ContentSource, Index, MAX_INDEX_DEPTH, type Ref, makeRef, readRef, walkRefs } from './ref.ts'
+import { verifyBytes } from './verify.ts'
 import { ContentMismatchError, ManifestError } from '../errors.ts'
 
 /** Manifests in memory, by digest. `lie` makes readManifest answer every request with one fixed body. */
@@ -20,9 +21,11 @@ class MemorySource implements ContentSource {
     return { mediaType, digest, size: bytes.length }
   }
 
+  /** Verifies what it returns, as ContentSource's contract asks (readRef relies on it). */
   async readManifest(descriptor: Descriptor): Promise<Buffer> {
     const bytes = this.lie ?? this.#bytes.get(descriptor.digest)
     if (bytes === undefined) throw new Error(`no manifest ${descriptor.digest}`)
+    verifyBytes(bytes, descriptor, `manifest ${descriptor.digest} in ${this.location}`)
     return bytes
   }
 
@@ -126,8 +129,9 @@ describe('walkRefs', () => {
   })
 
   // A real cycle needs an index whose digest is inside its own descendants' bytes: a hash fixed
-  // point, impossible with sha256/sha512. Nor can a lying ContentSource forge one: makeRef checks
-  // the bytes it returns against the parent's descriptor (shown first). So the cycle guard can only
+  // point, impossible with sha256/sha512. Nor can a source hand back other bytes: ContentSource's
+  // contract has it verify them against the parent's descriptor (shown first, with a source whose
+  // stored bytes are wrong). So the cycle guard can only
   // be exercised by a fake Index whose child() hands back an ancestor without reading anything.
   it('cannot be fooled into a cycle by a lying source; detects one made by a fake Index', async () => {
     const source = new MemorySource()

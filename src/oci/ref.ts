@@ -4,6 +4,7 @@
 
 import type { Readable } from 'node:stream'
 import { type Descriptor } from './descriptor.ts'
+import { computeDigest } from './digest.ts'
 import { type ImageIndex, type ImageManifest, parseManifest } from './manifest.ts'
 import { manifestKind } from './media-types.ts'
 import { verifyBytes } from './verify.ts'
@@ -12,7 +13,12 @@ import { ManifestError } from '../errors.ts'
 export interface ContentSource {
   /** Where the content lives, for error messages: a layout directory, a registry URL. */
   readonly location: string
-  /** The bytes of a manifest or index, verified against its descriptor. */
+  /**
+   * The bytes of a manifest or index, verified against its descriptor's size and digest (a
+   * mismatch is a ContentMismatchError). The contract readRef relies on: it makes a Ref of these
+   * bytes without hashing them again, so a source that skipped the check would let content its
+   * digest does not name become a Ref.
+   */
   readManifest(descriptor: Descriptor): Promise<Buffer>
   /** A blob's bytes, verified against its descriptor while they stream: a mismatch is a stream error. */
   openBlob(descriptor: Descriptor, signal?: AbortSignal): Promise<Readable>
@@ -101,19 +107,28 @@ export class Index extends RefBase {
 
 export type Ref = Image | Index
 
-/** Reads the manifest a descriptor points at from a source and makes a verified Ref of it. */
+/** Reads the manifest a descriptor points at from a source (which verifies it: see ContentSource) and makes a Ref of it. */
 export async function readRef(source: ContentSource, descriptor: Descriptor): Promise<Ref> {
-  const raw = await source.readManifest(descriptor)
-  return makeRef(raw, descriptor, source)
+  return newRef(await source.readManifest(descriptor), descriptor, source)
 }
 
 /**
- * Makes a Ref from manifest bytes. The bytes are checked against the descriptor's size and
- * digest, so a Ref never holds content other than what its digest names.
+ * Makes a Ref from manifest bytes from elsewhere. The bytes are checked against the descriptor's
+ * size and digest, so a Ref never holds content other than what its digest names.
  */
 export function makeRef(raw: Buffer, descriptor: Pick<Descriptor, 'mediaType' | 'digest' | 'size'>, source: ContentSource): Ref {
+  verifyBytes(raw, descriptor, `manifest ${descriptor.digest} in ${source.location}`)
+  return newRef(raw, descriptor, source)
+}
+
+/** A Ref named by the digest of its own bytes: nothing to check them against (a manifest fetched by tag alone). */
+export function refOfBytes(raw: Buffer, mediaType: string, source: ContentSource): Ref {
+  return newRef(raw, { mediaType, digest: computeDigest(raw), size: raw.length }, source)
+}
+
+/** A Ref of bytes already verified against the descriptor. */
+function newRef(raw: Buffer, descriptor: Pick<Descriptor, 'mediaType' | 'digest' | 'size'>, source: ContentSource): Ref {
   const where = `manifest ${descriptor.digest} in ${source.location}`
-  verifyBytes(raw, descriptor, where)
   const init = { digest: descriptor.digest, mediaType: descriptor.mediaType, raw, source }
   const parsed = parseManifest(raw, descriptor.mediaType, where)
   return parsed.kind === 'image' ? new Image(init, parsed.manifest) : new Index(init, parsed.manifest)

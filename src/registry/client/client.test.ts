@@ -526,6 +526,22 @@ describe('limits', () => {
     assert.ok(ref.kind === 'index')
     await assert.rejects(ref.child(child), ContentMismatchError)
   })
+
+  test('a child manifest of the right size with other bytes is a mismatch (RegistrySource verifies what readRef trusts)', async () => {
+    const source = await fixture('index')
+    const index = selectEntry(await readLayout(source.dir)).ref
+    assert.ok(index.kind === 'index')
+    const child = index.children[0]
+    assert.ok(child !== undefined)
+    await using registry = await serve('index', {
+      override: (r) =>
+        r.url.endsWith(child.digest) ? { status: 200, headers: { 'content-type': child.mediaType }, body: Buffer.alloc(child.size, 0x20) } : undefined,
+    })
+    await using c = client(registry)
+    const ref = await c.read({ tag: 'latest' })
+    assert.ok(ref.kind === 'index')
+    await assert.rejects(ref.child(child), (error: unknown) => error instanceof ContentMismatchError && error.message.includes(`expected ${child.digest}`))
+  })
 })
 
 describe('nothing hangs', () => {

@@ -2,11 +2,11 @@
 // verified against a digest) into a Ref whose nested indexes and blobs are fetched lazily,
 // through a RegistrySource, with retries, resumption, redirects and token auth.
 
-import { computeDigest, isValidDigest, parseDigest, quote } from '../../oci/digest.ts'
+import { isValidDigest, parseDigest, quote } from '../../oci/digest.ts'
 import { parseJson } from '../../oci/manifest.ts'
 import { manifestKind } from '../../oci/media-types.ts'
 import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
-import { type Ref, makeRef } from '../../oci/ref.ts'
+import { type Ref, makeRef, refOfBytes } from '../../oci/ref.ts'
 import { ManifestError, UsageError } from '../../errors.ts'
 import type { Credentials, CredentialsProvider } from './auth.ts'
 import { RegistrySource } from './registry-source.ts'
@@ -90,9 +90,11 @@ export class RegistryClient {
     const where = `manifest ${reference} from ${this.source.location}`
     const mediaType = mediaTypeOf(fetched.contentType, fetched.bytes, where)
     // By tag alone, the registry's Docker-Content-Digest (when it sends a valid one) names the
-    // content; makeRef checks the bytes against whichever digest is expected.
+    // content; makeRef checks the bytes against whichever digest is expected. With neither, the
+    // bytes name themselves: hashed once, nothing to check.
     const headerDigest = fetched.headerDigest !== undefined && isValidDigest(fetched.headerDigest) ? fetched.headerDigest : undefined
-    const expected = digest ?? headerDigest ?? computeDigest(fetched.bytes)
+    const expected = digest ?? headerDigest
+    if (expected === undefined) return refOfBytes(fetched.bytes, mediaType, this.source)
     return makeRef(fetched.bytes, { mediaType, digest: expected, size: fetched.bytes.length }, this.source)
   }
 

@@ -40,7 +40,7 @@ export class RegistrySource implements ContentSource {
 
   /**
    * GETs a manifest by tag or digest, at most MAX_MANIFEST_BYTES (or, when a descriptor is
-   * expected, its exact size). The bytes are not verified here: makeRef / verifyBytes do that.
+   * expected, its exact size). The bytes are not verified here: readManifest and the client's read() do that.
    */
   async fetchManifest(reference: string, expected?: Pick<Descriptor, 'digest' | 'size'>): Promise<FetchedManifest> {
     const what = `manifest ${reference} from ${this.location}`
