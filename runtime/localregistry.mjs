@@ -902,13 +902,6 @@ var init_runfiles = __esm({
   }
 });
 
-// builtin:node:fs/promises
-var require_promises = __commonJS({
-  "builtin:node:fs/promises"(exports, module) {
-    module.exports = __require("node:fs/promises");
-  }
-});
-
 // builtin:node:crypto
 var require_node_crypto = __commonJS({
   "builtin:node:crypto"(exports, module) {
@@ -962,6 +955,61 @@ var init_digest = __esm({
       sha512: /^[a-f0-9]{128}$/
     };
     MAX_DIGEST_LENGTH = "sha512:".length + 128;
+  }
+});
+
+// src/oci/names.ts
+function isLowerAlnum(c) {
+  return c >= 97 && c <= 122 || c >= 48 && c <= 57;
+}
+function isAlnum(c) {
+  return isLowerAlnum(c) || c >= 65 && c <= 90;
+}
+function isValidRepository(name) {
+  const length = name.length;
+  if (length === 0 || length > MAX_REPOSITORY_LENGTH) return false;
+  let i = 0;
+  for (; ; ) {
+    if (i >= length || !isLowerAlnum(name.charCodeAt(i))) return false;
+    while (i < length && isLowerAlnum(name.charCodeAt(i))) i++;
+    if (i === length) return true;
+    const c = name.charCodeAt(i);
+    if (c === SLASH || c === DOT) i++;
+    else if (c === UNDERSCORE) i += name.charCodeAt(i + 1) === UNDERSCORE ? 2 : 1;
+    else if (c === DASH) while (i < length && name.charCodeAt(i) === DASH) i++;
+    else return false;
+  }
+}
+function isValidTag(tag) {
+  const length = tag.length;
+  if (length === 0 || length > MAX_TAG_LENGTH) return false;
+  const first = tag.charCodeAt(0);
+  if (!isAlnum(first) && first !== UNDERSCORE) return false;
+  for (let i = 1; i < length; i++) {
+    const c = tag.charCodeAt(i);
+    if (!isAlnum(c) && c !== UNDERSCORE && c !== DOT && c !== DASH) return false;
+  }
+  return true;
+}
+var MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, REPOSITORY_RULE, TAG_RULE, SLASH, DOT, UNDERSCORE, DASH;
+var init_names = __esm({
+  "src/oci/names.ts"() {
+    "use strict";
+    MAX_REPOSITORY_LENGTH = 255;
+    MAX_TAG_LENGTH = 128;
+    REPOSITORY_RULE = `lowercase letters and digits, separated by ".", "_", "__", "-" or "/" (e.g. "team/app-server"), at most ${MAX_REPOSITORY_LENGTH} characters`;
+    TAG_RULE = `1 to ${MAX_TAG_LENGTH} letters, digits, "_", "." or "-", not starting with "." or "-"`;
+    SLASH = 47;
+    DOT = 46;
+    UNDERSCORE = 95;
+    DASH = 45;
+  }
+});
+
+// builtin:node:fs/promises
+var require_promises = __commonJS({
+  "builtin:node:fs/promises"(exports, module) {
+    module.exports = __require("node:fs/promises");
   }
 });
 
@@ -1505,57 +1553,8 @@ var init_layout = __esm({
   }
 });
 
-// src/oci/names.ts
-function isLowerAlnum(c) {
-  return c >= 97 && c <= 122 || c >= 48 && c <= 57;
-}
-function isAlnum(c) {
-  return isLowerAlnum(c) || c >= 65 && c <= 90;
-}
-function isValidRepository(name) {
-  const length = name.length;
-  if (length === 0 || length > MAX_REPOSITORY_LENGTH) return false;
-  let i = 0;
-  for (; ; ) {
-    if (i >= length || !isLowerAlnum(name.charCodeAt(i))) return false;
-    while (i < length && isLowerAlnum(name.charCodeAt(i))) i++;
-    if (i === length) return true;
-    const c = name.charCodeAt(i);
-    if (c === SLASH || c === DOT) i++;
-    else if (c === UNDERSCORE) i += name.charCodeAt(i + 1) === UNDERSCORE ? 2 : 1;
-    else if (c === DASH) while (i < length && name.charCodeAt(i) === DASH) i++;
-    else return false;
-  }
-}
-function isValidTag(tag) {
-  const length = tag.length;
-  if (length === 0 || length > MAX_TAG_LENGTH) return false;
-  const first = tag.charCodeAt(0);
-  if (!isAlnum(first) && first !== UNDERSCORE) return false;
-  for (let i = 1; i < length; i++) {
-    const c = tag.charCodeAt(i);
-    if (!isAlnum(c) && c !== UNDERSCORE && c !== DOT && c !== DASH) return false;
-  }
-  return true;
-}
-var MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, REPOSITORY_RULE, TAG_RULE, SLASH, DOT, UNDERSCORE, DASH;
-var init_names = __esm({
-  "src/oci/names.ts"() {
-    "use strict";
-    MAX_REPOSITORY_LENGTH = 255;
-    MAX_TAG_LENGTH = 128;
-    REPOSITORY_RULE = `lowercase letters and digits, separated by ".", "_", "__", "-" or "/" (e.g. "team/app-server"), at most ${MAX_REPOSITORY_LENGTH} characters`;
-    TAG_RULE = `1 to ${MAX_TAG_LENGTH} letters, digits, "_", "." or "-", not starting with "." or "-"`;
-    SLASH = 47;
-    DOT = 46;
-    UNDERSCORE = 95;
-    DASH = 45;
-  }
-});
-
 // src/load/plan.ts
 async function planImages(requests, cache) {
-  for (const request2 of requests) checkRequest(request2);
   const results = await mapSettled(requests, LOAD_CONCURRENCY, async (request2) => place(request2, await cache.get(request2.layout)));
   const placements = [];
   for (const [i, result] of results.entries()) {
@@ -1563,14 +1562,6 @@ async function planImages(requests, cache) {
     placements.push(...result.value);
   }
   return placements;
-}
-function checkRequest(request2) {
-  if (!isValidRepository(request2.repository)) {
-    throw new UsageError(`${request2.source}: ${quote(request2.repository)} is not a valid repository name (${REPOSITORY_RULE})`);
-  }
-  if (request2.tag !== void 0 && request2.tag !== "" && !isValidTag(request2.tag)) {
-    throw new UsageError(`${request2.source}: ${quote(request2.tag)} is not a valid tag (${TAG_RULE})`);
-  }
 }
 function withSource(error, source) {
   if (!(error instanceof Error) || error.message.startsWith(source)) return error;
@@ -1656,7 +1647,6 @@ var init_plan = __esm({
     "use strict";
     import_promises3 = __toESM(require_promises(), 1);
     import_node_path4 = __toESM(require_node_path(), 1);
-    init_digest();
     init_layout();
     init_errors();
     init_names();
@@ -1961,6 +1951,14 @@ var init_manifest2 = __esm({
 });
 
 // src/load/loader.ts
+function checkNames(image, source) {
+  if (!isValidRepository(image.repository)) {
+    throw new UsageError(`${source}: ${quote(image.repository)} is not a valid repository name (${REPOSITORY_RULE})`);
+  }
+  if (image.tag !== void 0 && image.tag !== "" && !isValidTag(image.tag)) {
+    throw new UsageError(`${source}: ${quote(image.tag)} is not a valid tag (${TAG_RULE})`);
+  }
+}
 async function readManifests(files) {
   const { readBazelManifest: readBazelManifest3 } = await Promise.resolve().then(() => (init_manifest2(), manifest_exports));
   return (await Promise.all(files.map((m) => readBazelManifest3(m)))).flat();
@@ -1973,6 +1971,8 @@ var init_loader = __esm({
     import_node_path5 = __toESM(require_node_path(), 1);
     init_runfiles();
     init_errors();
+    init_digest();
+    init_names();
     init_plan();
     Loader = class {
       #cache = new LayoutCache();
@@ -2005,6 +2005,7 @@ var init_loader = __esm({
         const i = this.#count++;
         const name = `${image.repository}${image.tag === void 0 || image.tag === "" ? "" : `:${image.tag}`}`;
         const source = image.source ?? `images[${i}] (${name}=${image.layout})`;
+        checkNames(image, source);
         return { repository: image.repository, tag: image.tag, layout: this.#layoutPath(image.layout, source), refName: image.refName, source };
       }
       /** A filesystem path when it exists (or is absolute), else a runfiles path. */
@@ -2072,12 +2073,12 @@ function checkRepository(repository) {
   if (repository.length > MAX_REPOSITORY_LENGTH) {
     throw new UsageError(`invalid repository name ${shown}: ${repository.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`);
   }
-  throw new UsageError(`invalid repository name ${shown}: use lowercase letters and digits, separated by ".", "_", "__", "-" or "/" (e.g. "team/app-server")`);
+  throw new UsageError(`invalid repository name ${shown}: ${REPOSITORY_RULE}`);
 }
 function checkTag(tag) {
   if (isValidTag(tag)) return;
   const shown = JSON.stringify(tag.length > 300 ? `${tag.slice(0, 300)}\u2026` : tag);
-  throw new UsageError(`invalid tag ${shown}: a tag is 1 to ${MAX_TAG_LENGTH} letters, digits, "_", "." or "-", not starting with "." or "-"`);
+  throw new UsageError(`invalid tag ${shown}: ${TAG_RULE}`);
 }
 function compareAscii(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;

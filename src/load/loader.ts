@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import type { ManifestImage } from '../manifest/index.ts'
 import { RunfilesResolver } from '../runfiles/index.ts'
-import { RunfilesError } from '../errors.ts'
+import { RunfilesError, UsageError } from '../errors.ts'
+import { quote } from '../oci/digest.ts'
+import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../oci/names.ts'
 import { type ImageRequest, LayoutCache, type Placement, planImages } from './plan.ts'
 
 /** An OCI layout directory to serve. */
@@ -62,6 +64,7 @@ export class Loader {
     const i = this.#count++
     const name = `${image.repository}${image.tag === undefined || image.tag === '' ? '' : `:${image.tag}`}`
     const source = image.source ?? `images[${i}] (${name}=${image.layout})`
+    checkNames(image, source)
     return { repository: image.repository, tag: image.tag, layout: this.#layoutPath(image.layout, source), refName: image.refName, source }
   }
 
@@ -71,6 +74,16 @@ export class Loader {
     const result = this.resolver.tryRlocation(layout)
     if ('found' in result) return result.found
     throw new RunfilesError(`${source}: ${resolve(layout)} does not exist, and "${layout}" as a runfiles path does not resolve: ${result.looked}`)
+  }
+}
+
+/** --image and API names (a manifest's are checked by its parser), before any layout is looked for. */
+function checkNames(image: ImageOption, source: string): void {
+  if (!isValidRepository(image.repository)) {
+    throw new UsageError(`${source}: ${quote(image.repository)} is not a valid repository name (${REPOSITORY_RULE})`)
+  }
+  if (image.tag !== undefined && image.tag !== '' && !isValidTag(image.tag)) {
+    throw new UsageError(`${source}: ${quote(image.tag)} is not a valid tag (${TAG_RULE})`)
   }
 }
 

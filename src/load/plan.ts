@@ -4,11 +4,10 @@
 
 import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { quote } from '../oci/digest.ts'
 import { type Layout, type LayoutEntry, readLayout } from '../oci/layout.ts'
 import type { Ref } from '../oci/ref.ts'
-import { LayoutError, UsageError } from '../errors.ts'
-import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../oci/names.ts'
+import { LayoutError } from '../errors.ts'
+import { isValidTag } from '../oci/names.ts'
 
 export interface ImageRequest {
   repository: string
@@ -55,9 +54,12 @@ export class LayoutCache {
   }
 }
 
-/** Reads every request's layout (in parallel) and works out what is served where. Fails on the first bad request, in request order. */
+/**
+ * Reads every request's layout (in parallel) and works out what is served where. Fails on the
+ * first bad request, in request order. Names are checked where requests are made (the manifest
+ * parser, Loader's --image/API requests) and again by Registry.addRef.
+ */
 export async function planImages(requests: readonly ImageRequest[], cache: LayoutCache): Promise<Placement[]> {
-  for (const request of requests) checkRequest(request)
   const results = await mapSettled(requests, LOAD_CONCURRENCY, async (request) => place(request, await cache.get(request.layout)))
   const placements: Placement[] = []
   for (const [i, result] of results.entries()) {
@@ -65,15 +67,6 @@ export async function planImages(requests: readonly ImageRequest[], cache: Layou
     placements.push(...result.value)
   }
   return placements
-}
-
-function checkRequest(request: ImageRequest): void {
-  if (!isValidRepository(request.repository)) {
-    throw new UsageError(`${request.source}: ${quote(request.repository)} is not a valid repository name (${REPOSITORY_RULE})`)
-  }
-  if (request.tag !== undefined && request.tag !== '' && !isValidTag(request.tag)) {
-    throw new UsageError(`${request.source}: ${quote(request.tag)} is not a valid tag (${TAG_RULE})`)
-  }
 }
 
 function withSource(error: unknown, source: string): unknown {

@@ -6,7 +6,7 @@
 import { type Descriptor, embeddedData } from '../../oci/descriptor.ts'
 import { type ContentSource, type Ref, walkRefs } from '../../oci/ref.ts'
 import { ConflictError, UsageError } from '../../errors.ts'
-import { MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, isValidRepository, isValidTag } from '../../oci/names.ts'
+import { MAX_REPOSITORY_LENGTH, REPOSITORY_RULE, TAG_RULE, isValidRepository, isValidTag } from '../../oci/names.ts'
 
 /** The header every response carries, so clients know they speak to a distribution registry. */
 export const API_VERSION_HEADER = 'Docker-Distribution-API-Version'
@@ -214,13 +214,13 @@ function checkRepository(repository: string): void {
   if (repository.length > MAX_REPOSITORY_LENGTH) {
     throw new UsageError(`invalid repository name ${shown}: ${repository.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`)
   }
-  throw new UsageError(`invalid repository name ${shown}: use lowercase letters and digits, separated by ".", "_", "__", "-" or "/" (e.g. "team/app-server")`)
+  throw new UsageError(`invalid repository name ${shown}: ${REPOSITORY_RULE}`)
 }
 
 function checkTag(tag: string): void {
   if (isValidTag(tag)) return
   const shown = JSON.stringify(tag.length > 300 ? `${tag.slice(0, 300)}…` : tag)
-  throw new UsageError(`invalid tag ${shown}: a tag is 1 to ${MAX_TAG_LENGTH} letters, digits, "_", "." or "-", not starting with "." or "-"`)
+  throw new UsageError(`invalid tag ${shown}: ${TAG_RULE}`)
 }
 
 /** ASCII (code unit) order, as the distribution-spec asks for tag and repository lists. */
