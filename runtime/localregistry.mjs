@@ -261,6 +261,16 @@ Options:
                               tried before the Bazel variables.
   --log-requests              Log every request to stderr.
 
+Limits (the defaults suit a test's own clients; raise them for many cluster nodes):
+  --max-connections N         Most connections open at once (default 2000, lowered to fit the
+                              open-file limit). Over it, a new connection replaces one that made
+                              no progress for a second, or is closed at once.
+  --send-timeout SECONDS      Close a connection on which nothing moved for this long, e.g. a
+                              client that stopped reading (default 30; 90s, 5m, 1h also work).
+  --blob-memory SIZE          Memory for the buffers all blob downloads share, in bytes or with
+                              KiB, MiB or GiB, at least 2MiB (default 64MiB). Each running
+                              download takes 2 MiB; more downloads than fit wait their turn.
+
 HTTPS and cluster launchers:
   --tls                       Serve HTTPS with a certificate issued at start-up by a CA made for
                               this run (keys only in memory). It is valid for the listen address,
@@ -3165,7 +3175,7 @@ var init_connections = __esm({
 
 // src/registry/server/server.ts
 async function listen(registry, options = {}) {
-  const handler = createHandler(registry, { blobMemory: options.blobMemory ?? DEFAULT_BLOB_MEMORY, ...options.log !== void 0 && { log: options.log } });
+  const handler = createHandler(registry, { blobMemory: options.blobMemory, ...options.log !== void 0 && { log: options.log } });
   const serverOptions = { keepAlive: true, noDelay: true, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS };
   const server = options.tls === void 0 ? createServer(serverOptions, handler) : (await import("node:https")).createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler);
   bound(server, options);
@@ -21949,7 +21959,8 @@ async function startRegistry(options = {}) {
     options.tls === void 0 ? void 0 : serverTls(options.tls, address.host),
     loader.load(manifests, options.images ?? []).then((placements) => claims.place(placements))
   ]);
-  const server = await listen(registry, { host: address.host, port: address.port, log: options.log, ...tls && { tls } });
+  const limits = { maxConnections: options.maxConnections, sendTimeoutMs: options.sendTimeoutMs, blobMemory: options.blobMemory };
+  const server = await listen(registry, { host: address.host, port: address.port, log: options.log, ...limits, ...tls && { tls } });
   const close = () => server.close();
   return {
     url: server.url,
@@ -22219,6 +22230,81 @@ var init_launcher_options = __esm({
   }
 });
 
+// src/cli/durations.ts
+function parseSeconds(option, value) {
+  const match = /^(\d+(?:\.\d+)?)([smh]?)$/.exec(value.trim());
+  const seconds = match === null ? Number.NaN : Number(match[1]) * (UNIT_SECONDS.get(match[2] ?? "") ?? Number.NaN);
+  if (!(seconds > 0)) throw new UsageError(`${option} ${JSON.stringify(value)} is not a duration: give seconds, e.g. 90, 2.5 or 5m`);
+  return seconds;
+}
+var UNIT_SECONDS;
+var init_durations = __esm({
+  "src/cli/durations.ts"() {
+    "use strict";
+    init_errors();
+    UNIT_SECONDS = /* @__PURE__ */ new Map([
+      ["", 1],
+      ["s", 1],
+      ["m", 60],
+      ["h", 3600]
+    ]);
+  }
+});
+
+// src/cli/limit-options.ts
+function parseLimitOptions(values) {
+  const limits = {};
+  const connections = values["max-connections"];
+  if (connections !== void 0) limits.maxConnections = parseMaxConnections(connections);
+  const timeout = values["send-timeout"];
+  if (timeout !== void 0) limits.sendTimeoutMs = parseSendTimeout(timeout);
+  const memory = values["blob-memory"];
+  if (memory !== void 0) limits.blobMemory = parseBlobMemory(memory);
+  return limits;
+}
+function parseMaxConnections(value) {
+  const n = /^\d{1,9}$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!(n >= 1)) throw new UsageError(`--max-connections ${JSON.stringify(value)} is not a number of connections: give a whole number of at least 1, e.g. 500`);
+  return n;
+}
+function parseSendTimeout(value) {
+  const ms = Math.round(parseSeconds("--send-timeout", value) * 1e3);
+  if (ms < 1 || ms > MAX_TIMEOUT_MS) {
+    throw new UsageError(`--send-timeout ${JSON.stringify(value)} is out of range: give 0.001 to ${Math.floor(MAX_TIMEOUT_MS / 1e3)} seconds`);
+  }
+  return ms;
+}
+function parseBlobMemory(value) {
+  const match = /^(\d{1,15})(KiB|MiB|GiB)?$/.exec(value.trim());
+  const bytes = match === null ? Number.NaN : Number(match[1]) * (SIZE_UNITS.get(match[2] ?? "") ?? Number.NaN);
+  if (!(bytes >= MIN_BLOB_MEMORY) || !Number.isSafeInteger(bytes)) {
+    throw new UsageError(`--blob-memory ${JSON.stringify(value)} is not a size of at least 2 MiB: give bytes or KiB/MiB/GiB, e.g. 64MiB or 268435456`);
+  }
+  return bytes;
+}
+var LIMIT_ARGS, MAX_TIMEOUT_MS, MIB, MIN_BLOB_MEMORY, SIZE_UNITS;
+var init_limit_options = __esm({
+  "src/cli/limit-options.ts"() {
+    "use strict";
+    init_errors();
+    init_durations();
+    LIMIT_ARGS = {
+      "max-connections": { type: "string" },
+      "send-timeout": { type: "string" },
+      "blob-memory": { type: "string" }
+    };
+    MAX_TIMEOUT_MS = 2 ** 31 - 1;
+    MIB = 1024 * 1024;
+    MIN_BLOB_MEMORY = 2 * MIB;
+    SIZE_UNITS = /* @__PURE__ */ new Map([
+      ["", 1],
+      ["KiB", 1024],
+      ["MiB", MIB],
+      ["GiB", 1024 * MIB]
+    ]);
+  }
+});
+
 // src/cli/ready-file.ts
 var import_node_fs6, import_promises10, ReadyFile;
 var init_ready_file = __esm({
@@ -22291,7 +22377,8 @@ function parseServeArgs(args) {
         runfiles: { type: "string" },
         "log-requests": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
-        ...LAUNCHER_ARGS
+        ...LAUNCHER_ARGS,
+        ...LIMIT_ARGS
       }
     })
   );
@@ -22305,7 +22392,8 @@ function parseServeArgs(args) {
     readyFile: values["ready-file"],
     runfiles: values.runfiles,
     logRequests: values["log-requests"],
-    launcher: parseLauncherOptions(values)
+    launcher: parseLauncherOptions(values),
+    limits: parseLimitOptions(values)
   };
 }
 function parseImageOption(value) {
@@ -22330,6 +22418,7 @@ async function runServeCommand(args, io, stop) {
     listen: options.listen,
     runfiles: options.runfiles,
     tls: await tlsOption(options.launcher),
+    ...options.limits,
     ...options.logRequests && { log: (line) => io.stderr.write(`${line}
 `) }
   });
@@ -22383,6 +22472,7 @@ var init_serve = __esm({
     init_io();
     init_help();
     init_launcher_options();
+    init_limit_options();
     init_ready_file();
   }
 });
@@ -55227,7 +55317,7 @@ async function runPullCommand(args, io) {
     );
   }
   const plainHttp = values["plain-http"] ?? false;
-  const timeout = values.timeout === void 0 ? void 0 : parseSeconds(values.timeout);
+  const timeout = values.timeout === void 0 ? void 0 : parseSeconds("--timeout", values.timeout);
   const { host } = parseReference(reference, { plainHttp });
   const credentials = await credentialsFor(host, values.username, values["password-stdin"] ?? false, io);
   const line = io.isTTY && !values.quiet ? new ProgressLine(io.stderr, reference) : void 0;
@@ -55249,12 +55339,6 @@ async function runPullCommand(args, io) {
     if (error instanceof DeadlineError) throw new DeadlineError(`pull ${reference} did not finish within --timeout ${values.timeout}`);
     throw error;
   }
-}
-function parseSeconds(value) {
-  const match = /^(\d+(?:\.\d+)?)([smh]?)$/.exec(value.trim());
-  const seconds = match === null ? Number.NaN : Number(match[1]) * (UNIT_SECONDS.get(match[2] ?? "") ?? Number.NaN);
-  if (!(seconds > 0)) throw new UsageError(`--timeout ${JSON.stringify(value)} is not a duration: give seconds, e.g. 90, 2.5 or 5m`);
-  return seconds;
 }
 async function credentialsFor(host, username, passwordStdin, io) {
   if (username === void 0 && passwordStdin) throw new UsageError("--password-stdin needs --username");
@@ -55284,7 +55368,7 @@ function formatBytes(bytes) {
   }
   return `${value.toFixed(1)} ${units[unit]}`;
 }
-var import_node_util3, UNIT_SECONDS, ProgressLine;
+var import_node_util3, ProgressLine;
 var init_pull2 = __esm({
   "src/cli/pull.ts"() {
     "use strict";
@@ -55295,12 +55379,7 @@ var init_pull2 = __esm({
     init_reference();
     init_help();
     init_io();
-    UNIT_SECONDS = /* @__PURE__ */ new Map([
-      ["", 1],
-      ["s", 1],
-      ["m", 60],
-      ["h", 3600]
-    ]);
+    init_durations();
     ProgressLine = class {
       #out;
       #name;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { parseListen, startRegistry } from './api.ts'
@@ -261,6 +263,16 @@ describe('startRegistry with Bazel manifests', () => {
       message: new RegExp(`^app:latest is claimed by two images: ${manifest.replace(/[.+]/g, '\\$&')}:1 .* and images\\[0\\]`),
     })
   })
+})
+
+test('the resource limits reach the server: sendTimeoutMs closes a silent connection without answering it', async () => {
+  await using registry = await startRegistry({ sendTimeoutMs: 100, maxConnections: 10, blobMemory: 4 * 1024 * 1024 })
+  const socket = connect(registry.port, '127.0.0.1')
+  let received = 0
+  socket.on('data', (data: Buffer) => (received += data.length))
+  await once(socket, 'close')
+  // With the default 30 s send timeout, the 10 s headers timeout would come first and answer 408.
+  assert.equal(received, 0)
 })
 
 test('parseListen', () => {

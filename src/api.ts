@@ -16,7 +16,10 @@ import { parseHostPort } from './net/host.ts'
 
 export type { ImageOption } from './load/loader.ts'
 
-export interface StartOptions {
+/** The server's resource limits, as listen() takes them (see ListenOptions). */
+export type ServerLimits = Pick<ListenOptions, 'maxConnections' | 'sendTimeoutMs' | 'blobMemory'>
+
+export interface StartOptions extends ServerLimits {
   /** Bazel manifests (`localregistry_manifest` .prototxt files); their paths resolve through runfiles. */
   manifests?: string[]
   images?: ImageOption[]
@@ -73,7 +76,8 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
     options.tls === undefined ? undefined : serverTls(options.tls, address.host),
     loader.load(manifests, options.images ?? []).then((placements) => claims.place(placements)),
   ])
-  const server = await listen(registry, { host: address.host, port: address.port, log: options.log, ...(tls && { tls }) })
+  const limits = { maxConnections: options.maxConnections, sendTimeoutMs: options.sendTimeoutMs, blobMemory: options.blobMemory }
+  const server = await listen(registry, { host: address.host, port: address.port, log: options.log, ...limits, ...(tls && { tls }) })
   const close = (): Promise<void> => server.close()
   return {
     url: server.url,

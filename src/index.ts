@@ -3,7 +3,7 @@
 // the pull client, and every error class with its stable code.
 export * from './oci/index.ts'
 export * from './errors.ts'
-export { DEFAULT_HOST, type ImageOption, type RunningRegistry, type StartOptions, listenAddress, parseListen, startRegistry } from './api.ts'
+export { DEFAULT_HOST, type ImageOption, type RunningRegistry, type ServerLimits, type StartOptions, listenAddress, parseListen, startRegistry } from './api.ts'
 export { type ListenOptions, Registry, type RegistryServer, createHandler, listen } from './registry/server/index.ts'
 export {
   type ClientOptions,

@@ -11,6 +11,7 @@ import { type PullProgress, pull } from '../registry/client/pull.ts'
 import { parseReference } from '../registry/client/reference.ts'
 import { PULL_HELP } from './help.ts'
 import { type Io, parseCommandArgs } from './io.ts'
+import { parseSeconds } from './durations.ts'
 
 export interface PullCommandIo {
   stdout: Pick<NodeJS.WritableStream, 'write'>
@@ -67,7 +68,7 @@ export async function runPullCommand(args: string[], io: PullCommandIo): Promise
     )
   }
   const plainHttp = values['plain-http'] ?? false
-  const timeout = values.timeout === undefined ? undefined : parseSeconds(values.timeout)
+  const timeout = values.timeout === undefined ? undefined : parseSeconds('--timeout', values.timeout)
   const { host } = parseReference(reference, { plainHttp })
   const credentials = await credentialsFor(host, values.username, values['password-stdin'] ?? false, io)
   const line = io.isTTY && !values.quiet ? new ProgressLine(io.stderr, reference) : undefined
@@ -89,21 +90,6 @@ export async function runPullCommand(args: string[], io: PullCommandIo): Promise
     throw error
   }
 }
-
-/** --timeout: seconds, e.g. 90 or 2.5 (an optional unit: 90s, 5m, 1h). */
-function parseSeconds(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)([smh]?)$/.exec(value.trim())
-  const seconds = match === null ? Number.NaN : Number(match[1]) * (UNIT_SECONDS.get(match[2] ?? '') ?? Number.NaN)
-  if (!(seconds > 0)) throw new UsageError(`--timeout ${JSON.stringify(value)} is not a duration: give seconds, e.g. 90, 2.5 or 5m`)
-  return seconds
-}
-
-const UNIT_SECONDS: ReadonlyMap<string, number> = new Map([
-  ['', 1],
-  ['s', 1],
-  ['m', 60],
-  ['h', 3600],
-])
 
 /**
  * --username with the password on stdin, or else what Docker's configuration holds for the host

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.ts'
 import { type Io, parseCommandArgs } from './io.ts'
 import { DEFAULT_LISTEN, SERVE_HELP } from './help.ts'
 import { LAUNCHER_ARGS, type LauncherOptions, parseLauncherOptions, tlsOption, writeLauncherFiles } from './launcher-options.ts'
+import { LIMIT_ARGS, type LimitOptions, parseLimitOptions } from './limit-options.ts'
 import { ReadyFile } from './ready-file.ts'
 
 export interface ServeOptions {
@@ -20,6 +21,8 @@ export interface ServeOptions {
   logRequests: boolean
   /** HTTPS and runtime configuration for cluster launchers. */
   launcher: LauncherOptions
+  /** --max-connections, --send-timeout, --blob-memory; unset ones keep the server's defaults. */
+  limits: LimitOptions
 }
 
 /** Parses `serve` arguments; undefined means --help. */
@@ -38,6 +41,7 @@ export function parseServeArgs(args: string[]): ServeOptions | undefined {
         'log-requests': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         ...LAUNCHER_ARGS,
+        ...LIMIT_ARGS,
       },
     }),
   )
@@ -52,6 +56,7 @@ export function parseServeArgs(args: string[]): ServeOptions | undefined {
     runfiles: values.runfiles,
     logRequests: values['log-requests'],
     launcher: parseLauncherOptions(values),
+    limits: parseLimitOptions(values),
   }
 }
 
@@ -82,6 +87,7 @@ export async function runServeCommand(args: string[], io: Io, stop: AbortSignal)
     listen: options.listen,
     runfiles: options.runfiles,
     tls: await tlsOption(options.launcher),
+    ...options.limits,
     ...(options.logRequests && { log: (line: string) => io.stderr.write(`${line}\n`) }),
   })
   let ready: ReadyFile | undefined

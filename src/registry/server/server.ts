@@ -21,7 +21,7 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { formatHost, isWildcard, loopbackFor } from '../../net/host.ts'
 import { ConnectionCap, defaultMaxConnections } from './connections.ts'
-import { DEFAULT_BLOB_MEMORY, createHandler } from './handler.ts'
+import { createHandler } from './handler.ts'
 import type { Registry } from './registry.ts'
 
 // Not `import ... from 'node:http'`: an ES module import builds the namespace of every export,
@@ -73,7 +73,7 @@ export interface RegistryServer {
 }
 
 export async function listen(registry: Registry, options: ListenOptions = {}): Promise<RegistryServer> {
-  const handler = createHandler(registry, { blobMemory: options.blobMemory ?? DEFAULT_BLOB_MEMORY, ...(options.log !== undefined && { log: options.log }) })
+  const handler = createHandler(registry, { blobMemory: options.blobMemory, ...(options.log !== undefined && { log: options.log }) })
   const serverOptions = { keepAlive: true, noDelay: true, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS }
   // node:https is loaded only when asked for, so plain-HTTP start-up does not pay for it.
   const server: Server =
