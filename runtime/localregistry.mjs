@@ -23049,6 +23049,14 @@ function pullScope(repository) {
 function basicAuthorization(credentials) {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, "utf8").toString("base64")}`;
 }
+function toProvider(credentials) {
+  if (typeof credentials === "function") return credentials;
+  return () => Promise.resolve(credentials);
+}
+function once2(provide) {
+  let credentials;
+  return () => credentials ??= provide();
+}
 function parseTokenResponse(body, where2) {
   let json;
   try {
@@ -23076,16 +23084,14 @@ var init_auth = __esm({
     DEFAULT_TOKEN_LIFETIME_S = 60;
     EXPIRY_MARGIN_MS = 5e3;
     Authenticator = class {
-      #provide;
+      /** Where credentials come from: given ones, a provider, or none; whichever, called once and remembered. */
       #credentials;
       #fetchToken;
       #cache = /* @__PURE__ */ new Map();
       #pending = /* @__PURE__ */ new Map();
       #now;
       constructor(options) {
-        const { credentials } = options;
-        this.#provide = typeof credentials === "function" ? credentials : void 0;
-        if (typeof credentials === "object") this.#credentials = Promise.resolve(credentials);
+        this.#credentials = once2(toProvider(options.credentials));
         this.#fetchToken = options.fetchToken;
         this.#now = options.now ?? Date.now;
       }
@@ -23124,7 +23130,7 @@ var init_auth = __esm({
           return header2;
         }
         if (challenges.some((c) => c.scheme === "basic")) {
-          const credentials = await this.#lookUp();
+          const credentials = await this.#credentials();
           if (credentials === void 0) throw new AuthError("the registry requires Basic authentication, and no credentials were given");
           const header2 = basicAuthorization(credentials);
           this.#cache.set(scope, { header: header2, expiresAt: Number.POSITIVE_INFINITY });
@@ -23133,10 +23139,6 @@ var init_auth = __esm({
         throw new AuthError(
           `the registry asks for authentication schemes we do not support: ${challenges.map((c) => c.scheme).join(", ")} (supported: Bearer, Basic)`
         );
-      }
-      #lookUp() {
-        this.#credentials ??= this.#provide?.() ?? Promise.resolve(void 0);
-        return this.#credentials;
       }
       async #bearer(challenge, scope, signal) {
         const realm = challenge.params.realm;
@@ -23151,7 +23153,7 @@ var init_auth = __esm({
         if (challenge.params.service !== void 0) url.searchParams.set("service", challenge.params.service);
         url.searchParams.set("scope", challenge.params.scope ?? scope);
         const headers = {};
-        const credentials = await this.#lookUp();
+        const credentials = await this.#credentials();
         if (credentials !== void 0) headers.authorization = basicAuthorization(credentials);
         const body = await this.#fetchToken(url, headers, signal);
         return parseTokenResponse(body, redactUrl(url));

@@ -46,18 +46,27 @@ export function basicAuthorization(credentials: Credentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`
 }
 
+function toProvider(credentials: Credentials | CredentialsProvider | undefined): CredentialsProvider {
+  if (typeof credentials === 'function') return credentials
+  return () => Promise.resolve(credentials)
+}
+
+/** The provider, called on first use only; every later call gets the same promise. */
+function once(provide: CredentialsProvider): CredentialsProvider {
+  let credentials: Promise<Credentials | undefined> | undefined
+  return () => (credentials ??= provide())
+}
+
 export class Authenticator {
-  readonly #provide: CredentialsProvider | undefined
-  #credentials: Promise<Credentials | undefined> | undefined
+  /** Where credentials come from: given ones, a provider, or none; whichever, called once and remembered. */
+  readonly #credentials: CredentialsProvider
   readonly #fetchToken: TokenFetcher
   readonly #cache = new Map<string, CachedAuthorization>()
   readonly #pending = new Map<string, Promise<string>>()
   readonly #now: () => number
 
   constructor(options: { credentials?: Credentials | CredentialsProvider | undefined; fetchToken: TokenFetcher; now?: () => number }) {
-    const { credentials } = options
-    this.#provide = typeof credentials === 'function' ? credentials : undefined
-    if (typeof credentials === 'object') this.#credentials = Promise.resolve(credentials)
+    this.#credentials = once(toProvider(options.credentials))
     this.#fetchToken = options.fetchToken
     this.#now = options.now ?? Date.now
   }
@@ -100,7 +109,7 @@ export class Authenticator {
       return header
     }
     if (challenges.some((c) => c.scheme === 'basic')) {
-      const credentials = await this.#lookUp()
+      const credentials = await this.#credentials()
       if (credentials === undefined) throw new AuthError('the registry requires Basic authentication, and no credentials were given')
       const header = basicAuthorization(credentials)
       this.#cache.set(scope, { header, expiresAt: Number.POSITIVE_INFINITY })
@@ -109,11 +118,6 @@ export class Authenticator {
     throw new AuthError(
       `the registry asks for authentication schemes we do not support: ${challenges.map((c) => c.scheme).join(', ')} (supported: Bearer, Basic)`,
     )
-  }
-
-  #lookUp(): Promise<Credentials | undefined> {
-    this.#credentials ??= this.#provide?.() ?? Promise.resolve(undefined)
-    return this.#credentials
   }
 
   async #bearer(challenge: Challenge, scope: string, signal?: AbortSignal): Promise<{ header: string; lifetimeS: number }> {
@@ -130,7 +134,7 @@ export class Authenticator {
     // The challenge's scope is what the registry needs; ours is what we asked for.
     url.searchParams.set('scope', challenge.params.scope ?? scope)
     const headers: Record<string, string> = {}
-    const credentials = await this.#lookUp()
+    const credentials = await this.#credentials()
     if (credentials !== undefined) headers.authorization = basicAuthorization(credentials)
     const body = await this.#fetchToken(url, headers, signal)
     return parseTokenResponse(body, redactUrl(url))

@@ -12,6 +12,7 @@ import { readLayout, selectEntry } from '../../oci/layout.ts'
 import { type Ref, walkRefs } from '../../oci/ref.ts'
 import { buildFixtureLayout, type FixtureKind, type FixtureResult } from '../../testing/index.ts'
 import { AuthError, ContentMismatchError, RegistryConnectionError, RegistryProtocolError, RegistryResponseError, ResponseTooLargeError } from '../../errors.ts'
+import { Authenticator, basicAuthorization, pullScope } from './auth.ts'
 import { type ClientOptions, RegistryClient } from './client.ts'
 import { pull } from './pull.ts'
 import { printable } from '../../text/printable.ts'
@@ -672,6 +673,22 @@ describe('auth and redirects', () => {
     await c.read({ tag: 'latest' })
     await using anonymous = client(registry)
     await assert.rejects(anonymous.read({ tag: 'latest' }), AuthError)
+  })
+
+  test('a credentials provider is asked only when a registry challenges, and then only once', async () => {
+    const credentials = { username: 'u', password: 'p4ss' }
+    let asked = 0
+    const provider = async () => (asked++, credentials)
+    await using open = await serve('image')
+    await using unasked = client(open, { credentials: provider })
+    await unasked.read({ tag: 'latest' })
+    assert.equal(asked, 0)
+    // Two scopes, so neither answer comes from the other's cache.
+    const auth = new Authenticator({ credentials: provider, fetchToken: () => Promise.reject(new Error('no tokens here')) })
+    const header = basicAuthorization(credentials)
+    assert.equal(await auth.respond('Basic realm="r"', pullScope('a')), header)
+    assert.equal(await auth.respond('Basic realm="r"', pullScope('b')), header)
+    assert.equal(asked, 1)
   })
 
   test('a malformed challenge is an AuthError', async () => {
