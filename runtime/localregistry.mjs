@@ -70,7 +70,7 @@ var require_node_url = __commonJS({
 });
 
 // src/errors.ts
-var LocalRegistryError, DigestError, LayoutError, ContentMismatchError, ManifestError, BazelManifestError, RunfilesError, ConflictError, UsageError, ImageReferenceError, RegistryResponseError, RegistryConnectionError, RegistryProtocolError, ResponseTooLargeError, AuthError, DeadlineError;
+var LocalRegistryError, DigestError, LayoutError, ContentMismatchError, ManifestError, BazelManifestError, RunfilesError, ConflictError, OutputFileError, UsageError, ImageReferenceError, RegistryResponseError, RegistryConnectionError, RegistryProtocolError, ResponseTooLargeError, AuthError, DeadlineError;
 var init_errors = __esm({
   "src/errors.ts"() {
     "use strict";
@@ -115,6 +115,11 @@ var init_errors = __esm({
     ConflictError = class extends LocalRegistryError {
       constructor(message) {
         super("ERR_LOCALREGISTRY_CONFLICT", message);
+      }
+    };
+    OutputFileError = class extends LocalRegistryError {
+      constructor(message, options) {
+        super("ERR_LOCALREGISTRY_OUTPUT_FILE", message, options);
       }
     };
     UsageError = class extends LocalRegistryError {
@@ -310,7 +315,7 @@ Examples:
       --hostname registry.test.internal --advertise registry.test.internal \\
       --client-config /tmp/node-config --mirror-for docker.io --mirror-for ghcr.io
 
-Exit status: 0 after a stop signal, 1 when loading or listening fails, 2 for bad usage;
+Exit status: 0 after a stop signal, 1 when loading, listening or writing a file fails, 2 for bad usage;
 every failure is one line on stderr.
 `;
     PULL_HELP = `Usage: localregistry pull [options] <host[:port]/repository[:tag][@digest]> <dir>
@@ -22011,10 +22016,10 @@ var init_api = __esm({
 });
 
 // src/files/write-file-atomic.ts
-async function writeFileAtomic(file, data, mode = 420) {
+async function writeFileAtomic(file, data, options = {}) {
   const temp = (0, import_node_path6.join)((0, import_node_path6.dirname)(file), `.${(0, import_node_path6.basename)(file)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`);
   try {
-    const handle = await (0, import_promises7.open)(temp, "wx", mode);
+    const handle = await (0, import_promises7.open)(temp, "wx", options.mode ?? 420);
     let identity;
     try {
       await handle.writeFile(data);
@@ -22027,8 +22032,14 @@ async function writeFileAtomic(file, data, mode = 420) {
     return identity;
   } catch (error) {
     await (0, import_promises7.rm)(temp, { force: true });
-    throw error;
+    throw new OutputFileError(`${options.name ?? "cannot write"} ${file}: ${systemReason(error)}`, { cause: error });
   }
+}
+function systemReason(error) {
+  if (!(error instanceof Error)) return String(error);
+  const { syscall } = error;
+  const at = syscall === void 0 ? -1 : error.message.indexOf(`, ${syscall} `);
+  return at < 0 ? error.message : error.message.slice(0, at);
 }
 var import_node_crypto4, import_promises7, import_node_path6;
 var init_write_file_atomic = __esm({
@@ -22037,6 +22048,7 @@ var init_write_file_atomic = __esm({
     import_node_crypto4 = __toESM(require_node_crypto(), 1);
     import_promises7 = __toESM(require_promises(), 1);
     import_node_path6 = __toESM(require_node_path(), 1);
+    init_errors();
   }
 });
 
@@ -22064,7 +22076,7 @@ async function writeClientConfig(dir, options) {
       await writeFileAtomic((0, import_node_path7.join)(dir, path), content);
     }
   } catch (error) {
-    throw new UsageError(`failed to write client configuration to ${dir}: ${error.message}`);
+    throw new OutputFileError(`failed to write client configuration to ${dir}: ${error.message}`, { cause: error });
   }
   return { files: [...files.keys()].sort() };
 }
@@ -22188,9 +22200,7 @@ async function readOptionFile(option, file) {
 }
 async function writeLauncherFiles(options, registry, io) {
   if (options.caOut !== void 0 && registry.caCertificate !== void 0) {
-    await writeFileAtomic(options.caOut, registry.caCertificate).catch((error) => {
-      throw new UsageError(`--ca-out ${options.caOut}: ${error.message}`);
-    });
+    await writeFileAtomic(options.caOut, registry.caCertificate, { name: "--ca-out" });
   }
   const config = options.clientConfig;
   if (config === void 0) return;
@@ -22312,7 +22322,6 @@ var init_ready_file = __esm({
     "use strict";
     import_node_fs6 = __toESM(require_node_fs(), 1);
     import_promises10 = __toESM(require_promises(), 1);
-    init_errors();
     init_write_file_atomic();
     ReadyFile = class _ReadyFile {
       path;
@@ -22327,11 +22336,7 @@ var init_ready_file = __esm({
       static async write(path, url) {
         const content = `${url}
 `;
-        try {
-          return new _ReadyFile(path, content, await writeFileAtomic(path, content));
-        } catch (error) {
-          throw new UsageError(`--ready-file ${path}: ${error instanceof Error ? error.message : String(error)}`);
-        }
+        return new _ReadyFile(path, content, await writeFileAtomic(path, content, { name: "--ready-file" }));
       }
       /** Removes the file if it is still ours; leaves it alone otherwise (or when it is gone). */
       async remove() {
@@ -55488,6 +55493,7 @@ __export(src_exports, {
   OCI_LAYER_GZIP: () => OCI_LAYER_GZIP,
   OCI_LAYOUT_VERSION: () => OCI_LAYOUT_VERSION,
   OCI_MANIFEST: () => OCI_MANIFEST,
+  OutputFileError: () => OutputFileError,
   PULL_HELP: () => PULL_HELP,
   REF_NAME_ANNOTATION: () => REF_NAME_ANNOTATION,
   REPOSITORY_RULE: () => REPOSITORY_RULE,
@@ -55676,6 +55682,7 @@ var OCI_LAYER2;
 var OCI_LAYER_GZIP2;
 var OCI_LAYOUT_VERSION2;
 var OCI_MANIFEST2;
+var OutputFileError2;
 var PULL_HELP2;
 var REF_NAME_ANNOTATION2;
 var REPOSITORY_RULE2;
@@ -55720,7 +55727,7 @@ var verifyBytes2;
 var walkRefs2;
 var writeClientConfig2;
 var writeLayout2;
-if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DeadlineError: DeadlineError2, DigestCheck: DigestCheck2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, MAX_REPOSITORY_LENGTH: MAX_REPOSITORY_LENGTH2, MAX_TAG_LENGTH: MAX_TAG_LENGTH2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, PULL_HELP: PULL_HELP2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, REPOSITORY_RULE: REPOSITORY_RULE2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, TAG_RULE: TAG_RULE2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, dockerCredentials: dockerCredentials2, embeddedData: embeddedData2, isValidDigest: isValidDigest2, isValidRepository: isValidRepository2, isValidTag: isValidTag2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeClientConfig: writeClientConfig2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
+if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DeadlineError: DeadlineError2, DigestCheck: DigestCheck2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, MAX_REPOSITORY_LENGTH: MAX_REPOSITORY_LENGTH2, MAX_TAG_LENGTH: MAX_TAG_LENGTH2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, OutputFileError: OutputFileError2, PULL_HELP: PULL_HELP2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, REPOSITORY_RULE: REPOSITORY_RULE2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, TAG_RULE: TAG_RULE2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, dockerCredentials: dockerCredentials2, embeddedData: embeddedData2, isValidDigest: isValidDigest2, isValidRepository: isValidRepository2, isValidTag: isValidTag2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeClientConfig: writeClientConfig2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
 export {
   AuthError2 as AuthError,
   BLOB_READ_CHUNK2 as BLOB_READ_CHUNK,
@@ -55757,6 +55764,7 @@ export {
   OCI_LAYER_GZIP2 as OCI_LAYER_GZIP,
   OCI_LAYOUT_VERSION2 as OCI_LAYOUT_VERSION,
   OCI_MANIFEST2 as OCI_MANIFEST,
+  OutputFileError2 as OutputFileError,
   PULL_HELP2 as PULL_HELP,
   REF_NAME_ANNOTATION2 as REF_NAME_ANNOTATION,
   REPOSITORY_RULE2 as REPOSITORY_RULE,

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ERR_LOCALREGISTRY_RESPONSE_TOO_LARGE'
   | 'ERR_LOCALREGISTRY_AUTH'
   | 'ERR_LOCALREGISTRY_DEADLINE'
+  | 'ERR_LOCALREGISTRY_OUTPUT_FILE'
 
 export class LocalRegistryError extends Error {
   readonly code: ErrorCode
@@ -75,6 +76,13 @@ export class RunfilesError extends LocalRegistryError {
 export class ConflictError extends LocalRegistryError {
   constructor(message: string) {
     super('ERR_LOCALREGISTRY_CONFLICT', message)
+  }
+}
+
+/** A file we were asked to write (--ready-file, --ca-out, --client-config) that could not be written. */
+export class OutputFileError extends LocalRegistryError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_LOCALREGISTRY_OUTPUT_FILE', message, options)
   }
 }
 

@@ -111,7 +111,7 @@ Examples:
       --hostname registry.test.internal --advertise registry.test.internal \\
       --client-config /tmp/node-config --mirror-for docker.io --mirror-for ghcr.io
 
-Exit status: 0 after a stop signal, 1 when loading or listening fails, 2 for bad usage;
+Exit status: 0 after a stop signal, 1 when loading, listening or writing a file fails, 2 for bad usage;
 every failure is one line on stderr.
 `
 

@@ -97,9 +97,7 @@ async function readOptionFile(option: string, file: string): Promise<Buffer> {
 /** Writes --ca-out and --client-config for a registry that listens; call before announcing its URL. */
 export async function writeLauncherFiles(options: LauncherOptions, registry: RunningRegistry, io: Io): Promise<void> {
   if (options.caOut !== undefined && registry.caCertificate !== undefined) {
-    await writeFileAtomic(options.caOut, registry.caCertificate).catch((error: unknown) => {
-      throw new UsageError(`--ca-out ${options.caOut}: ${(error as Error).message}`)
-    })
+    await writeFileAtomic(options.caOut, registry.caCertificate, { name: '--ca-out' })
   }
   const config = options.clientConfig
   if (config === undefined) return

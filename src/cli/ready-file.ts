@@ -6,7 +6,6 @@
 
 import { lstatSync, readFileSync, rmSync } from 'node:fs'
 import { lstat, readFile, rm } from 'node:fs/promises'
-import { UsageError } from '../errors.ts'
 import { type FileIdentity, writeFileAtomic } from '../files/write-file-atomic.ts'
 
 export class ReadyFile {
@@ -23,11 +22,7 @@ export class ReadyFile {
   /** Writes `url\n` to `path` atomically: readers see no file, an older one, or the whole URL. */
   static async write(path: string, url: string): Promise<ReadyFile> {
     const content = `${url}\n`
-    try {
-      return new ReadyFile(path, content, await writeFileAtomic(path, content))
-    } catch (error) {
-      throw new UsageError(`--ready-file ${path}: ${error instanceof Error ? error.message : String(error)}`)
-    }
+    return new ReadyFile(path, content, await writeFileAtomic(path, content, { name: '--ready-file' }))
   }
 
   /** Removes the file if it is still ours; leaves it alone otherwise (or when it is gone). */

@@ -96,9 +96,13 @@ describe('writeClientConfig', () => {
     const dir = await makeTempDir(t)
     await assert.rejects(writeClientConfig(dir, { url: 'ftp://x', mirrorFor: ['docker.io'] }), { code: 'ERR_LOCALREGISTRY_USAGE', message: /ftp:\/\/x/ })
     await assert.rejects(writeClientConfig(dir, { url: 'https://x:1', mirrorFor: [] }), { code: 'ERR_LOCALREGISTRY_USAGE', message: /--mirror-for/ })
+  })
+
+  test('a directory that cannot be written is a failure (not bad usage) that names it', async (t) => {
+    const dir = await makeTempDir(t)
     await writeFile(join(dir, 'file'), '')
     await assert.rejects(writeClientConfig(join(dir, 'file', 'x'), { url: 'https://x:1', mirrorFor: ['a'], caCertificate: CA }), {
-      code: 'ERR_LOCALREGISTRY_USAGE',
+      code: 'ERR_LOCALREGISTRY_OUTPUT_FILE',
       message: /failed to write client configuration to .*file\/x: ENOTDIR/,
     })
   })

@@ -14,7 +14,7 @@
 // never fetched from the internet behind a hermetic test's back.
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { UsageError } from '../errors.ts'
+import { OutputFileError, UsageError } from '../errors.ts'
 import { type HostPort, parseHostPort } from '../net/host.ts'
 import { writeFileAtomic } from '../files/write-file-atomic.ts'
 
@@ -68,7 +68,7 @@ export async function writeClientConfig(dir: string, options: ClientConfigOption
       await writeFileAtomic(join(dir, path), content)
     }
   } catch (error) {
-    throw new UsageError(`failed to write client configuration to ${dir}: ${(error as Error).message}`)
+    throw new OutputFileError(`failed to write client configuration to ${dir}: ${(error as Error).message}`, { cause: error })
   }
   return { files: [...files.keys()].sort() }
 }

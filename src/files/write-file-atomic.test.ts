@@ -20,10 +20,13 @@ describe('writeFileAtomic', async () => {
     assert.deepEqual(await readdir(dir), ['out.txt'], 'no temp file is left behind')
   })
 
-  test('leaves no temp file when the rename fails', async () => {
+  test('fails naming the file, not the temp file, and leaves no temp file when the rename fails', async () => {
     const target = join(dir, 'a-directory')
     await mkdir(target)
-    await assert.rejects(writeFileAtomic(target, 'data'), { code: 'EISDIR' })
+    await assert.rejects(writeFileAtomic(target, 'data', { name: '--out' }), {
+      code: 'ERR_LOCALREGISTRY_OUTPUT_FILE',
+      message: `--out ${target}: EISDIR: illegal operation on a directory`,
+    })
     assert.deepEqual((await readdir(dir)).sort(), ['a-directory', 'out.txt'])
   })
 })

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { OutputFileError } from '../errors.ts'
 
 /** Which file a path named when it was written: a rename keeps both. */
 export interface FileIdentity {
@@ -9,16 +10,22 @@ export interface FileIdentity {
   ino: number
 }
 
+export interface WriteFileOptions {
+  mode?: number
+  /** What the file is to the user, for the error message, e.g. "--ready-file" (default "cannot write"). */
+  name?: string
+}
+
 /**
  * Writes `data` to a temp file in `file`'s directory and renames it over `file`; the temp file
  * never outlives a failure. Returns the identity of the file written, taken from the temp file's
  * handle before the rename: a stat of `file` after it could see another writer's file renamed
- * over ours meanwhile.
+ * over ours meanwhile. Fails with an OutputFileError that names `file` (never the temp file).
  */
-export async function writeFileAtomic(file: string, data: string, mode = 0o644): Promise<FileIdentity> {
+export async function writeFileAtomic(file: string, data: string, options: WriteFileOptions = {}): Promise<FileIdentity> {
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
   try {
-    const handle = await open(temp, 'wx', mode)
+    const handle = await open(temp, 'wx', options.mode ?? 0o644)
     let identity: FileIdentity
     try {
       await handle.writeFile(data)
@@ -31,6 +38,14 @@ export async function writeFileAtomic(file: string, data: string, mode = 0o644):
     return identity
   } catch (error) {
     await rm(temp, { force: true })
-    throw error
+    throw new OutputFileError(`${options.name ?? 'cannot write'} ${file}: ${systemReason(error)}`, { cause: error })
   }
+}
+
+/** A system error's message without the paths it names (they would be the temp file's): "EACCES: permission denied". */
+function systemReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const { syscall } = error as NodeJS.ErrnoException
+  const at = syscall === undefined ? -1 : error.message.indexOf(`, ${syscall} `)
+  return at < 0 ? error.message : error.message.slice(0, at)
 }
