@@ -55190,7 +55190,7 @@ var init_reference = __esm({
 
 // src/registry/client/pull.ts
 async function pull(reference, dir, options = {}) {
-  const parsed = parseReference(reference, { plainHttp: options.plainHttp ?? false });
+  const parsed = typeof reference === "string" ? parseReference(reference, { plainHttp: options.plainHttp ?? false }) : reference;
   const client = new RegistryClient({ ...options, host: parsed.host, repository: parsed.repository, scheme: parsed.scheme });
   try {
     const root = await client.read({ tag: parsed.tag, digest: parsed.digest });
@@ -55325,12 +55325,11 @@ async function runPullCommand(args, io) {
   }
   const plainHttp = values["plain-http"] ?? false;
   const timeout = values.timeout === void 0 ? void 0 : parseSeconds("--timeout", values.timeout);
-  const { host } = parseReference(reference, { plainHttp });
-  const credentials = await credentialsFor(host, values.username, values["password-stdin"] ?? false, io);
+  const parsed = parseReference(reference, { plainHttp });
+  const credentials = await credentialsFor(parsed.host, values.username, values["password-stdin"] ?? false, io);
   const line = io.isTTY && !values.quiet ? new ProgressLine(io.stderr, reference) : void 0;
   try {
-    const result = await pull(reference, dir, {
-      plainHttp,
+    const result = await pull(parsed, dir, {
       credentials,
       ...timeout !== void 0 && { timeout: timeout * 1e3 },
       ...values.platform !== void 0 && { platform: values.platform },

@@ -69,12 +69,11 @@ export async function runPullCommand(args: string[], io: PullCommandIo): Promise
   }
   const plainHttp = values['plain-http'] ?? false
   const timeout = values.timeout === undefined ? undefined : parseSeconds('--timeout', values.timeout)
-  const { host } = parseReference(reference, { plainHttp })
-  const credentials = await credentialsFor(host, values.username, values['password-stdin'] ?? false, io)
+  const parsed = parseReference(reference, { plainHttp })
+  const credentials = await credentialsFor(parsed.host, values.username, values['password-stdin'] ?? false, io)
   const line = io.isTTY && !values.quiet ? new ProgressLine(io.stderr, reference) : undefined
   try {
-    const result = await pull(reference, dir, {
-      plainHttp,
+    const result = await pull(parsed, dir, {
       credentials,
       ...(timeout !== undefined && { timeout: timeout * 1000 }),
       ...(values.platform !== undefined && { platform: values.platform }),

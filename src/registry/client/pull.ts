@@ -9,7 +9,7 @@ import { REF_NAME_ANNOTATION } from '../../oci/media-types.ts'
 import { type Ref, walkRefs } from '../../oci/ref.ts'
 import { UsageError } from '../../errors.ts'
 import { type ClientOptions, RegistryClient } from './client.ts'
-import { formatReference, parseReference } from './reference.ts'
+import { type ImageReference, formatReference, parseReference } from './reference.ts'
 
 export interface PullProgress {
   blobsDone: number
@@ -20,7 +20,10 @@ export interface PullProgress {
 }
 
 export interface PullOptions extends Omit<ClientOptions, 'host' | 'repository' | 'scheme'> {
-  /** Use plain HTTP for any host, not only for this machine's (localhost, 127.0.0.0/8, [::1], 0.0.0.0, [::]). */
+  /**
+   * Use plain HTTP for any host, not only for this machine's (localhost, 127.0.0.0/8, [::1],
+   * 0.0.0.0, [::]). For a reference given as a string; a parsed one carries its scheme.
+   */
   plainHttp?: boolean
   /** Called as blobs arrive (often: once per chunk). */
   onProgress?: (progress: PullProgress) => void
@@ -34,9 +37,12 @@ export interface PullResult {
   mediaType: string
 }
 
-/** Copies `reference` (`host[:port]/repo[:tag][@digest]`) into the OCI layout `dir` (created if missing). */
-export async function pull(reference: string, dir: string, options: PullOptions = {}): Promise<PullResult> {
-  const parsed = parseReference(reference, { plainHttp: options.plainHttp ?? false })
+/**
+ * Copies `reference` (`host[:port]/repo[:tag][@digest]`, or one parseReference made, for a caller
+ * that needed its parts first) into the OCI layout `dir` (created if missing).
+ */
+export async function pull(reference: string | ImageReference, dir: string, options: PullOptions = {}): Promise<PullResult> {
+  const parsed = typeof reference === 'string' ? parseReference(reference, { plainHttp: options.plainHttp ?? false }) : reference
   const client = new RegistryClient({ ...options, host: parsed.host, repository: parsed.repository, scheme: parsed.scheme })
   try {
     const root = await client.read({ tag: parsed.tag, digest: parsed.digest })
