@@ -201,11 +201,22 @@ var init_io = __esm({
   }
 });
 
+// src/registry/client/timeouts.ts
+var DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS;
+var init_timeouts = __esm({
+  "src/registry/client/timeouts.ts"() {
+    "use strict";
+    DEFAULT_CONNECT_TIMEOUT_MS = 1e4;
+    DEFAULT_IDLE_TIMEOUT_MS = 3e4;
+  }
+});
+
 // src/cli/help.ts
 var HELP, DEFAULT_LISTEN, SERVE_HELP, PULL_HELP;
 var init_help = __esm({
   "src/cli/help.ts"() {
     "use strict";
+    init_timeouts();
     HELP = `Usage: localregistry <command> [options]
 
 Serves Bazel-built OCI image layouts to hermetic tests through a read-only OCI
@@ -331,8 +342,8 @@ Plain HTTP is used for this machine (localhost, 127.0.0.0/8, [::1], 0.0.0.0, [::
 HTTPS for everything else unless --plain-http is given. Transient failures are retried,
 broken downloads resumed.
 
-Nothing waits forever: a connection must open within 10 s, and a registry that sends no
-byte for 30 s is given up on (the download resumed); --timeout bounds the whole pull.
+Nothing waits forever: a connection must open within ${DEFAULT_CONNECT_TIMEOUT_MS / 1e3} s, and a registry that sends no
+byte for ${DEFAULT_IDLE_TIMEOUT_MS / 1e3} s is given up on (the download resumed); --timeout bounds the whole pull.
 
 Credentials, when the registry asks for them: --username with the password on stdin, or
 else what docker login left in Docker's config ($DOCKER_CONFIG/config.json, default
@@ -54671,7 +54682,7 @@ function discard(response) {
   });
   response.body.destroy();
 }
-var import_undici, MAX_ERROR_BODY_BYTES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, TRANSIENT_CODES, Transport;
+var import_undici, MAX_ERROR_BODY_BYTES, TRANSIENT_CODES, Transport;
 var init_transport = __esm({
   "src/registry/client/transport.ts"() {
     "use strict";
@@ -54680,9 +54691,8 @@ var init_transport = __esm({
     init_auth();
     init_redact();
     init_retry();
+    init_timeouts();
     MAX_ERROR_BODY_BYTES = 64 * 1024;
-    DEFAULT_CONNECT_TIMEOUT_MS = 1e4;
-    DEFAULT_IDLE_TIMEOUT_MS = 3e4;
     TRANSIENT_CODES = /* @__PURE__ */ new Set([
       "ECONNRESET",
       "ECONNREFUSED",

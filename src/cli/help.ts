@@ -1,4 +1,7 @@
-// Help texts, kept apart from the commands so that --help loads nothing else.
+// Help texts, kept apart from the commands so that --help loads nothing else (the client's
+// timeouts come from a module of constants).
+
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../registry/client/timeouts.ts'
 
 export const HELP = `Usage: localregistry <command> [options]
 
@@ -128,8 +131,8 @@ Plain HTTP is used for this machine (localhost, 127.0.0.0/8, [::1], 0.0.0.0, [::
 HTTPS for everything else unless --plain-http is given. Transient failures are retried,
 broken downloads resumed.
 
-Nothing waits forever: a connection must open within 10 s, and a registry that sends no
-byte for 30 s is given up on (the download resumed); --timeout bounds the whole pull.
+Nothing waits forever: a connection must open within ${DEFAULT_CONNECT_TIMEOUT_MS / 1000} s, and a registry that sends no
+byte for ${DEFAULT_IDLE_TIMEOUT_MS / 1000} s is given up on (the download resumed); --timeout bounds the whole pull.
 
 Credentials, when the registry asks for them: --username with the password on stdin, or
 else what docker login left in Docker's config ($DOCKER_CONFIG/config.json, default

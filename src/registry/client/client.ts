@@ -28,12 +28,12 @@ export interface ClientOptions {
   deadline?: number | Date
   /** Like `deadline`, in ms from now. The earlier of the two wins. */
   timeout?: number
-  /** Longest wait for a connection to open, in ms (with our own agent; a given `dispatcher` has its own). Default 10 s. */
+  /** Longest wait for a connection to open, in ms (with our own agent; a given `dispatcher` has its own). Default DEFAULT_CONNECT_TIMEOUT_MS. */
   connectTimeout?: number
   /**
    * Longest wait for a response's headers, and for the next body byte while a body is being
    * read, in ms: past it the request is aborted and retried (a blob resumes with Range). A
-   * consumer that reads slowly does not count as idle. Default 30 s.
+   * consumer that reads slowly does not count as idle. Default DEFAULT_IDLE_TIMEOUT_MS.
    */
   idleTimeout?: number
   retry?: RetryOptions

@@ -14,6 +14,7 @@ import { DeadlineError, LocalRegistryError, RegistryConnectionError, RegistryRes
 import { Authenticator, type Credentials, type CredentialsProvider, MAX_TOKEN_RESPONSE_BYTES } from './auth.ts'
 import { redactUrl } from './redact.ts'
 import { isRetryableStatus, parseRetryAfter, type RetryContext, type RetryOptions, withRetries } from './retry.ts'
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from './timeouts.ts'
 
 export interface TransportOptions {
   /** An undici dispatcher to send through (TLS settings, proxies); the redirect interceptor is composed onto it. */
@@ -22,9 +23,9 @@ export interface TransportOptions {
   userAgent?: string | undefined
   /** Redirects followed per request. Default 10. */
   maxRedirections?: number | undefined
-  /** Longest wait for a connection to open, in ms (our own agent; a given dispatcher has its own). Default 10 s. */
+  /** Longest wait for a connection to open, in ms (our own agent; a given dispatcher has its own). Default DEFAULT_CONNECT_TIMEOUT_MS. */
   connectTimeout?: number | undefined
-  /** Longest wait for response headers, and for the next body byte while the body is read, in ms. Default 30 s. */
+  /** Longest wait for response headers, and for the next body byte while the body is read, in ms. Default DEFAULT_IDLE_TIMEOUT_MS. */
   idleTimeout?: number | undefined
   retry?: RetryOptions | undefined
   /** Ends every request and wait of this transport. */
@@ -55,9 +56,6 @@ export interface GetOptions {
 
 /** Largest error body we read for its distribution error codes. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024
-
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
-export const DEFAULT_IDLE_TIMEOUT_MS = 30_000
 
 // Below-HTTP failures worth another try: the peer went away, the network blinked, a timeout.
 const TRANSIENT_CODES: ReadonlySet<string> = new Set([
