@@ -42,7 +42,7 @@ export interface ClientConfigFiles {
 }
 
 /** The registries.conf.d drop-in's name: `50-` leaves room before and after it in the load order. */
-export const REGISTRIES_DROP_IN = '50-localregistry.conf'
+const REGISTRIES_DROP_IN = '50-localregistry.conf'
 
 /** Writes the configuration under `dir` (created if missing); every file is written atomically. */
 export async function writeClientConfig(dir: string, options: ClientConfigOptions): Promise<ClientConfigFiles> {

@@ -19,7 +19,7 @@ export interface FieldSchema {
   type: 'string' | MessageSchema
 }
 
-export const IMAGE: MessageSchema = {
+const IMAGE: MessageSchema = {
   name: 'localregistry.Image',
   fields: {
     repository: { repeated: false, type: 'string' },

@@ -156,7 +156,7 @@ export async function walkRefs(root: Ref, visit: (ref: Ref) => void | Promise<vo
   await walk(root, [])
 }
 
-export function uniqueByDigest(descriptors: Descriptor[]): Descriptor[] {
+function uniqueByDigest(descriptors: Descriptor[]): Descriptor[] {
   const byDigest = new Map<string, Descriptor>()
   for (const d of descriptors) if (!byDigest.has(d.digest)) byDigest.set(d.digest, d)
   return [...byDigest.values()]
