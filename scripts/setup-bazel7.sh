@@ -66,6 +66,7 @@ if [[ ! -x "$root/usr/bin/apt-get" ]]; then
   [[ ! -e "$root" ]] || [[ -z "$(ls -A "$root")" ]] || fail "$root exists but holds no Debian system; remove it or set LOCALREGISTRY_SID_CHROOT"
   if ! command -v debootstrap >/dev/null 2>&1; then
     echo "setup-bazel7: installing debootstrap"
+    quiet apt-get update
     quiet env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends debootstrap
   fi
   url="$(mirror)"
