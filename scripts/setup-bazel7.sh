@@ -32,6 +32,14 @@ if [[ -f "$MARKER" && "$(cat "$MARKER")" == "$WANT" ]]; then
 fi
 [[ "$(id -u)" -eq 0 ]] || fail "the sid chroot at $root is not set up, and making it needs root (debootstrap, chroot, mount): run this as root"
 
+# Two setups at once (two test runs on a fresh machine) would debootstrap into one directory.
+mkdir -p "$(dirname "$root")"
+exec 9>"$(dirname "$root")/.$(basename "$root").lock"
+flock 9
+if [[ -f "$MARKER" && "$(cat "$MARKER")" == "$WANT" ]]; then
+  exit 0
+fi
+
 log="$(mktemp -t setup-bazel7.XXXXXX.log)"
 trap 'rm -f "$log"' EXIT
 # Runs a command quietly; on failure shows the tail of its output.
@@ -74,7 +82,6 @@ if [[ ! -x "$root/usr/bin/apt-get" ]]; then
   partial="$root.partial"
   unmount_under "$partial"
   rm -rf --one-file-system "$partial"
-  mkdir -p "$(dirname "$root")"
   echo "setup-bazel7: debootstrap --variant=minbase sid $root (a few minutes)"
   quiet debootstrap --variant=minbase sid "$partial" "$url"
   rmdir "$root" 2>/dev/null || true
