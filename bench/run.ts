@@ -20,13 +20,17 @@ import { settingsFor, type Context, type Settings } from './lib/context.ts'
 import { buildImage } from './lib/fixtures.ts'
 import { describeMachine, describeMachineLine, finishMachine, type Machine } from './lib/machine.ts'
 import { Recorder, summarize, type Sample } from './lib/results.ts'
+import { prepareRuntimes, type RuntimeName } from './lib/runtimes.ts'
+import { LAUNCHER_TEMPLATE } from './lib/wrapper.ts'
 import { blobSection } from './measure/blob.ts'
 import { memorySection } from './measure/memory.ts'
 import { pullSection } from './measure/pull.ts'
 import { requestsSection } from './measure/requests.ts'
+import { scaleSection } from './measure/scale.ts'
 import { startupSection } from './measure/startup.ts'
 import { expectedMetrics, SECTIONS, type Section } from './report/metrics.ts'
-import { CHART_PATH, publish } from './report/publish.ts'
+import { CHART_PATH, publish, SCALE_CHART_PATH } from './report/publish.ts'
+import { scaleChart } from './report/scale-svg.ts'
 import { ratioChart } from './report/svg.ts'
 import { markdownReport } from './report/table.ts'
 import { evaluateTargets } from './report/targets.ts'
@@ -51,6 +55,7 @@ const SECTION_RUNNERS: Record<Section, (ctx: Context) => Promise<void>> = {
   requests: requestsSection,
   memory: memorySection,
   startup: startupSection,
+  scale: scaleSection,
   pull: pullSection,
 }
 
@@ -163,6 +168,9 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal)
   const recorder = new Recorder(log)
   const errors: string[] = []
+  log('compiling dist/ for the start-up runs')
+  await using runtimes = await prepareRuntimes(REPO_ROOT)
+  log(`runtimes: ${runtimes.all.map((r) => `${r.name} (${r.entry})`).join(', ')}`)
   try {
     log(`building the large layout (${settings.largeLayerSize} byte layer) in ${workDir.path}`)
     const large = await buildImage(workDir.join('large'), 'bench', { kind: 'large', name: 'bench', layerSize: settings.largeLayerSize })
@@ -174,6 +182,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const ctx: Context = {
       settings,
+      runtimes,
       recorder,
       log,
       workDir: workDir.path,
@@ -201,16 +210,16 @@ async function main(argv: string[]): Promise<number> {
     await stopAll()
   }
   finishMachine(machine)
-  const missing = checkComplete(recorder.samples, settings, sections)
-  errors.push(...missing)
-  await writeResults(options, { date: new Date().toISOString(), commit, settings, machine, samples: recorder.samples, errors })
+  const runtimeNames = runtimes.all.map((r) => r.name)
+  errors.push(...checkComplete(recorder.samples, settings, sections, runtimeNames))
+  await writeResults(options, { date: new Date().toISOString(), commit, settings, runtimes: runtimeNames, machine, samples: recorder.samples, errors })
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`)
   return errors.length > 0 ? 1 : 0
 }
 
 /** Every (metric, subject) the sections promise must have a number. */
-function checkComplete(samples: readonly Sample[], settings: Settings, sections: readonly Section[]): string[] {
-  return expectedMetrics(settings, sections)
+function checkComplete(samples: readonly Sample[], settings: Settings, sections: readonly Section[], runtimes: readonly RuntimeName[]): string[] {
+  return expectedMetrics(settings, sections, runtimes, existsSync(join(REPO_ROOT, LAUNCHER_TEMPLATE)))
     .filter(({ metric, subject }) => !samples.some((s) => s.metric === metric && s.subject === subject && Number.isFinite(s.value)))
     .map(({ metric, subject }) => `no number for ${metric} of ${subject}`)
 }
@@ -220,6 +229,8 @@ interface SavedRun {
   date: string
   commit: string
   settings: Settings
+  /** The runtimes measured, the one a Bazel test uses first. */
+  runtimes: RuntimeName[]
   machine: Machine
   samples: Sample[]
   errors: string[]
@@ -227,20 +238,34 @@ interface SavedRun {
 
 async function writeResults(options: Options, saved: SavedRun): Promise<void> {
   const { date, commit, settings, machine, samples, errors } = saved
+  const runtimes = saved.runtimes ?? ['dist', 'sources'] // runs saved before runtimes were recorded
   const summaries = summarize(samples)
-  const targets = evaluateTargets(summaries, settings)
+  const targets = evaluateTargets(summaries, settings, runtimes)
   const title = `localregistry vs nginx and distribution${settings.smoke ? ' (smoke run)' : ''}, ${date.slice(0, 10)}`
   const svg = ratioChart(summaries, title)
-  const report = { date, commit, runs: settings.runs, smoke: settings.smoke, largeLayerSize: settings.largeLayerSize, summaries, targets, errors, machine }
+  const scaleSvg = scaleChart(summaries, `localregistry scaling${settings.smoke ? ' (smoke run)' : ''}, ${date.slice(0, 10)}`)
+  const report = {
+    date,
+    commit,
+    runs: settings.runs,
+    smoke: settings.smoke,
+    largeLayerSize: settings.largeLayerSize,
+    runtimes,
+    summaries,
+    targets,
+    errors,
+    machine,
+  }
   await mkdir(options.out, { recursive: true })
   await writeFile(join(options.out, 'results.json'), `${JSON.stringify({ ...report, settings, samples }, null, 2)}\n`)
   await writeFile(join(options.out, 'chart.svg'), svg)
-  await writeFile(join(options.out, 'report.md'), markdownReport({ ...report, chart: 'chart.svg' }))
+  if (scaleSvg !== undefined) await writeFile(join(options.out, 'scaling.svg'), scaleSvg)
+  await writeFile(join(options.out, 'report.md'), markdownReport({ ...report, chart: 'chart.svg', scaleChart: 'scaling.svg' }))
   console.log(markdownReport(report))
   log(`results in ${options.out}`)
   if (options.publish) {
-    await publish(REPO_ROOT, markdownReport({ ...report, chart: CHART_PATH }), svg)
-    log(`published BENCHMARKS.md and ${CHART_PATH}`)
+    await publish(REPO_ROOT, markdownReport({ ...report, chart: CHART_PATH, scaleChart: SCALE_CHART_PATH }), svg, scaleSvg)
+    log(`published BENCHMARKS.md, ${CHART_PATH} and ${SCALE_CHART_PATH}`)
   }
 }
 

@@ -17,6 +17,7 @@ readonly TOOLS=(
   conmon:conmon
   docker-registry:docker-registry
   umoci:umoci
+  ip:iproute2
   nginx:nginx
   wrk:wrk
   ab:apache2-utils

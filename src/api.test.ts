@@ -3,7 +3,8 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { parseListen, startRegistry } from './api.ts'
-import { MANIFEST_MEDIA_TYPES, REF_NAME_ANNOTATION, readLayout, writeLayout } from './oci/index.ts'
+import { type ContentSource, MANIFEST_MEDIA_TYPES, makeRef, REF_NAME_ANNOTATION, readLayout, writeLayout } from './oci/index.ts'
+import { LayoutError } from './errors.ts'
 import { buildFixtureLayout, makeTempDir } from './testing/index.ts'
 
 const ACCEPT = { accept: MANIFEST_MEDIA_TYPES.join(', ') }
@@ -152,6 +153,41 @@ describe('startRegistry', () => {
     await registry.addRef('other', 'v1', entry.ref)
     assert.deepEqual(await manifestStatus(registry.url, 'other', 'v1'), { status: 200, digest: b.digest })
     await assert.rejects(registry.addRef('app', 'latest', entry.ref), { code: 'ERR_LOCALREGISTRY_CONFLICT', message: /addRef\(\)/ })
+  })
+
+  test('a failed addRef leaves its tag free: a retry with a valid ref is served, not a conflict', async (t) => {
+    const dir = await makeTempDir(t)
+    const index = await buildFixtureLayout(join(dir, 'index'), { kind: 'index', name: 'index' })
+    const image = await buildFixtureLayout(join(dir, 'image'), { kind: 'image', name: 'image' })
+    const [indexEntry] = (await readLayout(index.dir)).entries
+    const [imageEntry] = (await readLayout(image.dir)).entries
+    assert.ok(indexEntry !== undefined && imageEntry !== undefined)
+    // The index itself is fine, but none of its children can be read: the registry refuses it.
+    const unreadable: ContentSource = {
+      location: 'an unreadable source',
+      readManifest: () => Promise.reject(new LayoutError('children unreadable')),
+      openBlob: () => Promise.reject(new LayoutError('blobs unreadable')),
+    }
+    const broken = makeRef(indexEntry.ref.raw, indexEntry.ref.descriptor, unreadable)
+    await using registry = await startRegistry()
+    await assert.rejects(registry.addRef('app', 'v1', broken), /children unreadable/)
+    assert.equal((await manifestStatus(registry.url, 'app', 'v1')).status, 404)
+    await registry.addRef('app', 'v1', imageEntry.ref)
+    assert.deepEqual(await manifestStatus(registry.url, 'app', 'v1'), { status: 200, digest: image.digest })
+    // Once served, the tag is claimed.
+    await assert.rejects(registry.addRef('app', 'v1', indexEntry.ref), { code: 'ERR_LOCALREGISTRY_CONFLICT', message: /addRef\(\)/ })
+  })
+
+  test('a wildcard listen address gives a URL a client on this machine can use', async () => {
+    await using registry = await startRegistry({ listen: '0.0.0.0:0' })
+    assert.equal(registry.wildcard, true)
+    assert.equal(registry.host, '127.0.0.1')
+    assert.equal(registry.url, `http://127.0.0.1:${registry.port}`)
+    assert.equal((await fetch(`${registry.url}/v2/`)).status, 200)
+    await using local = await startRegistry()
+    assert.equal(local.wildcard, false)
+    await using secure = await startRegistry({ listen: '0.0.0.0:0', tls: {} })
+    assert.equal(secure.url, `https://127.0.0.1:${secure.port}`)
   })
 
   test('IPv6 [::1]:0', async (t) => {

@@ -5,32 +5,15 @@
 //
 // Everything is loaded and checked before the server listens: on any error nothing is served.
 
-import { existsSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
-import { type ImageRequest, LayoutCache, type Placement, TagClaims, planImages } from './manifest/load.ts'
-import { type ManifestImage, readBazelManifest } from './manifest/index.ts'
+import { TagClaims } from './load/claims.ts'
+import { type ImageOption, Loader } from './load/loader.ts'
 import type { Ref } from './oci/ref.ts'
 import { Registry } from './registry/server/registry.ts'
 import { type ListenOptions, listen } from './registry/server/index.ts'
-import { RunfilesResolver } from './runfiles/index.ts'
-import { RunfilesError, UsageError } from './errors.ts'
+import { type TlsOptions, serverTls } from './tls/index.ts'
+import { UsageError } from './errors.ts'
 
-/** An OCI layout directory to serve. */
-export interface ImageOption {
-  repository: string
-  /**
-   * `'latest'`: serve under that tag (on a layout with several index.json entries, the entry
-   * whose ref name is that tag). `''`: by digest only. Omitted: each entry under its
-   * `org.opencontainers.image.ref.name` (entries without one: by digest only).
-   */
-  tag?: string
-  /** The layout directory: a filesystem path, or else a runfiles (rlocation) path. */
-  layout: string
-  /** Serve only the index.json entry with this ref name (tagged with it, unless `tag` is given). */
-  refName?: string
-  /** Names this image in error messages (default `images[i] (repository:tag=layout)`). */
-  source?: string
-}
+export type { ImageOption } from './load/loader.ts'
 
 export interface StartOptions {
   /** Bazel manifests (`localregistry_manifest` .prototxt files); their paths resolve through runfiles. */
@@ -44,15 +27,30 @@ export interface StartOptions {
   runfiles?: string
   /** Request logging, passed to the server. */
   log?: ListenOptions['log']
+  /**
+   * Serve HTTPS. `{}` or `{ hostnames: ['registry.test.internal'] }`: with a certificate issued
+   * at start-up by a CA made for this run (valid for the listen address and `hostnames`; read
+   * the CA from `caCertificate`; keys stay in memory). `{ cert, key }`: with that certificate.
+   */
+  tls?: TlsOptions
 }
 
 export interface RunningRegistry extends AsyncDisposable {
-  /** The base URL, e.g. `http://127.0.0.1:43121` (IPv6: `http://[::1]:43121`). */
+  /**
+   * The base URL clients on this machine use, e.g. `http://127.0.0.1:43121` (IPv6:
+   * `http://[::1]:43121`; `https://` with `tls`). Listening on every interface (0.0.0.0 or ::),
+   * it names the loopback address of that family: a wildcard address is not one to connect to.
+   */
   readonly url: string
+  /** The host of `url`. */
   readonly host: string
+  /** Whether it listens on every interface (0.0.0.0 or ::), so other machines can reach it too. */
+  readonly wildcard: boolean
   /** The port actually listened on (the picked one when 0 was asked). */
   readonly port: number
   readonly registry: Registry
+  /** With a generated certificate (`tls: {}`), its CA certificate (PEM) for clients to trust; else undefined. */
+  readonly caCertificate: string | undefined
   /** Serves another layout while running; checked (conflicts refused) before anything changes. */
   addLayout(image: ImageOption): Promise<void>
   /** Serves a ref read from an OCI layout; tag `undefined` or `''` = by digest only. */
@@ -62,84 +60,43 @@ export interface RunningRegistry extends AsyncDisposable {
 
 export const DEFAULT_HOST = '127.0.0.1'
 
+/** The address a client on this machine connects to when the server listens on a wildcard address. */
+const WILDCARD_LOOPBACK: ReadonlyMap<string, string> = new Map([
+  ['0.0.0.0', '127.0.0.1'],
+  ['::', '::1'],
+])
+
 /** Loads every manifest and image, then listens. Rejects, serving nothing, on any error. */
 export async function startRegistry(options: StartOptions = {}): Promise<RunningRegistry> {
   const address = listenAddress(options)
   const manifests = options.manifests ?? []
   const loader = new Loader(options.runfiles, manifests)
   const registry = new Registry()
-  const claims = new TagClaims()
-  await serve(registry, claims, await loader.load(manifests, options.images ?? []))
-  const server = await listen(registry, { host: address.host, port: address.port, log: options.log })
+  const claims = new TagClaims(registry)
+  // The certificate is made while the images load: both take a while, neither needs the other.
+  const [tls] = await Promise.all([
+    options.tls === undefined ? undefined : serverTls(options.tls, address.host),
+    loader.load(manifests, options.images ?? []).then((placements) => claims.place(placements)),
+  ])
+  const server = await listen(registry, { host: address.host, port: address.port, log: options.log, ...(tls && { tls }) })
   const close = (): Promise<void> => server.close()
+  const loopback = WILDCARD_LOOPBACK.get(server.host)
   return {
-    url: server.url,
-    host: server.host,
+    url: loopback === undefined ? server.url : `${new URL(server.url).protocol}//${loopback.includes(':') ? `[${loopback}]` : loopback}:${server.port}`,
+    host: loopback ?? server.host,
+    wildcard: loopback !== undefined,
     port: server.port,
     registry,
+    caCertificate: tls?.caCertificate,
     async addLayout(image) {
-      await serve(registry, claims, await loader.load([], [image]))
+      await claims.place(await loader.load([], [image]))
     },
     async addRef(repository, tag, ref) {
       const placement = { repository, tag: tag === '' ? undefined : tag, ref, layout: ref.source.location, source: 'addRef()' }
-      await serve(registry, claims, [placement])
+      await claims.place([placement])
     },
     close,
     [Symbol.asyncDispose]: close,
-  }
-}
-
-async function serve(registry: Registry, claims: TagClaims, placements: Placement[]): Promise<void> {
-  claims.claim(placements)
-  for (const p of placements) await registry.addRef(p.repository, p.tag, p.ref)
-}
-
-/** Turns manifests and image options into load requests and reads them, sharing one layout cache. */
-class Loader {
-  readonly #cache = new LayoutCache()
-  readonly #runfiles: string | undefined
-  readonly #near: readonly string[]
-  #resolver: RunfilesResolver | undefined
-  #count = 0
-
-  constructor(runfiles: string | undefined, near: readonly string[]) {
-    this.#runfiles = runfiles
-    this.#near = near
-  }
-
-  /** Discovered on first use, so that images given as plain directories never need runfiles. */
-  get resolver(): RunfilesResolver {
-    this.#resolver ??= RunfilesResolver.discover({ runfiles: this.#runfiles }, this.#near)
-    return this.#resolver
-  }
-
-  async load(manifests: readonly string[], images: readonly ImageOption[]): Promise<Placement[]> {
-    if (this.#runfiles !== undefined) void this.resolver // a bad --runfiles fails even when nothing needs it
-    const fromManifests = (await Promise.all(manifests.map((m) => readBazelManifest(m)))).flat()
-    const requests = [...fromManifests.map((i) => this.#manifestRequest(i)), ...images.map((i) => this.#imageRequest(i))]
-    return planImages(requests, this.#cache)
-  }
-
-  #manifestRequest(image: ManifestImage): ImageRequest {
-    const name = image.tag === '' ? `${image.repository} (digest-only)` : `${image.repository}:${image.tag}`
-    const source = `${image.file}:${image.line}`
-    const layout = this.resolver.rlocation(image.path, `image ${name} (${source})`)
-    return { repository: image.repository, tag: image.tag, layout, source }
-  }
-
-  #imageRequest(image: ImageOption): ImageRequest {
-    const i = this.#count++
-    const name = `${image.repository}${image.tag === undefined || image.tag === '' ? '' : `:${image.tag}`}`
-    const source = image.source ?? `images[${i}] (${name}=${image.layout})`
-    return { repository: image.repository, tag: image.tag, layout: this.#layoutPath(image.layout, source), refName: image.refName, source }
-  }
-
-  /** A filesystem path when it exists (or is absolute), else a runfiles path. */
-  #layoutPath(layout: string, source: string): string {
-    if (isAbsolute(layout) || existsSync(layout)) return resolve(layout)
-    const result = this.resolver.tryRlocation(layout)
-    if ('found' in result) return result.found
-    throw new RunfilesError(`${source}: ${resolve(layout)} does not exist, and "${layout}" as a runfiles path does not resolve: ${result.looked}`)
   }
 }
 

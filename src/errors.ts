@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'ERR_LOCALREGISTRY_REGISTRY_PROTOCOL'
   | 'ERR_LOCALREGISTRY_RESPONSE_TOO_LARGE'
   | 'ERR_LOCALREGISTRY_AUTH'
+  | 'ERR_LOCALREGISTRY_DEADLINE'
 
 export class LocalRegistryError extends Error {
   readonly code: ErrorCode
@@ -162,5 +163,12 @@ export class ResponseTooLargeError extends LocalRegistryError {
 export class AuthError extends LocalRegistryError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_LOCALREGISTRY_AUTH', message, options)
+  }
+}
+
+/** The deadline of an operation (a client's `timeout` or `deadline`, `pull --timeout`) passed before it finished. */
+export class DeadlineError extends LocalRegistryError {
+  constructor(message: string) {
+    super('ERR_LOCALREGISTRY_DEADLINE', message)
   }
 }

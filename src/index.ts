@@ -7,6 +7,9 @@ export { DEFAULT_HOST, type ImageOption, type RunningRegistry, type StartOptions
 export { type ListenOptions, Registry, type RegistryServer, createHandler, listen } from './registry/server/index.ts'
 export {
   type ClientOptions,
+  type Credentials,
+  type CredentialsProvider,
+  dockerCredentials,
   type ImageReference,
   type PullOptions,
   type PullProgress,
@@ -14,8 +17,11 @@ export {
   RegistryClient,
   parseReference,
   pull,
-  runPullCommand,
 } from './registry/client/index.ts'
-export { MANIFEST_PROTO_PATH, type ManifestImage, loadManifestSchema, parseBazelManifest, readBazelManifest } from './manifest/index.ts'
-export { type ImageRequest, type Placement, tagFromRefName } from './manifest/load.ts'
+export { PULL_HELP } from './cli/help.ts'
+export { type PullCommandIo, runPullCommand } from './cli/pull.ts'
+export { MANIFEST_PROTO_PATH, type ManifestImage, parseBazelManifest, readBazelManifest } from './manifest/index.ts'
+export { type ImageRequest, type Placement, tagFromRefName } from './load/plan.ts'
 export { ManifestIndex, type RunfilesLocation, type RunfilesOptions, RunfilesResolver, parseRunfilesManifest } from './runfiles/index.ts'
+export { type GeneratedTlsOptions, type GivenTlsOptions, type TlsOptions } from './tls/index.ts'
+export { type ClientConfigFiles, type ClientConfigOptions, writeClientConfig } from './client-config/index.ts'

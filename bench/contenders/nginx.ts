@@ -17,6 +17,8 @@ export interface NginxOptions {
   /** An empty directory for nginx's prefix (config, root, logs, temp). */
   prefix: string
   workers?: number
+  /** Directives of the http block that decide how a file is sent (default {@link SEND_DIRECTIVES}). */
+  send?: readonly string[]
 }
 
 export async function startNginx(options: NginxOptions): Promise<Contender> {
@@ -72,6 +74,12 @@ async function linkImage(root: string, image: BenchImage): Promise<void> {
   await symlink(blobPath(image.layoutDir, image.layerDigest), join(repo, 'blobs', image.layerDigest))
 }
 
+/**
+ * nginx at its best for one file over loopback (BENCHMARKS.md, "nginx's configuration"):
+ * sendfile, and no TCP_CORK (tcp_nopush holds back partial frames; 20-40 % slower here).
+ */
+export const SEND_DIRECTIVES = ['sendfile on', 'tcp_nopush off', 'tcp_nodelay on']
+
 function nginxConf(options: NginxOptions, root: string, port: number): string {
   const p = options.prefix
   const manifestLocations = options.images.flatMap((image) =>
@@ -92,8 +100,7 @@ error_log ${p}/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
-  sendfile on;
-  tcp_nopush on;
+${(options.send ?? SEND_DIRECTIVES).map((d) => `  ${d};`).join('\n')}
   keepalive_requests 10000000;
   types {}
   default_type application/octet-stream;

@@ -6,12 +6,18 @@ import { fileURLToPath } from 'node:url'
 import { startDaemon, type Daemon } from '../../e2e/tools/exec.ts'
 import { blobPath, MANIFEST_ACCEPT, type BenchImage } from '../lib/fixtures.ts'
 import { waitFor200 } from '../lib/http.ts'
+import { coldEnv } from '../lib/runtimes.ts'
 import type { Contender } from './contender.ts'
 
 export const DEFAULT_CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 
 export interface OursOptions {
+  /** What to serve (`--image REPO:TAG=DIR` each); the first GET asks for the last one's manifest. */
   images: readonly BenchImage[]
+  /** Serve arguments instead of the `--image` flags, e.g. `--manifest FILE --runfiles DIR`. */
+  args?: readonly string[]
+  /** `--ready-file PATH`, as a launcher passes it. */
+  readyFile?: string
   /** The CLI entry point (default src/cli/main.ts). */
   cli?: string
   /** Extra node flags, e.g. `--cpu-prof --cpu-prof-dir=DIR` for profiling. */
@@ -34,10 +40,11 @@ export async function startOurs(options: OursOptions): Promise<OursServer> {
   if (last === undefined) throw new Error('startOurs needs at least one image')
   const timeoutMs = options.timeoutMs ?? 30_000
   const args = [...(options.nodeArgs ?? []), options.cli ?? DEFAULT_CLI, 'serve']
-  for (const image of options.images) args.push('--image', `${image.repository}:${image.tag}=${image.layoutDir}`)
+  args.push(...(options.args ?? options.images.flatMap((image) => ['--image', `${image.repository}:${image.tag}=${image.layoutDir}`])))
   args.push('--listen', '127.0.0.1:0')
+  if (options.readyFile !== undefined) args.push('--ready-file', options.readyFile)
   const spawnedAt = performance.now()
-  const daemon = startDaemon(process.execPath, args)
+  const daemon = startDaemon(process.execPath, args, { env: coldEnv() })
   try {
     const { url, at: urlPrintedAt } = await baseUrlFrom(daemon, timeoutMs)
     await waitFor200(`${url}/v2/${last.repository}/manifests/${last.tag}`, { accept: MANIFEST_ACCEPT }, { timeoutMs, isAlive: () => !daemon.hasExited() })

@@ -1,8 +1,14 @@
 // The results model: every measurement is a flat sample (metric, subject, run,
 // value); summaries group samples by metric and subject into min/median/max.
 
-/** A server (ours, nginx, distribution) or, for the client section, a client. */
-export type Subject = 'ours' | 'nginx' | 'distribution' | 'localregistry-pull' | 'skopeo-copy'
+import type { RuntimeName } from './runtimes.ts'
+
+/**
+ * A server (ours, nginx, distribution); for the client section, a client; for start-up, bare
+ * `node -e 0`, a minimal node:http server, one of our runtimes (bench/lib/runtimes.ts), or a
+ * trivial test run alone or wrapped by the localregistry_test launcher.
+ */
+export type Subject = 'ours' | 'nginx' | 'distribution' | 'localregistry-pull' | 'skopeo-copy' | 'node' | 'node-http' | RuntimeName | 'unwrapped' | 'wrapped'
 
 export interface Sample {
   /** Dotted key, e.g. `blob.c4.throughput`: see METRICS in report/metrics.ts. */

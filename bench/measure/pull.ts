@@ -11,6 +11,7 @@ import type { Contender } from '../contenders/contender.ts'
 import type { Context } from '../lib/context.ts'
 import { blobPath, type BenchImage } from '../lib/fixtures.ts'
 import { rotate, type Subject } from '../lib/results.ts'
+import { coldEnv } from '../lib/runtimes.ts'
 import { warmFile } from './blob.ts'
 
 type Puller = (ref: string, dir: string) => Promise<void>
@@ -45,8 +46,9 @@ async function timedPull(ctx: Context, server: Contender, image: BenchImage, pul
   return seconds
 }
 
-async function ourPull(command: readonly string[], ref: string, dir: string, timeoutMs: number): Promise<void> {
-  await run(process.execPath, [...command, 'pull', ref, dir], { timeoutMs })
+/** `node ...command pull REF DIR`, to completion. */
+export async function ourPull(command: readonly string[], ref: string, dir: string, timeoutMs: number): Promise<void> {
+  await run(process.execPath, [...command, 'pull', ref, dir], { timeoutMs, env: coldEnv() })
 }
 
 async function skopeoCopy(skopeo: Skopeo, ref: string, dir: string): Promise<void> {

@@ -3,6 +3,7 @@
 import { CONTENDERS } from '../contenders/contender.ts'
 import type { Settings } from '../lib/context.ts'
 import type { Subject } from '../lib/results.ts'
+import type { RuntimeName } from '../lib/runtimes.ts'
 
 export type Better = 'higher' | 'lower'
 
@@ -12,7 +13,7 @@ export interface MetricInfo {
   better: Better
 }
 
-export const SECTIONS = ['blob', 'requests', 'memory', 'startup', 'pull'] as const
+export const SECTIONS = ['blob', 'requests', 'memory', 'startup', 'scale', 'pull'] as const
 export type Section = (typeof SECTIONS)[number]
 
 export function metricInfo(metric: string): MetricInfo {
@@ -30,17 +31,35 @@ export function metricInfo(metric: string): MetricInfo {
     if (manifest[2] === 'p99') return { label: `${what}, p99 latency`, unit: 'ms', better: 'lower' }
     return { label: `${what}, server CPU`, unit: 'CPU µs/req', better: 'lower' }
   }
-  const startup = /^startup\.images_(\d+)$/.exec(metric)
-  if (startup) return { label: `start-up to first GET, ${startup[1]} image${startup[1] === '1' ? '' : 's'} (1 KiB layer)`, unit: 'ms', better: 'lower' }
+  if (metric === 'startup.first_200') return { label: 'start-up: spawn to the first 200 of a manifest GET, 1 image', unit: 'ms', better: 'lower' }
+  if (metric === 'startup.idle_rss') return { label: 'idle RSS right after that first 200', unit: 'MiB', better: 'lower' }
+  if (metric === 'startup.trivial_test') return { label: 'a trivial test (`exit 0`), spawn to exit', unit: 'ms', better: 'lower' }
   if (metric === 'startup.large_layer') return { label: 'start-up to first GET, 1 image with the large layer', unit: 'ms', better: 'lower' }
+  const scale = /^scale\.(\w+)\.(\d+)\.(\w+)$/.exec(metric)
+  if (scale) return SCALE_METRICS[scale[3]!] ?? { label: metric, unit: '', better: 'lower' }
   if (metric === 'memory.idle_rss') return { label: 'our server RSS before the 4 clients', unit: 'MiB', better: 'lower' }
+  if (metric === 'memory.first_get_throughput')
+    return { label: 'blob throughput of a fresh server, 4 clients (the first GET checks the file)', unit: 'MiB/s', better: 'higher' }
   if (metric === 'memory.peak_rss') return { label: 'our server peak RSS, 4 clients pulling the large blob', unit: 'MiB', better: 'lower' }
   if (metric === 'pull.seconds') return { label: 'pull of the large image from our server', unit: 's', better: 'lower' }
   return { label: metric, unit: '', better: 'lower' }
 }
 
+const SCALE_METRICS: Record<string, MetricInfo> = {
+  startup: { label: 'start-up to the first 200', unit: 'ms', better: 'lower' },
+  rss: { label: 'RSS after start-up', unit: 'MiB', better: 'lower' },
+  manifest_rps: { label: 'manifest GET', unit: 'req/s', better: 'higher' },
+  blob_mibs: { label: 'blob download', unit: 'MiB/s', better: 'higher' },
+  pull: { label: 'pull of the index', unit: 's', better: 'lower' },
+}
+
 /** Every (metric, subject) pair the selected sections must produce a number for. */
-export function expectedMetrics(settings: Settings, sections: readonly Section[]): { metric: string; subject: Subject }[] {
+export function expectedMetrics(
+  settings: Settings,
+  sections: readonly Section[],
+  runtimes: readonly RuntimeName[],
+  withWrapper: boolean,
+): { metric: string; subject: Subject }[] {
   const expected: { metric: string; subject: Subject }[] = []
   const all = (metric: string): void => {
     for (const subject of CONTENDERS) expected.push({ metric, subject })
@@ -48,10 +67,21 @@ export function expectedMetrics(settings: Settings, sections: readonly Section[]
   for (const section of sections) {
     if (section === 'blob') for (const c of settings.blobClients) for (const m of ['throughput', 'cpu_per_gib', 'peak_rss']) all(`blob.c${c}.${m}`)
     if (section === 'requests') for (const k of ['get', 'head']) for (const m of ['rps', 'p99', 'cpu_per_req']) all(`manifest.${k}.${m}`)
-    if (section === 'memory') for (const m of ['idle_rss', 'peak_rss']) expected.push({ metric: `memory.${m}`, subject: 'ours' })
+    if (section === 'memory') for (const m of ['idle_rss', 'peak_rss', 'first_get_throughput']) expected.push({ metric: `memory.${m}`, subject: 'ours' })
     if (section === 'startup') {
-      for (const n of settings.startupCounts) expected.push({ metric: `startup.images_${n}`, subject: 'ours' })
-      expected.push({ metric: 'startup.large_layer', subject: 'ours' })
+      for (const subject of ['node', 'node-http', ...runtimes] as const) expected.push({ metric: 'startup.first_200', subject })
+      for (const subject of ['node-http', ...runtimes] as const) expected.push({ metric: 'startup.idle_rss', subject })
+      expected.push({ metric: 'startup.large_layer', subject: runtimes[0]! })
+      if (withWrapper) for (const subject of ['unwrapped', 'wrapped'] as const) expected.push({ metric: 'startup.trivial_test', subject })
+    }
+    if (section === 'scale') {
+      const { scale } = settings
+      for (const curve of ['images', 'layers'] as const)
+        for (const n of scale[curve]) for (const m of ['startup', 'rss']) expected.push({ metric: `scale.${curve}.${n}.${m}`, subject: 'ours' })
+      for (const n of scale.clients)
+        for (const m of ['manifest_rps', 'blob_mibs'])
+          for (const subject of ['ours', 'nginx'] as const) expected.push({ metric: `scale.clients.${n}.${m}`, subject })
+      for (const n of scale.platforms) expected.push({ metric: `scale.platforms.${n}.pull`, subject: 'localregistry-pull' })
     }
     if (section === 'pull') for (const subject of ['localregistry-pull', 'skopeo-copy'] as const) expected.push({ metric: 'pull.seconds', subject })
   }

@@ -26,7 +26,9 @@ const MAX_DOUBLINGS = 4
 export function bars(summaries: readonly Summary[]): Bar[] {
   const get = lookupIn(summaries)
   const result: Bar[] = []
-  const metrics = [...new Set(summaries.filter((s) => s.subject === 'ours').map((s) => s.metric))]
+  // Start-up and scaling have no baseline server: their tables and scale-svg.ts show them.
+  const compared = (metric: string): boolean => !metric.startsWith('startup.') && !metric.startsWith('scale.')
+  const metrics = [...new Set(summaries.filter((s) => s.subject === 'ours' && compared(s.metric)).map((s) => s.metric))]
   for (const metric of metrics) {
     const info = metricInfo(metric)
     const ours = get(metric, 'ours')
@@ -43,7 +45,7 @@ export function bars(summaries: readonly Summary[]): Bar[] {
   return result
 }
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 }
 

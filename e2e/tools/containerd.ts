@@ -13,7 +13,7 @@
  * ```
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises'
-import { run, startDaemon, waitUntilReady, type RunResult } from './exec.ts'
+import { run, startDaemon, waitUntilReady, wrapCommand, type RunResult } from './exec.ts'
 import { toolPath } from './require-tool.ts'
 import { filesystemType, makeTempDir, unmountUnder } from './temp-dir.ts'
 
@@ -35,6 +35,13 @@ export interface ContainerdOptions {
   timeoutMs?: number
   /** How long to wait for the socket. Default 15 s. */
   readyTimeoutMs?: number
+  /**
+   * Registry hosts directory (`certs.d`): the daemon config's CRI `config_path`, as on a node,
+   * and the `--hosts-dir` of every pull (ctr resolves itself). Default: an empty one in the temp dir.
+   */
+  hostsDir?: string
+  /** Runs the daemon and every ctr through this command, e.g. `['ip', 'netns', 'exec', NAME]`. */
+  wrapper?: readonly string[]
 }
 
 export interface PullOptions {
@@ -42,6 +49,8 @@ export interface PullOptions {
   allPlatforms?: boolean
   /** `--plain-http`: talk HTTP, not HTTPS. Default true. */
   plainHttp?: boolean
+  /** `--hosts-dir` for this pull. Default: the daemon's hosts directory. */
+  hostsDir?: string
   /** `--platform`, e.g. "linux/arm64". */
   platform?: string
   timeoutMs?: number
@@ -95,11 +104,21 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
     await dir.remove()
     throw new Error(`containerd socket path "${address}" is too long for a unix socket: set TMPDIR to a shorter directory`)
   }
-  const hostsDir = dir.join('certs.d')
-  await mkdir(hostsDir)
+  const hostsDir = options.hostsDir ?? dir.join('certs.d')
+  await mkdir(hostsDir, { recursive: true })
   const configPath = dir.join('config.toml')
-  await writeFile(configPath, configToml({ root: dir.join('root'), state: dir.join('state'), address, snapshotter }))
-  const daemon = startDaemon(containerdBinary, ['--config', configPath, '--address', address, '--root', dir.join('root'), '--state', dir.join('state')], {
+  await writeFile(configPath, configToml({ root: dir.join('root'), state: dir.join('state'), address, snapshotter, hostsDir }))
+  const command = wrapCommand(options.wrapper, containerdBinary, [
+    '--config',
+    configPath,
+    '--address',
+    address,
+    '--root',
+    dir.join('root'),
+    '--state',
+    dir.join('state'),
+  ])
+  const daemon = startDaemon(command.file, command.args, {
     cwd: dir.path,
     stopTimeoutMs: 10_000,
   })
@@ -108,13 +127,15 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
     await unmountUnder(dir.path)
     await dir.remove()
   }
-  const ctr = (args: readonly string[], call: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<RunResult> =>
-    run(ctrBinary, ['--address', address, '--namespace', namespace, ...args], {
+  const ctr = (args: readonly string[], call: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<RunResult> => {
+    const ctrCommand = wrapCommand(options.wrapper, ctrBinary, ['--address', address, '--namespace', namespace, ...args])
+    return run(ctrCommand.file, ctrCommand.args, {
       // ctr, not the daemon, picks the snapshotter for pull, unpack and `images check`.
       env: { ...process.env, CONTAINERD_SNAPSHOTTER: snapshotter },
       timeoutMs: call.timeoutMs ?? options.timeoutMs,
       ...(call.signal ? { signal: call.signal } : {}),
     })
+  }
   try {
     await waitUntilReady(daemon, 'containerd', () => isReady(address, () => ctr(['version'], { timeoutMs: 5_000 })), {
       timeoutMs: options.readyTimeoutMs ?? 15_000,
@@ -126,7 +147,7 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
   const images = async (): Promise<ImageStatus[]> => parseImagesCheck((await ctr(['images', 'check'])).stdout)
   const image = async (ref: string): Promise<ImageStatus | undefined> => (await images()).find((row) => row.ref === ref)
   const pull = async (ref: string, pullOptions: PullOptions = {}): Promise<string> => {
-    const args = ['images', 'pull', '--hosts-dir', hostsDir]
+    const args = ['images', 'pull', '--hosts-dir', pullOptions.hostsDir ?? hostsDir]
     if (pullOptions.plainHttp ?? true) args.push('--plain-http')
     if (pullOptions.allPlatforms) args.push('--all-platforms')
     if (pullOptions.platform !== undefined) args.push('--platform', pullOptions.platform)
@@ -176,7 +197,7 @@ export function parseImagesCheck(stdout: string): ImageStatus[] {
 }
 
 /** A minimal config: no CRI, no tracing, no metrics, none of the snapshotters this machine lacks. */
-function configToml(paths: { root: string; state: string; address: string; snapshotter: Snapshotter }): string {
+function configToml(paths: { root: string; state: string; address: string; snapshotter: Snapshotter; hostsDir: string }): string {
   const disabled = [
     'io.containerd.grpc.v1.cri',
     'io.containerd.internal.v1.tracing',
@@ -206,6 +227,10 @@ function configToml(paths: { root: string; state: string; address: string; snaps
     '',
     '[plugins."io.containerd.gc.v1.scheduler"]',
     '  startup_delay = "0s"',
+    '',
+    // What a node's CRI pulls with; inert here (CRI is disabled), and ctr gets it as --hosts-dir.
+    '[plugins."io.containerd.grpc.v1.cri".registry]',
+    `  config_path = ${JSON.stringify(paths.hostsDir)}`,
     '',
   ].join('\n')
 }

@@ -63,6 +63,12 @@ export function formatTail(stderr: string): string {
   return `\n--- stderr (tail) ---\n${tail}`
 }
 
+/** `file args` run through a wrapper command such as `ip netns exec NAME` (none: as is). */
+export function wrapCommand(wrapper: readonly string[] | undefined, file: string, args: readonly string[]): { file: string; args: string[] } {
+  const [first, ...rest] = wrapper ?? []
+  return first === undefined ? { file, args: [...args] } : { file: first, args: [...rest, file, ...args] }
+}
+
 /** Runs a command to completion and returns its output; throws {@link CommandError} unless it exits 0. */
 export async function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const command = commandLine(file, args)

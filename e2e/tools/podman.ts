@@ -9,7 +9,7 @@
  * ```
  */
 import { writeFile } from 'node:fs/promises'
-import { run, type RunResult } from './exec.ts'
+import { run, wrapCommand, type RunResult } from './exec.ts'
 import { toolPath } from './require-tool.ts'
 import { writeContainersConfig } from './containers-config.ts'
 import { filesystemType, makeTempDir, unmountUnder } from './temp-dir.ts'
@@ -23,11 +23,15 @@ export interface PodmanOptions {
   storageDriver?: StorageDriver
   /** Limit for each command. Default 60 s. */
   timeoutMs?: number
+  /** Runs every podman command through this command, e.g. `['ip', 'netns', 'exec', NAME]`. */
+  wrapper?: readonly string[]
 }
 
 export interface PodmanPullOptions {
   /** `--platform`, e.g. "linux/arm64". Default: the host's platform. */
   platform?: string
+  /** `--tls-verify`: check the registry's certificate (against certs.d). Default false. */
+  tlsVerify?: boolean
   timeoutMs?: number
   signal?: AbortSignal
 }
@@ -54,7 +58,12 @@ export interface PodmanImage {
 
 export interface Podman extends AsyncDisposable {
   readonly storageDriver: StorageDriver
-  /** `podman pull --tls-verify=false REF` then `image inspect`. */
+  /**
+   * The user configuration directory podman reads (`$HOME/.config/containers`): drop-ins go in
+   * its `registries.conf.d/`, registry CAs in `certs.d/HOST:PORT/`, as under /etc/containers.
+   */
+  readonly configDir: string
+  /** `podman pull --tls-verify=false REF` (or `=true`) then `image inspect`. */
   pull(ref: string, options?: PodmanPullOptions): Promise<PodmanImage>
   /** `podman image inspect REF`, or undefined if there is no such image. */
   inspect(ref: string): Promise<PodmanImage | undefined>
@@ -91,12 +100,14 @@ export async function createPodman(options: PodmanOptions = {}): Promise<Podman>
     '--cgroup-manager',
     'cgroupfs',
   ]
-  const podman = (args: readonly string[], call: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<RunResult> =>
-    run(binary, [...globalArgs, ...args], {
+  const podman = (args: readonly string[], call: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<RunResult> => {
+    const command = wrapCommand(options.wrapper, binary, [...globalArgs, ...args])
+    return run(command.file, command.args, {
       env,
       timeoutMs: call.timeoutMs ?? options.timeoutMs,
       ...(call.signal ? { signal: call.signal } : {}),
     })
+  }
   const inspect = async (ref: string): Promise<PodmanImage | undefined> => {
     const { stdout } = await podman(['image', 'inspect', '--format', 'json', ref]).catch((error: unknown) => {
       if (error instanceof Error && /image not known|no such image/i.test(error.message)) return { stdout: '[]' }
@@ -107,8 +118,9 @@ export async function createPodman(options: PodmanOptions = {}): Promise<Podman>
   }
   return {
     storageDriver: driver,
+    configDir: `${config.env['XDG_CONFIG_HOME']}/containers`,
     pull: async (ref, pullOptions = {}) => {
-      const args = ['pull', '--quiet', '--tls-verify=false', '--signature-policy', config.policyPath]
+      const args = ['pull', '--quiet', `--tls-verify=${pullOptions.tlsVerify ?? false}`, '--signature-policy', config.policyPath]
       if (pullOptions.platform !== undefined) args.push('--platform', pullOptions.platform)
       await podman([...args, ref], pullOptions)
       const image = await inspect(ref)

@@ -14,7 +14,7 @@
  * ```
  */
 import { createHash } from 'node:crypto'
-import { run, type RunResult } from './exec.ts'
+import { run, wrapCommand, type RunResult } from './exec.ts'
 import { toolPath } from './require-tool.ts'
 import { writeContainersConfig } from './containers-config.ts'
 import { makeTempDir } from './temp-dir.ts'
@@ -24,6 +24,10 @@ export interface SkopeoOptions {
   binary?: string
   /** Limit for each command. Default 60 s. */
   timeoutMs?: number
+  /** Runs every skopeo command through this command, e.g. `['ip', 'netns', 'exec', NAME]`. */
+  wrapper?: readonly string[]
+  /** `--registries-conf FILE`: a registries.conf (mirrors, aliases) instead of the empty one. */
+  registriesConf?: string
 }
 
 export interface CopyOptions {
@@ -31,11 +35,15 @@ export interface CopyOptions {
   all?: boolean
   /** `--preserve-digests`: fail rather than rewrite a manifest. Default true. */
   preserveDigests?: boolean
+  /** Verify the source registry's certificate with the CAs in this directory (`--src-cert-dir`); default: no verification. */
+  certDir?: string
   timeoutMs?: number
   signal?: AbortSignal
 }
 
 export interface CallOptions {
+  /** Verify the registry's certificate with the CAs in this directory (`--cert-dir`); default: no verification. */
+  certDir?: string
   timeoutMs?: number
   signal?: AbortSignal
 }
@@ -84,14 +92,17 @@ export async function createSkopeo(options: SkopeoOptions = {}): Promise<Skopeo>
   const dir = await makeTempDir('skopeo-')
   const config = await writeContainersConfig(dir)
   const globalArgs = ['--policy', config.policyPath, '--registries.d', config.registriesDir, '--tmpdir', dir.join('tmp')]
-  const skopeo = (args: readonly string[], call: CallOptions = {}): Promise<RunResult> =>
-    run(binary, [...globalArgs, ...args], {
+  if (options.registriesConf !== undefined) globalArgs.push('--registries-conf', options.registriesConf)
+  const skopeo = (args: readonly string[], call: CallOptions = {}): Promise<RunResult> => {
+    const command = wrapCommand(options.wrapper, binary, [...globalArgs, ...args])
+    return run(command.file, command.args, {
       env: config.env,
       timeoutMs: call.timeoutMs ?? options.timeoutMs,
       ...(call.signal ? { signal: call.signal } : {}),
     })
+  }
   const copy = async (source: string, destination: string, copyOptions: CopyOptions = {}): Promise<void> => {
-    const args = ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false']
+    const args = ['copy', '--quiet', ...tlsArgs(copyOptions.certDir, '--src-'), '--dest-tls-verify=false']
     if (copyOptions.all ?? true) args.push('--all')
     if (copyOptions.preserveDigests ?? true) args.push('--preserve-digests')
     await skopeo([...args, source, destination], copyOptions)
@@ -101,21 +112,26 @@ export async function createSkopeo(options: SkopeoOptions = {}): Promise<Skopeo>
     pullToLayout: (ref, layoutDir, tag, copyOptions) => copy(docker(ref), `oci:${layoutDir}:${tag}`, copyOptions),
     pushLayout: (layoutDir, tag, ref, copyOptions) => copy(`oci:${layoutDir}:${tag}`, docker(ref), copyOptions),
     inspectRaw: async (ref, call) => {
-      const { stdoutBytes } = await skopeo(['inspect', '--raw', '--tls-verify=false', docker(ref)], call)
+      const { stdoutBytes } = await skopeo(['inspect', '--raw', ...tlsArgs(call?.certDir), docker(ref)], call)
       return rawManifest(stdoutBytes, ref)
     },
     inspect: async (ref, call) => {
-      const { stdout } = await skopeo(['inspect', '--tls-verify=false', docker(ref)], call)
+      const { stdout } = await skopeo(['inspect', ...tlsArgs(call?.certDir), docker(ref)], call)
       return parseJson(stdout, `skopeo inspect ${ref}`) as InspectResult
     },
     listTags: async (repository, call) => {
-      const { stdout } = await skopeo(['list-tags', '--tls-verify=false', docker(repository)], call)
+      const { stdout } = await skopeo(['list-tags', ...tlsArgs(call?.certDir), docker(repository)], call)
       const parsed = parseJson(stdout, `skopeo list-tags ${repository}`) as { Tags?: string[] | null }
       return parsed.Tags ?? []
     },
     run: skopeo,
     [Symbol.asyncDispose]: () => dir.remove(),
   }
+}
+
+/** `--cert-dir DIR` (verify against its CAs) or `--tls-verify=false`, with a flag prefix such as `--src-`. */
+function tlsArgs(certDir: string | undefined, prefix = '--'): string[] {
+  return certDir === undefined ? [`${prefix}tls-verify=false`] : [`${prefix}cert-dir`, certDir]
 }
 
 function docker(ref: string): string {

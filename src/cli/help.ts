@@ -26,11 +26,11 @@ export const DEFAULT_LISTEN = '127.0.0.1:5000'
 
 export const SERVE_HELP = `Usage: localregistry serve [options]
 
-Serves OCI image layouts read-only over the OCI Distribution API (plain HTTP), from
-Bazel manifests and/or layout directories. Everything is loaded and checked before it
+Serves OCI image layouts read-only over the OCI Distribution API (plain HTTP, or HTTPS
+with --tls), from Bazel manifests and/or layout directories. Everything is loaded and checked before it
 listens; on any error it exits without serving. Once serving, it prints exactly one line
 to stdout, the base URL (e.g. http://127.0.0.1:43121); everything else goes to stderr.
-SIGINT or SIGTERM stops it (exit 0).
+SIGINT, SIGTERM, SIGHUP or SIGQUIT stops it (exit 0).
 
 Options:
   --manifest FILE             A localregistry_manifest .prototxt (repeatable). Its image paths
@@ -47,12 +47,49 @@ Options:
                                 REPO:=DIR     serve every entry by digest only
                               DIR may also be a runfiles path when no such directory exists.
   --listen HOST:PORT          Where to listen (default ${DEFAULT_LISTEN}). Port 0 picks a free
-                              port; IPv6 as [::1]:0.
+                              port; IPv6 as [::1]:0. 0.0.0.0 or [::] listens on every interface
+                              (with a warning: other machines can pull too); the URL printed
+                              then names 127.0.0.1 or [::1].
+                              For cluster nodes: the host side of the node network (a bridge
+                              or veth address, e.g. 198.18.0.1:0), or loopback as the target
+                              of a QEMU guest forward
+                              (-netdev user,...,guestfwd=tcp:10.42.0.82:5000-tcp:127.0.0.1:PORT).
   --ready-file FILE           Once serving, write the base URL to FILE (atomically: temp file and
-                              rename), so a harness can wait for it. Removed on clean exit.
+                              rename), so a harness can wait for it. Removed on exit if it is
+                              still the file this instance wrote; an existing FILE is left alone
+                              until this instance serves (a launcher removes a stale one first).
   --runfiles DIR_OR_MANIFEST  A runfiles tree or runfiles manifest to resolve manifest paths in,
                               tried before the Bazel variables.
   --log-requests              Log every request to stderr.
+
+HTTPS and cluster launchers:
+  --tls                       Serve HTTPS with a certificate issued at start-up by a CA made for
+                              this run (keys only in memory). It is valid for the listen address,
+                              --advertise and every --hostname. The URL printed is https://...
+  --hostname NAME             Another DNS name or IP address for the certificate (repeatable),
+                              e.g. registry.test.internal, or the guest side of a QEMU forward.
+  --tls-cert FILE --tls-key FILE
+                              Serve HTTPS with this certificate (PEM) instead of generating one.
+  --ca-out FILE               Write the generated CA certificate (PEM) to FILE before the URL is
+                              printed (atomically), for the nodes to trust.
+  --client-config DIR         Before the URL is printed, write configuration that makes container
+                              runtimes pull each --mirror-for host's images from this registry:
+                                containerd/certs.d/HOST/hosts.toml   containerd config_path
+                                containers/registries.conf.d/*.conf  CRI-O, podman, skopeo
+                                containers/certs.d/ADDR/ca.crt
+                                docker/certs.d/ADDR/ca.crt, docker/daemon.json (registry-mirrors;
+                                Docker mirrors Docker Hub only)
+                              For containerd and the containers tools this registry is the only
+                              source: names it does not serve are "not found", never fetched from
+                              the internet (Docker falls back to Docker Hub).
+  --mirror-for HOST           A registry whose images come from here (repeatable), e.g. docker.io,
+                              ghcr.io, registry.test.internal. Serve docker.io/library/app:1.0
+                              (and app:1.0) as library/app:1.0, ghcr.io/org/agent:v1 as
+                              org/agent:v1: the reference without its registry host.
+  --advertise HOST[:PORT]     The address nodes reach this registry at, when it is not the listen
+                              address (a guest-forward target, a NAT, a name in the node's
+                              /etc/hosts; needed with a --listen on every interface). Written into
+                              --client-config; the port defaults to the one listened on.
   -h, --help                  Show this help.
 
 Examples:
@@ -60,6 +97,48 @@ Examples:
   localregistry serve --manifest bazel-bin/e2e/images.prototxt \\
       --runfiles bazel-bin/e2e/test.runfiles --ready-file /tmp/registry-url
   localregistry serve --image tools=./layouts/tools --image base:=./layouts/base --log-requests
+  localregistry serve --manifest images.prototxt --listen 198.18.0.1:0 --tls \\
+      --hostname registry.test.internal --advertise registry.test.internal \\
+      --client-config /tmp/node-config --mirror-for docker.io --mirror-for ghcr.io
 
-Exit status: 0 after SIGINT/SIGTERM, 1 when loading or listening fails, 2 for bad usage.
+Exit status: 0 after a stop signal, 1 when loading or listening fails, 2 for bad usage;
+every failure is one line on stderr.
+`
+
+export const PULL_HELP = `Usage: localregistry pull [options] <host[:port]/repository[:tag][@digest]> <dir>
+
+Copies an image or index (with every image in it) from a registry into the OCI image
+layout <dir>, creating it or adding to it. Blobs already in <dir> are not fetched again,
+everything is verified against its digest, and an interrupted pull leaves <dir> as it
+was. Pulled by tag, the layout entry is named after the tag
+(org.opencontainers.image.ref.name); with tag and digest, the tag is fetched and must
+have that digest. Prints the digest of what was written on stdout.
+
+Plain HTTP is used for this machine (localhost, 127.0.0.0/8, [::1], 0.0.0.0, [::]);
+HTTPS for everything else unless --plain-http is given. Transient failures are retried,
+broken downloads resumed.
+
+Nothing waits forever: a connection must open within 10 s, and a registry that sends no
+byte for 30 s is given up on (the download resumed); --timeout bounds the whole pull.
+
+Credentials, when the registry asks for them: --username with the password on stdin, or
+else what docker login left in Docker's config ($DOCKER_CONFIG/config.json, default
+~/.docker/config.json): its credHelpers and credsStore (docker-credential-* helpers on
+PATH) and auths, as Docker reads them. They never appear in a message.
+
+Options:
+  --plain-http           Use plain HTTP for any host.
+  --platform OS/ARCH     Pull only this platform's image of an index (e.g. linux/arm64,
+                         linux/arm/v7).
+  --timeout DURATION     Give up when the whole pull takes longer (e.g. 90, 90s, 5m).
+  -u, --username USER    Log in as USER, with the password read from stdin
+  --password-stdin       (both are needed: a password argument is visible to others).
+  -q, --quiet            No progress line, even on a terminal.
+  -h, --help             Show this help.
+
+Examples:
+  localregistry pull 127.0.0.1:5000/app:latest ./app-layout
+  localregistry pull --plain-http registry.internal:5000/base@sha256:... ./base
+  printf %s "$TOKEN" | localregistry pull -u ci --password-stdin --timeout 10m \\
+      registry.example.com/team/app:v2 ./app
 `

@@ -4,12 +4,13 @@ import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, test } from 'node:test'
+import { describe, type TestContext, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { MANIFEST_MEDIA_TYPES, REF_NAME_ANNOTATION, readLayout, writeLayout } from '../oci/index.ts'
 import { buildFixtureLayout, makeTempDir } from '../testing/index.ts'
+import { startFakeRegistry } from '../registry/client/testing/fake-registry.ts'
 import { parseImageOption } from './serve.ts'
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))
@@ -173,6 +174,90 @@ describe('localregistry serve', () => {
   })
 })
 
+describe('a lifecycle launchers can trust: the ready file and signals', () => {
+  async function image(t: TestContext): Promise<{ dir: string; image: string }> {
+    const dir = await makeTempDir(t)
+    const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
+    return { dir, image: `app:v1=${app.dir}` }
+  }
+
+  for (const signal of ['SIGHUP', 'SIGQUIT'] as const) {
+    test(`${signal} stops it like SIGTERM: exit 0, ready file removed`, async (t) => {
+      const { dir, image: img } = await image(t)
+      const ready = join(dir, 'ready')
+      const server = await serve(['--image', img, '--ready-file', ready])
+      assert.equal(await readFile(ready, 'utf8'), `${server.url}\n`)
+      const result = await server.stop(signal)
+      assert.deepEqual([result.code, result.signal], [0, null])
+      assert.equal(existsSync(ready), false)
+    })
+  }
+
+  test("a second instance that fails (port in use) leaves the first one's ready file alone", async (t) => {
+    const { dir, image: img } = await image(t)
+    const ready = join(dir, 'ready')
+    const first = await serve(['--image', img, '--ready-file', ready])
+    const second = await run(['serve', '--image', img, '--listen', new URL(first.url).host, '--ready-file', ready])
+    assert.equal(second.code, 1)
+    assert.match(second.stderr, /^localregistry: .*EADDRINUSE[^\n]*\n$/)
+    assert.equal(second.stdout, '')
+    assert.equal(await readFile(ready, 'utf8'), `${first.url}\n`)
+    // A start that fails while loading leaves it alone too.
+    const bad = await run(['serve', '--image', `app=${join(dir, 'missing')}`, '--ready-file', ready])
+    assert.equal(bad.code, 1)
+    assert.equal(await readFile(ready, 'utf8'), `${first.url}\n`)
+    assert.deepEqual((await readdir(dir)).sort(), ['app', 'ready'], 'no temp files left behind')
+    assert.equal((await first.stop()).code, 0)
+    assert.equal(existsSync(ready), false)
+  })
+
+  test('a ready file that cannot be written fails the start: one line, no URL, nothing left', async (t) => {
+    const { dir, image: img } = await image(t)
+    const result = await run(['serve', '--image', img, '--listen', '127.0.0.1:0', '--ready-file', join(dir, 'missing', 'ready')])
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /^localregistry: --ready-file \S+\/missing\/ready: ENOENT[^\n]*\n$/)
+    assert.equal(result.stdout, '')
+    assert.deepEqual(await readdir(dir), ['app'])
+  })
+
+  test('an instance removes the ready file only while it is still the one it wrote', async (t) => {
+    const { dir, image: img } = await image(t)
+    const ready = join(dir, 'ready')
+    const first = await serve(['--image', img, '--ready-file', ready])
+    const second = await serve(['--image', img, '--ready-file', ready])
+    assert.equal(await readFile(ready, 'utf8'), `${second.url}\n`)
+    assert.equal((await first.stop()).code, 0)
+    assert.equal(await readFile(ready, 'utf8'), `${second.url}\n`, "the first instance's exit leaves the second's file")
+    assert.equal((await second.stop()).code, 0)
+    assert.equal(existsSync(ready), false)
+
+    // Written over in place (same inode, other content): not ours any more either.
+    const third = await serve(['--image', img, '--ready-file', ready])
+    await writeFile(ready, 'http://127.0.0.1:1\n')
+    assert.equal((await third.stop()).code, 0)
+    assert.equal(await readFile(ready, 'utf8'), 'http://127.0.0.1:1\n')
+  })
+
+  test('a wildcard --listen warns on stderr and announces a loopback URL that pull uses over plain HTTP', async (t) => {
+    const { dir, image: img } = await image(t)
+    const ready = join(dir, 'ready')
+    const server = await serve(['--image', img, '--listen', '0.0.0.0:0', '--ready-file', ready])
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/)
+      assert.equal(await readFile(ready, 'utf8'), `${server.url}\n`)
+      const port = new URL(server.url).port
+      for (const host of [`127.0.0.1:${port}`, `0.0.0.0:${port}`]) {
+        const pulled = await run(['pull', `${host}/app:v1`, join(dir, `out-${host.split(':')[0]}`)])
+        assert.equal(pulled.code, 0, `${host}: ${pulled.stderr}`)
+      }
+    } finally {
+      const result = await server.stop()
+      assert.match(result.stderr, /^localregistry: warning: --listen 0\.0\.0\.0:0 listens on every interface: .* use http:\/\/127\.0\.0\.1:\d+ /)
+      assert.equal(result.stderr.split('\n').length, 3, 'the warning, the serving line, and nothing else')
+    }
+  })
+})
+
 // Short-lived processes: run a few at once.
 describe('bad input: one line on stderr, nothing on stdout, exit 2 (usage) or 1 (load)', { concurrency: 4 }, () => {
   const cases: [string, string[], number, RegExp][] = [
@@ -268,6 +353,20 @@ describe('localregistry pull', () => {
     assert.equal(result.code, 2)
     assert.match(result.stderr, /^localregistry: .*App.*\n$/)
     assert.equal(result.stdout, '')
+  })
+
+  test('credentials in a reference are never printed; neither are control characters a registry sends', async (t) => {
+    const out = join(await makeTempDir(t), 'out')
+    const withPassword = await run(['pull', 'ci:hunter2@127.0.0.1:5000/app:v1', out])
+    assert.equal(withPassword.code, 2)
+    assert.match(withPassword.stderr, /^localregistry: invalid image reference "REDACTED@127\.0\.0\.1:5000\/app:v1": credentials do not belong/)
+    assert.ok(!withPassword.stderr.includes('hunter2'))
+
+    const hostile = JSON.stringify({ errors: [{ code: 'DENIED', message: 'no \u001b]0;owned\u0007\u001b[2Jway\u009b1m' }] })
+    await using registry = await startFakeRegistry({ override: () => ({ status: 403, headers: { 'content-type': 'application/json' }, body: hostile }) })
+    const denied = await run(['pull', `${registry.host}/app:v1`, out])
+    assert.equal(denied.code, 1)
+    assert.match(denied.stderr, /^localregistry: GET http:\/\/127\.0\.0\.1:\d+\/v2\/app\/manifests\/v1: HTTP 403: DENIED: no \]0;owned\[2Jway1m\n$/)
   })
 })
 

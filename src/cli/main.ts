@@ -3,10 +3,12 @@
 // (no stack trace; LOCALREGISTRY_DEBUG=1 adds it). Commands load lazily: --help stays fast.
 
 import { realpathSync } from 'node:fs'
+import { constants } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { ImageReferenceError, LocalRegistryError, UsageError } from '../errors.ts'
+import { printable } from '../registry/client/redact.ts'
 import { type Io } from './io.ts'
-import { HELP, SERVE_HELP } from './help.ts'
+import { HELP, PULL_HELP, SERVE_HELP } from './help.ts'
 import { packageVersion } from '../package-files.ts'
 
 /** Runs the command line; resolves to the exit code. `stop` aborts a running server. */
@@ -38,7 +40,7 @@ export async function main(args: string[], io: Io, stop: AbortSignal): Promise<n
   }
 }
 
-function help(args: string[], io: Io): Promise<number> | number {
+function help(args: string[], io: Io): number {
   const [topic] = args
   if (topic === undefined) {
     io.stdout.write(HELP)
@@ -48,7 +50,10 @@ function help(args: string[], io: Io): Promise<number> | number {
     io.stdout.write(SERVE_HELP)
     return 0
   }
-  if (topic === 'pull') return import('./pull.ts').then((m) => m.runPull(['--help'], io))
+  if (topic === 'pull') {
+    io.stdout.write(PULL_HELP)
+    return 0
+  }
   throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: serve, pull)`)
 }
 
@@ -56,7 +61,8 @@ function help(args: string[], io: Io): Promise<number> | number {
 export function reportError(error: unknown, io: Io): number {
   const message = error instanceof Error ? error.message : String(error)
   const known = error instanceof LocalRegistryError || (error instanceof Error && 'code' in error && typeof error.code === 'string')
-  io.stderr.write(`localregistry: ${known ? '' : 'internal error: '}${message.replace(/\s*\n\s*/g, ' ')}\n`)
+  // Messages may quote what a registry sent: nothing in them may drive the terminal.
+  io.stderr.write(`localregistry: ${known ? '' : 'internal error: '}${printable(message.replace(/\s*\n\s*/g, ' '))}\n`)
   if (process.env['LOCALREGISTRY_DEBUG'] === '1' && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n`)
   // A malformed image reference on the command line is bad usage too, not a failed pull.
   return error instanceof UsageError || error instanceof ImageReferenceError ? 2 : 1
@@ -75,21 +81,30 @@ function isMainModule(): boolean {
   }
 }
 
-/** Stops on the first SIGINT/SIGTERM (clean close, exit 0); a second one exits at once. */
+/**
+ * The signals that stop a command cleanly (a server closes and removes its ready file): ^C, a
+ * launcher's kill, a closed terminal or parent session (SIGHUP), and ^\ (SIGQUIT).
+ */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']
+
+/** Stops on the first stop signal (clean close, exit 0); a second one exits at once (128 + its number). */
 function stopSignal(): AbortSignal {
   const controller = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143)
+    if (controller.signal.aborted) process.exit(128 + constants.signals[signal])
     controller.abort()
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
   return controller.signal
 }
 
 if (isMainModule()) {
+  // From the .ts sources (npm start, the tests), each start strips the types of ~50 modules again,
+  // most of its start-up; Node's compile cache (in $NODE_COMPILE_CACHE, else the temp dir) keeps
+  // them for the commands' lazily imported modules. The bundle and dist/ are plain JavaScript and
+  // gain too little to pay for writing a cache (BENCHMARKS.md, start-up).
+  if (import.meta.url.endsWith('.ts')) process.getBuiltinModule('node:module').enableCompileCache()
   process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, stopSignal())
   // Signal listeners (and nothing else) may keep the loop alive after a command ends.
-  process.removeAllListeners('SIGINT')
-  process.removeAllListeners('SIGTERM')
+  for (const signal of STOP_SIGNALS) process.removeAllListeners(signal)
 }

@@ -1,15 +1,15 @@
 // `localregistry serve`: load manifests and layouts, listen, print the base URL (the only line on
-// stdout), write the ready file, and serve until the stop signal (SIGINT/SIGTERM) aborts.
+// stdout), write the ready file, and serve until the stop signal (SIGINT, SIGTERM, SIGHUP,
+// SIGQUIT) aborts.
 
 import { once } from 'node:events'
-import { randomBytes } from 'node:crypto'
-import { rename, rm, writeFile } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type ImageOption, type RunningRegistry, startRegistry } from '../api.ts'
 import { UsageError } from '../errors.ts'
 import { type Io, parseCommandArgs } from './io.ts'
 import { DEFAULT_LISTEN, SERVE_HELP } from './help.ts'
+import { LAUNCHER_ARGS, type LauncherOptions, parseLauncherOptions, tlsOption, writeLauncherFiles } from './launcher-options.ts'
+import { ReadyFile } from './ready-file.ts'
 
 export interface ServeOptions {
   manifests: string[]
@@ -18,6 +18,8 @@ export interface ServeOptions {
   readyFile: string | undefined
   runfiles: string | undefined
   logRequests: boolean
+  /** HTTPS and runtime configuration for cluster launchers. */
+  launcher: LauncherOptions
 }
 
 /** Parses `serve` arguments; undefined means --help. */
@@ -35,6 +37,7 @@ export function parseServeArgs(args: string[]): ServeOptions | undefined {
         runfiles: { type: 'string' },
         'log-requests': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        ...LAUNCHER_ARGS,
       },
     }),
   )
@@ -48,6 +51,7 @@ export function parseServeArgs(args: string[]): ServeOptions | undefined {
     readyFile: values['ready-file'],
     runfiles: values.runfiles,
     logRequests: values['log-requests'],
+    launcher: parseLauncherOptions(values),
   }
 }
 
@@ -70,25 +74,37 @@ export async function runServeCommand(args: string[], io: Io, stop: AbortSignal)
     io.stdout.write(SERVE_HELP)
     return 0
   }
-  // A ready file left by an earlier run must not announce a URL before this one serves.
-  if (options.readyFile !== undefined) await rm(options.readyFile, { force: true })
+  // An existing ready file is left alone until this instance serves: it may be another
+  // instance's, and this one may yet fail (a port in use, a bad layout).
   const registry = await startRegistry({
     manifests: options.manifests,
     images: options.images,
     listen: options.listen,
     runfiles: options.runfiles,
+    tls: await tlsOption(options.launcher),
     ...(options.logRequests && { log: (line: string) => io.stderr.write(`${line}\n`) }),
   })
+  let ready: ReadyFile | undefined
+  // A crash must not leave the URL of a registry that is gone.
+  const onExit = (): void => ready?.removeSync()
+  process.once('exit', onExit)
   try {
     // Stopped while loading: close without ever announcing the URL.
     if (stop.aborted) return 0
-    if (options.readyFile !== undefined) await writeReadyFile(options.readyFile, registry.url)
+    if (registry.wildcard) {
+      io.stderr.write(
+        `localregistry: warning: --listen ${options.listen} listens on every interface: other machines can pull these images too; on this one use ${registry.url} (--listen 127.0.0.1:PORT keeps it local)\n`,
+      )
+    }
+    await writeLauncherFiles(options.launcher, registry, io)
+    if (options.readyFile !== undefined) ready = await ReadyFile.write(options.readyFile, registry.url)
     io.stdout.write(`${registry.url}\n`)
     io.stderr.write(`localregistry: ${summary(registry)} at ${registry.url}\n`)
     if (!stop.aborted) await once(stop, 'abort')
   } finally {
     await registry.close()
-    if (options.readyFile !== undefined) await rm(options.readyFile, { force: true })
+    await ready?.remove()
+    process.off('exit', onExit)
   }
   return 0
 }
@@ -107,16 +123,4 @@ function summary(registry: RunningRegistry): string {
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`
-}
-
-/** Writes `url\n` to a temp file beside `file`, then renames it over `file`: readers never see half a URL. */
-export async function writeReadyFile(file: string, url: string): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  try {
-    await writeFile(temp, `${url}\n`)
-    await rename(temp, file)
-  } catch (error) {
-    await rm(temp, { force: true })
-    throw new UsageError(`--ready-file ${file}: ${error instanceof Error ? error.message : String(error)}`)
-  }
 }

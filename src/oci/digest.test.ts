@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import fc from 'fast-check'
 import { computeDigest, isValidDigest, parseDigest } from './digest.ts'
 import { DigestError } from '../errors.ts'
 
@@ -51,5 +52,29 @@ describe('computeDigest', () => {
     assert.equal(computeDigest(bytes), 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824')
     assert.match(computeDigest(bytes, 'sha512'), /^sha512:[0-9a-f]{128}$/)
     assert.ok(isValidDigest(computeDigest(bytes, 'sha512')))
+  })
+})
+
+describe('the digest grammar agrees with the image-spec', () => {
+  // descriptor.md#digests: the grammar, and the encoded form of the two registered algorithms we support.
+  const SPEC_DIGEST = /^[a-z0-9]+([+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/
+  const SPEC_ENCODED: Record<string, RegExp> = { sha256: /^[a-f0-9]{64}$/, sha512: /^[a-f0-9]{128}$/ }
+  const spec = (s: string): boolean => SPEC_DIGEST.test(s) && (SPEC_ENCODED[s.slice(0, s.indexOf(':'))]?.test(s.slice(s.indexOf(':') + 1)) ?? false)
+
+  const algorithm = fc.oneof(fc.constantFrom('sha256', 'sha512', 'SHA256', 'sha256+b64', 'md5', 'sha-256', ''), fc.stringMatching(/^[a-z0-9+._-]{0,8}$/))
+  const encoded = fc.oneof(
+    fc.stringMatching(/^[a-f0-9]{62,66}$/),
+    fc.stringMatching(/^[a-f0-9]{126,130}$/),
+    fc.string({ unit: fc.constantFrom('a', 'f', '0', 'g', 'A', '=', '_', '-', ':', '/', '@'), maxLength: 130 }),
+  )
+  const nearDigest = fc.tuple(algorithm, fc.constantFrom(':', '', '::', '@'), encoded).map(([a, colon, e]) => `${a}${colon}${e}`)
+
+  it('on strings near the grammar and on any string', () => {
+    fc.assert(
+      fc.property(fc.oneof(nearDigest, fc.string({ unit: 'binary', maxLength: 80 })), (s) => {
+        assert.equal(isValidDigest(s), spec(s), JSON.stringify(s))
+      }),
+      { numRuns: 2000 },
+    )
   })
 })

@@ -9,8 +9,7 @@ import { type Descriptor, embeddedData } from './descriptor.ts'
 import { parseDigest } from './digest.ts'
 import { MAX_MANIFEST_BYTES } from './manifest.ts'
 import type { ContentSource } from './ref.ts'
-import { verifyBytes } from './ref.ts'
-import { createVerifier } from './verify.ts'
+import { createVerifier, verifyBytes } from './verify.ts'
 import { LayoutError } from '../errors.ts'
 
 /** Blob files are read in chunks of this size: large reads keep syscalls and stream overhead low. */

@@ -4,10 +4,12 @@
 
 import type { Readable } from 'node:stream'
 import { type Descriptor } from './descriptor.ts'
-import { computeDigest, parseDigest } from './digest.ts'
 import { type ImageIndex, type ImageManifest, parseManifest } from './manifest.ts'
 import { manifestKind } from './media-types.ts'
-import { ContentMismatchError, ManifestError } from '../errors.ts'
+import { verifyBytes } from './verify.ts'
+// Re-exported for the readers of ref bytes that import it from here.
+export { verifyBytes } from './verify.ts'
+import { ManifestError } from '../errors.ts'
 
 export interface ContentSource {
   /** Where the content lives, for error messages: a layout directory, a registry URL. */
@@ -16,6 +18,11 @@ export interface ContentSource {
   readManifest(descriptor: Descriptor): Promise<Buffer>
   /** A blob's bytes, verified against its descriptor while they stream: a mismatch is a stream error. */
   openBlob(descriptor: Descriptor, signal?: AbortSignal): Promise<Readable>
+  /**
+   * The local file that holds a blob, for sources that keep blobs in files (an image layout);
+   * absent for others. The registry server serves (and verifies) blobs from these files.
+   */
+  blobPath?(digest: string): string
 }
 
 /** The most levels of nested indexes we follow; real images use one or two. */
@@ -112,16 +119,6 @@ export function makeRef(raw: Buffer, descriptor: Pick<Descriptor, 'mediaType' | 
   const init = { digest: descriptor.digest, mediaType: descriptor.mediaType, raw, source }
   const parsed = parseManifest(raw, descriptor.mediaType, where)
   return parsed.kind === 'image' ? new Image(init, parsed.manifest) : new Index(init, parsed.manifest)
-}
-
-export function verifyBytes(bytes: Uint8Array, descriptor: Pick<Descriptor, 'digest' | 'size'>, where: string): void {
-  if (bytes.length !== descriptor.size) {
-    throw new ContentMismatchError(`${where}: expected ${descriptor.size} bytes, found ${bytes.length}`)
-  }
-  const actual = computeDigest(bytes, parseDigest(descriptor.digest).algorithm)
-  if (actual !== descriptor.digest) {
-    throw new ContentMismatchError(`${where}: content has digest ${actual}, expected ${descriptor.digest}`)
-  }
 }
 
 /**

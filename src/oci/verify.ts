@@ -1,8 +1,8 @@
-// Verification of blob bytes while they stream. The last chunk is held back until the
-// digest is checked, so a consumer (an HTTP response, a file being written) never receives
-// a complete body with wrong content: on mismatch the stream fails before it ends.
-// DigestCheck is the check itself, for streams that hold back the last chunk on their own
-// (the pull client's blob reader); createVerifier wraps it in a Transform.
+// The one check that bytes are what their descriptor says (size and digest). DigestCheck
+// takes the bytes as they stream; its user holds back the last chunk until finish() accepts
+// them, so a consumer (an HTTP response, a file being written) never receives a complete
+// body with wrong content. The registry server and the pull client's blob reader use it
+// directly, createVerifier wraps it in a Transform, verifyBytes checks bytes in memory.
 
 import { Transform, type TransformCallback } from 'node:stream'
 import type { Hash } from 'node:crypto'
@@ -43,6 +43,15 @@ export class DigestCheck {
     if (actual !== digest) return new ContentMismatchError(`${this.#where}: content has digest ${actual}, expected ${digest}`)
     return undefined
   }
+}
+
+/** Throws ContentMismatchError unless `bytes` have exactly the descriptor's size and digest. */
+export function verifyBytes(bytes: Uint8Array, descriptor: Pick<Descriptor, 'digest' | 'size'>, where: string): void {
+  if (bytes.length !== descriptor.size) throw new ContentMismatchError(`${where}: expected ${descriptor.size} bytes, found ${bytes.length}`)
+  const check = new DigestCheck(descriptor, where)
+  check.update(bytes)
+  const error = check.finish()
+  if (error !== undefined) throw error
 }
 
 /** A pass-through stream that fails unless exactly `descriptor.size` bytes with `descriptor.digest` flow through. */

@@ -16,6 +16,12 @@ export interface Credentials {
   password: string
 }
 
+/**
+ * Credentials looked up only when a registry asks for them (e.g. from a Docker credential
+ * helper, which may prompt or be slow): called at most once per client.
+ */
+export type CredentialsProvider = () => Promise<Credentials | undefined>
+
 /** Largest token response we read. Real ones are a few KiB. */
 export const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024
 
@@ -41,14 +47,17 @@ export function basicAuthorization(credentials: Credentials): string {
 }
 
 export class Authenticator {
-  readonly #credentials: Credentials | undefined
+  readonly #provide: CredentialsProvider | undefined
+  #credentials: Promise<Credentials | undefined> | undefined
   readonly #fetchToken: TokenFetcher
   readonly #cache = new Map<string, CachedAuthorization>()
   readonly #pending = new Map<string, Promise<string>>()
   readonly #now: () => number
 
-  constructor(options: { credentials?: Credentials | undefined; fetchToken: TokenFetcher; now?: () => number }) {
-    this.#credentials = options.credentials
+  constructor(options: { credentials?: Credentials | CredentialsProvider | undefined; fetchToken: TokenFetcher; now?: () => number }) {
+    const { credentials } = options
+    this.#provide = typeof credentials === 'function' ? credentials : undefined
+    if (typeof credentials === 'object') this.#credentials = Promise.resolve(credentials)
     this.#fetchToken = options.fetchToken
     this.#now = options.now ?? Date.now
   }
@@ -91,14 +100,20 @@ export class Authenticator {
       return header
     }
     if (challenges.some((c) => c.scheme === 'basic')) {
-      if (this.#credentials === undefined) throw new AuthError('the registry requires Basic authentication, and no credentials were given')
-      const header = basicAuthorization(this.#credentials)
+      const credentials = await this.#lookUp()
+      if (credentials === undefined) throw new AuthError('the registry requires Basic authentication, and no credentials were given')
+      const header = basicAuthorization(credentials)
       this.#cache.set(scope, { header, expiresAt: Number.POSITIVE_INFINITY })
       return header
     }
     throw new AuthError(
       `the registry asks for authentication schemes we do not support: ${challenges.map((c) => c.scheme).join(', ')} (supported: Bearer, Basic)`,
     )
+  }
+
+  #lookUp(): Promise<Credentials | undefined> {
+    this.#credentials ??= this.#provide?.() ?? Promise.resolve(undefined)
+    return this.#credentials
   }
 
   async #bearer(challenge: Challenge, scope: string, signal?: AbortSignal): Promise<{ header: string; lifetimeS: number }> {
@@ -115,7 +130,8 @@ export class Authenticator {
     // The challenge's scope is what the registry needs; ours is what we asked for.
     url.searchParams.set('scope', challenge.params.scope ?? scope)
     const headers: Record<string, string> = {}
-    if (this.#credentials !== undefined) headers.authorization = basicAuthorization(this.#credentials)
+    const credentials = await this.#lookUp()
+    if (credentials !== undefined) headers.authorization = basicAuthorization(credentials)
     const body = await this.#fetchToken(url, headers, signal)
     return parseTokenResponse(body, redactUrl(url))
   }

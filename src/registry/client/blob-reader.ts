@@ -7,6 +7,11 @@
 // digest matches, so a corrupted blob fails (permanently: a retry would fetch the same wrong
 // bytes) before its last chunk is delivered.
 //
+// The download starts as soon as the first response is there, not on the first read: bytes that
+// have arrived are hashed and kept even when the connection breaks before the consumer reads
+// (undici drops what it buffered of a body that fails), so a resume asks only for what never
+// came. A failure before the first read waits for it, so nothing fails before a consumer listens.
+//
 // The hot path is one stage: undici's body chunks (≈ 64 KiB each, as the socket delivers
 // them) are hashed and pushed into the returned stream as they are, without re-buffering or
 // concatenation. Back-pressure: when the stream holds STREAM_BUFFER_BYTES its consumer has
@@ -19,6 +24,7 @@ import type { Descriptor } from '../../oci/descriptor.ts'
 import { DigestCheck } from '../../oci/verify.ts'
 import { ContentMismatchError, RegistryConnectionError, RegistryProtocolError } from '../../errors.ts'
 import { type RetryContext, type RetryOptions, retryDelay, sleep } from './retry.ts'
+import { printable } from './redact.ts'
 import { classify, discard, type Response } from './transport.ts'
 
 /** What the returned stream buffers for a consumer that is behind, before the body is paused. */
@@ -45,23 +51,32 @@ export async function openResumableBlob(fetch: BlobRequest, descriptor: Pick<Des
   const controller = new AbortController()
   const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal])
   const first = descriptor.size === 0 ? undefined : await fetch(0, signal)
-  return new BlobStream(controller, (stream) => download(stream, fetch, descriptor, first, { ...options, signal }))
+  const stream = new BlobStream(controller)
+  stream.start(download(stream, fetch, descriptor, first, { ...options, signal }))
+  return stream
 }
 
 /**
  * The verified bytes of one blob, fed by download() from one response body after another.
- * Like any stream it starts on the first read, so nothing fails before a consumer listens.
  * The current body is paused while this stream's consumer is behind.
  */
 class BlobStream extends Readable {
   readonly #controller: AbortController
-  #run: ((stream: BlobStream) => Promise<void>) | undefined
   #body: Readable | undefined
+  #reading = false
+  /** A failure before the first read, kept for it. */
+  #failure: Error | undefined
 
-  constructor(controller: AbortController, run: (stream: BlobStream) => Promise<void>) {
+  constructor(controller: AbortController) {
     super({ highWaterMark: STREAM_BUFFER_BYTES })
     this.#controller = controller
-    this.#run = run
+  }
+
+  start(download: Promise<void>): void {
+    download.then(
+      () => this.push(null),
+      (error: unknown) => this.#fail(error instanceof Error ? error : new Error(String(error))),
+    )
   }
 
   /** Passes the body's chunks to `take` until it ends; resolves then, rejects on its error or take's. */
@@ -90,17 +105,15 @@ class BlobStream extends Readable {
     })
   }
 
+  #fail(error: Error): void {
+    if (this.#reading) this.destroy(error)
+    else this.#failure = error
+  }
+
   override _read(): void {
-    const run = this.#run
-    if (run === undefined) {
-      this.#body?.resume()
-      return
-    }
-    this.#run = undefined
-    run(this).then(
-      () => this.push(null),
-      (error: unknown) => this.destroy(error instanceof Error ? error : new Error(String(error))),
-    )
+    this.#reading = true
+    if (this.#failure !== undefined) this.destroy(this.#failure)
+    else this.#body?.resume()
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -178,7 +191,7 @@ function startOf(response: Response, pos: number, size: number, where: string): 
   if (match === null || first !== pos || last !== size - 1 || total !== size) {
     discard(response)
     throw new RegistryProtocolError(
-      `${where}: asked for bytes ${pos}-, the registry answered 206 with Content-Range ${JSON.stringify(header ?? null)} (${response.url})`,
+      `${where}: asked for bytes ${pos}-, the registry answered 206 with Content-Range ${JSON.stringify(header === undefined ? null : printable(String(header)))} (${response.url})`,
     )
   }
   return pos

@@ -20,7 +20,7 @@ export interface PullProgress {
 }
 
 export interface PullOptions extends Omit<ClientOptions, 'host' | 'repository' | 'scheme'> {
-  /** Use plain HTTP for a host that is not localhost, 127.0.0.1 or [::1]. */
+  /** Use plain HTTP for any host, not only for this machine's (localhost, 127.0.0.0/8, [::1], 0.0.0.0, [::]). */
   plainHttp?: boolean
   /** Called as blobs arrive (often: once per chunk). */
   onProgress?: (progress: PullProgress) => void

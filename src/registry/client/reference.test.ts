@@ -31,6 +31,8 @@ test('plain HTTP for loopback hosts or with plainHttp, HTTPS otherwise', () => {
   assert.equal(parseReference('10.0.0.1:5000/app').scheme, 'https')
   assert.equal(parseReference('10.0.0.1:5000/app', { plainHttp: true }).scheme, 'http')
   assert.equal(parseReference('localhost.example/app').scheme, 'https')
+  for (const local of ['127.0.0.2:5000', '0.0.0.0:5000', '[::]:5000', 'LOCALHOST']) assert.equal(parseReference(`${local}/app`).scheme, 'http', local)
+  for (const remote of ['127.0.0.1.example', '128.0.0.1', '[::2]']) assert.equal(parseReference(`${remote}/app`).scheme, 'https', remote)
 })
 
 test('formatReference round-trips', () => {
@@ -54,4 +56,26 @@ test('rejects malformed references with an ImageReferenceError', () => {
   ]) {
     assert.throws(() => parseReference(bad), ImageReferenceError, bad)
   }
+})
+
+test('credentials in a reference are refused and never repeated', () => {
+  for (const [reference, secret] of [
+    ['user:hunter2@127.0.0.1:5000/app', 'hunter2'],
+    ['https://user:hunter2@registry.example/app:v1', 'hunter2'],
+    ['user:pa/ss@registry.example/app', 'pa/ss'],
+    [`user:p@ss@registry.example/app@${DIGEST}`, 'p@ss'],
+    [`${'x'.repeat(2000)}:hunter2@h/app`, 'hunter2'],
+  ] as const) {
+    assert.throws(
+      () => parseReference(reference),
+      (error: unknown) => {
+        assert.ok(error instanceof ImageReferenceError)
+        assert.ok(!error.message.includes(secret) && !error.message.includes('user:'), error.message)
+        assert.match(error.message, /REDACTED@|too long/)
+        return true
+      },
+      reference,
+    )
+  }
+  assert.throws(() => parseReference('h/app@notadigest'), /invalid digest "notadigest"/)
 })

@@ -76,5 +76,5 @@ test('sleep and withRetries stop at once on abort', async () => {
     ),
     /stop/,
   )
-  assert.ok(Date.now() - started < 1000)
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms: the 10 s backoff was not cut short`)
 })

@@ -1,23 +1,31 @@
 // HTTP for the client: one GET with redirects (undici's redirect interceptor, which drops
 // Authorization, Cookie and Proxy-Authorization when the origin changes), the 401 challenge
 // handled once, statuses classified into errors, and the whole exchange retried (retry.ts)
-// while the failure is transient. Messages carry only redacted URLs.
+// while the failure is transient. The token fetch of a 401 is one request inside that
+// exchange, never a retry loop of its own: retries do not multiply. Nothing waits forever: a
+// connection must open within the connect timeout, and a response must send its headers,
+// and each next body byte while it is being read, within the idle timeout. Messages carry
+// only redacted URLs and registry text stripped of control characters.
 
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import { Agent, type Dispatcher, interceptors, request } from 'undici'
-import { LocalRegistryError, RegistryConnectionError, RegistryResponseError, ResponseTooLargeError } from '../../errors.ts'
-import { Authenticator, type Credentials, MAX_TOKEN_RESPONSE_BYTES } from './auth.ts'
-import { redactUrl } from './redact.ts'
+import { DeadlineError, LocalRegistryError, RegistryConnectionError, RegistryResponseError, ResponseTooLargeError } from '../../errors.ts'
+import { Authenticator, type Credentials, type CredentialsProvider, MAX_TOKEN_RESPONSE_BYTES } from './auth.ts'
+import { printable, redactUrl } from './redact.ts'
 import { isRetryableStatus, parseRetryAfter, type RetryContext, type RetryOptions, withRetries } from './retry.ts'
 
 export interface TransportOptions {
   /** An undici dispatcher to send through (TLS settings, proxies); the redirect interceptor is composed onto it. */
   dispatcher?: Dispatcher | undefined
-  credentials?: Credentials | undefined
+  credentials?: Credentials | CredentialsProvider | undefined
   userAgent?: string | undefined
   /** Redirects followed per request. Default 10. */
   maxRedirections?: number | undefined
+  /** Longest wait for a connection to open, in ms (our own agent; a given dispatcher has its own). Default 10 s. */
+  connectTimeout?: number | undefined
+  /** Longest wait for response headers, and for the next body byte while the body is read, in ms. Default 30 s. */
+  idleTimeout?: number | undefined
   retry?: RetryOptions | undefined
   /** Ends every request and wait of this transport. */
   signal?: AbortSignal | undefined
@@ -48,6 +56,9 @@ export interface GetOptions {
 /** Largest error body we read for its distribution error codes. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024
 
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000
+
 // Below-HTTP failures worth another try: the peer went away, the network blinked, a timeout.
 const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
@@ -73,20 +84,24 @@ export class Transport {
   readonly #ownAgent: Agent | undefined
   readonly #options: TransportOptions
   readonly #signal: AbortSignal | undefined
+  #deadlineTimer: NodeJS.Timeout | undefined
   readonly auth: Authenticator
 
   constructor(options: TransportOptions = {}) {
     this.#options = options
-    this.#ownAgent = options.dispatcher === undefined ? new Agent() : undefined
+    this.#ownAgent = options.dispatcher === undefined ? new Agent({ connect: { timeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS } }) : undefined
     const base = options.dispatcher ?? (this.#ownAgent as Agent)
     this.#dispatcher = base.compose(interceptors.redirect({ maxRedirections: options.maxRedirections ?? 10, throwOnMaxRedirect: true }))
-    const signals = [options.signal, options.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, options.deadline - Date.now()))]
+    const signals = [options.signal, options.deadline === undefined ? undefined : this.#deadlineSignal(options.deadline)]
     const present = signals.filter((s) => s !== undefined)
     this.#signal = present.length === 0 ? undefined : AbortSignal.any(present)
     this.auth = new Authenticator({
       credentials: options.credentials,
+      // One attempt: the request that needs the token is the one retried.
       fetchToken: (url, headers, signal) =>
-        this.get(url, { headers, signal }, (response) => readLimited(response, MAX_TOKEN_RESPONSE_BYTES, `token response from ${response.url}`)),
+        this.#attempt(url, { headers }, this.signal(signal), (response) =>
+          readLimited(response, MAX_TOKEN_RESPONSE_BYTES, `token response from ${response.url}`),
+        ),
     })
   }
 
@@ -107,19 +122,30 @@ export class Transport {
    */
   get<T>(url: URL, options: GetOptions, consume: (response: Response) => Promise<T>): Promise<T> {
     const signal = this.signal(options.signal)
-    return withRetries(async () => {
-      const response = await this.#authenticated(url, options, signal)
-      try {
-        return await consume(response)
-      } catch (error) {
-        discard(response)
-        throw classify(error, 'GET', response.url, signal)
-      }
-    }, this.retryContext(signal))
+    return withRetries(() => this.#attempt(url, options, signal, consume), this.retryContext(signal))
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.#deadlineTimer)
     await this.#ownAgent?.close()
+  }
+
+  /** A signal that aborts with a DeadlineError at `deadline` (epoch ms); its timer does not keep the process alive. */
+  #deadlineSignal(deadline: number): AbortSignal {
+    const controller = new AbortController()
+    const reason = (): DeadlineError => new DeadlineError(`not done by the deadline, ${new Date(deadline).toISOString()}`)
+    this.#deadlineTimer = setTimeout(() => controller.abort(reason()), Math.max(0, deadline - Date.now())).unref()
+    return controller.signal
+  }
+
+  async #attempt<T>(url: URL, options: GetOptions, signal: AbortSignal | undefined, consume: (response: Response) => Promise<T>): Promise<T> {
+    const response = await this.#authenticated(url, options, signal)
+    try {
+      return await consume(response)
+    } catch (error) {
+      discard(response)
+      throw classify(error, 'GET', response.url, signal)
+    }
   }
 
   async #authenticated(url: URL, options: GetOptions, signal: AbortSignal | undefined): Promise<Response> {
@@ -147,11 +173,15 @@ export class Transport {
     if (authorization !== undefined) all.authorization = authorization
     try {
       const { highWaterMark } = options
+      // undici's body timeout runs only while the body is not paused: a slow consumer is not idle.
+      const idle = this.#options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS
       const response = await request(url, {
         method: 'GET',
         headers: all,
         dispatcher: this.#dispatcher,
         signal,
+        headersTimeout: idle,
+        bodyTimeout: idle,
         ...(highWaterMark !== undefined && { highWaterMark }),
       })
       return { status: response.statusCode, headers: response.headers, body: response.body, url: redactUrl(finalUrl(response.context) ?? url) }
@@ -194,7 +224,7 @@ export function classify(error: unknown, method: string, url: string, signal: Ab
 
 async function responseError(response: Response, why?: string): Promise<RegistryResponseError> {
   const errors = await readErrorBody(response)
-  const details = errors.map((e) => (e.message ? `${e.code}: ${e.message.slice(0, 200)}` : e.code)).join('; ')
+  const details = printable(errors.map((e) => (e.message ? `${e.code}: ${e.message.slice(0, 200)}` : e.code)).join('; '))
   const message = `GET ${response.url}: HTTP ${response.status}${why ? ` (${why})` : ''}${details ? `: ${details}` : ''}`
   const retryAfter = parseRetryAfter(response.headers['retry-after'])
   return new RegistryResponseError(message, {

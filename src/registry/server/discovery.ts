@@ -5,15 +5,15 @@ import type { ServerResponse } from 'node:http'
 import { computeDigest, quote } from '../../oci/digest.ts'
 import { OCI_INDEX } from '../../oci/media-types.ts'
 import type { Context } from './context.ts'
-import { isValidRepository } from './names.ts'
+import { isValidRepository } from '../../oci/names.ts'
 import { API_VERSION, API_VERSION_HEADER } from './registry.ts'
-import { refusedInvalidDigest, unknownRepository } from './rejections.ts'
+import { checkDigest, unknownRepository } from './rejections.ts'
 import { count, type LogEntry } from './request-log.ts'
-import { paginate, parsePageSize, sendError, sendJson } from './responses.ts'
+import { HttpError, paginate, parsePageSize, sendJson } from './responses.ts'
 
 export function tagsList(context: Context, res: ServerResponse, head: boolean, name: string, query: string, entry: LogEntry | undefined): void {
   const repo = context.registry.repository(name)
-  if (repo === undefined) return unknownRepository(res, name, entry)
+  if (repo === undefined) throw unknownRepository(name)
   sendPage(res, head, query, repo.sortedTags(), `/v2/${name}/tags/list`, (items) => ({ name, tags: items }), entry)
 }
 
@@ -31,26 +31,21 @@ function sendPage(
   body: (items: readonly string[]) => object,
   entry: LogEntry | undefined,
 ): void {
-  const page = pageParameters(res, query, entry)
-  if (page === undefined) return
+  const page = pageParameters(query)
   const { items, next } = paginate(sorted, page.n, page.last)
   count(entry, sendJson(res, head, body(items), 'application/json', nextLink(base, page.n, next)))
 }
 
-/** n and last of a list request, or undefined after answering 400. */
-function pageParameters(res: ServerResponse, query: string, entry: LogEntry | undefined): { n: number | undefined; last: string | undefined } | undefined {
+/** n and last of a list request; throws 400 for an invalid n. */
+function pageParameters(query: string): { n: number | undefined; last: string | undefined } {
   if (query === '') return { n: undefined, last: undefined }
   const params = new URLSearchParams(query)
   const raw = params.get('n')
   const n = parsePageSize(raw)
   if (n === 'invalid') {
-    count(
-      entry,
-      sendError(res, 400, 'PAGINATION_NUMBER_INVALID', `invalid page size n=${quote(raw ?? '')}: it must be a positive integer`, {
-        n: (raw ?? '').slice(0, 100),
-      }),
-    )
-    return undefined
+    throw new HttpError(400, 'PAGINATION_NUMBER_INVALID', `invalid page size n=${quote(raw ?? '')}: it must be a positive integer`, {
+      n: (raw ?? '').slice(0, 100),
+    })
   }
   return { n, last: params.get('last') ?? undefined }
 }
@@ -75,8 +70,8 @@ export function referrers(
   entry: LogEntry | undefined,
 ): void {
   const repo = context.registry.repository(name)
-  if (repo === undefined && !isValidRepository(name)) return unknownRepository(res, name, entry)
-  if (refusedInvalidDigest(res, digest, entry)) return
+  if (repo === undefined && !isValidRepository(name)) throw unknownRepository(name)
+  checkDigest(digest)
   const types = artifactTypeFilter(query)
   const all = repo?.referrers.get(digest) ?? []
   const manifests = types.length === 0 ? all : all.filter((d) => d.artifactType !== undefined && types.includes(d.artifactType))

@@ -5,11 +5,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { quote } from '../../oci/digest.ts'
 import type { Context } from './context.ts'
-import { isValidRepository, isValidTag } from './names.ts'
+import { isValidRepository, isValidTag } from '../../oci/names.ts'
+import { select } from './ranges.ts'
 import type { ServedManifest } from './registry.ts'
-import { refusedInvalidDigest, unknownRepository } from './rejections.ts'
+import { checkDigest, preconditionFailed, unknownRepository } from './rejections.ts'
 import { count, type LogEntry } from './request-log.ts'
-import { noneMatchHits, sendError } from './responses.ts'
+import { HttpError } from './responses.ts'
 
 export function manifest(
   context: Context,
@@ -23,31 +24,32 @@ export function manifest(
   const repo = context.registry.repository(name)
   const found = repo?.manifest(reference)
   if (found !== undefined) return serveManifest(req, res, head, found, entry)
-  if (repo === undefined && !isValidRepository(name)) return unknownRepository(res, name, entry)
-  if (refusedInvalidReference(res, reference, entry)) return
-  if (repo === undefined) return unknownRepository(res, name, entry)
-  count(entry, sendError(res, 404, 'MANIFEST_UNKNOWN', `manifest ${quote(reference)} is not known in repository ${quote(name)}`, { name, reference }))
+  if (repo === undefined && !isValidRepository(name)) throw unknownRepository(name)
+  checkReference(reference)
+  if (repo === undefined) throw unknownRepository(name)
+  throw new HttpError(404, 'MANIFEST_UNKNOWN', `manifest ${quote(reference)} is not known in repository ${quote(name)}`, { name, reference })
 }
 
-/** A reference with a ":" can only be a digest, anything else must be a tag: answers 400 when it is neither. */
-function refusedInvalidReference(res: ServerResponse, reference: string, entry: LogEntry | undefined): boolean {
-  if (reference.includes(':')) return refusedInvalidDigest(res, reference, entry)
-  if (isValidTag(reference)) return false
-  count(
-    entry,
-    sendError(res, 400, 'TAG_INVALID', `invalid tag ${quote(reference)}: a tag is 1 to 128 of [a-zA-Z0-9_.-], not starting with "." or "-"`, {
-      tag: reference.slice(0, 300),
-    }),
-  )
-  return true
+/** A reference with a ":" can only be a digest, anything else must be a tag: throws 400 when it is neither. */
+function checkReference(reference: string): void {
+  if (reference.includes(':')) return checkDigest(reference)
+  if (isValidTag(reference)) return
+  throw new HttpError(400, 'TAG_INVALID', `invalid tag ${quote(reference)}: a tag is 1 to 128 of [a-zA-Z0-9_.-], not starting with "." or "-"`, {
+    tag: reference.slice(0, 300),
+  })
 }
 
 function serveManifest(req: IncomingMessage, res: ServerResponse, head: boolean, m: ServedManifest, entry: LogEntry | undefined): void {
-  const noneMatch = req.headers['if-none-match']
-  if (noneMatch !== undefined && noneMatchHits(noneMatch, m.etag)) {
-    res.writeHead(304, m.notModifiedHeaders)
-    res.end()
-    return
+  // Manifests answer preconditions like blobs, and ignore Range (a client never needs part of one).
+  const headers = req.headers
+  if (headers['if-none-match'] !== undefined || headers['if-match'] !== undefined) {
+    const selection = select({ 'if-match': headers['if-match'], 'if-none-match': headers['if-none-match'] }, m.etag, m.body.length)
+    if (selection.kind === 'not-modified') {
+      res.writeHead(304, m.notModifiedHeaders)
+      res.end()
+      return
+    }
+    if (selection.kind === 'precondition-failed') throw preconditionFailed(m.digest)
   }
   res.writeHead(200, m.headers)
   if (head) {

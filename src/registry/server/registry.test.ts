@@ -1,56 +1,12 @@
 import assert from 'node:assert/strict'
-import { readFile, stat, utimes, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, it } from 'node:test'
 import { computeDigest } from '../../oci/digest.ts'
 import * as mt from '../../oci/media-types.ts'
 import { type ContentSource, makeRef } from '../../oci/ref.ts'
-import { makeTempDir } from '../../testing/index.ts'
-import { ConflictError, ContentMismatchError, UsageError } from '../../errors.ts'
-import { clampSuffixRanges, parseByteRange } from './memory-range.ts'
-import { isValidRepository, isValidTag } from './names.ts'
+import { ConflictError, UsageError } from '../../errors.ts'
 import { Registry } from './registry.ts'
 import { entryRef, fixture } from './test-support.ts'
-import { VerifiedFiles } from './verified.ts'
-
-describe('repository and tag grammar', () => {
-  it('accepts the names the distribution-spec allows', () => {
-    for (const name of ['a', 'app', 'team/app', 'a.b', 'a_b', 'a__b', 'a-b', 'a---b', 'a0/b1/c2', 'x'.repeat(255), 'a.b-c_d__e/f', '0'])
-      assert.ok(isValidRepository(name), name)
-  })
-
-  it('rejects everything else', () => {
-    for (const name of [
-      '',
-      'A',
-      'app/',
-      '/app',
-      'a//b',
-      'a..b',
-      'a___b',
-      'a._b',
-      'a-',
-      '-a',
-      '.a',
-      '_a',
-      'a_',
-      'a/.b',
-      'a b',
-      'a%2fb',
-      'a\0b',
-      '..',
-      'x'.repeat(256),
-      'é',
-    ])
-      assert.ok(!isValidRepository(name), JSON.stringify(name))
-  })
-
-  it('accepts and rejects tags by the distribution-spec grammar', () => {
-    for (const tag of ['latest', 'v1.0', '_x', 'A-b_c.d', '1', 'x'.repeat(128)]) assert.ok(isValidTag(tag), tag)
-    for (const tag of ['', '.x', '-x', 'a:b', 'a/b', 'a b', 'x'.repeat(129), 'é', 'a\0']) assert.ok(!isValidTag(tag), JSON.stringify(tag))
-  })
-})
 
 describe('Registry.addRef', () => {
   it('rejects invalid repository names and tags with a UsageError that says what is allowed', async (t) => {
@@ -140,61 +96,5 @@ describe('Registry.addRef', () => {
     const registry = new Registry()
     for (const name of ['b', 'a/b', 'a', '0']) await registry.addRef(name, undefined, ref)
     assert.deepEqual(registry.repositories(), ['0', 'a', 'a/b', 'b'])
-  })
-})
-
-describe('memory ranges', () => {
-  it('parses like send (range-parser with combine), except long suffixes select everything', () => {
-    assert.deepEqual(parseByteRange(100, 'bytes=0-9'), { start: 0, end: 9 })
-    assert.deepEqual(parseByteRange(100, 'bytes=90-'), { start: 90, end: 99 })
-    assert.deepEqual(parseByteRange(100, 'bytes=-10'), { start: 90, end: 99 })
-    assert.deepEqual(parseByteRange(100, 'bytes=-1000'), { start: 0, end: 99 })
-    assert.deepEqual(parseByteRange(100, 'bytes=50-1000'), { start: 50, end: 99 })
-    assert.deepEqual(parseByteRange(100, 'bytes=0-4,3-9'), { start: 0, end: 9 })
-    assert.equal(parseByteRange(100, 'bytes=0-4,6-9'), undefined)
-    assert.equal(parseByteRange(100, 'bytes=100-'), -1)
-    assert.equal(parseByteRange(100, 'bytes=-0'), -1)
-    assert.equal(parseByteRange(100, 'bytes=x-1'), undefined)
-    assert.equal(parseByteRange(100, 'bytes'), undefined)
-    assert.equal(parseByteRange(0, 'bytes=0-'), -1)
-  })
-
-  it('rewrites only suffix ranges longer than the blob', () => {
-    assert.equal(clampSuffixRanges('bytes=-1000', 100), 'bytes=-100')
-    assert.equal(clampSuffixRanges('bytes=0-1, -1000', 100), 'bytes=0-1,-100')
-    assert.equal(clampSuffixRanges('bytes=-10', 100), 'bytes=-10')
-    assert.equal(clampSuffixRanges('bytes=5-1000', 100), 'bytes=5-1000')
-    assert.equal(clampSuffixRanges('bytes=-5', 0), 'bytes=-5')
-  })
-})
-
-describe('VerifiedFiles', () => {
-  it('hashes a file once, shares concurrent checks, and checks again when the file changes', async (t) => {
-    const dir = await makeTempDir(t)
-    const path = join(dir, 'blob')
-    const bytes = Buffer.alloc(3 * 1024 * 1024, 7)
-    await writeFile(path, bytes)
-    const digest = computeDigest(bytes)
-    const verified = new VerifiedFiles()
-    const before = await stat(path)
-    assert.equal(verified.isVerified(path, before), false)
-    await Promise.all([verified.verify(path, before, digest, bytes.length), verified.verify(path, before, digest, bytes.length)])
-    assert.equal(verified.isVerified(path, before), true)
-    // Same content, but touched (mtime reset to the old value: the ctime still moves on).
-    await new Promise((resolve) => setTimeout(resolve, 15))
-    await writeFile(path, bytes)
-    await utimes(path, before.atime, before.mtime)
-    const after = await stat(path)
-    assert.equal(verified.isVerified(path, after), false)
-    await verified.verify(path, after, digest, bytes.length)
-    assert.equal(verified.isVerified(path, after), true)
-    // Wrong content: rejected, not recorded.
-    const wrong = Buffer.from(bytes)
-    wrong[0] = 8
-    await writeFile(path, wrong)
-    const changed = await stat(path)
-    await assert.rejects(verified.verify(path, changed, digest, bytes.length), ContentMismatchError)
-    assert.equal(verified.isVerified(path, changed), false)
-    assert.deepEqual(await readFile(path), wrong)
   })
 })

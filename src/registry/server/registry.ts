@@ -3,13 +3,10 @@
 // from here; nothing else on disk is reachable, because blob files are only ever found by
 // looking up a digest registered for that repository by addRef.
 
-import { dirname } from 'node:path'
 import { type Descriptor, embeddedData } from '../../oci/descriptor.ts'
-import { parseDigest } from '../../oci/digest.ts'
-import { LayoutStore } from '../../oci/layout-store.ts'
-import { type Ref, walkRefs } from '../../oci/ref.ts'
+import { type ContentSource, type Ref, walkRefs } from '../../oci/ref.ts'
 import { ConflictError, UsageError } from '../../errors.ts'
-import { MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, isValidRepository, isValidTag } from './names.ts'
+import { MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, isValidRepository, isValidTag } from '../../oci/names.ts'
 
 /** The header every response carries, so clients know they speak to a distribution registry. */
 export const API_VERSION_HEADER = 'Docker-Distribution-API-Version'
@@ -40,17 +37,14 @@ export interface ServedManifest {
   readonly etag: string
 }
 
-/** A blob in a layout directory: served from the file, verified against its digest. */
+/** A blob in a local file (of a layout directory): served from the file, verified against its digest. */
 export interface FileBlob {
   readonly kind: 'file'
   readonly digest: string
   readonly size: number
   /** The blob file (`<layout>/blobs/<algorithm>/<encoded>`). */
   readonly path: string
-  /** `<layout>/blobs`, and the path below it (`<algorithm>/<encoded>`): what `send` is given. */
-  readonly root: string
-  readonly relative: string
-  /** The layout directory, for log lines. */
+  /** Where the file's source is (the layout directory), for log lines. */
   readonly layout: string
 }
 
@@ -160,13 +154,8 @@ interface PreparedRef {
 }
 
 function prepareRef(ref: Ref, repository: string): PreparedRef {
-  if (!(ref.source instanceof LayoutStore)) {
-    throw new UsageError(
-      `cannot serve ${ref.digest} in repository "${repository}": it was read from ${ref.source.location}, and only refs read from an OCI image layout directory can be served`,
-    )
-  }
-  const store = ref.source
-  const blobs = ref.kind === 'image' ? ref.blobs.map((d) => prepareBlob(store, d)) : []
+  const source = ref.source
+  const blobs = ref.kind === 'image' ? ref.blobs.map((d) => prepareBlob(source, d, ref.digest, repository)) : []
   return { manifest: prepareManifest(ref), blobs, subject: ref.manifest.subject, referrer: referrerDescriptor(ref) }
 }
 
@@ -185,13 +174,17 @@ function prepareManifest(ref: Ref): ServedManifest {
   }
 }
 
-function prepareBlob(store: LayoutStore, descriptor: Descriptor): ServedBlob {
+/** A blob of an image: its embedded bytes, else the file its source keeps it in (a source without files cannot be served). */
+function prepareBlob(source: ContentSource, descriptor: Descriptor, image: string, repository: string): ServedBlob {
   const { digest, size } = descriptor
   const data = embeddedData(descriptor)
   if (data !== undefined) return { kind: 'memory', digest, size, data }
-  const { algorithm, encoded } = parseDigest(digest)
-  const path = store.blobPath(digest)
-  return { kind: 'file', digest, size, path, root: dirname(dirname(path)), relative: `${algorithm}/${encoded}`, layout: store.location }
+  if (source.blobPath === undefined) {
+    throw new UsageError(
+      `cannot serve ${image} in repository "${repository}": it was read from ${source.location}, and only refs read from an OCI image layout directory (whose blobs are local files) can be served`,
+    )
+  }
+  return { kind: 'file', digest, size, path: source.blobPath(digest), layout: source.location }
 }
 
 /** What the referrers API lists for a manifest: its descriptor, artifact type and annotations. */

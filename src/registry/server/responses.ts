@@ -16,18 +16,32 @@ export type RegistryErrorCode =
   | 'UNSUPPORTED'
   | 'UNKNOWN'
 
-/** Writes `{"errors":[{code, message, detail}]}`, dropping any header set for a success response. */
-export function sendError(
-  res: ServerResponse,
-  status: number,
-  code: RegistryErrorCode,
-  message: string,
-  detail: Record<string, unknown> = {},
-  extra: string[] = [],
-): number {
+/**
+ * An answer other than success: a distribution-spec error body with this status. Routes throw
+ * (or reject with) these; writeError, called only by respond() in handler.ts, writes them.
+ */
+export class HttpError extends Error {
+  readonly status: number
+  readonly code: RegistryErrorCode
+  readonly detail: Record<string, unknown>
+  /** Extra headers, flat [name, value, ...]. */
+  readonly headers: readonly string[]
+
+  constructor(status: number, code: RegistryErrorCode, message: string, detail: Record<string, unknown> = {}, headers: readonly string[] = []) {
+    super(message)
+    this.name = 'HttpError'
+    this.status = status
+    this.code = code
+    this.detail = detail
+    this.headers = headers
+  }
+}
+
+/** Writes `{"errors":[{code, message, detail}]}`, dropping any header set for a success response; returns the body size. */
+export function writeError(res: ServerResponse, error: HttpError): number {
   for (const name of res.getHeaderNames()) res.removeHeader(name)
-  const body = Buffer.from(JSON.stringify({ errors: [{ code, message, detail }] }))
-  res.writeHead(status, [
+  const body = Buffer.from(JSON.stringify({ errors: [{ code: error.code, message: error.message, detail: error.detail }] }))
+  res.writeHead(error.status, [
     API_VERSION_HEADER,
     API_VERSION,
     'Content-Type',
@@ -36,7 +50,7 @@ export function sendError(
     String(body.length),
     'X-Content-Type-Options',
     'nosniff',
-    ...extra,
+    ...error.headers,
   ])
   res.end(body)
   return body.length
@@ -58,15 +72,6 @@ export function sendJson(res: ServerResponse, head: boolean, value: unknown, con
   ])
   res.end(head ? undefined : body)
   return head ? 0 : body.length
-}
-
-/**
- * Whether an If-None-Match header matches our strong entity tag `"<digest>"` (weak comparison,
- * as RFC 9110 asks for If-None-Match). A digest cannot occur inside another quoted entity tag,
- * so a substring test is exact and needs no parsing of the list.
- */
-export function noneMatchHits(header: string, etag: string): boolean {
-  return header.includes(etag) || header.trim() === '*'
 }
 
 export interface Page {

@@ -12,61 +12,74 @@ import type { Context } from './context.ts'
 import { catalog, referrers, tagsList } from './discovery.ts'
 import { manifest } from './manifests.ts'
 import { count, type LogEntry } from './request-log.ts'
-import { sendError, sendJson } from './responses.ts'
+import { HttpError, sendJson } from './responses.ts'
 
 const SLASH = 0x2f
 /** Where the repository name starts: after "/v2/". */
 const NAME_START = 4
 
-export function route(context: Context, req: IncomingMessage, res: ServerResponse, entry: LogEntry | undefined): void {
-  const method = req.method
-  if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, method, entry)
-  const head = method === 'HEAD'
-  const target = req.url ?? ''
+/** What a request target names (the query is kept raw for the list endpoints). */
+export type Target =
+  | { readonly endpoint: 'base' }
+  | { readonly endpoint: 'catalog'; readonly query: string }
+  | { readonly endpoint: 'manifests' | 'blobs' | 'referrers'; readonly name: string; readonly argument: string; readonly query: string }
+  | { readonly endpoint: 'tags'; readonly name: string; readonly query: string }
+
+/**
+ * Parses a request target: /v2/ (or /v2), /v2/_catalog, /v2/<name>/tags/list and
+ * /v2/<name>/{manifests,blobs,referrers}/<argument>, each with an optional ?query. The name
+ * may contain "/", the argument cannot; neither is checked here (the routes do, on a miss).
+ * Undefined for anything else.
+ */
+export function parseTarget(target: string): Target | undefined {
   const q = target.indexOf('?')
   const path = q === -1 ? target : target.slice(0, q)
   const query = q === -1 ? '' : target.slice(q + 1)
-  if (!path.startsWith('/v2') || (path.length > 3 && path.charCodeAt(3) !== SLASH)) return notFound(res, path, entry)
-  if (path.length <= NAME_START) return count(entry, sendJson(res, head, {}))
-  if (path === '/v2/_catalog') return catalog(context, res, head, query, entry)
-  routeRepository(context, req, res, head, path, query, entry)
-}
-
-/** /v2/<name>/<kind>/<argument>: the name may contain "/", the kind and argument cannot. */
-function routeRepository(
-  context: Context,
-  req: IncomingMessage,
-  res: ServerResponse,
-  head: boolean,
-  path: string,
-  query: string,
-  entry: LogEntry | undefined,
-): void {
+  if (!path.startsWith('/v2') || (path.length > 3 && path.charCodeAt(3) !== SLASH)) return undefined
+  if (path.length <= NAME_START) return { endpoint: 'base' }
+  if (path === '/v2/_catalog') return { endpoint: 'catalog', query }
   const last = path.lastIndexOf('/')
   const previous = last > NAME_START ? path.lastIndexOf('/', last - 1) : -1
-  if (previous < NAME_START) return notFound(res, path, entry)
+  if (previous < NAME_START) return undefined
   const name = path.slice(NAME_START, previous)
   const kind = path.slice(previous + 1, last)
   const argument = path.slice(last + 1)
-  switch (kind) {
+  if (kind === 'manifests' || kind === 'blobs' || kind === 'referrers') return { endpoint: kind, name, argument, query }
+  if (kind === 'tags' && argument === 'list') return { endpoint: 'tags', name, query }
+  return undefined
+}
+
+/** Answers the request, or throws (or rejects with) what respond() in handler.ts writes. */
+export function route(context: Context, req: IncomingMessage, res: ServerResponse, entry: LogEntry | undefined): void | Promise<void> {
+  const method = req.method
+  if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method)
+  const head = method === 'HEAD'
+  const url = req.url ?? ''
+  const target = parseTarget(url)
+  switch (target?.endpoint) {
+    case 'base':
+      return count(entry, sendJson(res, head, {}))
+    case 'catalog':
+      return catalog(context, res, head, target.query, entry)
     case 'manifests':
-      return manifest(context, req, res, head, name, argument, entry)
+      return manifest(context, req, res, head, target.name, target.argument, entry)
     case 'blobs':
-      return blob(context, req, res, head, name, argument, entry)
+      return blob(context, req, res, head, target.name, target.argument, entry)
     case 'referrers':
-      return referrers(context, res, head, name, argument, query, entry)
+      return referrers(context, res, head, target.name, target.argument, target.query, entry)
     case 'tags':
-      if (argument === 'list') return tagsList(context, res, head, name, query, entry)
+      return tagsList(context, res, head, target.name, target.query, entry)
+    case undefined:
+      throw notFound(url.split('?')[0] ?? '')
   }
-  notFound(res, path, entry)
 }
 
-function methodNotAllowed(res: ServerResponse, method: string | undefined, entry: LogEntry | undefined): void {
+function methodNotAllowed(method: string | undefined): HttpError {
   const message = `this registry is read-only: ${quote(method ?? '')} is not supported, only GET and HEAD`
-  count(entry, sendError(res, 405, 'UNSUPPORTED', message, { method }, ['Allow', 'GET, HEAD']))
+  return new HttpError(405, 'UNSUPPORTED', message, { method }, ['Allow', 'GET, HEAD'])
 }
 
-function notFound(res: ServerResponse, path: string, entry: LogEntry | undefined): void {
+function notFound(path: string): HttpError {
   const message = `no such endpoint ${quote(path)}: this registry serves /v2/, /v2/_catalog and /v2/<name>/{manifests,blobs,referrers}/<reference>, /v2/<name>/tags/list`
-  count(entry, sendError(res, 404, 'UNSUPPORTED', message))
+  return new HttpError(404, 'UNSUPPORTED', message)
 }

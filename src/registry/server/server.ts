@@ -8,14 +8,32 @@
 // (addRef while serving, embedders bring their own), which another process or thread could
 // only mirror asynchronously, so a ref would not be servable the moment addRef resolves; each
 // copy costs ~100 MiB and ~250 ms of start-up; and the blob verification caches would be per
-// copy. Tried and kept as Node has them: the Date header (RFC 9110 §6.6.1 requires it; Node
-// caches the string per second, and turning it off measured no gain), headersTimeout (60 s)
-// and requestTimeout (300 s), which only bound slow requests and cost nothing per request.
+// copy. Tried and kept as Node has it: the Date header (RFC 9110 §6.6.1 requires it; Node
+// caches the string per second, and turning it off measured no gain).
+//
+// Bounded, so that clients that misbehave (thousands of them, or ones that stop reading)
+// cannot take the server from the others: a cap on connections (connections.ts), a shared
+// budget of transfer buffers (buffer-pool.ts), a send timeout (a connection on which nothing
+// moved for that long is closed: a client that stopped reading, or never sent its request),
+// and a short headers timeout (local clients send a request's headers at once).
 
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { createHandler } from './handler.ts'
+import type { IncomingMessage, Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { ConnectionCap, defaultMaxConnections } from './connections.ts'
+import { DEFAULT_BLOB_MEMORY, createHandler } from './handler.ts'
 import type { Registry } from './registry.ts'
+
+// Not `import ... from 'node:http'`: an ES module import builds the namespace of every export,
+// and node:http's WebSocket, CloseEvent and MessageEvent getters then load Node's internal
+// undici, which costs more than the rest of start-up (BENCHMARKS.md, start-up).
+const { ServerResponse, createServer } = process.getBuiltinModule('node:http')
+
+export const DEFAULT_SEND_TIMEOUT_MS = 30_000
+const HEADERS_TIMEOUT_MS = 10_000
+/** How often Node checks the headers timeout. */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000
+/** Idle keep-alive connections stay open long enough for a client pulling layer after layer. */
+const KEEP_ALIVE_TIMEOUT_MS = 30_000
 
 export interface ListenOptions {
   /** Interface to listen on (default 127.0.0.1: a test registry has no business on the network). */
@@ -23,10 +41,21 @@ export interface ListenOptions {
   /** Port (default 0: any free port; read it from the result). */
   port?: number
   log?: (line: string) => void
+  /**
+   * Most connections open at once (default 2,000, lowered to fit the open-file limit). Over it,
+   * a new connection replaces one that made no progress for a second, or is closed at once.
+   */
+  maxConnections?: number
+  /** Milliseconds a connection may make no progress (a client that stopped reading) before it is closed (default 30,000). */
+  sendTimeoutMs?: number
+  /** Bytes of buffers all blob transfers share (default 64 MiB; a transfer takes 2 MiB while it runs, others wait). */
+  blobMemory?: number
+  /** Serve HTTPS with this certificate (chain) and private key, PEM; plain HTTP without it. */
+  tls?: { cert: string | Buffer; key: string | Buffer }
 }
 
 export interface RegistryServer {
-  /** `http://127.0.0.1:PORT` (brackets around an IPv6 address). */
+  /** `http://127.0.0.1:PORT` (brackets around an IPv6 address); `https://` with `tls`. */
   readonly url: string
   readonly host: string
   readonly port: number
@@ -36,9 +65,23 @@ export interface RegistryServer {
 }
 
 export async function listen(registry: Registry, options: ListenOptions = {}): Promise<RegistryServer> {
-  const server = createServer({ keepAlive: true, noDelay: true }, createHandler(registry, options.log === undefined ? {} : { log: options.log }))
-  // Idle keep-alive connections stay open long enough for a client pulling layer after layer.
-  server.keepAliveTimeout = 30_000
+  const handler = createHandler(registry, { blobMemory: options.blobMemory ?? DEFAULT_BLOB_MEMORY, ...(options.log !== undefined && { log: options.log }) })
+  const serverOptions = { keepAlive: true, noDelay: true, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS }
+  // node:https is loaded only when asked for, so plain-HTTP start-up does not pay for it.
+  const server: Server =
+    options.tls === undefined
+      ? createServer(serverOptions, handler)
+      : (await import('node:https')).createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler)
+  bound(server, options)
+  // Node hands a CONNECT request to 'connect' listeners instead of the handler, and without one
+  // closes the connection silently: answer it like any other method (405).
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    const res = new ServerResponse(req)
+    res.assignSocket(socket)
+    res.shouldKeepAlive = false
+    res.once('finish', () => socket.end())
+    handler(req, res)
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -46,15 +89,27 @@ export async function listen(registry: Registry, options: ListenOptions = {}): P
       resolve()
     })
   })
+  // After listening, a failed accept (out of file descriptors despite the cap) is logged, not fatal.
+  const logError = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`))
+  server.on('error', (error) => logError(`registry server: ${error.message}`))
   const address = server.address() as AddressInfo
   const host = address.address
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+  const url = `${options.tls === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= closeServer(server)
     return closing
   }
   return { url, host, port: address.port, close, [Symbol.asyncDispose]: close }
+}
+
+/** The connection cap and the timeouts (see the top of this file). */
+function bound(server: Server, options: ListenOptions): void {
+  const cap = new ConnectionCap(options.maxConnections ?? defaultMaxConnections())
+  server.on('connection', (socket: Socket) => cap.admit(socket))
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
+  // Node closes a socket on which nothing was read or written for this long (reset by every write it dispatches).
+  server.timeout = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS
 }
 
 function closeServer(server: Server): Promise<void> {

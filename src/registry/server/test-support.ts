@@ -10,21 +10,36 @@ import { type Layout, readLayout } from '../../oci/layout.ts'
 import type { Ref } from '../../oci/ref.ts'
 import { type FixtureOptions, buildFixtureLayout, makeTempDir } from '../../testing/index.ts'
 import { Registry } from './registry.ts'
-import { type RegistryServer, listen } from './server.ts'
+import { type ListenOptions, type RegistryServer, listen } from './server.ts'
 
 export interface Served {
   registry: Registry
   server: RegistryServer
   /** Every line the server logged. */
   logs: string[]
+  /** The first line logged (so far or later) that `match` accepts. */
+  logged(match: (line: string) => boolean): Promise<string>
 }
 
 /** A registry with nothing in it yet, listening on a free port, closed when the test ends. */
-export async function serve(t: Pick<TestContext, 'after'>, registry = new Registry()): Promise<Served> {
+export async function serve(t: Pick<TestContext, 'after'>, registry = new Registry(), options: Omit<ListenOptions, 'log'> = {}): Promise<Served> {
   const logs: string[] = []
-  const server = await listen(registry, { log: (line) => logs.push(line) })
+  const waiting = new Set<{ match: (line: string) => boolean; resolve: (line: string) => void }>()
+  const log = (line: string): void => {
+    logs.push(line)
+    for (const waiter of waiting) {
+      if (!waiter.match(line)) continue
+      waiting.delete(waiter)
+      waiter.resolve(line)
+    }
+  }
+  const logged = (match: (line: string) => boolean): Promise<string> => {
+    const found = logs.find(match)
+    return found !== undefined ? Promise.resolve(found) : new Promise((resolve) => waiting.add({ match, resolve }))
+  }
+  const server = await listen(registry, { ...options, log })
   t.after(() => server.close())
-  return { registry, server, logs }
+  return { registry, server, logs, logged }
 }
 
 /** Builds a fixture layout in a fresh temp dir and reads it back. */
@@ -91,8 +106,24 @@ export function download(base: string, path: string, options: RequestOptions = {
   })
 }
 
-/** Sends raw bytes on a fresh connection (for requests no HTTP client would send) and returns the status and response text. */
-export function rawRequest(base: string, text: string | Buffer): Promise<{ status: number; text: string }> {
+export interface RawResponse {
+  status: number
+  /** Lowercase names; repeated headers joined with ", ". */
+  headers: Record<string, string>
+  body: Buffer
+}
+
+/**
+ * Sends raw bytes on a fresh connection (requests no HTTP client would send, several pipelined
+ * requests) and parses every response that comes back until the server closes the connection
+ * (the last request should say Connection: close). It does not half-close: Node's server drops
+ * a pending response when the client does. If the server neither answers nor closes for
+ * IDLE_MS, the exchange ends with what came. `head` lists the indexes of responses to HEAD
+ * requests (they have no body). Rejects on a connection error or a response that breaks off;
+ * a connection closed without any response gives an empty list, which tests must treat as a
+ * failure.
+ */
+export function rawExchange(base: string, text: string | Buffer, options: { head?: number[] } = {}): Promise<{ responses: RawResponse[] }> {
   const url = new URL(base)
   return new Promise((resolve, reject) => {
     const socket = connect(Number(url.port), url.hostname.replace(/^\[|\]$/g, ''))
@@ -100,11 +131,43 @@ export function rawRequest(base: string, text: string | Buffer): Promise<{ statu
     socket.on('data', (c: Buffer) => chunks.push(c))
     socket.on('error', reject)
     socket.on('close', () => {
-      const response = Buffer.concat(chunks).toString('latin1')
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0), text: response })
+      try {
+        resolve({ responses: parseResponses(Buffer.concat(chunks), new Set(options.head ?? [])) })
+      } catch (error) {
+        reject(error)
+      }
     })
-    socket.end(text)
+    socket.setTimeout(IDLE_MS, () => socket.destroy())
+    socket.write(text)
   })
+}
+
+const IDLE_MS = 10_000
+
+function parseResponses(bytes: Buffer, head: Set<number>): RawResponse[] {
+  const responses: RawResponse[] = []
+  let offset = 0
+  while (offset < bytes.length) {
+    const end = bytes.indexOf('\r\n\r\n', offset)
+    if (end === -1) throw new Error(`a response broke off in its head: ${JSON.stringify(bytes.subarray(offset, offset + 200).toString('latin1'))}`)
+    const [statusLine = '', ...lines] = bytes.subarray(offset, end).toString('latin1').split('\r\n')
+    const status = /^HTTP\/1\.1 (\d{3}) /.exec(statusLine)?.[1]
+    if (status === undefined) throw new Error(`not an HTTP/1.1 status line: ${JSON.stringify(statusLine)}`)
+    const headers: Record<string, string> = {}
+    for (const line of lines) {
+      const colon = line.indexOf(':')
+      const name = line.slice(0, colon).toLowerCase()
+      const value = line.slice(colon + 1).trim()
+      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`
+    }
+    const noBody = head.has(responses.length) || status === '304' || status === '204'
+    const length = noBody ? 0 : headers['content-length'] === undefined ? bytes.length - end - 4 : Number(headers['content-length'])
+    const body = bytes.subarray(end + 4, end + 4 + length)
+    if (body.length < length) throw new Error(`a ${status} response broke off after ${body.length} of ${length} body bytes`)
+    responses.push({ status: Number(status), headers, body })
+    offset = end + 4 + length
+  }
+  return responses
 }
 
 export function sha256(bytes: Uint8Array): string {
@@ -112,7 +175,7 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 /** The distribution-spec error code of an error response. */
-export function errorCode(response: HttpResponse): string | undefined {
+export function errorCode(response: Pick<HttpResponse, 'body'>): string | undefined {
   const json = JSON.parse(response.body.toString('utf8')) as { errors?: Array<{ code?: string }> }
   return json.errors?.[0]?.code
 }

@@ -31,11 +31,15 @@ export interface FakeRegistryOptions {
   /** Every /v2/<repo>/ request is redirected (307) to this origin, with a secret query appended. */
   redirectTo?: string
   /** Requests to /v2/ need `Bearer <token>`; the token endpoint is /token on this server. */
-  bearer?: { service: string; token: string; credentials?: { username: string; password: string }; expiresIn?: number }
+  bearer?: { service: string; token: string; credentials?: { username: string; password: string }; expiresIn?: number; realm?: string }
   /** Requests to /v2/ need these Basic credentials. */
   basic?: { username: string; password: string }
-  /** The first response of every blob path sends only this many bytes, then the connection is destroyed. */
+  /** The first response of every blob path longer than this sends only this many bytes, then the connection ends. */
   cutBlobsAt?: number
+  /** Called when a connection cut by cutBlobsAt has closed (the client has seen the break). */
+  onCutClosed?: () => void
+  /** The first response of every blob path longer than this sends this many bytes (with its headers, in one write), then nothing more. */
+  stallBlobsAt?: number
   /** Answer 200 with the whole blob even when a Range is asked for. */
   ignoreRange?: boolean
   /** Answer ranged requests with this Content-Range instead of the right one. */
@@ -143,8 +147,19 @@ function blob(req: IncomingMessage, res: ServerResponse, ctx: Context, data: Buf
   const body = bytes.subarray(start)
   headers['content-length'] = String(body.length)
   res.writeHead(status, headers)
-  if (options.cutBlobsAt !== undefined && ctx.count === 1 + (options.failFirst ? 1 : 0)) {
-    res.write(body.subarray(0, options.cutBlobsAt), () => setTimeout(() => res.socket?.destroy(), 20))
+  const firstResponse = ctx.count === 1 + (options.failFirst ? 1 : 0)
+  if (options.stallBlobsAt !== undefined && options.stallBlobsAt < body.length && firstResponse) {
+    res.write(body.subarray(0, options.stallBlobsAt))
+    return
+  }
+  const cutAt = options.cutBlobsAt
+  if (cutAt !== undefined && cutAt < body.length && firstResponse) {
+    // The end of the connection (FIN) goes right behind the partial body, so the client gets
+    // exactly `cutAt` bytes and then the break, whatever the timing; and a connection is only
+    // ever cut under the response it carries (a later request on a reused socket never is).
+    const socket = res.socket
+    socket?.once('close', () => options.onCutClosed?.())
+    res.write(body.subarray(0, cutAt), () => socket?.end())
     return
   }
   res.end(body)
@@ -159,7 +174,7 @@ function authorized(req: IncomingMessage, res: ServerResponse, ctx: Context): bo
   }
   if (bearer !== undefined && given !== `Bearer ${bearer.token}`) {
     const scope = ctx.path === '/v2/' ? '' : `,scope="repository:${ctx.options.repository}:pull"`
-    return deny(`Bearer realm="${ctx.origin}/token",service="${bearer.service}"${scope}`)
+    return deny(`Bearer realm="${bearer.realm ?? `${ctx.origin}/token`}",service="${bearer.service}"${scope}`)
   }
   if (basic !== undefined && given !== basicHeader(basic)) return deny('Basic realm="fake"')
   return true

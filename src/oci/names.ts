@@ -1,6 +1,8 @@
-// Repository names and tags (distribution-spec "Pulling manifests"), checked by linear scans
-// rather than regular expressions: request paths are untrusted, so the check must stay O(n)
-// with no backtracking, and it runs before any lookup that could allocate.
+// Repository names and tags (distribution-spec "Pulling manifests"): the one grammar the Bazel
+// manifest parser, the loader, the server and the pull client all check names with (digests:
+// digest.ts). Checked by linear scans rather than regular expressions: request paths are
+// untrusted, so the check must stay O(n) with no backtracking, and it runs before any lookup
+// that could allocate. names.test.ts pins both against the spec's regular expressions.
 //
 //   repository: [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*, at most 255 characters
 //   tag:        [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}
@@ -8,6 +10,11 @@
 /** The longest repository name the distribution-spec allows clients to rely on. */
 export const MAX_REPOSITORY_LENGTH = 255
 export const MAX_TAG_LENGTH = 128
+
+/** What a valid repository name is, in words, for error messages. */
+export const REPOSITORY_RULE = `lowercase letters and digits, separated by ".", "_", "__", "-" or "/" (e.g. "team/app-server"), at most ${MAX_REPOSITORY_LENGTH} characters`
+/** What a valid tag is, in words, for error messages. */
+export const TAG_RULE = `1 to ${MAX_TAG_LENGTH} letters, digits, "_", "." or "-", not starting with "." or "-"`
 
 const SLASH = 0x2f
 const DOT = 0x2e

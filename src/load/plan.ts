@@ -1,14 +1,14 @@
 // From "serve this layout as repository[:tag]" requests (manifest entries, --image options, API
-// images) to the refs the registry serves: layouts are read in parallel, each directory once, and
-// every repository:tag is claimed by exactly one image (a second claim for another digest is a
-// ConflictError naming both sources).
+// images) to placements, the refs the registry is to serve where: layouts are read in parallel,
+// each directory once. Which image a repository:tag ends up with is claims.ts's business.
 
 import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { quote } from '../oci/digest.ts'
 import { type Layout, type LayoutEntry, readLayout } from '../oci/layout.ts'
 import type { Ref } from '../oci/ref.ts'
-import { ConflictError, LayoutError, UsageError } from '../errors.ts'
-import { isValidRepository, isValidTag } from '../registry/server/names.ts'
+import { LayoutError, UsageError } from '../errors.ts'
+import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../oci/names.ts'
 
 export interface ImageRequest {
   repository: string
@@ -69,12 +69,10 @@ export async function planImages(requests: readonly ImageRequest[], cache: Layou
 
 function checkRequest(request: ImageRequest): void {
   if (!isValidRepository(request.repository)) {
-    throw new UsageError(
-      `${request.source}: ${JSON.stringify(request.repository)} is not a valid repository name (lowercase [a-z0-9] components separated by ".", "_", "__", "-" or "/")`,
-    )
+    throw new UsageError(`${request.source}: ${quote(request.repository)} is not a valid repository name (${REPOSITORY_RULE})`)
   }
   if (request.tag !== undefined && request.tag !== '' && !isValidTag(request.tag)) {
-    throw new UsageError(`${request.source}: ${JSON.stringify(request.tag)} is not a valid tag ([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})`)
+    throw new UsageError(`${request.source}: ${quote(request.tag)} is not a valid tag (${TAG_RULE})`)
   }
 }
 
@@ -146,30 +144,6 @@ function derivedTag(layout: Layout, entry: LayoutEntry): string | undefined {
 function refNames(layout: Layout): string {
   const names = layout.entries.map((e) => e.refName).filter((n) => n !== undefined)
   return names.length === 0 ? 'none' : names.map((n) => JSON.stringify(n)).join(', ')
-}
-
-/**
- * Who serves each repository:tag. `claim` checks a batch first and only then records it, so a
- * batch with a conflict changes nothing. The same digest claimed twice is the same image: fine.
- */
-export class TagClaims {
-  readonly #claims = new Map<string, Placement>()
-
-  claim(placements: readonly Placement[]): void {
-    const batch = new Map<string, Placement>()
-    for (const p of placements) {
-      if (p.tag === undefined) continue
-      const key = `${p.repository}:${p.tag}`
-      const earlier = batch.get(key) ?? this.#claims.get(key)
-      if (earlier !== undefined && earlier.ref.digest !== p.ref.digest) {
-        throw new ConflictError(
-          `${key} is claimed by two images: ${earlier.source} (${earlier.ref.digest} in ${earlier.layout}) and ${p.source} (${p.ref.digest} in ${p.layout})`,
-        )
-      }
-      if (earlier === undefined) batch.set(key, p)
-    }
-    for (const [key, p] of batch) this.#claims.set(key, p)
-  }
 }
 
 async function mapSettled<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {

@@ -1,0 +1,81 @@
+// What to serve, as the user names it (Bazel manifests, whose paths are runfiles paths, and
+// layout directories), turned into load requests and planned (plan.ts) with one layout cache.
+
+import { existsSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
+import type { ManifestImage } from '../manifest/index.ts'
+import { RunfilesResolver } from '../runfiles/index.ts'
+import { RunfilesError } from '../errors.ts'
+import { type ImageRequest, LayoutCache, type Placement, planImages } from './plan.ts'
+
+/** An OCI layout directory to serve. */
+export interface ImageOption {
+  repository: string
+  /**
+   * `'latest'`: serve under that tag (on a layout with several index.json entries, the entry
+   * whose ref name is that tag). `''`: by digest only. Omitted: each entry under its
+   * `org.opencontainers.image.ref.name` (entries without one: by digest only).
+   */
+  tag?: string
+  /** The layout directory: a filesystem path, or else a runfiles (rlocation) path. */
+  layout: string
+  /** Serve only the index.json entry with this ref name (tagged with it, unless `tag` is given). */
+  refName?: string
+  /** Names this image in error messages (default `images[i] (repository:tag=layout)`). */
+  source?: string
+}
+
+/** Turns manifests and image options into load requests and reads them, sharing one layout cache. */
+export class Loader {
+  readonly #cache = new LayoutCache()
+  readonly #runfiles: string | undefined
+  readonly #near: readonly string[]
+  #resolver: RunfilesResolver | undefined
+  #count = 0
+
+  constructor(runfiles: string | undefined, near: readonly string[]) {
+    this.#runfiles = runfiles
+    this.#near = near
+  }
+
+  /** Discovered on first use, so that images given as plain directories never need runfiles. */
+  get resolver(): RunfilesResolver {
+    this.#resolver ??= RunfilesResolver.discover({ runfiles: this.#runfiles }, this.#near)
+    return this.#resolver
+  }
+
+  async load(manifests: readonly string[], images: readonly ImageOption[]): Promise<Placement[]> {
+    if (this.#runfiles !== undefined) void this.resolver // a bad --runfiles fails even when nothing needs it
+    const fromManifests = manifests.length === 0 ? [] : await readManifests(manifests)
+    const requests = [...fromManifests.map((i) => this.#manifestRequest(i)), ...images.map((i) => this.#imageRequest(i))]
+    return planImages(requests, this.#cache)
+  }
+
+  #manifestRequest(image: ManifestImage): ImageRequest {
+    const name = image.tag === '' ? `${image.repository} (digest-only)` : `${image.repository}:${image.tag}`
+    const source = `${image.file}:${image.line}`
+    const layout = this.resolver.rlocation(image.path, `image ${name} (${source})`)
+    return { repository: image.repository, tag: image.tag, layout, source }
+  }
+
+  #imageRequest(image: ImageOption): ImageRequest {
+    const i = this.#count++
+    const name = `${image.repository}${image.tag === undefined || image.tag === '' ? '' : `:${image.tag}`}`
+    const source = image.source ?? `images[${i}] (${name}=${image.layout})`
+    return { repository: image.repository, tag: image.tag, layout: this.#layoutPath(image.layout, source), refName: image.refName, source }
+  }
+
+  /** A filesystem path when it exists (or is absolute), else a runfiles path. */
+  #layoutPath(layout: string, source: string): string {
+    if (isAbsolute(layout) || existsSync(layout)) return resolve(layout)
+    const result = this.resolver.tryRlocation(layout)
+    if ('found' in result) return result.found
+    throw new RunfilesError(`${source}: ${resolve(layout)} does not exist, and "${layout}" as a runfiles path does not resolve: ${result.looked}`)
+  }
+}
+
+/** The manifest parser is imported only when there are manifests: `--image` alone never pays for it. */
+async function readManifests(files: readonly string[]): Promise<ManifestImage[]> {
+  const { readBazelManifest } = await import('../manifest/index.ts')
+  return (await Promise.all(files.map((m) => readBazelManifest(m)))).flat()
+}

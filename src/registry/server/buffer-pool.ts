@@ -1,0 +1,130 @@
+// The memory blob transfers read into: a fixed budget of chunk-sized buffers shared by every
+// transfer, so memory is bounded by the budget, not by the number of connections.
+//
+// A transfer takes a pair of buffers (one is read while the other is written) for as long as
+// it runs. A buffer goes back to the pool only once the socket has taken its bytes (the write
+// callback); a transfer that ends while a write is still pending abandons that buffer instead
+// (the socket may still read from it), and the pool may allocate a fresh one in its place.
+//
+// When the budget is used up, requests wait, newest first: a burst of clients that never read
+// cannot keep a live client waiting behind them. While anyone waits, a transfer whose socket
+// has taken no byte for STALL_GRACE_MS is cut off to free its pair (its client has stopped
+// reading; a real client resumes with Range); waiters that wait on anyway end at the send
+// timeout, like any request that sends nothing.
+
+/** How long a transfer may make no progress before it is cut off for a waiting one. */
+export const STALL_GRACE_MS = 1000
+
+export interface PoolHolder {
+  /** When the holder's socket last took bytes. */
+  readonly lastProgress: number
+  /** Ends the holder's transfer (destroys its response). */
+  cutOff(): void
+}
+
+interface Waiter {
+  readonly grant: (pair: [Buffer, Buffer]) => void
+}
+
+export class BufferPool {
+  readonly chunkSize: number
+  readonly #maxBuffers: number
+  readonly #free: Buffer[] = []
+  /** Buffers handed out or free: at most #maxBuffers. */
+  #count = 0
+  readonly #waiters: Waiter[] = []
+  readonly #holders = new Set<PoolHolder>()
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(budgetBytes: number, chunkSize: number) {
+    this.chunkSize = chunkSize
+    this.#maxBuffers = Math.max(2, Math.floor(budgetBytes / chunkSize))
+  }
+
+  /** A pair of buffers for `holder`; undefined if `closed` resolves first (the request went away while waiting). */
+  async acquire(holder: PoolHolder, closed: Promise<void>): Promise<[Buffer, Buffer] | undefined> {
+    const pair = this.#take() ?? (await this.#wait(closed))
+    if (pair === undefined) return undefined
+    this.#holders.add(holder)
+    this.#scheduleCutOff()
+    return pair
+  }
+
+  /** Gives back a buffer the socket is done with. */
+  release(buffer: Buffer): void {
+    this.#free.push(buffer)
+    this.#serveWaiters()
+  }
+
+  /** Forgets a buffer a pending write may still read from: the pool may allocate a new one in its place. */
+  abandon(): void {
+    this.#count--
+    this.#serveWaiters()
+  }
+
+  /** The holder's transfer ended (after releasing or abandoning both its buffers). */
+  leave(holder: PoolHolder): void {
+    this.#holders.delete(holder)
+  }
+
+  /** Requests waiting for buffers (for tests and the log). */
+  get waiting(): number {
+    return this.#waiters.length
+  }
+
+  #take(): [Buffer, Buffer] | undefined {
+    if (this.#free.length + (this.#maxBuffers - this.#count) < 2) return undefined
+    return [this.#one(), this.#one()]
+  }
+
+  #one(): Buffer {
+    const free = this.#free.pop()
+    if (free !== undefined) return free
+    this.#count++
+    return Buffer.allocUnsafeSlow(this.chunkSize)
+  }
+
+  #wait(closed: Promise<void>): Promise<[Buffer, Buffer] | undefined> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = { grant: resolve }
+      this.#waiters.push(waiter)
+      this.#scheduleCutOff()
+      void closed.then(() => {
+        const index = this.#waiters.indexOf(waiter)
+        if (index === -1) return
+        this.#waiters.splice(index, 1)
+        resolve(undefined)
+      })
+    })
+  }
+
+  #serveWaiters(): void {
+    while (this.#waiters.length > 0) {
+      const pair = this.#take()
+      if (pair === undefined) return
+      ;(this.#waiters.pop() as Waiter).grant(pair)
+    }
+  }
+
+  /** While anyone waits: cuts off every holder stalled for STALL_GRACE_MS, and looks again when the next one would be. */
+  #scheduleCutOff(): void {
+    if (this.#timer !== undefined || this.#waiters.length === 0) return
+    const now = Date.now()
+    let next = Number.POSITIVE_INFINITY
+    for (const holder of this.#holders) {
+      const due = holder.lastProgress + STALL_GRACE_MS
+      if (due <= now) {
+        this.#holders.delete(holder)
+        holder.cutOff()
+      } else {
+        next = Math.min(next, due)
+      }
+    }
+    if (next === Number.POSITIVE_INFINITY || this.#waiters.length === 0) return
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#scheduleCutOff()
+    }, next - now)
+    this.#timer.unref()
+  }
+}

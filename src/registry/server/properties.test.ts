@@ -1,0 +1,194 @@
+// Property-based tests (fast-check) of the two parsers that read untrusted request text: the
+// request target (route.ts) and the conditional and Range headers (ranges.ts). The Range
+// properties compare with a model written differently from the parser: it marks the bytes
+// each range covers and reads the answer off the marks.
+
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import fc from 'fast-check'
+import { entityTagListMatches, parseRange, select, type Selection } from './ranges.ts'
+import { parseTarget } from './route.ts'
+
+/** distribution-spec's repository name grammar (path components joined by "/"), at most 255 characters. */
+const NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/
+const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/
+const names = fc.stringMatching(NAME).filter((n) => n.length <= 255)
+const tags = fc.stringMatching(TAG)
+const digests = fc.stringMatching(/^[a-f0-9]{64}$/).map((hex) => `sha256:${hex}`)
+/** A query string as a client may send it: anything but "#" (which no client sends) after the "?". */
+const queries = fc.oneof(
+  fc.constant(''),
+  fc.string({ unit: 'binary-ascii' }).map((q) => `?${q.replaceAll('#', '')}`),
+)
+/** Text made of the characters that matter to the parser, so the interesting cases come up often. */
+const targetish = fc
+  .array(fc.constantFrom('/', 'v2', 'v', '2', '_catalog', 'manifests', 'blobs', 'tags', 'list', 'referrers', 'a', '..', '?', '%2F', ':', ''), {
+    maxLength: 12,
+  })
+  .map((parts) => parts.join(''))
+
+describe('parseTarget (property-based)', () => {
+  it('parses every well-formed target of every endpoint back into its parts', () => {
+    fc.assert(
+      fc.property(names, fc.oneof(tags, digests), digests, queries, (name, reference, digest, query) => {
+        assert.deepEqual(parseTarget(`/v2/${name}/manifests/${reference}${query}`), { endpoint: 'manifests', name, argument: reference, query: query.slice(1) })
+        assert.deepEqual(parseTarget(`/v2/${name}/blobs/${digest}${query}`), { endpoint: 'blobs', name, argument: digest, query: query.slice(1) })
+        assert.deepEqual(parseTarget(`/v2/${name}/referrers/${digest}${query}`), { endpoint: 'referrers', name, argument: digest, query: query.slice(1) })
+        assert.deepEqual(parseTarget(`/v2/${name}/tags/list${query}`), { endpoint: 'tags', name, query: query.slice(1) })
+        assert.deepEqual(parseTarget(`/v2/_catalog${query}`), { endpoint: 'catalog', query: query.slice(1) })
+        assert.deepEqual(parseTarget(`/v2/${query}`), { endpoint: 'base' })
+      }),
+    )
+  })
+
+  it('never throws, and whatever it returns is exactly the text it was given (no decoding, no normalising)', () => {
+    fc.assert(
+      fc.property(fc.oneof(targetish, fc.string(), fc.string({ unit: 'binary' })), fc.oneof(targetish, fc.string()), (head, tail) => {
+        for (const target of [head, `/v2/${head}`, `/v2/${head}/manifests/${tail}`, `/v2/${tail}/blobs/${head}`]) {
+          const parsed = parseTarget(target)
+          const path = target.split('?')[0] ?? ''
+          if (parsed === undefined) continue
+          assert.ok(path === '/v2' || path.startsWith('/v2/'), target)
+          if (parsed.endpoint === 'base') assert.ok(path === '/v2' || path === '/v2/', target)
+          if (parsed.endpoint === 'catalog') assert.equal(path, '/v2/_catalog')
+          if (parsed.endpoint === 'tags') assert.equal(path, `/v2/${parsed.name}/tags/list`)
+          if (parsed.endpoint === 'manifests' || parsed.endpoint === 'blobs' || parsed.endpoint === 'referrers') {
+            assert.equal(path, `/v2/${parsed.name}/${parsed.endpoint}/${parsed.argument}`)
+            assert.ok(!parsed.argument.includes('/'), target)
+          }
+          if (parsed.endpoint !== 'base') assert.equal(parsed.query, target.includes('?') ? target.slice(target.indexOf('?') + 1) : '')
+        }
+      }),
+    )
+  })
+
+  it('names no endpoint for anything outside /v2', () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        if (!text.startsWith('/v2')) assert.equal(parseTarget(text), undefined)
+        if (/^\/v2[^/?]/.test(text)) assert.equal(parseTarget(text), undefined)
+      }),
+    )
+  })
+})
+
+/** What a list of range-specs selects on `size` bytes, by marking covered bytes (the model). */
+function model(specs: Array<[number | undefined, number | undefined]>, size: number): Selection {
+  const covered = new Array<boolean>(size).fill(false)
+  let satisfiable = false
+  let suffixOnEmpty = false
+  for (const [first, last] of specs) {
+    if (first !== undefined && last !== undefined && last < first) return { kind: 'unsatisfiable' }
+    let from: number
+    let to: number
+    if (first === undefined) {
+      if (last === undefined || last === 0) continue
+      if (size === 0) suffixOnEmpty = true
+      from = Math.max(0, size - last)
+      to = size - 1
+    } else {
+      from = first
+      to = last === undefined ? size - 1 : Math.min(last, size - 1)
+    }
+    for (let i = from; i <= to; i++) {
+      covered[i] = true
+      satisfiable = true
+    }
+  }
+  if (!satisfiable) return suffixOnEmpty ? { kind: 'whole' } : { kind: 'unsatisfiable' }
+  const start = covered.indexOf(true)
+  const end = covered.lastIndexOf(true)
+  for (let i = start; i <= end; i++) if (!covered[i]) return { kind: 'whole' }
+  return { kind: 'range', start, end }
+}
+
+// Small positions and sizes, so ranges touch, overlap, leave one-byte gaps and cross the end often.
+const positions = fc.option(fc.nat({ max: 40 }), { nil: undefined })
+const specs = fc
+  .array(fc.tuple(positions, positions), { minLength: 1, maxLength: 6 })
+  .filter((list) => list.every(([a, b]) => a !== undefined || b !== undefined))
+const spaces = fc.constantFrom('', ' ', '  ', '\t')
+
+function header(list: Array<[number | undefined, number | undefined]>, gap: string): string {
+  return `bytes=${list.map(([a, b]) => `${a ?? ''}-${b ?? ''}`).join(`${gap},${gap}`)}`
+}
+
+describe('parseRange (property-based)', () => {
+  it('selects what the byte-marking model selects, whatever the spacing and the case of the unit', () => {
+    fc.assert(
+      fc.property(specs, fc.nat({ max: 40 }), spaces, fc.constantFrom('bytes', 'BYTES', 'Bytes'), (list, size, gap, unit) => {
+        const expected = model(list, size)
+        assert.deepEqual(parseRange(header(list, gap).replace('bytes', unit), size), expected, `${header(list, gap)} on ${size} bytes`)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('never throws, and a range it selects is always inside the blob', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'binary-ascii' }).map((s) => `bytes=${s}`),
+        ),
+        fc.nat({ max: 2 ** 40 }),
+        (text, size) => {
+          const selection = parseRange(text, size)
+          if (selection.kind === 'range') assert.ok(selection.start >= 0 && selection.start <= selection.end && selection.end < size, text)
+        },
+      ),
+    )
+  })
+
+  it('ignores other units and malformed range sets', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z]{1,8}$/), specs, (unit, list) => {
+        fc.pre(unit !== 'bytes')
+        assert.deepEqual(parseRange(header(list, '').replace('bytes', unit), 100), { kind: 'whole' })
+        assert.deepEqual(parseRange(`${header(list, '')},x-1`, 100), { kind: 'whole' })
+      }),
+    )
+  })
+})
+
+describe('conditional requests (property-based)', () => {
+  const ours = '"sha256:ours"'
+  const others = fc.array(
+    fc.stringMatching(/^[a-z0-9:]{1,20}$/).map((t) => `"${t === 'sha256:ours' ? 'x' : t}"`),
+    { maxLength: 4 },
+  )
+
+  it('matches our tag anywhere in a list; strong comparison never matches its weak form', () => {
+    fc.assert(
+      fc.property(others, others, spaces, (before, after, gap) => {
+        const list = (tag: string): string => [...before, tag, ...after].join(`${gap},${gap}`)
+        assert.equal(entityTagListMatches(list(ours), ours, true), true)
+        assert.equal(entityTagListMatches(list(ours), ours, false), true)
+        assert.equal(entityTagListMatches(list(`W/${ours}`), ours, false), true)
+        assert.equal(entityTagListMatches(list(`W/${ours}`), ours, true), false)
+        assert.equal(entityTagListMatches([...before, ...after].join(','), ours, false), false)
+      }),
+    )
+  })
+
+  it('applies If-Match, then If-None-Match, then If-Range and Range, in that order', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.boolean(), fc.boolean(), specs, (matchHolds, noneMatchHits, ifRangeHolds, list) => {
+        const selection = select(
+          {
+            'if-match': matchHolds ? ours : '"sha256:other"',
+            'if-none-match': noneMatchHits ? ours : '"sha256:other"',
+            'if-range': ifRangeHolds ? ours : 'W/"sha256:ours"',
+            range: header(list, ''),
+          },
+          ours,
+          200,
+        )
+        if (!matchHolds) assert.equal(selection.kind, 'precondition-failed')
+        else if (noneMatchHits) assert.equal(selection.kind, 'not-modified')
+        else if (!ifRangeHolds) assert.equal(selection.kind, 'whole')
+        else assert.deepEqual(selection, model(list, 200))
+      }),
+    )
+  })
+})
