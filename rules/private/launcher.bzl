@@ -27,15 +27,6 @@ _MANIFEST_DOC = "The `localregistry_manifest` whose images to serve."
 def _quote(s):
     return "'" + s.replace("'", "'\\''") + "'"
 
-def _image_refs(manifest):
-    # "repository:tag", or "repository" for a digest-only image.
-    refs = []
-    for image in manifest[LocalRegistryImagesInfo].images:
-        ref = image.repository + (":" + image.tag if image.tag else "")
-        if ref not in refs:
-            refs.append(ref)
-    return refs
-
 def _launcher(ctx, mode, kind, manifest = None, test = None, extra_runfiles = []):
     """Writes the launcher of `mode` and returns its DefaultInfo.
 
@@ -65,7 +56,6 @@ def _launcher(ctx, mode, kind, manifest = None, test = None, extra_runfiles = []
             "%RUNTIME%": _quote(rlocation_path(ctx, runtime)),
             "%MANIFEST%": _quote(rlocation_path(ctx, manifest[LocalRegistryImagesInfo].manifest) if manifest else ""),
             "%TEST%": _quote(rlocation_path(ctx, test_executable) if test_executable else ""),
-            "%IMAGES%": " ".join([_quote(r) for r in _image_refs(manifest)]) if manifest else "",
         },
     )
     runfiles = ctx.runfiles(files = [launcher, runtime]).merge(node.runfiles)
