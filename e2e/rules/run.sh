@@ -25,18 +25,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cd "$here"
-
-log() { printf '\n=== %s\n' "$*"; }
-die() {
-  printf 'FAIL: %s\n' "$*" >&2
-  exit 1
-}
-
-skip() {
-  [[ "${CI:-}" == "true" ]] && die "$* (CI=true, so this fails instead of skipping)"
-  echo "SKIP: $*"
-  exit 77
-}
+# log, die, skip, quiet, run_bazel
+source "$repo/e2e/tools/lib.sh"
 
 bazels=()
 in_chroot=
@@ -156,17 +146,6 @@ cleanup() {
   (cd "$repo" && bazel --bazelrc="$here/root.bazelrc" shutdown >/dev/null 2>&1) || true
 }
 trap cleanup EXIT
-
-# Debian's linux-sandbox writes debug lines into the logs of failing tests; drop them.
-quiet() { grep -v -E '^[0-9.]+: src/main/tools/(linux-sandbox|process-tools)' || true; }
-run_bazel() {
-  local status
-  set +e
-  bazel "$@" 2>&1 | quiet
-  status=${PIPESTATUS[0]}
-  set -e
-  return "$status"
-}
 
 # --- 2. unit and analysis tests of the rules, in the repository root -------------
 log "bazel test //rules/tests/... in the repository root ($mode)"
