@@ -159,8 +159,9 @@ localregistry_serve(
 ```
 
 `bazel run //pkg:serve` prints the URL on stdout (by default
-`http://127.0.0.1:5000`) and, on stderr, every image reference and how to
-pull it. Any `localregistry serve` flag may follow `--`, e.g.
+`http://127.0.0.1:5000`) and, on stderr, the images it serves and how to
+pull them with common clients (right for the flags given: `--tls`,
+`--listen`). Any `localregistry serve` flag may follow `--`, e.g.
 `bazel run //pkg:serve -- --listen 127.0.0.1:0 --log-requests`; relative paths
 in them are relative to the directory `bazel run` was started from.
 Ctrl-C (SIGINT) or SIGTERM stops the registry.""",
