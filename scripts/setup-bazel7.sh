@@ -9,7 +9,7 @@
 # Cached and idempotent: once everything is installed it writes a marker in the chroot and later
 # runs return at once. Safe to rerun after an interruption: debootstrap works in DIR.partial and
 # only a complete base is renamed to DIR; an interrupted package install is finished by the next
-# run (dpkg --configure -a, apt-get install). A fresh machine takes a few minutes and ~2.3 GB.
+# run (dpkg --configure -a, apt-get install). Time and disk on a fresh machine: see README.md.
 # The Debian mirror is the host's, read from /etc/apt/sources.list.d/debian.sources.
 # Environment: LOCALREGISTRY_SID_CHROOT, the chroot (default /var/lib/localregistry/sid-chroot).
 set -euo pipefail
