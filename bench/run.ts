@@ -155,9 +155,13 @@ async function main(argv: string[]): Promise<number> {
   log(`machine: ${describeMachineLine(machine)}`)
   const workDir = await makeTempDir('bench-')
   const servers = new Map<ContenderName, Promise<Contender>>()
+  log('compiling dist/ for the start-up runs')
+  const runtimes = await prepareRuntimes(REPO_ROOT)
+  log(`runtimes: ${runtimes.all.map((r) => `${r.name} (${r.entry})`).join(', ')}`)
   const stopAll = async (): Promise<void> => {
     const started = await Promise.allSettled(servers.values())
     await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)))
+    await runtimes[Symbol.asyncDispose]()
     if (!options.keep) await workDir.remove()
   }
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -168,9 +172,6 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal)
   const recorder = new Recorder(log)
   const errors: string[] = []
-  log('compiling dist/ for the start-up runs')
-  await using runtimes = await prepareRuntimes(REPO_ROOT)
-  log(`runtimes: ${runtimes.all.map((r) => `${r.name} (${r.entry})`).join(', ')}`)
   try {
     log(`building the large layout (${settings.largeLayerSize} byte layer) in ${workDir.path}`)
     const large = await buildImage(workDir.join('large'), 'bench', { kind: 'large', name: 'bench', layerSize: settings.largeLayerSize })

@@ -6,8 +6,7 @@ Java runtime alone (e.g. --java_runtime_version=local_jdk), so the docs build
 offline.
 """
 
-def _runfiles_path(ctx, f):
-    return f.short_path[3:] if f.short_path.startswith("../") else ctx.workspace_name + "/" + f.short_path
+load("//rules/private:runfiles.bzl", "rlocation_path")
 
 def _jar_tool_impl(ctx):
     java = ctx.toolchains["@bazel_tools//tools/jdk:runtime_toolchain_type"].java_runtime
@@ -20,8 +19,8 @@ def _jar_tool_impl(ctx):
         is_executable = True,
         # A tool's inputs are its runfiles, next to it.
         content = '#!/usr/bin/env bash\nr="$0.runfiles"\nexec "$r/%s" -cp "$r/%s" %s "$@"\n' % (
-            _runfiles_path(ctx, java_bin[0]),
-            _runfiles_path(ctx, ctx.file.jar),
+            rlocation_path(ctx, java_bin[0]),
+            rlocation_path(ctx, ctx.file.jar),
             ctx.attr.main_class,
         ),
     )

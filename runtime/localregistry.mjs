@@ -406,6 +406,13 @@ var require_node_events = __commonJS({
   }
 });
 
+// builtin:node:path
+var require_node_path = __commonJS({
+  "builtin:node:path"(exports, module) {
+    module.exports = __require("node:path");
+  }
+});
+
 // builtin:node:util
 var require_node_util = __commonJS({
   "builtin:node:util"(exports, module) {
@@ -450,13 +457,6 @@ var init_claims = __esm({
         }
       }
     };
-  }
-});
-
-// builtin:node:path
-var require_node_path = __commonJS({
-  "builtin:node:path"(exports, module) {
-    module.exports = __require("node:path");
   }
 });
 
@@ -22026,6 +22026,86 @@ var init_api = __esm({
   }
 });
 
+// src/cli/pull-hints.ts
+function isHttps(target) {
+  return new URL(target.url).protocol === "https:";
+}
+function imageReference(target, name) {
+  return `${new URL(target.url).host}/${name}`;
+}
+function catalogCommand(target) {
+  return `curl -s ${curlTrust(target)}${target.url}/v2/_catalog`;
+}
+function curlTrust(target) {
+  return isHttps(target) ? `--cacert ${target.caFile ?? CA_PLACEHOLDER} ` : "";
+}
+function pullCommands(target, name, dir) {
+  const image = imageReference(target, name);
+  const host = new URL(target.url).host;
+  if (!isHttps(target)) {
+    return [
+      { client: "skopeo", command: `skopeo copy --src-tls-verify=false docker://${image} oci:${dir}` },
+      { client: "crane", command: `crane pull --insecure --format=oci ${image} ${dir}` },
+      { client: "podman", command: `podman pull --tls-verify=false ${image}` },
+      { client: "ctr", command: `ctr images pull --plain-http ${image}` },
+      { client: "docker", command: `docker pull ${image}`, note: dockerPlainHttpNote(target, host) }
+    ];
+  }
+  const ca = target.caFile ?? CA_PLACEHOLDER;
+  return [
+    { client: "skopeo", command: `SSL_CERT_FILE=${ca} skopeo copy docker://${image} oci:${dir}` },
+    { client: "crane", command: `SSL_CERT_FILE=${ca} crane pull --format=oci ${image} ${dir}` },
+    { client: "podman", command: `SSL_CERT_FILE=${ca} podman pull ${image}` },
+    { client: "ctr", command: `ctr images pull --tlscacert ${ca} ${image}` },
+    { client: "docker", command: `docker pull ${image}`, note: `first copy ${ca} to /etc/docker/certs.d/${host}/ca.crt` }
+  ];
+}
+function dockerPlainHttpNote(target, host) {
+  const configure = (where2) => `add {"insecure-registries": ["${where2}"]} to /etc/docker/daemon.json and restart dockerd`;
+  if (!/^127\./.test(host)) return `first ${configure(host)}`;
+  const local = "Docker trusts 127.0.0.0/8 as an insecure registry";
+  return target.wildcard ? `${local}; on another machine pull ADDRESS:PORT and ${configure("ADDRESS:PORT")} there` : local;
+}
+function transportLine(target) {
+  if (!isHttps(target)) return "plain HTTP: each client needs its plain-HTTP flag";
+  if (target.caFile !== void 0) return `HTTPS: clients trust the CA in ${target.caFile}`;
+  return `HTTPS: ${CA_PLACEHOLDER} is the CA of the certificate (with --tls, --ca-out FILE writes it)`;
+}
+function serveHints(target, registry, limit = 8) {
+  const names = servedNames(registry);
+  const lines = names.slice(0, limit).map((name) => `  ${imageReference(target, name)}`);
+  if (names.length > limit) lines.push(`  ... ${names.length - limit} more: ${catalogCommand(target)}`);
+  const example = names.find((name) => !name.includes("@"));
+  if (example !== void 0) {
+    lines.push(`Pull (${transportLine(target)}), e.g.:`);
+    for (const { command, note } of pullCommands(target, example, "/tmp/image")) lines.push(`  ${command}${note === void 0 ? "" : `   (${note})`}`);
+  }
+  return lines.map((line) => `${line}
+`).join("");
+}
+function servedNames(registry) {
+  const names = [];
+  for (const name of registry.repositories()) {
+    const repo = registry.repository(name);
+    if (repo === void 0) continue;
+    if (repo.tags.size > 0) {
+      for (const tag of repo.sortedTags()) names.push(`${name}:${tag}`);
+      continue;
+    }
+    const children = /* @__PURE__ */ new Set();
+    for (const { ref } of repo.manifests.values()) if (ref.kind === "index") for (const child of ref.children) children.add(child.digest);
+    for (const digest of repo.manifests.keys()) if (!children.has(digest)) names.push(`${name}@${digest}`);
+  }
+  return names;
+}
+var CA_PLACEHOLDER;
+var init_pull_hints = __esm({
+  "src/cli/pull-hints.ts"() {
+    "use strict";
+    CA_PLACEHOLDER = "CA.pem";
+  }
+});
+
 // src/files/write-file-atomic.ts
 async function writeFileAtomic(file, data, options = {}) {
   const temp = (0, import_node_path6.join)((0, import_node_path6.dirname)(file), `.${(0, import_node_path6.basename)(file)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`);
@@ -22453,8 +22533,10 @@ async function runServeCommand(args, io, stop) {
     if (options.readyFile !== void 0) ready = await ReadyFile.write(options.readyFile, registry.url);
     io.stdout.write(`${registry.url}
 `);
-    io.stderr.write(`localregistry: ${summary(registry)} at ${registry.url}
-`);
+    io.stderr.write(
+      `localregistry: ${summary(registry)} at ${registry.url}; Ctrl-C stops
+${serveHints(pullTarget(registry, options.launcher), registry.registry)}`
+    );
     if (!stop.aborted) await (0, import_node_events.once)(stop, "abort");
   } finally {
     await registry.close();
@@ -22462,6 +22544,10 @@ async function runServeCommand(args, io, stop) {
     process.off("exit", onExit);
   }
   return 0;
+}
+function pullTarget(registry, launcher) {
+  const written = registry.caCertificate === void 0 ? void 0 : launcher.caOut ?? (launcher.clientConfig && (0, import_node_path8.join)(launcher.clientConfig.dir, "ca.crt"));
+  return { url: registry.url, wildcard: registry.wildcard, caFile: written };
 }
 function summary(registry) {
   const names = registry.registry.repositories();
@@ -22477,16 +22563,18 @@ function summary(registry) {
 function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
-var import_node_events, import_node_util2;
+var import_node_events, import_node_path8, import_node_util2;
 var init_serve = __esm({
   "src/cli/serve.ts"() {
     "use strict";
     import_node_events = __toESM(require_node_events(), 1);
+    import_node_path8 = __toESM(require_node_path(), 1);
     import_node_util2 = __toESM(require_node_util(), 1);
     init_api();
     init_errors();
     init_io();
     init_help();
+    init_pull_hints();
     init_launcher_options();
     init_limit_options();
     init_ready_file();
@@ -22502,8 +22590,8 @@ var require_node_child_process = __commonJS({
 
 // src/registry/client/docker-config.ts
 function dockerConfigPath(env = process.env) {
-  const dir = env["DOCKER_CONFIG"] || (0, import_node_path8.join)(env["HOME"] || (0, import_node_os2.homedir)(), ".docker");
-  return (0, import_node_path8.join)(dir, "config.json");
+  const dir = env["DOCKER_CONFIG"] || (0, import_node_path9.join)(env["HOME"] || (0, import_node_os2.homedir)(), ".docker");
+  return (0, import_node_path9.join)(dir, "config.json");
 }
 async function dockerCredentials(host, options = {}) {
   const env = options.env ?? process.env;
@@ -22604,14 +22692,14 @@ function parseHelperAnswer(stdout, program, server) {
   if (typeof Username !== "string" || typeof Secret !== "string") throw new AuthError(`${program} get for ${server} answered without Username and Secret`);
   return { username: Username, password: Secret };
 }
-var import_node_child_process, import_promises11, import_node_os2, import_node_path8, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
+var import_node_child_process, import_promises11, import_node_os2, import_node_path9, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
 var init_docker_config = __esm({
   "src/registry/client/docker-config.ts"() {
     "use strict";
     import_node_child_process = __toESM(require_node_child_process(), 1);
     import_promises11 = __toESM(require_promises(), 1);
     import_node_os2 = __toESM(require_node_os(), 1);
-    import_node_path8 = __toESM(require_node_path(), 1);
+    import_node_path9 = __toESM(require_node_path(), 1);
     init_errors();
     init_host();
     DOCKER_HUB = "https://index.docker.io/v1/";
@@ -22696,14 +22784,14 @@ async function listDir(dir) {
     throw error;
   }
 }
-var import_node_crypto5, import_node_fs7, import_promises12, import_node_path9, import_node_stream3, import_promises13, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
+var import_node_crypto5, import_node_fs7, import_promises12, import_node_path10, import_node_stream3, import_promises13, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
 var init_layout_writer = __esm({
   "src/oci/layout-writer.ts"() {
     "use strict";
     import_node_crypto5 = __toESM(require_node_crypto(), 1);
     import_node_fs7 = __toESM(require_node_fs(), 1);
     import_promises12 = __toESM(require_promises(), 1);
-    import_node_path9 = __toESM(require_node_path(), 1);
+    import_node_path10 = __toESM(require_node_path(), 1);
     import_node_stream3 = __toESM(require_node_stream(), 1);
     import_promises13 = __toESM(require_promises3(), 1);
     init_descriptor();
@@ -22736,10 +22824,10 @@ var init_layout_writer = __esm({
           if (!names.includes("oci-layout")) throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not an OCI layout (no oci-layout file)`);
           return new _LayoutWriter(dir, dir, false);
         }
-        await (0, import_promises12.mkdir)((0, import_node_path9.dirname)(dir), { recursive: true });
-        const work = (0, import_node_path9.join)((0, import_node_path9.dirname)(dir), `.${(0, import_node_path9.basename)(dir)}.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
-        await (0, import_promises12.mkdir)((0, import_node_path9.join)(work, "blobs"), { recursive: true });
-        await (0, import_promises12.writeFile)((0, import_node_path9.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
+        await (0, import_promises12.mkdir)((0, import_node_path10.dirname)(dir), { recursive: true });
+        const work = (0, import_node_path10.join)((0, import_node_path10.dirname)(dir), `.${(0, import_node_path10.basename)(dir)}.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
+        await (0, import_promises12.mkdir)((0, import_node_path10.join)(work, "blobs"), { recursive: true });
+        await (0, import_promises12.writeFile)((0, import_node_path10.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
 `);
         return new _LayoutWriter(dir, work, true);
       }
@@ -22800,11 +22888,11 @@ var init_layout_writer = __esm({
       }
       /** Pipes the source through `stages` into a temporary file in blobs/ALGORITHM (the caller #places it). */
       async #write(source, stages, algorithm, signal) {
-        await (0, import_promises12.mkdir)((0, import_node_path9.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
+        await (0, import_promises12.mkdir)((0, import_node_path10.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
           source.destroy();
           throw error;
         });
-        const temp = (0, import_node_path9.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
+        const temp = (0, import_node_path10.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
         try {
           await (0, import_promises13.pipeline)([source, ...stages, (0, import_node_fs7.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
@@ -22830,7 +22918,7 @@ var init_layout_writer = __esm({
         const kept = (await this.#existingEntries()).filter((old) => !entries.some((e) => sameEntry(old, e)));
         const manifests = [...kept, ...entries];
         const index = options.bareIndexJson ? { manifests } : { schemaVersion: 2, mediaType: OCI_INDEX, manifests };
-        const temp = (0, import_node_path9.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
+        const temp = (0, import_node_path10.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
         const handle = await (0, import_promises12.open)(temp, "w");
         try {
@@ -22840,7 +22928,7 @@ var init_layout_writer = __esm({
         } finally {
           await handle.close();
         }
-        await (0, import_promises12.rename)(temp, (0, import_node_path9.join)(this.#work, "index.json"));
+        await (0, import_promises12.rename)(temp, (0, import_node_path10.join)(this.#work, "index.json"));
         this.#temps.delete(temp);
         if (this.#isNew) await (0, import_promises12.rename)(this.#work, this.dir);
       }
@@ -22851,7 +22939,7 @@ var init_layout_writer = __esm({
       }
       async #existingEntries() {
         if (this.#isNew) return [];
-        const path = (0, import_node_path9.join)(this.#work, "index.json");
+        const path = (0, import_node_path10.join)(this.#work, "index.json");
         const bytes = await (0, import_promises12.readFile)(path).catch(() => void 0);
         return bytes === void 0 ? [] : parseIndex(parseJson(bytes, path), path).manifests;
       }

@@ -71,11 +71,20 @@ $USAGE" ;;
   esac
 done
 
-# The host PID of a session's PID 1, checked to still be a session of this chroot.
+# A process's start time (clock ticks since boot): with the PID, it names one process for good.
+start_time() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }" # the fields after "(comm)", which may hold spaces
+  read -ra fields <<<"$stat"
+  echo "${fields[19]}" # field 22 of stat(5); the first one here is field 3
+}
+
+# The host PID of a session's PID 1, checked to be the same process (not a reused PID).
 session_pid() {
-  local pid
-  pid="$(cat "$1" 2>/dev/null)" || die "no session file $1"
-  [[ "$pid" =~ ^[0-9]+$ && -e "/proc/$pid" ]] || die "the session of $1 has ended"
+  local pid started
+  read -r pid started <"$1" 2>/dev/null || die "no session file $1"
+  [[ "$pid" =~ ^[0-9]+$ && "$(start_time "$pid")" == "$started" ]] || die "the session of $1 has ended"
   echo "$pid"
 }
 
@@ -195,7 +204,7 @@ if [[ -n "${LOCALREGISTRY_SESSION_FILE:-}" ]]; then
     init="$(cat "/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null)"
     init="${init%% *}"
     if [[ -n "$init" && -n "$(cat "/proc/$init/task/$init/children" 2>/dev/null)" ]]; then
-      echo "$init" >"$LOCALREGISTRY_SESSION_FILE.tmp" && mv "$LOCALREGISTRY_SESSION_FILE.tmp" "$LOCALREGISTRY_SESSION_FILE"
+      echo "$init $(start_time "$init")" >"$LOCALREGISTRY_SESSION_FILE.tmp" && mv "$LOCALREGISTRY_SESSION_FILE.tmp" "$LOCALREGISTRY_SESSION_FILE"
       break
     fi
     kill -0 "$unshare_pid" 2>/dev/null || break

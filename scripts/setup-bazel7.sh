@@ -9,7 +9,7 @@
 # Cached and idempotent: once everything is installed it writes a marker in the chroot and later
 # runs return at once. Safe to rerun after an interruption: debootstrap works in DIR.partial and
 # only a complete base is renamed to DIR; an interrupted package install is finished by the next
-# run (dpkg --configure -a, apt-get install). A fresh machine takes a few minutes and ~2.3 GB.
+# run (dpkg --configure -a, apt-get install). Time and disk on a fresh machine: see README.md.
 # The Debian mirror is the host's, read from /etc/apt/sources.list.d/debian.sources.
 # Environment: LOCALREGISTRY_SID_CHROOT, the chroot (default /var/lib/localregistry/sid-chroot).
 set -euo pipefail
@@ -31,6 +31,14 @@ if [[ -f "$MARKER" && "$(cat "$MARKER")" == "$WANT" ]]; then
   exit 0
 fi
 [[ "$(id -u)" -eq 0 ]] || fail "the sid chroot at $root is not set up, and making it needs root (debootstrap, chroot, mount): run this as root"
+
+# Two setups at once (two test runs on a fresh machine) would debootstrap into one directory.
+mkdir -p "$(dirname "$root")"
+exec 9>"$(dirname "$root")/.$(basename "$root").lock"
+flock 9
+if [[ -f "$MARKER" && "$(cat "$MARKER")" == "$WANT" ]]; then
+  exit 0
+fi
 
 log="$(mktemp -t setup-bazel7.XXXXXX.log)"
 trap 'rm -f "$log"' EXIT
@@ -66,6 +74,7 @@ if [[ ! -x "$root/usr/bin/apt-get" ]]; then
   [[ ! -e "$root" ]] || [[ -z "$(ls -A "$root")" ]] || fail "$root exists but holds no Debian system; remove it or set LOCALREGISTRY_SID_CHROOT"
   if ! command -v debootstrap >/dev/null 2>&1; then
     echo "setup-bazel7: installing debootstrap"
+    quiet apt-get update
     quiet env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends debootstrap
   fi
   url="$(mirror)"
@@ -73,7 +82,6 @@ if [[ ! -x "$root/usr/bin/apt-get" ]]; then
   partial="$root.partial"
   unmount_under "$partial"
   rm -rf --one-file-system "$partial"
-  mkdir -p "$(dirname "$root")"
   echo "setup-bazel7: debootstrap --variant=minbase sid $root (a few minutes)"
   quiet debootstrap --variant=minbase sid "$partial" "$url"
   rmdir "$root" 2>/dev/null || true

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: set up the machine and run every test, failing on the first broken stage.
 #   1. scripts/setup-tools.sh: the apt tools the e2e tests drive (skipped if the script is absent);
-#      scripts/setup-bazel7.sh: Bazel 7.7.1 in a sid chroot (minutes and ~2.4 GB once, then cached)
+#      scripts/setup-bazel7.sh: Bazel 7.7.1 in a sid chroot (once, then cached; time and disk: README.md)
 #   2. check that `node` is v24 (npm scripts put node_modules/.bin, where `npm ci` installs it, first)
 #   3. typecheck: tsc -p .; formatting: prettier --check
 #   4. node --test over src/, e2e/ and bench/ *.test.ts: unit, e2e with real clients, Bazel e2e,

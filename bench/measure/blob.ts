@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { run } from '../../e2e/tools/exec.ts'
+import { run, type RunResult } from '../../e2e/tools/exec.ts'
 import { toolPath } from '../../e2e/tools/require-tool.ts'
 import { CONTENDERS, type Contender } from '../contenders/contender.ts'
 import type { Context } from '../lib/context.ts'
@@ -38,8 +38,12 @@ export async function downloadBlob(server: Contender, image: BenchImage, clients
   await resetPeakRss(server.pid)
   const cpuBefore = await cpuSeconds(server.pid)
   const start = performance.now()
-  const results = await Promise.all(Array.from({ length: clients }, () => run(curl, args, { timeoutMs: timeoutMs + 10_000 })))
+  // Settled, not all: a failed client must not leave the others running into the next measurement.
+  const settled = await Promise.allSettled(Array.from({ length: clients }, () => run(curl, args, { timeoutMs: timeoutMs + 10_000 })))
   const seconds = (performance.now() - start) / 1000
+  const failed = settled.filter((r) => r.status === 'rejected')
+  if (failed.length > 0) throw new Error(`${server.name}: ${failed.length} of ${clients} clients failed, the first: ${(failed[0]!.reason as Error).message}`)
+  const results = settled.map((r) => (r as PromiseFulfilledResult<RunResult>).value)
   const cpuAfter = await cpuSeconds(server.pid)
   for (const { stdout } of results) {
     const [status, size] = stdout.trim().split(' ')

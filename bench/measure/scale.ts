@@ -22,12 +22,26 @@ import { downloadBlob, warmFile } from './blob.ts'
 import { ourPull } from './pull.ts'
 import { loadManifest } from './requests.ts'
 
+/** Every curve runs even when one fails; the failures are reported together at the end. */
 export async function scaleSection(ctx: Context): Promise<void> {
-  await imagesCurve(ctx)
-  await layersCurve(ctx)
-  await clientsCurve(ctx)
-  await platformsCurve(ctx)
+  const failures: string[] = []
+  for (const [name, curve] of [
+    ['images', imagesCurve],
+    ['layers', layersCurve],
+    ['clients', clientsCurve],
+    ['platforms', platformsCurve],
+  ] as const) {
+    try {
+      await curve(ctx, (failure) => failures.push(`${name}: ${failure}`))
+    } catch (error) {
+      failures.push(`${name}: ${(error as Error).message}`)
+    }
+  }
+  if (failures.length > 0) throw new Error(failures.join('; '))
 }
+
+/** Records a failed point of a curve and goes on with the next one. */
+type OnFailure = (failure: string) => void
 
 /** Start-up time and RSS of the primary runtime for each `[point, serve args, image to GET]`, rotated across runs. */
 async function startupCurve(ctx: Context, curve: string, points: readonly [number, readonly string[], BenchImage][]): Promise<void> {
@@ -75,7 +89,7 @@ async function layersCurve(ctx: Context): Promise<void> {
   await startupCurve(ctx, 'layers', points)
 }
 
-async function clientsCurve(ctx: Context): Promise<void> {
+async function clientsCurve(ctx: Context, onFailure: OnFailure): Promise<void> {
   const { settings, recorder, runtimes } = ctx
   const medium = await buildImage(join(ctx.workDir, 'scale-blob'), 'medium', { kind: 'large', name: 'medium', layerSize: settings.scale.blobSize })
   const prefix = join(ctx.workDir, 'scale-nginx')
@@ -86,16 +100,25 @@ async function clientsCurve(ctx: Context): Promise<void> {
     for (const clients of rotate(settings.scale.clients, runIndex)) {
       for (const server of rotate([ours, nginx], runIndex + clients)) {
         const csvPath = join(ctx.workDir, `scale-ab-${server.name}-${clients}-${runIndex}.csv`)
-        const load = await loadManifest(server, medium, 'get', {
-          seconds: settings.scale.requestSeconds,
-          cap: settings.requestCap,
-          concurrency: clients,
-          csvPath,
-        })
-        recorder.add(`scale.clients.${clients}.manifest_rps`, server.name, runIndex, load.requestsPerSecond)
+        const point = `${server.name}, ${clients} clients, run ${runIndex}`
+        try {
+          const load = await loadManifest(server, medium, 'get', {
+            seconds: settings.scale.requestSeconds,
+            cap: settings.requestCap,
+            concurrency: clients,
+            csvPath,
+          })
+          recorder.add(`scale.clients.${clients}.manifest_rps`, server.name, runIndex, load.requestsPerSecond)
+        } catch (error) {
+          onFailure(`manifest GET, ${point}: ${(error as Error).message.split('\n')[0]}`)
+        }
         await warmFile(server.blobFile(medium.repository, medium.layerDigest))
-        const transfer = await downloadBlob(server, medium, clients, settings.transferTimeoutMs)
-        recorder.add(`scale.clients.${clients}.blob_mibs`, server.name, runIndex, transfer.bytes / MiB / transfer.seconds)
+        try {
+          const transfer = await downloadBlob(server, medium, clients, settings.transferTimeoutMs)
+          recorder.add(`scale.clients.${clients}.blob_mibs`, server.name, runIndex, transfer.bytes / MiB / transfer.seconds)
+        } catch (error) {
+          onFailure(`blob download, ${point}: ${(error as Error).message.replace(/\s*\n\s*/g, ' ').slice(0, 400)}`)
+        }
       }
     }
   }

@@ -16,18 +16,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cd "$here"
-
-log() { printf '\n=== %s\n' "$*"; }
-die() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+# log, die, skip, quiet, run_bazel
+source "$repo/e2e/tools/lib.sh"
 
 bazel_bin="${BAZEL:-$(command -v bazel || true)}"
-if [[ -z "$bazel_bin" || ! -x "$bazel_bin" ]]; then
-  if [[ "${CI:-}" == "true" ]]; then
-    die "bazel not found (set BAZEL or install bazel-bootstrap); CI=true so this fails instead of skipping"
-  fi
-  echo "SKIP: bazel not found (set BAZEL or install bazel-bootstrap)"
-  exit 77
-fi
+[[ -n "$bazel_bin" && -x "$bazel_bin" ]] || skip "bazel not found (set BAZEL or install bazel-bootstrap)"
 
 node="${LOCALREGISTRY_NODE:-$repo/node_modules/.bin/node}"
 [[ -x "$node" ]] || die "no Node binary at $node (run npm ci, or set LOCALREGISTRY_NODE)"
@@ -61,18 +54,6 @@ log "bazel: $bazel_bin (${version:-unknown version}); node: $node (v$("$node" -p
 
 cleanup() { bazel shutdown >/dev/null 2>&1 || true; }
 trap cleanup EXIT
-
-# Debian's linux-sandbox writes debug lines into the logs of failing tests; drop them.
-quiet() { grep -v -E '^[0-9.]+: src/main/tools/(linux-sandbox|process-tools)' || true; }
-# Runs bazel with its output filtered, keeping bazel's exit status.
-run_bazel() {
-  local status
-  set +e
-  bazel "$@" 2>&1 | quiet
-  status=${PIPESTATUS[0]}
-  set -e
-  return "$status"
-}
 
 failures=()
 start=$SECONDS

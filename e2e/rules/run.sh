@@ -25,18 +25,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cd "$here"
-
-log() { printf '\n=== %s\n' "$*"; }
-die() {
-  printf 'FAIL: %s\n' "$*" >&2
-  exit 1
-}
-
-skip() {
-  [[ "${CI:-}" == "true" ]] && die "$* (CI=true, so this fails instead of skipping)"
-  echo "SKIP: $*"
-  exit 77
-}
+# log, die, skip, quiet, run_bazel
+source "$repo/e2e/tools/lib.sh"
 
 bazels=()
 in_chroot=
@@ -123,6 +113,9 @@ stubs="$repo/e2e/bazel/stubs"
     echo "build --override_repository=rules_java=/usr/share/bazel/rules/java"
     echo "build --override_repository=rules_cc=$stubs/rules_cc"
     echo "build --override_repository=remote_coverage_tools=$stubs/remote_coverage_tools"
+    # For starlark/: as a WORKSPACE user who wants our bzl_library targets
+    # declares bazel_skylib (docs/rules.md); e2e/bazel's workspace has none.
+    echo "build --override_repository=bazel_skylib=/usr/share/bazel/tools/skylib"
   else
     # Debian's Bazel 7 (sid) reads /etc/bazel/bazelrc, which points bzlmod at
     # Debian's modules; e2e/bzlmod-stubs stand in for the rest.
@@ -134,13 +127,12 @@ stubs="$repo/e2e/bazel/stubs"
     echo "build --nosandbox_debug"
   fi
 } >user.bazelrc
-# The repository root's own tests also need the dev dependencies, from Debian too.
+# The repository root's own docs also need stardoc, a dev dependency, from Debian too
+# (bazel_skylib: /etc/bazel/bazelrc on Bazel 7, user.bazelrc on Bazel 4).
 {
   echo "# Written by run.sh; machine-specific."
   echo "import $here/user.bazelrc"
-  if [[ "$mode" == workspace ]]; then
-    echo "build --override_repository=bazel_skylib=/usr/share/bazel/tools/skylib"
-  else
+  if [[ "$mode" == bzlmod ]]; then
     echo "common --override_module=stardoc=/usr/share/bazel/tools/stardoc"
     # stardoc's renderer is a java_binary: run it with the system JDK, not a downloaded one.
     echo "build --java_runtime_version=local_jdk --tool_java_runtime_version=local_jdk"
@@ -154,17 +146,6 @@ cleanup() {
   (cd "$repo" && bazel --bazelrc="$here/root.bazelrc" shutdown >/dev/null 2>&1) || true
 }
 trap cleanup EXIT
-
-# Debian's linux-sandbox writes debug lines into the logs of failing tests; drop them.
-quiet() { grep -v -E '^[0-9.]+: src/main/tools/(linux-sandbox|process-tools)' || true; }
-run_bazel() {
-  local status
-  set +e
-  bazel "$@" 2>&1 | quiet
-  status=${PIPESTATUS[0]}
-  set -e
-  return "$status"
-}
 
 # --- 2. unit and analysis tests of the rules, in the repository root -------------
 log "bazel test //rules/tests/... in the repository root ($mode)"
@@ -181,6 +162,14 @@ e2e_targets=(//...)
 [[ "$mode" == workspace ]] && e2e_targets+=(-//recipes/...)
 if ! run_bazel test -- "${e2e_targets[@]}"; then
   failures+=("bazel test //...")
+fi
+# Our bzl_library targets, as a module that is not the root loads them (the
+# dependencies they load must be regular bazel_deps, not dev ones).
+if [[ "$mode" == bzlmod ]]; then
+  log "bazel query @rules_localregistry//rules:all (rules_localregistry not the root module)"
+  if ! run_bazel query @rules_localregistry//rules:all; then
+    failures+=("bazel query @rules_localregistry//rules:all")
+  fi
 fi
 # The sandboxes hide the runfiles manifest from tests; the standalone strategy
 # shows it, so wrapper_check can also run a launcher with manifest-only runfiles.

@@ -27,15 +27,6 @@ _MANIFEST_DOC = "The `localregistry_manifest` whose images to serve."
 def _quote(s):
     return "'" + s.replace("'", "'\\''") + "'"
 
-def _image_refs(manifest):
-    # "repository:tag", or "repository" for a digest-only image.
-    refs = []
-    for image in manifest[LocalRegistryImagesInfo].images:
-        ref = image.repository + (":" + image.tag if image.tag else "")
-        if ref not in refs:
-            refs.append(ref)
-    return refs
-
 def _launcher(ctx, mode, kind, manifest = None, test = None, extra_runfiles = []):
     """Writes the launcher of `mode` and returns its DefaultInfo.
 
@@ -65,7 +56,6 @@ def _launcher(ctx, mode, kind, manifest = None, test = None, extra_runfiles = []
             "%RUNTIME%": _quote(rlocation_path(ctx, runtime)),
             "%MANIFEST%": _quote(rlocation_path(ctx, manifest[LocalRegistryImagesInfo].manifest) if manifest else ""),
             "%TEST%": _quote(rlocation_path(ctx, test_executable) if test_executable else ""),
-            "%IMAGES%": " ".join([_quote(r) for r in _image_refs(manifest)]) if manifest else "",
         },
     )
     runfiles = ctx.runfiles(files = [launcher, runtime]).merge(node.runfiles)
@@ -169,8 +159,9 @@ localregistry_serve(
 ```
 
 `bazel run //pkg:serve` prints the URL on stdout (by default
-`http://127.0.0.1:5000`) and, on stderr, every image reference and how to
-pull it. Any `localregistry serve` flag may follow `--`, e.g.
+`http://127.0.0.1:5000`) and, on stderr, the images it serves and how to
+pull them with common clients (right for the flags given: `--tls`,
+`--listen`). Any `localregistry serve` flag may follow `--`, e.g.
 `bazel run //pkg:serve -- --listen 127.0.0.1:0 --log-requests`; relative paths
 in them are relative to the directory `bazel run` was started from.
 Ctrl-C (SIGINT) or SIGTERM stops the registry.""",

@@ -35,7 +35,6 @@ def _wrapper_test_impl(ctx):
         "readonly WHO='localregistry_test //rules/tests:registry_test'",
         "readonly NODE_PATH='%s/rules/tests/testdata/fake_node'" % ctx.workspace_name,
         "readonly TEST_PATH='%s/rules/tests/inner'" % ctx.workspace_name,
-        "readonly IMAGES=('app:latest' 'app:2' 'app:3' 'tree/app')",
     ]:
         asserts.true(env, line in script, "the launcher lacks %r" % line)
     return analysistest.end(env)

@@ -81,7 +81,12 @@ describe('localregistry serve', () => {
     const result = await server.stop('SIGTERM')
     assert.deepEqual([result.code, result.signal], [0, null])
     assert.equal(result.stdout, `${server.url}\n`)
-    assert.match(result.stderr, /^localregistry: serving 1 repository, 1 tag, 1 manifest at http:\/\/127\.0\.0\.1:\d+\n$/)
+    const host = new URL(server.url).host
+    assert.ok(
+      result.stderr.startsWith(`localregistry: serving 1 repository, 1 tag, 1 manifest at ${server.url}; Ctrl-C stops\n  ${host}/app:v1\n`),
+      result.stderr,
+    )
+    assert.ok(result.stderr.includes(`  skopeo copy --src-tls-verify=false docker://${host}/app:v1 oci:/tmp/image\n`), result.stderr)
     assert.equal(existsSync(ready), false)
   })
 
@@ -254,7 +259,14 @@ describe('a lifecycle launchers can trust: the ready file and signals', () => {
     } finally {
       const result = await server.stop()
       assert.match(result.stderr, /^localregistry: warning: --listen 0\.0\.0\.0:0 listens on every interface: .* use http:\/\/127\.0\.0\.1:\d+ /)
-      assert.equal(result.stderr.split('\n').length, 3, 'the warning, the serving line, and nothing else')
+      const [, serving, ...hints] = result.stderr.trimEnd().split('\n')
+      assert.match(serving ?? '', /^localregistry: serving /)
+      // The rest is the block of images and pull commands, nothing else.
+      assert.ok(
+        hints.every((line) => line.startsWith('  ') || line.startsWith('Pull (')),
+        result.stderr,
+      )
+      assert.match(result.stderr, /on another machine pull ADDRESS:PORT/)
     }
   })
 })

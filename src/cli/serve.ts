@@ -1,13 +1,15 @@
 // `localregistry serve`: load manifests and layouts, listen, print the base URL (the only line on
-// stdout), write the ready file, and serve until the stop signal (SIGINT, SIGTERM, SIGHUP,
-// SIGQUIT) aborts.
+// stdout) and, on stderr, what it serves and how to pull it, write the ready file, and serve until
+// the stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) aborts.
 
 import { once } from 'node:events'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type ImageOption, type RunningRegistry, startRegistry } from '../api.ts'
 import { UsageError } from '../errors.ts'
 import { type Io, parseCommandArgs } from './io.ts'
 import { DEFAULT_LISTEN, SERVE_HELP } from './help.ts'
+import { type PullTarget, serveHints } from './pull-hints.ts'
 import { LAUNCHER_ARGS, type LauncherOptions, parseLauncherOptions, tlsOption, writeLauncherFiles } from './launcher-options.ts'
 import { LIMIT_ARGS, type LimitOptions, parseLimitOptions } from './limit-options.ts'
 import { ReadyFile } from './ready-file.ts'
@@ -105,7 +107,10 @@ export async function runServeCommand(args: string[], io: Io, stop: AbortSignal)
     await writeLauncherFiles(options.launcher, registry, io)
     if (options.readyFile !== undefined) ready = await ReadyFile.write(options.readyFile, registry.url)
     io.stdout.write(`${registry.url}\n`)
-    io.stderr.write(`localregistry: ${summary(registry)} at ${registry.url}\n`)
+    // One write, so that whoever waits for "Ctrl-C stops" finds the whole block.
+    io.stderr.write(
+      `localregistry: ${summary(registry)} at ${registry.url}; Ctrl-C stops\n${serveHints(pullTarget(registry, options.launcher), registry.registry)}`,
+    )
     if (!stop.aborted) await once(stop, 'abort')
   } finally {
     await registry.close()
@@ -113,6 +118,12 @@ export async function runServeCommand(args: string[], io: Io, stop: AbortSignal)
     process.off('exit', onExit)
   }
   return 0
+}
+
+/** Where clients find the CA of a generated certificate: --ca-out, else the one in --client-config. */
+function pullTarget(registry: RunningRegistry, launcher: LauncherOptions): PullTarget {
+  const written = registry.caCertificate === undefined ? undefined : (launcher.caOut ?? (launcher.clientConfig && join(launcher.clientConfig.dir, 'ca.crt')))
+  return { url: registry.url, wildcard: registry.wildcard, caFile: written }
 }
 
 function summary(registry: RunningRegistry): string {

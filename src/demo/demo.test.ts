@@ -22,12 +22,13 @@ test('the demo serves every image it lists and prints a pull command per client'
     }
     const text = instructions(demo)
     for (const command of [
-      'skopeo inspect --tls-verify=false docker://',
-      'crane manifest --insecure ',
-      'docker pull ',
-      'insecure-registries',
-      'ctr images pull --plain-http ',
-      'podman pull --tls-verify=false ',
+      `curl -s ${demo.registry.url}/v2/_catalog`,
+      `skopeo copy --src-tls-verify=false docker://${host}/demo/multi-arch:latest oci:`,
+      `crane pull --insecure --format=oci ${host}/demo/multi-arch:latest `,
+      `docker pull ${host}/demo/multi-arch:latest`,
+      'Docker trusts 127.0.0.0/8',
+      `ctr images pull --plain-http ${host}/demo/multi-arch:latest`,
+      `podman pull --tls-verify=false ${host}/demo/multi-arch:latest`,
     ]) {
       assert.ok(text.includes(command), command)
     }

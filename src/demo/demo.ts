@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ImageOption, type RunningRegistry, startRegistry } from '../api.ts'
-import { isLoopback } from '../net/host.ts'
 import { type FixtureKind, buildFixtureLayout } from '../testing/index.ts'
+import { catalogCommand, imageReference, pullCommands, transportLine } from '../cli/pull-hints.ts'
 
 export const DEMO_LISTEN = '127.0.0.1:5000'
 
@@ -74,36 +74,30 @@ export function reference(host: string, image: DemoImage): string {
 
 /** What the demo prints: the images, then exact pull commands for each client. */
 export function instructions(demo: Demo): string {
-  const { url } = demo.registry
-  const host = new URL(url).host
+  const target = { url: demo.registry.url, wildcard: demo.registry.wildcard }
+  const host = new URL(target.url).host
   const refs = demo.images.map((i) => reference(host, i))
   // Digest references are long: they do not set the column width.
   const width = Math.max(...refs.filter((r) => !r.includes('@')).map((r) => r.length))
   const list = demo.images.map((i, n) => `  ${(refs[n] ?? '').padEnd(width)}  ${i.what}`).join('\n')
   // The multi-arch image, so that docker, ctr and podman find an image for amd64 and arm64 hosts.
-  const first = `${host}/demo/multi-arch:latest`
-  const dockerNote = isLoopback(new URL(url).hostname)
-    ? '(127.0.0.0/8 is an insecure registry to Docker already; for another HOST:PORT add\n' +
-      '             {"insecure-registries": ["HOST:PORT"]} to /etc/docker/daemon.json and restart dockerd)'
-    : `(first add {"insecure-registries": ["${host}"]} to /etc/docker/daemon.json and restart dockerd)`
-  return `localregistry demo: serving ${demo.images.length} images at ${url} (plain HTTP, read-only)
+  const example = 'demo/multi-arch:latest'
+  const clients = [
+    { client: 'curl', command: catalogCommand(target) },
+    ...pullCommands(target, example, '/tmp/demo-multi-arch'),
+    { client: 'ours', command: `node src/cli/main.ts pull ${imageReference(target, example)} /tmp/demo-multi-arch-layout` },
+  ]
+  const commands = clients
+    .map(({ client, command, note }) => `  ${client.padEnd(8)}  ${command}${note === undefined ? '' : `\n            (${note})`}`)
+    .join('\n')
+  return `localregistry demo: serving ${demo.images.length} images at ${target.url} (read-only)
 
 ${list}
 
 The images are synthetic (a small file per layer, nothing to run): pull them, inspect
-them, copy them. The registry speaks plain HTTP, so each client needs its plain-HTTP flag:
+them, copy them (${transportLine(target)}):
 
-  curl      curl -s ${url}/v2/_catalog
-            curl -s ${url}/v2/demo/app/tags/list
-  skopeo    skopeo inspect --tls-verify=false docker://${first}
-            skopeo copy --src-tls-verify=false docker://${first} oci:/tmp/demo-multi-arch:latest
-  crane     crane manifest --insecure ${first}
-            crane pull --insecure --format=oci ${first} /tmp/demo-multi-arch-crane
-  docker    docker pull ${first}
-            ${dockerNote}
-  ctr       ctr images pull --plain-http ${first}
-  podman    podman pull --tls-verify=false ${first}
-  ours      node src/cli/main.ts pull ${first} /tmp/demo-multi-arch-layout
+${commands}
 
 Press Ctrl-C to stop.
 `

@@ -3,8 +3,8 @@
 # localregistry runtime with the Node of the toolchain, both found through the
 # runfiles (a runfiles directory or, without one, the runfiles manifest).
 #   cli:   node runtime "$@", in the directory `bazel run` was started from.
-#   serve: serves the manifest (serve flags from "$@") until SIGINT/SIGTERM and
-#          says how to pull.
+#   serve: `serve` of the manifest (serve flags from "$@"), which prints its URL
+#          and how to pull, until SIGINT/SIGTERM.
 #   test:  serves the manifest on 127.0.0.1:0, runs the test with
 #          LOCALREGISTRY_URL and LOCALREGISTRY_HOST, stops the registry and
 #          exits with the test's status.
@@ -17,7 +17,6 @@ readonly NODE_PATH=%NODE%
 readonly RUNTIME_PATH=%RUNTIME%
 readonly MANIFEST_PATH=%MANIFEST%
 readonly TEST_PATH=%TEST%
-readonly IMAGES=(%IMAGES%)
 
 die() {
   echo "$WHO: $*" >&2
@@ -79,6 +78,15 @@ if [[ "$MODE" == cli ]]; then
 fi
 
 manifest="$(rlocation "$MANIFEST_PATH")" || exit 1
+serve=("$node" "$runtime" serve --manifest "$manifest" --runfiles "${runfiles_dir:-$runfiles_manifest}")
+
+if [[ "$MODE" == serve ]]; then
+  # The registry replaces this script, so that Ctrl-C, kill and the exit status
+  # are the registry's own.
+  cd "${BUILD_WORKING_DIRECTORY:-.}" || die "cannot enter $BUILD_WORKING_DIRECTORY"
+  exec "${serve[@]}" "$@"
+fi
+
 own_tmp=
 if [[ -n "${TEST_TMPDIR:-}" ]]; then
   tmp="$TEST_TMPDIR"
@@ -96,8 +104,7 @@ registry_url=
 # whichever comes first: a registry that cannot start is reported at once, not
 # when a timeout expires. Redirections of the call apply to the registry.
 start_registry() {
-  "$node" "$runtime" serve --manifest "$manifest" --runfiles "${runfiles_dir:-$runfiles_manifest}" \
-    --ready-file "$ready" "$@" &
+  "${serve[@]}" --ready-file "$ready" "$@" &
   registry_pid=$!
   while [[ ! -s "$ready" ]]; do
     if ! kill -0 "$registry_pid" 2>/dev/null; then
@@ -117,44 +124,6 @@ stop_registry() {
   wait "$registry_pid" 2>/dev/null
   registry_pid=
 }
-
-if [[ "$MODE" == serve ]]; then
-  # The registry replaces this script (exec), so that Ctrl-C, kill and the exit
-  # status are the registry's own. A helper in the background waits until it
-  # serves and says how to pull, then removes our temporary directory once the
-  # registry has exited.
-  serve_pid=$$
-  (
-    trap '[[ -z "$own_tmp" ]] || rm -rf "$own_tmp"' EXIT
-    trap '' INT # Ctrl-C is for the registry; this helper cleans up after it.
-    while [[ ! -s "$ready" ]]; do
-      kill -0 "$serve_pid" 2>/dev/null || exit 0
-      sleep 0.05
-    done
-    url="$(head -n 1 "$ready")"
-    host="${url#*://}"
-    echo "$WHO: serving ${#IMAGES[@]} image(s) at $url; Ctrl-C stops."
-    first_tagged=
-    for image in "${IMAGES[@]}"; do
-      if [[ "$image" == *:* ]]; then
-        echo "  $host/$image"
-        first_tagged="${first_tagged:-$image}"
-      else
-        echo "  $host/$image@sha256:...   (digest-only: the digest of its layout's index.json entry)"
-      fi
-    done
-    if [[ -n "$first_tagged" ]]; then
-      echo "Pull over plain HTTP, e.g.:"
-      echo "  skopeo copy --src-tls-verify=false docker://$host/$first_tagged oci:/tmp/image"
-      echo "  podman pull --tls-verify=false $host/$first_tagged"
-      echo "  docker pull $host/$first_tagged   (Docker trusts 127.0.0.0/8 as an insecure registry)"
-    fi
-    while kill -0 "$serve_pid" 2>/dev/null; do sleep 1; done
-  ) >&2 &
-  cd "${BUILD_WORKING_DIRECTORY:-.}" || die "cannot enter $BUILD_WORKING_DIRECTORY"
-  exec "$node" "$runtime" serve --manifest "$manifest" --runfiles "${runfiles_dir:-$runfiles_manifest}" \
-    --ready-file "$ready" "$@"
-fi
 
 # MODE == test
 outputs="${TEST_UNDECLARED_OUTPUTS_DIR:-$tmp}"

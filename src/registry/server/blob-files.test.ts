@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { rename, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { computeDigest } from '../../oci/digest.ts'
+import { DigestCheck } from '../../oci/verify.ts'
+import { makeTempDir } from '../../testing/index.ts'
+import { ContentMismatchError } from '../../errors.ts'
+import { BlobFiles, RACY_MS, SMALL_BLOB_BUDGET } from './blob-files.ts'
+import type { FileBlob } from './registry.ts'
+import { HttpError } from './responses.ts'
+
+async function blobFile(dir: string, bytes: Buffer, name = 'blob'): Promise<FileBlob> {
+  const path = join(dir, name)
+  await writeFile(path, bytes)
+  return { kind: 'file', digest: computeDigest(bytes), size: bytes.length, path, layout: dir }
+}
+
+/** Hashes the file as a transfer would and records the result, as if hashing started at `startedAt`. */
+async function hashAndRecord(files: BlobFiles, blob: FileBlob, startedAt: number): Promise<void> {
+  const file = await files.open(blob)
+  try {
+    const check = new DigestCheck(blob, blob.path)
+    const { buffer } = await file.handle.read(Buffer.alloc(blob.size), 0, blob.size, 0)
+    check.update(buffer)
+    await files.record(file, startedAt, check)
+  } finally {
+    await file.handle.close()
+  }
+}
+
+async function isVerified(files: BlobFiles, blob: FileBlob): Promise<boolean> {
+  const file = await files.open(blob)
+  await file.handle.close()
+  return file.verified
+}
+
+function rejects500(logs: string[], blob: FileBlob, ...words: string[]): (error: unknown) => boolean {
+  return (error) => error instanceof HttpError && error.status === 500 && logs.some((l) => l.includes(blob.path) && words.every((w) => l.includes(w)))
+}
+
+describe('BlobFiles', () => {
+  it('trusts a file hashed in full only while its identity is unchanged, and only if it was not changed just before', async (t) => {
+    const dir = await makeTempDir(t)
+    const files = new BlobFiles(() => undefined)
+    const blob = await blobFile(dir, Buffer.alloc(100_000, 1))
+    assert.equal(await isVerified(files, blob), false)
+    // Changed less than RACY_MS before the hashing started: hashed again next time.
+    await hashAndRecord(files, blob, Date.now())
+    assert.equal(await isVerified(files, blob), false)
+    // Hashed well after the last change: trusted.
+    await hashAndRecord(files, blob, Date.now() + RACY_MS + 1000)
+    assert.equal(await isVerified(files, blob), true)
+    // Rewritten with the same bytes: the ctime moved, so not trusted any more.
+    await writeFile(blob.path, Buffer.alloc(100_000, 1))
+    assert.equal(await isVerified(files, blob), false)
+    // Replaced by another inode with the same bytes: not trusted either.
+    await hashAndRecord(files, blob, Date.now() + RACY_MS + 1000)
+    assert.equal(await isVerified(files, blob), true)
+    await writeFile(join(dir, 'copy'), Buffer.alloc(100_000, 1))
+    await rename(join(dir, 'copy'), blob.path)
+    assert.equal(await isVerified(files, blob), false)
+  })
+
+  it('remembers a file with the wrong bytes and refuses it, without logging again, until it changes', async (t) => {
+    const dir = await makeTempDir(t)
+    const logs: string[] = []
+    const files = new BlobFiles((line) => logs.push(line))
+    const blob = await blobFile(dir, Buffer.alloc(100_000, 1))
+    await writeFile(blob.path, Buffer.alloc(100_000, 2))
+    await assert.rejects(hashAndRecord(files, blob, Date.now() + RACY_MS + 1000), ContentMismatchError)
+    await assert.rejects(files.open(blob), (e: unknown) => e instanceof HttpError && e.status === 500 && e.message.includes('corrupt'))
+    assert.deepEqual(logs, [])
+    await writeFile(blob.path, Buffer.alloc(100_000, 1))
+    assert.equal(await isVerified(files, blob), false)
+  })
+
+  it('answers 500 (and logs the file) for a file that is missing, of the wrong size, not a regular file or unreadable', async (t) => {
+    const dir = await makeTempDir(t)
+    const logs: string[] = []
+    const files = new BlobFiles((line) => logs.push(line))
+    const missing: FileBlob = { kind: 'file', digest: computeDigest(Buffer.from('x')), size: 1, path: join(dir, 'missing'), layout: dir }
+    await assert.rejects(files.open(missing), rejects500(logs, missing, 'ENOENT'))
+    const short = await blobFile(dir, Buffer.alloc(10), 'short')
+    await assert.rejects(files.open({ ...short, size: 11 }), rejects500(logs, short, '10 bytes', '11'))
+    const fifo: FileBlob = { ...short, path: join(dir, 'fifo') }
+    execFileSync('mkfifo', [fifo.path])
+    await assert.rejects(files.open(fifo), rejects500(logs, fifo, 'not a regular file'))
+    const loop: FileBlob = { ...short, path: join(dir, 'loop') }
+    await symlink(loop.path, loop.path)
+    await assert.rejects(files.open(loop), rejects500(logs, loop, 'ELOOP'))
+    const directory: FileBlob = { ...short, path: dir }
+    await assert.rejects(files.open(directory), rejects500(logs, directory, 'not a regular file'))
+  })
+
+  it('reads small blobs whole and checks them before keeping them, within the budget', async (t) => {
+    const dir = await makeTempDir(t)
+    const files = new BlobFiles(() => undefined)
+    const bytes = Buffer.from('small blob\n')
+    const blob = await blobFile(dir, bytes)
+    assert.equal(files.cached(blob), undefined)
+    assert.deepEqual(await files.readSmall(blob), bytes)
+    assert.deepEqual(files.cached(blob), bytes)
+    const wrong = await blobFile(dir, bytes, 'wrong')
+    await writeFile(wrong.path, Buffer.from('small blob?'))
+    await assert.rejects(files.readSmall(wrong), ContentMismatchError)
+    assert.equal(files.cached(wrong), undefined)
+    // Refused from then on without reading, until the file changes.
+    await assert.rejects(files.readSmall(wrong), (e: unknown) => e instanceof HttpError && e.status === 500)
+    assert.ok(SMALL_BLOB_BUDGET >= 64 * 1024)
+  })
+
+  it('keeps small blobs only within SMALL_BLOB_BUDGET', async (t) => {
+    const dir = await makeTempDir(t)
+    const files = new BlobFiles(() => undefined)
+    const size = 64 * 1024
+    let kept = 0
+    const count = SMALL_BLOB_BUDGET / size + 2
+    for (let i = 0; i < count; i++) {
+      const blob = await blobFile(dir, Buffer.alloc(size, i % 256).fill(i >> 8, 0, 1), `b${i}`)
+      await files.readSmall(blob)
+      if (files.cached(blob) !== undefined) kept++
+    }
+    assert.equal(kept, SMALL_BLOB_BUDGET / size)
+  })
+})
