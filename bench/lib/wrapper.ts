@@ -30,13 +30,11 @@ export async function makeWrapper(repoRoot: string, dir: string, runtimeEntry: s
   await writeFile(test, '#!/bin/sh\nexit 0\n', { mode: 0o755 })
   const substitutions: Record<string, string> = {
     '%MODE%': 'test',
-    '%KIND%': 'localregistry_test',
-    '%LABEL%': '//bench:wrapped_trivial_test',
+    '%WHO%': "'localregistry_test //bench:wrapped_trivial_test'",
     '%NODE%': '_main/node',
     '%RUNTIME%': '_main/localregistry.mjs',
     '%MANIFEST%': '_main/images.prototxt',
     '%TEST%': '_main/trivial_test.sh',
-    '%IMAGES%': `'${image.repository}:${image.tag}'`,
   }
   let script = await readFile(join(repoRoot, LAUNCHER_TEMPLATE), 'utf8')
   for (const [key, value] of Object.entries(substitutions)) script = script.replaceAll(key, value)

@@ -94,28 +94,30 @@ else
   tmp="$(mktemp -d)" || die "cannot create a temporary directory"
   own_tmp="$tmp"
 fi
-ready="$(mktemp "$tmp/localregistry-ready.XXXXXX")" || die "cannot create a file in $tmp"
-rm -f "$ready"
-
 registry_pid=
 registry_url=
 # start_registry [serve flags...]: starts the registry in the background and
-# waits until it serves (sets registry_url) or exits (returns its status),
-# whichever comes first: a registry that cannot start is reported at once, not
-# when a timeout expires. Redirections of the call apply to the registry.
+# waits for the one line it prints on stdout once it serves (its URL), or for
+# it to exit without printing one, whichever comes first: a registry that
+# cannot start is reported at once, not when a timeout expires. The wait is a
+# read on a FIFO, not a polling loop. Redirections of the call apply to the
+# registry's stderr.
 start_registry() {
-  "${serve[@]}" --ready-file "$ready" "$@" &
+  local fifo="$tmp/localregistry-url.$$"
+  rm -f "$fifo"
+  mkfifo "$fifo" || die "cannot create a FIFO in $tmp"
+  "${serve[@]}" "$@" >"$fifo" &
   registry_pid=$!
-  while [[ ! -s "$ready" ]]; do
-    if ! kill -0 "$registry_pid" 2>/dev/null; then
-      local status=0
-      wait "$registry_pid" || status=$?
-      registry_pid=
-      return $((status == 0 ? 1 : status))
-    fi
-    sleep 0.05
-  done
-  registry_url="$(head -n 1 "$ready")"
+  local line=
+  IFS= read -r line <"$fifo"
+  rm -f "$fifo"
+  if [[ -z "$line" ]]; then
+    local status=0
+    wait "$registry_pid" || status=$?
+    registry_pid=
+    return $((status == 0 ? 1 : status))
+  fi
+  registry_url="$line"
 }
 
 stop_registry() {
@@ -132,7 +134,7 @@ log="$outputs/localregistry.log"
 trap 'stop_registry; [[ -z "$own_tmp" ]] || rm -rf "$own_tmp"' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
-if start_registry --listen 127.0.0.1:0 --log-requests >/dev/null 2>"$log"; then
+if start_registry --listen 127.0.0.1:0 --log-requests 2>"$log"; then
   :
 else
   status=$?
