@@ -3,10 +3,14 @@
 // (bounds.test.ts measures the same bounds with 1,000 clients against a server process.)
 
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { EventEmitter } from 'node:events'
 import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
 import { describe, it, type TestContext } from 'node:test'
 import type { Image } from '../../oci/ref.ts'
+import { STALL_GRACE_MS } from './buffer-pool.ts'
+import { ConnectionCap, DEFAULT_MAX_CONNECTIONS } from './connections.ts'
 import { Registry } from './registry.ts'
 import { listen } from './server.ts'
 import { entryRef, fixture } from './test-support.ts'
@@ -64,5 +68,66 @@ describe('registry server: connection cap and send timeout', () => {
     await stalledClient(t, server.url, `GET /v2/app/blobs/${image.manifest.layers[0]?.digest} HTTP/1.1\r\nHost: x\r\n\r\n`)
     // The response is closed by the server, cut off: the request log says so.
     assert.match(await line, / 200 \(aborted\) \d+ /)
+  })
+})
+
+/** The parts of a socket ConnectionCap reads, with counters a test moves by hand. */
+class FakeSocket extends EventEmitter {
+  bytesRead = 0
+  bytesWritten = 0
+  destroyed = false
+
+  destroy(): void {
+    this.destroyed = true
+    this.emit('close')
+  }
+}
+
+function admitted(cap: ConnectionCap, socket: FakeSocket): FakeSocket {
+  cap.admit(socket as unknown as Socket)
+  return socket
+}
+
+describe('ConnectionCap', () => {
+  it('closes a newcomer over the cap unless a connection made no progress for STALL_GRACE_MS; then that one, the longest stalled, goes', (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 })
+    const cap = new ConnectionCap(2)
+    const a = admitted(cap, new FakeSocket())
+    t.mock.timers.tick(10)
+    const b = admitted(cap, new FakeSocket())
+    assert.equal(cap.size, 2)
+    // Nothing has stalled long enough: the newcomer is refused.
+    const early = admitted(cap, new FakeSocket())
+    assert.equal(early.destroyed, true)
+    assert.deepEqual([a.destroyed, b.destroyed, cap.size], [false, false, 2])
+    // A second later both are stalled: the longest stalled (a) goes.
+    t.mock.timers.tick(STALL_GRACE_MS)
+    const c = admitted(cap, new FakeSocket())
+    assert.deepEqual([a.destroyed, b.destroyed, c.destroyed, cap.size], [true, false, false, 2])
+    // b moves bytes; another second later only c is stalled (its progress is counted from when it came): c goes.
+    b.bytesWritten += 100
+    t.mock.timers.tick(STALL_GRACE_MS)
+    const d = admitted(cap, new FakeSocket())
+    assert.deepEqual([b.destroyed, c.destroyed, d.destroyed, cap.size], [false, true, false, 2])
+    // b's progress was seen just now and d came just now: the next newcomer is refused.
+    assert.equal(admitted(cap, new FakeSocket()).destroyed, true)
+    // A connection that closes frees its place.
+    d.destroy()
+    assert.equal(cap.size, 1)
+    assert.equal(admitted(cap, new FakeSocket()).destroyed, false)
+    assert.equal(cap.size, 2)
+  })
+
+  it('lowers the default cap to fit the open-file limit (minus descriptors kept for files), never below 1', () => {
+    const module = JSON.stringify(new URL('./connections.ts', import.meta.url).href)
+    const script = `import { defaultMaxConnections } from ${module}; console.log(defaultMaxConnections())`
+    for (const [limit, expected] of [
+      [1024, 1024 - 128],
+      [10_000, DEFAULT_MAX_CONNECTIONS],
+      [100, 1],
+    ] as const) {
+      const out = execFileSync('prlimit', [`--nofile=${limit}`, process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' })
+      assert.equal(Number(out), expected, `limit ${limit}`)
+    }
   })
 })
