@@ -2922,7 +2922,7 @@ function manifest(context, req, res, head, name, reference, entry) {
 function checkReference(reference) {
   if (reference.includes(":")) return checkDigest(reference);
   if (isValidTag(reference)) return;
-  throw new HttpError(400, "TAG_INVALID", `invalid tag ${quote(reference)}: a tag is 1 to 128 of [a-zA-Z0-9_.-], not starting with "." or "-"`, {
+  throw new HttpError(400, "TAG_INVALID", `invalid tag ${quote(reference)}: a tag is ${TAG_RULE}`, {
     tag: reference.slice(0, 300)
   });
 }

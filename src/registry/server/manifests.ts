@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { quote } from '../../oci/digest.ts'
 import type { Context } from './context.ts'
-import { isValidRepository, isValidTag } from '../../oci/names.ts'
+import { isValidRepository, isValidTag, TAG_RULE } from '../../oci/names.ts'
 import { select } from './ranges.ts'
 import type { ServedManifest } from './registry.ts'
 import { checkDigest, preconditionFailed, unknownRepository } from './rejections.ts'
@@ -34,7 +34,7 @@ export function manifest(
 function checkReference(reference: string): void {
   if (reference.includes(':')) return checkDigest(reference)
   if (isValidTag(reference)) return
-  throw new HttpError(400, 'TAG_INVALID', `invalid tag ${quote(reference)}: a tag is 1 to 128 of [a-zA-Z0-9_.-], not starting with "." or "-"`, {
+  throw new HttpError(400, 'TAG_INVALID', `invalid tag ${quote(reference)}: a tag is ${TAG_RULE}`, {
     tag: reference.slice(0, 300),
   })
 }
