@@ -2401,7 +2401,8 @@ var init_buffer_pool = __esm({
       /** Buffers handed out or free: at most #maxBuffers. */
       #count = 0;
       #waiters = [];
-      #holders = /* @__PURE__ */ new Set();
+      /** Each holder with when it got its pair. */
+      #holders = /* @__PURE__ */ new Map();
       #timer;
       constructor(budgetBytes, chunkSize) {
         this.chunkSize = chunkSize;
@@ -2411,7 +2412,7 @@ var init_buffer_pool = __esm({
       async acquire(holder, closed) {
         const pair = this.#take() ?? await this.#wait(closed);
         if (pair === void 0) return void 0;
-        this.#holders.add(holder);
+        this.#holders.set(holder, Date.now());
         this.#scheduleCutOff();
         return pair;
       }
@@ -2468,8 +2469,8 @@ var init_buffer_pool = __esm({
         if (this.#timer !== void 0 || this.#waiters.length === 0) return;
         const now = Date.now();
         let next = Number.POSITIVE_INFINITY;
-        for (const holder of this.#holders) {
-          const due = holder.lastProgress + STALL_GRACE_MS;
+        for (const [holder, grantedAt] of this.#holders) {
+          const due = Math.max(holder.lastProgress, grantedAt) + STALL_GRACE_MS;
           if (due <= now) {
             this.#holders.delete(holder);
             holder.cutOff();
@@ -2634,7 +2635,7 @@ var init_rejections = __esm({
 async function sendRange(blob2, res, range, writeHead, options) {
   const closed = closedPromise(res);
   const holder = { lastProgress: Date.now(), cutOff: () => res.destroy() };
-  const pair = await options.pool.acquire(holder, closed);
+  const pair = await acquireUntimed(options.pool, holder, res, closed);
   if (pair === void 0) throw new ResponseClosedError();
   const writes = [void 0, void 0];
   let file;
@@ -2652,6 +2653,16 @@ async function sendRange(blob2, res, range, writeHead, options) {
     await file?.handle.close();
     writes.forEach((w, slot) => w === void 0 || w.settled ? options.pool.release(pair[slot]) : options.pool.abandon());
     options.pool.leave(holder);
+  }
+}
+async function acquireUntimed(pool, holder, res, closed) {
+  const socket = res.socket;
+  const timeout = socket?.timeout ?? 0;
+  socket?.setTimeout(0);
+  try {
+    return await pool.acquire(holder, closed);
+  } finally {
+    if (timeout > 0 && socket !== null && !socket.destroyed) socket.setTimeout(timeout);
   }
 }
 async function copy(file, sink, range, pair, writes, closed, options) {
