@@ -2400,7 +2400,10 @@ var init_buffer_pool = __esm({
       #free = [];
       /** Buffers handed out or free: at most #maxBuffers. */
       #count = 0;
+      /** Oldest first. */
       #waiters = [];
+      /** Whether the next pair goes to the oldest waiter (else to the newest). */
+      #oldestNext = false;
       /** Each holder with when it got its pair. */
       #holders = /* @__PURE__ */ new Map();
       #timer;
@@ -2461,7 +2464,9 @@ var init_buffer_pool = __esm({
         while (this.#waiters.length > 0) {
           const pair = this.#take();
           if (pair === void 0) return;
-          this.#waiters.pop().grant(pair);
+          const waiter = this.#oldestNext ? this.#waiters.shift() : this.#waiters.pop();
+          this.#oldestNext = !this.#oldestNext;
+          waiter.grant(pair);
         }
       }
       /** While anyone waits: cuts off every holder stalled for STALL_GRACE_MS, and looks again when the next one would be. */

@@ -104,4 +104,27 @@ describe('BufferPool', () => {
     t.mock.timers.tick(1)
     assert.deepEqual(cut, ['late'], 'a grace after it got its pair without progress, it is')
   })
+
+  it('serves every waiter in the end: newcomers take every other pair, the oldest waiter the others', async () => {
+    const pool = new BufferPool(2 * 16, 16)
+    let pair = await pool.acquire(holder(Date.now()), never)
+    const granted: Array<{ name: string; pair: [Buffer, Buffer] | undefined }> = []
+    const wait = (name: string): void => void pool.acquire(holder(Date.now()), never).then((p) => granted.push({ name, pair: p }))
+    wait('oldest')
+    wait('second')
+    // Each time the running transfer ends, a new request has come: the pair goes to the newest, then to the oldest.
+    for (let round = 0; round < 4; round++) {
+      wait(`newcomer ${round}`)
+      assert.ok(pair)
+      pool.release(pair[0])
+      pool.release(pair[1])
+      await new Promise((resolve) => setImmediate(resolve))
+      pair = granted.at(-1)?.pair
+    }
+    assert.deepEqual(
+      granted.map((g) => g.name),
+      ['newcomer 0', 'oldest', 'newcomer 2', 'second'],
+    )
+    assert.equal(pool.waiting, 2)
+  })
 })

@@ -6,8 +6,11 @@
 // callback); a transfer that ends while a write is still pending abandons that buffer instead
 // (the socket may still read from it), and the pool may allocate a fresh one in its place.
 //
-// When the budget is used up, requests wait, newest first: a burst of clients that never read
-// cannot keep a live client waiting behind them.
+// When the budget is used up, requests wait, and every waiter is served in the end:
+// - Pairs go alternately to the newest and to the oldest waiter. Newest, so that a burst of
+//   clients that never read cannot keep a live client that came after them waiting behind
+//   them; oldest, so that newcomers cannot keep an earlier request waiting forever (a waiter
+//   with k older ones is served within 2k + 2 grants).
 // - While anyone waits, a holder that made no progress (its socket took no byte) for
 //   STALL_GRACE_MS is cut off to free its pair: its client has stopped reading (a real client
 //   resumes with Range). The grace counts from the later of its last progress and the moment
@@ -36,7 +39,10 @@ export class BufferPool {
   readonly #free: Buffer[] = []
   /** Buffers handed out or free: at most #maxBuffers. */
   #count = 0
+  /** Oldest first. */
   readonly #waiters: Waiter[] = []
+  /** Whether the next pair goes to the oldest waiter (else to the newest). */
+  #oldestNext = false
   /** Each holder with when it got its pair. */
   readonly #holders = new Map<PoolHolder, number>()
   #timer: NodeJS.Timeout | undefined
@@ -107,7 +113,9 @@ export class BufferPool {
     while (this.#waiters.length > 0) {
       const pair = this.#take()
       if (pair === undefined) return
-      ;(this.#waiters.pop() as Waiter).grant(pair)
+      const waiter = (this.#oldestNext ? this.#waiters.shift() : this.#waiters.pop()) as Waiter
+      this.#oldestNext = !this.#oldestNext
+      waiter.grant(pair)
     }
   }
 
