@@ -2414,8 +2414,12 @@ var init_buffer_pool = __esm({
       #free = [];
       /** Buffers handed out or free: at most #maxBuffers. */
       #count = 0;
+      /** Oldest first. */
       #waiters = [];
-      #holders = /* @__PURE__ */ new Set();
+      /** Whether the next pair goes to the oldest waiter (else to the newest). */
+      #oldestNext = false;
+      /** Each holder with when it got its pair. */
+      #holders = /* @__PURE__ */ new Map();
       #timer;
       constructor(budgetBytes, chunkSize) {
         this.chunkSize = chunkSize;
@@ -2425,7 +2429,7 @@ var init_buffer_pool = __esm({
       async acquire(holder, closed) {
         const pair = this.#take() ?? await this.#wait(closed);
         if (pair === void 0) return void 0;
-        this.#holders.add(holder);
+        this.#holders.set(holder, Date.now());
         this.#scheduleCutOff();
         return pair;
       }
@@ -2474,7 +2478,9 @@ var init_buffer_pool = __esm({
         while (this.#waiters.length > 0) {
           const pair = this.#take();
           if (pair === void 0) return;
-          this.#waiters.pop().grant(pair);
+          const waiter = this.#oldestNext ? this.#waiters.shift() : this.#waiters.pop();
+          this.#oldestNext = !this.#oldestNext;
+          waiter.grant(pair);
         }
       }
       /** While anyone waits: cuts off every holder stalled for STALL_GRACE_MS, and looks again when the next one would be. */
@@ -2482,8 +2488,8 @@ var init_buffer_pool = __esm({
         if (this.#timer !== void 0 || this.#waiters.length === 0) return;
         const now = Date.now();
         let next = Number.POSITIVE_INFINITY;
-        for (const holder of this.#holders) {
-          const due = holder.lastProgress + STALL_GRACE_MS;
+        for (const [holder, grantedAt] of this.#holders) {
+          const due = Math.max(holder.lastProgress, grantedAt) + STALL_GRACE_MS;
           if (due <= now) {
             this.#holders.delete(holder);
             holder.cutOff();
@@ -2648,7 +2654,7 @@ var init_rejections = __esm({
 async function sendRange(blob2, res, range, writeHead, options) {
   const closed = closedPromise(res);
   const holder = { lastProgress: Date.now(), cutOff: () => res.destroy() };
-  const pair = await options.pool.acquire(holder, closed);
+  const pair = await acquireUntimed(options.pool, holder, res, closed);
   if (pair === void 0) throw new ResponseClosedError();
   const writes = [void 0, void 0];
   let file;
@@ -2666,6 +2672,16 @@ async function sendRange(blob2, res, range, writeHead, options) {
     await file?.handle.close();
     writes.forEach((w, slot) => w === void 0 || w.settled ? options.pool.release(pair[slot]) : options.pool.abandon());
     options.pool.leave(holder);
+  }
+}
+async function acquireUntimed(pool, holder, res, closed) {
+  const socket = res.socket;
+  const timeout = socket?.timeout ?? 0;
+  socket?.setTimeout(0);
+  try {
+    return await pool.acquire(holder, closed);
+  } finally {
+    if (timeout > 0 && socket !== null && !socket.destroyed) socket.setTimeout(timeout);
   }
 }
 async function copy(file, sink, range, pair, writes, closed, options) {

@@ -8,6 +8,11 @@ function holder(lastProgress: number, onCutOff: () => void = () => undefined): P
   return { lastProgress, cutOff: onCutOff }
 }
 
+/** A holder whose transfer the test moves on by setting lastProgress. */
+function progressing(onCutOff: () => void): { lastProgress: number; cutOff(): void } {
+  return { lastProgress: Date.now(), cutOff: onCutOff }
+}
+
 describe('BufferPool', () => {
   it('hands out pairs within its budget, reuses released buffers and lets a waiter in when a pair comes back', async () => {
     const pool = new BufferPool(4 * 16, 16)
@@ -53,13 +58,16 @@ describe('BufferPool', () => {
     assert.deepEqual(order, ['newer', 'older'])
   })
 
-  it('cuts off a holder that made no progress for STALL_GRACE_MS while others wait, and only then', async () => {
+  it('cuts off a holder that made no progress for STALL_GRACE_MS while others wait, and only then', async (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setTimeout'], now: 1_000_000 })
     const pool = new BufferPool(4 * 16, 16)
     const cut: string[] = []
-    const stalled = holder(Date.now() - STALL_GRACE_MS - 1, () => cut.push('stalled'))
-    const busy = holder(Date.now() + 60_000, () => cut.push('busy'))
+    const stalled = holder(Date.now(), () => cut.push('stalled'))
+    const busy = progressing(() => cut.push('busy'))
     const stalledPair = await pool.acquire(stalled, never)
     await pool.acquire(busy, never)
+    t.mock.timers.tick(STALL_GRACE_MS)
+    busy.lastProgress = Date.now()
     assert.deepEqual(cut, [], 'nobody waits: nobody is cut off')
     assert.ok(stalledPair)
     const waiting = pool.acquire(holder(Date.now()), never)
@@ -70,5 +78,53 @@ describe('BufferPool', () => {
     pool.leave(stalled)
     assert.ok(await waiting)
     assert.deepEqual(cut, ['stalled'])
+  })
+
+  it('counts the grace of a holder from when it got its pair: a long wait for buffers is no stall', async (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setTimeout'], now: 1_000_000 })
+    const pool = new BufferPool(2 * 16, 16)
+    const cut: string[] = []
+    const first = progressing(() => cut.push('first'))
+    const firstPair = await pool.acquire(first, never)
+    assert.ok(firstPair)
+    // Its request came now; it waits while the first transfer runs (and progresses) for 3 graces.
+    const late = holder(Date.now(), () => cut.push('late'))
+    const lateWait = pool.acquire(late, never)
+    for (let i = 0; i < 6; i++) {
+      t.mock.timers.tick(STALL_GRACE_MS / 2)
+      first.lastProgress = Date.now()
+    }
+    pool.release(firstPair[0])
+    pool.release(firstPair[1])
+    pool.leave(first)
+    assert.ok(await lateWait)
+    void pool.acquire(holder(Date.now()), never)
+    t.mock.timers.tick(STALL_GRACE_MS - 1)
+    assert.deepEqual(cut, [], 'the waiter is not cut off for the time it waited')
+    t.mock.timers.tick(1)
+    assert.deepEqual(cut, ['late'], 'a grace after it got its pair without progress, it is')
+  })
+
+  it('serves every waiter in the end: newcomers take every other pair, the oldest waiter the others', async () => {
+    const pool = new BufferPool(2 * 16, 16)
+    let pair = await pool.acquire(holder(Date.now()), never)
+    const granted: Array<{ name: string; pair: [Buffer, Buffer] | undefined }> = []
+    const wait = (name: string): void => void pool.acquire(holder(Date.now()), never).then((p) => granted.push({ name, pair: p }))
+    wait('oldest')
+    wait('second')
+    // Each time the running transfer ends, a new request has come: the pair goes to the newest, then to the oldest.
+    for (let round = 0; round < 4; round++) {
+      wait(`newcomer ${round}`)
+      assert.ok(pair)
+      pool.release(pair[0])
+      pool.release(pair[1])
+      await new Promise((resolve) => setImmediate(resolve))
+      pair = granted.at(-1)?.pair
+    }
+    assert.deepEqual(
+      granted.map((g) => g.name),
+      ['newcomer 0', 'oldest', 'newcomer 2', 'second'],
+    )
+    assert.equal(pool.waiting, 2)
   })
 })

@@ -6,17 +6,24 @@
 // callback); a transfer that ends while a write is still pending abandons that buffer instead
 // (the socket may still read from it), and the pool may allocate a fresh one in its place.
 //
-// When the budget is used up, requests wait, newest first: a burst of clients that never read
-// cannot keep a live client waiting behind them. While anyone waits, a transfer whose socket
-// has taken no byte for STALL_GRACE_MS is cut off to free its pair (its client has stopped
-// reading; a real client resumes with Range); waiters that wait on anyway end at the send
-// timeout, like any request that sends nothing.
+// When the budget is used up, requests wait, and every waiter is served in the end:
+// - Pairs go alternately to the newest and to the oldest waiter. Newest, so that a burst of
+//   clients that never read cannot keep a live client that came after them waiting behind
+//   them; oldest, so that newcomers cannot keep an earlier request waiting forever (a waiter
+//   with k older ones is served within 2k + 2 grants).
+// - While anyone waits, a holder that made no progress (its socket took no byte) for
+//   STALL_GRACE_MS is cut off to free its pair: its client has stopped reading (a real client
+//   resumes with Range). The grace counts from the later of its last progress and the moment
+//   it got its pair: time spent waiting here is not the client's stall.
+// - Waiting is the server's stall, not the client's: the transfer takes the send timeout off
+//   the socket while it waits (transfer.ts). A waiter leaves the queue only when it is served
+//   or its request closes (the client went away), which frees its place at once.
 
 /** How long a transfer may make no progress before it is cut off for a waiting one. */
 export const STALL_GRACE_MS = 1000
 
 export interface PoolHolder {
-  /** When the holder's socket last took bytes. */
+  /** When the holder's socket last took bytes (a stall counts from its grant at the earliest). */
   readonly lastProgress: number
   /** Ends the holder's transfer (destroys its response). */
   cutOff(): void
@@ -32,8 +39,12 @@ export class BufferPool {
   readonly #free: Buffer[] = []
   /** Buffers handed out or free: at most #maxBuffers. */
   #count = 0
+  /** Oldest first. */
   readonly #waiters: Waiter[] = []
-  readonly #holders = new Set<PoolHolder>()
+  /** Whether the next pair goes to the oldest waiter (else to the newest). */
+  #oldestNext = false
+  /** Each holder with when it got its pair. */
+  readonly #holders = new Map<PoolHolder, number>()
   #timer: NodeJS.Timeout | undefined
 
   constructor(budgetBytes: number, chunkSize: number) {
@@ -45,7 +56,7 @@ export class BufferPool {
   async acquire(holder: PoolHolder, closed: Promise<void>): Promise<[Buffer, Buffer] | undefined> {
     const pair = this.#take() ?? (await this.#wait(closed))
     if (pair === undefined) return undefined
-    this.#holders.add(holder)
+    this.#holders.set(holder, Date.now())
     this.#scheduleCutOff()
     return pair
   }
@@ -102,7 +113,9 @@ export class BufferPool {
     while (this.#waiters.length > 0) {
       const pair = this.#take()
       if (pair === undefined) return
-      ;(this.#waiters.pop() as Waiter).grant(pair)
+      const waiter = (this.#oldestNext ? this.#waiters.shift() : this.#waiters.pop()) as Waiter
+      this.#oldestNext = !this.#oldestNext
+      waiter.grant(pair)
     }
   }
 
@@ -111,8 +124,8 @@ export class BufferPool {
     if (this.#timer !== undefined || this.#waiters.length === 0) return
     const now = Date.now()
     let next = Number.POSITIVE_INFINITY
-    for (const holder of this.#holders) {
-      const due = holder.lastProgress + STALL_GRACE_MS
+    for (const [holder, grantedAt] of this.#holders) {
+      const due = Math.max(holder.lastProgress, grantedAt) + STALL_GRACE_MS
       if (due <= now) {
         this.#holders.delete(holder)
         holder.cutOff()

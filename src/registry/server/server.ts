@@ -14,8 +14,9 @@
 // Bounded, so that clients that misbehave (thousands of them, or ones that stop reading)
 // cannot take the server from the others: a cap on connections (connections.ts), a shared
 // budget of transfer buffers (buffer-pool.ts), a send timeout (a connection on which nothing
-// moved for that long is closed: a client that stopped reading, or never sent its request),
-// and a short headers timeout (local clients send a request's headers at once).
+// moved for that long is closed: a client that stopped reading, or never sent its request;
+// not one waiting for transfer buffers, which is the server's wait), and a short headers
+// timeout (local clients send a request's headers at once).
 
 import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -47,7 +48,7 @@ export interface ListenOptions {
    * a new connection replaces one that made no progress for a second, or is closed at once.
    */
   maxConnections?: number
-  /** Milliseconds a connection may make no progress (a client that stopped reading) before it is closed (default 30,000). */
+  /** Milliseconds a connection may make no progress (a client that stopped reading) before it is closed (default 30,000); a wait for transfer buffers does not count. */
   sendTimeoutMs?: number
   /** Bytes of buffers all blob transfers share (default 64 MiB; a transfer takes 2 MiB while it runs, others wait). */
   blobMemory?: number

@@ -18,7 +18,7 @@ import type { ServerResponse } from 'node:http'
 import { DigestCheck } from '../../oci/verify.ts'
 import { ContentMismatchError } from '../../errors.ts'
 import { type BlobFiles, type OpenBlobFile, where } from './blob-files.ts'
-import type { BufferPool } from './buffer-pool.ts'
+import type { BufferPool, PoolHolder } from './buffer-pool.ts'
 import type { ByteRange } from './ranges.ts'
 import type { FileBlob } from './registry.ts'
 
@@ -51,7 +51,7 @@ export async function sendRange(blob: FileBlob, res: ServerResponse, range: Byte
   const closed = closedPromise(res)
   const holder: { lastProgress: number; cutOff(): void } = { lastProgress: Date.now(), cutOff: () => res.destroy() }
   // Buffers first, then the file: a request waiting for buffers holds no file descriptor.
-  const pair = await options.pool.acquire(holder, closed)
+  const pair = await acquireUntimed(options.pool, holder, res, closed)
   if (pair === undefined) throw new ResponseClosedError()
   const writes: [Write | undefined, Write | undefined] = [undefined, undefined]
   let file: OpenBlobFile | undefined
@@ -69,6 +69,22 @@ export async function sendRange(blob: FileBlob, res: ServerResponse, range: Byte
     await file?.handle.close()
     writes.forEach((w, slot) => (w === undefined || w.settled ? options.pool.release(pair[slot] as Buffer) : options.pool.abandon()))
     options.pool.leave(holder)
+  }
+}
+
+/**
+ * Waits for a pair with the socket's send timeout off: the server is the one stalling, so the
+ * wait must not be taken for a client that stopped reading. The timeout starts afresh once the
+ * pair is granted. A client that goes away while waiting still ends the wait (`closed`).
+ */
+async function acquireUntimed(pool: BufferPool, holder: PoolHolder, res: ServerResponse, closed: Promise<void>): Promise<[Buffer, Buffer] | undefined> {
+  const socket = res.socket
+  const timeout = socket?.timeout ?? 0
+  socket?.setTimeout(0)
+  try {
+    return await pool.acquire(holder, closed)
+  } finally {
+    if (timeout > 0 && socket !== null && !socket.destroyed) socket.setTimeout(timeout)
   }
 }
 
