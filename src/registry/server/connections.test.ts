@@ -13,7 +13,7 @@ import { STALL_GRACE_MS } from './buffer-pool.ts'
 import { ConnectionCap, DEFAULT_MAX_CONNECTIONS } from './connections.ts'
 import { Registry } from './registry.ts'
 import { listen } from './server.ts'
-import { entryRef, fixture } from './test-support.ts'
+import { download, entryRef, fixture, request, sha256 } from './test-support.ts'
 
 /** Larger than what the kernel buffers for a client that does not read. */
 const LAYER_BYTES = 48 * 1024 * 1024
@@ -29,6 +29,40 @@ async function stalledClient(t: TestContext, url: string, text: string): Promise
   await once(socket, 'connect')
   return socket
 }
+
+describe('registry server: transfer buffers', () => {
+  it('serves blobs without a log option (nothing counts the bytes)', async (t) => {
+    const image = entryRef(await fixture(t, { kind: 'image', layerSize: 3 * 1024 * 1024 })) as Image
+    const registry = new Registry()
+    await registry.addRef('app', 'latest', image)
+    const server = await listen(registry)
+    t.after(() => server.close())
+    const layer = image.manifest.layers[0]?.digest ?? ''
+    assert.equal(sha256((await request(server.url, `/v2/app/blobs/${layer}`)).body), layer)
+    assert.equal((await request(server.url, `/v2/app/blobs/${layer}`, { headers: { range: 'bytes=0-9' } })).body.length, 10)
+  })
+
+  for (const client of ['stops reading', 'hangs up'] as const) {
+    it(`gives the only pair of buffers to a waiting request when the client holding it ${client}`, async (t) => {
+      const image = entryRef(await fixture(t, { kind: 'image', layerSize: LAYER_BYTES })) as Image
+      const registry = new Registry()
+      await registry.addRef('app', 'latest', image)
+      const server = await listen(registry, { blobMemory: 2 * 1024 * 1024, log: () => undefined })
+      t.after(() => server.close())
+      const path = `/v2/app/blobs/${image.manifest.layers[0]?.digest}`
+      const stalled = await stalledClient(t, server.url, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`)
+      // It holds the pair once its first bytes arrive.
+      stalled.resume()
+      await once(stalled, 'data')
+      stalled.pause()
+      if (client === 'hangs up') stalled.destroy()
+      // Served once the pair is free: at once after a hang-up, after STALL_GRACE_MS for a client that stopped reading.
+      const res = await download(server.url, path)
+      assert.equal(res.error, undefined)
+      assert.equal(sha256(res.body), image.manifest.layers[0]?.digest)
+    })
+  }
+})
 
 describe('registry server: connection cap and send timeout', () => {
   it('closes a connection over maxConnections at once (the newcomer, or a stalled one in its place)', async (t) => {
