@@ -138,15 +138,22 @@ describe('ConnectionCap', () => {
     t.mock.timers.tick(STALL_GRACE_MS)
     const c = admitted(cap, new FakeSocket())
     assert.deepEqual([a.destroyed, b.destroyed, c.destroyed, cap.size], [true, false, false, 2])
-    // b moves bytes; another second later only c is stalled (its progress is counted from when it came): c goes.
+    // b moves bytes (as many read as written); another second later only c is stalled (counted from when it came): c goes.
     b.bytesWritten += 100
+    b.bytesRead += 100
     t.mock.timers.tick(STALL_GRACE_MS)
     const d = admitted(cap, new FakeSocket())
     assert.deepEqual([b.destroyed, c.destroyed, d.destroyed, cap.size], [false, true, false, 2])
     // b's progress was seen just now and d came just now: the next newcomer is refused.
+    t.mock.timers.tick(10)
+    d.bytesWritten += 1
     assert.equal(admitted(cap, new FakeSocket()).destroyed, true)
+    // Progress seen once does not protect b for ever: still since then, it is stalled a second later (d moved later).
+    t.mock.timers.tick(STALL_GRACE_MS - 10)
+    const e = admitted(cap, new FakeSocket())
+    assert.deepEqual([b.destroyed, d.destroyed, e.destroyed, cap.size], [true, false, false, 2])
     // A connection that closes frees its place.
-    d.destroy()
+    e.destroy()
     assert.equal(cap.size, 1)
     assert.equal(admitted(cap, new FakeSocket()).destroyed, false)
     assert.equal(cap.size, 2)
