@@ -340,6 +340,12 @@ describe('registry server: listening and logging', () => {
     assert.equal(server.url, `http://127.0.0.1:${server.port}`)
   })
 
+  it('rejects with EADDRINUSE when the port is taken, and keeps serving on the first', async (t) => {
+    const { server } = await serve(t)
+    await assert.rejects(listen(new Registry(), { port: server.port }), (e: unknown) => (e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+    assert.equal((await request(server.url, '/v2/')).status, 200)
+  })
+
   it('puts brackets around an IPv6 host in the URL', async (t) => {
     const server = await listen(new Registry(), { host: '::1' }).catch(() => undefined)
     if (server === undefined) {
