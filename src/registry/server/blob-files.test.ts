@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { rename, symlink, writeFile } from 'node:fs/promises'
+import { readdir, rename, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { computeDigest } from '../../oci/digest.ts'
@@ -92,6 +92,30 @@ describe('BlobFiles', () => {
     await assert.rejects(files.open(loop), rejects500(logs, loop, 'ELOOP'))
     const directory: FileBlob = { ...short, path: dir }
     await assert.rejects(files.open(directory), rejects500(logs, directory, 'not a regular file'))
+  })
+
+  it('closes every descriptor it opens, whatever the outcome, and names the digest in its errors', async (t) => {
+    const dir = await makeTempDir(t)
+    const files = new BlobFiles(() => undefined)
+    const good = await blobFile(dir, Buffer.from('good'), 'good')
+    const wrong = await blobFile(dir, Buffer.from('good'), 'wrong')
+    await writeFile(wrong.path, Buffer.from('evil'))
+    const big = await blobFile(dir, Buffer.alloc(100_000, 3), 'big')
+    const before = (await readdir('/proc/self/fd')).length
+    for (let i = 0; i < 20; i++) {
+      await files.readSmall({ ...good })
+      await files.readSmall({ ...wrong }).catch(() => undefined)
+      await files.check(big)
+      await files.check({ ...big, size: 1 }).catch(() => undefined)
+    }
+    assert.equal((await readdir('/proc/self/fd')).length, before)
+    for (const [blob, word] of [
+      [wrong, 'corrupt'],
+      [{ ...big, size: 1 }, 'corrupt'],
+      [{ ...big, path: join(dir, 'none') }, 'cannot be read'],
+    ] as const) {
+      await assert.rejects(files.check(blob), (e: unknown) => e instanceof HttpError && e.message.includes(word) && e.detail.digest === blob.digest)
+    }
   })
 
   it('reads small blobs whole and checks them before keeping them, within the budget', async (t) => {

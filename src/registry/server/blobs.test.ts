@@ -71,6 +71,13 @@ for (const [kind, make] of [
       assert.equal(get.headers['x-content-type-options'], 'nosniff')
       assert.equal(get.headers['docker-distribution-api-version'], 'registry/2.0')
       assert.equal(get.headers['last-modified'], undefined)
+      assert.equal(get.headers['content-range'], undefined)
+      // The request log counts the body bytes sent: all of them for a GET, none for a HEAD, the range for a 206.
+      await b.served.logged((l) => l.startsWith(`GET ${b.path} 200 ${b.bytes.length} `))
+      await request(b.served.server.url, b.path, { method: 'HEAD' })
+      await b.served.logged((l) => l.startsWith(`HEAD ${b.path} 200 0 `))
+      await request(b.served.server.url, b.path, { headers: { range: 'bytes=2-11' } })
+      await b.served.logged((l) => l.startsWith(`GET ${b.path} 206 10 `))
       const head = await request(b.served.server.url, b.path, { method: 'HEAD' })
       assert.equal(head.status, 200)
       assert.equal(head.body.length, 0)

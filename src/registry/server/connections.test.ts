@@ -13,7 +13,7 @@ import { STALL_GRACE_MS } from './buffer-pool.ts'
 import { ConnectionCap, DEFAULT_MAX_CONNECTIONS } from './connections.ts'
 import { Registry } from './registry.ts'
 import { listen } from './server.ts'
-import { entryRef, fixture } from './test-support.ts'
+import { download, entryRef, fixture, request, sha256 } from './test-support.ts'
 
 /** Larger than what the kernel buffers for a client that does not read. */
 const LAYER_BYTES = 48 * 1024 * 1024
@@ -29,6 +29,40 @@ async function stalledClient(t: TestContext, url: string, text: string): Promise
   await once(socket, 'connect')
   return socket
 }
+
+describe('registry server: transfer buffers', () => {
+  it('serves blobs without a log option (nothing counts the bytes)', async (t) => {
+    const image = entryRef(await fixture(t, { kind: 'image', layerSize: 3 * 1024 * 1024 })) as Image
+    const registry = new Registry()
+    await registry.addRef('app', 'latest', image)
+    const server = await listen(registry)
+    t.after(() => server.close())
+    const layer = image.manifest.layers[0]?.digest ?? ''
+    assert.equal(sha256((await request(server.url, `/v2/app/blobs/${layer}`)).body), layer)
+    assert.equal((await request(server.url, `/v2/app/blobs/${layer}`, { headers: { range: 'bytes=0-9' } })).body.length, 10)
+  })
+
+  for (const client of ['stops reading', 'hangs up'] as const) {
+    it(`gives the only pair of buffers to a waiting request when the client holding it ${client}`, async (t) => {
+      const image = entryRef(await fixture(t, { kind: 'image', layerSize: LAYER_BYTES })) as Image
+      const registry = new Registry()
+      await registry.addRef('app', 'latest', image)
+      const server = await listen(registry, { blobMemory: 2 * 1024 * 1024, log: () => undefined })
+      t.after(() => server.close())
+      const path = `/v2/app/blobs/${image.manifest.layers[0]?.digest}`
+      const stalled = await stalledClient(t, server.url, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`)
+      // It holds the pair once its first bytes arrive.
+      stalled.resume()
+      await once(stalled, 'data')
+      stalled.pause()
+      if (client === 'hangs up') stalled.destroy()
+      // Served once the pair is free: at once after a hang-up, after STALL_GRACE_MS for a client that stopped reading.
+      const res = await download(server.url, path)
+      assert.equal(res.error, undefined)
+      assert.equal(sha256(res.body), image.manifest.layers[0]?.digest)
+    })
+  }
+})
 
 describe('registry server: connection cap and send timeout', () => {
   it('closes a connection over maxConnections at once (the newcomer, or a stalled one in its place)', async (t) => {
@@ -104,15 +138,22 @@ describe('ConnectionCap', () => {
     t.mock.timers.tick(STALL_GRACE_MS)
     const c = admitted(cap, new FakeSocket())
     assert.deepEqual([a.destroyed, b.destroyed, c.destroyed, cap.size], [true, false, false, 2])
-    // b moves bytes; another second later only c is stalled (its progress is counted from when it came): c goes.
+    // b moves bytes (as many read as written); another second later only c is stalled (counted from when it came): c goes.
     b.bytesWritten += 100
+    b.bytesRead += 100
     t.mock.timers.tick(STALL_GRACE_MS)
     const d = admitted(cap, new FakeSocket())
     assert.deepEqual([b.destroyed, c.destroyed, d.destroyed, cap.size], [false, true, false, 2])
     // b's progress was seen just now and d came just now: the next newcomer is refused.
+    t.mock.timers.tick(10)
+    d.bytesWritten += 1
     assert.equal(admitted(cap, new FakeSocket()).destroyed, true)
+    // Progress seen once does not protect b for ever: still since then, it is stalled a second later (d moved later).
+    t.mock.timers.tick(STALL_GRACE_MS - 10)
+    const e = admitted(cap, new FakeSocket())
+    assert.deepEqual([b.destroyed, d.destroyed, e.destroyed, cap.size], [true, false, false, 2])
     // A connection that closes frees its place.
-    d.destroy()
+    e.destroy()
     assert.equal(cap.size, 1)
     assert.equal(admitted(cap, new FakeSocket()).destroyed, false)
     assert.equal(cap.size, 2)

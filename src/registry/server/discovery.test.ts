@@ -148,6 +148,28 @@ describe('registry server: referrers', () => {
     assert.equal(head.body.length, 0)
   })
 
+  it('lists a referrer once however often it is added, and adds no tag for a digest-only ref', async (t) => {
+    const layout = await fixture(t, { kind: 'referrer' })
+    const image = entryRef(layout, 'latest')
+    const sbom = entryRef(layout, 'sbom') as Image
+    const { registry, server } = await serve(t)
+    await registry.addRef('app', 'latest', image)
+    for (let i = 0; i < 3; i++) await registry.addRef('app', i === 0 ? undefined : '', sbom)
+    const body = JSON.parse((await request(server.url, `/v2/app/referrers/${image.digest}`)).body.toString()) as IndexBody
+    assert.deepEqual(
+      body.manifests.map((d) => d.digest),
+      [sbom.digest],
+    )
+    const tags = JSON.parse((await request(server.url, '/v2/app/tags/list')).body.toString()) as { tags: string[] }
+    assert.deepEqual(tags.tags, ['latest'])
+    // Several filters: what any of them names.
+    const filtered = await request(
+      server.url,
+      `/v2/app/referrers/${image.digest}?artifactType=application/other&artifactType=&artifactType=${encodeURIComponent('application/vnd.example.sbom.v1+json')}`,
+    )
+    assert.equal((JSON.parse(filtered.body.toString()) as IndexBody).manifests.length, 1)
+  })
+
   it('uses the config media type as artifactType of an image manifest that has none', async (t) => {
     const dir = join(await makeTempDir(t), 'artifact')
     const writer = await LayoutWriter.open(dir)

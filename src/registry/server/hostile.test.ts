@@ -85,6 +85,10 @@ describe('registry server: hostile request targets', () => {
       ['/v2/_catalog/x', none],
       ['/v2/app/tags/list/', none],
       ['/v2/app/tags/x', none],
+      ['/v2/app/x/list', none],
+      ['/v2//manifests/latest', badName],
+      ['/v2/APP/manifests/%zz', badName],
+      ['/v2/APP/blobs/sha256:', badName],
       ['/v2/app/referrers/', badDigest],
       ['/v2/-/manifests/latest', badName],
       ['/v2/-/referrers/' + layer, badName],
@@ -118,6 +122,33 @@ describe('registry server: hostile request targets', () => {
       }
     }
     assertNoInternalErrors(logs)
+  })
+
+  it('says in the detail of each error what it refused', async (t) => {
+    const { url, layer } = await servedImage(t)
+    const long = 'A'.repeat(400)
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['/v2/APP/manifests/latest', { name: 'APP' }],
+      [`/v2/${long}/manifests/latest`, { name: long.slice(0, 300) }],
+      ['/v2/nope/manifests/latest', { name: 'nope' }],
+      ['/v2/app/manifests/nope', { name: 'app', reference: 'nope' }],
+      ['/v2/app/manifests/-x', { tag: '-x' }],
+      ['/v2/app/blobs/sha256:xyz', { digest: 'sha256:xyz' }],
+      [`/v2/app/blobs/sha256:${'a'.repeat(400)}`, { digest: `sha256:${'a'.repeat(293)}` }],
+      [`/v2/app/blobs/sha512:${'a'.repeat(128)}`, { name: 'app', digest: `sha512:${'a'.repeat(128)}` }],
+      ['/v2/app/tags/list?n=x', { n: 'x' }],
+    ]
+    for (const [path, detail] of cases) {
+      const res = await request(url, path)
+      assert.deepEqual((JSON.parse(res.body.toString()) as { errors: Array<{ detail: unknown }> }).errors[0]?.detail, detail, path)
+    }
+    const unsatisfiable = await request(url, `/v2/app/blobs/${layer}`, { headers: { range: 'bytes=999999999-' } })
+    assert.deepEqual((JSON.parse(unsatisfiable.body.toString()) as { errors: Array<{ detail: unknown }> }).errors[0]?.detail, {
+      digest: layer,
+      size: Number(unsatisfiable.headers['content-range']?.split('/')[1]),
+    })
+    const method = await rawExchange(url, 'DELETE /v2/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    assert.deepEqual((JSON.parse(method.responses[0]?.body.toString() ?? '') as { errors: Array<{ detail: unknown }> }).errors[0]?.detail, { method: 'DELETE' })
   })
 
   it('ignores query strings on manifests and blobs, and never lets them change the file served', async (t) => {

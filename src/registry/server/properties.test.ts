@@ -192,3 +192,28 @@ describe('conditional requests (property-based)', () => {
     )
   })
 })
+
+describe('conditional and Range edge cases', () => {
+  const ours = '"sha256:ours"'
+
+  it('compares If-Match strongly and If-None-Match weakly, and matches nothing in a malformed list', () => {
+    assert.equal(select({ 'if-match': `W/${ours}` }, ours, 10).kind, 'precondition-failed')
+    assert.equal(select({ 'if-match': ` ${ours} ` }, ours, 10).kind, 'whole')
+    assert.equal(select({ 'if-none-match': `W/${ours}` }, ours, 10).kind, 'not-modified')
+    for (const malformed of ['sha256:ours', `x${ours}`, '"sha256:ours', `W/x${ours}`, `"a" x ${ours}`, 'W/']) {
+      assert.equal(entityTagListMatches(malformed, ours, false), false, malformed)
+    }
+    assert.equal(select({ 'if-range': ` ${ours} `, range: 'bytes=0-1' }, ours, 10).kind, 'range')
+  })
+
+  it('accepts empty list elements, ignores specs without a dash or with no position, rejects a reversed one', () => {
+    assert.deepEqual(parseRange('bytes=0-1,,2-3', 10), { kind: 'range', start: 0, end: 3 })
+    assert.deepEqual(parseRange('bytes=, 4-5', 10), { kind: 'range', start: 4, end: 5 })
+    for (const header of ['bytes=1', 'bytes=-', 'bytes=0-1,5', 'bytes=a-1', 'bytes=1-b', 'bytes', 'bytes=,', '=0-1']) {
+      assert.deepEqual(parseRange(header, 10), { kind: 'whole' }, header)
+    }
+    assert.deepEqual(parseRange('bytes=5-3,0-1', 10), { kind: 'unsatisfiable' })
+    assert.deepEqual(parseRange('bytes=-5', 0), { kind: 'whole' })
+    assert.deepEqual(parseRange('bytes=0-', 0), { kind: 'unsatisfiable' })
+  })
+})

@@ -98,6 +98,34 @@ describe('registry server: base and manifests', () => {
     assert.deepEqual(miss.body, ref.raw)
   })
 
+  it('answers If-Match on manifests: 412 unless it names the ETag (strongly) or is *', async (t) => {
+    const ref = entryRef(await fixture(t, { kind: 'image' }))
+    const { registry, server } = await serve(t)
+    await registry.addRef('app', 'latest', ref)
+    const etag = `"${ref.digest}"`
+    for (const [value, status] of [
+      ['"sha256:other"', 412],
+      [`W/${etag}`, 412],
+      [etag, 200],
+      [`"x", ${etag}`, 200],
+      ['*', 200],
+    ] as const) {
+      const res = await request(server.url, '/v2/app/manifests/latest', { headers: { 'if-match': value } })
+      assert.equal(res.status, status, value)
+      if (status === 200) assert.deepEqual(res.body, ref.raw)
+      else assert.equal(JSON.parse(res.body.toString()).errors[0].detail.digest, ref.digest)
+    }
+  })
+
+  it('serves a manifest larger than 16 KiB (sent as a Buffer) byte for byte', async (t) => {
+    const ref = entryRef(await fixture(t, { kind: 'image', layerCount: 150, layerSize: 16 }))
+    assert.ok(ref.raw.length > 16 * 1024, `${ref.raw.length} bytes`)
+    const { registry, server } = await serve(t)
+    await registry.addRef('app', 'latest', ref)
+    const res = await request(server.url, '/v2/app/manifests/latest')
+    assert.deepEqual(res.body, ref.raw)
+  })
+
   it('serves an index, its children and their blobs by digest in the same repository', async (t) => {
     const index = asIndex(entryRef(await fixture(t, { kind: 'index' })))
     const { registry, server } = await serve(t)
@@ -310,6 +338,12 @@ describe('registry server: listening and logging', () => {
     assert.equal(server.host, '127.0.0.1')
     assert.ok(server.port > 0)
     assert.equal(server.url, `http://127.0.0.1:${server.port}`)
+  })
+
+  it('rejects with EADDRINUSE when the port is taken, and keeps serving on the first', async (t) => {
+    const { server } = await serve(t)
+    await assert.rejects(listen(new Registry(), { port: server.port }), (e: unknown) => (e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+    assert.equal((await request(server.url, '/v2/')).status, 200)
   })
 
   it('puts brackets around an IPv6 host in the URL', async (t) => {
