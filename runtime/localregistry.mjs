@@ -2403,11 +2403,11 @@ var init_blob_files = __esm({
 });
 
 // src/registry/server/buffer-pool.ts
-var STALL_GRACE_MS, BufferPool;
+var POOL_STALL_GRACE_MS, BufferPool;
 var init_buffer_pool = __esm({
   "src/registry/server/buffer-pool.ts"() {
     "use strict";
-    STALL_GRACE_MS = 1e3;
+    POOL_STALL_GRACE_MS = 5e3;
     BufferPool = class {
       chunkSize;
       #maxBuffers;
@@ -2483,13 +2483,13 @@ var init_buffer_pool = __esm({
           waiter.grant(pair);
         }
       }
-      /** While anyone waits: cuts off every holder stalled for STALL_GRACE_MS, and looks again when the next one would be. */
+      /** While anyone waits: cuts off every holder stalled for POOL_STALL_GRACE_MS, and looks again when the next one would be. */
       #scheduleCutOff() {
         if (this.#timer !== void 0 || this.#waiters.length === 0) return;
         const now = Date.now();
         let next = Number.POSITIVE_INFINITY;
         for (const [holder, grantedAt] of this.#holders) {
-          const due = Math.max(holder.lastProgress, grantedAt) + STALL_GRACE_MS;
+          const due = Math.max(holder.lastProgress, grantedAt) + POOL_STALL_GRACE_MS;
           if (due <= now) {
             this.#holders.delete(holder);
             holder.cutOff();
@@ -3155,12 +3155,12 @@ function openFileLimit() {
     return void 0;
   }
 }
-var import_node_fs5, DEFAULT_MAX_CONNECTIONS, RESERVED_FDS, ConnectionCap;
+var import_node_fs5, STALL_GRACE_MS, DEFAULT_MAX_CONNECTIONS, RESERVED_FDS, ConnectionCap;
 var init_connections = __esm({
   "src/registry/server/connections.ts"() {
     "use strict";
     import_node_fs5 = __toESM(require_node_fs(), 1);
-    init_buffer_pool();
+    STALL_GRACE_MS = 1e3;
     DEFAULT_MAX_CONNECTIONS = 2e3;
     RESERVED_FDS = 128;
     ConnectionCap = class {

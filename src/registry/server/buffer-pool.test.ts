@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { BufferPool, type PoolHolder, STALL_GRACE_MS } from './buffer-pool.ts'
+import { BufferPool, type PoolHolder, POOL_STALL_GRACE_MS } from './buffer-pool.ts'
 
 const never = new Promise<void>(() => undefined)
 
@@ -58,7 +58,7 @@ describe('BufferPool', () => {
     assert.deepEqual(order, ['newer', 'older'])
   })
 
-  it('cuts off a holder that made no progress for STALL_GRACE_MS while others wait, and only then', async (t) => {
+  it('cuts off a holder that made no progress for POOL_STALL_GRACE_MS while others wait, and only then', async (t) => {
     t.mock.timers.enable({ apis: ['Date', 'setTimeout'], now: 1_000_000 })
     const pool = new BufferPool(4 * 16, 16)
     const cut: string[] = []
@@ -66,7 +66,7 @@ describe('BufferPool', () => {
     const busy = progressing(() => cut.push('busy'))
     const stalledPair = await pool.acquire(stalled, never)
     await pool.acquire(busy, never)
-    t.mock.timers.tick(STALL_GRACE_MS)
+    t.mock.timers.tick(POOL_STALL_GRACE_MS)
     busy.lastProgress = Date.now()
     assert.deepEqual(cut, [], 'nobody waits: nobody is cut off')
     assert.ok(stalledPair)
@@ -91,7 +91,7 @@ describe('BufferPool', () => {
     const late = holder(Date.now(), () => cut.push('late'))
     const lateWait = pool.acquire(late, never)
     for (let i = 0; i < 6; i++) {
-      t.mock.timers.tick(STALL_GRACE_MS / 2)
+      t.mock.timers.tick(POOL_STALL_GRACE_MS / 2)
       first.lastProgress = Date.now()
     }
     pool.release(firstPair[0])
@@ -99,7 +99,7 @@ describe('BufferPool', () => {
     pool.leave(first)
     assert.ok(await lateWait)
     void pool.acquire(holder(Date.now()), never)
-    t.mock.timers.tick(STALL_GRACE_MS - 1)
+    t.mock.timers.tick(POOL_STALL_GRACE_MS - 1)
     assert.deepEqual(cut, [], 'the waiter is not cut off for the time it waited')
     t.mock.timers.tick(1)
     assert.deepEqual(cut, ['late'], 'a grace after it got its pair without progress, it is')
@@ -130,7 +130,7 @@ describe('BufferPool', () => {
 })
 
 describe('BufferPool cut-off timing', () => {
-  it('looks again when the next holder would be stalled for STALL_GRACE_MS, while someone waits; a holder that left is never cut off', async (t) => {
+  it('looks again when the next holder would be stalled for POOL_STALL_GRACE_MS, while someone waits; a holder that left is never cut off', async (t) => {
     t.mock.timers.enable({ apis: ['Date', 'setTimeout'], now: 1_000_000 })
     const pool = new BufferPool(4 * 16, 16)
     const cut: string[] = []
@@ -147,7 +147,7 @@ describe('BufferPool cut-off timing', () => {
     assert.ok(earlyPair)
     const waiting = pool.acquire(holder(Date.now()), never)
     assert.deepEqual(cut, [])
-    t.mock.timers.tick(STALL_GRACE_MS + 99)
+    t.mock.timers.tick(POOL_STALL_GRACE_MS + 99)
     assert.deepEqual(cut, [])
     t.mock.timers.tick(1)
     assert.deepEqual(cut, ['early'])
@@ -156,7 +156,7 @@ describe('BufferPool cut-off timing', () => {
     pool.leave(early)
     assert.ok(await waiting)
     // Nobody waits any more: late is not cut off, however long it stalls.
-    t.mock.timers.tick(10 * STALL_GRACE_MS)
+    t.mock.timers.tick(10 * POOL_STALL_GRACE_MS)
     assert.deepEqual(cut, ['early'])
   })
 })

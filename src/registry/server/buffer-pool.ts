@@ -12,15 +12,20 @@
 //   them; oldest, so that newcomers cannot keep an earlier request waiting forever (a waiter
 //   with k older ones is served within 2k + 2 grants).
 // - While anyone waits, a holder that made no progress (its socket took no byte) for
-//   STALL_GRACE_MS is cut off to free its pair: its client has stopped reading (a real client
+//   POOL_STALL_GRACE_MS is cut off to free its pair: its client has stopped reading (a real client
 //   resumes with Range). The grace counts from the later of its last progress and the moment
 //   it got its pair: time spent waiting here is not the client's stall.
 // - Waiting is the server's stall, not the client's: the transfer takes the send timeout off
 //   the socket while it waits (transfer.ts). A waiter leaves the queue only when it is served
 //   or its request closes (the client went away), which frees its place at once.
 
-/** How long a transfer may make no progress before it is cut off for a waiting one. */
-export const STALL_GRACE_MS = 1000
+/**
+ * How long a transfer may make no progress before it is cut off for a waiting one. Seconds, not
+ * less: a live client on a loaded machine can leave its socket unread for over a second (a
+ * rate-limited curl pauses ~1.6 s), and a client that cannot resume with Range loses its whole
+ * download when cut off; a client that never reads holds its pair this long at most.
+ */
+export const POOL_STALL_GRACE_MS = 5000
 
 export interface PoolHolder {
   /** When the holder's socket last took bytes (a stall counts from its grant at the earliest). */
@@ -119,13 +124,13 @@ export class BufferPool {
     }
   }
 
-  /** While anyone waits: cuts off every holder stalled for STALL_GRACE_MS, and looks again when the next one would be. */
+  /** While anyone waits: cuts off every holder stalled for POOL_STALL_GRACE_MS, and looks again when the next one would be. */
   #scheduleCutOff(): void {
     if (this.#timer !== undefined || this.#waiters.length === 0) return
     const now = Date.now()
     let next = Number.POSITIVE_INFINITY
     for (const [holder, grantedAt] of this.#holders) {
-      const due = Math.max(holder.lastProgress, grantedAt) + STALL_GRACE_MS
+      const due = Math.max(holder.lastProgress, grantedAt) + POOL_STALL_GRACE_MS
       if (due <= now) {
         this.#holders.delete(holder)
         holder.cutOff()

@@ -9,8 +9,7 @@ import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
 import { describe, it, type TestContext } from 'node:test'
 import type { Image } from '../../oci/ref.ts'
-import { STALL_GRACE_MS } from './buffer-pool.ts'
-import { ConnectionCap, DEFAULT_MAX_CONNECTIONS } from './connections.ts'
+import { ConnectionCap, DEFAULT_MAX_CONNECTIONS, STALL_GRACE_MS } from './connections.ts'
 import { Registry } from './registry.ts'
 import { listen } from './server.ts'
 import { download, entryRef, fixture, request, sha256 } from './test-support.ts'
@@ -56,7 +55,7 @@ describe('registry server: transfer buffers', () => {
       await once(stalled, 'data')
       stalled.pause()
       if (client === 'hangs up') stalled.destroy()
-      // Served once the pair is free: at once after a hang-up, after STALL_GRACE_MS for a client that stopped reading.
+      // Served once the pair is free: at once after a hang-up, after POOL_STALL_GRACE_MS for a client that stopped reading.
       const res = await download(server.url, path)
       assert.equal(res.error, undefined)
       assert.equal(sha256(res.body), image.manifest.layers[0]?.digest)

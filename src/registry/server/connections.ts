@@ -10,8 +10,9 @@
 
 import type { Socket } from 'node:net'
 import { readFileSync } from 'node:fs'
-import { STALL_GRACE_MS } from './buffer-pool.ts'
 
+/** How long a connection must have made no progress to give its place to a newcomer at the cap. */
+export const STALL_GRACE_MS = 1000
 /** The cap when the open-file limit allows it. */
 export const DEFAULT_MAX_CONNECTIONS = 2000
 /** File descriptors left for everything but connections: blob files, the listener, Node's own. */
