@@ -28,16 +28,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 node="$repo/node_modules/.bin/node" # the harness's Node (layouts, log checks), never the tests'
 
-log() { printf '\n=== %s\n' "$*"; }
-die() {
-  printf 'FAIL: %s\n' "$*" >&2
-  exit 1
-}
-skip() {
-  [[ "${CI:-}" == "true" ]] && die "$* (CI=true, so this fails instead of skipping)"
-  echo "SKIP: $*"
-  exit 77
-}
+source "$repo/e2e/tools/lib.sh"
 
 bazels=("$@")
 [[ ${#bazels[@]} -gt 0 ]] || bazels=(bazel4 bazel7)
@@ -211,7 +202,6 @@ bz() {
   set -e
   return "$status"
 }
-quiet() { grep --line-buffered -v -E '^[0-9.]+: src/main/tools/(linux-sandbox|process-tools)' || true; }
 
 # run_script DIR SCRIPT ARGS...: a script of e2e/consumer/ run where that Bazel runs (in the chroot).
 run_script() {

@@ -1,4 +1,4 @@
-# Shell helpers of the e2e run.sh scripts (e2e/bazel, e2e/rules). Source it after `set -euo pipefail`;
+# Shell helpers of the e2e run.sh scripts (e2e/bazel, e2e/rules, e2e/consumer). Source it after `set -euo pipefail`;
 # run_bazel calls the sourcing script's own `bazel` function (its startup options).
 
 log() { printf '\n=== %s\n' "$*"; }
@@ -16,7 +16,7 @@ skip() {
 }
 
 # Debian's linux-sandbox writes debug lines into the logs of failing tests; drop them.
-quiet() { grep -v -E '^[0-9.]+: src/main/tools/(linux-sandbox|process-tools)' || true; }
+quiet() { grep --line-buffered -v -E '^[0-9.]+: src/main/tools/(linux-sandbox|process-tools)' || true; }
 
 # run_bazel ARGS...: `bazel ARGS` with its output filtered, keeping bazel's exit status.
 run_bazel() {
