@@ -1,24 +1,32 @@
-// `npm run bundle`: builds the single-file runtime, runtime/localregistry.mjs, with esbuild.
+// `npm run bundle`: builds the runtime, runtime/, with esbuild.
 //
-// The file is the CLI when run (`node localregistry.mjs serve ...`) and the API when imported
-// (`import { startRegistry } from './localregistry.mjs'`), with every npm dependency inlined and
-// the package version embedded, so it runs with nothing beside it: no
-// node_modules, no package.json. It is committed (Bazel users get it from the rule set's archive)
-// and e2e/runtime-bundle.test.ts fails when it differs from a fresh build, so the build must be
+// runtime/localregistry.mjs is the CLI when run (`node localregistry.mjs serve ...`) and the API
+// when imported (`import { startRegistry } from './localregistry.mjs'`), with the package version
+// embedded and every npm dependency inlined except the two that `serve` does not run: the pull
+// client's undici and the certificate code of `--tls` (node-forge). Those are built into files of
+// their own in runtime/vendor/, which the entry require()s the first time code that needs them
+// runs; they are most of the runtime's bytes, and a file Node loads is read and compiled whole, so
+// a `serve` without `--tls` never reads them. The runtime needs nothing else: no node_modules, no
+// package.json. It is committed (Bazel users get it from the rule set's archive) and
+// e2e/runtime-bundle.test.ts fails when it differs from a fresh build, so the build must be
 // deterministic: no timestamps, no absolute paths, no source maps.
 //
-//   node scripts/bundle.ts [--out FILE]   (default runtime/localregistry.mjs)
+//   node scripts/bundle.ts [--out DIR]   (default runtime/)
 
-import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
-import { dirname, join, relative, resolve } from 'node:path'
+import { basename, dirname, join, normalize, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { build, type Plugin } from 'esbuild'
 
 const ROOT = resolve(import.meta.dirname, '..')
-/** Where the bundle is committed, relative to the repository root. */
-export const BUNDLE_PATH = 'runtime/localregistry.mjs'
+/** Where the runtime is committed, relative to the repository root. */
+export const RUNTIME_DIR = 'runtime'
+/** The runtime's entry, relative to the repository root. */
+export const BUNDLE_PATH = `${RUNTIME_DIR}/localregistry.mjs`
+/** The dependencies `serve` does not run, and their files, relative to the entry. */
+const LAZY_DEPENDENCIES: Readonly<Record<string, string>> = { undici: './vendor/undici.cjs', 'node-forge': './vendor/node-forge.cjs' }
 const API = './src/index.ts'
 const CLI = './src/cli/main.ts'
 const PACKAGE_FILES = join(ROOT, 'src', 'package-files.ts')
@@ -44,8 +52,36 @@ async function entry(): Promise<string> {
   ].join('\n')
 }
 
-/** Builds the bundle and returns its text (deterministic: the same sources give the same bytes). */
-export async function bundle(): Promise<string> {
+/**
+ * Builds the runtime and returns its files' texts by path relative to runtime/, the entry last
+ * (deterministic: the same sources give the same bytes).
+ */
+export async function bundle(): Promise<Map<string, string>> {
+  const files = new Map<string, string>()
+  for (const [name, file] of Object.entries(LAZY_DEPENDENCIES)) files.set(normalize(file), await bundleDependency(name))
+  files.set(basename(BUNDLE_PATH), await bundleEntry())
+  return files
+}
+
+/** One npm dependency and everything it imports, as one CommonJS file. */
+async function bundleDependency(name: string): Promise<string> {
+  return onlyOutput(
+    await build({
+      absWorkingDir: ROOT,
+      entryPoints: [name],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node22',
+      legalComments: 'eof',
+      write: false,
+      outfile: `${name}.cjs`,
+      logLevel: 'silent',
+    }),
+  )
+}
+
+async function bundleEntry(): Promise<string> {
   const result = await build({
     absWorkingDir: ROOT,
     stdin: { contents: await entry(), resolveDir: ROOT, sourcefile: 'runtime-entry.js', loader: 'js' },
@@ -55,11 +91,15 @@ export async function bundle(): Promise<string> {
     target: 'node22',
     banner: { js: BANNER },
     legalComments: 'eof',
-    plugins: [embedPackageFiles(), requireBuiltins()],
+    plugins: [embedPackageFiles(), requireWhenRun()],
     write: false,
     outfile: BUNDLE_PATH,
     logLevel: 'silent',
   })
+  return onlyOutput(result)
+}
+
+function onlyOutput(result: { outputFiles: readonly { text: string }[] }): string {
   const [output] = result.outputFiles
   if (output === undefined || result.outputFiles.length !== 1) throw new Error(`esbuild wrote ${result.outputFiles.length} files, expected 1`)
   return output.text
@@ -87,29 +127,41 @@ function embedPackageFiles(): Plugin {
 }
 
 /**
- * Loads Node's built-in modules with require() instead of `import`. esbuild hoists every `import`
- * of a built-in to the top of the bundle, and an imported built-in gets an ES module facade that
- * reads all its exports at once: `node:http`'s facade alone loads Node's internal undici. As
- * require() calls they run only when (and if) the module that needs them is initialised.
+ * Loads Node's built-in modules and the lazy dependencies with require() instead of `import`.
+ * esbuild hoists every `import` it does not inline to the top of the bundle, where it would run at
+ * start-up; and an imported built-in gets an ES module facade that reads all its exports at once:
+ * `node:http`'s facade alone loads Node's internal undici. As require() calls they run only when
+ * (and if) the module that needs them is initialised.
  */
-function requireBuiltins(): Plugin {
+function requireWhenRun(): Plugin {
   const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]))
+  const lazyFiles = new Set(Object.values(LAZY_DEPENDENCIES))
   return {
-    name: 'require-builtins',
+    name: 'require-when-run',
     setup(plugin) {
-      plugin.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
-        if (args.kind !== 'import-statement' || !builtins.has(args.path)) return undefined
-        return { path: args.path, namespace: 'builtin' }
+      plugin.onResolve({ filter: /^[a-z_:/-]+$/ }, (args) => {
+        if (args.kind !== 'import-statement' || !(builtins.has(args.path) || Object.hasOwn(LAZY_DEPENDENCIES, args.path))) return undefined
+        return { path: args.path, namespace: 'required-when-run' }
       })
-      plugin.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)})`, loader: 'js' }))
+      plugin.onLoad({ filter: /.*/, namespace: 'required-when-run' }, (args) => {
+        const target = LAZY_DEPENDENCIES[args.path] ?? args.path
+        return { contents: `module.exports = require(${JSON.stringify(target)})`, loader: 'js' }
+      })
+      // The lazy files are found beside the entry at run time, not inlined.
+      plugin.onResolve({ filter: /^\.\/vendor\// }, (args) => (lazyFiles.has(args.path) ? { path: args.path, external: true } : undefined))
     },
   }
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: join(ROOT, BUNDLE_PATH) } } })
-  // Written beside and renamed, so an interrupted build never leaves half a bundle.
-  writeFileSync(`${values.out}.tmp`, await bundle())
-  renameSync(`${values.out}.tmp`, values.out)
-  console.log(`wrote ${relative(process.cwd(), values.out) || values.out}`)
+  const { values } = parseArgs({ options: { out: { type: 'string', default: join(ROOT, RUNTIME_DIR) } } })
+  // Each file is written beside and renamed, so an interrupted build never leaves half a file; the
+  // entry comes last, so it never runs with vendor files older than itself.
+  for (const [name, text] of await bundle()) {
+    const path = join(values.out, name)
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(`${path}.tmp`, text)
+    renameSync(`${path}.tmp`, path)
+    console.log(`wrote ${relative(process.cwd(), path) || path}`)
+  }
 }

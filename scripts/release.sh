@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes the release archive of rules_localregistry: what users fetch with http_archive or
-# archive_override. It is `git archive` of a commit (the committed runtime/localregistry.mjs
-# included, no node_modules), under the prefix rules_localregistry-VERSION/.
+# archive_override. It is `git archive` of a commit (the committed runtime/ included, no
+# node_modules), under the prefix rules_localregistry-VERSION/.
 #
 #   scripts/release.sh [--worktree] [--out DIR] [COMMIT]    (default: HEAD, DIR .)
 #
@@ -48,8 +48,10 @@ tree="$(git -C "$repo" rev-parse --verify --quiet "$commit^{tree}")" || fail "no
 
 version="$(git -C "$repo" show "$tree:package.json" | sed -n 's/^  "version": "\(.*\)",$/\1/p')"
 [[ -n "$version" ]] || fail "no version in package.json of $commit"
-git -C "$repo" cat-file -e "$tree:runtime/localregistry.mjs" 2>/dev/null ||
-  fail "$commit has no runtime/localregistry.mjs: run npm run bundle and commit it"
+for file in runtime/localregistry.mjs runtime/vendor/undici.cjs runtime/vendor/node-forge.cjs; do
+  git -C "$repo" cat-file -e "$tree:$file" 2>/dev/null ||
+    fail "$commit has no $file: run npm run bundle and commit runtime/"
+done
 prefix="rules_localregistry-$version"
 
 mkdir -p "$out"

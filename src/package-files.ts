@@ -1,7 +1,7 @@
 // The package's own files the runtime knows of: package.json's version, and where spec/manifest.proto
 // (the manifest schema, for messages and embedders; the parser's copy of it is
 // src/manifest/text-format.ts) lies. Unbundled (`node src/...`, and dist/ in the npm package) the
-// version is read from the package root; the single-file bundle (scripts/bundle.ts) replaces this
+// version is read from the package root; the bundled runtime (scripts/bundle.ts) replaces this
 // module with one holding it, so runtime/localregistry.mjs needs no file beside it.
 
 import { readFileSync } from 'node:fs'

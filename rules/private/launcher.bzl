@@ -58,7 +58,8 @@ def _launcher(ctx, mode, kind, manifest = None, test = None, extra_runfiles = []
             "%TEST%": _quote(rlocation_path(ctx, test_executable) if test_executable else ""),
         },
     )
-    runfiles = ctx.runfiles(files = [launcher, runtime]).merge(node.runfiles)
+    runfiles = ctx.runfiles(files = [launcher, runtime])
+    runfiles = runfiles.merge(ctx.attr._runtime[DefaultInfo].default_runfiles).merge(node.runfiles)
     for target in ([manifest] if manifest else []) + ([test] if test else []):
         runfiles = runfiles.merge(target[DefaultInfo].default_runfiles)
     for r in extra_runfiles:

@@ -19,6 +19,7 @@ def _wrapper_test_impl(ctx):
         "rules/tests/registry_test",  # the launcher
         "rules/tests/testdata/fake_node",  # Node, from the toolchain
         "runtime/localregistry.mjs",  # the runtime
+        "runtime/vendor/undici.cjs",  # and what it loads when it runs the pull client
         "rules/tests/manifest.prototxt",  # the manifest and its layouts
         "rules/tests/testdata/layout",
         "rules/tests/inner.sh",  # the wrapped test and its runfiles
@@ -45,7 +46,7 @@ def _serve_test_impl(ctx):
     env = analysistest.begin(ctx)
     target = analysistest.target_under_test(env)
     runfiles = _runfiles(target)
-    for want in ["rules/tests/testdata/fake_node", "runtime/localregistry.mjs", "rules/tests/manifest.prototxt", "rules/tests/testdata/layout"]:
+    for want in ["rules/tests/testdata/fake_node", "runtime/localregistry.mjs", "runtime/vendor/node-forge.cjs", "rules/tests/manifest.prototxt", "rules/tests/testdata/layout"]:
         asserts.true(env, want in runfiles, "%s is not in the runfiles of serve" % want)
     script = [a for a in analysistest.target_actions(env) if a.mnemonic == "TemplateExpand"][0].content
     asserts.true(env, "readonly MODE='serve'" in script, "serve's launcher is in serve mode")
