@@ -1,10 +1,11 @@
-// The ways our CLI runs: the single-file bundle a Bazel test runs (runtime/localregistry.mjs, when
+// The ways our CLI runs: the bundled runtime a Bazel test runs (runtime/localregistry.mjs, when
 // the tree has one), the compiled JavaScript of the npm package (dist/, compiled afresh for the
 // run), and the .ts sources (what `npm start` and the tests run).
 
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { run } from '../../e2e/tools/exec.ts'
 import { BUNDLE_PATH } from '../../scripts/bundle.ts'
 
@@ -14,6 +15,8 @@ export interface Runtime {
   name: RuntimeName
   /** The CLI entry point node runs. */
   entry: string
+  /** Node options it runs with (before the entry). */
+  nodeArgs: readonly string[]
 }
 
 export interface Runtimes extends AsyncDisposable {
@@ -33,8 +36,13 @@ export async function prepareRuntimes(repoRoot: string): Promise<Runtimes> {
   await run(process.execPath, [tsc, '-p', join(repoRoot, 'tsconfig.build.json'), '--outDir', distDir, '--declaration', 'false'], { timeoutMs: 300_000 })
   const all: Runtime[] = []
   const bundle = join(repoRoot, BUNDLE_PATH)
-  if (existsSync(bundle)) all.push({ name: 'bundle', entry: bundle })
-  all.push({ name: 'dist', entry: join(distDir, 'cli/main.js') }, { name: 'sources', entry: join(repoRoot, 'src/cli/main.ts') })
+  if (existsSync(bundle)) all.push({ name: 'bundle', entry: bundle, nodeArgs: [] })
+  // The sources as npm start runs them: with the compile cache preloaded.
+  const compileCache = pathToFileURL(join(repoRoot, 'src/compile-cache.mjs')).href
+  all.push(
+    { name: 'dist', entry: join(distDir, 'cli/main.js'), nodeArgs: [] },
+    { name: 'sources', entry: join(repoRoot, 'src/cli/main.ts'), nodeArgs: ['--import', compileCache] },
+  )
   const remove = (): Promise<void> => rm(distDir, { recursive: true, force: true })
   return { all, primary: all[0]!, [Symbol.asyncDispose]: remove }
 }

@@ -48,7 +48,13 @@ async function startupCurve(ctx: Context, curve: string, points: readonly [numbe
   const { settings, recorder, runtimes } = ctx
   for (let runIndex = 0; runIndex < settings.runs; runIndex++) {
     for (const [n, args, last] of rotate(points, runIndex)) {
-      await using server = await startOurs({ images: [last], args, cli: runtimes.primary.entry, nodeArgs: settings.nodeArgs, timeoutMs: 120_000 })
+      await using server = await startOurs({
+        images: [last],
+        args,
+        cli: runtimes.primary.entry,
+        nodeArgs: [...settings.nodeArgs, ...runtimes.primary.nodeArgs],
+        timeoutMs: 120_000,
+      })
       recorder.add(`scale.${curve}.${n}.startup`, 'ours', runIndex, server.firstGetAt - server.spawnedAt)
       recorder.add(`scale.${curve}.${n}.rss`, 'ours', runIndex, (await rssBytes(server.pid)) / MiB)
     }
@@ -94,7 +100,7 @@ async function clientsCurve(ctx: Context, onFailure: OnFailure): Promise<void> {
   const medium = await buildImage(join(ctx.workDir, 'scale-blob'), 'medium', { kind: 'large', name: 'medium', layerSize: settings.scale.blobSize })
   const prefix = join(ctx.workDir, 'scale-nginx')
   await mkdir(prefix, { recursive: true })
-  await using ours = await startOurs({ images: [medium], cli: runtimes.primary.entry, nodeArgs: settings.nodeArgs })
+  await using ours = await startOurs({ images: [medium], cli: runtimes.primary.entry, nodeArgs: [...settings.nodeArgs, ...runtimes.primary.nodeArgs] })
   await using nginx = await startNginx({ images: [medium], prefix })
   for (let runIndex = 0; runIndex < settings.runs; runIndex++) {
     for (const clients of rotate(settings.scale.clients, runIndex)) {
@@ -131,8 +137,8 @@ async function platformsCurve(ctx: Context): Promise<void> {
     indexes.set(n, await buildIndex(join(ctx.workDir, `scale-index-${n}`), `index${n}`, n, settings.smallLayerSize))
   }
   const images = [...indexes.values()]
-  await using server = await startOurs({ images, cli: runtimes.primary.entry, nodeArgs: settings.nodeArgs })
-  const command = [...settings.nodeArgs, runtimes.primary.entry]
+  await using server = await startOurs({ images, cli: runtimes.primary.entry, nodeArgs: [...settings.nodeArgs, ...runtimes.primary.nodeArgs] })
+  const command = [...settings.nodeArgs, ...runtimes.primary.nodeArgs, runtimes.primary.entry]
   for (let runIndex = 0; runIndex < settings.runs; runIndex++) {
     for (const n of rotate(settings.scale.platforms, runIndex)) {
       const index = indexes.get(n)!

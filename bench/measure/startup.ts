@@ -17,7 +17,7 @@ import { buildImage, type BenchImage } from '../lib/fixtures.ts'
 import { waitFor200 } from '../lib/http.ts'
 import { rssBytes } from '../lib/proc.ts'
 import { rotate, type Subject } from '../lib/results.ts'
-import { coldEnv } from '../lib/runtimes.ts'
+import { coldEnv, type Runtime } from '../lib/runtimes.ts'
 import { MiB } from '../lib/units.ts'
 import { LAUNCHER_TEMPLATE, makeWrapper } from '../lib/wrapper.ts'
 
@@ -69,9 +69,9 @@ async function nodeHttpFloor(): Promise<Started> {
 export async function startupSection(ctx: Context): Promise<void> {
   const { settings, recorder, runtimes } = ctx
   const small = await buildImage(join(ctx.workDir, 'startup-small'), 'small', { kind: 'image', name: 'startup-small', layerSize: settings.smallLayerSize })
-  const serve = (cli: string, image: BenchImage, tag: string) => async (): Promise<Started> => {
+  const serve = (runtime: Runtime, image: BenchImage, tag: string) => async (): Promise<Started> => {
     const readyFile = join(ctx.workDir, `ready-${tag}`)
-    await using server = await startOurs({ images: [image], cli, nodeArgs: settings.nodeArgs, readyFile })
+    await using server = await startOurs({ images: [image], cli: runtime.entry, nodeArgs: [...settings.nodeArgs, ...runtime.nodeArgs], readyFile })
     return { ms: server.firstGetAt - server.spawnedAt, rssMiB: (await rssBytes(server.pid)) / MiB }
   }
   const wrapper = existsSync(join(REPO_ROOT, LAUNCHER_TEMPLATE))
@@ -80,8 +80,8 @@ export async function startupSection(ctx: Context): Promise<void> {
   const starters: Starter[] = [
     ['node', 'startup.first_200', () => toExit(process.execPath, ['-e', '0'])],
     ['node-http', 'startup.first_200', nodeHttpFloor],
-    ...runtimes.all.map((r): Starter => [r.name, 'startup.first_200', serve(r.entry, small, r.name)]),
-    [runtimes.primary.name, 'startup.large_layer', serve(runtimes.primary.entry, ctx.large, 'large')],
+    ...runtimes.all.map((r): Starter => [r.name, 'startup.first_200', serve(r, small, r.name)]),
+    [runtimes.primary.name, 'startup.large_layer', serve(runtimes.primary, ctx.large, 'large')],
   ]
   if (wrapper) {
     starters.push(

@@ -101,10 +101,11 @@ function stopSignal(): AbortSignal {
 }
 
 if (isMainModule()) {
-  // From the .ts sources (npm start, the tests), each start strips the types of ~50 modules again,
-  // most of its start-up; Node's compile cache (in $NODE_COMPILE_CACHE, else the temp dir) keeps
-  // them for the commands' lazily imported modules. The bundle and dist/ are plain JavaScript and
-  // gain too little to pay for writing a cache (BENCHMARKS.md, start-up).
+  // From the .ts sources, each start strips the types of ~50 modules again, most of its start-up;
+  // Node's compile cache (in $NODE_COMPILE_CACHE, else the temp dir) keeps them for the commands'
+  // lazily imported modules when main.ts is run directly (the tests). src/compile-cache.mjs, which
+  // npm start preloads, turns it on before main.ts too. The bundle and dist/ are plain JavaScript
+  // and gain too little to pay for writing a cache (BENCHMARKS.md, start-up).
   if (import.meta.url.endsWith('.ts')) process.getBuiltinModule('node:module').enableCompileCache()
   process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, stopSignal())
   // Signal listeners (and nothing else) may keep the loop alive after a command ends.
