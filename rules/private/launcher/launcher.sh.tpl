@@ -57,27 +57,30 @@ else
   export RUNFILES_MANIFEST_FILE="$runfiles_manifest"
 fi
 
+# rlocation VAR PATH: sets VAR to where the runfile PATH is, or dies. It sets a
+# variable rather than printing, so that a lookup in a runfiles directory forks
+# no subshell: the launcher runs before every wrapped test.
 rlocation() {
   local found
   if [[ -n "$runfiles_dir" ]]; then
-    found="$runfiles_dir/$1"
+    found="$runfiles_dir/$2"
     [[ -e "$found" ]] || found=
   else
-    found="$(awk -v key="$1" '$1 == key { print substr($0, length(key) + 2); exit }' "$runfiles_manifest")"
+    found="$(awk -v key="$2" '$1 == key { print substr($0, length(key) + 2); exit }' "$runfiles_manifest")"
   fi
-  [[ -n "$found" ]] || die "$1 is not in the runfiles (${runfiles_dir:-$runfiles_manifest})"
-  echo "$found"
+  [[ -n "$found" ]] || die "$2 is not in the runfiles (${runfiles_dir:-$runfiles_manifest})"
+  printf -v "$1" '%s' "$found"
 }
 
-node="$(rlocation "$NODE_PATH")" || exit 1
-runtime="$(rlocation "$RUNTIME_PATH")" || exit 1
+rlocation node "$NODE_PATH"
+rlocation runtime "$RUNTIME_PATH"
 
 if [[ "$MODE" == cli ]]; then
   cd "${BUILD_WORKING_DIRECTORY:-.}" || die "cannot enter $BUILD_WORKING_DIRECTORY"
   exec "$node" "$runtime" "$@"
 fi
 
-manifest="$(rlocation "$MANIFEST_PATH")" || exit 1
+rlocation manifest "$MANIFEST_PATH"
 serve=("$node" "$runtime" serve --manifest "$manifest" --runfiles "${runfiles_dir:-$runfiles_manifest}")
 
 if [[ "$MODE" == serve ]]; then
@@ -96,21 +99,21 @@ else
 fi
 registry_pid=
 registry_url=
+fifo="$tmp/localregistry-url.$$"
 # start_registry [serve flags...]: starts the registry in the background and
 # waits for the one line it prints on stdout once it serves (its URL), or for
 # it to exit without printing one, whichever comes first: a registry that
 # cannot start is reported at once, not when a timeout expires. The wait is a
-# read on a FIFO, not a polling loop. Redirections of the call apply to the
-# registry's stderr.
+# read on a FIFO, not a polling loop; the FIFO is removed by stop_registry,
+# while the registry shuts down, not before the test. Redirections of the call
+# apply to the registry's stderr.
 start_registry() {
-  local fifo="$tmp/localregistry-url.$$"
-  rm -f "$fifo"
+  [[ ! -e "$fifo" ]] || rm -f "$fifo"
   mkfifo "$fifo" || die "cannot create a FIFO in $tmp"
   "${serve[@]}" "$@" >"$fifo" &
   registry_pid=$!
   local line=
   IFS= read -r line <"$fifo"
-  rm -f "$fifo"
   if [[ -z "$line" ]]; then
     local status=0
     wait "$registry_pid" || status=$?
@@ -121,15 +124,15 @@ start_registry() {
 }
 
 stop_registry() {
-  [[ -n "$registry_pid" ]] || return 0
-  kill -TERM "$registry_pid" 2>/dev/null
-  wait "$registry_pid" 2>/dev/null
+  [[ -n "$registry_pid" ]] && kill -TERM "$registry_pid" 2>/dev/null
+  [[ ! -e "$fifo" ]] || rm -f "$fifo"
+  [[ -n "$registry_pid" ]] && wait "$registry_pid" 2>/dev/null
   registry_pid=
 }
 
 # MODE == test
 outputs="${TEST_UNDECLARED_OUTPUTS_DIR:-$tmp}"
-mkdir -p "$outputs"
+[[ -d "$outputs" ]] || mkdir -p "$outputs"
 log="$outputs/localregistry.log"
 trap 'stop_registry; [[ -z "$own_tmp" ]] || rm -rf "$own_tmp"' EXIT
 trap 'exit 143' TERM
@@ -145,7 +148,7 @@ fi
 export LOCALREGISTRY_URL="$registry_url"
 export LOCALREGISTRY_HOST="${registry_url#http://}"
 
-test_bin="$(rlocation "$TEST_PATH")" || exit 1
+rlocation test_bin "$TEST_PATH"
 "$test_bin" "$@"
 status=$?
 if ! kill -0 "$registry_pid" 2>/dev/null; then
