@@ -2,7 +2,7 @@
 // images) to placements, the refs the registry is to serve where: layouts are read in parallel,
 // each directory once. Which image a repository:tag ends up with is claims.ts's business.
 
-import { realpath } from 'node:fs/promises'
+import { realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { type Layout, type LayoutEntry, readLayout } from '../oci/layout.ts'
 import type { Ref } from '../oci/ref.ts'
@@ -42,7 +42,7 @@ export class LayoutCache {
   readonly #layouts = new Map<string, Promise<Layout>>()
 
   async get(dir: string): Promise<Layout> {
-    const real = await realpath(resolve(dir)).catch(() => resolve(dir))
+    const real = realPath(resolve(dir))
     let layout = this.#layouts.get(real)
     if (layout === undefined) {
       layout = readLayout(real)
@@ -51,6 +51,15 @@ export class LayoutCache {
       layout.catch(() => this.#layouts.delete(real))
     }
     return layout
+  }
+}
+
+/** The real path (synchronous for the reason layout-store.ts gives), or the path itself when it has none: readLayout reports why. */
+function realPath(path: string): string {
+  try {
+    return realpathSync.native(path)
+  } catch {
+    return path
   }
 }
 
