@@ -77,9 +77,6 @@ async function checkBlobs(store: LayoutStore, blobs: Descriptor[], checked: Set<
 }
 
 function checkLayoutDir(dir: string): void {
-  const info = statOrUndefined(dir)
-  if (info === undefined) throw new LayoutError(`OCI layout ${dir} does not exist`)
-  if (!info.isDirectory()) throw new LayoutError(`OCI layout ${dir} is not a directory`)
   const path = join(dir, 'oci-layout')
   const json = parseJson(readOciLayout(path, dir), path)
   if (json.imageLayoutVersion !== OCI_LAYOUT_VERSION) {
@@ -87,10 +84,14 @@ function checkLayoutDir(dir: string): void {
   }
 }
 
+/** The oci-layout file; the directory itself is looked at only when that read fails, to say what is wrong. */
 function readOciLayout(path: string, dir: string): Buffer {
   try {
     return readFileSync(path)
   } catch (error) {
+    const info = statOrUndefined(dir)
+    if (info === undefined) throw new LayoutError(`OCI layout ${dir} does not exist`)
+    if (!info.isDirectory()) throw new LayoutError(`OCI layout ${dir} is not a directory`)
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new LayoutError(`${path} is missing: ${dir} is not an OCI image layout`)
     throw new LayoutError(`${path} cannot be read: ${(error as Error).message}`, { cause: error })
   }
