@@ -1,6 +1,6 @@
 // From "serve this layout as repository[:tag]" requests (manifest entries, --image options, API
-// images) to placements, the refs the registry is to serve where: layouts are read in parallel,
-// each directory once. Which image a repository:tag ends up with is claims.ts's business.
+// images) to placements, the refs the registry is to serve where: each layout directory is read
+// once. Which image a repository:tag ends up with is claims.ts's business.
 
 import { realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -34,9 +34,6 @@ export interface Placement {
   source: string
 }
 
-/** How many layouts are read at once: enough to keep the disk busy, few enough for file descriptors. */
-export const LOAD_CONCURRENCY = 64
-
 /** Reads layouts once per real directory; concurrent asks for the same directory share one read. */
 export class LayoutCache {
   readonly #layouts = new Map<string, Promise<Layout>>()
@@ -64,16 +61,19 @@ function realPath(path: string): string {
 }
 
 /**
- * Reads every request's layout (in parallel) and works out what is served where. Fails on the
- * first bad request, in request order. Names are checked where requests are made (the manifest
- * parser, Loader's --image/API requests) and again by Registry.addRef.
+ * Reads every request's layout, in order, and works out what is served where. Fails on the first
+ * bad request. Reads are synchronous (layout-store.ts says why), so reading several layouts at
+ * once would gain nothing. Names are checked where requests are made (the manifest parser,
+ * Loader's --image/API requests) and again by Registry.addRef.
  */
 export async function planImages(requests: readonly ImageRequest[], cache: LayoutCache): Promise<Placement[]> {
-  const results = await mapSettled(requests, LOAD_CONCURRENCY, async (request) => place(request, await cache.get(request.layout)))
   const placements: Placement[] = []
-  for (const [i, result] of results.entries()) {
-    if (result.status === 'rejected') throw withSource(result.reason, requests[i]?.source ?? '')
-    placements.push(...result.value)
+  for (const request of requests) {
+    try {
+      placements.push(...place(request, await cache.get(request.layout)))
+    } catch (error) {
+      throw withSource(error, request.source)
+    }
   }
   return placements
 }
@@ -146,22 +146,4 @@ function derivedTag(layout: Layout, entry: LayoutEntry): string | undefined {
 function refNames(layout: Layout): string {
   const names = layout.entries.map((e) => e.refName).filter((n) => n !== undefined)
   return names.length === 0 ? 'none' : names.map((n) => JSON.stringify(n)).join(', ')
-}
-
-async function mapSettled<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      const item = items[i] as T
-      try {
-        results[i] = { status: 'fulfilled', value: await fn(item) }
-      } catch (reason) {
-        results[i] = { status: 'rejected', reason }
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
 }
