@@ -1,7 +1,7 @@
 // Reading an OCI image layout directory. Loading verifies every manifest and index in the
 // tree (size and digest) and checks that every blob exists with the right size (a stat);
 // blob contents are never read here, so a 1 GiB layer loads as fast as a 1 KiB one. The small
-// files (oci-layout, index.json, manifests) are read synchronously, as layout-store.ts says why.
+// files (oci-layout, index.json, manifests) are read synchronously, for the reason layout-store.ts gives.
 
 import { readFileSync, statSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
