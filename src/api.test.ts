@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { mkdir, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
@@ -113,6 +113,25 @@ describe('startRegistry', () => {
       ],
     })
     assert.equal((await manifestStatus(same.url, 'app', 'latest')).status, 200)
+  })
+
+  test('among many images, the first broken one (in order) fails the start, with the message of its own load error', async (t) => {
+    const dir = await makeTempDir(t)
+    const layouts = await Promise.all(Array.from({ length: 12 }, (_, i) => buildFixtureLayout(join(dir, `i${i}`), { kind: 'image', name: `i${i}` })))
+    const [garbled, missing] = [layouts[5]!.dir, layouts[9]!.dir]
+    await writeFile(join(garbled, 'index.json'), '{"manifests": [')
+    await rm(join(missing, 'oci-layout'))
+    const images = layouts.map((layout, i) => ({ repository: `i${i}`, tag: 'latest', layout: layout.dir }))
+    await assert.rejects(startRegistry({ images }), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'ERR_LOCALREGISTRY_MANIFEST')
+      const prefix = `images[5] (i5:latest=${garbled}): ${join(garbled, 'index.json')} is not valid JSON: `
+      assert.ok(error.message.startsWith(prefix), error.message)
+      return true
+    })
+    await assert.rejects(startRegistry({ images: images.filter((_, i) => i !== 5) }), {
+      code: 'ERR_LOCALREGISTRY_LAYOUT',
+      message: `images[8] (i9:latest=${missing}): ${join(missing, 'oci-layout')} is missing: ${missing} is not an OCI image layout`,
+    })
   })
 
   test('any bad image fails the start (nothing is served)', async (t) => {

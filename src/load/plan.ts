@@ -1,8 +1,8 @@
 // From "serve this layout as repository[:tag]" requests (manifest entries, --image options, API
-// images) to placements, the refs the registry is to serve where: layouts are read in parallel,
-// each directory once. Which image a repository:tag ends up with is claims.ts's business.
+// images) to placements, the refs the registry is to serve where: each layout directory is read
+// once. Which image a repository:tag ends up with is claims.ts's business.
 
-import { realpath } from 'node:fs/promises'
+import { realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { type Layout, type LayoutEntry, readLayout } from '../oci/layout.ts'
 import type { Ref } from '../oci/ref.ts'
@@ -34,15 +34,12 @@ export interface Placement {
   source: string
 }
 
-/** How many layouts are read at once: enough to keep the disk busy, few enough for file descriptors. */
-export const LOAD_CONCURRENCY = 64
-
 /** Reads layouts once per real directory; concurrent asks for the same directory share one read. */
 export class LayoutCache {
   readonly #layouts = new Map<string, Promise<Layout>>()
 
   async get(dir: string): Promise<Layout> {
-    const real = await realpath(resolve(dir)).catch(() => resolve(dir))
+    const real = realPath(resolve(dir))
     let layout = this.#layouts.get(real)
     if (layout === undefined) {
       layout = readLayout(real)
@@ -54,17 +51,29 @@ export class LayoutCache {
   }
 }
 
+/** The real path (synchronous for the reason layout-store.ts gives), or the path itself when it has none: readLayout reports why. */
+function realPath(path: string): string {
+  try {
+    return realpathSync.native(path)
+  } catch {
+    return path
+  }
+}
+
 /**
- * Reads every request's layout (in parallel) and works out what is served where. Fails on the
- * first bad request, in request order. Names are checked where requests are made (the manifest
- * parser, Loader's --image/API requests) and again by Registry.addRef.
+ * Reads every request's layout, in order, and works out what is served where. Fails on the first
+ * bad request. Reads are synchronous (layout-store.ts says why), so reading several layouts at
+ * once would gain nothing. Names are checked where requests are made (the manifest parser,
+ * Loader's --image/API requests) and again by Registry.addRef.
  */
 export async function planImages(requests: readonly ImageRequest[], cache: LayoutCache): Promise<Placement[]> {
-  const results = await mapSettled(requests, LOAD_CONCURRENCY, async (request) => place(request, await cache.get(request.layout)))
   const placements: Placement[] = []
-  for (const [i, result] of results.entries()) {
-    if (result.status === 'rejected') throw withSource(result.reason, requests[i]?.source ?? '')
-    placements.push(...result.value)
+  for (const request of requests) {
+    try {
+      placements.push(...place(request, await cache.get(request.layout)))
+    } catch (error) {
+      throw withSource(error, request.source)
+    }
   }
   return placements
 }
@@ -137,22 +146,4 @@ function derivedTag(layout: Layout, entry: LayoutEntry): string | undefined {
 function refNames(layout: Layout): string {
   const names = layout.entries.map((e) => e.refName).filter((n) => n !== undefined)
   return names.length === 0 ? 'none' : names.map((n) => JSON.stringify(n)).join(', ')
-}
-
-async function mapSettled<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      const item = items[i] as T
-      try {
-        results[i] = { status: 'fulfilled', value: await fn(item) }
-      } catch (reason) {
-        results[i] = { status: 'rejected', reason }
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
 }

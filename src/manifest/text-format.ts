@@ -232,8 +232,10 @@ function describe(token: Token): string {
  * bytes they stand for; the result must be UTF-8. `fail(message, offset)` builds the error.
  */
 function decodeString(literal: string, fail: (message: string, offset: number) => Error): string {
-  const bytes: number[] = []
   const body = literal.slice(1, -1)
+  // Without escapes, and well formed, the value is the literal's own characters: no byte round trip.
+  if (!body.includes('\\') && body.isWellFormed()) return body
+  const bytes: number[] = []
   let i = 0
   while (i < body.length) {
     const escape = body.indexOf('\\', i)

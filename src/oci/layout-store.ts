@@ -1,8 +1,11 @@
 // The blobs of an OCI image layout directory (image-spec image-layout.md) as a ContentSource.
 // Blob files may be symlinks (rules_oci links blobs out of the tree): every access follows them.
+// Stats and manifest reads are synchronous: each is a tiny operation, and a round trip through
+// libuv's thread pool costs more than the operation itself. Loading does thousands of them
+// before the server listens (nothing else is waiting on the event loop yet); a run-time addRef
+// or openBlob does only a few. Blob contents are streamed, never read here.
 
-import { createReadStream } from 'node:fs'
-import { open, lstat, readlink, stat } from 'node:fs/promises'
+import { createReadStream, lstatSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import { Readable, pipeline } from 'node:stream'
 import { type Descriptor, embeddedData } from './descriptor.ts'
@@ -30,7 +33,7 @@ export class LayoutStore implements ContentSource {
 
   async readManifest(descriptor: Descriptor): Promise<Buffer> {
     const where = this.#where(descriptor)
-    const bytes = embeddedData(descriptor) ?? (await this.#readSmallFile(descriptor, where))
+    const bytes = embeddedData(descriptor) ?? this.#readSmallFile(descriptor, where)
     verifyBytes(bytes, descriptor, where)
     return bytes
   }
@@ -38,7 +41,7 @@ export class LayoutStore implements ContentSource {
   /** Checks that a blob exists with the descriptor's size: a stat, never a read. */
   async checkBlob(descriptor: Descriptor): Promise<void> {
     if (embeddedData(descriptor) !== undefined) return
-    const size = (await this.#stat(descriptor)).size
+    const size = this.#stat(descriptor).size
     if (size !== descriptor.size) {
       throw new LayoutError(`${this.#where(descriptor)}: file has ${size} bytes, the descriptor says ${descriptor.size}`)
     }
@@ -48,40 +51,35 @@ export class LayoutStore implements ContentSource {
     const data = embeddedData(descriptor)
     if (data !== undefined) return Readable.from([data])
     const where = this.#where(descriptor)
-    await this.#stat(descriptor)
+    this.#stat(descriptor)
     const file = createReadStream(this.blobPath(descriptor.digest), { highWaterMark: BLOB_READ_CHUNK, signal })
     // pipeline, not pipe: a read error or an abort must fail the returned stream, and destroying it must close the file.
     return pipeline(file, createVerifier(descriptor, where), () => {})
   }
 
-  async #readSmallFile(descriptor: Descriptor, where: string): Promise<Buffer> {
+  #readSmallFile(descriptor: Descriptor, where: string): Buffer {
     if (descriptor.size > MAX_MANIFEST_BYTES) {
       throw new LayoutError(`${where}: the descriptor says ${descriptor.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`)
     }
-    const size = (await this.#stat(descriptor)).size
+    const size = this.#stat(descriptor).size
     if (size > MAX_MANIFEST_BYTES) {
       throw new LayoutError(`${where}: ${size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`)
     }
     if (size !== descriptor.size) {
       throw new LayoutError(`${where}: file is too ${size < descriptor.size ? 'short' : 'long'} (${size} bytes, the descriptor says ${descriptor.size})`)
     }
-    const handle = await open(this.blobPath(descriptor.digest), 'r')
-    try {
-      return await handle.readFile()
-    } finally {
-      await handle.close()
-    }
+    return readFileSync(this.blobPath(descriptor.digest))
   }
 
-  async #stat(descriptor: Descriptor): Promise<{ size: number }> {
+  #stat(descriptor: Descriptor): Stats {
     const path = this.blobPath(descriptor.digest)
     try {
-      const info = await stat(path)
+      const info = statSync(path)
       if (!info.isFile()) throw new LayoutError(`${this.#where(descriptor)}: not a regular file`)
       return info
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-      throw new LayoutError(`${this.#where(descriptor)}: blob is missing${await danglingLinkHint(path)}`)
+      throw new LayoutError(`${this.#where(descriptor)}: blob is missing${danglingLinkHint(path)}`)
     }
   }
 
@@ -91,10 +89,10 @@ export class LayoutStore implements ContentSource {
 }
 
 /** When a missing blob is a symlink, say where it points: usually runfiles that were not shipped. */
-async function danglingLinkHint(path: string): Promise<string> {
+function danglingLinkHint(path: string): string {
   try {
-    if (!(await lstat(path)).isSymbolicLink()) return ''
-    return ` (a symlink to ${JSON.stringify(await readlink(path))}, which does not exist: are the image target's runfiles included?)`
+    if (!lstatSync(path).isSymbolicLink()) return ''
+    return ` (a symlink to ${JSON.stringify(readlinkSync(path))}, which does not exist: are the image target's runfiles included?)`
   } catch {
     return ''
   }

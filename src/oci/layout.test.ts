@@ -342,6 +342,19 @@ describe('readLayout: bad input', () => {
     await assertLoadFails(dir, 'does not exist')
   })
 
+  it('a layout path that is a file', async (t) => {
+    const file = join(await makeTempDir(t), 'file')
+    await writeFile(file, 'not a layout')
+    await assertLoadFails(file, `OCI layout ${file} is not a directory`)
+  })
+
+  it('an oci-layout that cannot be read says so', async (t) => {
+    const dir = await fixture(t, 'image')
+    await rm(join(dir, 'oci-layout'))
+    await mkdir(join(dir, 'oci-layout'))
+    await assertLoadFails(dir, `${join(dir, 'oci-layout')} cannot be read: EISDIR`)
+  })
+
   it('a missing oci-layout file', async (t) => {
     const dir = await fixture(t, 'image')
     await rm(join(dir, 'oci-layout'))

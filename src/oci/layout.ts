@@ -1,8 +1,9 @@
 // Reading an OCI image layout directory. Loading verifies every manifest and index in the
 // tree (size and digest) and checks that every blob exists with the right size (a stat);
-// blob contents are never read here, so a 1 GiB layer loads as fast as a 1 KiB one.
+// blob contents are never read here, so a 1 GiB layer loads as fast as a 1 KiB one. The small
+// files (oci-layout, index.json, manifests) are read synchronously, for the reason layout-store.ts gives.
 
-import { readFile, stat } from 'node:fs/promises'
+import { readFileSync, statSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import { type Descriptor } from './descriptor.ts'
 import { MAX_MANIFEST_BYTES, parseIndex, parseJson } from './manifest.ts'
@@ -39,9 +40,9 @@ export async function readLayout(dir: string): Promise<Layout> {
 }
 
 async function load(dir: string): Promise<Layout> {
-  await checkLayoutDir(dir)
+  checkLayoutDir(dir)
   const store = new LayoutStore(dir)
-  const index = await readIndexJson(dir)
+  const index = readIndexJson(dir)
   const skipped = index.manifests.filter((d) => manifestKind(d.mediaType) === undefined)
   const known = index.manifests.filter((d) => manifestKind(d.mediaType) !== undefined)
   if (known.length === 0) throw new LayoutError(`${join(dir, 'index.json')} has no manifest of a known media type`)
@@ -75,27 +76,33 @@ async function checkBlobs(store: LayoutStore, blobs: Descriptor[], checked: Set<
   await Promise.all(blobs.map((d) => store.checkBlob(d)))
 }
 
-async function checkLayoutDir(dir: string): Promise<void> {
-  const info = await stat(dir).catch(() => undefined)
-  if (info === undefined) throw new LayoutError(`OCI layout ${dir} does not exist`)
-  if (!info.isDirectory()) throw new LayoutError(`OCI layout ${dir} is not a directory`)
+function checkLayoutDir(dir: string): void {
   const path = join(dir, 'oci-layout')
-  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw new LayoutError(`${path} is missing: ${dir} is not an OCI image layout`)
-    throw new LayoutError(`${path} cannot be read: ${error.message}`, { cause: error })
-  })
-  const json = parseJson(bytes, path)
+  const json = parseJson(readOciLayout(path, dir), path)
   if (json.imageLayoutVersion !== OCI_LAYOUT_VERSION) {
     throw new LayoutError(`${path}: imageLayoutVersion ${JSON.stringify(json.imageLayoutVersion)} is not supported (expected "${OCI_LAYOUT_VERSION}")`)
   }
 }
 
-async function readIndexJson(dir: string): Promise<{ manifests: Descriptor[] }> {
+/** The oci-layout file; the directory itself is looked at only when that read fails, to say what is wrong. */
+function readOciLayout(path: string, dir: string): Buffer {
+  try {
+    return readFileSync(path)
+  } catch (error) {
+    const info = statOrUndefined(dir)
+    if (info === undefined) throw new LayoutError(`OCI layout ${dir} does not exist`)
+    if (!info.isDirectory()) throw new LayoutError(`OCI layout ${dir} is not a directory`)
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new LayoutError(`${path} is missing: ${dir} is not an OCI image layout`)
+    throw new LayoutError(`${path} cannot be read: ${(error as Error).message}`, { cause: error })
+  }
+}
+
+function readIndexJson(dir: string): { manifests: Descriptor[] } {
   const path = join(dir, 'index.json')
-  const info = await stat(path).catch(() => undefined)
+  const info = statOrUndefined(path)
   if (info === undefined) throw new LayoutError(`${path} is missing`)
   if (info.size > MAX_MANIFEST_BYTES) throw new LayoutError(`${path}: ${info.size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit`)
-  const json = parseJson(await readFile(path), path)
+  const json = parseJson(readFileSync(path), path)
   // rules_oci and skopeo write index.json without mediaType or schemaVersion: both are optional here.
   if (json.mediaType !== undefined && json.mediaType !== OCI_INDEX) {
     throw new LayoutError(`${path}: mediaType ${JSON.stringify(json.mediaType)} is not "${OCI_INDEX}"`)
@@ -106,6 +113,15 @@ async function readIndexJson(dir: string): Promise<{ manifests: Descriptor[] }> 
   const index = parseIndex(json, path)
   if (index.manifests.length === 0) throw new LayoutError(`${path} lists no manifests`)
   return index
+}
+
+/** A path's stat, or undefined when it cannot be had (missing, unreadable parent). */
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path)
+  } catch {
+    return undefined
+  }
 }
 
 /**

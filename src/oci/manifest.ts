@@ -33,7 +33,7 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 export function parseJson(bytes: Uint8Array, where: string): JsonObject {
   let value: unknown
   try {
-    value = JSON.parse(Buffer.from(bytes).toString('utf8'))
+    value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) // a view, not a copy
   } catch (error) {
     throw new ManifestError(`${where} is not valid JSON: ${(error as Error).message}`)
   }
