@@ -581,8 +581,8 @@ var require_runfiles = __commonJS({
         for (const line of input.split("\n")) {
           if (!line)
             continue;
-          const [runfilesPath, realPath] = line.split(" ");
-          runfilesEntries.set(runfilesPath, realPath);
+          const [runfilesPath, realPath2] = line.split(" ");
+          runfilesEntries.set(runfilesPath, realPath2);
         }
         return runfilesEntries;
       }
@@ -1032,13 +1032,6 @@ var init_names = __esm({
   }
 });
 
-// required-when-run:node:fs/promises
-var require_promises = __commonJS({
-  "required-when-run:node:fs/promises"(exports, module) {
-    module.exports = __require("node:fs/promises");
-  }
-});
-
 // src/oci/descriptor.ts
 function isJsonObject(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -1130,7 +1123,7 @@ var init_media_types = __esm({
 function parseJson(bytes, where2) {
   let value;
   try {
-    value = JSON.parse(Buffer.from(bytes).toString("utf8"));
+    value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
   } catch (error) {
     throw new ManifestError(`${where2} is not valid JSON: ${error.message}`);
   }
@@ -1272,20 +1265,19 @@ var init_verify = __esm({
 });
 
 // src/oci/layout-store.ts
-async function danglingLinkHint(path) {
+function danglingLinkHint(path) {
   try {
-    if (!(await (0, import_promises.lstat)(path)).isSymbolicLink()) return "";
-    return ` (a symlink to ${JSON.stringify(await (0, import_promises.readlink)(path))}, which does not exist: are the image target's runfiles included?)`;
+    if (!(0, import_node_fs2.lstatSync)(path).isSymbolicLink()) return "";
+    return ` (a symlink to ${JSON.stringify((0, import_node_fs2.readlinkSync)(path))}, which does not exist: are the image target's runfiles included?)`;
   } catch {
     return "";
   }
 }
-var import_node_fs2, import_promises, import_node_path2, import_node_stream2, BLOB_READ_CHUNK, LayoutStore;
+var import_node_fs2, import_node_path2, import_node_stream2, BLOB_READ_CHUNK, LayoutStore;
 var init_layout_store = __esm({
   "src/oci/layout-store.ts"() {
     "use strict";
     import_node_fs2 = __toESM(require_node_fs(), 1);
-    import_promises = __toESM(require_promises(), 1);
     import_node_path2 = __toESM(require_node_path(), 1);
     import_node_stream2 = __toESM(require_node_stream(), 1);
     init_descriptor();
@@ -1306,14 +1298,14 @@ var init_layout_store = __esm({
       }
       async readManifest(descriptor) {
         const where2 = this.#where(descriptor);
-        const bytes = embeddedData(descriptor) ?? await this.#readSmallFile(descriptor, where2);
+        const bytes = embeddedData(descriptor) ?? this.#readSmallFile(descriptor, where2);
         verifyBytes(bytes, descriptor, where2);
         return bytes;
       }
       /** Checks that a blob exists with the descriptor's size: a stat, never a read. */
       async checkBlob(descriptor) {
         if (embeddedData(descriptor) !== void 0) return;
-        const size = (await this.#stat(descriptor)).size;
+        const size = this.#stat(descriptor).size;
         if (size !== descriptor.size) {
           throw new LayoutError(`${this.#where(descriptor)}: file has ${size} bytes, the descriptor says ${descriptor.size}`);
         }
@@ -1322,38 +1314,33 @@ var init_layout_store = __esm({
         const data = embeddedData(descriptor);
         if (data !== void 0) return import_node_stream2.Readable.from([data]);
         const where2 = this.#where(descriptor);
-        await this.#stat(descriptor);
+        this.#stat(descriptor);
         const file = (0, import_node_fs2.createReadStream)(this.blobPath(descriptor.digest), { highWaterMark: BLOB_READ_CHUNK, signal });
         return (0, import_node_stream2.pipeline)(file, createVerifier(descriptor, where2), () => {
         });
       }
-      async #readSmallFile(descriptor, where2) {
+      #readSmallFile(descriptor, where2) {
         if (descriptor.size > MAX_MANIFEST_BYTES) {
           throw new LayoutError(`${where2}: the descriptor says ${descriptor.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`);
         }
-        const size = (await this.#stat(descriptor)).size;
+        const size = this.#stat(descriptor).size;
         if (size > MAX_MANIFEST_BYTES) {
           throw new LayoutError(`${where2}: ${size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`);
         }
         if (size !== descriptor.size) {
           throw new LayoutError(`${where2}: file is too ${size < descriptor.size ? "short" : "long"} (${size} bytes, the descriptor says ${descriptor.size})`);
         }
-        const handle = await (0, import_promises.open)(this.blobPath(descriptor.digest), "r");
-        try {
-          return await handle.readFile();
-        } finally {
-          await handle.close();
-        }
+        return (0, import_node_fs2.readFileSync)(this.blobPath(descriptor.digest));
       }
-      async #stat(descriptor) {
+      #stat(descriptor) {
         const path = this.blobPath(descriptor.digest);
         try {
-          const info = await (0, import_promises.stat)(path);
+          const info = (0, import_node_fs2.statSync)(path);
           if (!info.isFile()) throw new LayoutError(`${this.#where(descriptor)}: not a regular file`);
           return info;
         } catch (error) {
           if (error.code !== "ENOENT") throw error;
-          throw new LayoutError(`${this.#where(descriptor)}: blob is missing${await danglingLinkHint(path)}`);
+          throw new LayoutError(`${this.#where(descriptor)}: blob is missing${danglingLinkHint(path)}`);
         }
       }
       #where(descriptor) {
@@ -1483,9 +1470,9 @@ async function readLayout(dir) {
   }
 }
 async function load(dir) {
-  await checkLayoutDir(dir);
+  checkLayoutDir(dir);
   const store = new LayoutStore(dir);
-  const index = await readIndexJson(dir);
+  const index = readIndexJson(dir);
   const skipped = index.manifests.filter((d) => manifestKind(d.mediaType) === void 0);
   const known = index.manifests.filter((d) => manifestKind(d.mediaType) !== void 0);
   if (known.length === 0) throw new LayoutError(`${(0, import_node_path3.join)(dir, "index.json")} has no manifest of a known media type`);
@@ -1517,26 +1504,30 @@ async function checkBlobs(store, blobs, checked) {
   for (const d of blobs) checked.add(d.digest);
   await Promise.all(blobs.map((d) => store.checkBlob(d)));
 }
-async function checkLayoutDir(dir) {
-  const info = await (0, import_promises2.stat)(dir).catch(() => void 0);
-  if (info === void 0) throw new LayoutError(`OCI layout ${dir} does not exist`);
-  if (!info.isDirectory()) throw new LayoutError(`OCI layout ${dir} is not a directory`);
+function checkLayoutDir(dir) {
   const path = (0, import_node_path3.join)(dir, "oci-layout");
-  const bytes = await (0, import_promises2.readFile)(path).catch((error) => {
-    if (error.code === "ENOENT") throw new LayoutError(`${path} is missing: ${dir} is not an OCI image layout`);
-    throw new LayoutError(`${path} cannot be read: ${error.message}`, { cause: error });
-  });
-  const json = parseJson(bytes, path);
+  const json = parseJson(readOciLayout(path, dir), path);
   if (json.imageLayoutVersion !== OCI_LAYOUT_VERSION) {
     throw new LayoutError(`${path}: imageLayoutVersion ${JSON.stringify(json.imageLayoutVersion)} is not supported (expected "${OCI_LAYOUT_VERSION}")`);
   }
 }
-async function readIndexJson(dir) {
+function readOciLayout(path, dir) {
+  try {
+    return (0, import_node_fs3.readFileSync)(path);
+  } catch (error) {
+    const info = statOrUndefined(dir);
+    if (info === void 0) throw new LayoutError(`OCI layout ${dir} does not exist`);
+    if (!info.isDirectory()) throw new LayoutError(`OCI layout ${dir} is not a directory`);
+    if (error.code === "ENOENT") throw new LayoutError(`${path} is missing: ${dir} is not an OCI image layout`);
+    throw new LayoutError(`${path} cannot be read: ${error.message}`, { cause: error });
+  }
+}
+function readIndexJson(dir) {
   const path = (0, import_node_path3.join)(dir, "index.json");
-  const info = await (0, import_promises2.stat)(path).catch(() => void 0);
+  const info = statOrUndefined(path);
   if (info === void 0) throw new LayoutError(`${path} is missing`);
   if (info.size > MAX_MANIFEST_BYTES) throw new LayoutError(`${path}: ${info.size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit`);
-  const json = parseJson(await (0, import_promises2.readFile)(path), path);
+  const json = parseJson((0, import_node_fs3.readFileSync)(path), path);
   if (json.mediaType !== void 0 && json.mediaType !== OCI_INDEX) {
     throw new LayoutError(`${path}: mediaType ${JSON.stringify(json.mediaType)} is not "${OCI_INDEX}"`);
   }
@@ -1546,6 +1537,13 @@ async function readIndexJson(dir) {
   const index = parseIndex(json, path);
   if (index.manifests.length === 0) throw new LayoutError(`${path} lists no manifests`);
   return index;
+}
+function statOrUndefined(path) {
+  try {
+    return (0, import_node_fs3.statSync)(path);
+  } catch {
+    return void 0;
+  }
 }
 function selectEntry(layout, refName) {
   const names = layout.entries.map((e) => e.refName).filter((n) => n !== void 0);
@@ -1564,11 +1562,11 @@ function selectEntry(layout, refName) {
   }
   return only;
 }
-var import_promises2, import_node_path3;
+var import_node_fs3, import_node_path3;
 var init_layout = __esm({
   "src/oci/layout.ts"() {
     "use strict";
-    import_promises2 = __toESM(require_promises(), 1);
+    import_node_fs3 = __toESM(require_node_fs(), 1);
     import_node_path3 = __toESM(require_node_path(), 1);
     init_descriptor();
     init_manifest();
@@ -1580,12 +1578,21 @@ var init_layout = __esm({
 });
 
 // src/load/plan.ts
+function realPath(path) {
+  try {
+    return import_node_fs4.realpathSync.native(path);
+  } catch {
+    return path;
+  }
+}
 async function planImages(requests, cache) {
-  const results = await mapSettled(requests, LOAD_CONCURRENCY, async (request2) => place(request2, await cache.get(request2.layout)));
   const placements = [];
-  for (const [i, result] of results.entries()) {
-    if (result.status === "rejected") throw withSource(result.reason, requests[i]?.source ?? "");
-    placements.push(...result.value);
+  for (const request2 of requests) {
+    try {
+      placements.push(...place(request2, await cache.get(request2.layout)));
+    } catch (error) {
+      throw withSource(error, request2.source);
+    }
   }
   return placements;
 }
@@ -1650,37 +1657,19 @@ function refNames(layout) {
   const names = layout.entries.map((e) => e.refName).filter((n) => n !== void 0);
   return names.length === 0 ? "none" : names.map((n) => JSON.stringify(n)).join(", ");
 }
-async function mapSettled(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      const item = items[i];
-      try {
-        results[i] = { status: "fulfilled", value: await fn(item) };
-      } catch (reason) {
-        results[i] = { status: "rejected", reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-var import_promises3, import_node_path4, LOAD_CONCURRENCY, LayoutCache;
+var import_node_fs4, import_node_path4, LayoutCache;
 var init_plan = __esm({
   "src/load/plan.ts"() {
     "use strict";
-    import_promises3 = __toESM(require_promises(), 1);
+    import_node_fs4 = __toESM(require_node_fs(), 1);
     import_node_path4 = __toESM(require_node_path(), 1);
     init_layout();
     init_errors();
     init_names();
-    LOAD_CONCURRENCY = 64;
     LayoutCache = class {
       #layouts = /* @__PURE__ */ new Map();
       async get(dir) {
-        const real = await (0, import_promises3.realpath)((0, import_node_path4.resolve)(dir)).catch(() => (0, import_node_path4.resolve)(dir));
+        const real = realPath((0, import_node_path4.resolve)(dir));
         let layout = this.#layouts.get(real);
         if (layout === void 0) {
           layout = readLayout(real);
@@ -1690,6 +1679,13 @@ var init_plan = __esm({
         return layout;
       }
     };
+  }
+});
+
+// required-when-run:node:fs/promises
+var require_promises = __commonJS({
+  "required-when-run:node:fs/promises"(exports, module) {
+    module.exports = __require("node:fs/promises");
   }
 });
 
@@ -1706,8 +1702,9 @@ function describe2(token) {
   return token.kind === "end" ? "the end of the text" : `'${token.text}'`;
 }
 function decodeString(literal, fail) {
-  const bytes = [];
   const body = literal.slice(1, -1);
+  if (!body.includes("\\") && body.isWellFormed()) return body;
+  const bytes = [];
   let i = 0;
   while (i < body.length) {
     const escape = body.indexOf("\\", i);
@@ -1829,8 +1826,8 @@ var init_text_format = __esm({
         message.fields.set(name.text, values[0]);
       }
       #list(field, qualified) {
-        const open5 = this.#next();
-        if (!field.repeated) throw this.#error(open5, `${qualified}: a list for a field that is not repeated`);
+        const open4 = this.#next();
+        if (!field.repeated) throw this.#error(open4, `${qualified}: a list for a field that is not repeated`);
         const values = [];
         if (this.#isSymbol(this.#peek(), "]")) {
           this.#next();
@@ -1930,7 +1927,7 @@ __export(manifest_exports, {
 async function readBazelManifest(file) {
   let text;
   try {
-    text = await (0, import_promises4.readFile)(file, "utf8");
+    text = await (0, import_promises.readFile)(file, "utf8");
   } catch (error) {
     throw new BazelManifestError(`failed to read manifest ${file}: ${messageOf(error)}`, { cause: error });
   }
@@ -1964,11 +1961,11 @@ function checkImage(image, file, i) {
 function messageOf(error) {
   return error instanceof Error ? error.message : String(error);
 }
-var import_promises4;
+var import_promises;
 var init_manifest2 = __esm({
   "src/manifest/index.ts"() {
     "use strict";
-    import_promises4 = __toESM(require_promises(), 1);
+    import_promises = __toESM(require_promises(), 1);
     init_errors();
     init_package_files();
     init_names();
@@ -1989,11 +1986,11 @@ async function readManifests(files) {
   const { readBazelManifest: readBazelManifest3 } = await Promise.resolve().then(() => (init_manifest2(), manifest_exports));
   return (await Promise.all(files.map((m) => readBazelManifest3(m)))).flat();
 }
-var import_node_fs3, import_node_path5, Loader;
+var import_node_fs5, import_node_path5, Loader;
 var init_loader = __esm({
   "src/load/loader.ts"() {
     "use strict";
-    import_node_fs3 = __toESM(require_node_fs(), 1);
+    import_node_fs5 = __toESM(require_node_fs(), 1);
     import_node_path5 = __toESM(require_node_path(), 1);
     init_runfiles();
     init_errors();
@@ -2036,7 +2033,7 @@ var init_loader = __esm({
       }
       /** A filesystem path when it exists (or is absolute), else a runfiles path. */
       #layoutPath(layout, source) {
-        if ((0, import_node_path5.isAbsolute)(layout) || (0, import_node_fs3.existsSync)(layout)) return (0, import_node_path5.resolve)(layout);
+        if ((0, import_node_path5.isAbsolute)(layout) || (0, import_node_fs5.existsSync)(layout)) return (0, import_node_path5.resolve)(layout);
         const result = this.resolver.tryRlocation(layout);
         if ("found" in result) return result.found;
         throw new RunfilesError(`${source}: ${(0, import_node_path5.resolve)(layout)} does not exist, and "${layout}" as a runfiles path does not resolve: ${result.looked}`);
@@ -2290,12 +2287,12 @@ function identityOf(stats) {
 function messageOf2(error) {
   return error instanceof Error ? error.message : String(error);
 }
-var import_node_fs4, import_promises5, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
+var import_node_fs6, import_promises2, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
 var init_blob_files = __esm({
   "src/registry/server/blob-files.ts"() {
     "use strict";
-    import_node_fs4 = __toESM(require_node_fs(), 1);
-    import_promises5 = __toESM(require_promises(), 1);
+    import_node_fs6 = __toESM(require_node_fs(), 1);
+    import_promises2 = __toESM(require_promises(), 1);
     init_verify();
     init_errors();
     init_responses();
@@ -2320,7 +2317,7 @@ var init_blob_files = __esm({
       async open(blob2) {
         let handle;
         try {
-          handle = await (0, import_promises5.open)(blob2.path, import_node_fs4.constants.O_RDONLY | import_node_fs4.constants.O_NONBLOCK);
+          handle = await (0, import_promises2.open)(blob2.path, import_node_fs6.constants.O_RDONLY | import_node_fs6.constants.O_NONBLOCK);
         } catch (error) {
           throw this.#unreadable(blob2, `cannot open ${blob2.path}: ${error.code ?? messageOf2(error)}`);
         }
@@ -2557,11 +2554,11 @@ function entityTagListMatches(header2, etag, strong) {
       continue;
     }
     const weak = value.startsWith("W/", i);
-    const open5 = weak ? i + 2 : i;
-    if (value.charCodeAt(open5) !== 34) return false;
-    const close = value.indexOf('"', open5 + 1);
+    const open4 = weak ? i + 2 : i;
+    if (value.charCodeAt(open4) !== 34) return false;
+    const close = value.indexOf('"', open4 + 1);
     if (close === -1) return false;
-    if ((!weak || !strong) && value.slice(open5, close + 1) === etag) return true;
+    if ((!weak || !strong) && value.slice(open4, close + 1) === etag) return true;
     i = close + 1;
   }
   return false;
@@ -3149,17 +3146,17 @@ function defaultMaxConnections() {
 }
 function openFileLimit() {
   try {
-    const line = /^Max open files\s+(\d+|unlimited)/m.exec((0, import_node_fs5.readFileSync)("/proc/self/limits", "utf8"));
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec((0, import_node_fs7.readFileSync)("/proc/self/limits", "utf8"));
     return line?.[1] === void 0 || line[1] === "unlimited" ? void 0 : Number(line[1]);
   } catch {
     return void 0;
   }
 }
-var import_node_fs5, STALL_GRACE_MS, DEFAULT_MAX_CONNECTIONS, RESERVED_FDS, ConnectionCap;
+var import_node_fs7, STALL_GRACE_MS, DEFAULT_MAX_CONNECTIONS, RESERVED_FDS, ConnectionCap;
 var init_connections = __esm({
   "src/registry/server/connections.ts"() {
     "use strict";
-    import_node_fs5 = __toESM(require_node_fs(), 1);
+    import_node_fs7 = __toESM(require_node_fs(), 1);
     STALL_GRACE_MS = 1e3;
     DEFAULT_MAX_CONNECTIONS = 2e3;
     RESERVED_FDS = 128;
@@ -3367,7 +3364,7 @@ async function serverTls(options, listenHost) {
 async function addressesOf(host) {
   if ((0, import_node_net2.isIP)(host.replace(/^\[(.*)\]$/, "$1")) !== 0) return [];
   try {
-    return (await (0, import_promises6.lookup)(host, { all: true })).map((address) => address.address);
+    return (await (0, import_promises3.lookup)(host, { all: true })).map((address) => address.address);
   } catch {
     return [];
   }
@@ -3403,12 +3400,12 @@ function checkGivenCertificate(options) {
   }
   return { cert: options.cert, key: options.key };
 }
-var import_node_crypto3, import_promises6, import_node_net2, import_node_os;
+var import_node_crypto3, import_promises3, import_node_net2, import_node_os;
 var init_tls = __esm({
   "src/tls/index.ts"() {
     "use strict";
     import_node_crypto3 = __toESM(require_node_crypto(), 1);
-    import_promises6 = __toESM(require_promises2(), 1);
+    import_promises3 = __toESM(require_promises2(), 1);
     import_node_net2 = __toESM(require_node_net(), 1);
     import_node_os = __toESM(require_node_os(), 1);
     init_errors();
@@ -3562,7 +3559,7 @@ var init_pull_hints = __esm({
 async function writeFileAtomic(file, data, options = {}) {
   const temp = (0, import_node_path6.join)((0, import_node_path6.dirname)(file), `.${(0, import_node_path6.basename)(file)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`);
   try {
-    const handle = await (0, import_promises7.open)(temp, "wx", options.mode ?? 420);
+    const handle = await (0, import_promises4.open)(temp, "wx", options.mode ?? 420);
     let identity;
     try {
       await handle.writeFile(data);
@@ -3571,10 +3568,10 @@ async function writeFileAtomic(file, data, options = {}) {
     } finally {
       await handle.close();
     }
-    await (0, import_promises7.rename)(temp, file);
+    await (0, import_promises4.rename)(temp, file);
     return identity;
   } catch (error) {
-    await (0, import_promises7.rm)(temp, { force: true });
+    await (0, import_promises4.rm)(temp, { force: true });
     throw new OutputFileError(`${options.name ?? "cannot write"} ${file}: ${systemReason(error)}`, { cause: error });
   }
 }
@@ -3584,12 +3581,12 @@ function systemReason(error) {
   const at = syscall === void 0 ? -1 : error.message.indexOf(`, ${syscall} `);
   return at < 0 ? error.message : error.message.slice(0, at);
 }
-var import_node_crypto4, import_promises7, import_node_path6;
+var import_node_crypto4, import_promises4, import_node_path6;
 var init_write_file_atomic = __esm({
   "src/files/write-file-atomic.ts"() {
     "use strict";
     import_node_crypto4 = __toESM(require_node_crypto(), 1);
-    import_promises7 = __toESM(require_promises(), 1);
+    import_promises4 = __toESM(require_promises(), 1);
     import_node_path6 = __toESM(require_node_path(), 1);
     init_errors();
   }
@@ -3615,7 +3612,7 @@ async function writeClientConfig(dir, options) {
   if (mirrors.includes("docker.io")) files.set("docker/daemon.json", dockerDaemonJson(registry));
   try {
     for (const [path, content] of files) {
-      await (0, import_promises8.mkdir)((0, import_node_path7.join)(dir, path, ".."), { recursive: true });
+      await (0, import_promises5.mkdir)((0, import_node_path7.join)(dir, path, ".."), { recursive: true });
       await writeFileAtomic((0, import_node_path7.join)(dir, path), content);
     }
   } catch (error) {
@@ -3686,11 +3683,11 @@ function dockerDaemonJson(registry) {
   return `${JSON.stringify(config, null, 2)}
 `;
 }
-var import_promises8, import_node_path7, REGISTRIES_DROP_IN, toml;
+var import_promises5, import_node_path7, REGISTRIES_DROP_IN, toml;
 var init_client_config = __esm({
   "src/client-config/index.ts"() {
     "use strict";
-    import_promises8 = __toESM(require_promises(), 1);
+    import_promises5 = __toESM(require_promises(), 1);
     import_node_path7 = __toESM(require_node_path(), 1);
     init_errors();
     init_host();
@@ -3736,7 +3733,7 @@ async function tlsOption(options) {
 }
 async function readOptionFile(option, file) {
   try {
-    return await (0, import_promises9.readFile)(file);
+    return await (0, import_promises6.readFile)(file);
   } catch (error) {
     throw new UsageError(`${option} ${file}: ${error.message}`);
   }
@@ -3760,11 +3757,11 @@ async function writeLauncherFiles(options, registry, io) {
 `
   );
 }
-var import_promises9, LAUNCHER_ARGS;
+var import_promises6, LAUNCHER_ARGS;
 var init_launcher_options = __esm({
   "src/cli/launcher-options.ts"() {
     "use strict";
-    import_promises9 = __toESM(require_promises(), 1);
+    import_promises6 = __toESM(require_promises(), 1);
     init_api();
     init_client_config();
     init_write_file_atomic();
@@ -3859,12 +3856,12 @@ var init_limit_options = __esm({
 });
 
 // src/cli/ready-file.ts
-var import_node_fs6, import_promises10, ReadyFile;
+var import_node_fs8, import_promises7, ReadyFile;
 var init_ready_file = __esm({
   "src/cli/ready-file.ts"() {
     "use strict";
-    import_node_fs6 = __toESM(require_node_fs(), 1);
-    import_promises10 = __toESM(require_promises(), 1);
+    import_node_fs8 = __toESM(require_node_fs(), 1);
+    import_promises7 = __toESM(require_promises(), 1);
     init_write_file_atomic();
     ReadyFile = class _ReadyFile {
       path;
@@ -3884,15 +3881,15 @@ var init_ready_file = __esm({
       /** Removes the file if it is still ours; leaves it alone otherwise (or when it is gone). */
       async remove() {
         try {
-          const stats = await (0, import_promises10.lstat)(this.path);
-          if (this.#isOurs(stats) && await (0, import_promises10.readFile)(this.path, "utf8") === this.#content) await (0, import_promises10.rm)(this.path, { force: true });
+          const stats = await (0, import_promises7.lstat)(this.path);
+          if (this.#isOurs(stats) && await (0, import_promises7.readFile)(this.path, "utf8") === this.#content) await (0, import_promises7.rm)(this.path, { force: true });
         } catch {
         }
       }
       /** remove() for a process that is exiting (an 'exit' listener cannot wait). */
       removeSync() {
         try {
-          if (this.#isOurs((0, import_node_fs6.lstatSync)(this.path)) && (0, import_node_fs6.readFileSync)(this.path, "utf8") === this.#content) (0, import_node_fs6.rmSync)(this.path, { force: true });
+          if (this.#isOurs((0, import_node_fs8.lstatSync)(this.path)) && (0, import_node_fs8.readFileSync)(this.path, "utf8") === this.#content) (0, import_node_fs8.rmSync)(this.path, { force: true });
         } catch {
         }
       }
@@ -4061,7 +4058,7 @@ async function dockerCredentials(host, options = {}) {
 async function readConfig(path) {
   let text;
   try {
-    text = await (0, import_promises11.readFile)(path, "utf8");
+    text = await (0, import_promises8.readFile)(path, "utf8");
   } catch (error) {
     if (error instanceof Error && "code" in error && error.code === "ENOENT") return void 0;
     throw new AuthError(`cannot read the Docker config ${path}: ${error instanceof Error && "code" in error ? String(error.code) : "unreadable"}`);
@@ -4144,12 +4141,12 @@ function parseHelperAnswer(stdout, program, server) {
   if (typeof Username !== "string" || typeof Secret !== "string") throw new AuthError(`${program} get for ${server} answered without Username and Secret`);
   return { username: Username, password: Secret };
 }
-var import_node_child_process, import_promises11, import_node_os2, import_node_path9, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
+var import_node_child_process, import_promises8, import_node_os2, import_node_path9, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
 var init_docker_config = __esm({
   "src/registry/client/docker-config.ts"() {
     "use strict";
     import_node_child_process = __toESM(require_node_child_process(), 1);
-    import_promises11 = __toESM(require_promises(), 1);
+    import_promises8 = __toESM(require_promises(), 1);
     import_node_os2 = __toESM(require_node_os(), 1);
     import_node_path9 = __toESM(require_node_path(), 1);
     init_errors();
@@ -4228,7 +4225,7 @@ async function runLimited(items, limit, stop, task) {
 }
 async function listDir(dir) {
   try {
-    return await (0, import_promises12.readdir)(dir);
+    return await (0, import_promises9.readdir)(dir);
   } catch (error) {
     const code = error.code;
     if (code === "ENOENT") return void 0;
@@ -4236,16 +4233,16 @@ async function listDir(dir) {
     throw error;
   }
 }
-var import_node_crypto5, import_node_fs7, import_promises12, import_node_path10, import_node_stream3, import_promises13, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
+var import_node_crypto5, import_node_fs9, import_promises9, import_node_path10, import_node_stream3, import_promises10, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
 var init_layout_writer = __esm({
   "src/oci/layout-writer.ts"() {
     "use strict";
     import_node_crypto5 = __toESM(require_node_crypto(), 1);
-    import_node_fs7 = __toESM(require_node_fs(), 1);
-    import_promises12 = __toESM(require_promises(), 1);
+    import_node_fs9 = __toESM(require_node_fs(), 1);
+    import_promises9 = __toESM(require_promises(), 1);
     import_node_path10 = __toESM(require_node_path(), 1);
     import_node_stream3 = __toESM(require_node_stream(), 1);
-    import_promises13 = __toESM(require_promises3(), 1);
+    import_promises10 = __toESM(require_promises3(), 1);
     init_descriptor();
     init_digest();
     init_layout_store();
@@ -4276,17 +4273,17 @@ var init_layout_writer = __esm({
           if (!names.includes("oci-layout")) throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not an OCI layout (no oci-layout file)`);
           return new _LayoutWriter(dir, dir, false);
         }
-        await (0, import_promises12.mkdir)((0, import_node_path10.dirname)(dir), { recursive: true });
+        await (0, import_promises9.mkdir)((0, import_node_path10.dirname)(dir), { recursive: true });
         const work = (0, import_node_path10.join)((0, import_node_path10.dirname)(dir), `.${(0, import_node_path10.basename)(dir)}.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
-        await (0, import_promises12.mkdir)((0, import_node_path10.join)(work, "blobs"), { recursive: true });
-        await (0, import_promises12.writeFile)((0, import_node_path10.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
+        await (0, import_promises9.mkdir)((0, import_node_path10.join)(work, "blobs"), { recursive: true });
+        await (0, import_promises9.writeFile)((0, import_node_path10.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
 `);
         return new _LayoutWriter(dir, work, true);
       }
       /** True when the blob is in the layout already with the right size and digest (so it need not be fetched). */
       async hasBlob(descriptor, signal) {
         const store = new LayoutStore(this.#work);
-        const info = await (0, import_promises12.stat)(store.blobPath(descriptor.digest)).catch(() => void 0);
+        const info = await (0, import_promises9.stat)(store.blobPath(descriptor.digest)).catch(() => void 0);
         if (info?.size !== descriptor.size) return false;
         try {
           for await (const _ of await store.openBlob(descriptor, signal)) ;
@@ -4340,14 +4337,14 @@ var init_layout_writer = __esm({
       }
       /** Pipes the source through `stages` into a temporary file in blobs/ALGORITHM (the caller #places it). */
       async #write(source, stages, algorithm, signal) {
-        await (0, import_promises12.mkdir)((0, import_node_path10.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
+        await (0, import_promises9.mkdir)((0, import_node_path10.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
           source.destroy();
           throw error;
         });
         const temp = (0, import_node_path10.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
         try {
-          await (0, import_promises13.pipeline)([source, ...stages, (0, import_node_fs7.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
+          await (0, import_promises10.pipeline)([source, ...stages, (0, import_node_fs9.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
         } catch (error) {
           await this.#drop(temp);
           throw error;
@@ -4355,11 +4352,11 @@ var init_layout_writer = __esm({
         return temp;
       }
       async #place(temp, digest) {
-        await (0, import_promises12.rename)(temp, new LayoutStore(this.#work).blobPath(digest));
+        await (0, import_promises9.rename)(temp, new LayoutStore(this.#work).blobPath(digest));
         this.#temps.delete(temp);
       }
       async #drop(temp) {
-        await (0, import_promises12.rm)(temp, { force: true });
+        await (0, import_promises9.rm)(temp, { force: true });
         this.#temps.delete(temp);
       }
       /**
@@ -4372,7 +4369,7 @@ var init_layout_writer = __esm({
         const index = options.bareIndexJson ? { manifests } : { schemaVersion: 2, mediaType: OCI_INDEX, manifests };
         const temp = (0, import_node_path10.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
-        const handle = await (0, import_promises12.open)(temp, "w");
+        const handle = await (0, import_promises9.open)(temp, "w");
         try {
           await handle.writeFile(`${JSON.stringify(index, null, 2)}
 `);
@@ -4380,19 +4377,19 @@ var init_layout_writer = __esm({
         } finally {
           await handle.close();
         }
-        await (0, import_promises12.rename)(temp, (0, import_node_path10.join)(this.#work, "index.json"));
+        await (0, import_promises9.rename)(temp, (0, import_node_path10.join)(this.#work, "index.json"));
         this.#temps.delete(temp);
-        if (this.#isNew) await (0, import_promises12.rename)(this.#work, this.dir);
+        if (this.#isNew) await (0, import_promises9.rename)(this.#work, this.dir);
       }
       /** Removes everything this writer left behind; the target is as it was. */
       async abort() {
-        if (this.#isNew) await (0, import_promises12.rm)(this.#work, { recursive: true, force: true });
-        else await Promise.all([...this.#temps].map((t) => (0, import_promises12.rm)(t, { force: true })));
+        if (this.#isNew) await (0, import_promises9.rm)(this.#work, { recursive: true, force: true });
+        else await Promise.all([...this.#temps].map((t) => (0, import_promises9.rm)(t, { force: true })));
       }
       async #existingEntries() {
         if (this.#isNew) return [];
         const path = (0, import_node_path10.join)(this.#work, "index.json");
-        const bytes = await (0, import_promises12.readFile)(path).catch(() => void 0);
+        const bytes = await (0, import_promises9.readFile)(path).catch(() => void 0);
         return bytes === void 0 ? [] : parseIndex(parseJson(bytes, path), path).manifests;
       }
     };
@@ -5766,7 +5763,7 @@ var init_src = __esm({
 });
 
 // src/cli/main.ts
-var import_node_fs8 = __toESM(require_node_fs(), 1);
+var import_node_fs10 = __toESM(require_node_fs(), 1);
 var import_node_os3 = __toESM(require_node_os(), 1);
 var import_node_url2 = __toESM(require_node_url(), 1);
 init_errors();
@@ -5833,7 +5830,7 @@ function isMainModule() {
   const script = process.argv[1];
   if (script === void 0) return false;
   try {
-    return (0, import_node_fs8.realpathSync)(script) === (0, import_node_fs8.realpathSync)((0, import_node_url2.fileURLToPath)(import.meta.url));
+    return (0, import_node_fs10.realpathSync)(script) === (0, import_node_fs10.realpathSync)((0, import_node_url2.fileURLToPath)(import.meta.url));
   } catch {
     return false;
   }
