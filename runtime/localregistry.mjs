@@ -460,474 +460,6 @@ var init_claims = __esm({
   }
 });
 
-// node_modules/@bazel/runfiles/paths.js
-var require_paths = __commonJS({
-  "node_modules/@bazel/runfiles/paths.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.REPO_MAPPING_RLOCATION = exports.BAZEL_OUT_REGEX = void 0;
-    exports.BAZEL_OUT_REGEX = /(\/bazel-out\/|\/bazel-~1\/x64_wi~1\/)/;
-    exports.REPO_MAPPING_RLOCATION = "_repo_mapping";
-  }
-});
-
-// node_modules/@bazel/runfiles/repository.js
-var require_repository = __commonJS({
-  "node_modules/@bazel/runfiles/repository.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.callerRepositoryFromStack = exports.callerRepository = exports.currentRepository = void 0;
-    var legacyExternalGeneratedFile = /\/_main\/bazel-out\/[^/]+\/bin\/external\/([^/]+)\//;
-    var legacyExternalFile = /\/_main\/external\/([^/]+)\//;
-    function currentRepository() {
-      return callerRepositoryFromStack(1);
-    }
-    exports.currentRepository = currentRepository;
-    function callerRepository() {
-      return callerRepositoryFromStack(2);
-    }
-    exports.callerRepository = callerRepository;
-    function callerRepositoryFromStack(skip) {
-      const stack = new Error().stack.split("\n");
-      const file = stack[skip + 2];
-      const match = file.match(legacyExternalGeneratedFile) || file.match(legacyExternalFile);
-      if (!match || match[0] == "_main") {
-        return "";
-      }
-      return match[0];
-    }
-    exports.callerRepositoryFromStack = callerRepositoryFromStack;
-  }
-});
-
-// node_modules/@bazel/runfiles/runfiles.js
-var require_runfiles = __commonJS({
-  "node_modules/@bazel/runfiles/runfiles.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.Runfiles = void 0;
-    var fs = __require("fs");
-    var path = __require("path");
-    var paths_1 = require_paths();
-    var repository_1 = require_repository();
-    var Runfiles = class {
-      constructor(_env = process.env) {
-        this._env = _env;
-        this._runfilesResolutionError = false;
-        if (!!_env["RUNFILES_MANIFEST_FILE"]) {
-          this.manifest = this.loadRunfilesManifest(_env["RUNFILES_MANIFEST_FILE"]);
-        } else if (!!_env["RUNFILES_DIR"]) {
-          this.runfilesDir = path.resolve(_env["RUNFILES_DIR"]);
-          this.repoMappings = this.parseRepoMapping(this.runfilesDir);
-        } else if (!!_env["RUNFILES"]) {
-          this.runfilesDir = path.resolve(_env["RUNFILES"]);
-          this.repoMappings = this.parseRepoMapping(this.runfilesDir);
-        } else {
-          this._runfilesResolutionError = true;
-        }
-        if (_env["RUNFILES_MANIFEST_ONLY"] === "1" && !_env["RUNFILES_MANIFEST_FILE"]) {
-          console.warn(`Workaround https://github.com/bazelbuild/bazel/issues/7994
-                 RUNFILES_MANIFEST_FILE should have been set but wasn't.
-                 falling back to using runfiles symlinks.
-                 If you want to test runfiles manifest behavior, add
-                 --spawn_strategy=standalone to the command line.`);
-        }
-        this.workspace = _env["BAZEL_WORKSPACE"] || _env["JS_BINARY__WORKSPACE"] || void 0;
-        let target = _env["BAZEL_TARGET"] || _env["JS_BINARY__TARGET"];
-        if (!!target && !target.startsWith("@")) {
-          this.package = target.split(":")[0].replace(/^\/\//, "");
-        }
-      }
-      _assertRunfilesResolved() {
-        if (this._runfilesResolutionError) {
-          throw new Error("Every node program run under Bazel must have a $RUNFILES_DIR, $RUNFILES or $RUNFILES_MANIFEST_FILE environment variable");
-        }
-      }
-      /** Resolves the given path from the runfile manifest. */
-      _resolveFromManifest(searchPath) {
-        if (!this.manifest)
-          return void 0;
-        let result;
-        for (const [k, v] of this.manifest) {
-          if (k.startsWith(`${searchPath}/external`))
-            continue;
-          if (k === searchPath) {
-            return v;
-          }
-          if (k.startsWith(`${searchPath}/`)) {
-            const l = k.length - searchPath.length;
-            const maybe = v.substring(0, v.length - l);
-            if (maybe.match(paths_1.BAZEL_OUT_REGEX)) {
-              return maybe;
-            } else {
-              result = maybe;
-            }
-          }
-        }
-        return result;
-      }
-      /**
-       * The runfiles manifest maps from short_path
-       * https://docs.bazel.build/versions/main/skylark/lib/File.html#short_path
-       * to the actual location on disk where the file can be read.
-       *
-       * In a sandboxed execution, it does not exist. In that case, runfiles must be
-       * resolved from a symlink tree under the runfiles dir.
-       * See https://github.com/bazelbuild/bazel/issues/3726
-       */
-      loadRunfilesManifest(manifestPath) {
-        const runfilesEntries = /* @__PURE__ */ new Map();
-        const input = fs.readFileSync(manifestPath, { encoding: "utf-8" });
-        for (const line of input.split("\n")) {
-          if (!line)
-            continue;
-          const [runfilesPath, realPath2] = line.split(" ");
-          runfilesEntries.set(runfilesPath, realPath2);
-        }
-        return runfilesEntries;
-      }
-      parseRepoMapping(runfilesDir) {
-        var _a;
-        const repoMappingPath = path.join(runfilesDir, paths_1.REPO_MAPPING_RLOCATION);
-        if (!fs.existsSync(repoMappingPath)) {
-          return void 0;
-        }
-        const repoMappings = /* @__PURE__ */ Object.create(null);
-        const mappings = fs.readFileSync(repoMappingPath, { encoding: "utf-8" });
-        for (const line of mappings.split("\n")) {
-          if (!line)
-            continue;
-          const [sourceRepo, targetRepoApparentName, targetRepoDirectory] = line.split(",");
-          ((_a = repoMappings[sourceRepo]) !== null && _a !== void 0 ? _a : repoMappings[sourceRepo] = /* @__PURE__ */ Object.create(null))[targetRepoApparentName] = targetRepoDirectory;
-        }
-        return repoMappings;
-      }
-      /** Resolves the given module path. */
-      resolve(modulePath, sourceRepo) {
-        this._assertRunfilesResolved();
-        modulePath = modulePath.replace(/\\/g, "/").replace(/\/+$/g, "");
-        if (path.isAbsolute(modulePath)) {
-          return modulePath;
-        }
-        if (this.repoMappings) {
-          if (sourceRepo === void 0) {
-            sourceRepo = (0, repository_1.callerRepository)();
-          }
-          if (!(sourceRepo in this.repoMappings)) {
-            throw new Error(`source repository "${sourceRepo}" not found in repo mappings: ${JSON.stringify(this.repoMappings, null, 2)}`);
-          }
-        }
-        const result = this._resolve(sourceRepo, modulePath, void 0);
-        if (result) {
-          return result;
-        }
-        const e = new Error(`could not resolve module "${modulePath}" from repository "${sourceRepo}"`);
-        e.code = "MODULE_NOT_FOUND";
-        throw e;
-      }
-      /** Resolves the given path relative to the current Bazel workspace. */
-      resolveWorkspaceRelative(modulePath) {
-        modulePath = modulePath.replace(/\\/g, "/").replace(/\/+$/g, "");
-        if (!this.workspace) {
-          throw new Error("workspace could not be determined from the environment; make sure BAZEL_WORKSPACE is set");
-        }
-        return this.resolve(path.posix.join(this.workspace, modulePath));
-      }
-      /** Resolves the given path relative to the current Bazel package. */
-      resolvePackageRelative(modulePath) {
-        modulePath = modulePath.replace(/\\/g, "/").replace(/\/+$/g, "");
-        if (!this.workspace) {
-          throw new Error("workspace could not be determined from the environment; make sure BAZEL_WORKSPACE is set");
-        }
-        if (this.package === void 0) {
-          throw new Error("package could not be determined from the environment; make sure BAZEL_TARGET is set");
-        }
-        return this.resolve(path.posix.join(this.workspace, this.package, modulePath));
-      }
-      /**
-       * Patches the default Node.js resolution to support runfile resolution.
-       * @deprecated Use the runfile helpers directly instead.
-       **/
-      patchRequire() {
-        const requirePatch = this._env["BAZEL_NODE_PATCH_REQUIRE"];
-        if (!requirePatch) {
-          throw new Error("require patch location could not be determined from the environment");
-        }
-        __require(requirePatch);
-      }
-      /** Helper for resolving a given module recursively in the runfiles. */
-      _resolve(sourceRepo, moduleBase, moduleTail) {
-        if (this.manifest) {
-          const result = this._resolveFromManifest(moduleBase);
-          if (result) {
-            if (moduleTail) {
-              const maybe = path.join(result, moduleTail || "");
-              if (fs.existsSync(maybe)) {
-                return maybe;
-              }
-            } else {
-              return result;
-            }
-          }
-        }
-        if (this.repoMappings && moduleBase in this.repoMappings[sourceRepo]) {
-          const mappedRepo = this.repoMappings[sourceRepo][moduleBase];
-          if (mappedRepo !== moduleBase) {
-            const maybe = this._resolve(sourceRepo, mappedRepo, moduleTail);
-            if (maybe !== void 0) {
-              return maybe;
-            }
-          }
-        }
-        if (this.runfilesDir) {
-          const maybe = path.join(this.runfilesDir, moduleBase, moduleTail || "");
-          if (fs.existsSync(maybe)) {
-            return maybe;
-          }
-        }
-        const dirname4 = path.dirname(moduleBase);
-        if (dirname4 == ".") {
-          return void 0;
-        }
-        return this._resolve(sourceRepo, dirname4, path.join(path.basename(moduleBase), moduleTail || ""));
-      }
-    };
-    exports.Runfiles = Runfiles;
-  }
-});
-
-// src/runfiles/index.ts
-function describe(location) {
-  return `runfiles ${location.kind === "tree" ? "tree" : "manifest"} ${location.path} (${location.origin})`;
-}
-function checkRlocationPath(path) {
-  if (path === "") return "the path is empty";
-  const segments = path.split("/");
-  if (segments.some((s) => s === "" || s === "." || s === "..")) {
-    return 'an rlocation path must be relative and normalized, like _main/pkg/image (no empty, "." or ".." segments)';
-  }
-  return void 0;
-}
-function discoverLocations(options, near) {
-  const env = options.env ?? process.env;
-  const locations = [];
-  if (options.runfiles !== void 0 && options.runfiles !== "") {
-    locations.push(...explicitLocation(options.runfiles));
-  }
-  const fromEnv = (name, kind) => {
-    const value = env[name];
-    if (value === void 0 || value === "") return;
-    const location = { kind, path: (0, import_node_path.resolve)(value), origin: name };
-    if (existing(location).length > 0) locations.push(...kind === "tree" ? treeWithManifests(location.path, name) : [location]);
-  };
-  fromEnv("RUNFILES_MANIFEST_FILE", "manifest");
-  fromEnv("RUNFILES_DIR", "tree");
-  fromEnv("TEST_SRCDIR", "tree");
-  for (const file of near) locations.push(...enclosingTrees(file));
-  const program = options.program ?? process.argv[1] ?? "";
-  if (program !== "") locations.push(...programLocations(program));
-  return locations;
-}
-function explicitLocation(path) {
-  const abs = (0, import_node_path.resolve)(path);
-  const info = (0, import_node_fs.statSync)(abs, { throwIfNoEntry: false });
-  if (info === void 0) throw new RunfilesError(`--runfiles ${path}: ${abs} does not exist (expected a runfiles directory or a runfiles manifest file)`);
-  if (info.isDirectory()) return treeWithManifests(abs, "--runfiles");
-  return [{ kind: "manifest", path: abs, origin: "--runfiles" }];
-}
-function treeWithManifests(dir, origin) {
-  return [
-    { kind: "tree", path: dir, origin },
-    ...existing({ kind: "manifest", path: (0, import_node_path.join)(dir, "MANIFEST"), origin }),
-    ...existing({ kind: "manifest", path: `${dir}_manifest`, origin })
-  ];
-}
-function enclosingTrees(file) {
-  const abs = (0, import_node_path.resolve)(file);
-  const found = [];
-  for (let dir = (0, import_node_path.dirname)(abs); dir !== (0, import_node_path.dirname)(dir); dir = (0, import_node_path.dirname)(dir)) {
-    if ((0, import_node_path.basename)(dir).endsWith(".runfiles")) found.push(...treeWithManifests(dir, `the runfiles tree holding ${abs}`));
-  }
-  return found;
-}
-function programLocations(program) {
-  const abs = (0, import_node_path.resolve)(program);
-  return [
-    ...existing({ kind: "tree", path: `${abs}.runfiles`, origin: "<program>.runfiles" }),
-    ...existing({ kind: "manifest", path: `${abs}.runfiles_manifest`, origin: "<program>.runfiles_manifest" }),
-    ...existing({ kind: "manifest", path: (0, import_node_path.join)(`${abs}.runfiles`, "MANIFEST"), origin: "<program>.runfiles/MANIFEST" }),
-    ...enclosingTrees(abs)
-  ];
-}
-function existing(location) {
-  const info = (0, import_node_fs.statSync)(location.path, { throwIfNoEntry: false });
-  if (info === void 0) return [];
-  return location.kind === "tree" === info.isDirectory() ? [location] : [];
-}
-function dedupe(locations) {
-  const seen = /* @__PURE__ */ new Set();
-  return locations.filter((l) => {
-    const key2 = `${l.kind}:${l.path}`;
-    if (seen.has(key2)) return false;
-    seen.add(key2);
-    return true;
-  });
-}
-function openSource(location) {
-  return location.kind === "tree" ? treeSource(location) : manifestSource(location);
-}
-function treeSource(location) {
-  let runfiles;
-  return {
-    location,
-    lookup(path) {
-      const direct = (0, import_node_path.join)(location.path, path);
-      if ((0, import_node_fs.existsSync)(direct)) return { found: direct };
-      runfiles ??= new import_runfiles.Runfiles({ RUNFILES_DIR: location.path });
-      try {
-        return { found: runfiles.resolve(path, "") };
-      } catch {
-        return { missed: `${direct} does not exist` };
-      }
-    }
-  };
-}
-function manifestSource(location) {
-  let index;
-  return {
-    location,
-    lookup(path) {
-      index ??= ManifestIndex.read(location.path);
-      const found = index.lookup(path);
-      return found === void 0 ? { missed: `no entry for ${path}, a directory above it, or files below it` } : { found };
-    }
-  };
-}
-function parseRunfilesManifest(text) {
-  const entries = /* @__PURE__ */ new Map();
-  for (const raw of text.split("\n")) {
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (line === "") continue;
-    const escaped = line.startsWith(" ");
-    const body = escaped ? line.slice(1) : line;
-    const space = body.indexOf(" ");
-    const key2 = space < 0 ? body : body.slice(0, space);
-    const value = space < 0 ? "" : body.slice(space + 1);
-    entries.set(escaped ? unescape(key2) : key2, escaped ? unescape(value) : value);
-  }
-  return entries;
-}
-function unescape(s) {
-  return s.replace(/\\([snb])/g, (_, c) => c === "s" ? " " : c === "n" ? "\n" : "\\");
-}
-var import_node_fs, import_node_path, import_runfiles, RunfilesResolver, ManifestIndex;
-var init_runfiles = __esm({
-  "src/runfiles/index.ts"() {
-    "use strict";
-    import_node_fs = __toESM(require_node_fs(), 1);
-    import_node_path = __toESM(require_node_path(), 1);
-    import_runfiles = __toESM(require_runfiles(), 1);
-    init_errors();
-    RunfilesResolver = class _RunfilesResolver {
-      locations;
-      #sources;
-      constructor(locations) {
-        this.locations = dedupe(locations);
-        this.#sources = this.locations.map(openSource);
-      }
-      /**
-       * The locations from the options and environment, plus the trees holding `near` files (e.g. the
-       * manifests being read). Only places that exist are kept.
-       */
-      static discover(options = {}, near = []) {
-        return new _RunfilesResolver(discoverLocations(options, near));
-      }
-      /** A resolver that also looks in the trees holding `files`, after this one's locations. */
-      withFilesNear(files) {
-        const extra = files.flatMap((f) => enclosingTrees(f));
-        return extra.length === 0 ? this : new _RunfilesResolver([...this.locations, ...extra]);
-      }
-      /** The real path of an rlocation path, or a RunfilesError naming `what`, the path and every place looked at. */
-      rlocation(path, what) {
-        const result = this.tryRlocation(path);
-        if ("found" in result) return result.found;
-        throw new RunfilesError(`${what}: runfiles path "${path}" does not resolve: ${result.looked}`);
-      }
-      /** Like rlocation, without throwing: `looked` says where it looked and what was missing. */
-      tryRlocation(path) {
-        if ((0, import_node_path.isAbsolute)(path)) {
-          return (0, import_node_fs.existsSync)(path) ? { found: path } : { looked: `it is an absolute path, and ${path} does not exist` };
-        }
-        const problem = checkRlocationPath(path);
-        if (problem !== void 0) return { looked: problem };
-        const missed = [];
-        for (const source of this.#sources) {
-          const result = source.lookup(path);
-          if ("found" in result) return result;
-          missed.push(`${describe(source.location)}: ${result.missed}`);
-        }
-        if (missed.length === 0) {
-          return {
-            looked: "no runfiles found (RUNFILES_DIR and RUNFILES_MANIFEST_FILE are unset, and no <program>.runfiles or enclosing *.runfiles tree exists); run under Bazel or pass --runfiles DIR_OR_MANIFEST"
-          };
-        }
-        return { looked: `looked in ${missed.join("; ")}` };
-      }
-    };
-    ManifestIndex = class _ManifestIndex {
-      file;
-      #entries;
-      #sortedKeys;
-      constructor(file, entries) {
-        this.file = file;
-        this.#entries = entries;
-      }
-      static read(file) {
-        let text;
-        try {
-          text = (0, import_node_fs.readFileSync)(file, "utf8");
-        } catch (error) {
-          throw new RunfilesError(`failed to read runfiles manifest ${file}: ${error instanceof Error ? error.message : String(error)}`);
-        }
-        return new _ManifestIndex(file, parseRunfilesManifest(text));
-      }
-      /** The real path for an rlocation path, or undefined. */
-      lookup(path) {
-        const exact = this.#entries.get(path);
-        if (exact !== void 0) return exact === "" ? void 0 : exact;
-        for (let end = path.lastIndexOf("/"); end > 0; end = path.lastIndexOf("/", end - 1)) {
-          const dir = this.#entries.get(path.slice(0, end));
-          if (dir === void 0 || dir === "") continue;
-          const candidate = (0, import_node_path.join)(dir, path.slice(end + 1));
-          if ((0, import_node_fs.existsSync)(candidate)) return candidate;
-        }
-        return this.#fromChildren(path);
-      }
-      /** A directory not listed itself but whose files are: derive it from one file's real path. */
-      #fromChildren(path) {
-        this.#sortedKeys ??= [...this.#entries.keys()].sort();
-        const keys = this.#sortedKeys;
-        const prefix = `${path}/`;
-        let lo = 0;
-        let hi = keys.length;
-        while (lo < hi) {
-          const mid = lo + hi >>> 1;
-          if ((keys[mid] ?? "") < prefix) lo = mid + 1;
-          else hi = mid;
-        }
-        for (let i = lo; i < keys.length; i++) {
-          const key2 = keys[i] ?? "";
-          if (!key2.startsWith(prefix)) return void 0;
-          const real = this.#entries.get(key2) ?? "";
-          const tail = key2.slice(path.length);
-          if (real.endsWith(tail)) return real.slice(0, real.length - tail.length);
-        }
-        return void 0;
-      }
-    };
-  }
-});
-
 // required-when-run:node:crypto
 var require_node_crypto = __commonJS({
   "required-when-run:node:crypto"(exports, module) {
@@ -1267,18 +799,18 @@ var init_verify = __esm({
 // src/oci/layout-store.ts
 function danglingLinkHint(path) {
   try {
-    if (!(0, import_node_fs2.lstatSync)(path).isSymbolicLink()) return "";
-    return ` (a symlink to ${JSON.stringify((0, import_node_fs2.readlinkSync)(path))}, which does not exist: are the image target's runfiles included?)`;
+    if (!(0, import_node_fs.lstatSync)(path).isSymbolicLink()) return "";
+    return ` (a symlink to ${JSON.stringify((0, import_node_fs.readlinkSync)(path))}, which does not exist: are the image target's runfiles included?)`;
   } catch {
     return "";
   }
 }
-var import_node_fs2, import_node_path2, import_node_stream2, BLOB_READ_CHUNK, LayoutStore;
+var import_node_fs, import_node_path, import_node_stream2, BLOB_READ_CHUNK, LayoutStore;
 var init_layout_store = __esm({
   "src/oci/layout-store.ts"() {
     "use strict";
-    import_node_fs2 = __toESM(require_node_fs(), 1);
-    import_node_path2 = __toESM(require_node_path(), 1);
+    import_node_fs = __toESM(require_node_fs(), 1);
+    import_node_path = __toESM(require_node_path(), 1);
     import_node_stream2 = __toESM(require_node_stream(), 1);
     init_descriptor();
     init_digest();
@@ -1294,7 +826,7 @@ var init_layout_store = __esm({
       /** The path of a blob file inside the layout, for a digest that has been validated. */
       blobPath(digest) {
         const { algorithm, encoded } = parseDigest(digest);
-        return (0, import_node_path2.join)(this.location, "blobs", algorithm, encoded);
+        return (0, import_node_path.join)(this.location, "blobs", algorithm, encoded);
       }
       async readManifest(descriptor) {
         const where2 = this.#where(descriptor);
@@ -1315,7 +847,7 @@ var init_layout_store = __esm({
         if (data !== void 0) return import_node_stream2.Readable.from([data]);
         const where2 = this.#where(descriptor);
         this.#stat(descriptor);
-        const file = (0, import_node_fs2.createReadStream)(this.blobPath(descriptor.digest), { highWaterMark: BLOB_READ_CHUNK, signal });
+        const file = (0, import_node_fs.createReadStream)(this.blobPath(descriptor.digest), { highWaterMark: BLOB_READ_CHUNK, signal });
         return (0, import_node_stream2.pipeline)(file, createVerifier(descriptor, where2), () => {
         });
       }
@@ -1330,12 +862,12 @@ var init_layout_store = __esm({
         if (size !== descriptor.size) {
           throw new LayoutError(`${where2}: file is too ${size < descriptor.size ? "short" : "long"} (${size} bytes, the descriptor says ${descriptor.size})`);
         }
-        return (0, import_node_fs2.readFileSync)(this.blobPath(descriptor.digest));
+        return (0, import_node_fs.readFileSync)(this.blobPath(descriptor.digest));
       }
       #stat(descriptor) {
         const path = this.blobPath(descriptor.digest);
         try {
-          const info = (0, import_node_fs2.statSync)(path);
+          const info = (0, import_node_fs.statSync)(path);
           if (!info.isFile()) throw new LayoutError(`${this.#where(descriptor)}: not a regular file`);
           return info;
         } catch (error) {
@@ -1475,7 +1007,7 @@ async function load(dir) {
   const index = readIndexJson(dir);
   const skipped = index.manifests.filter((d) => manifestKind(d.mediaType) === void 0);
   const known = index.manifests.filter((d) => manifestKind(d.mediaType) !== void 0);
-  if (known.length === 0) throw new LayoutError(`${(0, import_node_path3.join)(dir, "index.json")} has no manifest of a known media type`);
+  if (known.length === 0) throw new LayoutError(`${(0, import_node_path2.join)(dir, "index.json")} has no manifest of a known media type`);
   const entries = await Promise.all(
     known.map(async (descriptor) => ({
       descriptor,
@@ -1505,7 +1037,7 @@ async function checkBlobs(store, blobs, checked) {
   await Promise.all(blobs.map((d) => store.checkBlob(d)));
 }
 function checkLayoutDir(dir) {
-  const path = (0, import_node_path3.join)(dir, "oci-layout");
+  const path = (0, import_node_path2.join)(dir, "oci-layout");
   const json = parseJson(readOciLayout(path, dir), path);
   if (json.imageLayoutVersion !== OCI_LAYOUT_VERSION) {
     throw new LayoutError(`${path}: imageLayoutVersion ${JSON.stringify(json.imageLayoutVersion)} is not supported (expected "${OCI_LAYOUT_VERSION}")`);
@@ -1513,7 +1045,7 @@ function checkLayoutDir(dir) {
 }
 function readOciLayout(path, dir) {
   try {
-    return (0, import_node_fs3.readFileSync)(path);
+    return (0, import_node_fs2.readFileSync)(path);
   } catch (error) {
     const info = statOrUndefined(dir);
     if (info === void 0) throw new LayoutError(`OCI layout ${dir} does not exist`);
@@ -1523,11 +1055,11 @@ function readOciLayout(path, dir) {
   }
 }
 function readIndexJson(dir) {
-  const path = (0, import_node_path3.join)(dir, "index.json");
+  const path = (0, import_node_path2.join)(dir, "index.json");
   const info = statOrUndefined(path);
   if (info === void 0) throw new LayoutError(`${path} is missing`);
   if (info.size > MAX_MANIFEST_BYTES) throw new LayoutError(`${path}: ${info.size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit`);
-  const json = parseJson((0, import_node_fs3.readFileSync)(path), path);
+  const json = parseJson((0, import_node_fs2.readFileSync)(path), path);
   if (json.mediaType !== void 0 && json.mediaType !== OCI_INDEX) {
     throw new LayoutError(`${path}: mediaType ${JSON.stringify(json.mediaType)} is not "${OCI_INDEX}"`);
   }
@@ -1540,7 +1072,7 @@ function readIndexJson(dir) {
 }
 function statOrUndefined(path) {
   try {
-    return (0, import_node_fs3.statSync)(path);
+    return (0, import_node_fs2.statSync)(path);
   } catch {
     return void 0;
   }
@@ -1562,12 +1094,12 @@ function selectEntry(layout, refName) {
   }
   return only;
 }
-var import_node_fs3, import_node_path3;
+var import_node_fs2, import_node_path2;
 var init_layout = __esm({
   "src/oci/layout.ts"() {
     "use strict";
-    import_node_fs3 = __toESM(require_node_fs(), 1);
-    import_node_path3 = __toESM(require_node_path(), 1);
+    import_node_fs2 = __toESM(require_node_fs(), 1);
+    import_node_path2 = __toESM(require_node_path(), 1);
     init_descriptor();
     init_manifest();
     init_layout_store();
@@ -1580,7 +1112,7 @@ var init_layout = __esm({
 // src/load/plan.ts
 function realPath(path) {
   try {
-    return import_node_fs4.realpathSync.native(path);
+    return import_node_fs3.realpathSync.native(path);
   } catch {
     return path;
   }
@@ -1657,19 +1189,19 @@ function refNames(layout) {
   const names = layout.entries.map((e) => e.refName).filter((n) => n !== void 0);
   return names.length === 0 ? "none" : names.map((n) => JSON.stringify(n)).join(", ");
 }
-var import_node_fs4, import_node_path4, LayoutCache;
+var import_node_fs3, import_node_path3, LayoutCache;
 var init_plan = __esm({
   "src/load/plan.ts"() {
     "use strict";
-    import_node_fs4 = __toESM(require_node_fs(), 1);
-    import_node_path4 = __toESM(require_node_path(), 1);
+    import_node_fs3 = __toESM(require_node_fs(), 1);
+    import_node_path3 = __toESM(require_node_path(), 1);
     init_layout();
     init_errors();
     init_names();
     LayoutCache = class {
       #layouts = /* @__PURE__ */ new Map();
       async get(dir) {
-        const real = realPath((0, import_node_path4.resolve)(dir));
+        const real = realPath((0, import_node_path3.resolve)(dir));
         let layout = this.#layouts.get(real);
         if (layout === void 0) {
           layout = readLayout(real);
@@ -1677,6 +1209,480 @@ var init_plan = __esm({
           layout.catch(() => this.#layouts.delete(real));
         }
         return layout;
+      }
+    };
+  }
+});
+
+// node_modules/@bazel/runfiles/paths.js
+var require_paths = __commonJS({
+  "node_modules/@bazel/runfiles/paths.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.REPO_MAPPING_RLOCATION = exports.BAZEL_OUT_REGEX = void 0;
+    exports.BAZEL_OUT_REGEX = /(\/bazel-out\/|\/bazel-~1\/x64_wi~1\/)/;
+    exports.REPO_MAPPING_RLOCATION = "_repo_mapping";
+  }
+});
+
+// node_modules/@bazel/runfiles/repository.js
+var require_repository = __commonJS({
+  "node_modules/@bazel/runfiles/repository.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.callerRepositoryFromStack = exports.callerRepository = exports.currentRepository = void 0;
+    var legacyExternalGeneratedFile = /\/_main\/bazel-out\/[^/]+\/bin\/external\/([^/]+)\//;
+    var legacyExternalFile = /\/_main\/external\/([^/]+)\//;
+    function currentRepository() {
+      return callerRepositoryFromStack(1);
+    }
+    exports.currentRepository = currentRepository;
+    function callerRepository() {
+      return callerRepositoryFromStack(2);
+    }
+    exports.callerRepository = callerRepository;
+    function callerRepositoryFromStack(skip) {
+      const stack = new Error().stack.split("\n");
+      const file = stack[skip + 2];
+      const match = file.match(legacyExternalGeneratedFile) || file.match(legacyExternalFile);
+      if (!match || match[0] == "_main") {
+        return "";
+      }
+      return match[0];
+    }
+    exports.callerRepositoryFromStack = callerRepositoryFromStack;
+  }
+});
+
+// node_modules/@bazel/runfiles/runfiles.js
+var require_runfiles = __commonJS({
+  "node_modules/@bazel/runfiles/runfiles.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Runfiles = void 0;
+    var fs = __require("fs");
+    var path = __require("path");
+    var paths_1 = require_paths();
+    var repository_1 = require_repository();
+    var Runfiles = class {
+      constructor(_env = process.env) {
+        this._env = _env;
+        this._runfilesResolutionError = false;
+        if (!!_env["RUNFILES_MANIFEST_FILE"]) {
+          this.manifest = this.loadRunfilesManifest(_env["RUNFILES_MANIFEST_FILE"]);
+        } else if (!!_env["RUNFILES_DIR"]) {
+          this.runfilesDir = path.resolve(_env["RUNFILES_DIR"]);
+          this.repoMappings = this.parseRepoMapping(this.runfilesDir);
+        } else if (!!_env["RUNFILES"]) {
+          this.runfilesDir = path.resolve(_env["RUNFILES"]);
+          this.repoMappings = this.parseRepoMapping(this.runfilesDir);
+        } else {
+          this._runfilesResolutionError = true;
+        }
+        if (_env["RUNFILES_MANIFEST_ONLY"] === "1" && !_env["RUNFILES_MANIFEST_FILE"]) {
+          console.warn(`Workaround https://github.com/bazelbuild/bazel/issues/7994
+                 RUNFILES_MANIFEST_FILE should have been set but wasn't.
+                 falling back to using runfiles symlinks.
+                 If you want to test runfiles manifest behavior, add
+                 --spawn_strategy=standalone to the command line.`);
+        }
+        this.workspace = _env["BAZEL_WORKSPACE"] || _env["JS_BINARY__WORKSPACE"] || void 0;
+        let target = _env["BAZEL_TARGET"] || _env["JS_BINARY__TARGET"];
+        if (!!target && !target.startsWith("@")) {
+          this.package = target.split(":")[0].replace(/^\/\//, "");
+        }
+      }
+      _assertRunfilesResolved() {
+        if (this._runfilesResolutionError) {
+          throw new Error("Every node program run under Bazel must have a $RUNFILES_DIR, $RUNFILES or $RUNFILES_MANIFEST_FILE environment variable");
+        }
+      }
+      /** Resolves the given path from the runfile manifest. */
+      _resolveFromManifest(searchPath) {
+        if (!this.manifest)
+          return void 0;
+        let result;
+        for (const [k, v] of this.manifest) {
+          if (k.startsWith(`${searchPath}/external`))
+            continue;
+          if (k === searchPath) {
+            return v;
+          }
+          if (k.startsWith(`${searchPath}/`)) {
+            const l = k.length - searchPath.length;
+            const maybe = v.substring(0, v.length - l);
+            if (maybe.match(paths_1.BAZEL_OUT_REGEX)) {
+              return maybe;
+            } else {
+              result = maybe;
+            }
+          }
+        }
+        return result;
+      }
+      /**
+       * The runfiles manifest maps from short_path
+       * https://docs.bazel.build/versions/main/skylark/lib/File.html#short_path
+       * to the actual location on disk where the file can be read.
+       *
+       * In a sandboxed execution, it does not exist. In that case, runfiles must be
+       * resolved from a symlink tree under the runfiles dir.
+       * See https://github.com/bazelbuild/bazel/issues/3726
+       */
+      loadRunfilesManifest(manifestPath) {
+        const runfilesEntries = /* @__PURE__ */ new Map();
+        const input = fs.readFileSync(manifestPath, { encoding: "utf-8" });
+        for (const line of input.split("\n")) {
+          if (!line)
+            continue;
+          const [runfilesPath, realPath2] = line.split(" ");
+          runfilesEntries.set(runfilesPath, realPath2);
+        }
+        return runfilesEntries;
+      }
+      parseRepoMapping(runfilesDir) {
+        var _a;
+        const repoMappingPath = path.join(runfilesDir, paths_1.REPO_MAPPING_RLOCATION);
+        if (!fs.existsSync(repoMappingPath)) {
+          return void 0;
+        }
+        const repoMappings = /* @__PURE__ */ Object.create(null);
+        const mappings = fs.readFileSync(repoMappingPath, { encoding: "utf-8" });
+        for (const line of mappings.split("\n")) {
+          if (!line)
+            continue;
+          const [sourceRepo, targetRepoApparentName, targetRepoDirectory] = line.split(",");
+          ((_a = repoMappings[sourceRepo]) !== null && _a !== void 0 ? _a : repoMappings[sourceRepo] = /* @__PURE__ */ Object.create(null))[targetRepoApparentName] = targetRepoDirectory;
+        }
+        return repoMappings;
+      }
+      /** Resolves the given module path. */
+      resolve(modulePath, sourceRepo) {
+        this._assertRunfilesResolved();
+        modulePath = modulePath.replace(/\\/g, "/").replace(/\/+$/g, "");
+        if (path.isAbsolute(modulePath)) {
+          return modulePath;
+        }
+        if (this.repoMappings) {
+          if (sourceRepo === void 0) {
+            sourceRepo = (0, repository_1.callerRepository)();
+          }
+          if (!(sourceRepo in this.repoMappings)) {
+            throw new Error(`source repository "${sourceRepo}" not found in repo mappings: ${JSON.stringify(this.repoMappings, null, 2)}`);
+          }
+        }
+        const result = this._resolve(sourceRepo, modulePath, void 0);
+        if (result) {
+          return result;
+        }
+        const e = new Error(`could not resolve module "${modulePath}" from repository "${sourceRepo}"`);
+        e.code = "MODULE_NOT_FOUND";
+        throw e;
+      }
+      /** Resolves the given path relative to the current Bazel workspace. */
+      resolveWorkspaceRelative(modulePath) {
+        modulePath = modulePath.replace(/\\/g, "/").replace(/\/+$/g, "");
+        if (!this.workspace) {
+          throw new Error("workspace could not be determined from the environment; make sure BAZEL_WORKSPACE is set");
+        }
+        return this.resolve(path.posix.join(this.workspace, modulePath));
+      }
+      /** Resolves the given path relative to the current Bazel package. */
+      resolvePackageRelative(modulePath) {
+        modulePath = modulePath.replace(/\\/g, "/").replace(/\/+$/g, "");
+        if (!this.workspace) {
+          throw new Error("workspace could not be determined from the environment; make sure BAZEL_WORKSPACE is set");
+        }
+        if (this.package === void 0) {
+          throw new Error("package could not be determined from the environment; make sure BAZEL_TARGET is set");
+        }
+        return this.resolve(path.posix.join(this.workspace, this.package, modulePath));
+      }
+      /**
+       * Patches the default Node.js resolution to support runfile resolution.
+       * @deprecated Use the runfile helpers directly instead.
+       **/
+      patchRequire() {
+        const requirePatch = this._env["BAZEL_NODE_PATCH_REQUIRE"];
+        if (!requirePatch) {
+          throw new Error("require patch location could not be determined from the environment");
+        }
+        __require(requirePatch);
+      }
+      /** Helper for resolving a given module recursively in the runfiles. */
+      _resolve(sourceRepo, moduleBase, moduleTail) {
+        if (this.manifest) {
+          const result = this._resolveFromManifest(moduleBase);
+          if (result) {
+            if (moduleTail) {
+              const maybe = path.join(result, moduleTail || "");
+              if (fs.existsSync(maybe)) {
+                return maybe;
+              }
+            } else {
+              return result;
+            }
+          }
+        }
+        if (this.repoMappings && moduleBase in this.repoMappings[sourceRepo]) {
+          const mappedRepo = this.repoMappings[sourceRepo][moduleBase];
+          if (mappedRepo !== moduleBase) {
+            const maybe = this._resolve(sourceRepo, mappedRepo, moduleTail);
+            if (maybe !== void 0) {
+              return maybe;
+            }
+          }
+        }
+        if (this.runfilesDir) {
+          const maybe = path.join(this.runfilesDir, moduleBase, moduleTail || "");
+          if (fs.existsSync(maybe)) {
+            return maybe;
+          }
+        }
+        const dirname4 = path.dirname(moduleBase);
+        if (dirname4 == ".") {
+          return void 0;
+        }
+        return this._resolve(sourceRepo, dirname4, path.join(path.basename(moduleBase), moduleTail || ""));
+      }
+    };
+    exports.Runfiles = Runfiles;
+  }
+});
+
+// src/runfiles/index.ts
+var runfiles_exports = {};
+__export(runfiles_exports, {
+  ManifestIndex: () => ManifestIndex,
+  RunfilesResolver: () => RunfilesResolver,
+  parseRunfilesManifest: () => parseRunfilesManifest
+});
+function describe(location) {
+  return `runfiles ${location.kind === "tree" ? "tree" : "manifest"} ${location.path} (${location.origin})`;
+}
+function checkRlocationPath(path) {
+  if (path === "") return "the path is empty";
+  const segments = path.split("/");
+  if (segments.some((s) => s === "" || s === "." || s === "..")) {
+    return 'an rlocation path must be relative and normalized, like _main/pkg/image (no empty, "." or ".." segments)';
+  }
+  return void 0;
+}
+function discoverLocations(options, near) {
+  const env = options.env ?? process.env;
+  const locations = [];
+  if (options.runfiles !== void 0 && options.runfiles !== "") {
+    locations.push(...explicitLocation(options.runfiles));
+  }
+  const fromEnv = (name, kind) => {
+    const value = env[name];
+    if (value === void 0 || value === "") return;
+    const location = { kind, path: (0, import_node_path4.resolve)(value), origin: name };
+    if (existing(location).length > 0) locations.push(...kind === "tree" ? treeWithManifests(location.path, name) : [location]);
+  };
+  fromEnv("RUNFILES_MANIFEST_FILE", "manifest");
+  fromEnv("RUNFILES_DIR", "tree");
+  fromEnv("TEST_SRCDIR", "tree");
+  for (const file of near) locations.push(...enclosingTrees(file));
+  const program = options.program ?? process.argv[1] ?? "";
+  if (program !== "") locations.push(...programLocations(program));
+  return locations;
+}
+function explicitLocation(path) {
+  const abs = (0, import_node_path4.resolve)(path);
+  const info = (0, import_node_fs4.statSync)(abs, { throwIfNoEntry: false });
+  if (info === void 0) throw new RunfilesError(`--runfiles ${path}: ${abs} does not exist (expected a runfiles directory or a runfiles manifest file)`);
+  if (info.isDirectory()) return treeWithManifests(abs, "--runfiles");
+  return [{ kind: "manifest", path: abs, origin: "--runfiles" }];
+}
+function treeWithManifests(dir, origin) {
+  return [
+    { kind: "tree", path: dir, origin },
+    ...existing({ kind: "manifest", path: (0, import_node_path4.join)(dir, "MANIFEST"), origin }),
+    ...existing({ kind: "manifest", path: `${dir}_manifest`, origin })
+  ];
+}
+function enclosingTrees(file) {
+  const abs = (0, import_node_path4.resolve)(file);
+  const found = [];
+  for (let dir = (0, import_node_path4.dirname)(abs); dir !== (0, import_node_path4.dirname)(dir); dir = (0, import_node_path4.dirname)(dir)) {
+    if ((0, import_node_path4.basename)(dir).endsWith(".runfiles")) found.push(...treeWithManifests(dir, `the runfiles tree holding ${abs}`));
+  }
+  return found;
+}
+function programLocations(program) {
+  const abs = (0, import_node_path4.resolve)(program);
+  return [
+    ...existing({ kind: "tree", path: `${abs}.runfiles`, origin: "<program>.runfiles" }),
+    ...existing({ kind: "manifest", path: `${abs}.runfiles_manifest`, origin: "<program>.runfiles_manifest" }),
+    ...existing({ kind: "manifest", path: (0, import_node_path4.join)(`${abs}.runfiles`, "MANIFEST"), origin: "<program>.runfiles/MANIFEST" }),
+    ...enclosingTrees(abs)
+  ];
+}
+function existing(location) {
+  const info = (0, import_node_fs4.statSync)(location.path, { throwIfNoEntry: false });
+  if (info === void 0) return [];
+  return location.kind === "tree" === info.isDirectory() ? [location] : [];
+}
+function dedupe(locations) {
+  const seen = /* @__PURE__ */ new Set();
+  return locations.filter((l) => {
+    const key2 = `${l.kind}:${l.path}`;
+    if (seen.has(key2)) return false;
+    seen.add(key2);
+    return true;
+  });
+}
+function openSource(location) {
+  return location.kind === "tree" ? treeSource(location) : manifestSource(location);
+}
+function treeSource(location) {
+  let runfiles;
+  return {
+    location,
+    lookup(path) {
+      const direct = (0, import_node_path4.join)(location.path, path);
+      if ((0, import_node_fs4.existsSync)(direct)) return { found: direct };
+      runfiles ??= new import_runfiles.Runfiles({ RUNFILES_DIR: location.path });
+      try {
+        return { found: runfiles.resolve(path, "") };
+      } catch {
+        return { missed: `${direct} does not exist` };
+      }
+    }
+  };
+}
+function manifestSource(location) {
+  let index;
+  return {
+    location,
+    lookup(path) {
+      index ??= ManifestIndex.read(location.path);
+      const found = index.lookup(path);
+      return found === void 0 ? { missed: `no entry for ${path}, a directory above it, or files below it` } : { found };
+    }
+  };
+}
+function parseRunfilesManifest(text) {
+  const entries = /* @__PURE__ */ new Map();
+  for (const raw of text.split("\n")) {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (line === "") continue;
+    const escaped = line.startsWith(" ");
+    const body = escaped ? line.slice(1) : line;
+    const space = body.indexOf(" ");
+    const key2 = space < 0 ? body : body.slice(0, space);
+    const value = space < 0 ? "" : body.slice(space + 1);
+    entries.set(escaped ? unescape(key2) : key2, escaped ? unescape(value) : value);
+  }
+  return entries;
+}
+function unescape(s) {
+  return s.replace(/\\([snb])/g, (_, c) => c === "s" ? " " : c === "n" ? "\n" : "\\");
+}
+var import_node_fs4, import_node_path4, import_runfiles, RunfilesResolver, ManifestIndex;
+var init_runfiles = __esm({
+  "src/runfiles/index.ts"() {
+    "use strict";
+    import_node_fs4 = __toESM(require_node_fs(), 1);
+    import_node_path4 = __toESM(require_node_path(), 1);
+    import_runfiles = __toESM(require_runfiles(), 1);
+    init_errors();
+    RunfilesResolver = class _RunfilesResolver {
+      locations;
+      #sources;
+      constructor(locations) {
+        this.locations = dedupe(locations);
+        this.#sources = this.locations.map(openSource);
+      }
+      /**
+       * The locations from the options and environment, plus the trees holding `near` files (e.g. the
+       * manifests being read). Only places that exist are kept.
+       */
+      static discover(options = {}, near = []) {
+        return new _RunfilesResolver(discoverLocations(options, near));
+      }
+      /** A resolver that also looks in the trees holding `files`, after this one's locations. */
+      withFilesNear(files) {
+        const extra = files.flatMap((f) => enclosingTrees(f));
+        return extra.length === 0 ? this : new _RunfilesResolver([...this.locations, ...extra]);
+      }
+      /** The real path of an rlocation path, or a RunfilesError naming `what`, the path and every place looked at. */
+      rlocation(path, what) {
+        const result = this.tryRlocation(path);
+        if ("found" in result) return result.found;
+        throw new RunfilesError(`${what}: runfiles path "${path}" does not resolve: ${result.looked}`);
+      }
+      /** Like rlocation, without throwing: `looked` says where it looked and what was missing. */
+      tryRlocation(path) {
+        if ((0, import_node_path4.isAbsolute)(path)) {
+          return (0, import_node_fs4.existsSync)(path) ? { found: path } : { looked: `it is an absolute path, and ${path} does not exist` };
+        }
+        const problem = checkRlocationPath(path);
+        if (problem !== void 0) return { looked: problem };
+        const missed = [];
+        for (const source of this.#sources) {
+          const result = source.lookup(path);
+          if ("found" in result) return result;
+          missed.push(`${describe(source.location)}: ${result.missed}`);
+        }
+        if (missed.length === 0) {
+          return {
+            looked: "no runfiles found (RUNFILES_DIR and RUNFILES_MANIFEST_FILE are unset, and no <program>.runfiles or enclosing *.runfiles tree exists); run under Bazel or pass --runfiles DIR_OR_MANIFEST"
+          };
+        }
+        return { looked: `looked in ${missed.join("; ")}` };
+      }
+    };
+    ManifestIndex = class _ManifestIndex {
+      file;
+      #entries;
+      #sortedKeys;
+      constructor(file, entries) {
+        this.file = file;
+        this.#entries = entries;
+      }
+      static read(file) {
+        let text;
+        try {
+          text = (0, import_node_fs4.readFileSync)(file, "utf8");
+        } catch (error) {
+          throw new RunfilesError(`failed to read runfiles manifest ${file}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        return new _ManifestIndex(file, parseRunfilesManifest(text));
+      }
+      /** The real path for an rlocation path, or undefined. */
+      lookup(path) {
+        const exact = this.#entries.get(path);
+        if (exact !== void 0) return exact === "" ? void 0 : exact;
+        for (let end = path.lastIndexOf("/"); end > 0; end = path.lastIndexOf("/", end - 1)) {
+          const dir = this.#entries.get(path.slice(0, end));
+          if (dir === void 0 || dir === "") continue;
+          const candidate = (0, import_node_path4.join)(dir, path.slice(end + 1));
+          if ((0, import_node_fs4.existsSync)(candidate)) return candidate;
+        }
+        return this.#fromChildren(path);
+      }
+      /** A directory not listed itself but whose files are: derive it from one file's real path. */
+      #fromChildren(path) {
+        this.#sortedKeys ??= [...this.#entries.keys()].sort();
+        const keys = this.#sortedKeys;
+        const prefix = `${path}/`;
+        let lo = 0;
+        let hi = keys.length;
+        while (lo < hi) {
+          const mid = lo + hi >>> 1;
+          if ((keys[mid] ?? "") < prefix) lo = mid + 1;
+          else hi = mid;
+        }
+        for (let i = lo; i < keys.length; i++) {
+          const key2 = keys[i] ?? "";
+          if (!key2.startsWith(prefix)) return void 0;
+          const real = this.#entries.get(key2) ?? "";
+          const tail = key2.slice(path.length);
+          if (real.endsWith(tail)) return real.slice(0, real.length - tail.length);
+        }
+        return void 0;
       }
     };
   }
@@ -1974,6 +1980,12 @@ var init_manifest2 = __esm({
 });
 
 // src/load/loader.ts
+function manifestRequest(image, resolver) {
+  const name = image.tag === "" ? `${image.repository} (digest-only)` : `${image.repository}:${image.tag}`;
+  const source = `${image.file}:${image.line}`;
+  const layout = resolver.rlocation(image.path, `image ${name} (${source})`);
+  return { repository: image.repository, tag: image.tag, layout, source };
+}
 function checkNames(image, source) {
   if (!isValidRepository(image.repository)) {
     throw new UsageError(`${source}: ${quote(image.repository)} is not a valid repository name (${REPOSITORY_RULE})`);
@@ -1992,7 +2004,6 @@ var init_loader = __esm({
     "use strict";
     import_node_fs5 = __toESM(require_node_fs(), 1);
     import_node_path5 = __toESM(require_node_path(), 1);
-    init_runfiles();
     init_errors();
     init_digest();
     init_names();
@@ -2007,34 +2018,39 @@ var init_loader = __esm({
         this.#runfiles = runfiles;
         this.#near = near;
       }
-      /** Discovered on first use, so that images given as plain directories never need runfiles. */
-      get resolver() {
-        this.#resolver ??= RunfilesResolver.discover({ runfiles: this.#runfiles }, this.#near);
+      /**
+       * Discovered on first use, and its module imported then (as the manifest parser's is), so that
+       * images given as plain directories never load runfiles code.
+       */
+      async #runfilesResolver() {
+        if (this.#resolver === void 0) {
+          const { RunfilesResolver: RunfilesResolver3 } = await Promise.resolve().then(() => (init_runfiles(), runfiles_exports));
+          this.#resolver ??= RunfilesResolver3.discover({ runfiles: this.#runfiles }, this.#near);
+        }
         return this.#resolver;
       }
       async load(manifests, images) {
-        if (this.#runfiles !== void 0) void this.resolver;
+        if (this.#runfiles !== void 0) await this.#runfilesResolver();
         const fromManifests = manifests.length === 0 ? [] : await readManifests(manifests);
-        const requests = [...fromManifests.map((i) => this.#manifestRequest(i)), ...images.map((i) => this.#imageRequest(i))];
+        const requests = [];
+        if (fromManifests.length > 0) {
+          const resolver = await this.#runfilesResolver();
+          requests.push(...fromManifests.map((image) => manifestRequest(image, resolver)));
+        }
+        for (const image of images) requests.push(await this.#imageRequest(image));
         return planImages(requests, this.#cache);
       }
-      #manifestRequest(image) {
-        const name = image.tag === "" ? `${image.repository} (digest-only)` : `${image.repository}:${image.tag}`;
-        const source = `${image.file}:${image.line}`;
-        const layout = this.resolver.rlocation(image.path, `image ${name} (${source})`);
-        return { repository: image.repository, tag: image.tag, layout, source };
-      }
-      #imageRequest(image) {
+      async #imageRequest(image) {
         const i = this.#count++;
         const name = `${image.repository}${image.tag === void 0 || image.tag === "" ? "" : `:${image.tag}`}`;
         const source = image.source ?? `images[${i}] (${name}=${image.layout})`;
         checkNames(image, source);
-        return { repository: image.repository, tag: image.tag, layout: this.#layoutPath(image.layout, source), refName: image.refName, source };
+        return { repository: image.repository, tag: image.tag, layout: await this.#layoutPath(image.layout, source), refName: image.refName, source };
       }
       /** A filesystem path when it exists (or is absolute), else a runfiles path. */
-      #layoutPath(layout, source) {
+      async #layoutPath(layout, source) {
         if ((0, import_node_path5.isAbsolute)(layout) || (0, import_node_fs5.existsSync)(layout)) return (0, import_node_path5.resolve)(layout);
-        const result = this.resolver.tryRlocation(layout);
+        const result = (await this.#runfilesResolver()).tryRlocation(layout);
         if ("found" in result) return result.found;
         throw new RunfilesError(`${source}: ${(0, import_node_path5.resolve)(layout)} does not exist, and "${layout}" as a runfiles path does not resolve: ${result.looked}`);
       }

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import type { ManifestImage } from '../manifest/index.ts'
-import { RunfilesResolver } from '../runfiles/index.ts'
+import type { RunfilesResolver } from '../runfiles/index.ts'
 import { RunfilesError, UsageError } from '../errors.ts'
 import { quote } from '../oci/digest.ts'
 import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../oci/names.ts'
@@ -40,41 +40,53 @@ export class Loader {
     this.#near = near
   }
 
-  /** Discovered on first use, so that images given as plain directories never need runfiles. */
-  get resolver(): RunfilesResolver {
-    this.#resolver ??= RunfilesResolver.discover({ runfiles: this.#runfiles }, this.#near)
+  /**
+   * Discovered on first use, and its module imported then (as the manifest parser's is), so that
+   * images given as plain directories never load runfiles code.
+   */
+  async #runfilesResolver(): Promise<RunfilesResolver> {
+    if (this.#resolver === undefined) {
+      const { RunfilesResolver } = await import('../runfiles/index.ts')
+      this.#resolver ??= RunfilesResolver.discover({ runfiles: this.#runfiles }, this.#near)
+    }
     return this.#resolver
   }
 
   async load(manifests: readonly string[], images: readonly ImageOption[]): Promise<Placement[]> {
-    if (this.#runfiles !== undefined) void this.resolver // a bad --runfiles fails even when nothing needs it
+    if (this.#runfiles !== undefined) await this.#runfilesResolver() // a bad --runfiles fails even when nothing needs it
     const fromManifests = manifests.length === 0 ? [] : await readManifests(manifests)
-    const requests = [...fromManifests.map((i) => this.#manifestRequest(i)), ...images.map((i) => this.#imageRequest(i))]
+    const requests: ImageRequest[] = []
+    if (fromManifests.length > 0) {
+      const resolver = await this.#runfilesResolver()
+      requests.push(...fromManifests.map((image) => manifestRequest(image, resolver)))
+    }
+    for (const image of images) requests.push(await this.#imageRequest(image))
     return planImages(requests, this.#cache)
   }
 
-  #manifestRequest(image: ManifestImage): ImageRequest {
-    const name = image.tag === '' ? `${image.repository} (digest-only)` : `${image.repository}:${image.tag}`
-    const source = `${image.file}:${image.line}`
-    const layout = this.resolver.rlocation(image.path, `image ${name} (${source})`)
-    return { repository: image.repository, tag: image.tag, layout, source }
-  }
-
-  #imageRequest(image: ImageOption): ImageRequest {
+  async #imageRequest(image: ImageOption): Promise<ImageRequest> {
     const i = this.#count++
     const name = `${image.repository}${image.tag === undefined || image.tag === '' ? '' : `:${image.tag}`}`
     const source = image.source ?? `images[${i}] (${name}=${image.layout})`
     checkNames(image, source)
-    return { repository: image.repository, tag: image.tag, layout: this.#layoutPath(image.layout, source), refName: image.refName, source }
+    return { repository: image.repository, tag: image.tag, layout: await this.#layoutPath(image.layout, source), refName: image.refName, source }
   }
 
   /** A filesystem path when it exists (or is absolute), else a runfiles path. */
-  #layoutPath(layout: string, source: string): string {
+  async #layoutPath(layout: string, source: string): Promise<string> {
     if (isAbsolute(layout) || existsSync(layout)) return resolve(layout)
-    const result = this.resolver.tryRlocation(layout)
+    const result = (await this.#runfilesResolver()).tryRlocation(layout)
     if ('found' in result) return result.found
     throw new RunfilesError(`${source}: ${resolve(layout)} does not exist, and "${layout}" as a runfiles path does not resolve: ${result.looked}`)
   }
+}
+
+/** A manifest's image: its path is a runfiles path. */
+function manifestRequest(image: ManifestImage, resolver: RunfilesResolver): ImageRequest {
+  const name = image.tag === '' ? `${image.repository} (digest-only)` : `${image.repository}:${image.tag}`
+  const source = `${image.file}:${image.line}`
+  const layout = resolver.rlocation(image.path, `image ${name} (${source})`)
+  return { repository: image.repository, tag: image.tag, layout, source }
 }
 
 /** --image and API names (a manifest's are checked by its parser), before any layout is looked for. */
