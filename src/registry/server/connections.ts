@@ -11,8 +11,8 @@
 //   client that stopped reading, never sent its request, or kept an idle connection open). A
 //   request waiting on the server (for transfer buffers) is not the client's stall, however long
 //   it waits (waitOnServer). This replaces Node's socket timeouts, whose timer is re-armed on
-//   every read and write and re-created twice per request: they cost ~10 % of a manifest
-//   request's CPU (BENCHMARKS.md, "Manifests").
+//   every read and write and re-created twice per request, a share of a manifest request's CPU
+//   worth saving (BENCHMARKS.md, "Manifests").
 
 import type { Socket } from 'node:net'
 import { readFileSync } from 'node:fs'

@@ -1,9 +1,8 @@
 // Listening: the handler on a plain HTTP/1.1 server with keep-alive, closed promptly.
 //
-// One process, one listener, on purpose. A manifest GET or HEAD costs ~25 µs of CPU, about
-// 60 % user space and 40 % the kernel's read and write; of the user-space part, this package's
-// routing and lookups are ~2 % (valgrind: ~2,400 of ~104,000 instructions per GET), node:http
-// the rest. Only a second listener (cluster or reusePort) would get much closer to nginx's two
+// One process, one listener, on purpose. A manifest GET or HEAD's CPU is the kernel's read and
+// write and node:http; this package's routing and lookups are a few percent of it
+// (BENCHMARKS.md, "Manifests"). Only a second listener (cluster or reusePort) would get much closer to nginx's two
 // workers, and it is wrong for a test registry: the Registry is a live in-process object
 // (addRef while serving, embedders bring their own), which another process or thread could
 // only mirror asynchronously, so a ref would not be servable the moment addRef resolves; each
