@@ -16,6 +16,7 @@ export interface NginxOptions {
   images: readonly BenchImage[]
   /** An empty directory for nginx's prefix (config, root, logs, temp). */
   prefix: string
+  /** Default 2: faster than 1 here ("auto" is 2 on a 2-core machine); BENCHMARKS.md has the numbers. */
   workers?: number
   /** Directives of the http block that decide how a file is sent (default {@link SEND_DIRECTIVES}). */
   send?: readonly string[]
@@ -80,6 +81,13 @@ async function linkImage(root: string, image: BenchImage): Promise<void> {
  */
 export const SEND_DIRECTIVES = ['sendfile on', 'tcp_nopush off', 'tcp_nodelay on']
 
+/**
+ * nginx at its best for many small requests (BENCHMARKS.md, "The baselines' configuration"):
+ * open files (and the symlinks to them) are kept, instead of an open, a stat and a close per
+ * request. The files never change during a run.
+ */
+const FILE_CACHE_DIRECTIVES = ['open_file_cache max=1000 inactive=60s', 'open_file_cache_valid 60s']
+
 function nginxConf(options: NginxOptions, root: string, port: number): string {
   const p = options.prefix
   const manifestLocations = options.images.flatMap((image) =>
@@ -100,7 +108,7 @@ error_log ${p}/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
-${(options.send ?? SEND_DIRECTIVES).map((d) => `  ${d};`).join('\n')}
+${[...(options.send ?? SEND_DIRECTIVES), ...FILE_CACHE_DIRECTIVES].map((d) => `  ${d};`).join('\n')}
   keepalive_requests 10000000;
   types {}
   default_type application/octet-stream;

@@ -9,7 +9,7 @@ import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
 import { describe, it, type TestContext } from 'node:test'
 import type { Image } from '../../oci/ref.ts'
-import { ConnectionCap, DEFAULT_MAX_CONNECTIONS, STALL_GRACE_MS } from './connections.ts'
+import { ConnectionCap, DEFAULT_MAX_CONNECTIONS, STALL_GRACE_MS, waitOnServer } from './connections.ts'
 import { Registry } from './registry.ts'
 import { listen } from './server.ts'
 import { download, entryRef, fixture, request, sha256 } from './test-support.ts'
@@ -156,6 +156,36 @@ describe('ConnectionCap', () => {
     assert.equal(cap.size, 1)
     assert.equal(admitted(cap, new FakeSocket()).destroyed, false)
     assert.equal(cap.size, 2)
+  })
+
+  it('closeStalled closes a connection without progress for the timeout, but not one waiting on the server; after the wait its stall counts afresh', async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 })
+    const cap = new ConnectionCap(10)
+    const idle = admitted(cap, new FakeSocket())
+    const busy = admitted(cap, new FakeSocket())
+    const waiting = admitted(cap, new FakeSocket())
+    let release: () => void = () => undefined
+    const wait = waitOnServer(waiting as unknown as Socket, new Promise<void>((resolve) => (release = resolve)))
+    t.mock.timers.tick(999)
+    busy.bytesRead += 1
+    cap.closeStalled(1000)
+    assert.deepEqual([idle.destroyed, busy.destroyed, waiting.destroyed], [false, false, false])
+    // A second without progress: the idle one goes; busy's progress was seen a millisecond ago.
+    t.mock.timers.tick(1)
+    cap.closeStalled(1000)
+    assert.deepEqual([idle.destroyed, busy.destroyed, waiting.destroyed], [true, false, false])
+    // However long the server makes it wait, the waiting one stays.
+    t.mock.timers.tick(5000)
+    cap.closeStalled(1000)
+    assert.deepEqual([busy.destroyed, waiting.destroyed], [true, false])
+    release()
+    await wait
+    t.mock.timers.tick(999)
+    cap.closeStalled(1000)
+    assert.equal(waiting.destroyed, false)
+    t.mock.timers.tick(1)
+    cap.closeStalled(1000)
+    assert.equal(waiting.destroyed, true)
   })
 
   it('lowers the default cap to fit the open-file limit (minus descriptors kept for files), never below 1', () => {

@@ -1,12 +1,18 @@
-// A cap on open connections, enforced as they are accepted: a connection over the cap is closed
-// at once, so the process never runs out of file descriptors (where accept itself would fail
-// and every client, live or not, would get a reset).
+// The connections' bounds, judged from the sockets' byte counters (progress: a byte read or
+// written), sampled when needed, so that nothing is paid per request:
 //
-// At the cap, a new connection first takes the place of one that has made no progress (no
-// byte read or written) for STALL_GRACE_MS: an idle keep-alive connection, a client that
-// stopped reading, one that never sent a request. Only when none qualifies is the newcomer
-// refused. Progress is judged from the sockets' byte counters, sampled when the cap is hit,
-// so a busy transfer is never mistaken for a stalled one and nothing is paid per request.
+// - A cap on open connections, enforced as they are accepted: a connection over the cap is
+//   closed at once, so the process never runs out of file descriptors (where accept itself
+//   would fail and every client, live or not, would get a reset). At the cap, a new connection
+//   first takes the place of one that has made no progress for STALL_GRACE_MS: an idle
+//   keep-alive connection, a client that stopped reading, one that never sent a request. Only
+//   when none qualifies is the newcomer refused.
+// - The send timeout: a sweep closes every connection that made no progress for that long (a
+//   client that stopped reading, never sent its request, or kept an idle connection open). A
+//   request waiting on the server (for transfer buffers) is not the client's stall, however long
+//   it waits (waitOnServer). This replaces Node's socket timeouts, whose timer is re-armed on
+//   every read and write and re-created twice per request, a share of a manifest request's CPU
+//   worth saving (BENCHMARKS.md, "Manifests").
 
 import type { Socket } from 'node:net'
 import { readFileSync } from 'node:fs'
@@ -17,6 +23,27 @@ export const STALL_GRACE_MS = 1000
 export const DEFAULT_MAX_CONNECTIONS = 2000
 /** File descriptors left for everything but connections: blob files, the listener, Node's own. */
 const RESERVED_FDS = 128
+/** The longest time between two sweeps for the send timeout (a stall is cut off at most twice this late). */
+const MAX_SWEEP_INTERVAL_MS = 1000
+
+/** How many requests of each connection wait on the server (for transfer buffers) right now. */
+const waitingOnServer = new WeakMap<Socket, number>()
+
+/**
+ * Settles like `wait`; until then, the connection is not stalled for the send timeout, and its
+ * stall counts afresh from then on (at the latest from the last sweep during the wait).
+ */
+export async function waitOnServer<T>(socket: Socket | null, wait: Promise<T>): Promise<T> {
+  if (socket === null) return wait
+  waitingOnServer.set(socket, (waitingOnServer.get(socket) ?? 0) + 1)
+  try {
+    return await wait
+  } finally {
+    const left = (waitingOnServer.get(socket) ?? 1) - 1
+    if (left === 0) waitingOnServer.delete(socket)
+    else waitingOnServer.set(socket, left)
+  }
+}
 
 interface Progress {
   bytes: number
@@ -45,17 +72,30 @@ export class ConnectionCap {
     return this.#sockets.size
   }
 
+  /** Closes, every so often until stopped, each connection that made no progress for `timeoutMs`. */
+  closeStalledEvery(timeoutMs: number): { stop(): void } {
+    const sweep = setInterval(() => this.closeStalled(timeoutMs), Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, timeoutMs / 4)))
+    sweep.unref()
+    return { stop: () => clearInterval(sweep) }
+  }
+
+  /** Closes each connection that made no progress for `timeoutMs`, but for those waiting on the server. */
+  closeStalled(timeoutMs: number): void {
+    const now = Date.now()
+    for (const [socket, progress] of this.#sockets) {
+      if (moved(socket, progress) || waitingOnServer.has(socket)) progress.since = now
+      else if (now - progress.since >= timeoutMs) socket.destroy()
+    }
+  }
+
   /** Closes the connection that has made no progress for longest, if that is at least STALL_GRACE_MS. */
   #evictStalled(): boolean {
     const now = Date.now()
     let oldest: Socket | undefined
     let oldestSince = now - STALL_GRACE_MS
     for (const [socket, progress] of this.#sockets) {
-      const bytes = socket.bytesRead + socket.bytesWritten
-      if (bytes !== progress.bytes) {
-        progress.bytes = bytes
-        progress.since = now
-      } else if (progress.since <= oldestSince) {
+      if (moved(socket, progress)) progress.since = now
+      else if (progress.since <= oldestSince) {
         oldest = socket
         oldestSince = progress.since
       }
@@ -65,6 +105,14 @@ export class ConnectionCap {
     oldest.destroy()
     return true
   }
+}
+
+/** Whether the socket moved bytes since the last sample (then remembers the new count). */
+function moved(socket: Socket, progress: Progress): boolean {
+  const bytes = socket.bytesRead + socket.bytesWritten
+  if (bytes === progress.bytes) return false
+  progress.bytes = bytes
+  return true
 }
 
 /** DEFAULT_MAX_CONNECTIONS, lowered to fit the process's open-file limit (read on Linux; elsewhere assumed large enough). */

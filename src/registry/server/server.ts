@@ -1,9 +1,8 @@
 // Listening: the handler on a plain HTTP/1.1 server with keep-alive, closed promptly.
 //
-// One process, one listener, on purpose. A manifest GET or HEAD costs ~25 µs of CPU, about
-// 60 % user space and 40 % the kernel's read and write; of the user-space part, this package's
-// routing and lookups are ~2 % (valgrind: ~2,400 of ~104,000 instructions per GET), node:http
-// the rest. Only a second listener (cluster or reusePort) would get much closer to nginx's two
+// One process, one listener, on purpose. A manifest GET or HEAD's CPU is the kernel's read and
+// write and node:http; this package's routing and lookups are a few percent of it
+// (BENCHMARKS.md, "Manifests"). Only a second listener (cluster or reusePort) would get much closer to nginx's two
 // workers, and it is wrong for a test registry: the Registry is a live in-process object
 // (addRef while serving, embedders bring their own), which another process or thread could
 // only mirror asynchronously, so a ref would not be servable the moment addRef resolves; each
@@ -12,11 +11,13 @@
 // caches the string per second, and turning it off measured no gain).
 //
 // Bounded, so that clients that misbehave (thousands of them, or ones that stop reading)
-// cannot take the server from the others: a cap on connections (connections.ts), a shared
-// budget of transfer buffers (buffer-pool.ts), a send timeout (a connection on which nothing
-// moved for that long is closed: a client that stopped reading, or never sent its request;
-// not one waiting for transfer buffers, which is the server's wait), and a short headers
-// timeout (local clients send a request's headers at once).
+// cannot take the server from the others: a cap on connections and a send timeout (a connection
+// on which nothing moved for that long is closed: a client that stopped reading, never sent its
+// request, or left an idle keep-alive connection; not one waiting for transfer buffers, which is
+// the server's wait), both in connections.ts; a shared budget of transfer buffers
+// (buffer-pool.ts); and a short headers timeout (local clients send a request's headers at
+// once). Node's own socket timeouts (server.timeout, keepAliveTimeout) stay off: they re-arm a
+// timer on every read and write of every request.
 
 import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -34,8 +35,6 @@ export const DEFAULT_SEND_TIMEOUT_MS = 30_000
 const HEADERS_TIMEOUT_MS = 10_000
 /** How often Node checks the headers timeout. */
 const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000
-/** Idle keep-alive connections stay open long enough for a client pulling layer after layer. */
-const KEEP_ALIVE_TIMEOUT_MS = 30_000
 
 export interface ListenOptions {
   /** Interface to listen on (default 127.0.0.1: a test registry has no business on the network). */
@@ -48,7 +47,11 @@ export interface ListenOptions {
    * a new connection replaces one that made no progress for a second, or is closed at once.
    */
   maxConnections?: number
-  /** Milliseconds a connection may make no progress (a client that stopped reading) before it is closed (default 30,000); a wait for transfer buffers does not count. */
+  /**
+   * Milliseconds a connection may make no progress (a client that stopped reading, or an idle
+   * keep-alive connection) before it is closed (default 30,000); a wait for transfer buffers
+   * does not count.
+   */
   sendTimeoutMs?: number
   /** Bytes of buffers all blob transfers share (default 64 MiB; a transfer takes 2 MiB while it runs, others wait). */
   blobMemory?: number
@@ -112,13 +115,14 @@ export async function listen(registry: Registry, options: ListenOptions = {}): P
   return { url, host, wildcard: isWildcard(address.address), port: address.port, close, [Symbol.asyncDispose]: close }
 }
 
-/** The connection cap and the timeouts (see the top of this file). */
+/** The connection cap and the send timeout (see the top of this file). */
 function bound(server: Server, options: ListenOptions): void {
   const cap = new ConnectionCap(options.maxConnections ?? defaultMaxConnections())
   server.on('connection', (socket: Socket) => cap.admit(socket))
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
-  // Node closes a socket on which nothing was read or written for this long (reset by every write it dispatches).
-  server.timeout = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS
+  server.timeout = 0
+  server.keepAliveTimeout = 0
+  const sweep = cap.closeStalledEvery(options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS)
+  server.once('close', () => sweep.stop())
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -19,6 +19,7 @@ import { DigestCheck } from '../../oci/verify.ts'
 import { ContentMismatchError } from '../../errors.ts'
 import { type BlobFiles, type OpenBlobFile, where } from './blob-files.ts'
 import type { BufferPool, PoolHolder } from './buffer-pool.ts'
+import { waitOnServer } from './connections.ts'
 import type { ByteRange } from './ranges.ts'
 import type { FileBlob } from './registry.ts'
 
@@ -73,19 +74,12 @@ export async function sendRange(blob: FileBlob, res: ServerResponse, range: Byte
 }
 
 /**
- * Waits for a pair with the socket's send timeout off: the server is the one stalling, so the
- * wait must not be taken for a client that stopped reading. The timeout starts afresh once the
- * pair is granted. A client that goes away while waiting still ends the wait (`closed`).
+ * Waits for a pair as a wait on the server (connections.ts): the server is the one stalling,
+ * so the wait must not be taken for a client that stopped reading. A client that goes away
+ * while waiting still ends the wait (`closed`).
  */
-async function acquireUntimed(pool: BufferPool, holder: PoolHolder, res: ServerResponse, closed: Promise<void>): Promise<[Buffer, Buffer] | undefined> {
-  const socket = res.socket
-  const timeout = socket?.timeout ?? 0
-  socket?.setTimeout(0)
-  try {
-    return await pool.acquire(holder, closed)
-  } finally {
-    if (timeout > 0 && socket !== null && !socket.destroyed) socket.setTimeout(timeout)
-  }
+function acquireUntimed(pool: BufferPool, holder: PoolHolder, res: ServerResponse, closed: Promise<void>): Promise<[Buffer, Buffer] | undefined> {
+  return waitOnServer(res.socket, pool.acquire(holder, closed))
 }
 
 /** Reads (and sends all but the last chunk of the range); returns the last chunk once it is known to be right. */
