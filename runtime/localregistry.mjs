@@ -2663,6 +2663,100 @@ var init_rejections = __esm({
   }
 });
 
+// src/registry/server/connections.ts
+async function waitOnServer(socket, wait) {
+  if (socket === null) return wait;
+  waitingOnServer.set(socket, (waitingOnServer.get(socket) ?? 0) + 1);
+  try {
+    return await wait;
+  } finally {
+    const left = (waitingOnServer.get(socket) ?? 1) - 1;
+    if (left === 0) waitingOnServer.delete(socket);
+    else waitingOnServer.set(socket, left);
+  }
+}
+function moved(socket, progress) {
+  const bytes = socket.bytesRead + socket.bytesWritten;
+  if (bytes === progress.bytes) return false;
+  progress.bytes = bytes;
+  return true;
+}
+function defaultMaxConnections() {
+  const limit = openFileLimit();
+  if (limit === void 0) return DEFAULT_MAX_CONNECTIONS;
+  return Math.max(1, Math.min(DEFAULT_MAX_CONNECTIONS, limit - RESERVED_FDS));
+}
+function openFileLimit() {
+  try {
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec((0, import_node_fs7.readFileSync)("/proc/self/limits", "utf8"));
+    return line?.[1] === void 0 || line[1] === "unlimited" ? void 0 : Number(line[1]);
+  } catch {
+    return void 0;
+  }
+}
+var import_node_fs7, STALL_GRACE_MS, DEFAULT_MAX_CONNECTIONS, RESERVED_FDS, MAX_SWEEP_INTERVAL_MS, waitingOnServer, ConnectionCap;
+var init_connections = __esm({
+  "src/registry/server/connections.ts"() {
+    "use strict";
+    import_node_fs7 = __toESM(require_node_fs(), 1);
+    STALL_GRACE_MS = 1e3;
+    DEFAULT_MAX_CONNECTIONS = 2e3;
+    RESERVED_FDS = 128;
+    MAX_SWEEP_INTERVAL_MS = 1e3;
+    waitingOnServer = /* @__PURE__ */ new WeakMap();
+    ConnectionCap = class {
+      max;
+      #sockets = /* @__PURE__ */ new Map();
+      constructor(max) {
+        this.max = max;
+      }
+      /** Takes a new connection: in, in place of a stalled one, or closed at once. */
+      admit(socket) {
+        if (this.#sockets.size >= this.max && !this.#evictStalled()) {
+          socket.destroy();
+          return;
+        }
+        this.#sockets.set(socket, { bytes: 0, since: Date.now() });
+        socket.once("close", () => this.#sockets.delete(socket));
+      }
+      get size() {
+        return this.#sockets.size;
+      }
+      /** Closes, every so often until stopped, each connection that made no progress for `timeoutMs`. */
+      closeStalledEvery(timeoutMs) {
+        const sweep = setInterval(() => this.closeStalled(timeoutMs), Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, timeoutMs / 4)));
+        sweep.unref();
+        return { stop: () => clearInterval(sweep) };
+      }
+      /** Closes each connection that made no progress for `timeoutMs`, but for those waiting on the server. */
+      closeStalled(timeoutMs) {
+        const now = Date.now();
+        for (const [socket, progress] of this.#sockets) {
+          if (moved(socket, progress) || waitingOnServer.has(socket)) progress.since = now;
+          else if (now - progress.since >= timeoutMs) socket.destroy();
+        }
+      }
+      /** Closes the connection that has made no progress for longest, if that is at least STALL_GRACE_MS. */
+      #evictStalled() {
+        const now = Date.now();
+        let oldest;
+        let oldestSince = now - STALL_GRACE_MS;
+        for (const [socket, progress] of this.#sockets) {
+          if (moved(socket, progress)) progress.since = now;
+          else if (progress.since <= oldestSince) {
+            oldest = socket;
+            oldestSince = progress.since;
+          }
+        }
+        if (oldest === void 0) return false;
+        this.#sockets.delete(oldest);
+        oldest.destroy();
+        return true;
+      }
+    };
+  }
+});
+
 // src/registry/server/transfer.ts
 async function sendRange(blob2, res, range, writeHead, options) {
   const closed = closedPromise(res);
@@ -2687,15 +2781,8 @@ async function sendRange(blob2, res, range, writeHead, options) {
     options.pool.leave(holder);
   }
 }
-async function acquireUntimed(pool, holder, res, closed) {
-  const socket = res.socket;
-  const timeout = socket?.timeout ?? 0;
-  socket?.setTimeout(0);
-  try {
-    return await pool.acquire(holder, closed);
-  } finally {
-    if (timeout > 0 && socket !== null && !socket.destroyed) socket.setTimeout(timeout);
-  }
+function acquireUntimed(pool, holder, res, closed) {
+  return waitOnServer(res.socket, pool.acquire(holder, closed));
 }
 async function copy(file, sink, range, pair, writes, closed, options) {
   const { res } = sink;
@@ -2770,6 +2857,7 @@ var init_transfer = __esm({
     init_verify();
     init_errors();
     init_blob_files();
+    init_connections();
     ResponseClosedError = class extends Error {
       constructor() {
         super("response closed before the blob was sent");
@@ -3154,70 +3242,6 @@ var init_host = __esm({
   }
 });
 
-// src/registry/server/connections.ts
-function defaultMaxConnections() {
-  const limit = openFileLimit();
-  if (limit === void 0) return DEFAULT_MAX_CONNECTIONS;
-  return Math.max(1, Math.min(DEFAULT_MAX_CONNECTIONS, limit - RESERVED_FDS));
-}
-function openFileLimit() {
-  try {
-    const line = /^Max open files\s+(\d+|unlimited)/m.exec((0, import_node_fs7.readFileSync)("/proc/self/limits", "utf8"));
-    return line?.[1] === void 0 || line[1] === "unlimited" ? void 0 : Number(line[1]);
-  } catch {
-    return void 0;
-  }
-}
-var import_node_fs7, STALL_GRACE_MS, DEFAULT_MAX_CONNECTIONS, RESERVED_FDS, ConnectionCap;
-var init_connections = __esm({
-  "src/registry/server/connections.ts"() {
-    "use strict";
-    import_node_fs7 = __toESM(require_node_fs(), 1);
-    STALL_GRACE_MS = 1e3;
-    DEFAULT_MAX_CONNECTIONS = 2e3;
-    RESERVED_FDS = 128;
-    ConnectionCap = class {
-      max;
-      #sockets = /* @__PURE__ */ new Map();
-      constructor(max) {
-        this.max = max;
-      }
-      /** Takes a new connection: in, in place of a stalled one, or closed at once. */
-      admit(socket) {
-        if (this.#sockets.size >= this.max && !this.#evictStalled()) {
-          socket.destroy();
-          return;
-        }
-        this.#sockets.set(socket, { bytes: 0, since: Date.now() });
-        socket.once("close", () => this.#sockets.delete(socket));
-      }
-      get size() {
-        return this.#sockets.size;
-      }
-      /** Closes the connection that has made no progress for longest, if that is at least STALL_GRACE_MS. */
-      #evictStalled() {
-        const now = Date.now();
-        let oldest;
-        let oldestSince = now - STALL_GRACE_MS;
-        for (const [socket, progress] of this.#sockets) {
-          const bytes = socket.bytesRead + socket.bytesWritten;
-          if (bytes !== progress.bytes) {
-            progress.bytes = bytes;
-            progress.since = now;
-          } else if (progress.since <= oldestSince) {
-            oldest = socket;
-            oldestSince = progress.since;
-          }
-        }
-        if (oldest === void 0) return false;
-        this.#sockets.delete(oldest);
-        oldest.destroy();
-        return true;
-      }
-    };
-  }
-});
-
 // src/registry/server/server.ts
 async function listen(registry, options = {}) {
   const handler = createHandler(registry, { blobMemory: options.blobMemory, ...options.log !== void 0 && { log: options.log } });
@@ -3254,8 +3278,10 @@ async function listen(registry, options = {}) {
 function bound(server, options) {
   const cap = new ConnectionCap(options.maxConnections ?? defaultMaxConnections());
   server.on("connection", (socket) => cap.admit(socket));
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.timeout = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+  server.timeout = 0;
+  server.keepAliveTimeout = 0;
+  const sweep = cap.closeStalledEvery(options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
+  server.once("close", () => sweep.stop());
 }
 function closeServer(server) {
   return new Promise((resolve4, reject) => {
@@ -3263,7 +3289,7 @@ function closeServer(server) {
     server.closeAllConnections();
   });
 }
-var ServerResponse, createServer, DEFAULT_SEND_TIMEOUT_MS, HEADERS_TIMEOUT_MS, CONNECTIONS_CHECKING_INTERVAL_MS, KEEP_ALIVE_TIMEOUT_MS;
+var ServerResponse, createServer, DEFAULT_SEND_TIMEOUT_MS, HEADERS_TIMEOUT_MS, CONNECTIONS_CHECKING_INTERVAL_MS;
 var init_server = __esm({
   "src/registry/server/server.ts"() {
     "use strict";
@@ -3274,7 +3300,6 @@ var init_server = __esm({
     DEFAULT_SEND_TIMEOUT_MS = 3e4;
     HEADERS_TIMEOUT_MS = 1e4;
     CONNECTIONS_CHECKING_INTERVAL_MS = 1e3;
-    KEEP_ALIVE_TIMEOUT_MS = 3e4;
   }
 });
 
