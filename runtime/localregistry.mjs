@@ -282,7 +282,8 @@ Limits (the defaults suit a test's own clients; raise them for many cluster node
                               open-file limit). Over it, a new connection replaces one that made
                               no progress for a second, or is closed at once.
   --send-timeout SECONDS      Close a connection on which nothing moved for this long, e.g. a
-                              client that stopped reading (default 30; 90s, 5m, 1h also work).
+                              client that stopped reading or an idle keep-alive connection
+                              (default 30; 90s, 5m, 1h also work).
   --blob-memory SIZE          Memory for the buffers all blob downloads share, in bytes or with
                               KiB, MiB or GiB, at least 2MiB (default 64MiB). Each running
                               download takes 2 MiB; more downloads than fit wait their turn.
