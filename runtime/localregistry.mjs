@@ -2762,7 +2762,7 @@ var init_connections = __esm({
 async function sendRange(blob2, res, range, writeHead, options) {
   const closed = closedPromise(res);
   const holder = { lastProgress: Date.now(), cutOff: () => res.destroy() };
-  const pair = await acquireUntimed(options.pool, holder, res, closed);
+  const pair = await waitOnServer(res.socket, options.pool.acquire(holder, closed));
   if (pair === void 0) throw new ResponseClosedError();
   const writes = [void 0, void 0];
   let file;
@@ -2781,9 +2781,6 @@ async function sendRange(blob2, res, range, writeHead, options) {
     writes.forEach((w, slot) => w === void 0 || w.settled ? options.pool.release(pair[slot]) : options.pool.abandon());
     options.pool.leave(holder);
   }
-}
-function acquireUntimed(pool, holder, res, closed) {
-  return waitOnServer(res.socket, pool.acquire(holder, closed));
 }
 async function copy(file, sink, range, pair, writes, closed, options) {
   const { res } = sink;

@@ -18,7 +18,7 @@ import type { ServerResponse } from 'node:http'
 import { DigestCheck } from '../../oci/verify.ts'
 import { ContentMismatchError } from '../../errors.ts'
 import { type BlobFiles, type OpenBlobFile, where } from './blob-files.ts'
-import type { BufferPool, PoolHolder } from './buffer-pool.ts'
+import type { BufferPool } from './buffer-pool.ts'
 import { waitOnServer } from './connections.ts'
 import type { ByteRange } from './ranges.ts'
 import type { FileBlob } from './registry.ts'
@@ -51,8 +51,10 @@ interface Write {
 export async function sendRange(blob: FileBlob, res: ServerResponse, range: ByteRange, writeHead: () => void, options: TransferOptions): Promise<void> {
   const closed = closedPromise(res)
   const holder: { lastProgress: number; cutOff(): void } = { lastProgress: Date.now(), cutOff: () => res.destroy() }
-  // Buffers first, then the file: a request waiting for buffers holds no file descriptor.
-  const pair = await acquireUntimed(options.pool, holder, res, closed)
+  // Buffers first, then the file: a request waiting for buffers holds no file descriptor. The
+  // wait is the server's, not a client that stopped reading, so the send timeout does not count
+  // it (connections.ts); a client that goes away while waiting still ends it (`closed`).
+  const pair = await waitOnServer(res.socket, options.pool.acquire(holder, closed))
   if (pair === undefined) throw new ResponseClosedError()
   const writes: [Write | undefined, Write | undefined] = [undefined, undefined]
   let file: OpenBlobFile | undefined
@@ -71,15 +73,6 @@ export async function sendRange(blob: FileBlob, res: ServerResponse, range: Byte
     writes.forEach((w, slot) => (w === undefined || w.settled ? options.pool.release(pair[slot] as Buffer) : options.pool.abandon()))
     options.pool.leave(holder)
   }
-}
-
-/**
- * Waits for a pair as a wait on the server (connections.ts): the server is the one stalling,
- * so the wait must not be taken for a client that stopped reading. A client that goes away
- * while waiting still ends the wait (`closed`).
- */
-function acquireUntimed(pool: BufferPool, holder: PoolHolder, res: ServerResponse, closed: Promise<void>): Promise<[Buffer, Buffer] | undefined> {
-  return waitOnServer(res.socket, pool.acquire(holder, closed))
 }
 
 /** Reads (and sends all but the last chunk of the range); returns the last chunk once it is known to be right. */
