@@ -45,7 +45,11 @@ export interface CriConfig {
   state: string
   /** The gRPC unix socket (CRI and containerd's own API). */
   address: string
-  /** `[grpc] tcp_address`: CRI over plaintext TCP too, e.g. `0.0.0.0:10010` in a VM. */
+  /**
+   * `[grpc] tcp_address`: CRI over plaintext TCP too, e.g. `0.0.0.0:10010` in a VM. Also turns the
+   * CRI plugin's `disable_tcp_service` off: without that the TCP server has containerd's own
+   * services only ("unknown service runtime.v1.RuntimeService").
+   */
   tcpAddress?: string
   /** The registry hosts directory (`certs.d`) CRI pulls through. */
   hostsDir: string
@@ -69,6 +73,8 @@ export interface CriContainerdOptions {
   sandboxImage: string
   /** Default: `runc` on PATH (Debian 12's: sid's needs a newer glibc). */
   runc?: string
+  /** `[grpc] tcp_address`, as the node sees it: CRI over plaintext TCP too. */
+  tcpAddress?: string
   /** How long to wait for CRI to report RuntimeReady. Default 30 s. */
   readyTimeoutMs?: number
   /** Limit of each CRI call. Default 60 s. */
@@ -117,6 +123,7 @@ export async function startCriContainerd(options: CriContainerdOptions): Promise
     root: dir.join('root'),
     state: dir.join('state'),
     address,
+    ...(options.tcpAddress !== undefined && { tcpAddress: options.tcpAddress }),
     hostsDir: options.hostsDir,
     sandboxImage: options.sandboxImage,
     snapshotter: await defaultSnapshotter(dir.path),
@@ -213,6 +220,8 @@ export function criConfigToml(config: CriConfig): string {
     [`plugins.${q(images)}`, [`snapshotter = ${q(config.snapshotter)}`, ...(v2 ? [] : [`sandbox_image = ${q(config.sandboxImage)}`])]],
     ...(v2 ? [[`plugins.${q(images)}.pinned_images`, [`sandbox = ${q(config.sandboxImage)}`]] satisfies [string, string[]]] : []),
     [`plugins.${q(images)}.registry`, [`config_path = ${q(config.hostsDir)}`]],
+    // The CRI services join the tcp_address server only when asked (the default is off).
+    ...(config.tcpAddress === undefined ? [] : [['plugins."io.containerd.grpc.v1.cri"', ['disable_tcp_service = false']] satisfies [string, string[]]]),
     [`plugins.${q(runtime)}`, ['restrict_oom_score_adj = true', 'enable_cdi = false']],
     [`plugins.${q(runtime)}.containerd`, [...(v2 ? [] : [`snapshotter = ${q(config.snapshotter)}`]), 'default_runtime_name = "runc"']],
     [`plugins.${q(runtime)}.containerd.runtimes.runc`, ['runtime_type = "io.containerd.runc.v2"', `runtime_path = ${q(config.shim)}`]],

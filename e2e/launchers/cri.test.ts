@@ -26,13 +26,15 @@ import { haveSidPackages, sidPackage } from '../tools/sid-debs.ts'
 import { makeTempDir, mountPointsUnder } from '../tools/temp-dir.ts'
 import { buildBusyboxImage, type BusyboxImage } from './busybox-image.ts'
 import { containerdRelease, startCriContainerd, type ContainerdRelease, type CriContainerd } from './containerd-node.ts'
-import type { ContainerStatus, PodSandboxConfig } from './cri.ts'
+import { CriClient, type ContainerStatus, type PodSandboxConfig } from './cri.ts'
 import { createNode } from './node.ts'
 import { serveForNode, type NodeRegistry } from './node-registry.ts'
 
 const HELLO = 'registry.test.internal/hello:1'
 const PAUSE = 'registry.test.internal/pause:1'
 const GREETING = 'hello from a busybox image served by localregistry'
+/** Where CRI also listens in the node: nothing else listens in a namespace the test made. */
+const CRI_TCP_PORT = 10010
 /** Bound on waiting for the container to exit. */
 const EXIT_TIMEOUT_MS = 30_000
 
@@ -86,7 +88,7 @@ test("kubelet's path: containerd's CRI pulls production names through config_pat
         registry.explained(async () => {
           const release = await containerdRelease(binary)
           assert.equal(release.major, major, `${binary} is containerd ${release.version}`)
-          await runNode(t, registry, node.runtimeWrapper, { release, pulls, hello, pause })
+          await runNode(t, registry, node.runtimeWrapper, { release, nodeAddress: node.nodeAddress, pulls, hello, pause })
         }),
       )
     }
@@ -107,10 +109,11 @@ async function runNode(
   t: TestContext,
   registry: NodeRegistry,
   wrapper: readonly string[],
-  subject: { release: ContainerdRelease; pulls: Pull[]; hello: BusyboxImage; pause: BusyboxImage },
+  subject: { release: ContainerdRelease; nodeAddress: string; pulls: Pull[]; hello: BusyboxImage; pause: BusyboxImage },
 ): Promise<void> {
   const started = Date.now()
-  const ctrd = await startCriContainerd({ containerd: subject.release, wrapper, hostsDir: registry.hostsDir, sandboxImage: PAUSE })
+  const tcp = `${subject.nodeAddress}:${CRI_TCP_PORT}`
+  const ctrd = await startCriContainerd({ containerd: subject.release, wrapper, hostsDir: registry.hostsDir, sandboxImage: PAUSE, tcpAddress: tcp })
   let ctrdStopped = false
   try {
     const ready = Date.now()
@@ -131,6 +134,10 @@ async function runNode(
     assert.equal((await ctrd.cri.imageStatus(PAUSE))?.id, subject.pause.config, 'the sandbox image, pulled from the registry')
     assert.equal((await ctrd.cri.imageStatus(HELLO))?.id, subject.hello.config)
     const ran = Date.now()
+    // What a VM node's launcher does: the same API over containerd's tcp_address.
+    using overTcp = new CriClient({ tcp })
+    assert.equal((await overTcp.version()).runtimeVersion, (await ctrd.cri.version()).runtimeVersion)
+    assert.deepEqual(await overTcp.imageStatus(HELLO), await ctrd.cri.imageStatus(HELLO))
     const dir = ctrd.address.replace(/\/containerd\.sock$/, '')
     await ctrd.stop()
     ctrdStopped = true
