@@ -18,6 +18,9 @@ readonly TOOLS=(
   docker-registry:docker-registry
   umoci:umoci
   ip:iproute2
+  nsenter:util-linux
+  unshare:util-linux
+  busybox:busybox-static
   nginx:nginx
   wrk:wrk
   ab:apache2-utils
