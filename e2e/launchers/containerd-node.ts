@@ -105,9 +105,9 @@ export interface CriContainerd extends AsyncDisposable {
 export async function containerdRelease(binary: string): Promise<ContainerdRelease> {
   const { stdout } = await run(binary, ['--version'], { timeoutMs: 10_000 })
   // containerd github.com/containerd/containerd/v2 2.1.9+unknown
-  const version = /^containerd \S+ v?(\d+)\.\d+\.\S+/.exec(stdout.trim())
-  if (version === null) throw new Error(`cannot read the version of ${binary} from "${stdout.trim()}"`)
-  return { containerd: binary, shim: join(dirname(binary), 'containerd-shim-runc-v2'), version: stdout.trim().split(/\s+/)[2] ?? '', major: Number(version[1]) }
+  const [, version = '', major = ''] = /^containerd \S+ v?((\d+)\.\d+\.\S+)/.exec(stdout.trim()) ?? []
+  if (version === '') throw new Error(`cannot read the version of ${binary} from "${stdout.trim()}"`)
+  return { containerd: binary, shim: join(dirname(binary), 'containerd-shim-runc-v2'), version, major: Number(major) }
 }
 
 /** Starts containerd with CRI and waits until CRI reports the runtime ready. */
@@ -133,6 +133,14 @@ export async function startCriContainerd(options: CriContainerdOptions): Promise
     cniDir: dir.join('cni'),
   })
   await writeFile(dir.join('config.toml'), config)
+  let cri: CriClient
+  try {
+    // Before the daemon: a missing CRI api.proto fails here, with no process to stop.
+    cri = new CriClient({ socket: address }, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs })
+  } catch (error) {
+    await dir.remove()
+    throw error
+  }
   const command = wrapCommand(options.wrapper, release.containerd, ['--config', dir.join('config.toml')])
   const daemon = startDaemon(command.file, command.args, {
     cwd: dir.path,
@@ -140,7 +148,6 @@ export async function startCriContainerd(options: CriContainerdOptions): Promise
     // The shim beside this containerd first: shims find each other and containerd on PATH.
     env: { ...process.env, PATH: `${dirname(release.shim)}:${process.env.PATH ?? ''}` },
   })
-  const cri = new CriClient({ socket: address }, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs })
   const leftoverProcesses = (): Promise<number[]> => processesOf(dir.path, cgroupParent)
   const leftoverCgroups = (): Promise<string[]> => cgroupDirs(cgroupParent)
   let stopped: Promise<void> | undefined
