@@ -26,7 +26,7 @@ import { haveSidPackages, sidPackage } from '../tools/sid-debs.ts'
 import { makeTempDir, mountPointsUnder } from '../tools/temp-dir.ts'
 import { buildBusyboxImage, type BusyboxImage } from './busybox-image.ts'
 import { containerdRelease, startCriContainerd, type ContainerdRelease, type CriContainerd } from './containerd-node.ts'
-import { CriClient, type ContainerStatus, type PodSandboxConfig } from './cri.ts'
+import { CriClient, withoutGogoproto, type ContainerStatus, type PodSandboxConfig } from './cri.ts'
 import { createNode } from './node.ts'
 import { serveForNode, type NodeRegistry } from './node-registry.ts'
 
@@ -99,6 +99,24 @@ test("kubelet's path: containerd's CRI pulls production names through config_pat
     assert.ok(!(await run(toolPath('ip'), ['netns', 'list'])).stdout.includes(node.name), node.name)
     assert.ok(!existsSync(join('/etc/netns', node.name)))
   })
+})
+
+test("CRI's api.proto is loaded without its gogoproto import and options, and nothing else", () => {
+  const proto = [
+    'syntax = "proto3";',
+    'import "github.com/gogo/protobuf/gogoproto/gogo.proto";',
+    'option (gogoproto.marshaler_all) = true;',
+    'message M {',
+    '  option (gogoproto.goproto_stringer) = false;',
+    '  repeated Mount mounts = 1 [(gogoproto.nullable) = false];',
+    '  string name = 2 [json_name = "n"];',
+    '}',
+  ].join('\n')
+  assert.equal(
+    withoutGogoproto(proto, 'api.proto'),
+    ['syntax = "proto3";', '', '', 'message M {', '', '  repeated Mount mounts = 1;', '  string name = 2 [json_name = "n"];', '}'].join('\n'),
+  )
+  assert.throws(() => withoutGogoproto('message M { int32 a = 1 [deprecated = true, (gogoproto.nullable) = false]; }', 'x.proto'), /x\.proto: a gogoproto use/)
 })
 
 function fromFixture(ref: string, repository: string, fixture: SourceImage): Pull {
