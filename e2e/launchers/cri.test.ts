@@ -58,12 +58,14 @@ test("kubelet's path: containerd's CRI pulls production names through config_pat
   }
   await using work = await makeTempDir('e2e-cri-')
   const fixtures = await buildFixtures(work.join('layouts'))
+  const busybox = toolPath('busybox')
   const hello = await buildBusyboxImage(work.join('hello'), {
+    busybox,
     applets: ['sh', 'uname'],
     entrypoint: ['/bin/sh', '-c'],
     cmd: [`echo ${GREETING}; uname -s`],
   })
-  const pause = await buildBusyboxImage(work.join('pause'), { applets: ['sleep'], entrypoint: ['/bin/sleep'], cmd: ['2147483647'] })
+  const pause = await buildBusyboxImage(work.join('pause'), { busybox, applets: ['sleep'], entrypoint: ['/bin/sleep'], cmd: ['2147483647'] })
   const node = await createNode({ hosts: { 'registry.test.internal': 'host' } })
   try {
     await using registry = await serveForNode(node, work.join('registry'), {
