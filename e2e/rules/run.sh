@@ -122,6 +122,8 @@ stubs="$repo/e2e/bazel/stubs"
     for m in apple_support buildozer protobuf zlib; do
       echo "common --override_module=$m=$repo/e2e/bzlmod-stubs/$m"
     done
+    # sh_test and sh_binary for Bazel 7 (recipes/, //docs): Debian's bazel-rules-shell.
+    echo "common --override_module=rules_shell=/usr/share/bazel/rules/shell"
     echo "common --noenable_workspace"
     echo "common --lockfile_mode=off"
     echo "build --nosandbox_debug"
