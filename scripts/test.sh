@@ -33,7 +33,7 @@ stage "typecheck: tsc -p ."
 tsc -p .
 echo "ok"
 
-stage "format: prettier --check, buildifier --mode=check --lint=warn -r . (npm run format fixes formatting)"
+stage "format: prettier --check; buildifier --mode=check --lint=warn (scripts/buildifier.sh; npm run format fixes formatting)"
 npm run --silent format:check
 
 # Test files, found without following symlinks (Bazel's e2e/bazel/bazel-* output links hold copies).
