@@ -105,10 +105,18 @@ make_workspace() {
   local dir="$1" kind="$2" release="$3"
   rm -rf "$dir" && mkdir -p "$dir"
   cp -R "$here/workspace/." "$dir/"
+  # The Node test rule a user writes, as the registry's test module has it (one copy of it).
+  cp "$repo/examples/smoke/tools/node_test.bzl" "$dir/tools/"
   mkdir -p "$dir/layouts"
   for name in app multiarch fixtures; do cp -R "$layouts/$name" "$dir/layouts/$name"; done
   cp "$layouts/expected_digests.txt" "$dir/"
   set_release "$dir" "$kind" "$release"
+  write_bazelrc "$dir" "$kind"
+}
+
+# write_bazelrc DIR bazel4|bazel7: DIR/.bazelrc for that Bazel, offline.
+write_bazelrc() {
+  local dir="$1" kind="$2"
   if [[ "$kind" == bazel4 ]]; then
     mkdir -p "$work/stubs4" && cp -R "$repo/e2e/bazel/stubs/." "$work/stubs4/"
     cat >"$dir/.bazelrc" <<EOF
@@ -277,6 +285,33 @@ hermetic_test_passes() {
   return "${PIPESTATUS[0]}"
 }
 
+# The registry's presubmit as its CI runs it: the entry rendered from .bcr/ for this archive
+# (scripts/bcr-entry.ts, the archive's file:// URL for its release URL), the archive unpacked as
+# source.json says, the entry's MODULE.bazel over the module's, and presubmit.yml's test targets in
+# its module_path. Offline here, the test module also gets Node from the local archive (by default
+# the toolchain downloads it) and this Bazel's .bazelrc.
+bcr_test_module_passes() {
+  local out="$1" registry="$work/bcr/registry" src="$work/bcr/src" entry prefix module_path module
+  local targets=()
+  rm -rf "$work/bcr" && mkdir -p "$src"
+  entry="$("$node" "$repo/scripts/bcr-entry.ts" --archive "$archive" --out "$registry" --url "file://$archive")" || return 1
+  prefix="$("$node" -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).strip_prefix' "$entry/source.json")"
+  module_path="$(sed -n 's/^ *module_path: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$entry/presubmit.yml")"
+  mapfile -t targets < <(sed -n 's/^ *- *"\(-\{0,1\}\/\/[^"]*\)" *$/\1/p' "$entry/presubmit.yml")
+  [[ -n "$module_path" && ${#targets[@]} -gt 0 ]] || { echo "presubmit.yml: no module_path or test_targets" >&2; return 1; }
+  tar -xzf "$archive" -C "$src"
+  cp "$entry/MODULE.bazel" "$src/$prefix/MODULE.bazel"
+  module="$src/$prefix/$module_path"
+  [[ -f "$module/MODULE.bazel" ]] || { echo "the archive has no test module at $prefix/$module_path" >&2; return 1; }
+  printf '\nnode = use_extension("@rules_localregistry//rules:extensions.bzl", "node")\nnode.toolchain(node_repositories = %s)\n' "$node_repositories" >>"$module/MODULE.bazel"
+  write_bazelrc "$module" "$kind"
+  local status
+  bz "$module" test "${targets[@]}" --nocache_test_results | tee "$out"
+  status=${PIPESTATUS[0]}
+  bz "$module" shutdown || true
+  [[ "$status" -eq 0 ]] && grep -qE '^//:pull_test +PASSED' "$out"
+}
+
 # --- the checks ----------------------------------------------------------------------------------
 
 run_bazel_checks() {
@@ -312,6 +347,9 @@ run_bazel_checks() {
   check "the copy passes" test_passes "$b" "$logs/copy.log" --execution_log_json_file="$logs/copy.exec.json"
   check "every action of the copy is a cache hit, no output holds a path" \
     "$node" "$here/check-cache.ts" --exec-log "$logs/copy.exec.json" --outputs "$(readlink "$b/bazel-bin")" --path "$work"
+
+  log "$kind: the Bazel Central Registry entry's presubmit test module, from the archive"
+  check "the presubmit's test module passes" bcr_test_module_passes "$logs/bcr.log"
 
   log "$kind: --spawn_strategy=sandboxed with a read-only \$HOME"
   # /root, the chroot's HOME, is outside every path the linux-sandbox makes writable.
