@@ -3,11 +3,17 @@
 # archive_override. It is `git archive` of a commit (the committed runtime/ included, no
 # node_modules), under the prefix rules_localregistry-VERSION/.
 #
-#   scripts/release.sh [--worktree] [--out DIR] [COMMIT]    (default: HEAD, DIR .)
+#   scripts/release.sh [--worktree] [--out DIR] [--github OWNER/REPO] [COMMIT]    (default: HEAD, DIR .)
 #
 # --worktree archives the working tree's tracked files as they are now (uncommitted changes
 # included, untracked files not), for testing a change before committing it.
-# Prints the archive's path, then its sha256 and the strip_prefix to use.
+# Prints the archive's path, then its sha256 and the strip_prefix to use, then release notes a user
+# can paste: the MODULE.bazel (bazel_dep + archive_override, with the archive's integrity) and
+# WORKSPACE (http_archive, with its sha256) snippets. Their URL is the one .bcr/source.template.json
+# names for the release, on GitHub at --github OWNER/REPO (default: OWNER/REPO, to fill in).
+#
+# One version, package.json's: MODULE.bazel's module(version) must be the same (checked here, and
+# by e2e/bcr.test.ts), and it names the archive's prefix.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +24,7 @@ fail() {
 
 out=.
 commit=
+github=OWNER/REPO
 worktree=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -30,7 +37,12 @@ while [[ $# -gt 0 ]]; do
       worktree=true
       shift
       ;;
-    -*) fail "unknown option '$1' (usage: release.sh [--worktree] [--out DIR] [COMMIT])" ;;
+    --github)
+      [[ $# -ge 2 && "$2" == */* ]] || fail "--github needs OWNER/REPO"
+      github="$2"
+      shift 2
+      ;;
+    -*) fail "unknown option '$1' (usage: release.sh [--worktree] [--out DIR] [--github OWNER/REPO] [COMMIT])" ;;
     *)
       [[ -z "$commit" ]] || fail "one commit at most"
       commit="$1"
@@ -48,6 +60,9 @@ tree="$(git -C "$repo" rev-parse --verify --quiet "$commit^{tree}")" || fail "no
 
 version="$(git -C "$repo" show "$tree:package.json" | sed -n 's/^  "version": "\(.*\)",$/\1/p')"
 [[ -n "$version" ]] || fail "no version in package.json of $commit"
+module_version="$(git -C "$repo" show "$tree:MODULE.bazel" | sed -n 's/^    version = "\(.*\)",$/\1/p')"
+[[ "$module_version" == "$version" ]] ||
+  fail "MODULE.bazel of $commit has version '$module_version', package.json '$version': make them the same"
 # Only the entry is looked for: e2e/runtime-bundle.test.ts checks that runtime/ as committed is
 # the whole build (scripts/bundle.ts names the vendor files).
 git -C "$repo" cat-file -e "$tree:runtime/localregistry.mjs" 2>/dev/null ||
@@ -63,6 +78,56 @@ if tar -tzf "$archive.tmp" | grep -q '/node_modules/'; then
   fail "$commit tracks files under node_modules"
 fi
 mv "$archive.tmp" "$archive"
+sha256="$(sha256sum "$archive" | cut -d' ' -f1)"
 echo "$archive"
-echo "sha256: $(sha256sum "$archive" | cut -d' ' -f1)"
+echo "sha256: $sha256"
 echo "strip_prefix: $prefix"
+
+# The release's URL, as the registry entry names it.
+url="$(git -C "$repo" show "$tree:.bcr/source.template.json" | sed -n 's/^ *"url": "\(.*\)",\{0,1\}$/\1/p')"
+[[ -n "$url" ]] || fail "no url in .bcr/source.template.json of $commit"
+url="${url//\{OWNER\}/${github%%/*}}"
+url="${url//\{REPO\}/${github#*/}}"
+url="${url//\{VERSION\}/$version}"
+url="${url//\{TAG\}/v$version}"
+# Bazel's integrity: the SHA-256 in base64.
+integrity="sha256-$(printf "$(sed 's/../\\x&/g' <<<"$sha256")" | base64 -w0)"
+cat <<EOF
+
+## rules_localregistry $version
+
+### Bazel 7.4+ (bzlmod)
+
+\`\`\`starlark
+# MODULE.bazel
+bazel_dep(name = "rules_localregistry", version = "$version")
+
+# Until this version is in your registry:
+archive_override(
+    module_name = "rules_localregistry",
+    integrity = "$integrity",
+    strip_prefix = "$prefix",
+    urls = ["$url"],
+)
+\`\`\`
+
+### WORKSPACE (Bazel 4.2 and later)
+
+\`\`\`starlark
+# WORKSPACE
+load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_archive")
+
+http_archive(
+    name = "rules_localregistry",
+    sha256 = "$sha256",
+    strip_prefix = "$prefix",
+    urls = ["$url"],
+)
+
+load("@rules_localregistry//rules:repositories.bzl", "localregistry_register_toolchains")
+
+localregistry_register_toolchains()
+\`\`\`
+
+What changed: CHANGELOG.md. How to use the rules: docs/rules.md.
+EOF
