@@ -43,10 +43,16 @@ async function listing(archive: string): Promise<string[]> {
   return (await run('tar', ['-tzf', archive])).stdout.split('\n').filter(Boolean)
 }
 
-test('one version: package.json, MODULE.bazel, the top of CHANGELOG.md', async () => {
+test('one version: package.json, MODULE.bazel, the top of CHANGELOG.md, the install examples', async () => {
   const { version } = JSON.parse(await text('package.json')) as { version: string }
   assert.equal(moduleVersion(await text('MODULE.bazel')), version, "MODULE.bazel's module(version) is package.json's")
   assert.equal(/^## (\S+)/m.exec(await text('CHANGELOG.md'))?.[1], version, "CHANGELOG.md's first entry is package.json's version")
+  const guide = await text('docs/rules.in.md')
+  const named = [...guide.matchAll(/rules_localregistry-(\d[^/"]*?)(?:\.tar\.gz)?"|name = "rules_localregistry", version = "([^"]+)"/g)].map(
+    (m) => m[1] ?? m[2],
+  )
+  assert.ok(named.length >= 3, `docs/rules.in.md's install examples name a version (${named.length} found)`)
+  assert.deepEqual(new Set(named), new Set([version]), "docs/rules.in.md's install examples name package.json's version")
 })
 
 test('the release archive, its registry entry and its release notes', { timeout: 180_000 }, async () => {
