@@ -105,7 +105,7 @@ make_workspace() {
   rm -rf "$dir" && mkdir -p "$dir"
   cp -R "$here/workspace/." "$dir/"
   # The Node test rule a user writes, as the registry's test module has it (one copy of it).
-  cp "$repo/examples/smoke/tools/node_test.bzl" "$dir/tools/"
+  cp "$repo/examples/smoke/node_test.bzl" "$dir/tools/"
   mkdir -p "$dir/layouts"
   for name in app multiarch fixtures; do cp -R "$layouts/$name" "$dir/layouts/$name"; done
   cp "$layouts/expected_digests.txt" "$dir/"
