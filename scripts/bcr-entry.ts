@@ -81,7 +81,7 @@ export function writeBcrEntry(registry: string, options: BcrEntryOptions): strin
   return join(registry, 'modules', MODULE_NAME, releaseVersion())
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === import.meta.filename) {
+if (import.meta.main) {
   const { values } = parseArgs({
     options: { archive: { type: 'string' }, out: { type: 'string' }, url: { type: 'string' }, github: { type: 'string' } },
   })
