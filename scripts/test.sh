@@ -4,7 +4,7 @@
 #      scripts/setup-bazel7.sh: Bazel 7.7.1 in a sid chroot (once, then cached; time and disk: README.md)
 #      scripts/setup-sid-debs.sh: sid packages unpacked, not installed (containerd 2, CRI's api.proto)
 #   2. check that `node` is v24 (npm scripts put node_modules/.bin, where `npm ci` installs it, first)
-#   3. typecheck: tsc -p .; formatting: prettier --check
+#   3. typecheck: tsc -p .; formatting and lint: prettier --check, buildifier --mode=check --lint=warn
 #   4. node --test over src/, e2e/ and bench/ *.test.ts: unit, e2e with real clients, Bazel e2e,
 #      benchmark smoke run
 # Environment: LOCALREGISTRY_TEST_CONCURRENCY (test files run at once; default: CPUs, 2 to 4).
@@ -36,7 +36,7 @@ stage "typecheck: tsc -p ."
 tsc -p .
 echo "ok"
 
-stage "format: prettier --check (npm run format fixes it)"
+stage "format: prettier --check; buildifier --mode=check --lint=warn (scripts/buildifier.sh; npm run format fixes formatting)"
 npm run --silent format:check
 
 # Test files, found without following symlinks (Bazel's e2e/bazel/bazel-* output links hold copies).
