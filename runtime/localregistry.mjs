@@ -267,8 +267,9 @@ Options:
                               then names 127.0.0.1 or [::1].
                               For cluster nodes: the host side of the node network (a bridge
                               or veth address, e.g. 198.18.0.1:0), or loopback as the target
-                              of a QEMU guest forward
-                              (-netdev user,...,guestfwd=tcp:10.42.0.82:5000-tcp:127.0.0.1:PORT).
+                              of a QEMU guest forward that runs a connector per connection:
+                              -netdev user,...,guestfwd=tcp:10.42.0.82:5000-cmd:nc -N 127.0.0.1 PORT
+                              (a -tcp:127.0.0.1:PORT target carries only the first connection).
   --ready-file FILE           Once serving, write the base URL to FILE (atomically: temp file and
                               rename), so a harness can wait for it. Removed on exit if it is
                               still the file this instance wrote; an existing FILE is left alone

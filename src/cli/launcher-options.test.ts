@@ -149,6 +149,10 @@ test('serve --help explains every launcher option and where to listen for a node
   const io = { stdout: { write: (chunk: string) => ((stdout += chunk), true) }, stderr: { write: () => true } }
   assert.equal(await main(['serve', '--help'], io, new AbortController().signal), 0)
   for (const option of Object.keys(LAUNCHER_ARGS)) assert.ok(stdout.includes(`--${option}`), option)
-  assert.match(stdout, /guestfwd=tcp:10\.42\.0\.82:5000-tcp:127\.0\.0\.1:PORT/)
+  // A connector per guest connection: a -tcp: target carries only the first (e2e/launchers/vm.test.ts).
+  const recipe = /guestfwd=tcp:10\.42\.0\.82:5000-cmd:nc -N 127\.0\.0\.1 PORT\n/
+  assert.match(stdout, recipe)
   assert.match(stdout, /veth/)
+  const readme = await readFile(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8')
+  assert.match(readme, recipe, 'the README gives the recipe serve --help gives')
 })
