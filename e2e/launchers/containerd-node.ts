@@ -214,6 +214,8 @@ export function criConfigToml(config: CriConfig): string {
     ...(v2 ? [[`plugins.${q(images)}.pinned_images`, [`sandbox = ${q(config.sandboxImage)}`]] satisfies [string, string[]]] : []),
     [`plugins.${q(images)}.registry`, [`config_path = ${q(config.hostsDir)}`]],
     [`plugins.${q(runtime)}`, ['restrict_oom_score_adj = true', 'enable_cdi = false']],
+    // CRI stays off the TCP listener unless told (its disable_tcp_service defaults to true).
+    ...(config.tcpAddress === undefined ? [] : [['plugins."io.containerd.grpc.v1.cri"', ['disable_tcp_service = false']] satisfies [string, string[]]]),
     [`plugins.${q(runtime)}.containerd`, [...(v2 ? [] : [`snapshotter = ${q(config.snapshotter)}`]), 'default_runtime_name = "runc"']],
     [`plugins.${q(runtime)}.containerd.runtimes.runc`, ['runtime_type = "io.containerd.runc.v2"', `runtime_path = ${q(config.shim)}`]],
     [`plugins.${q(runtime)}.containerd.runtimes.runc.options`, [`BinaryName = ${q(config.runc)}`, `Root = ${q(config.runcRoot)}`]],
