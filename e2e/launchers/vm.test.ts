@@ -162,7 +162,7 @@ test('a QEMU VM node pulls production names through CRI over the guest forward, 
 /** The guest forward `serve --help` tells a launcher to use, e.g. `tcp:10.42.0.82:5000-cmd:nc -N 127.0.0.1 PORT`. */
 async function serveHelpGuestForward(): Promise<string> {
   const { stdout } = await run(NODE, [CLI, 'serve', '--help'])
-  const recipe = /guestfwd=(tcp:\S+-\S.*PORT)$/m.exec(stdout)?.[1]
+  const recipe = /guestfwd=(tcp:\S+?-.*?PORT)/.exec(stdout)?.[1]
   if (recipe === undefined) throw new Error(`serve --help gives no guestfwd=...PORT recipe:\n${stdout}`)
   return recipe
 }
