@@ -83,6 +83,8 @@ HTTPS and cluster launchers:
                               --advertise and every --hostname. The URL printed is https://...
   --hostname NAME             Another DNS name or IP address for the certificate (repeatable),
                               e.g. registry.test.internal, or the guest side of a QEMU forward.
+  --tls-key-type TYPE         The keys of the generated CA and certificate: ecdsa (P-256, the
+                              default) or rsa (2048 bits, for a client without ECDSA).
   --tls-cert FILE --tls-key FILE
                               Serve HTTPS with this certificate (PEM) instead of generating one.
   --ca-out FILE               Write the generated CA certificate (PEM) to FILE before the URL is
