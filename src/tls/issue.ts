@@ -1,8 +1,8 @@
 // Issues a server certificate from a certificate authority made for this run only. Keys are made
 // and certificates signed by Node's crypto; keys never leave memory. Node has no X.509 writer, so
 // the certificates are written here in DER (./der.ts): the few fields and extensions a registry's
-// clients check. ECDSA P-256 by default (a key is made in about a millisecond, an RSA-2048 one in
-// hundreds, twice per start); RSA 2048 for a client that knows nothing else.
+// clients check. ECDSA P-256 by default (its keys are made far faster than RSA's, twice per start:
+// BENCHMARKS.md); RSA 2048 for a client that knows nothing else.
 import { type KeyObject, createHash, generateKeyPair, randomBytes, sign } from 'node:crypto'
 import { isIPv4 } from 'node:net'
 import { promisify } from 'node:util'
