@@ -35,7 +35,7 @@ const CRI_PORT = 10010
 const GUEST_LOGS = '/var/log/pods/vm-test'
 const GREETING = 'hello from a pod on a VM node'
 
-test('a QEMU VM node pulls production names through CRI over the guest forward, and runs a pod', { timeout: 180_000 }, async (t) => {
+test('a QEMU VM node pulls production names through CRI over the guest forward, and runs a pod', { timeout: 420_000 }, async (t) => {
   const tools = ['qemu-system-x86_64', 'busybox', 'nc', 'containerd', 'containerd-shim-runc-v2', 'runc', 'apt-get', 'dpkg-deb', 'ldd']
   if (!haveTools(t, ...tools) || !haveSidPackages(t, 'golang-github-kubernetes-cri-api-dev') || !haveRoot(t, 'the kernel cache')) return
   await using work = await makeTempDir('e2e-vm-')
@@ -80,8 +80,10 @@ test('a QEMU VM node pulls production names through CRI over the guest forward, 
   const step = (name: string, body: () => Promise<void>): Promise<void> => t.test(name, () => explained(registry, vm.console, body))
 
   await step('containerd starts in the guest, and its CRI answers through the host forward', async () => {
-    await vm.waitForLine(/^localregistry-vm: containerd up$/, { fromStart: true, timeoutMs: 120_000 })
+    // Emulated (TCG), on two shared cores: a loaded machine slows every step several times.
+    await vm.waitForLine(/^localregistry-vm: containerd up$/, { fromStart: true, timeoutMs: 240_000 })
     times['containerd up'] = vm.elapsed()
+    for (const line of vm.console().match(/^localregistry-vm: stage \d after .*$/gm) ?? []) t.diagnostic(line)
   })
   using cri = new CriClient({ tcp: `127.0.0.1:${vm.forwardedPort}` }, { timeoutMs: 60_000 })
   await step('CRI reports the runtime ready', async () => {
