@@ -18,13 +18,15 @@ readonly TOOLS=(
   docker-registry:docker-registry
   umoci:umoci
   ip:iproute2
+  nsenter:util-linux
+  unshare:util-linux
+  busybox:busybox-static
   nginx:nginx
   wrk:wrk
   ab:apache2-utils
   fuse-overlayfs:fuse-overlayfs
   newuidmap:uidmap
   qemu-system-x86_64:qemu-system-x86
-  busybox:busybox-static
   nc:netcat-openbsd
   bazel:bazel-bootstrap
   /usr/share/bazel/rules/java/java/defs.bzl:bazel-rules-java
