@@ -16,16 +16,16 @@ import assert from 'node:assert/strict'
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { test } from 'node:test'
-import { withServerLog } from '../clients/server.ts'
-import { run, startDaemon, waitUntilReady, type Daemon } from '../tools/exec.ts'
+import { run } from '../tools/exec.ts'
 import { haveRoot, haveTools, toolPath } from '../tools/require-tool.ts'
 import { haveSidPackages } from '../tools/sid-debs.ts'
 import { makeTempDir } from '../tools/temp-dir.ts'
 import { buildBusyboxImage } from './busybox-image.ts'
 import { criConfigToml } from './containerd-node.ts'
 import { CriClient, type PodSandboxConfig } from './cri.ts'
+import { serveForNode } from './node-registry.ts'
 import { cloudKernel } from './vm-kernel.ts'
-import { REGISTRY_FORWARD, startVm } from './vm.ts'
+import { startVm } from './vm.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const NODE = join(ROOT, 'node_modules', '.bin', 'node')
@@ -33,6 +33,8 @@ const CLI = join(ROOT, 'src', 'cli', 'main.ts')
 /** containerd's plaintext gRPC (CRI included) in the guest, forwarded to the host's loopback. */
 const CRI_PORT = 10010
 const GUEST_LOGS = '/var/log/pods/vm-test'
+/** Where the guest reaches the registry, as in serve --help's recipe: the guest side of the forward. */
+const REGISTRY_FORWARD = { address: '10.42.0.82', port: 5000 }
 const GREETING = 'hello from a pod on a VM node'
 
 test('a QEMU VM node pulls production names through CRI over the guest forward, and runs a pod', { timeout: 420_000 }, async (t) => {
@@ -48,36 +50,31 @@ test('a QEMU VM node pulls production names through CRI over the guest forward, 
   const agent = await buildBusyboxImage(work.join('agent'), { applets: ['true'], entrypoint: ['/bin/true'] })
   const pause = await buildBusyboxImage(work.join('pause'), { applets: ['sleep'], entrypoint: ['/bin/sleep'], cmd: ['2147483647'] })
 
-  const config = work.join('client-config')
-  const readyFile = work.join('ready')
-  await using registry = startDaemon(NODE, [
-    CLI,
-    'serve',
-    ...['--image', `app:latest=${app.layout}`, '--image', `library/app:1.0=${app.layout}`, '--image', `org/agent:v1=${agent.layout}`],
-    ...['--image', `pause:1=${pause.layout}`],
-    ...['--listen', '127.0.0.1:0', '--tls', '--hostname', 'registry.test.internal', '--advertise', `registry.test.internal:${REGISTRY_FORWARD.split(':')[1]}`],
-    ...['--client-config', config, '--mirror-for', 'registry.test.internal', '--mirror-for', 'docker.io', '--mirror-for', 'ghcr.io'],
-    ...['--ready-file', readyFile, '--log-requests'],
-  ])
-  await waitUntilReady(registry, 'localregistry serve', async () => (await readFile(readyFile, 'utf8')).endsWith('\n'))
-  const registryPort = Number(new URL((await readFile(readyFile, 'utf8')).trim()).port)
+  await using registry = await serveForNode(
+    { hostAddress: '127.0.0.1' },
+    work.join('registry'),
+    { 'app:latest': app.layout, 'library/app:1.0': app.layout, 'org/agent:v1': agent.layout, 'pause:1': pause.layout },
+    { advertise: `registry.test.internal:${REGISTRY_FORWARD.port}` },
+  )
+  const registryPort = Number(new URL(registry.url).port)
 
   const guestForward = (await serveHelpGuestForward()).replace('PORT', String(registryPort))
+  assert.ok(guestForward.startsWith(`tcp:${REGISTRY_FORWARD.address}:${REGISTRY_FORWARD.port}-`), guestForward)
   await using vm = await startVm({
     kernel,
     programs: ['containerd', 'containerd-shim-runc-v2', 'runc'].map(toolPath),
     files: [
-      { path: 'etc/hosts', data: `127.0.0.1 localhost\n${REGISTRY_FORWARD.split(':')[0]} registry.test.internal\n` },
+      { path: 'etc/hosts', data: `127.0.0.1 localhost\n${REGISTRY_FORWARD.address} registry.test.internal\n` },
       { path: 'etc/resolv.conf', data: '# no name servers: the node resolves only its /etc/hosts\n' },
       { path: 'etc/containerd/config.toml', data: guestContainerdConfig() },
-      ...(await filesUnder(join(config, 'containerd', 'certs.d'), 'etc/containerd/certs.d')),
+      ...(await filesUnder(registry.hostsDir, 'etc/containerd/certs.d')),
     ],
     guestForward,
     forwardedGuestPort: CRI_PORT,
     workDir: work.path,
   })
   const times: Record<string, number> = {}
-  const step = (name: string, body: () => Promise<void>): Promise<void> => t.test(name, () => explained(registry, vm.console, body))
+  const step = (name: string, body: () => Promise<void>): Promise<void> => t.test(name, () => registry.explained(body))
 
   await step('containerd starts in the guest, and its CRI answers through the host forward', async () => {
     // Emulated (TCG), on two shared cores: a loaded machine slows every step several times.
@@ -106,7 +103,7 @@ test('a QEMU VM node pulls production names through CRI over the guest forward, 
       'HEAD /v2/library/app/manifests/1.0?ns=docker.io 200',
       'HEAD /v2/org/agent/manifests/v1?ns=ghcr.io 200',
     ]) {
-      assert.ok(registry.output().includes(request), `the registry answered ${request}`)
+      assert.ok(registry.daemon.output().includes(request), `the registry answered ${request}`)
     }
   })
 
@@ -214,15 +211,5 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): 
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms: ${condition.toString()}`)
     await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
-
-/** Runs `body`; a failure carries what the registry logged meanwhile and the guest's console. */
-async function explained(registry: Daemon, guestConsole: () => string, body: () => Promise<void>): Promise<void> {
-  const start = registry.output().length
-  try {
-    await body()
-  } catch (error) {
-    throw withServerLog(error, [...registry.output().slice(start).split('\n'), '--- guest console (tail) ---', ...guestConsole().slice(-3000).split('\n')])
   }
 }

@@ -31,8 +31,6 @@ import type { GuestKernel } from './vm-kernel.ts'
 export const GUEST_NETWORK = '10.42.0.0/24'
 export const GUEST_ADDRESS = '10.42.0.15'
 const GUEST_GATEWAY = '10.42.0.2'
-/** Where the guest reaches the registry: a guest forward to the host's loopback. */
-export const REGISTRY_FORWARD = '10.42.0.82:5000'
 
 const LINE_PREFIX = 'localregistry-vm: '
 const INIT_SCRIPT = join(import.meta.dirname, 'vm-init.sh')
