@@ -11,9 +11,9 @@
  *
  * The initrd is two cpio archives (./cpio.ts): the run's files (configuration, CA, certs.d,
  * /etc/hosts), then busybox, the programs with their shared libraries, the modules and the init
- * script (./vm-init.sh). Neither is compressed: the kernel would decompress under emulation. The guest's console is a Unix socket:
- * QEMU waits for the test to connect before it boots, so no line is lost, and the test sends the
- * init script its commands on it.
+ * script (./vm-init.sh). Neither is compressed: the kernel would decompress under emulation.
+ * The guest's console is a Unix socket: QEMU waits for the test to connect before it boots, so no
+ * line is lost, and the test sends the init script its commands on it.
  *
  * Accelerator: TCG by default (`-accel tcg,thread=single -cpu max`), since a nested /dev/kvm may
  * not run a stock kernel; `LOCALREGISTRY_VM_ACCEL=kvm` uses KVM where it works.
@@ -28,8 +28,8 @@ import { cpioArchive, type CpioEntry } from './cpio.ts'
 import type { GuestKernel } from './vm-kernel.ts'
 
 /** The guest's network, as in the README's recipe: QEMU's gateway is .2. */
-export const GUEST_NETWORK = '10.42.0.0/24'
-export const GUEST_ADDRESS = '10.42.0.15'
+const GUEST_NETWORK = '10.42.0.0/24'
+const GUEST_ADDRESS = '10.42.0.15'
 const GUEST_GATEWAY = '10.42.0.2'
 
 const LINE_PREFIX = 'localregistry-vm: '
