@@ -17,7 +17,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { buildFixtures, type SourceImage } from '../clients/fixtures.ts'
 import { run } from '../tools/exec.ts'
@@ -86,11 +86,11 @@ test("kubelet's path: containerd's CRI pulls production names through config_pat
       { name: "sid's containerd 2", binary: join(sidPackage('containerd').root, 'usr', 'bin', 'containerd'), major: 2 },
     ]
     for (const { name, binary, major } of releases) {
-      await t.test(name, () =>
+      await t.test(name, (subtest) =>
         registry.explained(async () => {
           const release = await containerdRelease(binary)
           assert.equal(release.major, major, `${binary} is containerd ${release.version}`)
-          await runNode(t, registry, node.runtimeWrapper, { release, nodeAddress: node.nodeAddress, pulls, hello, pause })
+          await runNode(subtest, registry, node.runtimeWrapper, { release, nodeAddress: node.nodeAddress, pulls, hello, pause })
         }),
       )
     }
@@ -134,44 +134,51 @@ async function runNode(
   const started = Date.now()
   const tcp = `${subject.nodeAddress}:${CRI_TCP_PORT}`
   const ctrd = await startCriContainerd({ containerd: subject.release, wrapper, hostsDir: registry.hostsDir, sandboxImage: PAUSE, tcpAddress: tcp })
-  let ctrdStopped = false
+  const up = Date.now()
+  const dir = dirname(ctrd.address)
+  let times: string
   try {
-    const ready = Date.now()
-    await pullEach(ctrd, subject.pulls)
-    // containerd names the registry it mirrors in ?ns=; the image is found by its path alone.
-    for (const request of [
-      'HEAD /v2/app/manifests/latest?ns=registry.test.internal 200',
-      'HEAD /v2/library/app/manifests/1.0?ns=docker.io 200',
-      'HEAD /v2/org/agent/manifests/v1?ns=ghcr.io 200',
-    ]) {
-      assert.ok(registry.daemon.output().includes(request), `the registry answered ${request}`)
-    }
-    const pulled = Date.now()
-    const status = await runPod(ctrd, subject.hello)
-    assert.equal(status.state, 'CONTAINER_EXITED', status.reason)
-    assert.equal(status.exitCode, 0, `${status.reason} ${status.message}`)
-    assert.deepEqual(await containerOutput(status.logPath), [GREETING, 'Linux'])
-    assert.equal((await ctrd.cri.imageStatus(PAUSE))?.id, subject.pause.config, 'the sandbox image, pulled from the registry')
-    assert.equal((await ctrd.cri.imageStatus(HELLO))?.id, subject.hello.config)
-    const ran = Date.now()
-    // What a VM node's launcher does: the same API over containerd's tcp_address.
-    using overTcp = new CriClient({ tcp })
-    assert.equal((await overTcp.version()).runtimeVersion, (await ctrd.cri.version()).runtimeVersion)
-    assert.deepEqual(await overTcp.imageStatus(HELLO), await ctrd.cri.imageStatus(HELLO))
-    const dir = ctrd.address.replace(/\/containerd\.sock$/, '')
-    await ctrd.stop()
-    ctrdStopped = true
-    t.diagnostic(
-      `containerd ${subject.release.version}: CRI ready ${ready - started} ms, 4 pulls ${pulled - ready} ms, ` +
-        `pod run and output ${ran - pulled} ms, stopped ${Date.now() - ran} ms (total ${Date.now() - started} ms)`,
-    )
-    assert.deepEqual(await ctrd.leftoverProcesses(), [], 'no shim or container process is left')
-    assert.deepEqual(await ctrd.leftoverCgroups(), [], 'no cgroup is left')
-    assert.deepEqual(await mountPointsUnder(dir), [], 'nothing is mounted under its directory')
-    assert.ok(!existsSync(dir), `${dir} is removed`)
+    times = await exercise(ctrd, registry, subject, tcp)
   } finally {
-    if (!ctrdStopped) await ctrd.stop()
+    await ctrd.stop()
   }
+  t.diagnostic(`containerd ${subject.release.version}: CRI ready ${up - started} ms, ${times}; with start and stop ${Date.now() - started} ms`)
+  assert.deepEqual(await ctrd.leftoverProcesses(), [], 'no shim or container process is left')
+  assert.deepEqual(await ctrd.leftoverCgroups(), [], 'no cgroup is left')
+  assert.deepEqual(await mountPointsUnder(dir), [], 'nothing is mounted under its directory')
+  assert.ok(!existsSync(dir), `${dir} is removed`)
+}
+
+/** Pulls, runs the pod and checks its output, and reaches CRI over TCP; returns how long the steps took. */
+async function exercise(
+  ctrd: CriContainerd,
+  registry: NodeRegistry,
+  subject: { pulls: Pull[]; hello: BusyboxImage; pause: BusyboxImage },
+  tcp: string,
+): Promise<string> {
+  // containerd names the registry it mirrors in ?ns=; the image is found by its path alone.
+  const requests = [
+    'HEAD /v2/app/manifests/latest?ns=registry.test.internal 200',
+    'HEAD /v2/library/app/manifests/1.0?ns=docker.io 200',
+    'HEAD /v2/org/agent/manifests/v1?ns=ghcr.io 200',
+  ]
+  const before = requests.map((request) => registry.daemon.output().split(request).length)
+  const started = Date.now()
+  await pullEach(ctrd, subject.pulls)
+  requests.forEach((request, i) => assert.ok(registry.daemon.output().split(request).length > (before[i] ?? 0), `the registry answered ${request}`))
+  const pulled = Date.now()
+  const status = await runPod(ctrd, subject.hello)
+  assert.equal(status.state, 'CONTAINER_EXITED', status.reason)
+  assert.equal(status.exitCode, 0, `${status.reason} ${status.message}`)
+  assert.deepEqual(await containerOutput(status.logPath), [GREETING, 'Linux'])
+  const ran = Date.now()
+  assert.equal((await ctrd.cri.imageStatus(PAUSE))?.id, subject.pause.config, 'the sandbox image, pulled from the registry')
+  assert.equal((await ctrd.cri.imageStatus(HELLO))?.id, subject.hello.config)
+  // What a VM node's launcher does: the same API over containerd's tcp_address.
+  using overTcp = new CriClient({ tcp })
+  assert.equal((await overTcp.version()).runtimeVersion, (await ctrd.cri.version()).runtimeVersion)
+  assert.deepEqual(await overTcp.imageStatus(HELLO), await ctrd.cri.imageStatus(HELLO))
+  return `4 pulls ${pulled - started} ms, pod run to its output ${ran - pulled} ms`
 }
 
 /** PullImage each name: the id is the host image's config, and the runtime records the name's repository at the digest served. */
