@@ -85,9 +85,9 @@ console.log(JSON.stringify({ digest, errors: typeof LocalRegistryError }))
     assert.deepEqual(JSON.parse(stdout), { digest: layout.digest, errors: 'function' })
   })
 
-  await t.test('serve --tls loads the certificate code from runtime/vendor/', async () => {
+  await t.test('serve --tls: the certificate code is in the entry too, without runtime/vendor/', async () => {
     const args = [
-      bundle,
+      temp.join('entry-only', 'localregistry.mjs'),
       'serve',
       '--manifest',
       manifest,

@@ -268,8 +268,9 @@ Options:
                               then names 127.0.0.1 or [::1].
                               For cluster nodes: the host side of the node network (a bridge
                               or veth address, e.g. 198.18.0.1:0), or loopback as the target
-                              of a QEMU guest forward
-                              (-netdev user,...,guestfwd=tcp:10.42.0.82:5000-tcp:127.0.0.1:PORT).
+                              of a QEMU guest forward that runs a connector per connection:
+                              -netdev user,...,guestfwd=tcp:10.42.0.82:5000-cmd:nc -N 127.0.0.1 PORT
+                              (a -tcp:127.0.0.1:PORT target carries only the first connection).
   --ready-file FILE           Once serving, write the base URL to FILE (atomically: temp file and
                               rename), so a harness can wait for it. Removed on exit if it is
                               still the file this instance wrote; an existing FILE is left alone
@@ -295,6 +296,8 @@ HTTPS and cluster launchers:
                               --advertise and every --hostname. The URL printed is https://...
   --hostname NAME             Another DNS name or IP address for the certificate (repeatable),
                               e.g. registry.test.internal, or the guest side of a QEMU forward.
+  --tls-key-type TYPE         The keys of the generated CA and certificate: ecdsa (P-256, the
+                              default) or rsa (2048 bits, for a client without ECDSA).
   --tls-cert FILE --tls-key FILE
                               Serve HTTPS with this certificate (PEM) instead of generating one.
   --ca-out FILE               Write the generated CA certificate (PEM) to FILE before the URL is
@@ -3320,10 +3323,54 @@ var require_promises2 = __commonJS({
   }
 });
 
-// required-when-run:node-forge
-var require_node_forge = __commonJS({
-  "required-when-run:node-forge"(exports, module) {
-    module.exports = __require("./vendor/node-forge.cjs");
+// src/tls/der.ts
+function tlv(tag, content) {
+  const length = content.length;
+  if (length < 128) return Buffer.concat([Buffer.from([tag, length]), content]);
+  const bytes = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
+  return Buffer.concat([Buffer.from([tag, 128 | bytes.length, ...bytes]), content]);
+}
+function unsignedInteger(bytes) {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const trimmed = bytes.subarray(start);
+  return tlv(2, (trimmed[0] ?? 0) & 128 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed);
+}
+function namedBits(bits) {
+  const highest = Math.max(...bits);
+  const bytes = Buffer.alloc(Math.floor(highest / 8) + 1);
+  for (const bit of bits) bytes[bit >> 3] = (bytes[bit >> 3] ?? 0) | 128 >> (bit & 7);
+  return tlv(3, Buffer.concat([Buffer.from([7 - (highest & 7)]), bytes]));
+}
+function objectIdentifier(dotted) {
+  const [first = 0, second = 0, ...rest] = dotted.split(".").map(Number);
+  const bytes = [];
+  for (const arc of [first * 40 + second, ...rest]) {
+    const groups = [arc & 127];
+    for (let value = Math.floor(arc / 128); value > 0; value = Math.floor(value / 128)) groups.unshift(value & 127 | 128);
+    bytes.push(...groups);
+  }
+  return tlv(6, Buffer.from(bytes));
+}
+function time(date) {
+  const iso = date.toISOString();
+  const digits = iso.slice(0, 19).replace(/[-T:]/g, "");
+  return date.getUTCFullYear() < 2050 ? tlv(23, Buffer.from(`${digits.slice(2)}Z`)) : tlv(24, Buffer.from(`${digits}Z`));
+}
+var sequence, set, octetString, utf8String, boolean, nullValue, bitString, explicit, implicit;
+var init_der = __esm({
+  "src/tls/der.ts"() {
+    "use strict";
+    sequence = (...items) => tlv(48, Buffer.concat(items));
+    set = (...items) => tlv(49, Buffer.concat(items));
+    octetString = (bytes) => tlv(4, bytes);
+    utf8String = (text) => tlv(12, Buffer.from(text, "utf8"));
+    boolean = (value) => tlv(1, Buffer.from([value ? 255 : 0]));
+    nullValue = () => tlv(5, Buffer.alloc(0));
+    bitString = (bytes) => tlv(3, Buffer.concat([Buffer.from([0]), bytes]));
+    explicit = (n, value) => tlv(160 | n, value);
+    implicit = (n, content) => tlv(128 | n, content);
   }
 });
 
@@ -3332,77 +3379,160 @@ var issue_exports = {};
 __export(issue_exports, {
   issueCertificate: () => issueCertificate
 });
-async function issueCertificate(names) {
+async function issueCertificate(names, keyType = "ecdsa") {
   if (names.dns.length + names.ips.length === 0) throw new Error("a certificate needs at least one name");
-  const [caKeys, serverKeys] = await Promise.all([generateRsa(), generateRsa()]);
-  const caKey = import_node_forge.default.pki.privateKeyFromPem(caKeys.privateKey.export({ type: "pkcs1", format: "pem" }).toString());
+  const keys = KEYS[keyType];
+  const [caKeys, serverKeys] = await Promise.all([keys.generate(), keys.generate()]);
   const now = Date.now();
-  const ca = newCertificate(caKeys.publicKey, now);
-  const caSubject = [{ name: "commonName", value: `localregistry CA ${new Date(now).toISOString()}` }];
-  ca.setSubject(caSubject);
-  ca.setIssuer(caSubject);
-  ca.setExtensions([
-    { name: "basicConstraints", cA: true, pathLenConstraint: 0, critical: true },
-    { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
-    { name: "subjectKeyIdentifier" }
-  ]);
-  ca.sign(caKey, import_node_forge.default.md.sha256.create());
-  const server = newCertificate(serverKeys.publicKey, now);
-  server.setSubject([{ name: "commonName", value: (names.dns[0] ?? names.ips[0] ?? "").slice(0, 64) }]);
-  server.setIssuer(caSubject);
-  server.setExtensions([
-    { name: "basicConstraints", cA: false, critical: true },
-    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: "extKeyUsage", serverAuth: true },
-    { name: "subjectAltName", altNames: [...names.dns.map((value) => ({ type: 2, value })), ...names.ips.map((ip) => ({ type: 7, ip }))] },
-    { name: "subjectKeyIdentifier" },
-    { name: "authorityKeyIdentifier", keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() }
-  ]);
-  server.sign(caKey, import_node_forge.default.md.sha256.create());
+  const caName = distinguishedName(`localregistry CA ${new Date(now).toISOString()}`);
+  const caKeyId = keyIdentifier(caKeys.publicKey);
+  const ca = signed(
+    {
+      issuer: caName,
+      subject: caName,
+      publicKey: caKeys.publicKey,
+      now,
+      extensions: [
+        extension(OID.basicConstraints, true, sequence(boolean(true), unsignedInteger(Buffer.from([0])))),
+        extension(OID.keyUsage, true, namedBits([5, 6])),
+        // keyCertSign, cRLSign
+        extension(OID.subjectKeyIdentifier, false, octetString(caKeyId))
+      ]
+    },
+    keys.signatureAlgorithm,
+    caKeys.privateKey
+  );
+  const alternativeNames = [
+    ...names.dns.map((name) => implicit(2, Buffer.from(name, "ascii"))),
+    // dNSName
+    ...names.ips.map((ip) => implicit(7, ipBytes(ip)))
+    // iPAddress
+  ];
+  const server = signed(
+    {
+      issuer: caName,
+      subject: distinguishedName((names.dns[0] ?? names.ips[0] ?? "").slice(0, 64)),
+      publicKey: serverKeys.publicKey,
+      now,
+      extensions: [
+        extension(OID.basicConstraints, true, sequence()),
+        // cA FALSE is the default, which DER leaves out
+        extension(OID.keyUsage, true, namedBits(keys.serverKeyUsage)),
+        extension(OID.extKeyUsage, false, sequence(objectIdentifier(OID.serverAuth))),
+        extension(OID.subjectAltName, false, sequence(...alternativeNames)),
+        extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(serverKeys.publicKey))),
+        extension(OID.authorityKeyIdentifier, false, sequence(implicit(0, caKeyId)))
+      ]
+    },
+    keys.signatureAlgorithm,
+    caKeys.privateKey
+  );
   return {
     caCertificate: pem(ca),
     certificate: pem(server),
     privateKey: serverKeys.privateKey.export({ type: "pkcs8", format: "pem" }).toString()
   };
 }
-function newCertificate(publicKey, now) {
-  const certificate = import_node_forge.default.pki.createCertificate();
-  certificate.publicKey = import_node_forge.default.pki.publicKeyFromPem(publicKey.export({ type: "spki", format: "pem" }).toString());
-  certificate.serialNumber = serialNumber();
-  certificate.validity.notBefore = new Date(now - BACKDATE_MS);
-  certificate.validity.notAfter = new Date(now + LIFETIME_MS);
-  return certificate;
+function signed(fields, signatureAlgorithm, signingKey) {
+  const tbs = sequence(
+    explicit(0, unsignedInteger(Buffer.from([2]))),
+    // version 3
+    unsignedInteger(serialNumber()),
+    signatureAlgorithm,
+    fields.issuer,
+    sequence(time(new Date(fields.now - BACKDATE_MS)), time(new Date(fields.now + LIFETIME_MS))),
+    fields.subject,
+    fields.publicKey.export({ type: "spki", format: "der" }),
+    explicit(3, sequence(...fields.extensions))
+  );
+  return sequence(tbs, signatureAlgorithm, bitString((0, import_node_crypto2.sign)("sha256", tbs, signingKey)));
 }
-function pem(certificate) {
-  return import_node_forge.default.pki.certificateToPem(certificate).replaceAll("\r\n", "\n");
+function distinguishedName(commonName) {
+  return sequence(set(sequence(objectIdentifier(OID.commonName), utf8String(commonName))));
+}
+function extension(oid, critical, value) {
+  return sequence(objectIdentifier(oid), ...critical ? [boolean(true)] : [], octetString(value));
+}
+function keyIdentifier(publicKey) {
+  return (0, import_node_crypto2.createHash)("sha1").update(publicKey.export({ type: "spki", format: "der" })).digest();
 }
 function serialNumber() {
   const bytes = (0, import_node_crypto2.randomBytes)(16);
   bytes[0] = (bytes[0] ?? 0) & 63 | 64;
-  return bytes.toString("hex");
+  return bytes;
 }
-var import_node_crypto2, import_node_util, import_node_forge, BACKDATE_MS, LIFETIME_MS, generateRsa;
+function ipBytes(ip) {
+  if ((0, import_node_net2.isIPv4)(ip)) return Buffer.from(ip.split(".").map(Number));
+  const text = ip.replace(
+    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+    (_, a, b, c, d) => [(+a << 8 | +b).toString(16), (+c << 8 | +d).toString(16)].join(":")
+  );
+  const [head = "", tail] = text.split("::");
+  const groups = (part) => part === "" ? [] : part.split(":");
+  const missing = 8 - groups(head).length - groups(tail ?? "").length;
+  const all = [...groups(head), ...tail === void 0 ? [] : Array(missing).fill("0"), ...groups(tail ?? "")];
+  const bytes = Buffer.alloc(16);
+  all.forEach((group, index) => bytes.writeUInt16BE(parseInt(group, 16), index * 2));
+  return bytes;
+}
+function pem(certificate) {
+  const lines = certificate.toString("base64").match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----
+${lines.join("\n")}
+-----END CERTIFICATE-----
+`;
+}
+var import_node_crypto2, import_node_net2, import_node_util, BACKDATE_MS, LIFETIME_MS, generate, KEYS, OID;
 var init_issue = __esm({
   "src/tls/issue.ts"() {
     "use strict";
     import_node_crypto2 = __toESM(require_node_crypto(), 1);
+    import_node_net2 = __toESM(require_node_net(), 1);
     import_node_util = __toESM(require_node_util(), 1);
-    import_node_forge = __toESM(require_node_forge(), 1);
+    init_der();
     BACKDATE_MS = 24 * 60 * 60 * 1e3;
     LIFETIME_MS = 30 * 24 * 60 * 60 * 1e3;
-    generateRsa = () => (0, import_node_util.promisify)(import_node_crypto2.generateKeyPair)("rsa", { modulusLength: 2048 });
+    generate = (0, import_node_util.promisify)(import_node_crypto2.generateKeyPair);
+    KEYS = {
+      ecdsa: {
+        generate: () => generate("ec", { namedCurve: "P-256" }),
+        signatureAlgorithm: sequence(objectIdentifier("1.2.840.10045.4.3.2")),
+        // ecdsa-with-SHA256
+        serverKeyUsage: [0]
+        // digitalSignature
+      },
+      rsa: {
+        generate: () => generate("rsa", { modulusLength: 2048 }),
+        signatureAlgorithm: sequence(objectIdentifier("1.2.840.113549.1.1.11"), nullValue()),
+        // sha256WithRSAEncryption
+        serverKeyUsage: [0, 2]
+        // digitalSignature, keyEncipherment (RSA key exchange)
+      }
+    };
+    OID = {
+      commonName: "2.5.4.3",
+      basicConstraints: "2.5.29.19",
+      keyUsage: "2.5.29.15",
+      extKeyUsage: "2.5.29.37",
+      serverAuth: "1.3.6.1.5.5.7.3.1",
+      subjectAltName: "2.5.29.17",
+      subjectKeyIdentifier: "2.5.29.14",
+      authorityKeyIdentifier: "2.5.29.35"
+    };
   }
 });
 
 // src/tls/index.ts
 async function serverTls(options, listenHost) {
   if ("cert" in options) return { ...checkGivenCertificate(options), caCertificate: void 0 };
+  if (options.keyType !== void 0 && !KEY_TYPES.includes(options.keyType))
+    throw new UsageError(`the key type ${JSON.stringify(options.keyType)} (--tls-key-type, tls.keyType) is neither ${KEY_TYPES.join(" nor ")}`);
   const [{ issueCertificate: issueCertificate2 }, addresses] = await Promise.all([Promise.resolve().then(() => (init_issue(), issue_exports)), addressesOf(listenHost)]);
-  const issued = await issueCertificate2(certificateNames([listenHost, ...addresses, ...options.hostnames ?? []]));
+  const issued = await issueCertificate2(certificateNames([listenHost, ...addresses, ...options.hostnames ?? []]), options.keyType);
   return { cert: issued.certificate, key: issued.privateKey, caCertificate: issued.caCertificate };
 }
 async function addressesOf(host) {
-  if ((0, import_node_net2.isIP)(host.replace(/^\[(.*)\]$/, "$1")) !== 0) return [];
+  if ((0, import_node_net3.isIP)(host.replace(/^\[(.*)\]$/, "$1")) !== 0) return [];
   try {
     return (await (0, import_promises3.lookup)(host, { all: true })).map((address) => address.address);
   } catch {
@@ -3417,7 +3547,7 @@ function certificateNames(names) {
     if (isWildcard(name)) {
       for (const address of Object.values((0, import_node_os.networkInterfaces)()).flat()) if (address !== void 0) ips.add(address.address.replace(/%.*$/, ""));
       dns.add("localhost");
-    } else if ((0, import_node_net2.isIP)(name) !== 0) ips.add(name);
+    } else if ((0, import_node_net3.isIP)(name) !== 0) ips.add(name);
     else if (isDnsName(name)) dns.add(name.toLowerCase());
     else
       throw new UsageError(
@@ -3440,16 +3570,17 @@ function checkGivenCertificate(options) {
   }
   return { cert: options.cert, key: options.key };
 }
-var import_node_crypto3, import_promises3, import_node_net2, import_node_os;
+var import_node_crypto3, import_promises3, import_node_net3, import_node_os, KEY_TYPES;
 var init_tls = __esm({
   "src/tls/index.ts"() {
     "use strict";
     import_node_crypto3 = __toESM(require_node_crypto(), 1);
     import_promises3 = __toESM(require_promises2(), 1);
-    import_node_net2 = __toESM(require_node_net(), 1);
+    import_node_net3 = __toESM(require_node_net(), 1);
     import_node_os = __toESM(require_node_os(), 1);
     init_errors();
     init_host();
+    KEY_TYPES = ["ecdsa", "rsa"];
   }
 });
 
@@ -3746,6 +3877,7 @@ function parseLauncherOptions(values) {
   const given = cert !== void 0 && key2 !== void 0;
   if (given && values.hostname.length > 0) throw new UsageError("--hostname names a generated certificate; a --tls-cert certificate has its own names");
   if (!values.tls && !given && values.hostname.length > 0) throw new UsageError("--hostname names the certificate of --tls: add --tls");
+  const keyType = parseKeyType(values["tls-key-type"], values.tls && !given);
   const caOut = values["ca-out"];
   if (caOut !== void 0 && !(values.tls && !given))
     throw new UsageError("--ca-out writes the CA of a generated certificate: it needs --tls (without --tls-cert)");
@@ -3758,8 +3890,15 @@ function parseLauncherOptions(values) {
   const advertise = values.advertise === void 0 ? void 0 : parseAdvertise(values.advertise);
   if (dir !== void 0 && advertise === void 0 && isWildcard(parseListen(values.listen).host))
     throw new UsageError(`--listen ${values.listen} is every interface, not an address a node can use: add --advertise HOST[:PORT] for --client-config`);
-  const tls = given ? { kind: "files", cert, key: key2 } : values.tls ? { kind: "generate", hostnames: [...values.hostname, ...advertise ? [advertise.host] : []] } : { kind: "none" };
+  const tls = given ? { kind: "files", cert, key: key2 } : values.tls ? { kind: "generate", hostnames: [...values.hostname, ...advertise ? [advertise.host] : []], keyType } : { kind: "none" };
   return { tls, caOut, clientConfig: dir === void 0 ? void 0 : { dir, mirrorFor, advertise } };
+}
+function parseKeyType(value, generating) {
+  if (value === void 0) return "ecdsa";
+  if (!generating) throw new UsageError("--tls-key-type is the key of the certificate --tls generates: add --tls (without --tls-cert)");
+  const keyType = KEY_TYPES.find((type) => type === value);
+  if (keyType === void 0) throw new UsageError(`--tls-key-type ${value}: give ${KEY_TYPES.join(" or ")}`);
+  return keyType;
 }
 function parseAdvertise(value) {
   const { host, port } = parseRegistryHost(value);
@@ -3768,7 +3907,7 @@ function parseAdvertise(value) {
 async function tlsOption(options) {
   const tls = options.tls;
   if (tls.kind === "none") return void 0;
-  if (tls.kind === "generate") return { hostnames: tls.hostnames };
+  if (tls.kind === "generate") return { hostnames: tls.hostnames, keyType: tls.keyType };
   return { cert: await readOptionFile("--tls-cert", tls.cert), key: await readOptionFile("--tls-key", tls.key) };
 }
 async function readOptionFile(option, file) {
@@ -3807,9 +3946,11 @@ var init_launcher_options = __esm({
     init_write_file_atomic();
     init_errors();
     init_host();
+    init_tls();
     LAUNCHER_ARGS = {
       tls: { type: "boolean", default: false },
       hostname: { type: "string", multiple: true, default: [] },
+      "tls-key-type": { type: "string" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       "ca-out": { type: "string" },
@@ -4769,8 +4910,8 @@ function parseRetryAfter(value, now = Date.now()) {
     return Number.isSafeInteger(seconds) ? new Date(now + seconds * 1e3) : void 0;
   }
   if (!/^[A-Za-z]{3}/.test(text)) return void 0;
-  const time = Date.parse(text);
-  return Number.isNaN(time) ? void 0 : new Date(time);
+  const time2 = Date.parse(text);
+  return Number.isNaN(time2) ? void 0 : new Date(time2);
 }
 function isRetryable(error) {
   return error instanceof RegistryResponseError || error instanceof RegistryConnectionError ? error.retryable : false;

@@ -2,11 +2,10 @@
 //
 // runtime/localregistry.mjs is the CLI when run (`node localregistry.mjs serve ...`) and the API
 // when imported (`import { startRegistry } from './localregistry.mjs'`), with the package version
-// embedded and every npm dependency inlined except the two that `serve` does not run: the pull
-// client's undici and the certificate code of `--tls` (node-forge). Those are built into files of
-// their own in runtime/vendor/, which the entry require()s the first time code that needs them
-// runs; they are most of the runtime's bytes, and a file Node loads is read and compiled whole, so
-// a `serve` without `--tls` never reads them. The runtime needs nothing else: no node_modules, no
+// embedded and every npm dependency inlined except the one that `serve` does not run: the pull
+// client's undici. It is built into a file of its own in runtime/vendor/, which the entry
+// require()s the first time code that needs it runs; it is most of the runtime's bytes, and a file
+// Node loads is read and compiled whole, so `serve` never reads it. The runtime needs nothing else: no node_modules, no
 // package.json. It is committed (Bazel users get it from the rule set's archive) and
 // e2e/runtime-bundle.test.ts fails when it differs from a fresh build, so the build must be
 // deterministic: no timestamps, no absolute paths, no source maps.
@@ -26,7 +25,7 @@ export const RUNTIME_DIR = 'runtime'
 /** The runtime's entry, relative to the repository root. */
 export const BUNDLE_PATH = `${RUNTIME_DIR}/localregistry.mjs`
 /** The dependencies `serve` does not run, and their files, relative to the entry. */
-const LAZY_DEPENDENCIES: Readonly<Record<string, string>> = { undici: './vendor/undici.cjs', 'node-forge': './vendor/node-forge.cjs' }
+const LAZY_DEPENDENCIES: Readonly<Record<string, string>> = { undici: './vendor/undici.cjs' }
 const API = './src/index.ts'
 const CLI = './src/cli/main.ts'
 const PACKAGE_FILES = join(ROOT, 'src', 'package-files.ts')
@@ -34,7 +33,7 @@ const MANIFEST_PROTO = 'spec/manifest.proto'
 
 // The entry is the npm package's `bin` (package.json), which a shell runs by its hashbang: with the
 // `node` on PATH (npm puts node_modules/.bin, where `npm ci` installs Node 24, first).
-// CommonJS dependencies (undici, node-forge, ...) call require() for Node's built-ins; an ES module has
+// CommonJS dependencies (undici, ...) call require() for Node's built-ins; an ES module has
 // no `require`, so the bundle makes one.
 const BANNER = `#!/usr/bin/env node
 import { createRequire as __localregistryCreateRequire } from 'node:module'

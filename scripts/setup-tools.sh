@@ -26,6 +26,8 @@ readonly TOOLS=(
   ab:apache2-utils
   fuse-overlayfs:fuse-overlayfs
   newuidmap:uidmap
+  qemu-system-x86_64:qemu-system-x86
+  nc:netcat-openbsd
   bazel:bazel-bootstrap
   /usr/share/bazel/rules/java/java/defs.bzl:bazel-rules-java
   /usr/share/bazel/tools/skylib/lib/unittest.bzl:bazel-skylib

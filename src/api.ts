@@ -34,7 +34,8 @@ export interface StartOptions extends ServerLimits {
   /**
    * Serve HTTPS. `{}` or `{ hostnames: ['registry.test.internal'] }`: with a certificate issued
    * at start-up by a CA made for this run (valid for the listen address and `hostnames`; read
-   * the CA from `caCertificate`; keys stay in memory). `{ cert, key }`: with that certificate.
+   * the CA from `caCertificate`; keys stay in memory; ECDSA P-256, or RSA 2048 with
+   * `keyType: 'rsa'`). `{ cert, key }`: with that certificate.
    */
   tls?: TlsOptions
 }

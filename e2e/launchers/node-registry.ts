@@ -1,6 +1,8 @@
 /**
  * The registry as a launcher starts it for a node: `localregistry serve --tls` on the host side of
- * the node's veth, a certificate for `registry.test.internal`, and the node's client
+ * the node's veth (or on loopback, the target of a VM's guest forward, advertised as the guest's
+ * side of it: `{ hostAddress: '127.0.0.1' }, ..., { advertise: 'registry.test.internal:5000' }`),
+ * a certificate for `registry.test.internal`, and the node's client
  * configuration (`--client-config`) mirroring registry.test.internal, docker.io and ghcr.io,
  * written before the URL is announced. Requests are logged, for assertions and failure messages.
  *
@@ -13,7 +15,6 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { withServerLog } from '../clients/server.ts'
 import { startDaemon, waitUntilReady, type Daemon } from '../tools/exec.ts'
-import type { NetworkNode } from './node.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 /** The project's Node 24 (runs .ts directly); the machine's node may be older. */
@@ -40,8 +41,16 @@ export interface NodeRegistry extends AsyncDisposable {
   stop(): Promise<void>
 }
 
-/** Serves `images` (`REPO:TAG` → layout directory) for `node`; state in `dir` (created). */
-export async function serveForNode(node: NetworkNode, dir: string, images: Record<string, string>): Promise<NodeRegistry> {
+/**
+ * Serves `images` (`REPO:TAG` → layout directory) on `node.hostAddress`; state in `dir` (created).
+ * `advertise`: the address written into the client configuration (default registry.test.internal).
+ */
+export async function serveForNode(
+  node: { hostAddress: string },
+  dir: string,
+  images: Record<string, string>,
+  { advertise = 'registry.test.internal' }: { advertise?: string } = {},
+): Promise<NodeRegistry> {
   await mkdir(dir, { recursive: true })
   const config = join(dir, 'client-config')
   const caFile = join(dir, 'ca.crt')
@@ -52,7 +61,7 @@ export async function serveForNode(node: NetworkNode, dir: string, images: Recor
       CLI,
       'serve',
       ...Object.entries(images).flatMap(([name, layout]) => ['--image', `${name}=${layout}`]),
-      ...['--listen', `${node.hostAddress}:0`, '--tls', '--hostname', 'registry.test.internal', '--advertise', 'registry.test.internal'],
+      ...['--listen', `${node.hostAddress}:0`, '--tls', '--hostname', 'registry.test.internal', '--advertise', advertise],
       ...['--ca-out', caFile, '--client-config', config],
       ...MIRRORED.flatMap((host) => ['--mirror-for', host]),
       ...['--ready-file', readyFile, '--log-requests'],

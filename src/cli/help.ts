@@ -55,8 +55,9 @@ Options:
                               then names 127.0.0.1 or [::1].
                               For cluster nodes: the host side of the node network (a bridge
                               or veth address, e.g. 198.18.0.1:0), or loopback as the target
-                              of a QEMU guest forward
-                              (-netdev user,...,guestfwd=tcp:10.42.0.82:5000-tcp:127.0.0.1:PORT).
+                              of a QEMU guest forward that runs a connector per connection:
+                              -netdev user,...,guestfwd=tcp:10.42.0.82:5000-cmd:nc -N 127.0.0.1 PORT
+                              (a -tcp:127.0.0.1:PORT target carries only the first connection).
   --ready-file FILE           Once serving, write the base URL to FILE (atomically: temp file and
                               rename), so a harness can wait for it. Removed on exit if it is
                               still the file this instance wrote; an existing FILE is left alone
@@ -82,6 +83,8 @@ HTTPS and cluster launchers:
                               --advertise and every --hostname. The URL printed is https://...
   --hostname NAME             Another DNS name or IP address for the certificate (repeatable),
                               e.g. registry.test.internal, or the guest side of a QEMU forward.
+  --tls-key-type TYPE         The keys of the generated CA and certificate: ecdsa (P-256, the
+                              default) or rsa (2048 bits, for a client without ECDSA).
   --tls-cert FILE --tls-key FILE
                               Serve HTTPS with this certificate (PEM) instead of generating one.
   --ca-out FILE               Write the generated CA certificate (PEM) to FILE before the URL is

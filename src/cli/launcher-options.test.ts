@@ -1,14 +1,16 @@
 // serve's launcher options, run in-process through main(): what is written, and when.
 import assert from 'node:assert/strict'
+import { X509Certificate } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { Agent, fetch } from 'undici'
+import { serverTls } from '../tls/index.ts'
 import { issueCertificate } from '../tls/issue.ts'
 import { buildFixtureLayout, makeTempDir } from '../testing/index.ts'
 import { main } from './main.ts'
-import { LAUNCHER_ARGS } from './launcher-options.ts'
+import { LAUNCHER_ARGS, tlsOption } from './launcher-options.ts'
 import { parseServeArgs } from './serve.ts'
 
 interface Serving {
@@ -94,6 +96,21 @@ describe('serve --tls', () => {
     }
   })
 
+  test('the generated keys are ECDSA P-256; --tls-key-type rsa makes them RSA 2048', async () => {
+    for (const [args, keyType] of [
+      [[], 'ec'],
+      [['--tls-key-type', 'ecdsa'], 'ec'],
+      [['--tls-key-type', 'rsa'], 'rsa'],
+    ] as const) {
+      const options = parseServeArgs(['--image', 'a=dir', '--tls', ...args])
+      assert.ok(options !== undefined)
+      const tls = await tlsOption(options.launcher)
+      assert.ok(tls !== undefined && !('cert' in tls))
+      const { cert } = await serverTls(tls, '127.0.0.1')
+      assert.equal(new X509Certificate(cert).publicKey.asymmetricKeyType, keyType, args.join(' '))
+    }
+  })
+
   test('--tls-cert and --tls-key serve a given certificate', async (t) => {
     const dir = await makeTempDir(t)
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
@@ -126,6 +143,8 @@ describe('serve launcher options: bad combinations are usage errors', () => {
     [['--client-config', 'out', '--mirror-for', 'docker.io', '--advertise', 'a b'], /"a b" is not a registry host/],
     [['--client-config', 'out', '--mirror-for', 'docker.io', '--listen', '0.0.0.0:0'], /every interface, .* add --advertise HOST\[:PORT\]/],
     [['--client-config', 'out', '--mirror-for', 'docker.io', '--listen', '[::]:5000'], /every interface/],
+    [['--tls-key-type', 'rsa'], /--tls-key-type is the key of the certificate --tls generates: add --tls/],
+    [['--tls', '--tls-key-type', 'dsa'], /--tls-key-type dsa: give ecdsa or rsa/],
   ]
   for (const [args, message] of cases) {
     test(args.join(' '), () => {
@@ -149,6 +168,10 @@ test('serve --help explains every launcher option and where to listen for a node
   const io = { stdout: { write: (chunk: string) => ((stdout += chunk), true) }, stderr: { write: () => true } }
   assert.equal(await main(['serve', '--help'], io, new AbortController().signal), 0)
   for (const option of Object.keys(LAUNCHER_ARGS)) assert.ok(stdout.includes(`--${option}`), option)
-  assert.match(stdout, /guestfwd=tcp:10\.42\.0\.82:5000-tcp:127\.0\.0\.1:PORT/)
+  // A connector per guest connection: a -tcp: target carries only the first (e2e/launchers/vm.test.ts).
+  const recipe = /guestfwd=tcp:10\.42\.0\.82:5000-cmd:nc -N 127\.0\.0\.1 PORT\n/
+  assert.match(stdout, recipe)
   assert.match(stdout, /veth/)
+  const readme = await readFile(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8')
+  assert.match(readme, recipe, 'the README gives the recipe serve --help gives')
 })

@@ -1,5 +1,5 @@
-// `serve`'s options for cluster launchers: HTTPS (--tls, --hostname, --tls-cert/--tls-key,
-// --ca-out) and configuration for the nodes' container runtimes (--client-config, --mirror-for,
+// `serve`'s options for cluster launchers: HTTPS (--tls, --hostname, --tls-key-type,
+// --tls-cert/--tls-key, --ca-out) and configuration for the nodes' container runtimes (--client-config, --mirror-for,
 // --advertise). Parsed and checked with the other options; the files are written once the
 // registry listens and before its URL is announced.
 import { readFile } from 'node:fs/promises'
@@ -9,13 +9,14 @@ import { parseRegistryHost, writeClientConfig } from '../client-config/index.ts'
 import { writeFileAtomic } from '../files/write-file-atomic.ts'
 import { UsageError } from '../errors.ts'
 import { formatHost, isWildcard } from '../net/host.ts'
-import type { TlsOptions } from '../tls/index.ts'
+import { KEY_TYPES, type KeyType, type TlsOptions } from '../tls/index.ts'
 import type { Io } from './io.ts'
 
 /** The parseArgs specs, spread into `serve`'s. */
 export const LAUNCHER_ARGS = {
   tls: { type: 'boolean', default: false },
   hostname: { type: 'string', multiple: true, default: [] as string[] },
+  'tls-key-type': { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'ca-out': { type: 'string' },
@@ -28,6 +29,7 @@ export interface LauncherValues {
   listen: string
   tls: boolean
   hostname: string[]
+  'tls-key-type'?: string | undefined
   'tls-cert'?: string | undefined
   'tls-key'?: string | undefined
   'ca-out'?: string | undefined
@@ -38,7 +40,7 @@ export interface LauncherValues {
 
 export interface LauncherOptions {
   /** No TLS, a certificate to generate (for these extra names), or one to read from files. */
-  tls: { kind: 'none' } | { kind: 'generate'; hostnames: string[] } | { kind: 'files'; cert: string; key: string }
+  tls: { kind: 'none' } | { kind: 'generate'; hostnames: string[]; keyType: KeyType } | { kind: 'files'; cert: string; key: string }
   caOut: string | undefined
   clientConfig: { dir: string; mirrorFor: string[]; advertise: { host: string; port: number | undefined } | undefined } | undefined
 }
@@ -52,6 +54,7 @@ export function parseLauncherOptions(values: LauncherValues): LauncherOptions {
   const given = cert !== undefined && key !== undefined
   if (given && values.hostname.length > 0) throw new UsageError('--hostname names a generated certificate; a --tls-cert certificate has its own names')
   if (!values.tls && !given && values.hostname.length > 0) throw new UsageError('--hostname names the certificate of --tls: add --tls')
+  const keyType = parseKeyType(values['tls-key-type'], values.tls && !given)
   const caOut = values['ca-out']
   if (caOut !== undefined && !(values.tls && !given))
     throw new UsageError('--ca-out writes the CA of a generated certificate: it needs --tls (without --tls-cert)')
@@ -67,9 +70,18 @@ export function parseLauncherOptions(values: LauncherValues): LauncherOptions {
   const tls: LauncherOptions['tls'] = given
     ? { kind: 'files', cert, key }
     : values.tls
-      ? { kind: 'generate', hostnames: [...values.hostname, ...(advertise ? [advertise.host] : [])] }
+      ? { kind: 'generate', hostnames: [...values.hostname, ...(advertise ? [advertise.host] : [])], keyType }
       : { kind: 'none' }
   return { tls, caOut, clientConfig: dir === undefined ? undefined : { dir, mirrorFor, advertise } }
+}
+
+/** --tls-key-type: ecdsa (the default) or rsa, for a generated certificate only. */
+function parseKeyType(value: string | undefined, generating: boolean): KeyType {
+  if (value === undefined) return 'ecdsa'
+  if (!generating) throw new UsageError('--tls-key-type is the key of the certificate --tls generates: add --tls (without --tls-cert)')
+  const keyType = KEY_TYPES.find((type) => type === value)
+  if (keyType === undefined) throw new UsageError(`--tls-key-type ${value}: give ${KEY_TYPES.join(' or ')}`)
+  return keyType
 }
 
 /** `HOST[:PORT]`; without a port, the port the registry listens on. */
@@ -82,7 +94,7 @@ function parseAdvertise(value: string): { host: string; port: number | undefined
 export async function tlsOption(options: LauncherOptions): Promise<TlsOptions | undefined> {
   const tls = options.tls
   if (tls.kind === 'none') return undefined
-  if (tls.kind === 'generate') return { hostnames: tls.hostnames }
+  if (tls.kind === 'generate') return { hostnames: tls.hostnames, keyType: tls.keyType }
   return { cert: await readOptionFile('--tls-cert', tls.cert), key: await readOptionFile('--tls-key', tls.key) }
 }
 

@@ -1,6 +1,6 @@
 // TLS for the server: a certificate the caller gives, or one issued at start-up by a CA made
-// for this run only. The X.509 code (./issue.ts and node-forge) loads only when a certificate is
-// generated, so a plain-HTTP start never pays for it.
+// for this run only. The X.509 code (./issue.ts) loads only when a certificate is generated, so a
+// plain-HTTP start never pays for it.
 import { X509Certificate, createPrivateKey } from 'node:crypto'
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
@@ -17,7 +17,12 @@ export interface GeneratedTlsOptions {
    * `registry.test.internal` or the guest side of a QEMU guest forward.
    */
   hostnames?: string[]
+  /** The keys of the CA and the certificate: ECDSA P-256 (default) or RSA 2048. */
+  keyType?: KeyType
 }
+
+export type KeyType = 'ecdsa' | 'rsa'
+export const KEY_TYPES: readonly KeyType[] = ['ecdsa', 'rsa']
 
 export interface GivenTlsOptions {
   /** The certificate (chain), PEM. Runtimes must trust its issuer by their own configuration. */
@@ -47,8 +52,10 @@ export interface CertificateNames {
  */
 export async function serverTls(options: TlsOptions, listenHost: string): Promise<ServerTls> {
   if ('cert' in options) return { ...checkGivenCertificate(options), caCertificate: undefined }
+  if (options.keyType !== undefined && !KEY_TYPES.includes(options.keyType))
+    throw new UsageError(`the key type ${JSON.stringify(options.keyType)} (--tls-key-type, tls.keyType) is neither ${KEY_TYPES.join(' nor ')}`)
   const [{ issueCertificate }, addresses] = await Promise.all([import('./issue.ts'), addressesOf(listenHost)])
-  const issued = await issueCertificate(certificateNames([listenHost, ...addresses, ...(options.hostnames ?? [])]))
+  const issued = await issueCertificate(certificateNames([listenHost, ...addresses, ...(options.hostnames ?? [])]), options.keyType)
   return { cert: issued.certificate, key: issued.privateKey, caCertificate: issued.caCertificate }
 }
 

@@ -1,11 +1,13 @@
 // Issues a server certificate from a certificate authority made for this run only. Keys are made
-// by Node's crypto (native, in the thread pool) and never leave memory; node-forge only builds
-// and signs the certificates (Node has no X.509 writer). RSA 2048, because node-forge signs
-// nothing else and every registry client accepts it.
-import { type KeyObject, generateKeyPair, randomBytes } from 'node:crypto'
+// and certificates signed by Node's crypto; keys never leave memory. Node has no X.509 writer, so
+// the certificates are written here in DER (./der.ts): the few fields and extensions a registry's
+// clients check. ECDSA P-256 by default (its keys are made far faster than RSA's, twice per start:
+// BENCHMARKS.md); RSA 2048 for a client that knows nothing else.
+import { type KeyObject, createHash, generateKeyPair, randomBytes, sign } from 'node:crypto'
+import { isIPv4 } from 'node:net'
 import { promisify } from 'node:util'
-import forge from 'node-forge'
-import type { CertificateNames } from './index.ts'
+import type { CertificateNames, KeyType } from './index.ts'
+import * as der from './der.ts'
 
 export interface IssuedCertificate {
   /** The CA's certificate, PEM: what clients must trust. Its key is discarded once it has signed. */
@@ -20,36 +22,80 @@ export interface IssuedCertificate {
 const BACKDATE_MS = 24 * 60 * 60 * 1000
 const LIFETIME_MS = 30 * 24 * 60 * 60 * 1000
 
-const generateRsa = (): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> => promisify(generateKeyPair)('rsa', { modulusLength: 2048 })
+interface KeyPair {
+  publicKey: KeyObject
+  privateKey: KeyObject
+}
 
-export async function issueCertificate(names: CertificateNames): Promise<IssuedCertificate> {
+const generate = promisify(generateKeyPair)
+const KEYS: Record<KeyType, { generate: () => Promise<KeyPair>; signatureAlgorithm: der.Der; serverKeyUsage: number[] }> = {
+  ecdsa: {
+    generate: () => generate('ec', { namedCurve: 'P-256' }),
+    signatureAlgorithm: der.sequence(der.objectIdentifier('1.2.840.10045.4.3.2')), // ecdsa-with-SHA256
+    serverKeyUsage: [0], // digitalSignature
+  },
+  rsa: {
+    generate: () => generate('rsa', { modulusLength: 2048 }),
+    signatureAlgorithm: der.sequence(der.objectIdentifier('1.2.840.113549.1.1.11'), der.nullValue()), // sha256WithRSAEncryption
+    serverKeyUsage: [0, 2], // digitalSignature, keyEncipherment (RSA key exchange)
+  },
+}
+
+const OID = {
+  commonName: '2.5.4.3',
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  extKeyUsage: '2.5.29.37',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  subjectAltName: '2.5.29.17',
+  subjectKeyIdentifier: '2.5.29.14',
+  authorityKeyIdentifier: '2.5.29.35',
+}
+
+export async function issueCertificate(names: CertificateNames, keyType: KeyType = 'ecdsa'): Promise<IssuedCertificate> {
   if (names.dns.length + names.ips.length === 0) throw new Error('a certificate needs at least one name')
-  const [caKeys, serverKeys] = await Promise.all([generateRsa(), generateRsa()])
-  const caKey = forge.pki.privateKeyFromPem(caKeys.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString())
+  const keys = KEYS[keyType]
+  const [caKeys, serverKeys] = await Promise.all([keys.generate(), keys.generate()])
   const now = Date.now()
-  const ca = newCertificate(caKeys.publicKey, now)
-  const caSubject = [{ name: 'commonName', value: `localregistry CA ${new Date(now).toISOString()}` }]
-  ca.setSubject(caSubject)
-  ca.setIssuer(caSubject)
-  ca.setExtensions([
-    { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ])
-  ca.sign(caKey, forge.md.sha256.create())
-
-  const server = newCertificate(serverKeys.publicKey, now)
-  server.setSubject([{ name: 'commonName', value: (names.dns[0] ?? names.ips[0] ?? '').slice(0, 64) }])
-  server.setIssuer(caSubject)
-  server.setExtensions([
-    { name: 'basicConstraints', cA: false, critical: true },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: [...names.dns.map((value) => ({ type: 2, value })), ...names.ips.map((ip) => ({ type: 7, ip }))] },
-    { name: 'subjectKeyIdentifier' },
-    { name: 'authorityKeyIdentifier', keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
-  ])
-  server.sign(caKey, forge.md.sha256.create())
+  const caName = distinguishedName(`localregistry CA ${new Date(now).toISOString()}`)
+  const caKeyId = keyIdentifier(caKeys.publicKey)
+  const ca = signed(
+    {
+      issuer: caName,
+      subject: caName,
+      publicKey: caKeys.publicKey,
+      now,
+      extensions: [
+        extension(OID.basicConstraints, true, der.sequence(der.boolean(true), der.unsignedInteger(Buffer.from([0])))),
+        extension(OID.keyUsage, true, der.namedBits([5, 6])), // keyCertSign, cRLSign
+        extension(OID.subjectKeyIdentifier, false, der.octetString(caKeyId)),
+      ],
+    },
+    keys.signatureAlgorithm,
+    caKeys.privateKey,
+  )
+  const alternativeNames = [
+    ...names.dns.map((name) => der.implicit(2, Buffer.from(name, 'ascii'))), // dNSName
+    ...names.ips.map((ip) => der.implicit(7, ipBytes(ip))), // iPAddress
+  ]
+  const server = signed(
+    {
+      issuer: caName,
+      subject: distinguishedName((names.dns[0] ?? names.ips[0] ?? '').slice(0, 64)),
+      publicKey: serverKeys.publicKey,
+      now,
+      extensions: [
+        extension(OID.basicConstraints, true, der.sequence()), // cA FALSE is the default, which DER leaves out
+        extension(OID.keyUsage, true, der.namedBits(keys.serverKeyUsage)),
+        extension(OID.extKeyUsage, false, der.sequence(der.objectIdentifier(OID.serverAuth))),
+        extension(OID.subjectAltName, false, der.sequence(...alternativeNames)),
+        extension(OID.subjectKeyIdentifier, false, der.octetString(keyIdentifier(serverKeys.publicKey))),
+        extension(OID.authorityKeyIdentifier, false, der.sequence(der.implicit(0, caKeyId))),
+      ],
+    },
+    keys.signatureAlgorithm,
+    caKeys.privateKey,
+  )
   return {
     caCertificate: pem(ca),
     certificate: pem(server),
@@ -57,23 +103,70 @@ export async function issueCertificate(names: CertificateNames): Promise<IssuedC
   }
 }
 
-function newCertificate(publicKey: KeyObject, now: number): forge.pki.Certificate {
-  const certificate = forge.pki.createCertificate()
-  certificate.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString())
-  certificate.serialNumber = serialNumber()
-  certificate.validity.notBefore = new Date(now - BACKDATE_MS)
-  certificate.validity.notAfter = new Date(now + LIFETIME_MS)
-  return certificate
+interface CertificateFields {
+  issuer: der.Der
+  subject: der.Der
+  publicKey: KeyObject
+  now: number
+  extensions: der.Der[]
 }
 
-/** PEM with Unix line ends (node-forge writes CRLF), as files on a node are expected to be. */
-function pem(certificate: forge.pki.Certificate): string {
-  return forge.pki.certificateToPem(certificate).replaceAll('\r\n', '\n')
+/** An X.509 v3 certificate (RFC 5280 section 4.1), signed with SHA-256. */
+function signed(fields: CertificateFields, signatureAlgorithm: der.Der, signingKey: KeyObject): der.Der {
+  const tbs = der.sequence(
+    der.explicit(0, der.unsignedInteger(Buffer.from([2]))), // version 3
+    der.unsignedInteger(serialNumber()),
+    signatureAlgorithm,
+    fields.issuer,
+    der.sequence(der.time(new Date(fields.now - BACKDATE_MS)), der.time(new Date(fields.now + LIFETIME_MS))),
+    fields.subject,
+    fields.publicKey.export({ type: 'spki', format: 'der' }),
+    der.explicit(3, der.sequence(...fields.extensions)),
+  )
+  // An ECDSA signature comes DER-encoded (r, s), as X.509 wants it.
+  return der.sequence(tbs, signatureAlgorithm, der.bitString(sign('sha256', tbs, signingKey)))
 }
 
-/** 128 random bits as a positive DER INTEGER in minimal form: the first byte is 0x40-0x7f. */
-function serialNumber(): string {
+function distinguishedName(commonName: string): der.Der {
+  return der.sequence(der.set(der.sequence(der.objectIdentifier(OID.commonName), der.utf8String(commonName))))
+}
+
+function extension(oid: string, critical: boolean, value: der.Der): der.Der {
+  return der.sequence(der.objectIdentifier(oid), ...(critical ? [der.boolean(true)] : []), der.octetString(value))
+}
+
+/** SHA-1 of the public key (RFC 5280 allows any method that gives distinct ids). */
+function keyIdentifier(publicKey: KeyObject): Buffer {
+  return createHash('sha1')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest()
+}
+
+/** 128 random bits, positive (first byte 0x40-0x7f): serial numbers must be unique, at most 20 bytes. */
+function serialNumber(): Buffer {
   const bytes = randomBytes(16)
   bytes[0] = ((bytes[0] ?? 0) & 0x3f) | 0x40
-  return bytes.toString('hex')
+  return bytes
+}
+
+/** An IPv4 (4 bytes) or IPv6 (16 bytes) address, as iPAddress holds it. */
+function ipBytes(ip: string): Buffer {
+  if (isIPv4(ip)) return Buffer.from(ip.split('.').map(Number))
+  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two groups.
+  const text = ip.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a: string, b: string, c: string, d: string) =>
+    [((+a << 8) | +b).toString(16), ((+c << 8) | +d).toString(16)].join(':'),
+  )
+  const [head = '', tail] = text.split('::')
+  const groups = (part: string): string[] => (part === '' ? [] : part.split(':'))
+  const missing = 8 - groups(head).length - groups(tail ?? '').length
+  const all = [...groups(head), ...(tail === undefined ? [] : Array<string>(missing).fill('0')), ...groups(tail ?? '')]
+  const bytes = Buffer.alloc(16)
+  all.forEach((group, index) => bytes.writeUInt16BE(parseInt(group, 16), index * 2))
+  return bytes
+}
+
+/** PEM: base64 in lines of 64 characters. */
+function pem(certificate: der.Der): string {
+  const lines = certificate.toString('base64').match(/.{1,64}/g) ?? []
+  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`
 }

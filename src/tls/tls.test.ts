@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
-import { X509Certificate } from 'node:crypto'
+import { X509Certificate, createPrivateKey } from 'node:crypto'
+import { once } from 'node:events'
 import { join } from 'node:path'
+import { connect } from 'node:tls'
 import { describe, test } from 'node:test'
 import { Agent, fetch } from 'undici'
 import { startRegistry } from '../api.ts'
@@ -9,24 +11,46 @@ import { certificateNames, serverTls } from './index.ts'
 import { issueCertificate } from './issue.ts'
 
 describe('issueCertificate', () => {
-  test('a CA made for the run signs a server certificate for every name', async () => {
-    const issued = await issueCertificate({ dns: ['registry.test.internal', 'localhost'], ips: ['198.18.0.1', '::1'] })
-    const ca = new X509Certificate(issued.caCertificate)
-    const server = new X509Certificate(issued.certificate)
-    assert.ok(ca.ca, 'the CA certificate is a CA')
-    assert.ok(ca.verify(ca.publicKey), 'the CA is self-signed')
-    assert.ok(!server.ca, 'the server certificate is not a CA')
-    assert.ok(server.checkIssued(ca) && server.verify(ca.publicKey), 'the CA issued and signed the server certificate')
-    assert.ok(!server.verify(new X509Certificate((await issueCertificate({ dns: ['x'], ips: [] })).caCertificate).publicKey), "another run's CA did not")
-    assert.equal(server.subjectAltName, 'DNS:registry.test.internal, DNS:localhost, IP Address:198.18.0.1, IP Address:0:0:0:0:0:0:0:1')
-    assert.equal(server.checkHost('registry.test.internal'), 'registry.test.internal')
-    assert.equal(server.checkIP('198.18.0.1'), '198.18.0.1')
-    assert.equal(server.checkHost('other.test.internal'), undefined)
-    assert.deepEqual(server.keyUsage, ['1.3.6.1.5.5.7.3.1'], 'server authentication only')
-    assert.ok(server.checkPrivateKey(await import('node:crypto').then((c) => c.createPrivateKey(issued.privateKey))))
-    const validFrom = Date.parse(server.validFrom)
-    assert.ok(validFrom < Date.now() - 60 * 60 * 1000, 'valid from before now (a guest clock may lag)')
-    assert.notEqual(ca.serialNumber, server.serialNumber)
+  for (const [keyType, publicKeyType] of [
+    [undefined, 'ec'],
+    ['rsa', 'rsa'],
+  ] as const) {
+    test(`a CA made for the run signs a server certificate for every name (${keyType ?? 'default'} keys: ${publicKeyType})`, async () => {
+      const issued = await issueCertificate({ dns: ['registry.test.internal', 'localhost'], ips: ['198.18.0.1', '::1'] }, keyType)
+      const ca = new X509Certificate(issued.caCertificate)
+      const server = new X509Certificate(issued.certificate)
+      assert.ok(ca.ca, 'the CA certificate is a CA')
+      assert.ok(ca.verify(ca.publicKey), 'the CA is self-signed')
+      assert.ok(!server.ca, 'the server certificate is not a CA')
+      assert.ok(server.checkIssued(ca) && server.verify(ca.publicKey), 'the CA issued and signed the server certificate')
+      assert.ok(
+        !server.verify(new X509Certificate((await issueCertificate({ dns: ['x'], ips: [] }, keyType)).caCertificate).publicKey),
+        "another run's CA did not",
+      )
+      assert.equal(server.subjectAltName, 'DNS:registry.test.internal, DNS:localhost, IP Address:198.18.0.1, IP Address:0:0:0:0:0:0:0:1')
+      assert.equal(server.checkHost('registry.test.internal'), 'registry.test.internal')
+      assert.equal(server.checkIP('198.18.0.1'), '198.18.0.1')
+      assert.equal(server.checkHost('other.test.internal'), undefined)
+      assert.deepEqual(server.keyUsage, ['1.3.6.1.5.5.7.3.1'], 'server authentication only')
+      assert.ok(server.checkPrivateKey(createPrivateKey(issued.privateKey)))
+      const validFrom = Date.parse(server.validFrom)
+      assert.ok(validFrom < Date.now() - 60 * 60 * 1000, 'valid from before now (a guest clock may lag)')
+      assert.notEqual(ca.serialNumber, server.serialNumber)
+      for (const certificate of [ca, server]) assert.equal(certificate.publicKey.asymmetricKeyType, publicKeyType)
+      const details = server.publicKey.asymmetricKeyDetails
+      assert.deepEqual(publicKeyType === 'ec' ? details?.namedCurve : details?.modulusLength, publicKeyType === 'ec' ? 'prime256v1' : 2048)
+    })
+  }
+
+  test('IPv6 names in every spelling, and long ones', async () => {
+    const ips = ['fd00::1:2', '::ffff:10.42.0.82', '2001:db8:0:0:0:0:0:1', '::']
+    const dns = [`${'a'.repeat(63)}.${'b'.repeat(63)}.test.internal`]
+    const server = new X509Certificate((await issueCertificate({ dns, ips })).certificate)
+    assert.equal(
+      server.subjectAltName,
+      `DNS:${dns[0]}, IP Address:FD00:0:0:0:0:0:1:2, IP Address:0:0:0:0:0:FFFF:A2A:52, IP Address:2001:DB8:0:0:0:0:0:1, IP Address:0:0:0:0:0:0:0:0`,
+    )
+    assert.equal(server.checkIP('fd00::1:2'), 'fd00::1:2')
   })
 })
 
@@ -102,6 +126,17 @@ describe('startRegistry({ tls })', () => {
     for (const url of [registry.url, `https://localhost:${registry.port}`]) assert.equal((await fetch(`${url}/v2/`, { dispatcher })).status, 200, url)
   })
 
+  test('a minimal TLS client (TLS 1.2, ECDHE-ECDSA with P-256 and SHA-256 only) connects; with RSA keys it cannot', async (t) => {
+    const dir = await makeTempDir(t)
+    const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
+    for (const keyType of [undefined, 'rsa'] as const) {
+      await using registry = await startRegistry({ images: [{ repository: 'app', tag: '1', layout: app.dir }], tls: { keyType } })
+      const request = minimalTlsGet(registry.port, registry.caCertificate ?? '')
+      if (keyType === undefined) assert.match(await request, /^HTTP\/1\.1 200 /)
+      else await assert.rejects(request, /no shared cipher|handshake failure/)
+    }
+  })
+
   test('HTTP stays the default: no CA', async (t) => {
     const dir = await makeTempDir(t)
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
@@ -110,3 +145,29 @@ describe('startRegistry({ tls })', () => {
     assert.equal(registry.caCertificate, undefined)
   })
 })
+
+/**
+ * `GET /v2/` as a small embedded TLS stack would send it (one cipher suite, one curve, one
+ * signature algorithm), verifying the certificate against `ca`; resolves with the status line.
+ */
+async function minimalTlsGet(port: number, ca: string): Promise<string> {
+  const socket = connect({
+    host: '127.0.0.1',
+    port,
+    ca,
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.2',
+    ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+    sigalgs: 'ecdsa_secp256r1_sha256',
+    ecdhCurve: 'P-256',
+  })
+  try {
+    await once(socket, 'secureConnect')
+    socket.end('GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')
+    let response = ''
+    for await (const chunk of socket) response += String(chunk)
+    return response.split('\r\n')[0] ?? ''
+  } finally {
+    socket.destroy()
+  }
+}
