@@ -26,6 +26,7 @@ readonly TOOLS=(
   bazel:bazel-bootstrap
   /usr/share/bazel/rules/java/java/defs.bzl:bazel-rules-java
   /usr/share/bazel/tools/skylib/lib/unittest.bzl:bazel-skylib
+  /bin/busybox:busybox-static
 )
 
 # Root's binaries (nginx, runc) live in sbin, which a non-login PATH may lack.

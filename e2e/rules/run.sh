@@ -58,6 +58,12 @@ fi
 archive="$(cd "$(dirname "$archive")" && pwd)/$(basename "$archive")"
 
 if [[ -z "$in_chroot" ]]; then
+  # The program of the runnable image (busybox/BUILD.bazel): the host's static busybox, copied
+  # into the workspace so that the chroot's Bazel sees the same file.
+  busybox=/bin/busybox
+  [[ -x "$busybox" ]] && ! ldd "$busybox" >/dev/null 2>&1 ||
+    die "no static $busybox: install busybox-static (scripts/setup-tools.sh)"
+  cmp -s "$busybox" busybox/busybox || cp "$busybox" busybox/busybox
   status=0
   for b in "${bazels[@]}"; do
     if [[ "$b" == bazel7 ]]; then
