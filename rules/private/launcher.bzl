@@ -27,7 +27,7 @@ _MANIFEST_DOC = "The `localregistry_manifest` whose images to serve."
 def _quote(s):
     return "'" + s.replace("'", "'\\''") + "'"
 
-def _launcher(ctx, mode, kind, manifest = None, test = None, extra_runfiles = []):
+def _launcher(ctx, mode, kind, manifest = None, test = None, extra_runfiles = [], serve_flags = [], ca_out = False, client_config = False):
     """Writes the launcher of `mode` and returns its DefaultInfo.
 
     Args:
@@ -37,6 +37,9 @@ def _launcher(ctx, mode, kind, manifest = None, test = None, extra_runfiles = []
       manifest: the localregistry_manifest target, or None.
       test: the wrapped test target, or None.
       extra_runfiles: further runfiles (e.g. of `data`).
+      serve_flags: `serve` flags of the test's registry (mode "test").
+      ca_out: whether the test gets the generated CA (LOCALREGISTRY_CA_FILE).
+      client_config: whether the test gets client configuration (LOCALREGISTRY_CLIENT_CONFIG).
 
     Returns:
       DefaultInfo with the launcher as executable and everything it runs in its runfiles.
@@ -56,6 +59,9 @@ def _launcher(ctx, mode, kind, manifest = None, test = None, extra_runfiles = []
             "%RUNTIME%": _quote(rlocation_path(ctx, runtime)),
             "%MANIFEST%": _quote(rlocation_path(ctx, manifest[LocalRegistryImagesInfo].manifest) if manifest else ""),
             "%TEST%": _quote(rlocation_path(ctx, test_executable) if test_executable else ""),
+            "%SERVE_FLAGS%": " ".join([_quote(f) for f in serve_flags]),
+            "%CA_OUT%": _quote("1" if ca_out else ""),
+            "%CLIENT_CONFIG%": _quote("1" if client_config else ""),
         },
     )
     runfiles = ctx.runfiles(files = [launcher, runtime])
@@ -73,10 +79,31 @@ def _localregistry_test_impl(ctx):
     ]
     targets = ctx.attr.data + [ctx.attr.test, ctx.attr.manifest]
     env = {k: ctx.expand_location(v, targets) for k, v in ctx.attr.env.items()}
-    return [
-        _launcher(ctx, "test", "localregistry_test", manifest = ctx.attr.manifest, test = ctx.attr.test, extra_runfiles = data_runfiles),
-        testing.TestEnvironment(env),
-    ]
+    launcher = _launcher(
+        ctx,
+        "test",
+        "localregistry_test",
+        manifest = ctx.attr.manifest,
+        test = ctx.attr.test,
+        extra_runfiles = data_runfiles,
+        serve_flags = _test_serve_flags(ctx.attr),
+        ca_out = ctx.attr.tls,
+        client_config = bool(ctx.attr.mirror_for),
+    )
+    return [launcher, testing.TestEnvironment(env)]
+
+def _test_serve_flags(attr):
+    """The `serve` flags of localregistry_test's attributes; `serve` checks how they combine."""
+    flags = ["--listen", attr.listen]
+    if attr.tls:
+        flags.append("--tls")
+    for name in attr.hostnames:
+        flags += ["--hostname", name]
+    for host in attr.mirror_for:
+        flags += ["--mirror-for", host]
+    if attr.advertise:
+        flags += ["--advertise", attr.advertise]
+    return flags
 
 localregistry_test = rule(
     implementation = _localregistry_test_impl,
@@ -138,7 +165,23 @@ localregistry_test(
             doc = "Further files for the test's runfiles.",
         ),
         "env": attr.string_dict(
-            doc = "Environment of the test; `$(location)`/`$(rootpath)` of `data`, `test` and `manifest` are expanded. `LOCALREGISTRY_URL` and `LOCALREGISTRY_HOST` are set by the wrapper.",
+            doc = "Environment of the test; `$(location)`/`$(rootpath)` of `data`, `test` and `manifest` are expanded. The `LOCALREGISTRY_*` variables are set by the wrapper.",
+        ),
+        "listen": attr.string(
+            default = "127.0.0.1:0",
+            doc = "Where the registry listens (`serve --listen`): an address that exists when the test starts; port 0 picks a free port. For a node that reaches this machine another way, keep a loopback address and set `advertise`.",
+        ),
+        "tls": attr.bool(
+            doc = "Serve HTTPS with a certificate issued by a CA made for the run (`serve --tls`); the test gets the CA in `LOCALREGISTRY_CA_FILE` and `https://` in `LOCALREGISTRY_URL`.",
+        ),
+        "hostnames": attr.string_list(
+            doc = "Further DNS names or IP addresses for the certificate (`serve --hostname`), e.g. `registry.test.internal`. Needs `tls`.",
+        ),
+        "mirror_for": attr.string_list(
+            doc = "Registry hosts whose images the nodes pull from here (`serve --mirror-for`), e.g. `docker.io`, `ghcr.io`, `registry.test.internal`: the registry writes containerd, CRI-O/podman/skopeo and Docker configuration for them to the directory in `LOCALREGISTRY_CLIENT_CONFIG` before the test starts.",
+        ),
+        "advertise": attr.string(
+            doc = "`HOST[:PORT]` at which the nodes reach the registry when it is not `listen` (`serve --advertise`): a QEMU guest-forward address, a name in the node's `/etc/hosts`. Written into the client configuration (needs `mirror_for`) and, with `tls`, into the certificate; the port defaults to the one listened on.",
         ),
     }),
     toolchains = [str(NODE_TOOLCHAIN_TYPE)],

@@ -5,9 +5,10 @@
 #   cli:   node runtime "$@", in the directory `bazel run` was started from.
 #   serve: `serve` of the manifest (serve flags from "$@"), which prints its URL
 #          and how to pull, until SIGINT/SIGTERM.
-#   test:  serves the manifest on 127.0.0.1:0, runs the test with
-#          LOCALREGISTRY_URL and LOCALREGISTRY_HOST, stops the registry and
-#          exits with the test's status.
+#   test:  serves the manifest with SERVE_FLAGS (by default on 127.0.0.1:0),
+#          runs the test with LOCALREGISTRY_URL and LOCALREGISTRY_HOST (and
+#          LOCALREGISTRY_CA_FILE, LOCALREGISTRY_CLIENT_CONFIG when asked for),
+#          stops the registry and exits with the test's status.
 set -uo pipefail
 
 # Filled in by launcher.bzl, shell-quoted. The paths are rlocation paths.
@@ -17,6 +18,11 @@ readonly NODE_PATH=%NODE%
 readonly RUNTIME_PATH=%RUNTIME%
 readonly MANIFEST_PATH=%MANIFEST%
 readonly TEST_PATH=%TEST%
+# Mode test: the serve flags of localregistry_test's attributes, and whether to
+# write the generated CA (--ca-out) and client configuration (--client-config).
+readonly SERVE_FLAGS=(%SERVE_FLAGS%)
+readonly CA_OUT=%CA_OUT%
+readonly CLIENT_CONFIG=%CLIENT_CONFIG%
 
 die() {
   echo "$WHO: $*" >&2
@@ -137,7 +143,13 @@ log="$outputs/localregistry.log"
 trap 'stop_registry; [[ -z "$own_tmp" ]] || rm -rf "$own_tmp"' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
-if start_registry --listen 127.0.0.1:0 --log-requests 2>"$log"; then
+# The files for the nodes, written by the registry before it prints its URL.
+ca_file="$tmp/localregistry-ca.$$.crt"
+client_config="$tmp/localregistry-client-config.$$"
+launcher_flags=(--log-requests)
+[[ -z "$CA_OUT" ]] || launcher_flags+=(--ca-out "$ca_file")
+[[ -z "$CLIENT_CONFIG" ]] || launcher_flags+=(--client-config "$client_config")
+if start_registry "${SERVE_FLAGS[@]}" "${launcher_flags[@]}" 2>"$log"; then
   :
 else
   status=$?
@@ -146,7 +158,9 @@ else
   exit 1
 fi
 export LOCALREGISTRY_URL="$registry_url"
-export LOCALREGISTRY_HOST="${registry_url#http://}"
+export LOCALREGISTRY_HOST="${registry_url#*://}"
+[[ -z "$CA_OUT" ]] || export LOCALREGISTRY_CA_FILE="$ca_file"
+[[ -z "$CLIENT_CONFIG" ]] || export LOCALREGISTRY_CLIENT_CONFIG="$client_config"
 
 rlocation test_bin "$TEST_PATH"
 "$test_bin" "$@"
