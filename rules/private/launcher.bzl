@@ -114,9 +114,13 @@ Wraps any test executable (`sh_test`, `py_test`, `go_test`, `js_test`, ...):
 starts the registry on `127.0.0.1` (a free port) from the manifest, runs the
 test with
 
-- `LOCALREGISTRY_URL`: `http://127.0.0.1:PORT`,
+- `LOCALREGISTRY_URL`: `http://127.0.0.1:PORT` (`https://` with `tls`),
 - `LOCALREGISTRY_HOST`: `127.0.0.1:PORT` (for image references such as
   `$LOCALREGISTRY_HOST/app:latest`),
+- with `tls`, `LOCALREGISTRY_CA_FILE`: the CA made for the run (PEM),
+- with `mirror_for`, `LOCALREGISTRY_CLIENT_CONFIG`: a directory of
+  configuration that makes container runtimes pull those hosts' images from
+  the registry (`serve --client-config`),
 
 then stops the registry and exits with the test's exit status. The test runs
 with the runfiles of the test, the manifest (every layout) and `data` merged,
@@ -131,7 +135,10 @@ Node comes from the `@rules_localregistry//toolchains:node` toolchain.
 Common test attributes (`size`, `timeout`, `flaky`, `tags`, `shard_count`,
 `local`, `args`, ...) apply to the wrapper; `args` are passed to the test.
 The wrapped test's own `args` and `env` are not seen by Bazel through the
-wrapper: give them here. Mark the wrapped test `tags = ["manual"]` so that
+wrapper: give them here. `listen`, `tls`, `hostnames`, `mirror_for` and
+`advertise` are `serve`'s flags for cluster launchers (docs/rules.md, "A
+launcher as a Bazel test"); a combination `serve` rejects fails the test at
+once with its error. Mark the wrapped test `tags = ["manual"]` so that
 `bazel test //...` does not also run it alone, without a registry.
 
 ```starlark
