@@ -10,7 +10,7 @@
 # runs return at once. Safe to rerun after an interruption: debootstrap works in DIR.partial and
 # only a complete base is renamed to DIR; an interrupted package install is finished by the next
 # run (dpkg --configure -a, apt-get install). Time and disk on a fresh machine: see README.md.
-# The Debian mirror is the host's, read from /etc/apt/sources.list.d/debian.sources.
+# The Debian mirror is the host's (scripts/debian-mirror.sh).
 # Environment: LOCALREGISTRY_SID_CHROOT, the chroot (default /var/lib/localregistry/sid-chroot).
 set -euo pipefail
 
@@ -18,7 +18,6 @@ root="${LOCALREGISTRY_SID_CHROOT:-/var/lib/localregistry/sid-chroot}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly PACKAGES=(bazel-bootstrap skopeo bazel-skylib bazel-stardoc bazel-rules-shell zip file)
 readonly MARKER="$root/.localregistry-setup"
-readonly SOURCES=/etc/apt/sources.list.d/debian.sources
 # The marker names what was installed, so a changed package list installs again.
 readonly WANT="packages: ${PACKAGES[*]}"
 
@@ -50,17 +49,6 @@ quiet() {
   fi
 }
 
-# The first Debian (not security) archive the host's apt uses.
-mirror() {
-  [[ -r "$SOURCES" ]] || fail "cannot read $SOURCES, where the Debian mirror is taken from"
-  awk '
-    /^[[:space:]]*$/ { if (uri != "" && suites !~ /-security/) { print uri; exit } uri = ""; suites = ""; next }
-    $1 == "URIs:" { uri = $2 }
-    $1 == "Suites:" { suites = $0 }
-    END { if (uri != "" && suites !~ /-security/) print uri }
-  ' "$SOURCES" | head -n 1
-}
-
 # Unmounts whatever an interrupted debootstrap left mounted under $1 (deepest first).
 unmount_under() {
   local mounts
@@ -77,8 +65,7 @@ if [[ ! -x "$root/usr/bin/apt-get" ]]; then
     quiet apt-get update
     quiet env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends debootstrap
   fi
-  url="$(mirror)"
-  [[ -n "$url" ]] || fail "no Debian archive (URIs:) found in $SOURCES"
+  url="$("$here/debian-mirror.sh")"
   partial="$root.partial"
   unmount_under "$partial"
   rm -rf --one-file-system "$partial"

@@ -2,6 +2,7 @@
 # `npm test`: set up the machine and run every test, failing on the first broken stage.
 #   1. scripts/setup-tools.sh: the apt tools the e2e tests drive (skipped if the script is absent);
 #      scripts/setup-bazel7.sh: Bazel 7.7.1 in a sid chroot (once, then cached; time and disk: README.md)
+#      scripts/setup-sid-debs.sh: sid packages unpacked, not installed (containerd 2, CRI's api.proto)
 #   2. check that `node` is v24 (npm scripts put node_modules/.bin, where `npm ci` installs it, first)
 #   3. typecheck: tsc -p .; formatting: prettier --check
 #   4. node --test over src/, e2e/ and bench/ *.test.ts: unit, e2e with real clients, Bazel e2e,
@@ -20,6 +21,8 @@ if [[ -f scripts/setup-tools.sh ]]; then
 fi
 stage "setup: scripts/setup-bazel7.sh (Bazel 7.7.1 in a Debian sid chroot; cached after the first run)"
 bash scripts/setup-bazel7.sh
+stage "setup: scripts/setup-sid-debs.sh (sid's containerd 2 and CRI api.proto, unpacked; cached)"
+bash scripts/setup-sid-debs.sh
 
 stage "node"
 node_version="$(node --version)"

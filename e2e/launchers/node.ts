@@ -4,7 +4,8 @@
  * range, never this machine's network), no default route (nothing beyond the host side is
  * reachable), its own /etc/hosts (`/etc/netns/NAME/hosts`) and a resolv.conf without name
  * servers. Commands run in it through `ip netns exec NAME`, which also mounts those files over
- * /etc/hosts and /etc/resolv.conf. Needs root.
+ * /etc/hosts and /etc/resolv.conf; a container runtime runs through `runtimeWrapper` instead,
+ * which leaves /sys alone. Needs root.
  *
  * Names carry this process's id, so runs in parallel never collide, and a run that crashed is
  * cleaned up by the next one: a namespace whose process is gone is deleted with its files.
@@ -34,6 +35,14 @@ export interface NetworkNode extends AsyncDisposable {
   readonly nodeAddress: string
   /** `['ip', 'netns', 'exec', NAME]`: a command prefix that runs a program inside the node. */
   readonly wrapper: readonly string[]
+  /**
+   * A command prefix for a container runtime (containerd, whose runc needs the cgroup mounts):
+   * `nsenter --net` into the namespace, then a mount namespace of its own (`unshare --mount`)
+   * with the node's hosts and resolv.conf bound over /etc's. `ip netns exec` remounts /sys for
+   * the namespace, which hides the cgroup mounts (runc: "no cgroup mount found"). What the
+   * runtime mounts stays in its mount namespace and goes away with its last process.
+   */
+  readonly runtimeWrapper: readonly string[]
   /** Runs a program inside the node. */
   exec(file: string, args: readonly string[]): Promise<RunResult>
   /** Deletes the namespace (and with it the veth pair) and its /etc/netns files. Idempotent. */
@@ -82,10 +91,20 @@ export async function createNode(options: NodeOptions = {}): Promise<NetworkNode
     hostAddress,
     nodeAddress,
     wrapper,
+    runtimeWrapper: runtimeWrapper(name, etc),
     exec: (file, args) => run(ip, ['netns', 'exec', name, file, ...args]),
     remove,
     [Symbol.asyncDispose]: remove,
   }
+}
+
+function runtimeWrapper(name: string, etc: string): string[] {
+  const bindEtc = 'mount --bind "$0" /etc/hosts && mount --bind "$1" /etc/resolv.conf && shift && exec "$@"'
+  return [
+    ...[toolPath('nsenter'), `--net=/run/netns/${name}`, '--'],
+    ...[toolPath('unshare'), '--mount', '--propagation', 'private', '--'],
+    ...[toolPath('sh'), '-c', bindEtc, join(etc, 'hosts'), join(etc, 'resolv.conf')],
+  ]
 }
 
 /** A /30 in 198.18.0.0/15 whose addresses no interface of this machine has. */

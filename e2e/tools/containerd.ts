@@ -98,7 +98,7 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
   const ctrBinary = options.ctr ?? toolPath('ctr')
   const namespace = options.namespace ?? 'test'
   const dir = await makeTempDir('containerd-')
-  const snapshotter = options.snapshotter ?? ((await filesystemType(dir.path)) === 'overlay' ? 'native' : 'overlayfs')
+  const snapshotter = options.snapshotter ?? (await defaultSnapshotter(dir.path))
   const address = dir.join('containerd.sock')
   if (Buffer.byteLength(address) > 100) {
     await dir.remove()
@@ -172,6 +172,11 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
     stop,
     [Symbol.asyncDispose]: stop,
   }
+}
+
+/** "overlayfs", or "native" (plain copies) when `dir` is itself on overlayfs, where overlay upper dirs cannot go. */
+export async function defaultSnapshotter(dir: string): Promise<Snapshotter> {
+  return (await filesystemType(dir)) === 'overlay' ? 'native' : 'overlayfs'
 }
 
 async function isReady(address: string, version: () => Promise<RunResult>): Promise<boolean> {

@@ -90,9 +90,20 @@ export interface SkippableContext {
  * otherwise calls `t.skip` naming them and returns false.
  */
 export function haveTools(t: SkippableContext, ...names: string[]): boolean {
-  const missing = names.filter((name) => findTool(name) === undefined)
+  return haveInstalled(
+    t,
+    names.filter((name) => findTool(name) === undefined),
+    INSTALL_HINT,
+  )
+}
+
+/**
+ * True when nothing is `missing`. Otherwise: under CI throws naming them all and `hint` (how to
+ * install them); locally skips with that message and returns false.
+ */
+export function haveInstalled(t: SkippableContext, missing: readonly string[], hint: string): boolean {
   if (missing.length === 0) return true
-  const message = `${missing.join(', ')} not installed: ${INSTALL_HINT}`
+  const message = `${missing.join(', ')} not installed: ${hint}`
   if (isCI()) throw new Error(`${message} (CI=true: missing tools are errors, not skips)`)
   t.skip(message)
   return false
