@@ -21,19 +21,15 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { buildFixtures, type SourceImage } from '../clients/fixtures.ts'
 import { readPulledLayout } from '../clients/pulled.ts'
-import { withServerLog } from '../clients/server.ts'
 import { startContainerd } from '../tools/containerd.ts'
-import { run, startDaemon, waitUntilReady, type Daemon } from '../tools/exec.ts'
+import { run } from '../tools/exec.ts'
 import { createPodman } from '../tools/podman.ts'
 import { haveRoot, haveTools, toolPath } from '../tools/require-tool.ts'
 import { createSkopeo } from '../tools/skopeo.ts'
 import { makeTempDir } from '../tools/temp-dir.ts'
 import { createNode } from './node.ts'
+import { serveForNode } from './node-registry.ts'
 
-const ROOT = join(import.meta.dirname, '..', '..')
-/** The project's Node 24 (runs .ts directly); the machine's node may be older. */
-const NODE = join(ROOT, 'node_modules', '.bin', 'node')
-const CLI = join(ROOT, 'src', 'cli', 'main.ts')
 const TIMEOUT_MS = 60_000
 
 test('a node in its own network namespace pulls production names over HTTPS through the written client configuration', async (t) => {
@@ -50,26 +46,14 @@ test('a node in its own network namespace pulls production names over HTTPS thro
     await assert.rejects(run(toolPath('ip'), ['link', 'show', stale.veth]), /does not exist/)
   })
 
-  const config = work.join('client-config')
-  const readyFile = work.join('ready')
-  await using registry = startDaemon(
-    NODE,
-    [
-      CLI,
-      'serve',
-      ...['--image', `app:latest=${app.layout}`, '--image', `library/app:1.0=${app.layout}`, '--image', `org/agent:v1=${agent.layout}`],
-      ...['--listen', `${node.hostAddress}:0`, '--tls', '--hostname', 'registry.test.internal', '--advertise', 'registry.test.internal'],
-      ...['--ca-out', work.join('ca.crt'), '--client-config', config],
-      ...['--mirror-for', 'registry.test.internal', '--mirror-for', 'docker.io', '--mirror-for', 'ghcr.io'],
-      ...['--ready-file', readyFile, '--log-requests'],
-    ],
-    { stopTimeoutMs: 10_000 },
-  )
-  await waitUntilReady(registry, 'localregistry serve', async () => (await readFile(readyFile, 'utf8')).endsWith('\n'))
-  const url = (await readFile(readyFile, 'utf8')).trim()
-  assert.match(url, new RegExp(`^https://${node.hostAddress.replaceAll('.', '\\.')}:\\d+$`))
-  const address = `registry.test.internal:${new URL(url).port}`
-  assert.equal(await readFile(join(config, 'ca.crt'), 'utf8'), await readFile(work.join('ca.crt'), 'utf8'))
+  await using registry = await serveForNode(node, work.join('registry'), {
+    'app:latest': app.layout,
+    'library/app:1.0': app.layout,
+    'org/agent:v1': agent.layout,
+  })
+  const { config, address } = registry
+  assert.match(registry.url, new RegExp(`^https://${node.hostAddress.replaceAll('.', '\\.')}:\\d+$`))
+  assert.equal(await readFile(join(config, 'ca.crt'), 'utf8'), await readFile(registry.caFile, 'utf8'))
 
   /** Production names and what each must resolve to. */
   const pulls: Array<[string, SourceImage]> = [
@@ -77,10 +61,10 @@ test('a node in its own network namespace pulls production names over HTTPS thro
     ['docker.io/library/app:1.0', app],
     ['ghcr.io/org/agent:v1', agent],
   ]
-  const step = (name: string, body: () => Promise<void>): Promise<void> => t.test(name, () => explained(registry, body))
+  const step = (name: string, body: () => Promise<void>): Promise<void> => t.test(name, () => registry.explained(body))
 
   await step('containerd: pulls each name through its hosts.toml, with the CA', async () => {
-    await using ctrd = await startContainerd({ wrapper: node.wrapper, hostsDir: join(config, 'containerd', 'certs.d'), timeoutMs: TIMEOUT_MS })
+    await using ctrd = await startContainerd({ wrapper: node.wrapper, hostsDir: registry.hostsDir, timeoutMs: TIMEOUT_MS })
     for (const [ref, fixture] of pulls) {
       assert.equal(await ctrd.pull(ref, { plainHttp: false }), fixture.digest, `${ref}: target digest`)
       assert.match((await ctrd.image(ref))?.status ?? '', /^complete \((\d+)\/\1\)$/, `${ref}: ctr images check`)
@@ -100,7 +84,7 @@ test('a node in its own network namespace pulls production names over HTTPS thro
       'HEAD /v2/library/app/manifests/1.0?ns=docker.io 200',
       'HEAD /v2/org/agent/manifests/v1?ns=ghcr.io 200',
     ]) {
-      assert.ok(registry.output().includes(request), `the registry answered ${request}`)
+      assert.ok(registry.daemon.output().includes(request), `the registry answered ${request}`)
     }
   })
 
@@ -114,7 +98,7 @@ test('a node in its own network namespace pulls production names over HTTPS thro
       /connection refused/,
       'no mirror: port 443, where nothing listens',
     )
-    const hostsDir = join(config, 'containerd', 'certs.d')
+    const hostsDir = registry.hostsDir
     for (const ref of ['docker.io/library/nope:1.0', 'ghcr.io/org/agent:nope']) {
       await assert.rejects(ctrd.pull(ref, { plainHttp: false, hostsDir }), new RegExp(`${ref.replaceAll('.', '\\.')}: not found`))
     }
@@ -169,14 +153,4 @@ async function leaveStaleNode(): Promise<{ name: string; veth: string }> {
     if ((await run(ip, ['netns', 'list'])).stdout.includes(name)) throw error
   }
   return { name, veth }
-}
-
-/** Runs `body`; a failure carries what the registry logged meanwhile. */
-async function explained(registry: Daemon, body: () => Promise<void>): Promise<void> {
-  const start = registry.output().length
-  try {
-    await body()
-  } catch (error) {
-    throw withServerLog(error, registry.output().slice(start).split('\n'))
-  }
 }

@@ -38,9 +38,11 @@ export interface NetworkNode extends AsyncDisposable {
   /**
    * A command prefix for a container runtime (containerd, whose runc needs the cgroup mounts):
    * `nsenter --net` into the namespace, then a mount namespace of its own (`unshare --mount`)
-   * with the node's hosts and resolv.conf bound over /etc's. `ip netns exec` remounts /sys for
-   * the namespace, which hides the cgroup mounts (runc: "no cgroup mount found"). What the
-   * runtime mounts stays in its mount namespace and goes away with its last process.
+   * with the node's hosts and resolv.conf bound over /etc's and a /run of its own (containerd's
+   * shims put their sockets in /run/containerd/s whatever its state directory). `ip netns exec`
+   * remounts /sys for the namespace, which hides the cgroup mounts (runc: "no cgroup mount
+   * found"). What the runtime mounts stays in its mount namespace and goes away with its last
+   * process.
    */
   readonly runtimeWrapper: readonly string[]
   /** Runs a program inside the node. */
@@ -99,7 +101,7 @@ export async function createNode(options: NodeOptions = {}): Promise<NetworkNode
 }
 
 function runtimeWrapper(name: string, etc: string): string[] {
-  const bindEtc = 'mount --bind "$0" /etc/hosts && mount --bind "$1" /etc/resolv.conf && shift && exec "$@"'
+  const bindEtc = 'mount --bind "$0" /etc/hosts && mount --bind "$1" /etc/resolv.conf && mount -t tmpfs -o mode=0755 tmpfs /run && shift && exec "$@"'
   return [
     ...[toolPath('nsenter'), `--net=/run/netns/${name}`, '--'],
     ...[toolPath('unshare'), '--mount', '--propagation', 'private', '--'],
