@@ -69,7 +69,11 @@ if [[ -z "$in_chroot" ]]; then
     if [[ "$b" == bazel7 ]]; then
       "$repo/scripts/in-sid-chroot.sh" -- true 2>/dev/null ||
         skip "the sid chroot with Bazel 7.7.1 is missing: run scripts/setup-bazel7.sh"
-      "$repo/scripts/in-sid-chroot.sh" --bind "$repo" --chdir "$here" --env CI -- \
+      # cri_pod_test runs sid's containerd 2 from scripts/setup-sid-debs.sh's cache.
+      sid_debs="${LOCALREGISTRY_SID_DEBS:-/var/cache/localregistry/sid-debs}"
+      binds=(--bind "$repo")
+      [[ ! -d "$sid_debs" ]] || binds+=(--bind "$sid_debs")
+      "$repo/scripts/in-sid-chroot.sh" "${binds[@]}" --chdir "$here" --env CI --env LOCALREGISTRY_SID_DEBS -- \
         env LOCALREGISTRY_NODE_ARCHIVE="$archive" bash "$here/run.sh" --in-chroot bazel7 || status=$?
     else
       command -v bazel >/dev/null || skip "bazel not found (install bazel-bootstrap)"
@@ -168,6 +172,14 @@ e2e_targets=(//...)
 [[ "$mode" == workspace ]] && e2e_targets+=(-//recipes/...)
 if ! run_bazel test -- "${e2e_targets[@]}"; then
   failures+=("bazel test //...")
+fi
+# A launcher as a Bazel test that runs a pod through containerd's CRI (manual: it needs root).
+log "cri_pod_test: containerd's CRI runs the Bazel-built busybox in a pod ($mode)"
+if ((EUID != 0)); then
+  echo "not run: cri_pod_test needs root"
+  [[ "${CI:-}" != true ]] || failures+=("cri_pod_test needs root (CI=true)")
+elif ! run_bazel test //:cri_pod_test --test_env=LOCALREGISTRY_SID_DEBS; then
+  failures+=("cri_pod_test")
 fi
 # Our bzl_library targets, as a module that is not the root loads them (the
 # dependencies they load must be regular bazel_deps, not dev ones).
