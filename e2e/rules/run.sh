@@ -189,6 +189,53 @@ if [[ "$mode" == bzlmod ]]; then
     failures+=("bazel query @rules_localregistry//rules:all")
   fi
 fi
+# The wrapped test's environment is exactly the wrapper's (plus LOCALREGISTRY_URL
+# and LOCALREGISTRY_HOST): env_record run alone and wrapped (env_wrapped) record
+# theirs, with a marker in every variable the launcher assigns or reads (found in
+# the template, so that a new one is covered too; BUILD.bazel's ENV_MARKERS set
+# some through `env`), NODE_OPTIONS included, except those Bazel itself sets
+# (test-setup.sh sets TEST_PATH, which the launcher used to assign too).
+log "localregistry_test gives the test the environment Bazel gave the wrapper ($mode)"
+env_check() {
+  local template="$repo/rules/private/launcher/launcher.sh.tpl" names=() flags=() name testlogs alone wrapped
+  while IFS= read -r name; do
+    [[ "$name" =~ ^(BUILD_WORKING_DIRECTORY|IFS|PWD|RUNFILES_.*|TEST_PATH|TEST_SRCDIR|TEST_TMPDIR|TEST_UNDECLARED_OUTPUTS_DIR|LOCALREGISTRY_.*)$ ]] ||
+      names+=("$name")
+  done < <(
+    { grep -v '^[[:space:]]*#' "$template" |
+      grep -oE '\$\{?[A-Za-z_][A-Za-z0-9_]*|(^|[[:space:];(])[A-Za-z_][A-Za-z0-9_]*\+?=|\b(local|readonly|for|read -r( -d '"''"')?|unset) [A-Za-z_][A-Za-z0-9_]*' |
+      sed -E "s/^[[:space:];(]//; s/^\\$\\{?//; s/\\+?=\$//; s/^(local|readonly|for|read -r( -d '')?|unset) //"
+      echo NODE_OPTIONS; } | sort -u
+  )
+  for name in "${names[@]}"; do flags+=("--test_env=$name=marker from --test_env: $name, 'single' \"double\" spaces"); done
+  echo "markers: ${names[*]}"
+  run_bazel test //:env_record //:env_wrapped --nocache_test_results "${flags[@]}" || return 1
+  testlogs="$(bazel info bazel-testlogs 2>/dev/null)"
+  # NUL-separated, sorted, what differs with the target made the same (its
+  # name in paths and TEST_TARGET, the sandbox's number, the hash in the
+  # temporary directory's name); one variable a line for diff.
+  recorded() {
+    sed -n 's/^ENV0 //p' "$testlogs/$1/test.log" | base64 -d |
+      sed -z -E "s/env_record|env_wrapped/TARGET/g; s|/sandbox/([a-z-]+)/[0-9]+/|/sandbox/\1/N/|g; s|/_tmp/[0-9a-f]{32}|/_tmp/HASH|g" |
+      sort -z | tr '\0' '\n'
+  }
+  alone="$(recorded env_record)"
+  wrapped="$(recorded env_wrapped)"
+  for name in "${names[@]}"; do
+    grep -q "^$name=marker from " <<<"$alone" || { echo "the marker of $name did not reach env_record"; return 1; }
+  done
+  grep -qE '^LOCALREGISTRY_URL=http://127\.0\.0\.1:[0-9]+$' <<<"$wrapped" && grep -qE '^LOCALREGISTRY_HOST=127\.0\.0\.1:[0-9]+$' <<<"$wrapped" ||
+    { echo "env_wrapped got no LOCALREGISTRY_URL or LOCALREGISTRY_HOST"; return 1; }
+  if ! diff <(echo "$alone") <(grep -vE '^LOCALREGISTRY_(URL|HOST)=' <<<"$wrapped"); then
+    echo "the environment of env_record alone (<) and wrapped (>) differ"
+    return 1
+  fi
+  echo "ok: the same $(wc -l <<<"$alone") variables alone and wrapped, plus LOCALREGISTRY_URL and LOCALREGISTRY_HOST"
+}
+if ! env_check; then
+  failures+=("localregistry_test changed the test's environment")
+fi
+
 # The sandboxes hide the runfiles manifest from tests; the standalone strategy
 # shows it, so wrapper_check can also run a launcher with manifest-only runfiles.
 log "wrapper_check with manifest-only runfiles ($mode)"

@@ -124,9 +124,12 @@ test with
 
 then stops the registry and exits with the test's exit status. The test runs
 with the runfiles of the test, the manifest (every layout) and `data` merged,
-in the working directory and environment Bazel gives tests, so it behaves as
-it would alone. If the registry cannot start (e.g. a layout is invalid), the
-test fails at once with the registry's error. The registry's request log is
+in the working directory and environment Bazel gives tests (exactly: only the
+`LOCALREGISTRY_*` variables above are added), so it behaves as it would alone; SIGTERM and
+SIGINT to the wrapper are passed on to it. If the registry cannot start (e.g. a
+layout is invalid), the test fails at once with the registry's error; if it
+exits during the test, the test fails too. The registry stops when the
+wrapper ends, even a SIGKILLed one. The registry's request log is
 `localregistry.log` in the test's undeclared outputs
 (`bazel-testlogs/<package>/<name>/test.outputs/`).
 
