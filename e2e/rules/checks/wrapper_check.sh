@@ -6,6 +6,7 @@
 #     same with manifest-only runfiles;
 #   broken_test: a registry that cannot start fails the test at once with the
 #     registry's error, without running the test;
+#   hostname_without_tls_test: so do attributes whose serve flags do not combine;
 #   lifecycle_test: a registry that dies during a passing test fails it,
 #     naming its log (which is kept, also without TEST_TMPDIR and
 #     TEST_UNDECLARED_OUTPUTS_DIR); SIGTERM and SIGINT to the launcher reach
@@ -105,6 +106,14 @@ if ! grep -q 'the registry did not start' "$dir/stderr" || ! grep -q 'lists no m
 fi
 if grep -q 'exit_3: pulled' "$dir/stderr"; then
   fail "broken_test ran the test although the registry did not start"
+fi
+
+run_launcher hostname_without_tls_test
+dir="$TEST_TMPDIR/hostname_without_tls_test"
+if ((status != 1)) || ! grep -q -- '--hostname names the certificate of --tls: add --tls' "$dir/stderr" ||
+  grep -q 'exit_3: pulled' "$dir/stderr"; then
+  fail "hostname_without_tls_test exited $status; it must fail at once with serve's error, without running the test:"
+  show "$dir/stderr"
 fi
 
 # until_gone SECONDS: waits for the background job $pid to end, at most SECONDS.
