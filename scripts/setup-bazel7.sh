@@ -18,37 +18,20 @@ set -euo pipefail
 root="${LOCALREGISTRY_SID_CHROOT:-/var/lib/localregistry/sid-chroot}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly PACKAGES=(bazel-bootstrap skopeo bazel-skylib bazel-stardoc bazel-rules-shell zip file runc)
+readonly SETUP_NAME=setup-bazel7
 readonly MARKER="$root/.localregistry-setup"
 # The marker names what was installed, so a changed package list installs again.
 readonly WANT="packages: ${PACKAGES[*]}"
+# shellcheck source=scripts/setup-lib.sh
+source "$here/setup-lib.sh"
 
-fail() {
-  echo "setup-bazel7: $*" >&2
-  exit 1
-}
-
-if [[ -f "$MARKER" && "$(cat "$MARKER")" == "$WANT" ]]; then
+if is_set_up; then
   exit 0
 fi
 [[ "$(id -u)" -eq 0 ]] || fail "the sid chroot at $root is not set up, and making it needs root (debootstrap, chroot, mount): run this as root"
 
-# Two setups at once (two test runs on a fresh machine) would debootstrap into one directory.
 mkdir -p "$(dirname "$root")"
-exec 9>"$(dirname "$root")/.$(basename "$root").lock"
-flock 9
-if [[ -f "$MARKER" && "$(cat "$MARKER")" == "$WANT" ]]; then
-  exit 0
-fi
-
-log="$(mktemp -t setup-bazel7.XXXXXX.log)"
-trap 'rm -f "$log"' EXIT
-# Runs a command quietly; on failure shows the tail of its output.
-quiet() {
-  if ! "$@" >"$log" 2>&1; then
-    tail -n 40 "$log" >&2
-    fail "'$*' failed"
-  fi
-}
+lock_setup "$(dirname "$root")/.$(basename "$root").lock"
 
 # Unmounts whatever an interrupted debootstrap left mounted under $1 (deepest first).
 unmount_under() {
@@ -102,6 +85,5 @@ if [[ -n "$(missing_packages)" ]]; then
 fi
 in_chroot bazel --version >/dev/null 2>&1 || fail "bazel does not run in $root"
 
-echo "$WANT" >"$MARKER.tmp"
-mv "$MARKER.tmp" "$MARKER"
+mark_set_up
 echo "setup-bazel7: $root is ready ($((SECONDS - started)) s, $(du -sh --one-file-system "$root" | cut -f1))"

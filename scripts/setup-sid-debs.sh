@@ -17,36 +17,20 @@ set -euo pipefail
 cache="${LOCALREGISTRY_SID_DEBS:-/var/cache/localregistry/sid-debs}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly PACKAGES=(containerd golang-github-kubernetes-cri-api-dev)
+readonly KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+readonly SETUP_NAME=setup-sid-debs
 readonly MARKER="$cache/.localregistry-setup"
 readonly WANT="packages: ${PACKAGES[*]}"
-readonly KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+# shellcheck source=scripts/setup-lib.sh
+source "$here/setup-lib.sh"
 
-fail() {
-  echo "setup-sid-debs: $*" >&2
-  exit 1
-}
-
-if [[ -f "$MARKER" && "$(cat "$MARKER")" == "$WANT" ]]; then
+if is_set_up; then
   exit 0
 fi
 mkdir -p "$cache" 2>/dev/null || fail "cannot create $cache: run as root, or set LOCALREGISTRY_SID_DEBS to a writable directory"
 [[ -w "$cache" ]] || fail "$cache is not writable: run as root, or set LOCALREGISTRY_SID_DEBS to a writable directory"
 
-# Two test runs at once on a fresh machine would fetch into one directory.
-exec 9>"$cache/.lock"
-flock 9
-if [[ -f "$MARKER" && "$(cat "$MARKER")" == "$WANT" ]]; then
-  exit 0
-fi
-
-log="$(mktemp -t setup-sid-debs.XXXXXX.log)"
-trap 'rm -f "$log"' EXIT
-quiet() {
-  if ! "$@" >"$log" 2>&1; then
-    tail -n 40 "$log" >&2
-    fail "'$*' failed"
-  fi
-}
+lock_setup "$cache/.lock"
 
 started=$SECONDS
 apt="$cache/apt"
@@ -74,6 +58,5 @@ for package in "${PACKAGES[@]}"; do
 done
 rm -rf "$apt"
 
-echo "$WANT" >"$MARKER.tmp"
-mv "$MARKER.tmp" "$MARKER"
+mark_set_up
 echo "setup-sid-debs: ${PACKAGES[*]} unpacked in $cache ($((SECONDS - started)) s, $(du -sh "$cache" | cut -f1))"

@@ -18,6 +18,9 @@ readonly TOOLS=(
   docker-registry:docker-registry
   umoci:umoci
   ip:iproute2
+  nsenter:util-linux
+  unshare:util-linux
+  busybox:busybox-static
   nginx:nginx
   wrk:wrk
   ab:apache2-utils
@@ -26,7 +29,6 @@ readonly TOOLS=(
   bazel:bazel-bootstrap
   /usr/share/bazel/rules/java/java/defs.bzl:bazel-rules-java
   /usr/share/bazel/tools/skylib/lib/unittest.bzl:bazel-skylib
-  /bin/busybox:busybox-static
 )
 
 # Root's binaries (nginx, runc) live in sbin, which a non-login PATH may lack.

@@ -43,7 +43,11 @@ const EPOCH = new Date(0)
 
 /** Writes the image to `dir` (which must not exist yet). */
 export async function buildBusyboxImage(dir: string, options: BusyboxImageOptions): Promise<BusyboxImage> {
-  const tar = await layerTar(await readFile(options.busybox ?? '/bin/busybox'), options.applets)
+  const path = options.busybox ?? '/bin/busybox'
+  const busybox = await readFile(path)
+  // The image holds no C library: a dynamically linked busybox (Debian's busybox package) cannot run in it.
+  if (hasInterpreter(busybox)) throw new Error(`${path} is dynamically linked: install busybox-static (scripts/setup-tools.sh)`)
+  const tar = await layerTar(busybox, options.applets)
   const writer = await LayoutWriter.open(dir)
   try {
     const layer: Descriptor = { mediaType: OCI_LAYER, ...(await writer.writeBytes(tar)) }
@@ -83,4 +87,14 @@ async function layerTar(busybox: Buffer, applets: readonly string[]): Promise<Bu
   tar.finalize()
   // tar-stream 3 streams are streamx streams; Readable.from adapts them through async iteration.
   return collect(Readable.from(tar))
+}
+
+/** True when a 64-bit little-endian ELF file has a PT_INTERP program header (it needs a dynamic loader). */
+function hasInterpreter(elf: Buffer): boolean {
+  if (elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2 || elf[5] !== 1) throw new Error('busybox is not a 64-bit little-endian ELF program')
+  const offset = Number(elf.readBigUInt64LE(0x20))
+  const size = elf.readUInt16LE(0x36)
+  const count = elf.readUInt16LE(0x38)
+  const PT_INTERP = 3
+  return Array.from({ length: count }, (_, i) => elf.readUInt32LE(offset + i * size)).includes(PT_INTERP)
 }

@@ -45,7 +45,11 @@ export interface CriConfig {
   state: string
   /** The gRPC unix socket (CRI and containerd's own API). */
   address: string
-  /** `[grpc] tcp_address`: CRI over plaintext TCP too, e.g. `0.0.0.0:10010` in a VM. */
+  /**
+   * `[grpc] tcp_address`: CRI over plaintext TCP too, e.g. `0.0.0.0:10010` in a VM. Also turns the
+   * CRI plugin's `disable_tcp_service` off: without that the TCP server has containerd's own
+   * services only ("unknown service runtime.v1.RuntimeService").
+   */
   tcpAddress?: string
   /** The registry hosts directory (`certs.d`) CRI pulls through. */
   hostsDir: string
@@ -69,6 +73,8 @@ export interface CriContainerdOptions {
   sandboxImage: string
   /** Default: `runc` on PATH (Debian 12's: sid's needs a newer glibc). */
   runc?: string
+  /** `[grpc] tcp_address`, as the node sees it: CRI over plaintext TCP too. */
+  tcpAddress?: string
   /** How long to wait for CRI to report RuntimeReady. Default 30 s. */
   readyTimeoutMs?: number
   /** Limit of each CRI call. Default 60 s. */
@@ -99,9 +105,9 @@ export interface CriContainerd extends AsyncDisposable {
 export async function containerdRelease(binary: string): Promise<ContainerdRelease> {
   const { stdout } = await run(binary, ['--version'], { timeoutMs: 10_000 })
   // containerd github.com/containerd/containerd/v2 2.1.9+unknown
-  const version = /^containerd \S+ v?(\d+)\.\d+\.\S+/.exec(stdout.trim())
-  if (version === null) throw new Error(`cannot read the version of ${binary} from "${stdout.trim()}"`)
-  return { containerd: binary, shim: join(dirname(binary), 'containerd-shim-runc-v2'), version: stdout.trim().split(/\s+/)[2] ?? '', major: Number(version[1]) }
+  const [, version = '', major = ''] = /^containerd \S+ v?((\d+)\.\d+\.\S+)/.exec(stdout.trim()) ?? []
+  if (version === '') throw new Error(`cannot read the version of ${binary} from "${stdout.trim()}"`)
+  return { containerd: binary, shim: join(dirname(binary), 'containerd-shim-runc-v2'), version, major: Number(major) }
 }
 
 /** Starts containerd with CRI and waits until CRI reports the runtime ready. */
@@ -117,6 +123,7 @@ export async function startCriContainerd(options: CriContainerdOptions): Promise
     root: dir.join('root'),
     state: dir.join('state'),
     address,
+    ...(options.tcpAddress !== undefined && { tcpAddress: options.tcpAddress }),
     hostsDir: options.hostsDir,
     sandboxImage: options.sandboxImage,
     snapshotter: await defaultSnapshotter(dir.path),
@@ -126,6 +133,14 @@ export async function startCriContainerd(options: CriContainerdOptions): Promise
     cniDir: dir.join('cni'),
   })
   await writeFile(dir.join('config.toml'), config)
+  let cri: CriClient
+  try {
+    // Before the daemon: a missing CRI api.proto fails here, with no process to stop.
+    cri = new CriClient({ socket: address }, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs })
+  } catch (error) {
+    await dir.remove()
+    throw error
+  }
   const command = wrapCommand(options.wrapper, release.containerd, ['--config', dir.join('config.toml')])
   const daemon = startDaemon(command.file, command.args, {
     cwd: dir.path,
@@ -133,7 +148,6 @@ export async function startCriContainerd(options: CriContainerdOptions): Promise
     // The shim beside this containerd first: shims find each other and containerd on PATH.
     env: { ...process.env, PATH: `${dirname(release.shim)}:${process.env.PATH ?? ''}` },
   })
-  const cri = new CriClient({ socket: address }, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs })
   const leftoverProcesses = (): Promise<number[]> => processesOf(dir.path, cgroupParent)
   const leftoverCgroups = (): Promise<string[]> => cgroupDirs(cgroupParent)
   let stopped: Promise<void> | undefined
@@ -213,6 +227,8 @@ export function criConfigToml(config: CriConfig): string {
     [`plugins.${q(images)}`, [`snapshotter = ${q(config.snapshotter)}`, ...(v2 ? [] : [`sandbox_image = ${q(config.sandboxImage)}`])]],
     ...(v2 ? [[`plugins.${q(images)}.pinned_images`, [`sandbox = ${q(config.sandboxImage)}`]] satisfies [string, string[]]] : []),
     [`plugins.${q(images)}.registry`, [`config_path = ${q(config.hostsDir)}`]],
+    // The CRI services join the tcp_address server only when asked (the default is off).
+    ...(config.tcpAddress === undefined ? [] : [['plugins."io.containerd.grpc.v1.cri"', ['disable_tcp_service = false']] satisfies [string, string[]]]),
     [`plugins.${q(runtime)}`, ['restrict_oom_score_adj = true', 'enable_cdi = false']],
     [`plugins.${q(runtime)}.containerd`, [...(v2 ? [] : [`snapshotter = ${q(config.snapshotter)}`]), 'default_runtime_name = "runc"']],
     [`plugins.${q(runtime)}.containerd.runtimes.runc`, ['runtime_type = "io.containerd.runc.v2"', `runtime_path = ${q(config.shim)}`]],

@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { buildFixtures, type SourceImage } from '../clients/fixtures.ts'
 import { run } from '../tools/exec.ts'
@@ -24,6 +24,7 @@ import { haveSidPackages, sidPackage } from '../tools/sid-debs.ts'
 import { makeTempDir, mountPointsUnder } from '../tools/temp-dir.ts'
 import { buildBusyboxImage, type BusyboxImage } from './busybox-image.ts'
 import { containerdRelease, startCriContainerd, type ContainerdRelease, type CriContainerd } from './containerd-node.ts'
+import { CriClient, withoutGogoproto } from './cri.ts'
 import { createNode } from './node.ts'
 import { serveForNode, type NodeRegistry } from './node-registry.ts'
 import { runPod } from './pod.ts'
@@ -31,6 +32,8 @@ import { runPod } from './pod.ts'
 const HELLO = 'registry.test.internal/hello:1'
 const PAUSE = 'registry.test.internal/pause:1'
 const GREETING = 'hello from a busybox image served by localregistry'
+/** Where CRI also listens in the node: nothing else listens in a namespace the test made. */
+const CRI_TCP_PORT = 10010
 
 /** An image the node pulls: by which name, which repository the runtime records, what it must resolve to. */
 interface Pull {
@@ -52,12 +55,14 @@ test("kubelet's path: containerd's CRI pulls production names through config_pat
   }
   await using work = await makeTempDir('e2e-cri-')
   const fixtures = await buildFixtures(work.join('layouts'))
+  const busybox = toolPath('busybox')
   const hello = await buildBusyboxImage(work.join('hello'), {
+    busybox,
     applets: ['sh', 'uname'],
     entrypoint: ['/bin/sh', '-c'],
     cmd: [`echo ${GREETING}; uname -s`],
   })
-  const pause = await buildBusyboxImage(work.join('pause'), { applets: ['sleep'], entrypoint: ['/bin/sleep'], cmd: ['2147483647'] })
+  const pause = await buildBusyboxImage(work.join('pause'), { busybox, applets: ['sleep'], entrypoint: ['/bin/sleep'], cmd: ['2147483647'] })
   const node = await createNode({ hosts: { 'registry.test.internal': 'host' } })
   try {
     await using registry = await serveForNode(node, work.join('registry'), {
@@ -78,11 +83,11 @@ test("kubelet's path: containerd's CRI pulls production names through config_pat
       { name: "sid's containerd 2", binary: join(sidPackage('containerd').root, 'usr', 'bin', 'containerd'), major: 2 },
     ]
     for (const { name, binary, major } of releases) {
-      await t.test(name, () =>
+      await t.test(name, (subtest) =>
         registry.explained(async () => {
           const release = await containerdRelease(binary)
           assert.equal(release.major, major, `${binary} is containerd ${release.version}`)
-          await runNode(t, registry, node.runtimeWrapper, { release, pulls, hello, pause })
+          await runNode(subtest, registry, node.runtimeWrapper, { release, nodeAddress: node.nodeAddress, pulls, hello, pause })
         }),
       )
     }
@@ -95,6 +100,24 @@ test("kubelet's path: containerd's CRI pulls production names through config_pat
   })
 })
 
+test("CRI's api.proto is loaded without its gogoproto import and options, and nothing else", () => {
+  const proto = [
+    'syntax = "proto3";',
+    'import "github.com/gogo/protobuf/gogoproto/gogo.proto";',
+    'option (gogoproto.marshaler_all) = true;',
+    'message M {',
+    '  option (gogoproto.goproto_stringer) = false;',
+    '  repeated Mount mounts = 1 [(gogoproto.nullable) = false];',
+    '  string name = 2 [json_name = "n"];',
+    '}',
+  ].join('\n')
+  assert.equal(
+    withoutGogoproto(proto, 'api.proto'),
+    ['syntax = "proto3";', '', '', 'message M {', '', '  repeated Mount mounts = 1;', '  string name = 2 [json_name = "n"];', '}'].join('\n'),
+  )
+  assert.throws(() => withoutGogoproto('message M { int32 a = 1 [deprecated = true, (gogoproto.nullable) = false]; }', 'x.proto'), /x\.proto: a gogoproto use/)
+})
+
 function fromFixture(ref: string, repository: string, fixture: SourceImage): Pull {
   return { ref, repository, digest: fixture.digest, config: fixture.host.config }
 }
@@ -103,45 +126,57 @@ async function runNode(
   t: TestContext,
   registry: NodeRegistry,
   wrapper: readonly string[],
-  subject: { release: ContainerdRelease; pulls: Pull[]; hello: BusyboxImage; pause: BusyboxImage },
+  subject: { release: ContainerdRelease; nodeAddress: string; pulls: Pull[]; hello: BusyboxImage; pause: BusyboxImage },
 ): Promise<void> {
   const started = Date.now()
-  const ctrd = await startCriContainerd({ containerd: subject.release, wrapper, hostsDir: registry.hostsDir, sandboxImage: PAUSE })
-  let ctrdStopped = false
+  const tcp = `${subject.nodeAddress}:${CRI_TCP_PORT}`
+  const ctrd = await startCriContainerd({ containerd: subject.release, wrapper, hostsDir: registry.hostsDir, sandboxImage: PAUSE, tcpAddress: tcp })
+  const up = Date.now()
+  const dir = dirname(ctrd.address)
+  let times: string
   try {
-    const ready = Date.now()
-    await pullEach(ctrd, subject.pulls)
-    // containerd names the registry it mirrors in ?ns=; the image is found by its path alone.
-    for (const request of [
-      'HEAD /v2/app/manifests/latest?ns=registry.test.internal 200',
-      'HEAD /v2/library/app/manifests/1.0?ns=docker.io 200',
-      'HEAD /v2/org/agent/manifests/v1?ns=ghcr.io 200',
-    ]) {
-      assert.ok(registry.daemon.output().includes(request), `the registry answered ${request}`)
-    }
-    const pulled = Date.now()
-    const { status, output } = await runPod(ctrd, { name: 'hello', image: HELLO })
-    assert.equal(status.state, 'CONTAINER_EXITED', status.reason)
-    assert.equal(status.exitCode, 0, `${status.reason} ${status.message}`)
-    assert.deepEqual(output, [GREETING, 'Linux'])
-    assert.deepEqual(await ctrd.cri.listPodSandbox(), [], 'the pod is removed')
-    assert.equal((await ctrd.cri.imageStatus(PAUSE))?.id, subject.pause.config, 'the sandbox image, pulled from the registry')
-    assert.equal((await ctrd.cri.imageStatus(HELLO))?.id, subject.hello.config)
-    const ran = Date.now()
-    const dir = ctrd.address.replace(/\/containerd\.sock$/, '')
-    await ctrd.stop()
-    ctrdStopped = true
-    t.diagnostic(
-      `containerd ${subject.release.version}: CRI ready ${ready - started} ms, 4 pulls ${pulled - ready} ms, ` +
-        `pod run and output ${ran - pulled} ms, stopped ${Date.now() - ran} ms (total ${Date.now() - started} ms)`,
-    )
-    assert.deepEqual(await ctrd.leftoverProcesses(), [], 'no shim or container process is left')
-    assert.deepEqual(await ctrd.leftoverCgroups(), [], 'no cgroup is left')
-    assert.deepEqual(await mountPointsUnder(dir), [], 'nothing is mounted under its directory')
-    assert.ok(!existsSync(dir), `${dir} is removed`)
+    times = await exercise(ctrd, registry, subject, tcp)
   } finally {
-    if (!ctrdStopped) await ctrd.stop()
+    await ctrd.stop()
   }
+  t.diagnostic(`containerd ${subject.release.version}: CRI ready ${up - started} ms, ${times}; with start and stop ${Date.now() - started} ms`)
+  assert.deepEqual(await ctrd.leftoverProcesses(), [], 'no shim or container process is left')
+  assert.deepEqual(await ctrd.leftoverCgroups(), [], 'no cgroup is left')
+  assert.deepEqual(await mountPointsUnder(dir), [], 'nothing is mounted under its directory')
+  assert.ok(!existsSync(dir), `${dir} is removed`)
+}
+
+/** Pulls, runs the pod and checks its output, and reaches CRI over TCP; returns how long the steps took. */
+async function exercise(
+  ctrd: CriContainerd,
+  registry: NodeRegistry,
+  subject: { pulls: Pull[]; hello: BusyboxImage; pause: BusyboxImage },
+  tcp: string,
+): Promise<string> {
+  // containerd names the registry it mirrors in ?ns=; the image is found by its path alone.
+  const requests = [
+    'HEAD /v2/app/manifests/latest?ns=registry.test.internal 200',
+    'HEAD /v2/library/app/manifests/1.0?ns=docker.io 200',
+    'HEAD /v2/org/agent/manifests/v1?ns=ghcr.io 200',
+  ]
+  const before = requests.map((request) => registry.daemon.output().split(request).length)
+  const started = Date.now()
+  await pullEach(ctrd, subject.pulls)
+  requests.forEach((request, i) => assert.ok(registry.daemon.output().split(request).length > (before[i] ?? 0), `the registry answered ${request}`))
+  const pulled = Date.now()
+  const { status, output } = await runPod(ctrd, { name: 'hello', image: HELLO })
+  assert.equal(status.state, 'CONTAINER_EXITED', status.reason)
+  assert.equal(status.exitCode, 0, `${status.reason} ${status.message}`)
+  assert.deepEqual(output, [GREETING, 'Linux'])
+  assert.deepEqual(await ctrd.cri.listPodSandbox(), [], 'the pod is removed')
+  const ran = Date.now()
+  assert.equal((await ctrd.cri.imageStatus(PAUSE))?.id, subject.pause.config, 'the sandbox image, pulled from the registry')
+  assert.equal((await ctrd.cri.imageStatus(HELLO))?.id, subject.hello.config)
+  // What a VM node's launcher does: the same API over containerd's tcp_address.
+  using overTcp = new CriClient({ tcp })
+  assert.equal((await overTcp.version()).runtimeVersion, (await ctrd.cri.version()).runtimeVersion)
+  assert.deepEqual(await overTcp.imageStatus(HELLO), await ctrd.cri.imageStatus(HELLO))
+  return `4 pulls ${pulled - started} ms, pod run to its output ${ran - pulled} ms`
 }
 
 /** PullImage each name: the id is the host image's config, and the runtime records the name's repository at the digest served. */

@@ -252,11 +252,14 @@ export function loadCriApi(path: string): PackageDefinition {
   return api
 }
 
-/** The proto text without `import ".../gogo.proto"`, `option (gogoproto.x) = ...;` and `[(gogoproto.x) = ...]`. */
+/**
+ * The proto text without `import ".../gogo.proto"`, `option (gogoproto.x) = ...;` and `[(gogoproto.x) = ...]`.
+ * Removed lines stay as empty lines, so a parse error's line number is the file's.
+ */
 export function withoutGogoproto(text: string, path: string): string {
   const stripped = text
-    .replace(/^\s*import\s+"github\.com\/gogo\/protobuf\/gogoproto\/gogo\.proto"\s*;/gm, '')
-    .replace(/^\s*option\s+\(gogoproto\.[^;]*;/gm, '')
+    .replace(/^[ \t]*import\s+"github\.com\/gogo\/protobuf\/gogoproto\/gogo\.proto"\s*;/gm, '')
+    .replace(/^[ \t]*option\s+\(gogoproto\.[^;]*;/gm, '')
     .replace(/\s*\[\s*\(gogoproto\.[^\]]*\]/g, '')
   if (stripped.includes('gogoproto')) throw new Error(`${path}: a gogoproto use this loader does not know how to remove is left`)
   return stripped
