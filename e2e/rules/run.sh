@@ -193,13 +193,14 @@ fi
 # and LOCALREGISTRY_HOST): env_record run alone and wrapped (env_wrapped) record
 # theirs, with a marker in every variable the launcher assigns or reads (found in
 # the template, so that a new one is covered too; BUILD.bazel's ENV_MARKERS set
-# some through `env`), NODE_OPTIONS included, except those Bazel itself sets
-# (test-setup.sh sets TEST_PATH, which the launcher used to assign too).
+# some through `env`), NODE_OPTIONS included, except those Bazel sets for the
+# test itself. Bazel's test-setup.sh assigns some names too (TEST_PATH, which
+# the launcher used to assign as well; signals): there its value wins.
 log "localregistry_test gives the test the environment Bazel gave the wrapper ($mode)"
 env_check() {
   local template="$repo/rules/private/launcher/launcher.sh.tpl" names=() flags=() name testlogs alone wrapped
   while IFS= read -r name; do
-    [[ "$name" =~ ^(BUILD_WORKING_DIRECTORY|IFS|PWD|RUNFILES_.*|TEST_PATH|TEST_SRCDIR|TEST_TMPDIR|TEST_UNDECLARED_OUTPUTS_DIR|LOCALREGISTRY_.*)$ ]] ||
+    [[ "$name" =~ ^(BUILD_WORKING_DIRECTORY|IFS|PWD|RUNFILES_.*|TEST_SRCDIR|TEST_TMPDIR|TEST_UNDECLARED_OUTPUTS_DIR|LOCALREGISTRY_.*)$ ]] ||
       names+=("$name")
   done < <(
     { grep -v '^[[:space:]]*#' "$template" |
@@ -207,7 +208,15 @@ env_check() {
       sed -E "s/^[[:space:];(]//; s/^\\$\\{?//; s/\\+?=\$//; s/^(local|readonly|for|read -r( -d '')?|unset) //"
       echo NODE_OPTIONS; } | sort -u
   )
-  for name in "${names[@]}"; do flags+=("--test_env=$name=marker from --test_env: $name, 'single' \"double\" spaces"); done
+  for name in "${names[@]}"; do
+    if [[ "$name" == NODE_OPTIONS ]]; then
+      # An option no Node accepts (Node ignores words without a dash): the
+      # registry's Node must not see the test's NODE_OPTIONS.
+      flags+=("--test_env=$name=--marker-from-test-env")
+    else
+      flags+=("--test_env=$name=marker from --test_env: $name, 'single' \"double\" spaces")
+    fi
+  done
   echo "markers: ${names[*]}"
   run_bazel test //:env_record //:env_wrapped --nocache_test_results "${flags[@]}" || return 1
   testlogs="$(bazel info bazel-testlogs 2>/dev/null)"
@@ -222,7 +231,7 @@ env_check() {
   alone="$(recorded env_record)"
   wrapped="$(recorded env_wrapped)"
   for name in "${names[@]}"; do
-    grep -q "^$name=marker from " <<<"$alone" || { echo "the marker of $name did not reach env_record"; return 1; }
+    grep -q "^$name=" <<<"$alone" || { echo "$name (a marker) is not in env_record's environment"; return 1; }
   done
   grep -qE '^LOCALREGISTRY_URL=http://127\.0\.0\.1:[0-9]+$' <<<"$wrapped" && grep -qE '^LOCALREGISTRY_HOST=127\.0\.0\.1:[0-9]+$' <<<"$wrapped" ||
     { echo "env_wrapped got no LOCALREGISTRY_URL or LOCALREGISTRY_HOST"; return 1; }

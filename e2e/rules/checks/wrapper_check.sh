@@ -10,7 +10,8 @@
 #   lifecycle_test: a registry that dies during a passing test fails it,
 #     naming its log (which is kept, also without TEST_TMPDIR and
 #     TEST_UNDECLARED_OUTPUTS_DIR); SIGTERM and SIGINT to the launcher reach
-#     the test; a SIGKILLed launcher leaves no registry behind;
+#     the test; SIGTERM to its process group does not blame the registry; a
+#     SIGKILLed launcher leaves no registry behind;
 #   serve: prints the URL and how to pull, serves, stops with exit 0 on SIGINT.
 # Usage: wrapper_check.sh APP_DIGEST
 # --- begin runfiles.bash initialization v2 ---
@@ -201,6 +202,25 @@ for signal in TERM INT; do
   fi
   kill -KILL -- "-$pid" 2>/dev/null
 done
+
+# SIGTERM to the whole process group, as Bazel's timeout sends it: the
+# registry stops too, which is no failure of its own; the status is the test's
+# (42), or the signal's (143) where bash lost it.
+dir="$TEST_TMPDIR/signal_group"
+if start_lifecycle "$dir"; then
+  kill -TERM -- "-$pid"
+  if until_gone "$BOUND_SECONDS"; then
+    wait "$pid"
+    status=$?
+    if ((status != 42 && status != 143)) || grep -q 'the registry exited' "$dir/stderr"; then
+      fail "SIGTERM to lifecycle_test's process group: exit $status (expected 42 or 143), or the registry blamed; stderr:"
+      show "$dir/stderr"
+    fi
+  else
+    fail "lifecycle_test still runs ${BOUND_SECONDS}s after SIGTERM to its process group"
+  fi
+  kill -KILL -- "-$pid" 2>/dev/null
+fi
 
 # A SIGKILLed launcher leaves no registry behind: the registry sees its stdin
 # (a pipe only the launcher writes to) end, and stops.
