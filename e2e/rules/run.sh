@@ -73,7 +73,7 @@ if [[ -z "$in_chroot" ]]; then
       sid_debs="${LOCALREGISTRY_SID_DEBS:-/var/cache/localregistry/sid-debs}"
       binds=(--bind "$repo")
       [[ ! -d "$sid_debs" ]] || binds+=(--bind "$sid_debs")
-      "$repo/scripts/in-sid-chroot.sh" "${binds[@]}" --chdir "$here" --env CI --env LOCALREGISTRY_SID_DEBS -- \
+      "$repo/scripts/in-sid-chroot.sh" "${binds[@]}" --chdir "$here" --env CI --env LOCALREGISTRY_SID_DEBS --env LOCALREGISTRY_BAZEL_ROOT -- \
         env LOCALREGISTRY_NODE_ARCHIVE="$archive" bash "$here/run.sh" --in-chroot bazel7 || status=$?
     else
       command -v bazel >/dev/null || skip "bazel not found (install bazel-bootstrap)"
