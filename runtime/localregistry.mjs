@@ -278,6 +278,10 @@ Options:
   --runfiles DIR_OR_MANIFEST  A runfiles tree or runfiles manifest to resolve manifest paths in,
                               tried before the Bazel variables.
   --log-requests              Log every request to stderr.
+  --stop-on-stdin-close       Also stop (exit 0) when standard input reaches its end, e.g. the
+                              read end of a pipe whose write end only the parent holds: the
+                              registry stops when the parent exits, even by SIGKILL
+                              (localregistry_test uses it). With /dev/null it stops at once.
 
 Limits (the defaults suit a test's own clients; raise them for many cluster nodes):
   --max-connections N         Most connections open at once (default 2000, lowered to fit the
@@ -4102,6 +4106,7 @@ function parseServeArgs(args) {
         "ready-file": { type: "string" },
         runfiles: { type: "string" },
         "log-requests": { type: "boolean", default: false },
+        "stop-on-stdin-close": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
         ...LAUNCHER_ARGS,
         ...LIMIT_ARGS
@@ -4118,6 +4123,7 @@ function parseServeArgs(args) {
     readyFile: values["ready-file"],
     runfiles: values.runfiles,
     logRequests: values["log-requests"],
+    stopOnStdinClose: values["stop-on-stdin-close"],
     launcher: parseLauncherOptions(values),
     limits: parseLimitOptions(values)
   };
@@ -4138,6 +4144,22 @@ async function runServeCommand(args, io, stop) {
     io.stdout.write(SERVE_HELP);
     return 0;
   }
+  if (!options.stopOnStdinClose) return serve(options, io, stop);
+  const closed = new AbortController();
+  const onClose = () => {
+    if (closed.signal.aborted) return;
+    io.stderr.write("localregistry: standard input closed (--stop-on-stdin-close): stopping\n");
+    closed.abort();
+  };
+  const stdin = process.stdin.on("end", onClose).on("error", onClose).resume();
+  try {
+    return await serve(options, io, AbortSignal.any([stop, closed.signal]));
+  } finally {
+    stdin.off("end", onClose).off("error", onClose);
+    stdin.destroy();
+  }
+}
+async function serve(options, io, stop) {
   const registry = await startRegistry({
     manifests: options.manifests,
     images: options.images,

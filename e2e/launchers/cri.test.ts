@@ -14,9 +14,7 @@
  * Run (as root): node_modules/.bin/node --test e2e/launchers/cri.test.ts
  */
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { buildFixtures, type SourceImage } from '../clients/fixtures.ts'
@@ -26,17 +24,16 @@ import { haveSidPackages, sidPackage } from '../tools/sid-debs.ts'
 import { makeTempDir, mountPointsUnder } from '../tools/temp-dir.ts'
 import { buildBusyboxImage, type BusyboxImage } from './busybox-image.ts'
 import { containerdRelease, startCriContainerd, type ContainerdRelease, type CriContainerd } from './containerd-node.ts'
-import { CriClient, withoutGogoproto, type ContainerStatus, type PodSandboxConfig } from './cri.ts'
+import { CriClient, withoutGogoproto } from './cri.ts'
 import { createNode } from './node.ts'
 import { serveForNode, type NodeRegistry } from './node-registry.ts'
+import { runPod } from './pod.ts'
 
 const HELLO = 'registry.test.internal/hello:1'
 const PAUSE = 'registry.test.internal/pause:1'
 const GREETING = 'hello from a busybox image served by localregistry'
 /** Where CRI also listens in the node: nothing else listens in a namespace the test made. */
 const CRI_TCP_PORT = 10010
-/** Bound on waiting for the container to exit. */
-const EXIT_TIMEOUT_MS = 30_000
 
 /** An image the node pulls: by which name, which repository the runtime records, what it must resolve to. */
 interface Pull {
@@ -167,10 +164,11 @@ async function exercise(
   await pullEach(ctrd, subject.pulls)
   requests.forEach((request, i) => assert.ok(registry.daemon.output().split(request).length > (before[i] ?? 0), `the registry answered ${request}`))
   const pulled = Date.now()
-  const status = await runPod(ctrd, subject.hello)
+  const { status, output } = await runPod(ctrd, { name: 'hello', image: HELLO })
   assert.equal(status.state, 'CONTAINER_EXITED', status.reason)
   assert.equal(status.exitCode, 0, `${status.reason} ${status.message}`)
-  assert.deepEqual(await containerOutput(status.logPath), [GREETING, 'Linux'])
+  assert.deepEqual(output, [GREETING, 'Linux'])
+  assert.deepEqual(await ctrd.cri.listPodSandbox(), [], 'the pod is removed')
   const ran = Date.now()
   assert.equal((await ctrd.cri.imageStatus(PAUSE))?.id, subject.pause.config, 'the sandbox image, pulled from the registry')
   assert.equal((await ctrd.cri.imageStatus(HELLO))?.id, subject.hello.config)
@@ -189,54 +187,4 @@ async function pullEach(ctrd: CriContainerd, pulls: Pull[]): Promise<void> {
     assert.equal(image?.id, pull.config, `${pull.ref}: ImageStatus`)
     assert.ok(image.repoDigests.includes(`${pull.repository}@${pull.digest}`), `${pull.ref}: ${image.repoDigests.join(', ')} includes ${pull.digest}`)
   }
-}
-
-/** Runs the image in a host-network pod as kubelet does, waits until the container exits, and removes the pod. */
-async function runPod(ctrd: CriContainerd, image: BusyboxImage): Promise<ContainerStatus> {
-  const { cri } = ctrd
-  const logDirectory = join(ctrd.logDirectory, 'hello')
-  await mkdir(logDirectory)
-  const sandboxConfig: PodSandboxConfig = {
-    metadata: { name: 'hello', uid: randomUUID(), namespace: 'default', attempt: 0 },
-    // A host-network pod shares the node's hostname: CRI refuses one of its own.
-    hostname: '',
-    logDirectory,
-    linux: { cgroupParent: ctrd.cgroupParent, securityContext: { namespaceOptions: { network: 'NODE' } } },
-  }
-  assert.equal(await cri.pullImage(HELLO), image.config)
-  const pod = await cri.runPodSandbox(sandboxConfig)
-  const container = await cri.createContainer(pod, { metadata: { name: 'hello' }, image: { image: HELLO }, logPath: 'hello.log' }, sandboxConfig)
-  await cri.startContainer(container)
-  const status = await exited(ctrd, container)
-  await cri.stopPodSandbox(pod)
-  await cri.removePodSandbox(pod)
-  assert.deepEqual(await cri.listPodSandbox(), [])
-  return status
-}
-
-/** Polls ContainerStatus until the container has exited (bounded). */
-async function exited(ctrd: CriContainerd, container: string): Promise<ContainerStatus> {
-  const deadline = Date.now() + EXIT_TIMEOUT_MS
-  for (;;) {
-    const status = await ctrd.cri.containerStatus(container)
-    if (status.state === 'CONTAINER_EXITED') return status
-    if (Date.now() > deadline) throw new Error(`container ${container} has not exited after ${EXIT_TIMEOUT_MS} ms: ${JSON.stringify(status)}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
-/** The stdout lines of a CRI log file (`TIMESTAMP STREAM F|P MESSAGE` per line; P = a partial line). */
-async function containerOutput(logPath: string): Promise<string[]> {
-  const lines: string[] = []
-  let partial = ''
-  for (const line of (await readFile(logPath, 'utf8')).split('\n')) {
-    const match = /^\S+ (stdout|stderr) ([FP]) (.*)$/.exec(line)
-    if (match === null || match[1] !== 'stdout') continue
-    partial += match[3]
-    if (match[2] === 'F') {
-      lines.push(partial)
-      partial = ''
-    }
-  }
-  return lines
 }

@@ -58,12 +58,22 @@ fi
 archive="$(cd "$(dirname "$archive")" && pwd)/$(basename "$archive")"
 
 if [[ -z "$in_chroot" ]]; then
+  # The program of the runnable image (busybox/BUILD.bazel): the host's static busybox, copied
+  # into the workspace so that the chroot's Bazel sees the same file.
+  busybox=/bin/busybox
+  [[ -x "$busybox" ]] && ! ldd "$busybox" >/dev/null 2>&1 ||
+    die "no static $busybox: install busybox-static (scripts/setup-tools.sh)"
+  cmp -s "$busybox" busybox/busybox || cp "$busybox" busybox/busybox
   status=0
   for b in "${bazels[@]}"; do
     if [[ "$b" == bazel7 ]]; then
       "$repo/scripts/in-sid-chroot.sh" -- true 2>/dev/null ||
         skip "the sid chroot with Bazel 7.7.1 is missing: run scripts/setup-bazel7.sh"
-      "$repo/scripts/in-sid-chroot.sh" --bind "$repo" --chdir "$here" --env CI -- \
+      # cri_pod_test runs sid's containerd 2 from scripts/setup-sid-debs.sh's cache.
+      sid_debs="${LOCALREGISTRY_SID_DEBS:-/var/cache/localregistry/sid-debs}"
+      binds=(--bind "$repo")
+      [[ ! -d "$sid_debs" ]] || binds+=(--bind "$sid_debs")
+      "$repo/scripts/in-sid-chroot.sh" "${binds[@]}" --chdir "$here" --env CI --env LOCALREGISTRY_SID_DEBS --env LOCALREGISTRY_BAZEL_ROOT -- \
         env LOCALREGISTRY_NODE_ARCHIVE="$archive" bash "$here/run.sh" --in-chroot bazel7 || status=$?
     else
       command -v bazel >/dev/null || skip "bazel not found (install bazel-bootstrap)"
@@ -165,6 +175,14 @@ e2e_flags=()
 if ! run_bazel test "${e2e_flags[@]}" -- //...; then
   failures+=("bazel test //...")
 fi
+# A launcher as a Bazel test that runs a pod through containerd's CRI (manual: it needs root).
+log "cri_pod_test: containerd's CRI runs the Bazel-built busybox in a pod ($mode)"
+if ((EUID != 0)); then
+  echo "not run: cri_pod_test needs root"
+  [[ "${CI:-}" != true ]] || failures+=("cri_pod_test needs root (CI=true)")
+elif ! run_bazel test //:cri_pod_test --test_env=LOCALREGISTRY_SID_DEBS; then
+  failures+=("cri_pod_test")
+fi
 # Our bzl_library targets, as a module that is not the root loads them (the
 # dependencies they load must be regular bazel_deps, not dev ones).
 if [[ "$mode" == bzlmod ]]; then
@@ -173,6 +191,62 @@ if [[ "$mode" == bzlmod ]]; then
     failures+=("bazel query @rules_localregistry//rules:all")
   fi
 fi
+# The wrapped test's environment is exactly the wrapper's (plus LOCALREGISTRY_URL
+# and LOCALREGISTRY_HOST): env_record run alone and wrapped (env_wrapped) record
+# theirs, with a marker in every variable the launcher assigns or reads (found in
+# the template, so that a new one is covered too; BUILD.bazel's ENV_MARKERS set
+# some through `env`), NODE_OPTIONS included, except those Bazel sets for the
+# test itself. Bazel's test-setup.sh assigns some names too (TEST_PATH, which
+# the launcher used to assign as well; signals): there its value wins.
+log "localregistry_test gives the test the environment Bazel gave the wrapper ($mode)"
+env_check() {
+  local template="$repo/rules/private/launcher/launcher.sh.tpl" names=() flags=() name testlogs alone wrapped
+  while IFS= read -r name; do
+    [[ "$name" =~ ^(BUILD_WORKING_DIRECTORY|IFS|PWD|RUNFILES_.*|TEST_SRCDIR|TEST_TMPDIR|TEST_UNDECLARED_OUTPUTS_DIR|LOCALREGISTRY_.*)$ ]] ||
+      names+=("$name")
+  done < <(
+    { grep -v '^[[:space:]]*#' "$template" |
+      grep -oE '\$\{?[A-Za-z_][A-Za-z0-9_]*|(^|[[:space:];(])[A-Za-z_][A-Za-z0-9_]*\+?=|\b(local|readonly|for|read -r( -d '"''"')?|unset) [A-Za-z_][A-Za-z0-9_]*' |
+      sed -E "s/^[[:space:];(]//; s/^\\$\\{?//; s/\\+?=\$//; s/^(local|readonly|for|read -r( -d '')?|unset) //"
+      echo NODE_OPTIONS; } | sort -u
+  )
+  for name in "${names[@]}"; do
+    if [[ "$name" == NODE_OPTIONS ]]; then
+      # An option no Node accepts (Node ignores words without a dash): the
+      # registry's Node must not see the test's NODE_OPTIONS.
+      flags+=("--test_env=$name=--marker-from-test-env")
+    else
+      flags+=("--test_env=$name=marker from --test_env: $name, 'single' \"double\" spaces")
+    fi
+  done
+  echo "markers: ${names[*]}"
+  run_bazel test //:env_record //:env_wrapped --nocache_test_results "${flags[@]}" || return 1
+  testlogs="$(bazel info bazel-testlogs 2>/dev/null)"
+  # NUL-separated, sorted, what differs with the target made the same (its
+  # name in paths and TEST_TARGET, the sandbox's number, the hash in the
+  # temporary directory's name); one variable a line for diff.
+  recorded() {
+    sed -n 's/^ENV0 //p' "$testlogs/$1/test.log" | base64 -d |
+      sed -z -E "s/env_record|env_wrapped/TARGET/g; s|/sandbox/([a-z-]+)/[0-9]+/|/sandbox/\1/N/|g; s|/_tmp/[0-9a-f]{32}|/_tmp/HASH|g" |
+      sort -z | tr '\0' '\n'
+  }
+  alone="$(recorded env_record)"
+  wrapped="$(recorded env_wrapped)"
+  for name in "${names[@]}"; do
+    grep -q "^$name=" <<<"$alone" || { echo "$name (a marker) is not in env_record's environment"; return 1; }
+  done
+  grep -qE '^LOCALREGISTRY_URL=http://127\.0\.0\.1:[0-9]+$' <<<"$wrapped" && grep -qE '^LOCALREGISTRY_HOST=127\.0\.0\.1:[0-9]+$' <<<"$wrapped" ||
+    { echo "env_wrapped got no LOCALREGISTRY_URL or LOCALREGISTRY_HOST"; return 1; }
+  if ! diff <(echo "$alone") <(grep -vE '^LOCALREGISTRY_(URL|HOST)=' <<<"$wrapped"); then
+    echo "the environment of env_record alone (<) and wrapped (>) differ"
+    return 1
+  fi
+  echo "ok: the same $(wc -l <<<"$alone") variables alone and wrapped, plus LOCALREGISTRY_URL and LOCALREGISTRY_HOST"
+}
+if ! env_check; then
+  failures+=("localregistry_test changed the test's environment")
+fi
+
 # The sandboxes hide the runfiles manifest from tests; the standalone strategy
 # shows it, so wrapper_check can also run a launcher with manifest-only runfiles.
 log "wrapper_check with manifest-only runfiles ($mode)"

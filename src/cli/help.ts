@@ -65,6 +65,10 @@ Options:
   --runfiles DIR_OR_MANIFEST  A runfiles tree or runfiles manifest to resolve manifest paths in,
                               tried before the Bazel variables.
   --log-requests              Log every request to stderr.
+  --stop-on-stdin-close       Also stop (exit 0) when standard input reaches its end, e.g. the
+                              read end of a pipe whose write end only the parent holds: the
+                              registry stops when the parent exits, even by SIGKILL
+                              (localregistry_test uses it). With /dev/null it stops at once.
 
 Limits (the defaults suit a test's own clients; raise them for many cluster nodes):
   --max-connections N         Most connections open at once (default 2000, lowered to fit the

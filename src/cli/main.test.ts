@@ -24,8 +24,13 @@ interface Result {
   stderr: string
 }
 
-function start(args: string[], env: Record<string, string> = {}, cwd?: string): { child: ChildProcess; result: Promise<Result> } {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...BASE_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd })
+function start(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+  stdin: 'ignore' | 'pipe' = 'ignore',
+): { child: ChildProcess; result: Promise<Result> } {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...BASE_ENV, ...env }, stdio: [stdin, 'pipe', 'pipe'], cwd })
   let stdout = ''
   let stderr = ''
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d))
@@ -42,8 +47,9 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Result> 
 async function serve(
   args: string[],
   env: Record<string, string> = {},
-): Promise<{ url: string; stop(signal?: NodeJS.Signals): Promise<Result>; child: ChildProcess }> {
-  const { child, result } = start(['serve', '--listen', '127.0.0.1:0', ...args], env)
+  stdin: 'ignore' | 'pipe' = 'ignore',
+): Promise<{ url: string; stop(signal?: NodeJS.Signals): Promise<Result>; child: ChildProcess; result: Promise<Result> }> {
+  const { child, result } = start(['serve', '--listen', '127.0.0.1:0', ...args], env, undefined, stdin)
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
     child.stdout?.on('data', (d: string) => {
@@ -55,6 +61,7 @@ async function serve(
   return {
     url,
     child,
+    result,
     async stop(signal = 'SIGTERM') {
       child.kill(signal)
       return result
@@ -197,6 +204,36 @@ describe('a lifecycle launchers can trust: the ready file and signals', () => {
       assert.equal(existsSync(ready), false)
     })
   }
+
+  test('--stop-on-stdin-close: the end of stdin stops it like SIGTERM (exit 0, ready file removed); serving until then', async (t) => {
+    const { dir, image: img } = await image(t)
+    const ready = join(dir, 'ready')
+    const server = await serve(['--image', img, '--ready-file', ready, '--stop-on-stdin-close'], {}, 'pipe')
+    // Data on stdin is not an end: it keeps serving.
+    server.child.stdin?.write('anything\n')
+    assert.match((await manifestDigest(server.url, 'app', 'v1')) ?? '', /^sha256:/)
+    server.child.stdin?.end()
+    const result = await server.result
+    assert.deepEqual([result.code, result.signal], [0, null])
+    assert.match(result.stderr, /\nlocalregistry: standard input closed \(--stop-on-stdin-close\): stopping\n$/)
+    assert.equal(existsSync(ready), false)
+  })
+
+  test('--stop-on-stdin-close with stdin open: SIGTERM still stops it and the process exits', async (t) => {
+    const { image: img } = await image(t)
+    const server = await serve(['--image', img, '--stop-on-stdin-close'], {}, 'pipe')
+    const result = await server.stop('SIGTERM')
+    assert.deepEqual([result.code, result.signal], [0, null])
+    assert.ok(!result.stderr.includes('standard input closed'), result.stderr)
+  })
+
+  test('--stop-on-stdin-close with stdin at its end from the start (/dev/null): stops by itself, exit 0', async (t) => {
+    const { image: img } = await image(t)
+    const result = await run(['serve', '--image', img, '--listen', '127.0.0.1:0', '--stop-on-stdin-close'])
+    assert.equal(result.code, 0)
+    // Whether the end came before or after the URL was announced is a race: either is a stop.
+    assert.match(result.stderr, /(^|\n)localregistry: standard input closed \(--stop-on-stdin-close\): stopping\n/)
+  })
 
   test("a second instance that fails (port in use) leaves the first one's ready file alone", async (t) => {
     const { dir, image: img } = await image(t)

@@ -1,6 +1,7 @@
 // `localregistry serve`: load manifests and layouts, listen, print the base URL (the only line on
 // stdout) and, on stderr, what it serves and how to pull it, write the ready file, and serve until
-// the stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) aborts.
+// the stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) aborts, or with --stop-on-stdin-close stdin
+// ends (the parent that holds the pipe is gone, even SIGKILLed).
 
 import { once } from 'node:events'
 import { join } from 'node:path'
@@ -21,6 +22,8 @@ export interface ServeOptions {
   readyFile: string | undefined
   runfiles: string | undefined
   logRequests: boolean
+  /** Stop once stdin reaches end of file: the launcher holding the pipe's write end is gone. */
+  stopOnStdinClose: boolean
   /** HTTPS and runtime configuration for cluster launchers. */
   launcher: LauncherOptions
   /** --max-connections, --send-timeout, --blob-memory; unset ones keep the server's defaults. */
@@ -41,6 +44,7 @@ export function parseServeArgs(args: string[]): ServeOptions | undefined {
         'ready-file': { type: 'string' },
         runfiles: { type: 'string' },
         'log-requests': { type: 'boolean', default: false },
+        'stop-on-stdin-close': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         ...LAUNCHER_ARGS,
         ...LIMIT_ARGS,
@@ -57,6 +61,7 @@ export function parseServeArgs(args: string[]): ServeOptions | undefined {
     readyFile: values['ready-file'],
     runfiles: values.runfiles,
     logRequests: values['log-requests'],
+    stopOnStdinClose: values['stop-on-stdin-close'],
     launcher: parseLauncherOptions(values),
     limits: parseLimitOptions(values),
   }
@@ -74,13 +79,32 @@ export function parseImageOption(value: string): ImageOption {
   return { repository: name.slice(0, colon), tag: name.slice(colon + 1), layout, source }
 }
 
-/** Runs `serve` until `stop` aborts; returns the exit code. */
+/** Runs `serve` until `stop` aborts (or, with --stop-on-stdin-close, stdin ends); returns the exit code. */
 export async function runServeCommand(args: string[], io: Io, stop: AbortSignal): Promise<number> {
   const options = parseServeArgs(args)
   if (options === undefined) {
     io.stdout.write(SERVE_HELP)
     return 0
   }
+  if (!options.stopOnStdinClose) return serve(options, io, stop)
+  // Watched from before loading: a launcher that is gone by then needs no registry at all.
+  const closed = new AbortController()
+  const onClose = (): void => {
+    if (closed.signal.aborted) return
+    io.stderr.write('localregistry: standard input closed (--stop-on-stdin-close): stopping\n')
+    closed.abort()
+  }
+  const stdin = process.stdin.on('end', onClose).on('error', onClose).resume()
+  try {
+    return await serve(options, io, AbortSignal.any([stop, closed.signal]))
+  } finally {
+    stdin.off('end', onClose).off('error', onClose)
+    // A pipe still open would keep the process alive after a stop signal.
+    stdin.destroy()
+  }
+}
+
+async function serve(options: ServeOptions, io: Io, stop: AbortSignal): Promise<number> {
   // An existing ready file is left alone until this instance serves: it may be another
   // instance's, and this one may yet fail (a port in use, a bad layout).
   const registry = await startRegistry({

@@ -5,10 +5,29 @@
 #   cli:   node runtime "$@", in the directory `bazel run` was started from.
 #   serve: `serve` of the manifest (serve flags from "$@"), which prints its URL
 #          and how to pull, until SIGINT/SIGTERM.
-#   test:  serves the manifest on 127.0.0.1:0, runs the test with
-#          LOCALREGISTRY_URL and LOCALREGISTRY_HOST, stops the registry and
-#          exits with the test's status.
+#   test:  serves the manifest with SERVE_FLAGS (by default on 127.0.0.1:0),
+#          runs the test with LOCALREGISTRY_URL and LOCALREGISTRY_HOST (and
+#          LOCALREGISTRY_CA_FILE, LOCALREGISTRY_CLIENT_CONFIG when asked for),
+#          stops the registry and exits with the test's status.
 set -uo pipefail
+
+# The test runs in the environment this script was started with, as it was
+# given (plus the LOCALREGISTRY_* variables, registry_env), so that no name this
+# script assigns (MODE, NODE_PATH, tmp, status, ...) reaches it with this
+# script's value. /proc/$$/environ is that environment byte for byte (bash never
+# writes to it); without /proc (macOS) it is the variables exported here, read
+# before this script assigns any, which differ only in what bash itself changes
+# at start (SHLVL, PWD, exported functions).
+test_env=()
+if [[ %MODE% == test ]]; then
+  if [[ -r /proc/$$/environ ]]; then
+    while IFS= read -r -d '' test_env_entry; do
+      [[ "$test_env_entry" != *=* ]] || test_env+=("$test_env_entry")
+    done </proc/$$/environ
+  else
+    for test_env_entry in $(compgen -e); do test_env+=("$test_env_entry=${!test_env_entry}"); done
+  fi
+fi
 
 # Filled in by launcher.bzl, shell-quoted. The paths are rlocation paths.
 readonly MODE=%MODE%
@@ -17,6 +36,11 @@ readonly NODE_PATH=%NODE%
 readonly RUNTIME_PATH=%RUNTIME%
 readonly MANIFEST_PATH=%MANIFEST%
 readonly TEST_PATH=%TEST%
+# Mode test: the serve flags of localregistry_test's attributes, and whether to
+# write the generated CA (--ca-out) and client configuration (--client-config).
+readonly SERVE_FLAGS=(%SERVE_FLAGS%)
+readonly CA_OUT=%CA_OUT%
+readonly CLIENT_CONFIG=%CLIENT_CONFIG%
 
 die() {
   echo "$WHO: $*" >&2
@@ -100,17 +124,30 @@ fi
 registry_pid=
 registry_url=
 fifo="$tmp/localregistry-url.$$"
+# The registry's stdin (serve --stop-on-stdin-close): a FIFO whose only writer
+# is this script, on a descriptor it does not inherit, so that the registry
+# stops when this script is gone, even SIGKILLed outside Bazel's process-group
+# kill. The first descriptor not open here (bash 3.2 has no {var}>).
+lifeline="$tmp/localregistry-stdin.$$"
+lifeline_fd=3
+while [[ -e /dev/fd/$lifeline_fd ]]; do lifeline_fd=$((lifeline_fd + 1)); done
 # start_registry [serve flags...]: starts the registry in the background and
 # waits for the one line it prints on stdout once it serves (its URL), or for
 # it to exit without printing one, whichever comes first: a registry that
 # cannot start is reported at once, not when a timeout expires. The wait is a
-# read on a FIFO, not a polling loop; the FIFO is removed by stop_registry,
+# read on a FIFO, not a polling loop; the FIFOs are removed by stop_registry,
 # while the registry shuts down, not before the test. Redirections of the call
-# apply to the registry's stderr.
+# apply to the registry's stderr. A test's NODE_OPTIONS (a --require hook,
+# --inspect) is for the test's Node, not the registry's.
 start_registry() {
-  [[ ! -e "$fifo" ]] || rm -f "$fifo"
-  mkfifo "$fifo" || die "cannot create a FIFO in $tmp"
-  "${serve[@]}" "$@" >"$fifo" &
+  rm -f "$fifo" "$lifeline"
+  mkfifo "$fifo" "$lifeline" || die "cannot create a FIFO in $tmp"
+  eval "exec $lifeline_fd<>\"\$lifeline\"" || die "cannot open $lifeline"
+  (
+    eval "exec $lifeline_fd>&-"
+    unset NODE_OPTIONS
+    exec "${serve[@]}" --stop-on-stdin-close "$@"
+  ) <"$lifeline" >"$fifo" &
   registry_pid=$!
   local line=
   IFS= read -r line <"$fifo"
@@ -123,11 +160,57 @@ start_registry() {
   registry_url="$line"
 }
 
+# stop_registry: stops the registry if it runs; sets registry_status to its
+# exit status (0 when it stopped as asked).
+registry_status=0
 stop_registry() {
   [[ -n "$registry_pid" ]] && kill -TERM "$registry_pid" 2>/dev/null
-  [[ ! -e "$fifo" ]] || rm -f "$fifo"
-  [[ -n "$registry_pid" ]] && wait "$registry_pid" 2>/dev/null
+  rm -f "$fifo" "$lifeline"
+  [[ -z "$registry_pid" ]] || wait "$registry_pid" 2>/dev/null || registry_status=$?
   registry_pid=
+}
+
+# run_test ARGS...: runs the test in the background, so that this script can
+# pass SIGTERM and SIGINT on to it while it runs, with this script's own stdin,
+# SIGINT and SIGQUIT as it got them (bash starts background commands with
+# /dev/null and both ignored), and the environment it was started with (see
+# test_env). Sets status to the test's exit status.
+test_pid=
+run_test() {
+  # env(1) would take a path with '=' for a variable and run the next argument.
+  [[ "$test_bin" != *=* ]] || die "cannot run $test_bin: its path holds '='"
+  (
+    trap - INT QUIT
+    eval "exec $lifeline_fd>&-"
+    exec /usr/bin/env -i -- ${test_env[@]+"${test_env[@]}"} "${registry_env[@]}" "$test_bin" "$@"
+  ) <&0 &
+  test_pid=$!
+  local waited=0
+  # A trapped signal ends `wait` early (128 + its number), the test may run on:
+  # waiting again gives the test's own exit status.
+  while :; do
+    wait "$test_pid"
+    status=$?
+    ((waited < signals)) || break
+    waited=$signals
+  done
+  # Bash (5.2) can lose the status of a test that ends while the trap runs, as
+  # when the whole process group gets the signal (Bazel's timeout); `wait` then
+  # gives -1. The signal's status stands in for it (never 0).
+  ((status >= 0 && status <= 255)) || status=$signal_status
+}
+
+# pass_on SIGNAL STATUS: to the test while it runs, else exit with STATUS.
+signals=0
+signal_status=1
+pass_on() {
+  if [[ -n "$test_pid" ]]; then
+    signals=$((signals + 1))
+    signal_status=$2
+    kill -"$1" "$test_pid" 2>/dev/null
+  else
+    exit "$2"
+  fi
 }
 
 # MODE == test
@@ -135,9 +218,15 @@ outputs="${TEST_UNDECLARED_OUTPUTS_DIR:-$tmp}"
 [[ -d "$outputs" ]] || mkdir -p "$outputs"
 log="$outputs/localregistry.log"
 trap 'stop_registry; [[ -z "$own_tmp" ]] || rm -rf "$own_tmp"' EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-if start_registry --listen 127.0.0.1:0 --log-requests 2>"$log"; then
+trap 'pass_on TERM 143' TERM
+trap 'pass_on INT 130' INT
+# The files for the nodes, written by the registry before it prints its URL.
+ca_file="$tmp/localregistry-ca.$$.crt"
+client_config="$tmp/localregistry-client-config.$$"
+launcher_flags=(--log-requests)
+[[ -z "$CA_OUT" ]] || launcher_flags+=(--ca-out "$ca_file")
+[[ -z "$CLIENT_CONFIG" ]] || launcher_flags+=(--client-config "$client_config")
+if start_registry "${SERVE_FLAGS[@]}" "${launcher_flags[@]}" 2>"$log"; then
   :
 else
   status=$?
@@ -145,17 +234,24 @@ else
   sed 's/^/  /' "$log" >&2
   exit 1
 fi
-export LOCALREGISTRY_URL="$registry_url"
-export LOCALREGISTRY_HOST="${registry_url#http://}"
+# What the test gets besides the environment it was started with.
+registry_env=(LOCALREGISTRY_URL="$registry_url" LOCALREGISTRY_HOST="${registry_url#*://}")
+[[ -z "$CA_OUT" ]] || registry_env+=(LOCALREGISTRY_CA_FILE="$ca_file")
+[[ -z "$CLIENT_CONFIG" ]] || registry_env+=(LOCALREGISTRY_CLIENT_CONFIG="$client_config")
 
 rlocation test_bin "$TEST_PATH"
-"$test_bin" "$@"
-status=$?
-if ! kill -0 "$registry_pid" 2>/dev/null; then
-  registry_status=0
-  wait "$registry_pid" || registry_status=$?
-  registry_pid=
-  echo "$WHO: the registry exited during the test (exit status $registry_status); see $log" >&2
-fi
+run_test "$@"
+# A registry that ended before it was stopped (or failed when stopped: it
+# crashed as the test ended) fails the test, whatever the test said; unless
+# this script was signalled, as the whole process group is on Bazel's timeout:
+# then the registry was stopped too, and the test's status stands.
+registry_ran=1
+kill -0 "$registry_pid" 2>/dev/null || registry_ran=
 stop_registry
+if ((signals == 0)) && [[ -z "$registry_ran" || "$registry_status" != 0 ]]; then
+  # The message names the log: keep it, with the temporary directory it is in.
+  own_tmp=
+  echo "$WHO: the registry exited during the test (exit status $registry_status), so the test fails; its log: $log" >&2
+  ((status != 0)) || status=1
+fi
 exit "$status"
