@@ -28,6 +28,7 @@ import { pullSection } from './measure/pull.ts'
 import { requestsSection } from './measure/requests.ts'
 import { scaleSection } from './measure/scale.ts'
 import { startupSection } from './measure/startup.ts'
+import { workflowSection } from './measure/workflow.ts'
 import { expectedMetrics, SECTIONS, type Section } from './report/metrics.ts'
 import { CHART_PATH, publish, SCALE_CHART_PATH } from './report/publish.ts'
 import { scaleChart } from './report/scale-svg.ts'
@@ -36,7 +37,7 @@ import { markdownReport } from './report/table.ts'
 import { evaluateTargets } from './report/targets.ts'
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
-const TOOLS = ['curl', 'ab', 'nginx', 'docker-registry', 'skopeo', 'cat', 'sync']
+const TOOLS = ['curl', 'ab', 'nginx', 'docker-registry', 'skopeo', 'containerd', 'ctr', 'cat', 'sync']
 
 const USAGE = `usage: node bench/run.ts [options]
 
@@ -57,6 +58,7 @@ const SECTION_RUNNERS: Record<Section, (ctx: Context) => Promise<void>> = {
   startup: startupSection,
   scale: scaleSection,
   pull: pullSection,
+  workflow: workflowSection,
 }
 
 interface Options {
