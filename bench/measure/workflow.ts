@@ -106,9 +106,11 @@ export async function workflowSection(ctx: Context): Promise<void> {
 async function timedRoute(ctx: Context, skopeo: Skopeo, route: WorkflowRoute, nodeCount: number): Promise<{ seconds: number; written: number }> {
   const timeoutMs = ctx.settings.transferTimeoutMs
   await using scratch = await makeTempDir('bench-workflow-')
-  const nodes: Containerd[] = []
+  const started = await Promise.allSettled(Array.from({ length: nodeCount }, () => startContainerd({ timeoutMs, readyTimeoutMs: 60_000 })))
+  const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
   try {
-    for (let i = 0; i < nodeCount; i++) nodes.push(await startContainerd({ timeoutMs, readyTimeoutMs: 60_000 }))
+    const failed = started.find((s) => s.status === 'rejected')
+    if (failed) throw failed.reason
     await warmFile(join(ctx.large.layoutDir, 'blobs', ...ctx.large.layerDigest.split(':')))
     await run('sync', [], { timeoutMs: 120_000 })
     const writtenBefore = await ownWriteBytes()

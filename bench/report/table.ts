@@ -9,13 +9,13 @@ import type { RuntimeName } from '../lib/runtimes.ts'
 import { metricInfo } from './metrics.ts'
 import { lookupIn, type TargetResult } from './targets.ts'
 
-function cell(s: Summary | undefined): string {
+export function cell(s: Summary | undefined): string {
   if (!s) return ''
   if (s.n === 1) return formatNumber(s.median)
   return `${formatNumber(s.median)} (${formatNumber(s.min)}–${formatNumber(s.max)})`
 }
 
-function ratio(a: Summary | undefined, b: Summary | undefined): string {
+export function ratio(a: Summary | undefined, b: Summary | undefined): string {
   if (!a || !b || b.median === 0) return ''
   return `${(a.median / b.median).toFixed(2)}×`
 }
