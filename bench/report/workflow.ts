@@ -2,10 +2,9 @@
 // the nodes' stores (1 and 4 nodes), its targets and its chart. Published into a block of its
 // own in BENCHMARKS.md, so a run of this section alone keeps the other sections' numbers.
 
-import { describeLoad, describeMachineLine, type Machine } from '../lib/machine.ts'
 import { formatNumber, type Summary } from '../lib/results.ts'
 import { WORKFLOW_NODES, WORKFLOW_ROUTES, type WorkflowRoute } from '../measure/workflow.ts'
-import { cell, ratio, targetTable } from './table.ts'
+import { cell, ratio, runHeader, targetTable, type RunInput } from './table.ts'
 import { lookupIn, type Lookup, type TargetResult } from './targets.ts'
 import { barChart, type Bar } from './svg.ts'
 
@@ -95,13 +94,7 @@ export function workflowChart(summaries: readonly Summary[], title: string): str
   return barChart(workflowBars(summaries), title, "Bars right of 1× = ours faster (log scale, clipped at 16×): the route's wall time / ours.")
 }
 
-export interface WorkflowReportInput {
-  machine: Machine
-  date: string
-  commit: string
-  runs: number
-  smoke: boolean
-  largeLayerSize: number
+export interface WorkflowReportInput extends RunInput {
   summaries: readonly Summary[]
   /** The run's errors: those of this section are listed. */
   errors: readonly string[]
@@ -111,15 +104,7 @@ export interface WorkflowReportInput {
 
 /** The workflow block: how it was run, the targets, the table, the chart. */
 export function workflowReport(r: WorkflowReportInput): string {
-  const parts = [
-    `Run ${r.date} on commit \`${r.commit}\`${r.smoke ? ' (**smoke run: tiny sizes, numbers meaningless**)' : ''}: ${r.runs} run${r.runs === 1 ? '' : 's'} of each route, interleaved; the image's layer is ${formatNumber(r.largeLayerSize / 2 ** 20)} MiB. Cells show the median (min–max); ratios are of medians.`,
-    '',
-    `Machine: ${describeMachineLine(r.machine)}; ${describeLoad(r.machine)} (${r.machine.nproc} cores).`,
-    '',
-    targetTable(workflowTargets(r.summaries)),
-    '',
-    workflowTable(r.summaries),
-  ]
+  const parts = [...runHeader(r), '', targetTable(workflowTargets(r.summaries)), '', workflowTable(r.summaries)]
   if (r.chart) parts.push('', `![ours against the tarball and the push route](${r.chart})`)
   const errors = r.errors.filter((e) => e.includes('workflow'))
   if (errors.length > 0) parts.push('', '#### Errors', '', ...errors.map((e) => `- ${e.split('\n')[0]}`))
