@@ -23,6 +23,7 @@ import { makeTempDir } from '../../e2e/tools/temp-dir.ts'
 import { writeClientConfig } from '../../src/client-config/index.ts'
 import { startOurs } from '../contenders/ours.ts'
 import type { Context } from '../lib/context.ts'
+import { blobPath } from '../lib/fixtures.ts'
 import { ownWriteBytes } from '../lib/proc.ts'
 import { rotate } from '../lib/results.ts'
 import { warmFile } from './blob.ts'
@@ -111,7 +112,7 @@ async function timedRoute(ctx: Context, skopeo: Skopeo, route: WorkflowRoute, no
   try {
     const failed = started.find((s) => s.status === 'rejected')
     if (failed) throw failed.reason
-    await warmFile(join(ctx.large.layoutDir, 'blobs', ...ctx.large.layerDigest.split(':')))
+    await warmFile(blobPath(ctx.large.layoutDir, ctx.large.layerDigest))
     await run('sync', [], { timeoutMs: 120_000 })
     const writtenBefore = await ownWriteBytes()
     const start = performance.now()
