@@ -17,10 +17,10 @@ interface Results {
   summaries: { metric: string; subject: string; median: number }[]
 }
 
-test('the benchmark smoke run gives every measurement of every contender a number', { timeout: 420_000 }, async (t) => {
+test('the benchmark smoke run gives every measurement of every contender a number', { timeout: 300_000 }, async (t) => {
   if (!haveTools(t, 'curl', 'ab', 'nginx', 'docker-registry', 'skopeo', 'containerd', 'ctr')) return
   await using out = await makeTempDir('bench-smoke-')
-  await run(process.execPath, [RUN_TS, '--smoke', '--out', out.path], { timeoutMs: 400_000 })
+  await run(process.execPath, [RUN_TS, '--smoke', '--out', out.path], { timeoutMs: 280_000 })
   const results = JSON.parse(await readFile(out.join('results.json'), 'utf8')) as Results
   assert.deepEqual(results.errors, [])
   const subjects = new Set(results.summaries.map((s) => s.subject))
