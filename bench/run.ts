@@ -28,15 +28,17 @@ import { pullSection } from './measure/pull.ts'
 import { requestsSection } from './measure/requests.ts'
 import { scaleSection } from './measure/scale.ts'
 import { startupSection } from './measure/startup.ts'
+import { workflowSection } from './measure/workflow.ts'
 import { expectedMetrics, SECTIONS, type Section } from './report/metrics.ts'
-import { CHART_PATH, publish, SCALE_CHART_PATH } from './report/publish.ts'
+import { CHART_PATH, publish, publishWorkflow, SCALE_CHART_PATH, WORKFLOW_CHART_PATH } from './report/publish.ts'
 import { scaleChart } from './report/scale-svg.ts'
 import { ratioChart } from './report/svg.ts'
 import { markdownReport } from './report/table.ts'
 import { evaluateTargets } from './report/targets.ts'
+import { hasWorkflow, workflowChart, workflowReport } from './report/workflow.ts'
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
-const TOOLS = ['curl', 'ab', 'nginx', 'docker-registry', 'skopeo', 'cat', 'sync']
+const TOOLS = ['curl', 'ab', 'nginx', 'docker-registry', 'skopeo', 'containerd', 'ctr', 'cat', 'sync']
 
 const USAGE = `usage: node bench/run.ts [options]
 
@@ -45,7 +47,7 @@ const USAGE = `usage: node bench/run.ts [options]
   --out DIR        where results.json, report.md and chart.svg go (default results/bench or results/smoke)
   --only SECTION   run only this section (repeatable): ${SECTIONS.join(', ')}
   --cli PATH       our CLI entry point (default src/cli/main.ts)
-  --publish        also write BENCHMARKS.md's table and ${CHART_PATH}
+  --publish        also write BENCHMARKS.md's tables, ${CHART_PATH} and (section workflow, a block of its own) ${WORKFLOW_CHART_PATH}
   --keep           keep the temp dir (layouts, server logs)
   --cpu-prof DIR   run our server and client with node --cpu-prof, profiles written to DIR
   --from FILE      measure nothing: render a saved results.json again (with --publish: publish it)`
@@ -57,6 +59,7 @@ const SECTION_RUNNERS: Record<Section, (ctx: Context) => Promise<void>> = {
   startup: startupSection,
   scale: scaleSection,
   pull: pullSection,
+  workflow: workflowSection,
 }
 
 interface Options {
@@ -257,16 +260,31 @@ async function writeResults(options: Options, saved: SavedRun): Promise<void> {
     errors,
     machine,
   }
+  // The workflow section has a block of its own: the main report stands for the other sections.
+  const main = summaries.some((s) => !s.metric.startsWith('workflow.'))
+  const workflow = hasWorkflow(summaries)
+    ? {
+        ...report,
+        chartSvg: workflowChart(summaries, `localregistry vs the tarball and the push route${settings.smoke ? ' (smoke run)' : ''}, ${date.slice(0, 10)}`),
+      }
+    : undefined
   await mkdir(options.out, { recursive: true })
   await writeFile(join(options.out, 'results.json'), `${JSON.stringify({ ...report, settings, samples }, null, 2)}\n`)
   await writeFile(join(options.out, 'chart.svg'), svg)
   if (scaleSvg !== undefined) await writeFile(join(options.out, 'scaling.svg'), scaleSvg)
-  await writeFile(join(options.out, 'report.md'), markdownReport({ ...report, chart: 'chart.svg', scaleChart: 'scaling.svg' }))
-  console.log(markdownReport(report))
+  if (workflow) await writeFile(join(options.out, 'workflow.svg'), workflow.chartSvg)
+  const workflowPart = (chart?: string): string =>
+    workflow ? `\n## Workflow\n\n${workflowReport({ ...workflow, ...(chart !== undefined && { chart }) })}` : ''
+  await writeFile(join(options.out, 'report.md'), markdownReport({ ...report, chart: 'chart.svg', scaleChart: 'scaling.svg' }) + workflowPart('workflow.svg'))
+  console.log(markdownReport(report) + workflowPart())
   log(`results in ${options.out}`)
-  if (options.publish) {
+  if (options.publish && main) {
     await publish(REPO_ROOT, markdownReport({ ...report, chart: CHART_PATH, scaleChart: SCALE_CHART_PATH }), svg, scaleSvg)
     log(`published BENCHMARKS.md, ${CHART_PATH} and ${SCALE_CHART_PATH}`)
+  }
+  if (options.publish && workflow) {
+    await publishWorkflow(REPO_ROOT, workflowReport({ ...workflow, chart: WORKFLOW_CHART_PATH }), workflow.chartSvg)
+    log(`published the workflow block of BENCHMARKS.md and ${WORKFLOW_CHART_PATH}`)
   }
 }
 

@@ -18,14 +18,16 @@ interface Results {
 }
 
 test('the benchmark smoke run gives every measurement of every contender a number', { timeout: 300_000 }, async (t) => {
-  if (!haveTools(t, 'curl', 'ab', 'nginx', 'docker-registry', 'skopeo')) return
+  if (!haveTools(t, 'curl', 'ab', 'nginx', 'docker-registry', 'skopeo', 'containerd', 'ctr')) return
   await using out = await makeTempDir('bench-smoke-')
   await run(process.execPath, [RUN_TS, '--smoke', '--out', out.path], { timeoutMs: 280_000 })
   const results = JSON.parse(await readFile(out.join('results.json'), 'utf8')) as Results
   assert.deepEqual(results.errors, [])
   const subjects = new Set(results.summaries.map((s) => s.subject))
-  for (const subject of ['ours', 'nginx', 'distribution', 'localregistry-pull', 'skopeo-copy']) assert.ok(subjects.has(subject), `no numbers for ${subject}`)
+  for (const subject of ['ours', 'nginx', 'distribution', 'localregistry-pull', 'skopeo-copy', 'serve-pull', 'tarball-import', 'push-pull'])
+    assert.ok(subjects.has(subject), `no numbers for ${subject}`)
   for (const s of results.summaries) assert.ok(Number.isFinite(s.median), `${s.metric} of ${s.subject} is ${s.median}`)
   const svg = await readFile(out.join('chart.svg'), 'utf8')
   assert.match(svg, /^<svg /)
+  assert.match(await readFile(out.join('workflow.svg'), 'utf8'), /^<svg /)
 })

@@ -34,6 +34,7 @@ const VERSION_ARGS: Record<string, string[]> = {
   nginx: ['-v'],
   'docker-registry': ['--version'],
   skopeo: ['--version'],
+  containerd: ['--version'],
   curl: ['--version'],
   ab: ['-V'],
 }

@@ -114,3 +114,14 @@ async function listeningInode(port: number): Promise<string> {
   }
   throw new Error(`nothing listens on port ${port}`)
 }
+
+/**
+ * This process's write_bytes (/proc/self/io): the bytes it caused to be written to storage
+ * (counted when they are dirtied in the page cache), with those of every child it has reaped.
+ */
+export async function ownWriteBytes(): Promise<number> {
+  const io = await readFile('/proc/self/io', 'utf8')
+  const match = /^write_bytes:\s+(\d+)$/m.exec(io)
+  if (!match) throw new Error(`no write_bytes in /proc/self/io: ${io}`)
+  return Number(match[1])
+}

@@ -1,14 +1,17 @@
 // The results model: every measurement is a flat sample (metric, subject, run,
 // value); summaries group samples by metric and subject into min/median/max.
 
+import type { WorkflowRoute } from '../measure/workflow.ts'
 import type { RuntimeName } from './runtimes.ts'
 
 /**
  * A server (ours, nginx, distribution); for the client section, a client; for start-up, bare
  * `node -e 0`, a minimal node:http server, one of our runtimes (bench/lib/runtimes.ts), or a
- * trivial test run alone or wrapped by the localregistry_test launcher.
+ * trivial test run alone or wrapped by the localregistry_test launcher; for the workflow, a route
+ * of an image into a node's containerd.
  */
-export type Subject = 'ours' | 'nginx' | 'distribution' | 'localregistry-pull' | 'skopeo-copy' | 'node' | 'node-http' | RuntimeName | 'unwrapped' | 'wrapped'
+export type Subject =
+  'ours' | 'nginx' | 'distribution' | 'localregistry-pull' | 'skopeo-copy' | 'node' | 'node-http' | RuntimeName | 'unwrapped' | 'wrapped' | WorkflowRoute
 
 export interface Sample {
   /** Dotted key, e.g. `blob.c4.throughput`: see METRICS in report/metrics.ts. */

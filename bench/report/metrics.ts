@@ -4,6 +4,7 @@ import { CONTENDERS } from '../contenders/contender.ts'
 import type { Settings } from '../lib/context.ts'
 import type { Subject } from '../lib/results.ts'
 import type { RuntimeName } from '../lib/runtimes.ts'
+import { WORKFLOW_NODES, WORKFLOW_ROUTES } from '../measure/workflow.ts'
 
 export type Better = 'higher' | 'lower'
 
@@ -13,7 +14,7 @@ export interface MetricInfo {
   better: Better
 }
 
-export const SECTIONS = ['blob', 'requests', 'memory', 'startup', 'scale', 'pull'] as const
+export const SECTIONS = ['blob', 'requests', 'memory', 'startup', 'scale', 'pull', 'workflow'] as const
 export type Section = (typeof SECTIONS)[number]
 
 export function metricInfo(metric: string): MetricInfo {
@@ -42,6 +43,13 @@ export function metricInfo(metric: string): MetricInfo {
     return { label: 'blob throughput of a fresh server, 4 clients (the first GET checks the file)', unit: 'MiB/s', better: 'higher' }
   if (metric === 'memory.peak_rss') return { label: 'our server peak RSS, 4 clients pulling the large blob', unit: 'MiB', better: 'lower' }
   if (metric === 'pull.seconds') return { label: 'pull of the large image from our server', unit: 's', better: 'lower' }
+  const workflow = /^workflow\.nodes(\d+)\.(seconds|written)$/.exec(metric)
+  if (workflow) {
+    const one = workflow[1] === '1'
+    if (workflow[2] === 'seconds')
+      return { label: `the large image into ${one ? "1 node's" : `${workflow[1]} nodes'`} containerd, wall time`, unit: 's', better: 'lower' }
+    return { label: `written outside the content store${one ? '' : 's'} of ${workflow[1]} node${one ? '' : 's'}`, unit: 'MiB', better: 'lower' }
+  }
   return { label: metric, unit: '', better: 'lower' }
 }
 
@@ -84,6 +92,9 @@ export function expectedMetrics(
       for (const n of scale.platforms) expected.push({ metric: `scale.platforms.${n}.pull`, subject: 'localregistry-pull' })
     }
     if (section === 'pull') for (const subject of ['localregistry-pull', 'skopeo-copy'] as const) expected.push({ metric: 'pull.seconds', subject })
+    if (section === 'workflow')
+      for (const n of WORKFLOW_NODES)
+        for (const m of ['seconds', 'written']) for (const subject of WORKFLOW_ROUTES) expected.push({ metric: `workflow.nodes${n}.${m}`, subject })
   }
   return expected
 }

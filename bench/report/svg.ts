@@ -7,14 +7,14 @@ import { lookupIn } from './targets.ts'
 import { metricInfo } from './metrics.ts'
 import type { Summary } from '../lib/results.ts'
 
-interface Bar {
+export interface Bar {
   label: string
   against: string
   /** > 1: ours is better. */
   advantage: number
 }
 
-const COLORS: Record<string, string> = { nginx: '#2f6db5', distribution: '#d9822b', skopeo: '#5a9e4b' }
+const COLORS: Record<string, string> = { nginx: '#2f6db5', distribution: '#d9822b', skopeo: '#5a9e4b', tarball: '#8e5ba8', push: '#b5452f' }
 const LABEL_WIDTH = 340
 /** Room between the labels and the plot for the value text of bars clipped on the left. */
 const GUTTER = 100
@@ -50,7 +50,15 @@ export function escapeXml(text: string): string {
 }
 
 export function ratioChart(summaries: readonly Summary[], title: string): string {
-  const items = bars(summaries)
+  return barChart(
+    bars(summaries),
+    title,
+    'Bars right of 1× = ours better (log scale, clipped at 16×): ours/baseline for throughput and req/s, baseline/ours for latency, CPU, memory and time.',
+  )
+}
+
+/** Grouped bars of ours against baselines, on a log scale centred on parity; `caption` says what a bar is. */
+export function barChart(items: readonly Bar[], title: string, caption: string): string {
   const groups = [...new Set(items.map((b) => b.label))]
   const top = 64
   const centre = LABEL_WIDTH + GUTTER + PLOT_WIDTH / 2
@@ -94,7 +102,7 @@ export function ratioChart(summaries: readonly Summary[], title: string): string
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="10" y="20" font-size="14" font-weight="bold">${escapeXml(title)}</text>
-<text x="10" y="38" font-size="11" fill="#444">Bars right of 1× = ours better (log scale, clipped at 16×): ours/baseline for throughput and req/s, baseline/ours for latency, CPU, memory and time.</text>
+<text x="10" y="38" font-size="11" fill="#444">${escapeXml(caption)}</text>
 ${axis.join('\n')}
 ${out.join('\n')}
 ${legend.join('\n')}

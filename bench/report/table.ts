@@ -9,13 +9,13 @@ import type { RuntimeName } from '../lib/runtimes.ts'
 import { metricInfo } from './metrics.ts'
 import { lookupIn, type TargetResult } from './targets.ts'
 
-function cell(s: Summary | undefined): string {
+export function cell(s: Summary | undefined): string {
   if (!s) return ''
   if (s.n === 1) return formatNumber(s.median)
   return `${formatNumber(s.median)} (${formatNumber(s.min)}–${formatNumber(s.max)})`
 }
 
-function ratio(a: Summary | undefined, b: Summary | undefined): string {
+export function ratio(a: Summary | undefined, b: Summary | undefined): string {
   if (!a || !b || b.median === 0) return ''
   return `${(a.median / b.median).toFixed(2)}×`
 }
@@ -202,21 +202,21 @@ export interface ReportInput {
   scaleChart?: string
 }
 
-/** The whole report as markdown (BENCHMARKS.md's generated part, and results/report.md). */
-export function markdownReport(r: ReportInput): string {
-  const parts = [
+/** How, when and where the numbers were measured: the paragraphs that open a report. */
+export function runHeader(r: RunInput): string[] {
+  return [
     `Run ${r.date} on commit \`${r.commit}\`${r.smoke ? ' (**smoke run: tiny sizes, numbers meaningless**)' : ''}: ${r.runs} run${r.runs === 1 ? '' : 's'} of each measurement, interleaved; the large layer is ${formatBytes(r.largeLayerSize)}. Cells show the median (min–max); ratios are of medians. ↑ higher is better, ↓ lower is better.`,
     '',
     `Machine: ${describeMachineLine(r.machine)}; ${describeLoad(r.machine)} (${r.machine.nproc} cores). Tools: ${describeTools(r.machine)}.`,
-    '',
-    '### Targets',
-    '',
-    targetTable(r.targets),
-    '',
-    '### Servers',
-    '',
-    serverTable(r.summaries),
   ]
+}
+
+/** What a report says about the run itself. */
+export type RunInput = Pick<ReportInput, 'machine' | 'date' | 'commit' | 'runs' | 'smoke' | 'largeLayerSize'>
+
+/** The whole report as markdown (BENCHMARKS.md's generated part, and results/report.md). */
+export function markdownReport(r: ReportInput): string {
+  const parts = [...runHeader(r), '', '### Targets', '', targetTable(r.targets), '', '### Servers', '', serverTable(r.summaries)]
   const startup = startupTable(r.summaries, r.runtimes)
   if (startup !== '') parts.push('', '### Start-up', '', startup)
   const scales = SCALE_CURVES.map((curve) => [curve, scaleTable(r.summaries, curve)] as const).filter(([, table]) => table !== '')
