@@ -12,7 +12,7 @@ import { readLayout, selectEntry } from '../../oci/layout.ts'
 import { type Ref, walkRefs } from '../../oci/ref.ts'
 import { buildFixtureLayout, type FixtureKind, type FixtureResult } from '../../testing/index.ts'
 import { AuthError, ContentMismatchError, RegistryConnectionError, RegistryProtocolError, RegistryResponseError, ResponseTooLargeError } from '../../errors.ts'
-import { Authenticator, basicAuthorization, pullScope } from './auth.ts'
+import { Authenticator, basicAuthorization, mayCarryCredentials, pullScope } from './auth.ts'
 import { type ClientOptions, RegistryClient } from './client.ts'
 import { pull } from './pull.ts'
 import { printable } from '../../text/printable.ts'
@@ -686,9 +686,24 @@ describe('auth and redirects', () => {
     // Two scopes, so neither answer comes from the other's cache.
     const auth = new Authenticator({ credentials: provider, fetchToken: () => Promise.reject(new Error('no tokens here')) })
     const header = basicAuthorization(credentials)
-    assert.equal(await auth.respond('Basic realm="r"', pullScope('a')), header)
-    assert.equal(await auth.respond('Basic realm="r"', pullScope('b')), header)
+    assert.equal(await auth.respond('Basic realm="r"', pullScope('a'), new URL('https://r.example')), header)
+    assert.equal(await auth.respond('Basic realm="r"', pullScope('b'), new URL('https://r.example')), header)
     assert.equal(asked, 1)
+  })
+
+  test('credentials go in clear text only to this machine or to a plain-HTTP registry on the same host', () => {
+    const cases: Array<[realm: string, registry: string, allowed: boolean]> = [
+      ['https://auth.example/token', 'https://registry.example', true],
+      ['https://auth.example/token', 'http://registry.example', true],
+      ['http://127.0.0.1:9000/token', 'https://registry.example', true],
+      ['http://[::1]:9000/token', 'https://registry.example', true],
+      ['http://localhost/token', 'https://registry.example', true],
+      ['http://registry.example:8080/token', 'http://registry.example:5000', true],
+      ['http://198.18.0.2:8443/token', 'https://198.18.0.1', false],
+      ['http://registry.example/token', 'https://registry.example', false],
+      ['http://auth.example/token', 'http://registry.example', false],
+    ]
+    for (const [realm, registry, allowed] of cases) assert.equal(mayCarryCredentials(new URL(realm), new URL(registry)), allowed, `${realm} for ${registry}`)
   })
 
   test('a malformed challenge is an AuthError', async () => {

@@ -155,7 +155,7 @@ export class Transport {
       if (challenge === undefined) throw await responseError(response, 'the registry requires authentication but sent no WWW-Authenticate challenge')
       await drain(response)
       if (cached !== undefined) this.auth.invalidate(scope)
-      const authorization = await this.auth.respond(challenge, scope, signal)
+      const authorization = await this.auth.respond(challenge, scope, url, signal)
       response = await this.#send(url, options, authorization, signal)
       if (response.status === 401) {
         this.auth.invalidate(scope)
