@@ -393,6 +393,30 @@ describe('blob transfers', () => {
     )
   })
 
+  test('a registry that cuts every connection after 1 or 1,000 bytes is given up on, saying so; cuts after 64 KiB or more are resumed to the end', async () => {
+    const source = await fixture('image', LAYER)
+    const { descriptor } = await firstLayer(source)
+    for (const cut of [1, 1000]) {
+      await using registry = await serve('image', { cutBlobsAt: cut, cutEveryBlobResponse: true }, LAYER)
+      const dir = target()
+      let failed = ''
+      // The timeout only bounds the test on a client that would resume forever.
+      await assert.rejects(pull(`${registry.host}/${REPO}:latest`, dir, { retry: FAST, timeout: 60_000 }), (error: unknown) => {
+        assert.ok(error instanceof RegistryConnectionError && !error.retryable, String(error))
+        assert.match(error.message, /gave up after 6 connections in a row broke, each after less than 65536 new bytes: the registry keeps cutting/)
+        failed = /^blob (sha256:[0-9a-f]{64}) from /.exec(error.message)?.[1] ?? assert.fail(error.message)
+        return true
+      })
+      assert.equal(registry.requestsTo(`/v2/${REPO}/blobs/${failed}`).length, 6, `cut after ${cut}`)
+      await assert.rejects(readdir(dir), { code: 'ENOENT' })
+    }
+    await using flaky = await serve('image', { cutBlobsAt: 64 * 1024, cutEveryBlobResponse: true }, LAYER)
+    const dir = target()
+    await pull(`${flaky.host}/${REPO}:latest`, dir, { retry: { ...FAST, maxAttempts: 2 } })
+    await assertSameContent(dir, source)
+    assert.equal(flaky.requestsTo(`/v2/${REPO}/blobs/${descriptor.digest}`).length, Math.ceil(descriptor.size / (64 * 1024)))
+  })
+
   test('a server that ignores Range answers 200: the bytes already read are skipped', async () => {
     const source = await fixture('image', LAYER)
     await using registry = await serve('image', { cutBlobsAt: 100_000, ignoreRange: true }, LAYER)

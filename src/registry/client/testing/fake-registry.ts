@@ -37,6 +37,8 @@ export interface FakeRegistryOptions {
   basic?: { username: string; password: string }
   /** The first response of every blob path longer than this sends only this many bytes, then the connection ends. */
   cutBlobsAt?: number
+  /** Cut every response of a blob path after cutBlobsAt bytes of its body, not only the first. */
+  cutEveryBlobResponse?: boolean
   /** Called when a connection cut by cutBlobsAt has closed (the client has seen the break). */
   onCutClosed?: () => void
   /** The first response of every blob path longer than this sends this many bytes (with its headers, in one write), then nothing more. */
@@ -160,7 +162,7 @@ function blob(req: IncomingMessage, res: ServerResponse, ctx: Context, data: Buf
     return
   }
   const cutAt = options.cutBlobsAt
-  if (cutAt !== undefined && cutAt < body.length && firstResponse) {
+  if (cutAt !== undefined && cutAt < body.length && (firstResponse || options.cutEveryBlobResponse)) {
     // The end of the connection (FIN) goes right behind the partial body, so the client gets
     // exactly `cutAt` bytes and then the break, whatever the timing; and a connection is only
     // ever cut under the response it carries (a later request on a reused socket never is).
