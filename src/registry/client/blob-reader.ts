@@ -29,7 +29,7 @@ import { Readable, finished } from 'node:stream'
 import type { Descriptor } from '../../oci/descriptor.ts'
 import { DigestCheck } from '../../oci/verify.ts'
 import { ContentMismatchError, RegistryConnectionError, RegistryProtocolError } from '../../errors.ts'
-import { type RetryContext, type RetryOptions, retryDelay, sleep } from './retry.ts'
+import { attemptsUsedUp, type RetryContext, type RetryOptions, retryDelay, sleep } from './retry.ts'
 import { classify, discard, type Response } from './transport.ts'
 
 /** What the returned stream buffers for a consumer that is behind, before the body is paused. */
@@ -183,9 +183,10 @@ async function download(
     const gained = check.received - startedAt
     if (gained >= MIN_RESUME_PROGRESS_BYTES) attempt = 1
     smallBreaks = gained > 0 && gained < MIN_RESUME_PROGRESS_BYTES ? smallBreaks + 1 : 0
-    const delay = retryDelay(failure, attempt++, options.retry)
-    if (delay === undefined) throw smallBreaks > 0 ? keptCutting(failure, attempt - 1, options.where) : failure
-    options.retry?.onRetry?.({ attempt: attempt - 1, delayMs: delay, error: failure })
+    const delay = retryDelay(failure, attempt, options.retry)
+    if (delay === undefined) throw smallBreaks > 0 && attemptsUsedUp(failure, attempt, options.retry) ? keptCutting(failure, attempt, options.where) : failure
+    options.retry?.onRetry?.({ attempt, delayMs: delay, error: failure })
+    attempt++
     await sleep(delay, signal)
   }
   const mismatch = check.finish()
