@@ -30,15 +30,13 @@ import type { Descriptor } from '../../oci/descriptor.ts'
 import { DigestCheck } from '../../oci/verify.ts'
 import { ContentMismatchError, RegistryConnectionError, RegistryProtocolError } from '../../errors.ts'
 import { attemptsUsedUp, type RetryContext, type RetryOptions, retryDelay, sleep } from './retry.ts'
+import { MIN_RESUME_PROGRESS_BYTES } from './timeouts.ts'
 import { classify, discard, type Response } from './transport.ts'
 
 /** What the returned stream buffers for a consumer that is behind, before the body is paused. */
 export const STREAM_BUFFER_BYTES = 1024 * 1024
 /** What undici buffers of a paused body before it stops reading the socket: pass it to the request. */
 export const BODY_BUFFER_BYTES = 1024 * 1024
-
-/** What a connection must deliver before its break counts as progress that renews the retries. */
-export const MIN_RESUME_PROGRESS_BYTES = 64 * 1024
 
 /** Starts a GET of the blob from byte `offset` (0: no Range); resolves with a 200 or 206 response. */
 export type BlobRequest = (offset: number, signal: AbortSignal) => Promise<Response>
