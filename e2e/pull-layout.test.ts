@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -42,11 +42,10 @@ function startPull(args: string[], wrapper: string[] = []): { child: ChildProces
   return { child, exit }
 }
 
-/** Waits until `dir` has an entry `match` accepts (checked every 50 ms, at most 60 s): a condition, not a time. */
-async function appears(dir: string, match: (name: string) => boolean): Promise<string> {
+/** Waits until `dir` has an entry `ready` accepts (checked every 50 ms, at most 60 s): a condition, not a time. */
+async function appears(dir: string, ready: (name: string) => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 1200; i++) {
-    const found = (await readdir(dir).catch(() => [])).find(match)
-    if (found !== undefined) return found
+    for (const name of await readdir(dir).catch(() => [])) if (await ready(name)) return
     await sleep(50)
   }
   throw new Error(`nothing matching appeared in ${dir}`)
@@ -89,24 +88,35 @@ describe('what a SIGKILLed pull leaves behind', () => {
   test('the next pull removes the temp files of killed pulls, and keeps those of running ones', async () => {
     await using dir = await makeTempDir('pull-killed-')
     const source = await buildFixtureLayout(dir.join('source'), { kind: 'image', layerSize: 300_000 })
-    // Every blob's first response stalls after 1000 bytes: the pull is mid-blob, a temp file open.
-    await using stalling = await startFakeRegistry({ layoutDir: source.dir, repository: 'demo', stallBlobsAt: 1000 })
     await using registry = await startFakeRegistry({ layoutDir: source.dir, repository: 'demo' })
     const existing = dir.join('existing')
     await buildFixtureLayout(existing, { kind: 'image', name: 'old' })
     const fresh = dir.join('fresh')
     const blobs = join(existing, 'blobs', 'sha256')
-    const killed = async (target: string, where: string, match: (name: string) => boolean): Promise<string> => {
+    const killed = async (target: string, where: string, match: (name: string) => boolean, ready: (name: string) => Promise<boolean>): Promise<string[]> => {
+      // Each blob's first response from this registry stalls after 1000 bytes: the pull stays mid-blob, its temp file open.
+      await using stalling = await startFakeRegistry({ layoutDir: source.dir, repository: 'demo', stallBlobsAt: 1000 })
       const pull = startPull([`${stalling.host}/demo:latest`, target])
       try {
-        return await appears(where, match)
+        await appears(where, ready)
       } finally {
         pull.child.kill('SIGKILL')
         assert.equal((await pull.exit).signal, 'SIGKILL')
       }
+      const left = (await readdir(where)).filter(match)
+      assert.ok(left.length > 0, `the killed pull left no temp file in ${where}`)
+      return left
     }
-    const staleBlob = await killed(existing, blobs, (name) => name.startsWith('.tmp-'))
-    const staleDir = await killed(fresh, dir.path, (name) => name.startsWith('.fresh.tmp-'))
+    // A temp file once the config blob is in place: the config's own temp file is gone by then, and
+    // what is left belongs to a layer whose download stalled, which stays until the pull is killed.
+    const image = selectEntry(await readLayout(source.dir)).ref
+    assert.equal(image.kind, 'image')
+    const config = join(blobs, image.manifest.config.digest.slice('sha256:'.length))
+    const isTemp = (name: string): boolean => name.startsWith('.tmp-')
+    const stalled = async (name: string): Promise<boolean> => isTemp(name) && (await stat(config).catch(() => undefined)) !== undefined
+    const staleBlobs = await killed(existing, blobs, isTemp, stalled)
+    const isWork = (name: string): boolean => name.startsWith('.fresh.tmp-')
+    const staleDirs = await killed(fresh, dir.path, isWork, async (name) => isWork(name))
     // A running writer's temp files (this process's) and another machine's are not stale.
     const live = ownedName('.tmp-')
     const otherHost = `.tmp-${process.pid}-00000000-0123456789ab`
@@ -118,10 +128,18 @@ describe('what a SIGKILLed pull leaves behind', () => {
       assert.deepEqual(await pull.exit, { code: 0, signal: null, stderr: '' })
     }
     const left = await readdir(blobs)
-    assert.ok(!left.includes(staleBlob), `${staleBlob} is left`)
+    assert.deepEqual(
+      staleBlobs.filter((name) => left.includes(name)),
+      [],
+      'stale temp files are left',
+    )
     assert.ok(left.includes(live) && left.includes(otherHost), 'a running or foreign writer lost its temp file')
     const siblings = await readdir(dir.path)
-    assert.ok(!siblings.includes(staleDir), `${staleDir} is left`)
+    assert.deepEqual(
+      staleDirs.filter((name) => siblings.includes(name)),
+      [],
+      'stale temp directories are left',
+    )
     assert.equal(siblings.filter((name) => name.startsWith('.fresh.tmp-')).length, 1, 'the running writer keeps its directory')
     assert.equal(selectEntry(await readLayout(fresh), 'latest').ref.digest, source.digest)
   })
