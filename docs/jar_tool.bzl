@@ -6,7 +6,13 @@ Java runtime alone (e.g. --java_runtime_version=local_jdk), so the docs build
 offline.
 """
 
-load("//rules/private:runfiles.bzl", "rlocation_path")
+load("@bazel_skylib//lib:paths.bzl", "paths")
+
+def _rlocation_path(ctx, file):
+    # As Bazel's java_binary launcher spells it: "../repo/path" (another repository's
+    # short_path) normalizes to "repo/path", and this repository's files get its name.
+    # (//rules/private:runfiles.bzl has the rules' own, which only //rules may load.)
+    return paths.normalize(ctx.workspace_name + "/" + file.short_path)
 
 def _jar_tool_impl(ctx):
     java = ctx.toolchains["@bazel_tools//tools/jdk:runtime_toolchain_type"].java_runtime
@@ -19,8 +25,8 @@ def _jar_tool_impl(ctx):
         is_executable = True,
         # A tool's inputs are its runfiles, next to it.
         content = '#!/usr/bin/env bash\nr="$0.runfiles"\nexec "$r/%s" -cp "$r/%s" %s "$@"\n' % (
-            rlocation_path(ctx, java_bin[0]),
-            rlocation_path(ctx, ctx.file.jar),
+            _rlocation_path(ctx, java_bin[0]),
+            _rlocation_path(ctx, ctx.file.jar),
             ctx.attr.main_class,
         ),
     )

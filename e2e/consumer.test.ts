@@ -2,8 +2,9 @@
 // from its release archive and Node from the rules' toolchain (no node_modules anywhere), on
 // Debian's Bazel 4.2.3 (WORKSPACE, http_archive) and on Bazel 7.7.1 in the sid chroot (bzlmod,
 // archive_override): localregistry_test, a Node test of the API, `bazel run //:serve`,
-// hermeticity, and (7.7.1) remote-execution readiness. The two share state, so run.sh runs them
-// one at a time.
+// hermeticity, and (7.7.1) remote-execution readiness and the Bazel Central Registry presubmit's
+// test module (examples/smoke) from the archive, through the entry rendered from .bcr/. The two
+// share state, so run.sh runs them one at a time.
 
 import { join } from 'node:path'
 import { test } from 'node:test'

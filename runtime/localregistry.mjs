@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { createRequire as __localregistryCreateRequire } from 'node:module'
 const require = __localregistryCreateRequire(import.meta.url)
 var __create = Object.create;

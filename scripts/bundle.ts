@@ -13,7 +13,7 @@
 //
 //   node scripts/bundle.ts [--out DIR]   (default runtime/)
 
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { basename, dirname, join, normalize, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -32,9 +32,12 @@ const CLI = './src/cli/main.ts'
 const PACKAGE_FILES = join(ROOT, 'src', 'package-files.ts')
 const MANIFEST_PROTO = 'spec/manifest.proto'
 
+// The entry is the npm package's `bin` (package.json), which a shell runs by its hashbang: with the
+// `node` on PATH (npm puts node_modules/.bin, where `npm ci` installs Node 24, first).
 // CommonJS dependencies (undici, node-forge, ...) call require() for Node's built-ins; an ES module has
 // no `require`, so the bundle makes one.
-const BANNER = `import { createRequire as __localregistryCreateRequire } from 'node:module'
+const BANNER = `#!/usr/bin/env node
+import { createRequire as __localregistryCreateRequire } from 'node:module'
 const require = __localregistryCreateRequire(import.meta.url)`
 
 /**
@@ -161,6 +164,8 @@ if (import.meta.main) {
     const path = join(values.out, name)
     mkdirSync(dirname(path), { recursive: true })
     writeFileSync(`${path}.tmp`, text)
+    // The entry is a command (`bin`), so it is executable, in git too.
+    chmodSync(`${path}.tmp`, path === join(values.out, basename(BUNDLE_PATH)) ? 0o755 : 0o644)
     renameSync(`${path}.tmp`, path)
     console.log(`wrote ${relative(process.cwd(), path) || path}`)
   }

@@ -3,7 +3,7 @@
 #   1. scripts/setup-tools.sh: the apt tools the e2e tests drive (skipped if the script is absent);
 #      scripts/setup-bazel7.sh: Bazel 7.7.1 in a sid chroot (once, then cached; time and disk: README.md)
 #   2. check that `node` is v24 (npm scripts put node_modules/.bin, where `npm ci` installs it, first)
-#   3. typecheck: tsc -p .; formatting: prettier --check
+#   3. typecheck: tsc -p .; formatting and lint: prettier --check, buildifier --mode=check --lint=warn
 #   4. node --test over src/, e2e/ and bench/ *.test.ts: unit, e2e with real clients, Bazel e2e,
 #      benchmark smoke run
 # Environment: LOCALREGISTRY_TEST_CONCURRENCY (test files run at once; default: CPUs, 2 to 4).
@@ -33,7 +33,7 @@ stage "typecheck: tsc -p ."
 tsc -p .
 echo "ok"
 
-stage "format: prettier --check (npm run format fixes it)"
+stage "format: prettier --check; buildifier --mode=check --lint=warn (scripts/buildifier.sh; npm run format fixes formatting)"
 npm run --silent format:check
 
 # Test files, found without following symlinks (Bazel's e2e/bazel/bazel-* output links hold copies).

@@ -10,12 +10,14 @@
 # bazel4: Debian 12's Bazel 4.2.3, WORKSPACE + http_archive.
 # bazel7: Bazel 7.7.1 in the sid chroot (scripts/setup-bazel7.sh, scripts/in-sid-chroot.sh),
 #         MODULE.bazel + archive_override, --noenable_workspace.
+# Both are the snippets of the archive's release notes (scripts/release.sh --notes), pasted.
 # On each: `bazel test //... --nocache_test_results`; `bazel run //:serve` started, pulled from and
 # stopped; hermeticity (a run with no other Node reachable and the checkout's node_modules
 # unreadable passes; a changed runtime reruns the tests). On bazel7 also remote-execution
 # readiness: the workspace copied to a second path with the same --disk_cache gets cache hits
 # for every action (execution log), no output holds an absolute path, and the tests pass under
-# --spawn_strategy=sandboxed with a read-only $HOME.
+# --spawn_strategy=sandboxed with a read-only $HOME; and the Bazel Central Registry presubmit's test
+# module (examples/smoke) passes from the archive, through the entry rendered from .bcr/.
 #
 # LOCALREGISTRY_RELEASE_ARCHIVE=FILE tests that archive instead of the working tree's.
 # State is kept per checkout in $LOCALREGISTRY_CONSUMER_WORK (default /tmp/localregistry-consumer-
@@ -97,18 +99,23 @@ cat "$layouts/expected_digests.txt"
 
 # --- the workspaces ----------------------------------------------------------------------------
 
-sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
-integrity() { "$node" -e 'const c = require("crypto"), fs = require("fs"); console.log("sha256-" + c.createHash("sha256").update(fs.readFileSync(process.argv[1])).digest("base64"))' "$1"; }
-
 # make_workspace DIR bazel4|bazel7 ARCHIVE: a fresh consumer workspace in DIR.
 make_workspace() {
   local dir="$1" kind="$2" release="$3"
   rm -rf "$dir" && mkdir -p "$dir"
   cp -R "$here/workspace/." "$dir/"
+  # The Node test rule a user writes, as the registry's test module has it (one copy of it).
+  cp "$repo/examples/smoke/node_test.bzl" "$dir/tools/"
   mkdir -p "$dir/layouts"
   for name in app multiarch fixtures; do cp -R "$layouts/$name" "$dir/layouts/$name"; done
   cp "$layouts/expected_digests.txt" "$dir/"
   set_release "$dir" "$kind" "$release"
+  write_bazelrc "$dir" "$kind"
+}
+
+# write_bazelrc DIR bazel4|bazel7: DIR/.bazelrc for that Bazel, offline.
+write_bazelrc() {
+  local dir="$1" kind="$2"
   if [[ "$kind" == bazel4 ]]; then
     mkdir -p "$work/stubs4" && cp -R "$repo/e2e/bazel/stubs/." "$work/stubs4/"
     cat >"$dir/.bazelrc" <<EOF
@@ -137,43 +144,34 @@ EOF
   fi
 }
 
-# set_release DIR bazel4|bazel7 ARCHIVE: points the workspace at a release archive.
+# set_release DIR bazel4|bazel7 ARCHIVE: points the workspace at a release archive with the snippet
+# of its release notes (scripts/release.sh --notes, a file:// URL), pasted as a user pastes it.
 set_release() {
-  local dir="$1" kind="$2" release="$3" sha
-  sha="$(sha256_of "$release")"
+  local dir="$1" kind="$2" release="$3" notes
+  notes="$(bash "$repo/scripts/release.sh" --notes "$release" --url "file://$release")" || die "release.sh --notes $release failed"
   if [[ "$kind" == bazel4 ]]; then
-    cat >"$dir/WORKSPACE" <<EOF
-workspace(name = "consumer")
-
-load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_archive")
-
-http_archive(
-    name = "rules_localregistry",
-    sha256 = "$sha",
-    strip_prefix = "$strip_prefix",
-    urls = ["file://$release"],
-)
-
-load("@rules_localregistry//rules:repositories.bzl", "localregistry_register_toolchains")
-
-localregistry_register_toolchains(node_repositories = $node_repositories)
-EOF
+    {
+      printf 'workspace(name = "consumer")\n\n'
+      # Node from the local archive: the one line a user without network access changes.
+      snippet WORKSPACE <<<"$notes" | sed "s|^localregistry_register_toolchains()\$|localregistry_register_toolchains(node_repositories = $node_repositories)|"
+    } >"$dir/WORKSPACE"
+    grep -q 'sha256 = ' "$dir/WORKSPACE" && grep -q 'node_repositories = ' "$dir/WORKSPACE" || die "the release notes have no WORKSPACE snippet to paste"
   else
-    cat >"$dir/MODULE.bazel" <<EOF
-module(name = "consumer")
-
-bazel_dep(name = "rules_localregistry", version = "0.1.0")
-archive_override(
-    module_name = "rules_localregistry",
-    integrity = "$(integrity "$release")",
-    strip_prefix = "$strip_prefix",
-    urls = ["file://$release"],
-)
-
-node = use_extension("@rules_localregistry//rules:extensions.bzl", "node")
-node.toolchain(node_repositories = $node_repositories)
-EOF
+    {
+      printf 'module(name = "consumer")\n\n'
+      snippet bzlmod <<<"$notes"
+      printf '\nnode = use_extension("@rules_localregistry//rules:extensions.bzl", "node")\nnode.toolchain(node_repositories = %s)\n' "$node_repositories"
+    } >"$dir/MODULE.bazel"
+    grep -q 'archive_override(' "$dir/MODULE.bazel" || die "the release notes have no MODULE.bazel snippet to paste"
   fi
+}
+
+# snippet WORD: the starlark block of the release notes on stdin under the heading that names WORD.
+snippet() {
+  awk -v word="$1" '
+    /^### / { section = index($0, word) > 0 }
+    /^```/ { if (block) { block = 0; next } if (section && $0 == "```starlark") { block = 1; next } }
+    block'
 }
 
 # --- running Bazel -----------------------------------------------------------------------------
@@ -277,6 +275,33 @@ hermetic_test_passes() {
   return "${PIPESTATUS[0]}"
 }
 
+# The registry's presubmit as its CI runs it: the entry rendered from .bcr/ for this archive
+# (scripts/bcr-entry.ts, the archive's file:// URL for its release URL), the archive unpacked as
+# source.json says, the entry's MODULE.bazel over the module's, and presubmit.yml's test targets in
+# its module_path. Offline here, the test module also gets Node from the local archive (by default
+# the toolchain downloads it) and this Bazel's .bazelrc.
+bcr_test_module_passes() {
+  local out="$1" registry="$work/bcr/registry" src="$work/bcr/src" entry prefix module_path module
+  local targets=()
+  rm -rf "$work/bcr" && mkdir -p "$src"
+  entry="$("$node" "$repo/scripts/bcr-entry.ts" --archive "$archive" --out "$registry" --url "file://$archive")" || return 1
+  prefix="$("$node" -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).strip_prefix' "$entry/source.json")"
+  module_path="$(sed -n 's/^ *module_path: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$entry/presubmit.yml")"
+  mapfile -t targets < <(sed -n 's/^ *- *"\(-\{0,1\}\/\/[^"]*\)" *$/\1/p' "$entry/presubmit.yml")
+  [[ -n "$module_path" && ${#targets[@]} -gt 0 ]] || { echo "presubmit.yml: no module_path or test_targets" >&2; return 1; }
+  tar -xzf "$archive" -C "$src"
+  cp "$entry/MODULE.bazel" "$src/$prefix/MODULE.bazel"
+  module="$src/$prefix/$module_path"
+  [[ -f "$module/MODULE.bazel" ]] || { echo "the archive has no test module at $prefix/$module_path" >&2; return 1; }
+  printf '\nnode = use_extension("@rules_localregistry//rules:extensions.bzl", "node")\nnode.toolchain(node_repositories = %s)\n' "$node_repositories" >>"$module/MODULE.bazel"
+  write_bazelrc "$module" "$kind"
+  local status
+  bz "$module" test "${targets[@]}" --nocache_test_results | tee "$out"
+  status=${PIPESTATUS[0]}
+  bz "$module" shutdown || true
+  [[ "$status" -eq 0 ]] && grep -qE '^//:pull_test +PASSED' "$out"
+}
+
 # --- the checks ----------------------------------------------------------------------------------
 
 run_bazel_checks() {
@@ -312,6 +337,9 @@ run_bazel_checks() {
   check "the copy passes" test_passes "$b" "$logs/copy.log" --execution_log_json_file="$logs/copy.exec.json"
   check "every action of the copy is a cache hit, no output holds a path" \
     "$node" "$here/check-cache.ts" --exec-log "$logs/copy.exec.json" --outputs "$(readlink "$b/bazel-bin")" --path "$work"
+
+  log "$kind: the Bazel Central Registry entry's presubmit test module, from the archive"
+  check "the presubmit's test module passes" bcr_test_module_passes "$logs/bcr.log"
 
   log "$kind: --spawn_strategy=sandboxed with a read-only \$HOME"
   # /root, the chroot's HOME, is outside every path the linux-sandbox makes writable.
