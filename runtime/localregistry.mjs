@@ -71,6 +71,12 @@ var require_node_url = __commonJS({
 });
 
 // src/errors.ts
+function systemReason(error) {
+  if (!(error instanceof Error)) return String(error);
+  const { syscall } = error;
+  const at = syscall === void 0 ? -1 : error.message.indexOf(`, ${syscall} `);
+  return at < 0 ? error.message : error.message.slice(0, at);
+}
 var LocalRegistryError, DigestError, LayoutError, ContentMismatchError, ManifestError, BazelManifestError, RunfilesError, ConflictError, OutputFileError, UsageError, ImageReferenceError, RegistryResponseError, RegistryConnectionError, RegistryProtocolError, ResponseTooLargeError, AuthError, DeadlineError;
 var init_errors = __esm({
   "src/errors.ts"() {
@@ -203,12 +209,13 @@ var init_io = __esm({
 });
 
 // src/registry/client/timeouts.ts
-var DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS;
+var DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, MIN_RESUME_PROGRESS_BYTES;
 var init_timeouts = __esm({
   "src/registry/client/timeouts.ts"() {
     "use strict";
     DEFAULT_CONNECT_TIMEOUT_MS = 1e4;
     DEFAULT_IDLE_TIMEOUT_MS = 3e4;
+    MIN_RESUME_PROGRESS_BYTES = 64 * 1024;
   }
 });
 
@@ -347,20 +354,30 @@ was. Pulled by tag, the layout entry is named after the tag
 (org.opencontainers.image.ref.name); with tag and digest, the tag is fetched and must
 have that digest. Prints the digest of what was written on stdout.
 
+Pulls may run at once into one <dir>: each keeps the others' entries (index.json is
+updated under a lock file, .index.json.lock). Temporary files that a killed pull left
+are removed by the next pull into <dir>.
+
 Plain HTTP is used for this machine (localhost, 127.0.0.0/8, [::1], 0.0.0.0, [::]);
-HTTPS for everything else unless --plain-http is given. Transient failures are retried,
+HTTPS for everything else. --tls or --plain-http chooses for any host. HTTPS trusts
+Node's CAs, the system store and each --ca-file. Transient failures are retried,
 broken downloads resumed.
 
 Nothing waits forever: a connection must open within ${DEFAULT_CONNECT_TIMEOUT_MS / 1e3} s, and a registry that sends no
-byte for ${DEFAULT_IDLE_TIMEOUT_MS / 1e3} s is given up on (the download resumed); --timeout bounds the whole pull.
+byte for ${DEFAULT_IDLE_TIMEOUT_MS / 1e3} s is given up on (the download resumed). A resume renews the retries
+only after ${MIN_RESUME_PROGRESS_BYTES / 1024} KiB of progress, so a registry that keeps cutting the connection
+fails the pull after 6 attempts. --timeout bounds the whole pull.
 
 Credentials, when the registry asks for them: --username with the password on stdin, or
 else what docker login left in Docker's config ($DOCKER_CONFIG/config.json, default
 ~/.docker/config.json): its credHelpers and credsStore (docker-credential-* helpers on
-PATH) and auths, as Docker reads them. They never appear in a message.
+PATH) and auths, as Docker reads them. They never appear in a message, and never go
+over plain HTTP except to this machine or to a plain-HTTP registry's own host.
 
 Options:
+  --tls                  Use HTTPS for any host, this machine included.
   --plain-http           Use plain HTTP for any host.
+  --ca-file FILE         Also trust this CA certificate (PEM) for HTTPS (repeatable).
   --platform OS/ARCH     Pull only this platform's image of an index (e.g. linux/arm64,
                          linux/arm/v7).
   --timeout DURATION     Give up when the whole pull takes longer (e.g. 90, 90s, 5m).
@@ -371,6 +388,7 @@ Options:
 
 Examples:
   localregistry pull 127.0.0.1:5000/app:latest ./app-layout
+  localregistry pull --tls --ca-file "$TMP/ca.pem" 127.0.0.1:5000/app:latest ./app
   localregistry pull --plain-http registry.internal:5000/base@sha256:... ./base
   printf %s "$TOKEN" | localregistry pull -u ci --password-stdin --timeout 10m \\
       registry.example.com/team/app:v2 ./app
@@ -1448,11 +1466,11 @@ var require_runfiles = __commonJS({
             return maybe;
           }
         }
-        const dirname4 = path.dirname(moduleBase);
-        if (dirname4 == ".") {
+        const dirname5 = path.dirname(moduleBase);
+        if (dirname5 == ".") {
           return void 0;
         }
-        return this._resolve(sourceRepo, dirname4, path.join(path.basename(moduleBase), moduleTail || ""));
+        return this._resolve(sourceRepo, dirname5, path.join(path.basename(moduleBase), moduleTail || ""));
       }
     };
     exports.Runfiles = Runfiles;
@@ -3750,12 +3768,6 @@ async function writeFileAtomic(file, data, options = {}) {
     throw new OutputFileError(`${options.name ?? "cannot write"} ${file}: ${systemReason(error)}`, { cause: error });
   }
 }
-function systemReason(error) {
-  if (!(error instanceof Error)) return String(error);
-  const { syscall } = error;
-  const at = syscall === void 0 ? -1 : error.message.indexOf(`, ${syscall} `);
-  return at < 0 ? error.message : error.message.slice(0, at);
-}
 var import_node_crypto4, import_promises4, import_node_path6;
 var init_write_file_atomic = __esm({
   "src/files/write-file-atomic.ts"() {
@@ -4369,6 +4381,121 @@ var require_promises3 = __commonJS({
   }
 });
 
+// required-when-run:node:timers/promises
+var require_promises4 = __commonJS({
+  "required-when-run:node:timers/promises"(exports, module) {
+    module.exports = __require("node:timers/promises");
+  }
+});
+
+// src/oci/owned-files.ts
+function ownedName(prefix) {
+  return `${prefix}${process.pid}-${HOST}-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`;
+}
+function isStaleName(name, prefix) {
+  if (!name.startsWith(prefix)) return false;
+  const match = /^(\d+)-([0-9a-f]{8})-[0-9a-f]{12}$/.exec(name.slice(prefix.length));
+  return match !== null && isGone(Number(match[1]), match[2]);
+}
+function ownerRecord() {
+  return `${process.pid} ${HOST} ${(0, import_node_crypto5.randomBytes)(8).toString("hex")}
+`;
+}
+function isStaleRecord(record) {
+  const match = /^(\d+) ([0-9a-f]{8}) [0-9a-f]{16}\n$/.exec(record);
+  return match !== null && isGone(Number(match[1]), match[2]);
+}
+function ownerPid(record) {
+  return /^\d+/.exec(record)?.[0] ?? "unknown";
+}
+function isGone(pid, host) {
+  if (host !== HOST || !Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return error.code === "ESRCH";
+  }
+}
+var import_node_crypto5, import_node_os3, HOST;
+var init_owned_files = __esm({
+  "src/oci/owned-files.ts"() {
+    "use strict";
+    import_node_crypto5 = __toESM(require_node_crypto(), 1);
+    import_node_os3 = __toESM(require_node_os(), 1);
+    HOST = (0, import_node_crypto5.createHash)("sha256").update((0, import_node_os3.hostname)()).digest("hex").slice(0, 8);
+  }
+});
+
+// src/oci/layout-lock.ts
+async function withIndexLock(dir, signal, critical) {
+  const lock = (0, import_node_path10.join)(dir, INDEX_LOCK);
+  await acquire(lock, signal);
+  try {
+    return await critical();
+  } finally {
+    await (0, import_promises9.rm)(lock, { force: true });
+  }
+}
+async function acquire(lock, signal) {
+  const started = Date.now();
+  for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+    signal?.throwIfAborted();
+    if (await tryCreate(lock)) return;
+    const held = await (0, import_promises9.readFile)(lock, "utf8").catch(() => void 0);
+    if (held === void 0) continue;
+    if (isStaleRecord(held)) {
+      await breakStale(lock, held);
+      continue;
+    }
+    if (Date.now() - started > LOCK_WAIT_MS) {
+      throw new LayoutError(
+        `${lock}: index.json is locked by process ${ownerPid(held)} for over ${LOCK_WAIT_MS / 1e3} s; if no pull into this layout is running, remove the lock file`
+      );
+    }
+    await (0, import_promises10.setTimeout)(delay, void 0, signal && { signal });
+  }
+}
+async function tryCreate(path) {
+  const temp = (0, import_node_path10.join)((0, import_node_path10.dirname)(path), ownedName(`${(0, import_node_path10.basename)(path)}.tmp-`));
+  await (0, import_promises9.writeFile)(temp, ownerRecord(), { flag: "wx" });
+  try {
+    await (0, import_promises9.link)(temp, path);
+    return true;
+  } catch (error) {
+    if (error.code === "EEXIST") return false;
+    throw error;
+  } finally {
+    await (0, import_promises9.rm)(temp, { force: true });
+  }
+}
+async function breakStale(lock, record) {
+  const breaker = `${lock}.break`;
+  if (!await tryCreate(breaker)) {
+    const holder = await (0, import_promises9.readFile)(breaker, "utf8").catch(() => void 0);
+    if (holder !== void 0 && isStaleRecord(holder)) await (0, import_promises9.rm)(breaker, { force: true });
+    return;
+  }
+  try {
+    if (await (0, import_promises9.readFile)(lock, "utf8").catch(() => void 0) === record) await (0, import_promises9.rm)(lock, { force: true });
+  } finally {
+    await (0, import_promises9.rm)(breaker, { force: true });
+  }
+}
+var import_promises9, import_node_path10, import_promises10, INDEX_LOCK, LOCK_WAIT_MS;
+var init_layout_lock = __esm({
+  "src/oci/layout-lock.ts"() {
+    "use strict";
+    import_promises9 = __toESM(require_promises(), 1);
+    import_node_path10 = __toESM(require_node_path(), 1);
+    import_promises10 = __toESM(require_promises4(), 1);
+    init_owned_files();
+    init_errors();
+    INDEX_LOCK = ".index.json.lock";
+    LOCK_WAIT_MS = 6e4;
+  }
+});
+
 // src/oci/layout-writer.ts
 async function writeLayout(dir, entries, options = {}) {
   options.signal?.throwIfAborted();
@@ -4383,7 +4510,7 @@ async function writeLayout(dir, entries, options = {}) {
       options.onBlob?.(descriptor, reused);
     });
     signal.throwIfAborted();
-    await writer.commit(entries.map(entryDescriptor));
+    await writer.commit(entries.map(entryDescriptor), { signal });
   } catch (error) {
     await writer.abort();
     throw error;
@@ -4403,6 +4530,42 @@ async function writeManifests(writer, entries, signal) {
 function entryDescriptor({ ref, annotations, platform }) {
   const artifactType = ref.manifest.artifactType;
   return { ...ref.descriptor, ...artifactType !== void 0 && { artifactType }, ...platform && { platform }, ...annotations && { annotations } };
+}
+function workPrefix(dir) {
+  return `.${(0, import_node_path11.basename)(dir)}.tmp-`;
+}
+async function removeStaleTemps(dir, isLayout) {
+  await removeStale((0, import_node_path11.dirname)(dir), [workPrefix(dir)]);
+  if (!isLayout) return;
+  await removeStale(dir, [INDEX_TEMP_PREFIX, `${INDEX_LOCK}.tmp-`, `${INDEX_LOCK}.break.tmp-`]);
+  const algorithms = await (0, import_promises11.readdir)((0, import_node_path11.join)(dir, "blobs")).catch(() => []);
+  for (const algorithm of algorithms) await removeStale((0, import_node_path11.join)(dir, "blobs", algorithm), [BLOB_TEMP_PREFIX]);
+}
+async function removeStale(dir, prefixes) {
+  const names = await (0, import_promises11.readdir)(dir).catch(() => []);
+  for (const name of names) {
+    if (prefixes.some((prefix) => isStaleName(name, prefix))) await (0, import_promises11.rm)((0, import_node_path11.join)(dir, name), { recursive: true, force: true }).catch(() => void 0);
+  }
+}
+async function existingEntries(dir) {
+  const path = (0, import_node_path11.join)(dir, "index.json");
+  const bytes = await (0, import_promises11.readFile)(path).catch(() => void 0);
+  return bytes === void 0 ? [] : parseIndex(parseJson(bytes, path), path).manifests;
+}
+async function writing(what, operation) {
+  try {
+    return await operation();
+  } catch (error) {
+    throw isFileError(error) ? writeError2(error, what) : error;
+  }
+}
+function isFileError(error, file) {
+  if (!(error instanceof Error) || !("syscall" in error) || typeof error.syscall !== "string") return false;
+  if (file === void 0) return true;
+  return error.path === file || ["write", "writev", "fsync", "close"].includes(error.syscall);
+}
+function writeError2(error, what) {
+  return new LayoutError(`cannot write ${what}: ${systemReason(error)}`, { cause: error });
 }
 function sameEntry(a, b) {
   const nameA = a.annotations?.[REF_NAME_ANNOTATION];
@@ -4428,7 +4591,7 @@ async function runLimited(items, limit, stop, task) {
 }
 async function listDir(dir) {
   try {
-    return await (0, import_promises9.readdir)(dir);
+    return await (0, import_promises11.readdir)(dir);
   } catch (error) {
     const code = error.code;
     if (code === "ENOENT") return void 0;
@@ -4436,22 +4599,24 @@ async function listDir(dir) {
     throw error;
   }
 }
-var import_node_crypto5, import_node_fs9, import_promises9, import_node_path10, import_node_stream3, import_promises10, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
+var import_node_crypto6, import_node_fs9, import_promises11, import_node_path11, import_node_stream3, import_promises12, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, BLOB_TEMP_PREFIX, INDEX_TEMP_PREFIX, Meter;
 var init_layout_writer = __esm({
   "src/oci/layout-writer.ts"() {
     "use strict";
-    import_node_crypto5 = __toESM(require_node_crypto(), 1);
+    import_node_crypto6 = __toESM(require_node_crypto(), 1);
     import_node_fs9 = __toESM(require_node_fs(), 1);
-    import_promises9 = __toESM(require_promises(), 1);
-    import_node_path10 = __toESM(require_node_path(), 1);
+    import_promises11 = __toESM(require_promises(), 1);
+    import_node_path11 = __toESM(require_node_path(), 1);
     import_node_stream3 = __toESM(require_node_stream(), 1);
-    import_promises10 = __toESM(require_promises3(), 1);
+    import_promises12 = __toESM(require_promises3(), 1);
     init_descriptor();
     init_digest();
+    init_layout_lock();
     init_layout_store();
     init_manifest();
     init_media_types();
     init_ref();
+    init_owned_files();
     init_verify();
     init_errors();
     BLOB_CONCURRENCY = 4;
@@ -4472,21 +4637,27 @@ var init_layout_writer = __esm({
        */
       static async open(dir) {
         const names = await listDir(dir);
+        const isLayout = names?.includes("oci-layout") ?? false;
+        await removeStaleTemps(dir, isLayout);
         if (names !== void 0 && names.length > 0) {
-          if (!names.includes("oci-layout")) throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not an OCI layout (no oci-layout file)`);
+          if (!isLayout) throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not an OCI layout (no oci-layout file)`);
           return new _LayoutWriter(dir, dir, false);
         }
-        await (0, import_promises9.mkdir)((0, import_node_path10.dirname)(dir), { recursive: true });
-        const work = (0, import_node_path10.join)((0, import_node_path10.dirname)(dir), `.${(0, import_node_path10.basename)(dir)}.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
-        await (0, import_promises9.mkdir)((0, import_node_path10.join)(work, "blobs"), { recursive: true });
-        await (0, import_promises9.writeFile)((0, import_node_path10.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
+        const work = (0, import_node_path11.join)((0, import_node_path11.dirname)(dir), ownedName(workPrefix(dir)));
+        await writing(`the new layout ${dir} (in ${work})`, async () => {
+          await (0, import_promises11.mkdir)((0, import_node_path11.join)(work, "blobs"), { recursive: true });
+          await (0, import_promises11.writeFile)((0, import_node_path11.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
 `);
+        }).catch(async (error) => {
+          await (0, import_promises11.rm)(work, { recursive: true, force: true });
+          throw error;
+        });
         return new _LayoutWriter(dir, work, true);
       }
       /** True when the blob is in the layout already with the right size and digest (so it need not be fetched). */
       async hasBlob(descriptor, signal) {
         const store = new LayoutStore(this.#work);
-        const info = await (0, import_promises9.stat)(store.blobPath(descriptor.digest)).catch(() => void 0);
+        const info = await (0, import_promises11.stat)(store.blobPath(descriptor.digest)).catch(() => void 0);
         if (info?.size !== descriptor.size) return false;
         try {
           for await (const _ of await store.openBlob(descriptor, signal)) ;
@@ -4512,14 +4683,15 @@ var init_layout_writer = __esm({
             source,
             [createVerifier(expected, `blob ${expected.digest} written to ${this.dir}`), meter2],
             parseDigest(expected.digest).algorithm,
-            progress.signal
+            progress.signal,
+            `blob ${expected.digest}`
           );
           await this.#place(temp2, expected.digest);
           return { digest: expected.digest, size: meter2.size };
         }
-        const hash = (0, import_node_crypto5.createHash)("sha256");
+        const hash = (0, import_node_crypto6.createHash)("sha256");
         const meter = new Meter(progress, hash);
-        const temp = await this.#write(source, [meter], "sha256", progress.signal);
+        const temp = await this.#write(source, [meter], "sha256", progress.signal, "a blob");
         const digest = `sha256:${hash.digest("hex")}`;
         await this.#place(temp, digest);
         return { digest, size: meter.size };
@@ -4531,35 +4703,37 @@ var init_layout_writer = __esm({
        */
       async writeVerifiedStream(source, descriptor, progress = {}) {
         const meter = new Meter(progress);
-        const temp = await this.#write(source, [meter], parseDigest(descriptor.digest).algorithm, progress.signal);
+        const temp = await this.#write(source, [meter], parseDigest(descriptor.digest).algorithm, progress.signal, `blob ${descriptor.digest}`);
         if (meter.size !== descriptor.size) {
           await this.#drop(temp);
           throw new ContentMismatchError(`blob ${descriptor.digest} written to ${this.dir}: expected ${descriptor.size} bytes, its source delivered ${meter.size}`);
         }
         await this.#place(temp, descriptor.digest);
       }
-      /** Pipes the source through `stages` into a temporary file in blobs/ALGORITHM (the caller #places it). */
-      async #write(source, stages, algorithm, signal) {
-        await (0, import_promises9.mkdir)((0, import_node_path10.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
+      /** Pipes the source through `stages` into a temporary file in blobs/ALGORITHM (the caller #places it). `what` names the blob in errors. */
+      async #write(source, stages, algorithm, signal, what) {
+        const blobs = (0, import_node_path11.join)(this.#work, "blobs", algorithm);
+        await writing(`${what} of the layout ${this.dir} (in ${blobs})`, () => (0, import_promises11.mkdir)(blobs, { recursive: true })).catch((error) => {
           source.destroy();
           throw error;
         });
-        const temp = (0, import_node_path10.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
+        const temp = (0, import_node_path11.join)(blobs, ownedName(BLOB_TEMP_PREFIX));
         this.#temps.add(temp);
         try {
-          await (0, import_promises10.pipeline)([source, ...stages, (0, import_node_fs9.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
+          await (0, import_promises12.pipeline)([source, ...stages, (0, import_node_fs9.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
         } catch (error) {
           await this.#drop(temp);
-          throw error;
+          throw isFileError(error, temp) ? writeError2(error, `${what} of the layout ${this.dir} (${temp})`) : error;
         }
         return temp;
       }
       async #place(temp, digest) {
-        await (0, import_promises9.rename)(temp, new LayoutStore(this.#work).blobPath(digest));
+        const path = new LayoutStore(this.#work).blobPath(digest);
+        await writing(`blob ${digest} of the layout ${this.dir} (${path})`, () => (0, import_promises11.rename)(temp, path));
         this.#temps.delete(temp);
       }
       async #drop(temp) {
-        await (0, import_promises9.rm)(temp, { force: true });
+        await (0, import_promises11.rm)(temp, { force: true });
         this.#temps.delete(temp);
       }
       /**
@@ -4567,35 +4741,70 @@ var init_layout_writer = __esm({
        * `bareIndexJson` leaves out schemaVersion and mediaType, as rules_oci and skopeo do (for fixtures).
        */
       async commit(entries, options = {}) {
-        const kept = (await this.#existingEntries()).filter((old) => !entries.some((e) => sameEntry(old, e)));
-        const manifests = [...kept, ...entries];
-        const index = options.bareIndexJson ? { manifests } : { schemaVersion: 2, mediaType: OCI_INDEX, manifests };
-        const temp = (0, import_node_path10.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
-        this.#temps.add(temp);
-        const handle = await (0, import_promises9.open)(temp, "w");
-        try {
-          await handle.writeFile(`${JSON.stringify(index, null, 2)}
-`);
-          await handle.sync();
-        } finally {
-          await handle.close();
+        if (this.#isNew) {
+          await this.#writeIndex(this.#work, entries, options);
+          if (await this.#renameIntoPlace()) return;
+          await this.#moveBlobsInto(this.dir);
         }
-        await (0, import_promises9.rename)(temp, (0, import_node_path10.join)(this.#work, "index.json"));
-        this.#temps.delete(temp);
-        if (this.#isNew) await (0, import_promises9.rename)(this.#work, this.dir);
+        await withIndexLock(this.dir, options.signal, () => this.#writeIndex(this.dir, entries, options));
+        if (this.#isNew) await (0, import_promises11.rm)(this.#work, { recursive: true, force: true });
       }
       /** Removes everything this writer left behind; the target is as it was. */
       async abort() {
-        if (this.#isNew) await (0, import_promises9.rm)(this.#work, { recursive: true, force: true });
-        else await Promise.all([...this.#temps].map((t) => (0, import_promises9.rm)(t, { force: true })));
+        await Promise.all([...this.#temps].map((t) => (0, import_promises11.rm)(t, { force: true })));
+        if (this.#isNew) await (0, import_promises11.rm)(this.#work, { recursive: true, force: true });
       }
-      async #existingEntries() {
-        if (this.#isNew) return [];
-        const path = (0, import_node_path10.join)(this.#work, "index.json");
-        const bytes = await (0, import_promises9.readFile)(path).catch(() => void 0);
-        return bytes === void 0 ? [] : parseIndex(parseJson(bytes, path), path).manifests;
+      /** Replaces `dir`/index.json with its entries (those not replaced by ref name or digest) and `entries`. */
+      async #writeIndex(dir, entries, options) {
+        const kept = (await existingEntries(dir)).filter((old) => !entries.some((e) => sameEntry(old, e)));
+        const manifests = [...kept, ...entries];
+        const index = options.bareIndexJson ? { manifests } : { schemaVersion: 2, mediaType: OCI_INDEX, manifests };
+        const temp = (0, import_node_path11.join)(dir, ownedName(INDEX_TEMP_PREFIX));
+        this.#temps.add(temp);
+        await writing(`index.json of the layout ${this.dir} (${temp})`, async () => {
+          const handle = await (0, import_promises11.open)(temp, "w");
+          try {
+            await handle.writeFile(`${JSON.stringify(index, null, 2)}
+`);
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+          await (0, import_promises11.rename)(temp, (0, import_node_path11.join)(dir, "index.json"));
+        });
+        this.#temps.delete(temp);
+      }
+      /** Renames the new layout onto its directory; false when another writer's layout is there already. */
+      async #renameIntoPlace() {
+        try {
+          await (0, import_promises11.rename)(this.#work, this.dir);
+          return true;
+        } catch (error) {
+          const code = error.code;
+          if (code !== "ENOTEMPTY" && code !== "EEXIST") throw writeError2(error, `the new layout ${this.dir} (renaming ${this.#work} onto it)`);
+          const names = await listDir(this.dir) ?? [];
+          if (!names.includes("oci-layout")) {
+            throw new LayoutError(
+              `cannot write OCI layout to ${this.dir}: it was created by someone else while this pull ran, and is not an OCI layout (no oci-layout file)`
+            );
+          }
+          return false;
+        }
+      }
+      /** Moves every blob of the new layout into the existing layout `dir` (before its index.json names them). */
+      async #moveBlobsInto(dir) {
+        for (const algorithm of await (0, import_promises11.readdir)((0, import_node_path11.join)(this.#work, "blobs"))) {
+          const from = (0, import_node_path11.join)(this.#work, "blobs", algorithm);
+          const to = (0, import_node_path11.join)(dir, "blobs", algorithm);
+          await writing(`the blobs of the layout ${dir} (${to})`, async () => {
+            await (0, import_promises11.mkdir)(to, { recursive: true });
+            for (const name of await (0, import_promises11.readdir)(from)) if (!name.startsWith(".")) await (0, import_promises11.rename)((0, import_node_path11.join)(from, name), (0, import_node_path11.join)(to, name));
+          });
+        }
       }
     };
+    BLOB_TEMP_PREFIX = ".tmp-";
+    INDEX_TEMP_PREFIX = ".index.json.tmp-";
     Meter = class extends import_node_stream3.Transform {
       size = 0;
       #progress;
@@ -4813,6 +5022,10 @@ function once2(provide) {
   let credentials;
   return () => credentials ??= provide();
 }
+function mayCarryCredentials(realm, registry) {
+  if (realm.protocol === "https:" || isLoopback(realm.hostname)) return true;
+  return registry.protocol === "http:" && realm.hostname === registry.hostname;
+}
 function parseTokenResponse(body, where2) {
   let json;
   try {
@@ -4834,6 +5047,7 @@ var init_auth = __esm({
   "src/registry/client/auth.ts"() {
     "use strict";
     init_errors();
+    init_host();
     init_redact();
     init_www_authenticate();
     MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
@@ -4870,18 +5084,18 @@ var init_auth = __esm({
        * repeat the request with (and caches it), or throws AuthError when we cannot answer.
        * Concurrent requests for one scope share one token request.
        */
-      respond(header2, scope, signal) {
+      respond(header2, scope, registry, signal) {
         let pending = this.#pending.get(scope);
         if (pending === void 0) {
-          pending = this.#respond(parseWwwAuthenticate(header2), scope, signal).finally(() => this.#pending.delete(scope));
+          pending = this.#respond(parseWwwAuthenticate(header2), scope, registry, signal).finally(() => this.#pending.delete(scope));
           this.#pending.set(scope, pending);
         }
         return pending;
       }
-      async #respond(challenges, scope, signal) {
+      async #respond(challenges, scope, registry, signal) {
         const bearer = challenges.find((c) => c.scheme === "bearer");
         if (bearer !== void 0) {
-          const { header: header2, lifetimeS } = await this.#bearer(bearer, scope, signal);
+          const { header: header2, lifetimeS } = await this.#bearer(bearer, scope, registry, signal);
           this.#cache.set(scope, { header: header2, expiresAt: this.#now() + lifetimeS * 1e3 - EXPIRY_MARGIN_MS });
           return header2;
         }
@@ -4896,7 +5110,7 @@ var init_auth = __esm({
           `the registry asks for authentication schemes we do not support: ${challenges.map((c) => c.scheme).join(", ")} (supported: Bearer, Basic)`
         );
       }
-      async #bearer(challenge, scope, signal) {
+      async #bearer(challenge, scope, registry, signal) {
         const realm = challenge.params.realm;
         if (realm === void 0) throw new AuthError("the registry's Bearer challenge has no realm");
         let url;
@@ -4910,7 +5124,14 @@ var init_auth = __esm({
         url.searchParams.set("scope", challenge.params.scope ?? scope);
         const headers = {};
         const credentials = await this.#credentials();
-        if (credentials !== void 0) headers.authorization = basicAuthorization(credentials);
+        if (credentials !== void 0) {
+          if (!mayCarryCredentials(url, registry)) {
+            throw new AuthError(
+              `refusing to send credentials in clear text to the Bearer realm ${redactUrl(url)} that the registry ${redactUrl(registry.origin)} named: plain HTTP carries them only to this machine or to a plain-HTTP registry's own host`
+            );
+          }
+          headers.authorization = basicAuthorization(credentials);
+        }
         const body = await this.#fetchToken(url, headers, signal);
         return parseTokenResponse(body, redactUrl(url));
       }
@@ -4943,9 +5164,12 @@ function backoffDelay(attempt, options = {}) {
   const base = Math.min(o.initialDelayMs * o.factor ** (attempt - 1), o.maxDelayMs);
   return Math.round(base * (1 - Math.random() * 0.25));
 }
+function attemptsUsedUp(error, attempt, options = {}) {
+  return isRetryable(error) && attempt >= (options.maxAttempts ?? DEFAULTS.maxAttempts);
+}
 function retryDelay(error, attempt, options = {}, now = Date.now()) {
   const o = { ...DEFAULTS, ...options };
-  if (!isRetryable(error) || attempt >= o.maxAttempts) return void 0;
+  if (!isRetryable(error) || attemptsUsedUp(error, attempt, o)) return void 0;
   let delay = backoffDelay(attempt, o);
   const retryAfter = error instanceof RegistryResponseError ? error.retryAfter : void 0;
   if (retryAfter !== void 0) {
@@ -4966,11 +5190,11 @@ async function withRetries(operation, options = {}) {
       const delay = retryDelay(error, attempt, options);
       if (delay === void 0) throw error;
       options.onRetry?.({ attempt, delayMs: delay, error });
-      await sleep(delay, options.signal);
+      await sleep2(delay, options.signal);
     }
   }
 }
-function sleep(ms, signal) {
+function sleep2(ms, signal) {
   return new Promise((resolve4, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
@@ -5009,7 +5233,71 @@ var require_undici = __commonJS({
   }
 });
 
+// required-when-run:node:tls
+var require_node_tls = __commonJS({
+  "required-when-run:node:tls"(exports, module) {
+    module.exports = __require("node:tls");
+  }
+});
+
+// src/registry/client/trust.ts
+function trustingConnector(timeout, extraCa) {
+  const plain = (0, import_undici.buildConnector)({ timeout });
+  let secure;
+  const tls = () => secure ??= (0, import_undici.buildConnector)({ timeout, secureContext: trustedContext(extraCa) });
+  return (options, callback) => (options.protocol === "https:" ? tls() : plain)(options, callback);
+}
+function trustedContext(extraCa) {
+  const ca = /* @__PURE__ */ new Set([...(0, import_node_tls.getCACertificates)("default"), ...(0, import_node_tls.getCACertificates)("system"), ...extraCa]);
+  return (0, import_node_tls.createSecureContext)({ ca: [...ca] });
+}
+function tlsFailure(code, url) {
+  if (code === void 0) return void 0;
+  if (UNTRUSTED_CODES.has(code)) return `the certificate of ${url.host} is not trusted (${code}): give the CA that issued it with --ca-file FILE`;
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return `the certificate of ${url.host} is not issued for ${url.hostname} (${code})`;
+  if (code.startsWith("ERR_SSL_")) return `no TLS handshake with ${url.host} (${code}): if the registry serves plain HTTP, pull with --plain-http`;
+  return void 0;
+}
+function speaksTls(url, timeoutMs) {
+  return new Promise((resolve4) => {
+    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const port = Number(url.port || 80);
+    const socket = (0, import_node_tls.connect)({ host, port, rejectUnauthorized: false, timeout: timeoutMs, ...(0, import_node_net3.isIP)(host) === 0 && { servername: host } });
+    const done = (answer) => {
+      socket.destroy();
+      resolve4(answer);
+    };
+    socket.once("secureConnect", () => done(true));
+    socket.once("error", () => done(false));
+    socket.once("timeout", () => done(false));
+  });
+}
+var import_node_net3, import_node_tls, import_undici, UNTRUSTED_CODES;
+var init_trust = __esm({
+  "src/registry/client/trust.ts"() {
+    "use strict";
+    import_node_net3 = __toESM(require_node_net(), 1);
+    import_node_tls = __toESM(require_node_tls(), 1);
+    import_undici = __toESM(require_undici(), 1);
+    UNTRUSTED_CODES = /* @__PURE__ */ new Set([
+      "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+      "UNABLE_TO_GET_ISSUER_CERT",
+      "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+      "SELF_SIGNED_CERT_IN_CHAIN",
+      "DEPTH_ZERO_SELF_SIGNED_CERT",
+      "CERT_UNTRUSTED",
+      "CERT_SIGNATURE_FAILURE",
+      "CERT_HAS_EXPIRED",
+      "CERT_NOT_YET_VALID"
+    ]);
+  }
+});
+
 // src/registry/client/transport.ts
+function isCutOff(error) {
+  const code = typeof error === "object" && error !== null && "code" in error ? error.code : void 0;
+  return code === "UND_ERR_SOCKET" || code === "ECONNRESET";
+}
 async function readLimited(response, limit, what) {
   const tooLarge = () => new ResponseTooLargeError(`${what} is larger than the ${limit}-byte limit`, limit);
   const declared = Number(response.headers["content-length"]);
@@ -5033,6 +5321,8 @@ function classify(error, method, url, signal) {
   if (signal?.aborted) return signal.reason;
   if (error instanceof LocalRegistryError) return error;
   const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : void 0;
+  const tls = url.startsWith("https:") ? tlsFailure(code, new URL(url)) : void 0;
+  if (tls !== void 0) return new RegistryConnectionError(`${method} ${url} failed: ${tls}`, false, { cause: error });
   const message = error instanceof Error ? error.message : String(error);
   const transient = code !== void 0 && TRANSIENT_CODES.has(code) || message === "terminated" || message === "other side closed";
   return new RegistryConnectionError(`${method} ${url} failed: ${message}${code === void 0 ? "" : ` (${code})`}`, transient, { cause: error });
@@ -5081,16 +5371,17 @@ function discard(response) {
   });
   response.body.destroy();
 }
-var import_undici, MAX_ERROR_BODY_BYTES, TRANSIENT_CODES, Transport;
+var import_undici2, MAX_ERROR_BODY_BYTES, TRANSIENT_CODES, Transport;
 var init_transport = __esm({
   "src/registry/client/transport.ts"() {
     "use strict";
-    import_undici = __toESM(require_undici(), 1);
+    import_undici2 = __toESM(require_undici(), 1);
     init_errors();
     init_auth();
     init_redact();
     init_retry();
     init_timeouts();
+    init_trust();
     MAX_ERROR_BODY_BYTES = 64 * 1024;
     TRANSIENT_CODES = /* @__PURE__ */ new Set([
       "ECONNRESET",
@@ -5119,9 +5410,9 @@ var init_transport = __esm({
       auth;
       constructor(options = {}) {
         this.#options = options;
-        this.#ownAgent = options.dispatcher === void 0 ? new import_undici.Agent({ connect: { timeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS } }) : void 0;
+        this.#ownAgent = options.dispatcher === void 0 ? new import_undici2.Agent({ connect: trustingConnector(this.#connectTimeout(), options.ca ?? []) }) : void 0;
         const base = options.dispatcher ?? this.#ownAgent;
-        this.#dispatcher = base.compose(import_undici.interceptors.redirect({ maxRedirections: options.maxRedirections ?? 10, throwOnMaxRedirect: true }));
+        this.#dispatcher = base.compose(import_undici2.interceptors.redirect({ maxRedirections: options.maxRedirections ?? 10, throwOnMaxRedirect: true }));
         const signals = [options.signal, options.deadline === void 0 ? void 0 : this.#deadlineSignal(options.deadline)];
         const present = signals.filter((s) => s !== void 0);
         this.#signal = present.length === 0 ? void 0 : AbortSignal.any(present);
@@ -5182,7 +5473,7 @@ var init_transport = __esm({
           if (challenge === void 0) throw await responseError(response, "the registry requires authentication but sent no WWW-Authenticate challenge");
           await drain(response);
           if (cached !== void 0) this.auth.invalidate(scope);
-          const authorization = await this.auth.respond(challenge, scope, signal);
+          const authorization = await this.auth.respond(challenge, scope, url, signal);
           response = await this.#send(url, options, authorization, signal);
           if (response.status === 401) {
             this.auth.invalidate(scope);
@@ -5198,7 +5489,7 @@ var init_transport = __esm({
         try {
           const { highWaterMark } = options;
           const idle = this.#options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS;
-          const response = await (0, import_undici.request)(url, {
+          const response = await (0, import_undici2.request)(url, {
             method: "GET",
             headers: all,
             dispatcher: this.#dispatcher,
@@ -5209,8 +5500,19 @@ var init_transport = __esm({
           });
           return { status: response.statusCode, headers: response.headers, body: response.body, url: redactUrl(finalUrl(response.context) ?? url) };
         } catch (error) {
+          const probe = options.scope !== void 0 && url.protocol === "http:" && isCutOff(error) && !signal?.aborted;
+          if (probe && await speaksTls(url, this.#connectTimeout())) {
+            throw new RegistryConnectionError(
+              `GET ${redactUrl(url)} failed: the registry answers with TLS, not plain HTTP: pull with --tls (and --ca-file FILE to trust its CA)`,
+              false,
+              { cause: error }
+            );
+          }
           throw classify(error, "GET", redactUrl(url), signal);
         }
+      }
+      #connectTimeout() {
+        return this.#options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
       }
     };
   }
@@ -5231,6 +5533,7 @@ async function download(out, fetch, descriptor, first, options) {
   const check = new DigestCheck(descriptor, options.where);
   let held;
   let attempt = 1;
+  let smallBreaks = 0;
   let next = first;
   let skip = 0;
   const take = (data, body) => {
@@ -5246,13 +5549,13 @@ async function download(out, fetch, descriptor, first, options) {
     if (chunk.length === 0) return;
     const excess = check.update(chunk);
     if (excess !== void 0) throw excess;
-    attempt = 1;
     if (held !== void 0 && !out.push(held)) body.pause();
     held = chunk;
   };
   while (check.received < size) {
     signal.throwIfAborted();
     const response = next ?? await fetch(check.received, signal);
+    const startedAt = check.received;
     next = void 0;
     skip = check.received - startOf(response, check.received, size, options.where);
     let failure;
@@ -5266,14 +5569,26 @@ async function download(out, fetch, descriptor, first, options) {
     }
     if (check.received >= size) break;
     failure ??= new RegistryConnectionError(`GET ${response.url}: the body ended after ${check.received} of ${size} bytes`, true);
-    const delay = retryDelay(failure, attempt++, options.retry);
-    if (delay === void 0) throw failure;
-    options.retry?.onRetry?.({ attempt: attempt - 1, delayMs: delay, error: failure });
-    await sleep(delay, signal);
+    const gained = check.received - startedAt;
+    if (gained >= MIN_RESUME_PROGRESS_BYTES) attempt = 1;
+    smallBreaks = gained > 0 && gained < MIN_RESUME_PROGRESS_BYTES ? smallBreaks + 1 : 0;
+    const delay = retryDelay(failure, attempt, options.retry);
+    if (delay === void 0) throw smallBreaks > 0 && attemptsUsedUp(failure, attempt, options.retry) ? keptCutting(failure, attempt, options.where) : failure;
+    options.retry?.onRetry?.({ attempt, delayMs: delay, error: failure });
+    attempt++;
+    await sleep2(delay, signal);
   }
   const mismatch = check.finish();
   if (mismatch !== void 0) throw mismatch;
   if (held !== void 0) out.push(held);
+}
+function keptCutting(failure, attempts, where2) {
+  const why = failure instanceof Error ? failure.message : String(failure);
+  return new RegistryConnectionError(
+    `${where2}: gave up after ${attempts} connections in a row broke, each after less than ${MIN_RESUME_PROGRESS_BYTES} new bytes: the registry keeps cutting the connection (a resume renews the retries only after that many bytes): ${why}`,
+    false,
+    { cause: failure }
+  );
 }
 function startOf(response, pos, size, where2) {
   if (response.status === 200) return 0;
@@ -5298,6 +5613,7 @@ var init_blob_reader = __esm({
     init_verify();
     init_errors();
     init_retry();
+    init_timeouts();
     init_transport();
     STREAM_BUFFER_BYTES = 1024 * 1024;
     BODY_BUFFER_BYTES = 1024 * 1024;
@@ -5498,6 +5814,7 @@ var init_client = __esm({
           userAgent: options.userAgent,
           maxRedirections: options.maxRedirections,
           connectTimeout: options.connectTimeout,
+          ca: options.ca,
           idleTimeout: options.idleTimeout,
           retry: options.retry,
           signal: options.signal,
@@ -5538,6 +5855,7 @@ var init_client = __esm({
 
 // src/registry/client/reference.ts
 function parseReference(reference, options = {}) {
+  if (options.plainHttp && options.tls) throw new UsageError("--plain-http and --tls contradict each other: choose one");
   const shown = withoutUserInfo(reference);
   const fail = (why) => {
     throw new ImageReferenceError(`invalid image reference ${quote(shown)}: ${why} (expected host[:port]/repository[:tag][@digest])`);
@@ -5546,7 +5864,7 @@ function parseReference(reference, options = {}) {
   if (shown !== reference) {
     fail("credentials do not belong in a reference; give them with --username and --password-stdin, or log in with docker login");
   }
-  if (reference.includes("://")) fail("give no scheme; use --plain-http for a plain-HTTP registry");
+  if (reference.includes("://")) fail("give no scheme; use --tls or --plain-http to choose one");
   const slash = reference.indexOf("/");
   if (slash <= 0) fail("no host");
   const host = reference.slice(0, slash);
@@ -5572,7 +5890,7 @@ function parseReference(reference, options = {}) {
   }
   if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: ${REPOSITORY_RULE}`);
   if (tag === void 0 && digest === void 0) tag = "latest";
-  return { host, repository: rest, tag, digest, scheme: options.plainHttp || isLocal(parsedHost.host) ? "http" : "https" };
+  return { host, repository: rest, tag, digest, scheme: options.plainHttp || !options.tls && isLocal(parsedHost.host) ? "http" : "https" };
 }
 function withoutUserInfo(reference) {
   const digestAt = reference.lastIndexOf("@");
@@ -5599,7 +5917,7 @@ var init_reference = __esm({
 
 // src/registry/client/pull.ts
 async function pull(reference, dir, options = {}) {
-  const parsed = typeof reference === "string" ? parseReference(reference, { plainHttp: options.plainHttp ?? false }) : reference;
+  const parsed = typeof reference === "string" ? parseReference(reference, { plainHttp: options.plainHttp, tls: options.tls }) : reference;
   const client = new RegistryClient({ ...options, host: parsed.host, repository: parsed.repository, scheme: parsed.scheme });
   try {
     const root = await client.read({ tag: parsed.tag, digest: parsed.digest });
@@ -5713,6 +6031,8 @@ async function runPullCommand(args, io) {
       allowPositionals: true,
       options: {
         "plain-http": { type: "boolean" },
+        tls: { type: "boolean" },
+        "ca-file": { type: "string", multiple: true },
         platform: { type: "string" },
         timeout: { type: "string" },
         username: { type: "string", short: "u" },
@@ -5732,14 +6052,15 @@ async function runPullCommand(args, io) {
       `pull takes a reference and a directory, got ${positionals.length} argument${positionals.length === 1 ? "" : "s"} (see 'localregistry pull --help')`
     );
   }
-  const plainHttp = values["plain-http"] ?? false;
   const timeout = values.timeout === void 0 ? void 0 : parseSeconds("--timeout", values.timeout);
-  const parsed = parseReference(reference, { plainHttp });
+  const parsed = parseReference(reference, { plainHttp: values["plain-http"], tls: values.tls });
+  const ca = await readCaFiles(values["ca-file"] ?? [], parsed.scheme);
   const credentials = await credentialsFor(parsed.host, values.username, values["password-stdin"] ?? false, io);
   const line = io.isTTY && !values.quiet ? new ProgressLine(io.stderr, reference) : void 0;
   try {
     const result = await pull(parsed, dir, {
       credentials,
+      ca,
       ...timeout !== void 0 && { timeout: timeout * 1e3 },
       ...values.platform !== void 0 && { platform: values.platform },
       ...io.signal && { signal: io.signal },
@@ -5765,6 +6086,22 @@ async function credentialsFor(host, username, passwordStdin, io) {
   return () => dockerCredentials(host, { env, warn: (message) => io.stderr.write(`localregistry: note: ${message}
 `) });
 }
+async function readCaFiles(files, scheme) {
+  if (files.length > 0 && scheme === "http") throw new UsageError("--ca-file is for an HTTPS registry: add --tls to pull from this one over HTTPS");
+  return Promise.all(
+    files.map(async (file) => {
+      const text = await (0, import_promises13.readFile)(file, "utf8").catch((error) => {
+        throw new UsageError(`cannot read --ca-file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      });
+      try {
+        new import_node_crypto7.X509Certificate(text);
+      } catch {
+        throw new UsageError(`--ca-file ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+      }
+      return text;
+    })
+  );
+}
 async function readPassword(stdin) {
   const chunks = [];
   for await (const chunk of stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
@@ -5783,10 +6120,12 @@ function formatBytes(bytes) {
   }
   return `${value.toFixed(1)} ${units[unit]}`;
 }
-var import_node_util3, ProgressLine;
+var import_node_crypto7, import_promises13, import_node_util3, ProgressLine;
 var init_pull2 = __esm({
   "src/cli/pull.ts"() {
     "use strict";
+    import_node_crypto7 = __toESM(require_node_crypto(), 1);
+    import_promises13 = __toESM(require_promises(), 1);
     import_node_util3 = __toESM(require_node_util(), 1);
     init_errors();
     init_docker_config();
@@ -5941,6 +6280,7 @@ __export(src_exports, {
   runPullCommand: () => runPullCommand,
   selectEntry: () => selectEntry,
   startRegistry: () => startRegistry,
+  systemReason: () => systemReason,
   tagFromRefName: () => tagFromRefName,
   verifyBytes: () => verifyBytes,
   walkRefs: () => walkRefs,
@@ -5967,7 +6307,7 @@ var init_src = __esm({
 
 // src/cli/main.ts
 var import_node_fs10 = __toESM(require_node_fs(), 1);
-var import_node_os3 = __toESM(require_node_os(), 1);
+var import_node_os4 = __toESM(require_node_os(), 1);
 var import_node_url2 = __toESM(require_node_url(), 1);
 init_errors();
 init_io();
@@ -6042,7 +6382,7 @@ var STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 function stopSignal() {
   const controller = new AbortController();
   const onSignal = (signal) => {
-    if (controller.signal.aborted) process.exit(128 + import_node_os3.constants.signals[signal]);
+    if (controller.signal.aborted) process.exit(128 + import_node_os4.constants.signals[signal]);
     controller.abort();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
@@ -6130,12 +6470,13 @@ var readRef2;
 var runPullCommand2;
 var selectEntry2;
 var startRegistry2;
+var systemReason2;
 var tagFromRefName2;
 var verifyBytes2;
 var walkRefs2;
 var writeClientConfig2;
 var writeLayout2;
-if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DeadlineError: DeadlineError2, DigestCheck: DigestCheck2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, MAX_REPOSITORY_LENGTH: MAX_REPOSITORY_LENGTH2, MAX_TAG_LENGTH: MAX_TAG_LENGTH2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, OutputFileError: OutputFileError2, PULL_HELP: PULL_HELP2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, REPOSITORY_RULE: REPOSITORY_RULE2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, TAG_RULE: TAG_RULE2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, dockerCredentials: dockerCredentials2, embeddedData: embeddedData2, isValidDigest: isValidDigest2, isValidRepository: isValidRepository2, isValidTag: isValidTag2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeClientConfig: writeClientConfig2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
+if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DeadlineError: DeadlineError2, DigestCheck: DigestCheck2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, MAX_REPOSITORY_LENGTH: MAX_REPOSITORY_LENGTH2, MAX_TAG_LENGTH: MAX_TAG_LENGTH2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, OutputFileError: OutputFileError2, PULL_HELP: PULL_HELP2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, REPOSITORY_RULE: REPOSITORY_RULE2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, TAG_RULE: TAG_RULE2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, dockerCredentials: dockerCredentials2, embeddedData: embeddedData2, isValidDigest: isValidDigest2, isValidRepository: isValidRepository2, isValidTag: isValidTag2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, systemReason: systemReason2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeClientConfig: writeClientConfig2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
 export {
   AuthError2 as AuthError,
   BLOB_READ_CHUNK2 as BLOB_READ_CHUNK,
@@ -6212,6 +6553,7 @@ export {
   runPullCommand2 as runPullCommand,
   selectEntry2 as selectEntry,
   startRegistry2 as startRegistry,
+  systemReason2 as systemReason,
   tagFromRefName2 as tagFromRefName,
   verifyBytes2 as verifyBytes,
   walkRefs2 as walkRefs,

@@ -180,3 +180,11 @@ export class DeadlineError extends LocalRegistryError {
     super('ERR_LOCALREGISTRY_DEADLINE', message)
   }
 }
+
+/** A system error's message without the paths it names (they may be a temp file's): "ENOSPC: no space left on device". */
+export function systemReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const { syscall } = error as NodeJS.ErrnoException
+  const at = syscall === undefined ? -1 : error.message.indexOf(`, ${syscall} `)
+  return at < 0 ? error.message : error.message.slice(0, at)
+}

@@ -1,7 +1,7 @@
 // Help texts, kept apart from the commands so that --help loads nothing else (the client's
 // timeouts come from a module of constants).
 
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from '../registry/client/timeouts.ts'
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, MIN_RESUME_PROGRESS_BYTES } from '../registry/client/timeouts.ts'
 
 export const HELP = `Usage: localregistry <command> [options]
 
@@ -135,20 +135,30 @@ was. Pulled by tag, the layout entry is named after the tag
 (org.opencontainers.image.ref.name); with tag and digest, the tag is fetched and must
 have that digest. Prints the digest of what was written on stdout.
 
+Pulls may run at once into one <dir>: each keeps the others' entries (index.json is
+updated under a lock file, .index.json.lock). Temporary files that a killed pull left
+are removed by the next pull into <dir>.
+
 Plain HTTP is used for this machine (localhost, 127.0.0.0/8, [::1], 0.0.0.0, [::]);
-HTTPS for everything else unless --plain-http is given. Transient failures are retried,
+HTTPS for everything else. --tls or --plain-http chooses for any host. HTTPS trusts
+Node's CAs, the system store and each --ca-file. Transient failures are retried,
 broken downloads resumed.
 
 Nothing waits forever: a connection must open within ${DEFAULT_CONNECT_TIMEOUT_MS / 1000} s, and a registry that sends no
-byte for ${DEFAULT_IDLE_TIMEOUT_MS / 1000} s is given up on (the download resumed); --timeout bounds the whole pull.
+byte for ${DEFAULT_IDLE_TIMEOUT_MS / 1000} s is given up on (the download resumed). A resume renews the retries
+only after ${MIN_RESUME_PROGRESS_BYTES / 1024} KiB of progress, so a registry that keeps cutting the connection
+fails the pull after 6 attempts. --timeout bounds the whole pull.
 
 Credentials, when the registry asks for them: --username with the password on stdin, or
 else what docker login left in Docker's config ($DOCKER_CONFIG/config.json, default
 ~/.docker/config.json): its credHelpers and credsStore (docker-credential-* helpers on
-PATH) and auths, as Docker reads them. They never appear in a message.
+PATH) and auths, as Docker reads them. They never appear in a message, and never go
+over plain HTTP except to this machine or to a plain-HTTP registry's own host.
 
 Options:
+  --tls                  Use HTTPS for any host, this machine included.
   --plain-http           Use plain HTTP for any host.
+  --ca-file FILE         Also trust this CA certificate (PEM) for HTTPS (repeatable).
   --platform OS/ARCH     Pull only this platform's image of an index (e.g. linux/arm64,
                          linux/arm/v7).
   --timeout DURATION     Give up when the whole pull takes longer (e.g. 90, 90s, 5m).
@@ -159,6 +169,7 @@ Options:
 
 Examples:
   localregistry pull 127.0.0.1:5000/app:latest ./app-layout
+  localregistry pull --tls --ca-file "$TMP/ca.pem" 127.0.0.1:5000/app:latest ./app
   localregistry pull --plain-http registry.internal:5000/base@sha256:... ./base
   printf %s "$TOKEN" | localregistry pull -u ci --password-stdin --timeout 10m \\
       registry.example.com/team/app:v2 ./app

@@ -6,7 +6,8 @@ import { Readable } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
 import { readLayout } from '../oci/layout.ts'
 import { buildFixtureLayout, type FixtureResult } from '../testing/index.ts'
-import { DeadlineError, RegistryResponseError, UsageError } from '../errors.ts'
+import { DeadlineError, RegistryConnectionError, RegistryResponseError, UsageError } from '../errors.ts'
+import { startRegistry } from '../api.ts'
 import { PULL_HELP } from './help.ts'
 import { formatBytes, runPullCommand } from './pull.ts'
 import { helperAnswer, writeCredentialHelper } from '../registry/client/testing/fake-credential-helper.ts'
@@ -139,5 +140,37 @@ describe('credentials and the deadline', () => {
       )
     }
     await assert.rejects(runPullCommand(['-u', 'ci', '--password-stdin', ref, join(root, 'x')], { ...io, stdin: stdin('\n') }), /empty password/)
+  })
+})
+
+describe('HTTPS: pulling from our own serve --tls', () => {
+  test('--tls with --ca-file pulls from serve --tls on 127.0.0.1; a TLS/plain mismatch or an untrusted CA says what to do', async () => {
+    await using tls = await startRegistry({ images: [{ repository: 'demo', tag: 'latest', layout: source.dir }], listen: '127.0.0.1:0', tls: {} })
+    const caFile = join(root, 'serve-ca.pem')
+    await writeFile(caFile, tls.caCertificate ?? assert.fail('a generated certificate has a CA'))
+    const ref = `${tls.host}:${tls.port}/demo:latest`
+    const { io, out } = capture(false)
+    assert.equal(await runPullCommand(['--tls', '--ca-file', caFile, ref, join(root, 'over-tls')], io), 0)
+    assert.equal(out(), `${source.digest}\n`)
+    assert.equal((await readLayout(join(root, 'over-tls'))).entries[0]?.ref.digest, source.digest)
+    const failsWith = (args: string[], message: RegExp) =>
+      assert.rejects(runPullCommand(args, io), (error: unknown) => {
+        assert.ok(error instanceof RegistryConnectionError && !error.retryable, String(error))
+        assert.match(error.message, message)
+        return true
+      })
+    await failsWith([ref, join(root, 'plain-to-tls')], /answers with TLS, not plain HTTP: pull with --tls/)
+    await failsWith(['--tls', ref, join(root, 'untrusted')], /certificate of 127\.0\.0\.1:\d+ is not trusted .*--ca-file FILE/)
+    await failsWith(['--tls', '--ca-file', caFile, `${registry.host}/demo:latest`, join(root, 'tls-to-plain')], /no TLS handshake .*--plain-http/)
+  })
+
+  test('--tls, --plain-http and --ca-file are checked', async () => {
+    const { io } = capture(false)
+    const ref = `${registry.host}/demo:latest`
+    await assert.rejects(runPullCommand(['--tls', '--plain-http', ref, join(root, 'x')], io), /--plain-http and --tls contradict/)
+    await assert.rejects(runPullCommand(['--ca-file', join(root, 'none.pem'), ref, join(root, 'x')], io), /--ca-file is for an HTTPS registry/)
+    await assert.rejects(runPullCommand(['--tls', '--ca-file', join(root, 'none.pem'), ref, join(root, 'x')], io), /cannot read --ca-file .*none\.pem/)
+    await writeFile(join(root, 'junk.pem'), 'junk')
+    await assert.rejects(runPullCommand(['--tls', '--ca-file', join(root, 'junk.pem'), ref, join(root, 'x')], io), /junk\.pem holds no PEM certificate/)
   })
 })

@@ -3,6 +3,8 @@
 // stderr; otherwise (or with --quiet) it is silent until it prints the digest, the only line on
 // stdout. Errors are thrown for the command runner to print (usage errors exit 2, others 1).
 
+import { X509Certificate } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { DeadlineError, UsageError } from '../errors.ts'
 import type { Credentials, CredentialsProvider } from '../registry/client/auth.ts'
@@ -48,6 +50,8 @@ export async function runPullCommand(args: string[], io: PullCommandIo): Promise
       allowPositionals: true,
       options: {
         'plain-http': { type: 'boolean' },
+        tls: { type: 'boolean' },
+        'ca-file': { type: 'string', multiple: true },
         platform: { type: 'string' },
         timeout: { type: 'string' },
         username: { type: 'string', short: 'u' },
@@ -67,14 +71,15 @@ export async function runPullCommand(args: string[], io: PullCommandIo): Promise
       `pull takes a reference and a directory, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'} (see 'localregistry pull --help')`,
     )
   }
-  const plainHttp = values['plain-http'] ?? false
   const timeout = values.timeout === undefined ? undefined : parseSeconds('--timeout', values.timeout)
-  const parsed = parseReference(reference, { plainHttp })
+  const parsed = parseReference(reference, { plainHttp: values['plain-http'], tls: values.tls })
+  const ca = await readCaFiles(values['ca-file'] ?? [], parsed.scheme)
   const credentials = await credentialsFor(parsed.host, values.username, values['password-stdin'] ?? false, io)
   const line = io.isTTY && !values.quiet ? new ProgressLine(io.stderr, reference) : undefined
   try {
     const result = await pull(parsed, dir, {
       credentials,
+      ca,
       ...(timeout !== undefined && { timeout: timeout * 1000 }),
       ...(values.platform !== undefined && { platform: values.platform }),
       ...(io.signal && { signal: io.signal }),
@@ -107,6 +112,24 @@ async function credentialsFor(
   }
   const env = io.env ?? process.env
   return () => dockerCredentials(host, { env, warn: (message) => io.stderr.write(`localregistry: note: ${message}\n`) })
+}
+
+/** The certificates of each --ca-file (PEM), for an HTTPS registry. */
+async function readCaFiles(files: readonly string[], scheme: 'http' | 'https'): Promise<string[]> {
+  if (files.length > 0 && scheme === 'http') throw new UsageError('--ca-file is for an HTTPS registry: add --tls to pull from this one over HTTPS')
+  return Promise.all(
+    files.map(async (file) => {
+      const text = await readFile(file, 'utf8').catch((error: unknown) => {
+        throw new UsageError(`cannot read --ca-file ${file}: ${error instanceof Error ? error.message : String(error)}`)
+      })
+      try {
+        new X509Certificate(text)
+      } catch {
+        throw new UsageError(`--ca-file ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`)
+      }
+      return text
+    }),
+  )
 }
 
 /** All of stdin, less one trailing newline (as docker login --password-stdin reads it). */

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { OutputFileError } from '../errors.ts'
+import { OutputFileError, systemReason } from '../errors.ts'
 
 /** Which file a path named when it was written: a rename keeps both. */
 export interface FileIdentity {
@@ -40,12 +40,4 @@ export async function writeFileAtomic(file: string, data: string, options: Write
     await rm(temp, { force: true })
     throw new OutputFileError(`${options.name ?? 'cannot write'} ${file}: ${systemReason(error)}`, { cause: error })
   }
-}
-
-/** A system error's message without the paths it names (they would be the temp file's): "EACCES: permission denied". */
-function systemReason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error)
-  const { syscall } = error as NodeJS.ErrnoException
-  const at = syscall === undefined ? -1 : error.message.indexOf(`, ${syscall} `)
-  return at < 0 ? error.message : error.message.slice(0, at)
 }

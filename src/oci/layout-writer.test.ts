@@ -10,6 +10,7 @@ import { describe, it, type TestContext } from 'node:test'
 import type { Descriptor } from './descriptor.ts'
 import { type Layout, readLayout, selectEntry } from './layout.ts'
 import { LayoutWriter, type WriteEntry, writeLayout } from './layout-writer.ts'
+import { type ContentSource, makeRef } from './ref.ts'
 import * as mt from './media-types.ts'
 import { ContentMismatchError, LayoutError } from '../errors.ts'
 import { FIXTURE_KINDS, type FixtureKind, type FixtureOptions, buildFixtureLayout } from '../testing/fixtures.ts'
@@ -162,6 +163,58 @@ describe('writeLayout: into an existing layout', () => {
     assert.deepEqual(rewritten, [layer.digest])
     assert.deepEqual(await blobTree(target), await blobTree(source.dir))
   })
+})
+
+/** Sources that hold back every blob until `total` blobs have been asked for: writers started together then commit together. */
+function barrier(total: number): (source: ContentSource) => ContentSource {
+  let asked = 0
+  let open = (): void => {}
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  return (source) => ({
+    location: source.location,
+    readManifest: (d) => source.readManifest(d),
+    openBlob: async (d, signal) => {
+      if (++asked === total) open()
+      await opened
+      return source.openBlob(d, signal)
+    },
+  })
+}
+
+describe('writeLayout: writers at once', () => {
+  const WRITERS = 8
+
+  for (const start of ['an existing layout', 'a new directory']) {
+    it(`${WRITERS} writers of different tags into ${start}, committing together: every entry is kept`, async (t) => {
+      const images = await Promise.all(
+        Array.from({ length: WRITERS }, async (_, i) => selectEntry(await readLayout(await fixture(t, 'image', { name: `w${i}` }))).ref),
+      )
+      const target = start === 'a new directory' ? join(await makeTempDir(t), 'target') : await fixture(t, 'image', { name: 'old' })
+      const before = start === 'a new directory' ? [] : await indexEntries(target)
+      const held = barrier(images.reduce((n, ref) => n + (ref.kind === 'image' ? ref.blobs.length : 0), 0))
+      await Promise.all(
+        images.map((ref, i) =>
+          writeLayout(target, [{ ref: makeRef(ref.raw, ref.descriptor, held(ref.source)), annotations: { [mt.REF_NAME_ANNOTATION]: `t${i}` } }]),
+        ),
+      )
+      const entries = await indexEntries(target)
+      assert.deepEqual(
+        entries.map((e) => e.annotations?.[mt.REF_NAME_ANNOTATION]).sort(),
+        [...before.map((e) => e.annotations?.[mt.REF_NAME_ANNOTATION]), ...images.map((_, i) => `t${i}`)].sort(),
+      )
+      const layout = await readLayout(target)
+      for (const [i, ref] of images.entries()) assert.equal(selectEntry(layout, `t${i}`).ref.digest, ref.digest)
+      assert.deepEqual(
+        (await siblings(target)).filter((name) => name.startsWith('.')),
+        [],
+        'no temporary directory is left',
+      )
+      assert.deepEqual(
+        [...(await tree(target)).keys()].filter((p) => p.includes('tmp') || p.includes('lock')),
+        [],
+      )
+    })
+  }
 })
 
 describe('writeLayout: atomicity', () => {

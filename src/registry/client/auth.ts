@@ -5,9 +5,12 @@
 // transport hands the challenge here: for Bearer we fetch a token from the realm (with
 // `service` and `scope`, and Basic credentials if we have them) and cache it per scope;
 // for Basic we answer with the credentials. The request is then repeated once. Tokens and
-// credentials never appear in an error message.
+// credentials never appear in an error message. Credentials go over plain HTTP only to this
+// machine or to a plain-HTTP registry's own host (where the user already sends requests in the
+// clear): a registry on HTTPS whose realm is http://elsewhere is refused, naming the realm.
 
 import { AuthError } from '../../errors.ts'
+import { isLoopback } from '../../net/host.ts'
 import { redactUrl } from './redact.ts'
 import { type Challenge, parseWwwAuthenticate } from './www-authenticate.ts'
 
@@ -92,19 +95,19 @@ export class Authenticator {
    * repeat the request with (and caches it), or throws AuthError when we cannot answer.
    * Concurrent requests for one scope share one token request.
    */
-  respond(header: string | readonly string[], scope: string, signal?: AbortSignal): Promise<string> {
+  respond(header: string | readonly string[], scope: string, registry: URL, signal?: AbortSignal): Promise<string> {
     let pending = this.#pending.get(scope)
     if (pending === undefined) {
-      pending = this.#respond(parseWwwAuthenticate(header), scope, signal).finally(() => this.#pending.delete(scope))
+      pending = this.#respond(parseWwwAuthenticate(header), scope, registry, signal).finally(() => this.#pending.delete(scope))
       this.#pending.set(scope, pending)
     }
     return pending
   }
 
-  async #respond(challenges: Challenge[], scope: string, signal?: AbortSignal): Promise<string> {
+  async #respond(challenges: Challenge[], scope: string, registry: URL, signal?: AbortSignal): Promise<string> {
     const bearer = challenges.find((c) => c.scheme === 'bearer')
     if (bearer !== undefined) {
-      const { header, lifetimeS } = await this.#bearer(bearer, scope, signal)
+      const { header, lifetimeS } = await this.#bearer(bearer, scope, registry, signal)
       this.#cache.set(scope, { header, expiresAt: this.#now() + lifetimeS * 1000 - EXPIRY_MARGIN_MS })
       return header
     }
@@ -120,7 +123,7 @@ export class Authenticator {
     )
   }
 
-  async #bearer(challenge: Challenge, scope: string, signal?: AbortSignal): Promise<{ header: string; lifetimeS: number }> {
+  async #bearer(challenge: Challenge, scope: string, registry: URL, signal?: AbortSignal): Promise<{ header: string; lifetimeS: number }> {
     const realm = challenge.params.realm
     if (realm === undefined) throw new AuthError("the registry's Bearer challenge has no realm")
     let url: URL
@@ -135,10 +138,23 @@ export class Authenticator {
     url.searchParams.set('scope', challenge.params.scope ?? scope)
     const headers: Record<string, string> = {}
     const credentials = await this.#credentials()
-    if (credentials !== undefined) headers.authorization = basicAuthorization(credentials)
+    if (credentials !== undefined) {
+      if (!mayCarryCredentials(url, registry)) {
+        throw new AuthError(
+          `refusing to send credentials in clear text to the Bearer realm ${redactUrl(url)} that the registry ${redactUrl(registry.origin)} named: plain HTTP carries them only to this machine or to a plain-HTTP registry's own host`,
+        )
+      }
+      headers.authorization = basicAuthorization(credentials)
+    }
     const body = await this.#fetchToken(url, headers, signal)
     return parseTokenResponse(body, redactUrl(url))
   }
+}
+
+/** Whether credentials may go to a token service: over HTTPS, to this machine, or in the clear to a plain-HTTP registry's own host. */
+export function mayCarryCredentials(realm: URL, registry: URL): boolean {
+  if (realm.protocol === 'https:' || isLoopback(realm.hostname)) return true
+  return registry.protocol === 'http:' && realm.hostname === registry.hostname
 }
 
 /** Reads `token` (or OAuth2's `access_token`) and `expires_in` from a token response. */

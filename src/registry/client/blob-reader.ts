@@ -7,6 +7,12 @@
 // digest matches, so a corrupted blob fails (permanently: a retry would fetch the same wrong
 // bytes) before its last chunk is delivered.
 //
+// A resume that made progress gets a fresh set of retries only when the connection it follows
+// delivered at least MIN_RESUME_PROGRESS_BYTES: a long download over a flaky link goes on,
+// while a registry that cuts every connection after a few bytes (each resume still making some
+// progress) uses up the retries like any failing request and fails, saying so, instead of
+// keeping the pull alive for days.
+//
 // The download starts as soon as the first response is there, not on the first read: bytes that
 // have arrived are hashed and kept even when the connection breaks before the consumer reads
 // (undici drops what it buffered of a body that fails), so a resume asks only for what never
@@ -23,7 +29,8 @@ import { Readable, finished } from 'node:stream'
 import type { Descriptor } from '../../oci/descriptor.ts'
 import { DigestCheck } from '../../oci/verify.ts'
 import { ContentMismatchError, RegistryConnectionError, RegistryProtocolError } from '../../errors.ts'
-import { type RetryContext, type RetryOptions, retryDelay, sleep } from './retry.ts'
+import { attemptsUsedUp, type RetryContext, type RetryOptions, retryDelay, sleep } from './retry.ts'
+import { MIN_RESUME_PROGRESS_BYTES } from './timeouts.ts'
 import { classify, discard, type Response } from './transport.ts'
 
 /** What the returned stream buffers for a consumer that is behind, before the body is paused. */
@@ -133,6 +140,8 @@ async function download(
   const check = new DigestCheck(descriptor, options.where)
   let held: Buffer | undefined
   let attempt = 1
+  /** Connections in a row that broke after some progress, but less than MIN_RESUME_PROGRESS_BYTES. */
+  let smallBreaks = 0
   let next = first
   let skip = 0
   const take = (data: Buffer, body: Readable): void => {
@@ -149,13 +158,13 @@ async function download(
     if (chunk.length === 0) return
     const excess = check.update(chunk)
     if (excess !== undefined) throw excess
-    attempt = 1 // progress: a long download over a flaky link gets a fresh set of retries
     if (held !== undefined && !out.push(held)) body.pause()
     held = chunk
   }
   while (check.received < size) {
     signal.throwIfAborted()
     const response = next ?? (await fetch(check.received, signal))
+    const startedAt = check.received
     next = undefined
     skip = check.received - startOf(response, check.received, size, options.where)
     let failure: unknown
@@ -169,14 +178,28 @@ async function download(
     }
     if (check.received >= size) break
     failure ??= new RegistryConnectionError(`GET ${response.url}: the body ended after ${check.received} of ${size} bytes`, true)
-    const delay = retryDelay(failure, attempt++, options.retry)
-    if (delay === undefined) throw failure
-    options.retry?.onRetry?.({ attempt: attempt - 1, delayMs: delay, error: failure })
+    const gained = check.received - startedAt
+    if (gained >= MIN_RESUME_PROGRESS_BYTES) attempt = 1
+    smallBreaks = gained > 0 && gained < MIN_RESUME_PROGRESS_BYTES ? smallBreaks + 1 : 0
+    const delay = retryDelay(failure, attempt, options.retry)
+    if (delay === undefined) throw smallBreaks > 0 && attemptsUsedUp(failure, attempt, options.retry) ? keptCutting(failure, attempt, options.where) : failure
+    options.retry?.onRetry?.({ attempt, delayMs: delay, error: failure })
+    attempt++
     await sleep(delay, signal)
   }
   const mismatch = check.finish()
   if (mismatch !== undefined) throw mismatch
   if (held !== undefined) out.push(held)
+}
+
+/** The error of a download given up on because the registry cut every connection after a little progress. */
+function keptCutting(failure: unknown, attempts: number, where: string): RegistryConnectionError {
+  const why = failure instanceof Error ? failure.message : String(failure)
+  return new RegistryConnectionError(
+    `${where}: gave up after ${attempts} connections in a row broke, each after less than ${MIN_RESUME_PROGRESS_BYTES} new bytes: the registry keeps cutting the connection (a resume renews the retries only after that many bytes): ${why}`,
+    false,
+    { cause: failure },
+  )
 }
 
 /** Where the body of a response starts in the blob: 0 for a 200, the validated Content-Range start for a 206. */

@@ -12,7 +12,7 @@ import { readLayout, selectEntry } from '../../oci/layout.ts'
 import { type Ref, walkRefs } from '../../oci/ref.ts'
 import { buildFixtureLayout, type FixtureKind, type FixtureResult } from '../../testing/index.ts'
 import { AuthError, ContentMismatchError, RegistryConnectionError, RegistryProtocolError, RegistryResponseError, ResponseTooLargeError } from '../../errors.ts'
-import { Authenticator, basicAuthorization, pullScope } from './auth.ts'
+import { Authenticator, basicAuthorization, mayCarryCredentials, pullScope } from './auth.ts'
 import { type ClientOptions, RegistryClient } from './client.ts'
 import { pull } from './pull.ts'
 import { printable } from '../../text/printable.ts'
@@ -393,6 +393,30 @@ describe('blob transfers', () => {
     )
   })
 
+  test('a registry that cuts every connection after 1 or 1,000 bytes is given up on, saying so; cuts after 64 KiB or more are resumed to the end', async () => {
+    const source = await fixture('image', LAYER)
+    const { descriptor } = await firstLayer(source)
+    for (const cut of [1, 1000]) {
+      await using registry = await serve('image', { cutBlobsAt: cut, cutEveryBlobResponse: true }, LAYER)
+      const dir = target()
+      let failed = ''
+      // The timeout only bounds the test on a client that would resume forever.
+      await assert.rejects(pull(`${registry.host}/${REPO}:latest`, dir, { retry: FAST, timeout: 60_000 }), (error: unknown) => {
+        assert.ok(error instanceof RegistryConnectionError && !error.retryable, String(error))
+        assert.match(error.message, /gave up after 6 connections in a row broke, each after less than 65536 new bytes: the registry keeps cutting/)
+        failed = /^blob (sha256:[0-9a-f]{64}) from /.exec(error.message)?.[1] ?? assert.fail(error.message)
+        return true
+      })
+      assert.equal(registry.requestsTo(`/v2/${REPO}/blobs/${failed}`).length, 6, `cut after ${cut}`)
+      await assert.rejects(readdir(dir), { code: 'ENOENT' })
+    }
+    await using flaky = await serve('image', { cutBlobsAt: 64 * 1024, cutEveryBlobResponse: true }, LAYER)
+    const dir = target()
+    await pull(`${flaky.host}/${REPO}:latest`, dir, { retry: { ...FAST, maxAttempts: 2 } })
+    await assertSameContent(dir, source)
+    assert.equal(flaky.requestsTo(`/v2/${REPO}/blobs/${descriptor.digest}`).length, Math.ceil(descriptor.size / (64 * 1024)))
+  })
+
   test('a server that ignores Range answers 200: the bytes already read are skipped', async () => {
     const source = await fixture('image', LAYER)
     await using registry = await serve('image', { cutBlobsAt: 100_000, ignoreRange: true }, LAYER)
@@ -686,9 +710,24 @@ describe('auth and redirects', () => {
     // Two scopes, so neither answer comes from the other's cache.
     const auth = new Authenticator({ credentials: provider, fetchToken: () => Promise.reject(new Error('no tokens here')) })
     const header = basicAuthorization(credentials)
-    assert.equal(await auth.respond('Basic realm="r"', pullScope('a')), header)
-    assert.equal(await auth.respond('Basic realm="r"', pullScope('b')), header)
+    assert.equal(await auth.respond('Basic realm="r"', pullScope('a'), new URL('https://r.example')), header)
+    assert.equal(await auth.respond('Basic realm="r"', pullScope('b'), new URL('https://r.example')), header)
     assert.equal(asked, 1)
+  })
+
+  test('credentials go in clear text only to this machine or to a plain-HTTP registry on the same host', () => {
+    const cases: Array<[realm: string, registry: string, allowed: boolean]> = [
+      ['https://auth.example/token', 'https://registry.example', true],
+      ['https://auth.example/token', 'http://registry.example', true],
+      ['http://127.0.0.1:9000/token', 'https://registry.example', true],
+      ['http://[::1]:9000/token', 'https://registry.example', true],
+      ['http://localhost/token', 'https://registry.example', true],
+      ['http://registry.example:8080/token', 'http://registry.example:5000', true],
+      ['http://198.18.0.2:8443/token', 'https://198.18.0.1', false],
+      ['http://registry.example/token', 'https://registry.example', false],
+      ['http://auth.example/token', 'http://registry.example', false],
+    ]
+    for (const [realm, registry, allowed] of cases) assert.equal(mayCarryCredentials(new URL(realm), new URL(registry)), allowed, `${realm} for ${registry}`)
   })
 
   test('a malformed challenge is an AuthError', async () => {

@@ -30,6 +30,8 @@ export interface ClientOptions {
   timeout?: number
   /** Longest wait for a connection to open, in ms (with our own agent; a given `dispatcher` has its own). Default DEFAULT_CONNECT_TIMEOUT_MS. */
   connectTimeout?: number
+  /** CA certificates (PEM) to trust for HTTPS besides Node's bundled ones and the system store (with our own agent). */
+  ca?: readonly string[]
   /**
    * Longest wait for a response's headers, and for the next body byte while a body is being
    * read, in ms: past it the request is aborted and retried (a blob resumes with Range). A
@@ -66,6 +68,7 @@ export class RegistryClient {
       userAgent: options.userAgent,
       maxRedirections: options.maxRedirections,
       connectTimeout: options.connectTimeout,
+      ca: options.ca,
       idleTimeout: options.idleTimeout,
       retry: options.retry,
       signal: options.signal,

@@ -25,6 +25,8 @@ export interface PullOptions extends Omit<ClientOptions, 'host' | 'repository' |
    * 0.0.0.0, [::]). For a reference given as a string; a parsed one carries its scheme.
    */
   plainHttp?: boolean
+  /** Use HTTPS for this machine's addresses too. For a reference given as a string, as `plainHttp`. */
+  tls?: boolean
   /** Called as blobs arrive (often: once per chunk). */
   onProgress?: (progress: PullProgress) => void
   /** Pull only this platform's image of an index: "os/arch[/variant]" or a Platform. */
@@ -42,7 +44,7 @@ export interface PullResult {
  * that needed its parts first) into the OCI layout `dir` (created if missing).
  */
 export async function pull(reference: string | ImageReference, dir: string, options: PullOptions = {}): Promise<PullResult> {
-  const parsed = typeof reference === 'string' ? parseReference(reference, { plainHttp: options.plainHttp ?? false }) : reference
+  const parsed = typeof reference === 'string' ? parseReference(reference, { plainHttp: options.plainHttp, tls: options.tls }) : reference
   const client = new RegistryClient({ ...options, host: parsed.host, repository: parsed.repository, scheme: parsed.scheme })
   try {
     const root = await client.read({ tag: parsed.tag, digest: parsed.digest })

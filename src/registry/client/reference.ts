@@ -4,7 +4,7 @@
 
 import { parseDigest, quote } from '../../oci/digest.ts'
 import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
-import { DigestError, ImageReferenceError } from '../../errors.ts'
+import { DigestError, ImageReferenceError, UsageError } from '../../errors.ts'
 import { REDACTED } from './redact.ts'
 import { isLoopback, isWildcard, parseHostPort } from '../../net/host.ts'
 
@@ -18,12 +18,20 @@ export interface ImageReference {
   scheme: 'http' | 'https'
 }
 
+export interface SchemeChoice {
+  /** Plain HTTP for any host. */
+  plainHttp?: boolean | undefined
+  /** HTTPS for any host, this machine included. */
+  tls?: boolean | undefined
+}
+
 /**
  * Parses `host[:port]/repository[:tag][@digest]`. Plain HTTP is used for this machine
- * (localhost, 127.0.0.0/8, [::1], and the wildcards 0.0.0.0 and [::]), and for any host when
- * `plainHttp` is set; HTTPS otherwise.
+ * (localhost, 127.0.0.0/8, [::1], and the wildcards 0.0.0.0 and [::]) unless `tls` is set,
+ * and for any host when `plainHttp` is set; HTTPS otherwise.
  */
-export function parseReference(reference: string, options: { plainHttp?: boolean } = {}): ImageReference {
+export function parseReference(reference: string, options: SchemeChoice = {}): ImageReference {
+  if (options.plainHttp && options.tls) throw new UsageError('--plain-http and --tls contradict each other: choose one')
   const shown = withoutUserInfo(reference)
   const fail = (why: string): never => {
     throw new ImageReferenceError(`invalid image reference ${quote(shown)}: ${why} (expected host[:port]/repository[:tag][@digest])`)
@@ -32,7 +40,7 @@ export function parseReference(reference: string, options: { plainHttp?: boolean
   if (shown !== reference) {
     fail('credentials do not belong in a reference; give them with --username and --password-stdin, or log in with docker login')
   }
-  if (reference.includes('://')) fail('give no scheme; use --plain-http for a plain-HTTP registry')
+  if (reference.includes('://')) fail('give no scheme; use --tls or --plain-http to choose one')
   const slash = reference.indexOf('/')
   if (slash <= 0) fail('no host')
   const host = reference.slice(0, slash)
@@ -58,7 +66,7 @@ export function parseReference(reference: string, options: { plainHttp?: boolean
   }
   if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: ${REPOSITORY_RULE}`)
   if (tag === undefined && digest === undefined) tag = 'latest'
-  return { host, repository: rest, tag, digest, scheme: options.plainHttp || isLocal(parsedHost.host) ? 'http' : 'https' }
+  return { host, repository: rest, tag, digest, scheme: options.plainHttp || (!options.tls && isLocal(parsedHost.host)) ? 'http' : 'https' }
 }
 
 /**

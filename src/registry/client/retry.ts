@@ -70,13 +70,18 @@ export function backoffDelay(attempt: number, options: RetryOptions = {}): numbe
   return Math.round(base * (1 - Math.random() * 0.25))
 }
 
+/** Whether `attempt` (1-based) used up the attempts of a retryable error: why retryDelay gave up, if it did. */
+export function attemptsUsedUp(error: unknown, attempt: number, options: RetryOptions = {}): boolean {
+  return isRetryable(error) && attempt >= (options.maxAttempts ?? DEFAULTS.maxAttempts)
+}
+
 /**
  * How long to wait before retrying after `error` on attempt `attempt` (1-based), or undefined
  * to give up: a permanent error, attempts used up, or a wait that would pass the deadline.
  */
 export function retryDelay(error: unknown, attempt: number, options: RetryOptions & RetryContext = {}, now: number = Date.now()): number | undefined {
   const o = { ...DEFAULTS, ...options }
-  if (!isRetryable(error) || attempt >= o.maxAttempts) return undefined
+  if (!isRetryable(error) || attemptsUsedUp(error, attempt, o)) return undefined
   let delay = backoffDelay(attempt, o)
   const retryAfter = error instanceof RegistryResponseError ? error.retryAfter : undefined
   if (retryAfter !== undefined) {

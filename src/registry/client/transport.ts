@@ -15,6 +15,7 @@ import { Authenticator, type Credentials, type CredentialsProvider, MAX_TOKEN_RE
 import { redactUrl } from './redact.ts'
 import { isRetryableStatus, parseRetryAfter, type RetryContext, type RetryOptions, withRetries } from './retry.ts'
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from './timeouts.ts'
+import { speaksTls, tlsFailure, trustingConnector } from './trust.ts'
 
 export interface TransportOptions {
   /** An undici dispatcher to send through (TLS settings, proxies); the redirect interceptor is composed onto it. */
@@ -25,6 +26,8 @@ export interface TransportOptions {
   maxRedirections?: number | undefined
   /** Longest wait for a connection to open, in ms (our own agent; a given dispatcher has its own). Default DEFAULT_CONNECT_TIMEOUT_MS. */
   connectTimeout?: number | undefined
+  /** CA certificates (PEM) trusted for HTTPS besides Node's and the system's (our own agent; a given dispatcher has its own). */
+  ca?: readonly string[] | undefined
   /** Longest wait for response headers, and for the next body byte while the body is read, in ms. Default DEFAULT_IDLE_TIMEOUT_MS. */
   idleTimeout?: number | undefined
   retry?: RetryOptions | undefined
@@ -87,7 +90,7 @@ export class Transport {
 
   constructor(options: TransportOptions = {}) {
     this.#options = options
-    this.#ownAgent = options.dispatcher === undefined ? new Agent({ connect: { timeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS } }) : undefined
+    this.#ownAgent = options.dispatcher === undefined ? new Agent({ connect: trustingConnector(this.#connectTimeout(), options.ca ?? []) }) : undefined
     const base = options.dispatcher ?? (this.#ownAgent as Agent)
     this.#dispatcher = base.compose(interceptors.redirect({ maxRedirections: options.maxRedirections ?? 10, throwOnMaxRedirect: true }))
     const signals = [options.signal, options.deadline === undefined ? undefined : this.#deadlineSignal(options.deadline)]
@@ -155,7 +158,7 @@ export class Transport {
       if (challenge === undefined) throw await responseError(response, 'the registry requires authentication but sent no WWW-Authenticate challenge')
       await drain(response)
       if (cached !== undefined) this.auth.invalidate(scope)
-      const authorization = await this.auth.respond(challenge, scope, signal)
+      const authorization = await this.auth.respond(challenge, scope, url, signal)
       response = await this.#send(url, options, authorization, signal)
       if (response.status === 401) {
         this.auth.invalidate(scope)
@@ -184,9 +187,28 @@ export class Transport {
       })
       return { status: response.statusCode, headers: response.headers, body: response.body, url: redactUrl(finalUrl(response.context) ?? url) }
     } catch (error) {
+      // Probed for registry requests only (those with a scope): a token service that cuts connections costs no extra ones.
+      const probe = options.scope !== undefined && url.protocol === 'http:' && isCutOff(error) && !signal?.aborted
+      if (probe && (await speaksTls(url, this.#connectTimeout()))) {
+        throw new RegistryConnectionError(
+          `GET ${redactUrl(url)} failed: the registry answers with TLS, not plain HTTP: pull with --tls (and --ca-file FILE to trust its CA)`,
+          false,
+          { cause: error },
+        )
+      }
       throw classify(error, 'GET', redactUrl(url), signal)
     }
   }
+
+  #connectTimeout(): number {
+    return this.#options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS
+  }
+}
+
+/** A connection closed before any answer came: what a TLS server does with a plain-HTTP request. */
+function isCutOff(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET'
 }
 
 /** Reads a body of at most `limit` bytes: a larger Content-Length fails before reading, a longer body while counting. */
@@ -215,6 +237,8 @@ export function classify(error: unknown, method: string, url: string, signal: Ab
   if (signal?.aborted) return signal.reason
   if (error instanceof LocalRegistryError) return error
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined
+  const tls = url.startsWith('https:') ? tlsFailure(code, new URL(url)) : undefined
+  if (tls !== undefined) return new RegistryConnectionError(`${method} ${url} failed: ${tls}`, false, { cause: error })
   const message = error instanceof Error ? error.message : String(error)
   const transient = (code !== undefined && TRANSIENT_CODES.has(code)) || message === 'terminated' || message === 'other side closed'
   return new RegistryConnectionError(`${method} ${url} failed: ${message}${code === undefined ? '' : ` (${code})`}`, transient, { cause: error })

@@ -4,6 +4,7 @@
 // request is recorded so tests can count them. Test-only: not part of the runtime.
 
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { readFile } from 'node:fs/promises'
 import { readLayout } from '../../../oci/layout.ts'
@@ -36,6 +37,8 @@ export interface FakeRegistryOptions {
   basic?: { username: string; password: string }
   /** The first response of every blob path longer than this sends only this many bytes, then the connection ends. */
   cutBlobsAt?: number
+  /** Cut every response of a blob path after cutBlobsAt bytes of its body, not only the first. */
+  cutEveryBlobResponse?: boolean
   /** Called when a connection cut by cutBlobsAt has closed (the client has seen the break). */
   onCutClosed?: () => void
   /** The first response of every blob path longer than this sends this many bytes (with its headers, in one write), then nothing more. */
@@ -46,13 +49,17 @@ export interface FakeRegistryOptions {
   badContentRange?: string
   /** Flip a byte of every blob. */
   corruptBlobs?: boolean
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  tls?: { cert: string; key: string }
+  /** The address to listen on. Default 127.0.0.1. */
+  listenHost?: string
   /** Answers a request instead of everything else when it returns something; `count` is how often this path was asked for. */
   override?: (request: RecordedRequest, count: number) => Override | undefined
 }
 
 export interface FakeRegistry extends AsyncDisposable {
   readonly url: string
-  /** `127.0.0.1:PORT`. */
+  /** `HOST:PORT` (HOST: listenHost). */
   readonly host: string
   readonly requests: RecordedRequest[]
   /** Requests whose path (without query) starts with `prefix`. */
@@ -70,7 +77,7 @@ export async function startFakeRegistry(options: FakeRegistryOptions): Promise<F
   const content = options.layoutDir === undefined ? emptyContent() : await loadContent(options.layoutDir)
   const requests: RecordedRequest[] = []
   const counts = new Map<string, number>()
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const recorded: RecordedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers }
     requests.push(recorded)
     const path = new URL(recorded.url, 'http://x').pathname
@@ -79,16 +86,18 @@ export async function startFakeRegistry(options: FakeRegistryOptions): Promise<F
     handle(req, res, { options, content, recorded, path, count, origin: registry.url }).catch((error: unknown) => {
       res.destroy(error instanceof Error ? error : new Error(String(error)))
     })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  }
+  const server = options.tls === undefined ? createServer(listener) : createHttpsServer(options.tls, listener)
+  const listenHost = options.listenHost ?? '127.0.0.1'
+  await new Promise<void>((resolve) => server.listen(0, listenHost, resolve))
   const { port } = server.address() as AddressInfo
   const close = async (): Promise<void> => {
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))
   }
   const registry: FakeRegistry = {
-    url: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${listenHost}:${port}`,
+    host: `${listenHost}:${port}`,
     requests,
     requestsTo: (prefix) => requests.filter((r) => new URL(r.url, 'http://x').pathname.startsWith(prefix)),
     close,
@@ -153,7 +162,7 @@ function blob(req: IncomingMessage, res: ServerResponse, ctx: Context, data: Buf
     return
   }
   const cutAt = options.cutBlobsAt
-  if (cutAt !== undefined && cutAt < body.length && firstResponse) {
+  if (cutAt !== undefined && cutAt < body.length && (firstResponse || options.cutEveryBlobResponse)) {
     // The end of the connection (FIN) goes right behind the partial body, so the client gets
     // exactly `cutAt` bytes and then the break, whatever the timing; and a connection is only
     // ever cut under the response it carries (a later request on a reused socket never is).

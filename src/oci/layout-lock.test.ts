@@ -1,0 +1,56 @@
+// The index.json lock: one holder at a time, a lock whose process is gone is broken, and
+// nothing of it is left behind.
+
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { readdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { INDEX_LOCK, withIndexLock } from './layout-lock.ts'
+import { ownerRecord } from './owned-files.ts'
+import { makeTempDir } from '../testing/helpers.ts'
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' })
+  await once(child, 'exit')
+  return child.pid ?? assert.fail('no pid')
+}
+
+describe('withIndexLock', () => {
+  it('lets one holder in at a time, and leaves nothing behind', async (t) => {
+    const dir = await makeTempDir(t)
+    const order: string[] = []
+    let entered = (): void => {}
+    const first = new Promise<void>((resolve) => (entered = resolve))
+    const a = withIndexLock(dir, undefined, async () => {
+      order.push('a in')
+      entered()
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+      order.push('a out')
+    })
+    await first
+    const b = withIndexLock(dir, undefined, async () => void order.push('b'))
+    await Promise.all([a, b])
+    assert.deepEqual(order, ['a in', 'a out', 'b'])
+    assert.deepEqual(await readdir(dir), [])
+  })
+
+  it('breaks a lock whose process is gone (a writer SIGKILLed while holding it)', async (t) => {
+    const dir = await makeTempDir(t)
+    await writeFile(join(dir, INDEX_LOCK), ownerRecord().replace(/^\d+/, String(await deadPid())))
+    assert.equal(await withIndexLock(dir, undefined, async () => 'held'), 'held')
+    assert.deepEqual(await readdir(dir), [])
+  })
+
+  it('an abort ends the wait for a held lock', async (t) => {
+    const dir = await makeTempDir(t)
+    await writeFile(join(dir, INDEX_LOCK), ownerRecord())
+    await assert.rejects(
+      withIndexLock(dir, AbortSignal.abort(), async () => 'never'),
+      { name: 'AbortError' },
+    )
+    assert.deepEqual(await readdir(dir), [INDEX_LOCK])
+  })
+})
