@@ -5262,7 +5262,7 @@ function speaksTls(url, timeoutMs) {
   return new Promise((resolve4) => {
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
     const port = Number(url.port || 80);
-    const socket = (0, import_node_tls.connect)({ host, port, rejectUnauthorized: false, timeout: timeoutMs, ...(0, import_node_net3.isIP)(host) === 0 && { servername: host } });
+    const socket = (0, import_node_tls.connect)({ host, port, rejectUnauthorized: false, timeout: timeoutMs, ...(0, import_node_net4.isIP)(host) === 0 && { servername: host } });
     const done = (answer) => {
       socket.destroy();
       resolve4(answer);
@@ -5272,11 +5272,11 @@ function speaksTls(url, timeoutMs) {
     socket.once("timeout", () => done(false));
   });
 }
-var import_node_net3, import_node_tls, import_undici, UNTRUSTED_CODES;
+var import_node_net4, import_node_tls, import_undici, UNTRUSTED_CODES;
 var init_trust = __esm({
   "src/registry/client/trust.ts"() {
     "use strict";
-    import_node_net3 = __toESM(require_node_net(), 1);
+    import_node_net4 = __toESM(require_node_net(), 1);
     import_node_tls = __toESM(require_node_tls(), 1);
     import_undici = __toESM(require_undici(), 1);
     UNTRUSTED_CODES = /* @__PURE__ */ new Set([
