@@ -2665,8 +2665,9 @@ var init_rejections = __esm({
 });
 
 // src/registry/server/connections.ts
-async function waitOnServer(socket, wait) {
-  if (socket === null) return wait;
+async function waitOnServer(connection, wait) {
+  if (connection === null) return wait;
+  const socket = tcpSocket(connection);
   waitingOnServer.set(socket, (waitingOnServer.get(socket) ?? 0) + 1);
   try {
     return await wait;
@@ -2675,6 +2676,9 @@ async function waitOnServer(socket, wait) {
     if (left === 0) waitingOnServer.delete(socket);
     else waitingOnServer.set(socket, left);
   }
+}
+function tcpSocket(socket) {
+  return socket._parent ?? socket;
 }
 function moved(socket, progress) {
   const bytes = socket.bytesRead + socket.bytesWritten;
@@ -3244,7 +3248,10 @@ var init_host = __esm({
 async function listen(registry, options = {}) {
   const handler = createHandler(registry, { blobMemory: options.blobMemory, ...options.log !== void 0 && { log: options.log } });
   const serverOptions = { keepAlive: true, noDelay: true, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS };
-  const server = options.tls === void 0 ? createServer(serverOptions, handler) : (await import("node:https")).createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler);
+  const server = options.tls === void 0 ? createServer(serverOptions, handler) : (await import("node:https")).createServer(
+    { ...serverOptions, handshakeTimeout: HEADERS_TIMEOUT_MS, cert: options.tls.cert, key: options.tls.key },
+    handler
+  );
   bound(server, options);
   server.on("connect", (req, socket) => {
     const res = new ServerResponse(req);
