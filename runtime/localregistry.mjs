@@ -273,6 +273,8 @@ Options:
                               rename), so a harness can wait for it. Removed on exit if it is
                               still the file this instance wrote; an existing FILE is left alone
                               until this instance serves (a launcher removes a stale one first).
+                              FILE, --ca-out and --client-config are written all or none, FILE
+                              last: a start that fails replaces none of them.
   --runfiles DIR_OR_MANIFEST  A runfiles tree or runfiles manifest to resolve manifest paths in,
                               tried before the Bazel variables.
   --log-requests              Log every request to stderr.
@@ -307,7 +309,9 @@ HTTPS and cluster launchers:
                                 Docker mirrors Docker Hub only)
                               For containerd and the containers tools this registry is the only
                               source: names it does not serve are "not found", never fetched from
-                              the internet (Docker falls back to Docker Hub).
+                              the internet (Docker falls back to Docker Hub). Files an earlier
+                              run wrote there and this one does not are removed (the record is
+                              DIR/.localregistry-written.json); other files are left alone.
   --mirror-for HOST           A registry whose images come from here (repeatable), e.g. docker.io,
                               ghcr.io, registry.test.internal. Serve docker.io/library/app:1.0
                               (and app:1.0) as library/app:1.0, ghcr.io/org/agent:v1 as
@@ -469,32 +473,32 @@ var require_node_crypto = __commonJS({
 });
 
 // src/oci/digest.ts
-function parseDigest(digest) {
-  if (digest.length > MAX_DIGEST_LENGTH || !GRAMMAR.test(digest)) {
-    throw new DigestError(`invalid digest ${quote(digest)}: expected "algorithm:encoded", e.g. "sha256:" followed by 64 hex digits`);
+function parseDigest(digest2) {
+  if (digest2.length > MAX_DIGEST_LENGTH || !GRAMMAR.test(digest2)) {
+    throw new DigestError(`invalid digest ${quote(digest2)}: expected "algorithm:encoded", e.g. "sha256:" followed by 64 hex digits`);
   }
-  const separator = digest.indexOf(":");
-  const algorithm = digest.slice(0, separator);
-  const encoded = digest.slice(separator + 1);
+  const separator = digest2.indexOf(":");
+  const algorithm = digest2.slice(0, separator);
+  const encoded = digest2.slice(separator + 1);
   if (algorithm !== "sha256" && algorithm !== "sha512") {
-    throw new DigestError(`unsupported digest algorithm "${algorithm}" in ${quote(digest)}: only sha256 and sha512 are supported`);
+    throw new DigestError(`unsupported digest algorithm "${algorithm}" in ${quote(digest2)}: only sha256 and sha512 are supported`);
   }
   if (!ENCODED[algorithm].test(encoded)) {
     const length = algorithm === "sha256" ? 64 : 128;
-    throw new DigestError(`invalid ${algorithm} digest ${quote(digest)}: the encoded part must be ${length} lowercase hex digits`);
+    throw new DigestError(`invalid ${algorithm} digest ${quote(digest2)}: the encoded part must be ${length} lowercase hex digits`);
   }
   return { algorithm, encoded };
 }
-function isValidDigest(digest) {
+function isValidDigest(digest2) {
   try {
-    parseDigest(digest);
+    parseDigest(digest2);
     return true;
   } catch {
     return false;
   }
 }
-function createDigestHash(digest) {
-  return (0, import_node_crypto.createHash)(parseDigest(digest).algorithm);
+function createDigestHash(digest2) {
+  return (0, import_node_crypto.createHash)(parseDigest(digest2).algorithm);
 }
 function computeDigest(bytes, algorithm = "sha256") {
   return `${algorithm}:${(0, import_node_crypto.createHash)(algorithm).update(bytes).digest("hex")}`;
@@ -571,13 +575,13 @@ function isJsonObject(value) {
 }
 function parseDescriptor(value, where2) {
   if (!isJsonObject(value)) throw new ManifestError(`${where2}: a descriptor must be a JSON object`);
-  const { mediaType, digest, size } = value;
+  const { mediaType, digest: digest2, size } = value;
   if (typeof mediaType !== "string" || mediaType === "") {
     throw new ManifestError(`${where2}: descriptor has no mediaType`);
   }
-  if (typeof digest !== "string") throw new ManifestError(`${where2}: descriptor has no digest`);
+  if (typeof digest2 !== "string") throw new ManifestError(`${where2}: descriptor has no digest`);
   try {
-    parseDigest(digest);
+    parseDigest(digest2);
   } catch (error) {
     if (error instanceof DigestError) throw new ManifestError(`${where2}: ${error.message}`);
     throw error;
@@ -585,7 +589,7 @@ function parseDescriptor(value, where2) {
   if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
     throw new ManifestError(`${where2}: descriptor size ${JSON.stringify(size)} is not a non-negative integer`);
   }
-  const descriptor = { ...value, mediaType, digest, size };
+  const descriptor = { ...value, mediaType, digest: digest2, size };
   checkOptionalFields(descriptor, value, where2);
   return descriptor;
 }
@@ -787,10 +791,10 @@ var init_verify = __esm({
       }
       /** After the last byte: a ContentMismatchError unless exactly the expected size and digest came through. */
       finish() {
-        const { digest, size } = this.#descriptor;
+        const { digest: digest2, size } = this.#descriptor;
         if (this.#received !== size) return new ContentMismatchError(`${this.#where}: expected ${size} bytes, got ${this.#received}`);
-        const actual = `${digest.slice(0, digest.indexOf(":"))}:${this.#hash.digest("hex")}`;
-        if (actual !== digest) return new ContentMismatchError(`${this.#where}: content has digest ${actual}, expected ${digest}`);
+        const actual = `${digest2.slice(0, digest2.indexOf(":"))}:${this.#hash.digest("hex")}`;
+        if (actual !== digest2) return new ContentMismatchError(`${this.#where}: content has digest ${actual}, expected ${digest2}`);
         return void 0;
       }
     };
@@ -825,8 +829,8 @@ var init_layout_store = __esm({
         this.location = dir;
       }
       /** The path of a blob file inside the layout, for a digest that has been validated. */
-      blobPath(digest) {
-        const { algorithm, encoded } = parseDigest(digest);
+      blobPath(digest2) {
+        const { algorithm, encoded } = parseDigest(digest2);
         return (0, import_node_path.join)(this.location, "blobs", algorithm, encoded);
       }
       async readManifest(descriptor) {
@@ -1440,11 +1444,11 @@ var require_runfiles = __commonJS({
             return maybe;
           }
         }
-        const dirname4 = path.dirname(moduleBase);
-        if (dirname4 == ".") {
+        const dirname5 = path.dirname(moduleBase);
+        if (dirname5 == ".") {
           return void 0;
         }
-        return this._resolve(sourceRepo, dirname4, path.join(path.basename(moduleBase), moduleTail || ""));
+        return this._resolve(sourceRepo, dirname5, path.join(path.basename(moduleBase), moduleTail || ""));
       }
     };
     exports.Runfiles = Runfiles;
@@ -2080,15 +2084,15 @@ function prepareManifest(ref) {
   };
 }
 function prepareBlob(source, descriptor, image, repository) {
-  const { digest, size } = descriptor;
+  const { digest: digest2, size } = descriptor;
   const data = embeddedData(descriptor);
-  if (data !== void 0) return { kind: "memory", digest, size, data };
+  if (data !== void 0) return { kind: "memory", digest: digest2, size, data };
   if (source.blobPath === void 0) {
     throw new UsageError(
       `cannot serve ${image} in repository "${repository}": it was read from ${source.location}, and only refs read from an OCI image layout directory (whose blobs are local files) can be served`
     );
   }
-  return { kind: "file", digest, size, path: source.blobPath(digest), layout: source.location };
+  return { kind: "file", digest: digest2, size, path: source.blobPath(digest2), layout: source.location };
 }
 function referrerDescriptor(ref) {
   const artifactType = ref.manifest.artifactType ?? (ref.kind === "image" ? ref.manifest.config.mediaType : void 0);
@@ -2149,8 +2153,8 @@ var init_registry = __esm({
       manifest(reference) {
         const byDigest = this.manifests.get(reference);
         if (byDigest !== void 0) return byDigest;
-        const digest = this.tags.get(reference);
-        return digest === void 0 ? void 0 : this.manifests.get(digest);
+        const digest2 = this.tags.get(reference);
+        return digest2 === void 0 ? void 0 : this.manifests.get(digest2);
       }
       /** Tags in ASCII order (cached until a tag is added). */
       sortedTags() {
@@ -2158,8 +2162,8 @@ var init_registry = __esm({
         return this.#sortedTags;
       }
       /** Adds a tag; call only after checking it does not exist. */
-      setTag(tag, digest) {
-        this.tags.set(tag, digest);
+      setTag(tag, digest2) {
+        this.tags.set(tag, digest2);
         this.#sortedTags = void 0;
       }
     };
@@ -2639,20 +2643,20 @@ function unknownRepository(name) {
   if (!isValidRepository(name)) return new HttpError(400, "NAME_INVALID", `invalid repository name ${quote(name)}`, { name: name.slice(0, 300) });
   return new HttpError(404, "NAME_UNKNOWN", `repository ${quote(name)} is not known to this registry`, { name });
 }
-function checkDigest(digest) {
+function checkDigest(digest2) {
   try {
-    parseDigest(digest);
+    parseDigest(digest2);
   } catch (error) {
-    if (error instanceof DigestError) throw new HttpError(400, "DIGEST_INVALID", error.message, { digest: digest.slice(0, 300) });
+    if (error instanceof DigestError) throw new HttpError(400, "DIGEST_INVALID", error.message, { digest: digest2.slice(0, 300) });
     throw error;
   }
 }
-function preconditionFailed(digest) {
-  return new HttpError(412, "UNSUPPORTED", `precondition failed: the If-Match header does not name ${digest}`, { digest });
+function preconditionFailed(digest2) {
+  return new HttpError(412, "UNSUPPORTED", `precondition failed: the If-Match header does not name ${digest2}`, { digest: digest2 });
 }
-function rangeNotSatisfiable(digest, size) {
-  const message = `requested range not satisfiable: blob ${digest} has ${size} bytes`;
-  return new HttpError(416, "UNSUPPORTED", message, { digest, size }, ["Content-Range", `bytes */${size}`]);
+function rangeNotSatisfiable(digest2, size) {
+  const message = `requested range not satisfiable: blob ${digest2} has ${size} bytes`;
+  return new HttpError(416, "UNSUPPORTED", message, { digest: digest2, size }, ["Content-Range", `bytes */${size}`]);
 }
 var init_rejections = __esm({
   "src/registry/server/rejections.ts"() {
@@ -2870,14 +2874,14 @@ var init_transfer = __esm({
 });
 
 // src/registry/server/blobs.ts
-function blob(context, req, res, head, name, digest, entry) {
+function blob(context, req, res, head, name, digest2, entry) {
   const repo = context.registry.repository(name);
-  const found = repo?.blobs.get(digest);
+  const found = repo?.blobs.get(digest2);
   if (found !== void 0) return serveBlob(context, req, res, head, found, entry);
   if (repo === void 0 && !isValidRepository(name)) throw unknownRepository(name);
-  checkDigest(digest);
+  checkDigest(digest2);
   if (repo === void 0) throw unknownRepository(name);
-  throw new HttpError(404, "BLOB_UNKNOWN", `blob ${digest} is not known in repository ${quote(name)}`, { name, digest });
+  throw new HttpError(404, "BLOB_UNKNOWN", `blob ${digest2} is not known in repository ${quote(name)}`, { name, digest: digest2 });
 }
 function serveBlob(context, req, res, head, b, entry) {
   if (b.kind === "memory") return sendBytes(req, res, head, b, b.data, entry);
@@ -2987,12 +2991,12 @@ function nextLink(base, n, next) {
   if (next === void 0 || n === void 0) return [];
   return ["Link", `<${base}?n=${n}&last=${encodeURIComponent(next)}>; rel="next"`];
 }
-function referrers(context, res, head, name, digest, query, entry) {
+function referrers(context, res, head, name, digest2, query, entry) {
   const repo = context.registry.repository(name);
   if (repo === void 0 && !isValidRepository(name)) throw unknownRepository(name);
-  checkDigest(digest);
+  checkDigest(digest2);
   const types = artifactTypeFilter(query);
-  const all = repo?.referrers.get(digest) ?? [];
+  const all = repo?.referrers.get(digest2) ?? [];
   const manifests = types.length === 0 ? all : all.filter((d) => d.artifactType !== void 0 && types.includes(d.artifactType));
   const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
   const headers = [
@@ -3589,7 +3593,7 @@ function servedNames(registry) {
     }
     const children = /* @__PURE__ */ new Set();
     for (const { ref } of repo.manifests.values()) if (ref.kind === "index") for (const child of ref.children) children.add(child.digest);
-    for (const digest of repo.manifests.keys()) if (!children.has(digest)) names.push(`${name}@${digest}`);
+    for (const digest2 of repo.manifests.keys()) if (!children.has(digest2)) names.push(`${name}@${digest2}`);
   }
   return names;
 }
@@ -3602,24 +3606,59 @@ var init_pull_hints = __esm({
 });
 
 // src/files/write-file-atomic.ts
-async function writeFileAtomic(file, data, options = {}) {
+async function stageFile(file, data, options = {}) {
   const temp = (0, import_node_path6.join)((0, import_node_path6.dirname)(file), `.${(0, import_node_path6.basename)(file)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`);
-  try {
-    const handle = await (0, import_promises4.open)(temp, "wx", options.mode ?? 420);
-    let identity;
-    try {
-      await handle.writeFile(data);
-      const { dev, ino } = await handle.stat();
-      identity = { dev, ino };
-    } finally {
-      await handle.close();
-    }
-    await (0, import_promises4.rename)(temp, file);
-    return identity;
-  } catch (error) {
-    await (0, import_promises4.rm)(temp, { force: true });
+  const discard2 = () => (0, import_promises4.rm)(temp, { force: true }).catch(() => void 0);
+  const fail = async (error) => {
+    await discard2();
     throw new OutputFileError(`${options.name ?? "cannot write"} ${file}: ${systemReason(error)}`, { cause: error });
+  };
+  let identity;
+  try {
+    identity = await writeNew(temp, data, options.mode ?? 420);
+  } catch (error) {
+    return fail(error);
   }
+  const commit = async () => {
+    try {
+      await (0, import_promises4.rename)(temp, file);
+    } catch (error) {
+      return fail(error);
+    }
+    return identity;
+  };
+  return { identity, commit, discard: discard2 };
+}
+async function writeNew(file, data, mode) {
+  const handle = await (0, import_promises4.open)(file, "wx", mode);
+  try {
+    await handle.writeFile(data);
+    const { dev, ino } = await handle.stat();
+    return { dev, ino };
+  } finally {
+    await handle.close();
+  }
+}
+async function stageAll(stages) {
+  const staged = [];
+  const discard2 = async () => void await Promise.all(staged.map((s) => s.discard()));
+  try {
+    for (const stage of stages) staged.push(await stage());
+  } catch (error) {
+    await discard2();
+    throw error;
+  }
+  const commit = async () => {
+    for (const [i, s] of staged.entries()) {
+      try {
+        await s.commit();
+      } catch (error) {
+        await Promise.all(staged.slice(i + 1).map((rest) => rest.discard()));
+        throw error;
+      }
+    }
+  };
+  return { commit, discard: discard2 };
 }
 function systemReason(error) {
   if (!(error instanceof Error)) return String(error);
@@ -3640,6 +3679,43 @@ var init_write_file_atomic = __esm({
 
 // src/client-config/index.ts
 async function writeClientConfig(dir, options) {
+  return (await stageClientConfig(dir, options)).commit();
+}
+async function stageClientConfig(dir, options) {
+  const files = configFiles(options);
+  const record = Object.fromEntries([...files].map(([path, content]) => [path, digest(content)]));
+  const stale = Object.entries(await readRecord(dir)).filter(([path]) => !files.has(path));
+  const made = [];
+  const unmake = async () => void await Promise.all(made.map(removeIfNoFiles));
+  const stageOne = (path, content) => async () => {
+    const top = await (0, import_promises5.mkdir)((0, import_node_path7.dirname)((0, import_node_path7.join)(dir, path)), { recursive: true });
+    if (top !== void 0) made.push(top);
+    return stageFile((0, import_node_path7.join)(dir, path), content);
+  };
+  let staged;
+  try {
+    staged = await stageAll([...files, [RECORD, `${JSON.stringify(record, null, 2)}
+`]].map(([path, content]) => stageOne(path, content)));
+  } catch (error) {
+    await unmake();
+    throw writeError2(dir, error);
+  }
+  const commit = async () => {
+    try {
+      await staged.commit();
+      for (const [path, written] of stale) await removeIfUnchanged(dir, path, written);
+    } catch (error) {
+      throw writeError2(dir, error);
+    }
+    return { files: [...files.keys()].sort() };
+  };
+  const discard2 = async () => {
+    await staged.discard();
+    await unmake();
+  };
+  return { commit, discard: discard2 };
+}
+function configFiles(options) {
   const registry = parseRegistryUrl(options.url);
   const mirrors = options.mirrorFor.map((host) => parseRegistryHost(host).address);
   if (mirrors.length === 0) throw new UsageError("client configuration needs at least one registry host to mirror (--mirror-for HOST, e.g. docker.io)");
@@ -3656,15 +3732,51 @@ async function writeClientConfig(dir, options) {
     files.set(`docker/certs.d/${registry.address}/ca.crt`, ca);
   }
   if (mirrors.includes("docker.io")) files.set("docker/daemon.json", dockerDaemonJson(registry));
+  return files;
+}
+function writeError2(dir, error) {
+  return new OutputFileError(`failed to write client configuration to ${dir}: ${error.message}`, { cause: error });
+}
+async function readRecord(dir) {
+  let parsed;
   try {
-    for (const [path, content] of files) {
-      await (0, import_promises5.mkdir)((0, import_node_path7.join)(dir, path, ".."), { recursive: true });
-      await writeFileAtomic((0, import_node_path7.join)(dir, path), content);
-    }
-  } catch (error) {
-    throw new OutputFileError(`failed to write client configuration to ${dir}: ${error.message}`, { cause: error });
+    parsed = JSON.parse(await (0, import_promises5.readFile)((0, import_node_path7.join)(dir, RECORD), "utf8"));
+  } catch {
+    return {};
   }
-  return { files: [...files.keys()].sort() };
+  if (typeof parsed !== "object" || parsed === null) return {};
+  return Object.fromEntries(Object.entries(parsed).filter((entry) => typeof entry[1] === "string" && isInside(entry[0])));
+}
+function isInside(path) {
+  return path !== "" && !path.startsWith("/") && !path.split(/[/\\]/).includes("..") && path !== RECORD;
+}
+async function removeIfUnchanged(dir, path, written) {
+  const file = (0, import_node_path7.join)(dir, path);
+  let content;
+  try {
+    content = await (0, import_promises5.readFile)(file);
+  } catch {
+    return;
+  }
+  if (digest(content) !== written) return;
+  await (0, import_promises5.rm)(file);
+  await removeEmptyDirs((0, import_node_path7.dirname)(file), dir);
+}
+async function removeEmptyDirs(path, top) {
+  for (let at = path; at !== top && at.startsWith(`${top}${import_node_path7.sep}`); at = (0, import_node_path7.dirname)(at)) {
+    try {
+      await (0, import_promises5.rmdir)(at);
+    } catch {
+      return;
+    }
+  }
+}
+async function removeIfNoFiles(path) {
+  try {
+    const entries = await (0, import_promises5.readdir)(path, { recursive: true, withFileTypes: true });
+    if (entries.every((entry) => entry.isDirectory())) await (0, import_promises5.rm)(path, { recursive: true });
+  } catch {
+  }
 }
 function parseRegistryUrl(value) {
   const match = /^(https?):\/\/([^/]+)\/?$/.exec(value);
@@ -3729,16 +3841,19 @@ function dockerDaemonJson(registry) {
   return `${JSON.stringify(config, null, 2)}
 `;
 }
-var import_promises5, import_node_path7, REGISTRIES_DROP_IN, toml;
+var import_node_crypto5, import_promises5, import_node_path7, REGISTRIES_DROP_IN, RECORD, digest, toml;
 var init_client_config = __esm({
   "src/client-config/index.ts"() {
     "use strict";
+    import_node_crypto5 = __toESM(require_node_crypto(), 1);
     import_promises5 = __toESM(require_promises(), 1);
     import_node_path7 = __toESM(require_node_path(), 1);
     init_errors();
     init_host();
     init_write_file_atomic();
     REGISTRIES_DROP_IN = "50-localregistry.conf";
+    RECORD = ".localregistry-written.json";
+    digest = (content) => `sha256:${(0, import_node_crypto5.createHash)("sha256").update(content).digest("hex")}`;
     toml = (value) => JSON.stringify(value);
   }
 });
@@ -3784,24 +3899,31 @@ async function readOptionFile(option, file) {
     throw new UsageError(`${option} ${file}: ${error.message}`);
   }
 }
-async function writeLauncherFiles(options, registry, io) {
-  if (options.caOut !== void 0 && registry.caCertificate !== void 0) {
-    await writeFileAtomic(options.caOut, registry.caCertificate, { name: "--ca-out" });
-  }
-  const config = options.clientConfig;
-  if (config === void 0) return;
+function launcherFileStages(options, registry, io) {
+  const stages = [];
+  const { caOut, clientConfig: config } = options;
+  const ca = registry.caCertificate;
+  if (caOut !== void 0 && ca !== void 0) stages.push(() => stageFile(caOut, ca, { name: "--ca-out" }));
+  if (config === void 0) return stages;
   const url = new URL(registry.url);
   const advertised = config.advertise === void 0 ? registry.url : `${url.protocol}//${config.advertise.host}:${config.advertise.port ?? registry.port}`;
-  const written = await writeClientConfig(config.dir, {
-    url: advertised,
-    caCertificate: registry.caCertificate,
-    mirrorFor: config.mirrorFor,
-    repositories: registry.registry.repositories()
-  });
-  io.stderr.write(
-    `localregistry: wrote client configuration for ${config.mirrorFor.join(", ")} via ${advertised} to ${config.dir} (${written.files.length} files)
+  stages.push(async () => {
+    const staged = await stageClientConfig(config.dir, {
+      url: advertised,
+      caCertificate: ca,
+      mirrorFor: config.mirrorFor,
+      repositories: registry.registry.repositories()
+    });
+    const commit = async () => {
+      const written = await staged.commit();
+      io.stderr.write(
+        `localregistry: wrote client configuration for ${config.mirrorFor.join(", ")} via ${advertised} to ${config.dir} (${written.files.length} files)
 `
-  );
+      );
+    };
+    return { commit, discard: staged.discard };
+  });
+  return stages;
 }
 var import_promises6, LAUNCHER_ARGS;
 var init_launcher_options = __esm({
@@ -3912,17 +4034,26 @@ var init_ready_file = __esm({
     ReadyFile = class _ReadyFile {
       path;
       #content;
-      #identity;
-      constructor(path, content, identity) {
+      #staged;
+      constructor(path, content, staged) {
         this.path = path;
         this.#content = content;
-        this.#identity = identity;
+        this.#staged = staged;
       }
-      /** Writes `url\n` to `path` atomically: readers see no file, an older one, or the whole URL. */
-      static async write(path, url) {
+      /**
+       * Writes `url\n` beside `path`, to be renamed over it by commit(): readers see no file, an
+       * older one, or the whole URL. Until then remove() leaves whatever is at `path` alone.
+       */
+      static async stage(path, url) {
         const content = `${url}
 `;
-        return new _ReadyFile(path, content, await writeFileAtomic(path, content, { name: "--ready-file" }));
+        return new _ReadyFile(path, content, await stageFile(path, content, { name: "--ready-file" }));
+      }
+      async commit() {
+        await this.#staged.commit();
+      }
+      async discard() {
+        await this.#staged.discard();
       }
       /** Removes the file if it is still ours; leaves it alone otherwise (or when it is gone). */
       async remove() {
@@ -3940,7 +4071,7 @@ var init_ready_file = __esm({
         }
       }
       #isOurs(stats) {
-        return stats.dev === this.#identity.dev && stats.ino === this.#identity.ino;
+        return stats.dev === this.#staged.identity.dev && stats.ino === this.#staged.identity.ino;
       }
     };
   }
@@ -4024,8 +4155,12 @@ async function runServeCommand(args, io, stop) {
 `
       );
     }
-    await writeLauncherFiles(options.launcher, registry, io);
-    if (options.readyFile !== void 0) ready = await ReadyFile.write(options.readyFile, registry.url);
+    const readyFile = options.readyFile;
+    const announced = await stageAll([
+      ...launcherFileStages(options.launcher, registry, io),
+      ...readyFile === void 0 ? [] : [async () => ready = await ReadyFile.stage(readyFile, registry.url)]
+    ]);
+    await announced.commit();
     io.stdout.write(`${registry.url}
 `);
     io.stderr.write(
@@ -4070,6 +4205,7 @@ var init_serve = __esm({
     init_io();
     init_help();
     init_pull_hints();
+    init_write_file_atomic();
     init_launcher_options();
     init_limit_options();
     init_ready_file();
@@ -4279,11 +4415,11 @@ async function listDir(dir) {
     throw error;
   }
 }
-var import_node_crypto5, import_node_fs9, import_promises9, import_node_path10, import_node_stream3, import_promises10, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
+var import_node_crypto6, import_node_fs9, import_promises9, import_node_path10, import_node_stream3, import_promises10, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
 var init_layout_writer = __esm({
   "src/oci/layout-writer.ts"() {
     "use strict";
-    import_node_crypto5 = __toESM(require_node_crypto(), 1);
+    import_node_crypto6 = __toESM(require_node_crypto(), 1);
     import_node_fs9 = __toESM(require_node_fs(), 1);
     import_promises9 = __toESM(require_promises(), 1);
     import_node_path10 = __toESM(require_node_path(), 1);
@@ -4320,7 +4456,7 @@ var init_layout_writer = __esm({
           return new _LayoutWriter(dir, dir, false);
         }
         await (0, import_promises9.mkdir)((0, import_node_path10.dirname)(dir), { recursive: true });
-        const work = (0, import_node_path10.join)((0, import_node_path10.dirname)(dir), `.${(0, import_node_path10.basename)(dir)}.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
+        const work = (0, import_node_path10.join)((0, import_node_path10.dirname)(dir), `.${(0, import_node_path10.basename)(dir)}.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
         await (0, import_promises9.mkdir)((0, import_node_path10.join)(work, "blobs"), { recursive: true });
         await (0, import_promises9.writeFile)((0, import_node_path10.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
 `);
@@ -4360,12 +4496,12 @@ var init_layout_writer = __esm({
           await this.#place(temp2, expected.digest);
           return { digest: expected.digest, size: meter2.size };
         }
-        const hash = (0, import_node_crypto5.createHash)("sha256");
+        const hash = (0, import_node_crypto6.createHash)("sha256");
         const meter = new Meter(progress, hash);
         const temp = await this.#write(source, [meter], "sha256", progress.signal);
-        const digest = `sha256:${hash.digest("hex")}`;
-        await this.#place(temp, digest);
-        return { digest, size: meter.size };
+        const digest2 = `sha256:${hash.digest("hex")}`;
+        await this.#place(temp, digest2);
+        return { digest: digest2, size: meter.size };
       }
       /**
        * Streams a blob from a ContentSource's openBlob, which verifies it against the descriptor
@@ -4387,7 +4523,7 @@ var init_layout_writer = __esm({
           source.destroy();
           throw error;
         });
-        const temp = (0, import_node_path10.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
+        const temp = (0, import_node_path10.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
         try {
           await (0, import_promises10.pipeline)([source, ...stages, (0, import_node_fs9.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
@@ -4397,8 +4533,8 @@ var init_layout_writer = __esm({
         }
         return temp;
       }
-      async #place(temp, digest) {
-        await (0, import_promises9.rename)(temp, new LayoutStore(this.#work).blobPath(digest));
+      async #place(temp, digest2) {
+        await (0, import_promises9.rename)(temp, new LayoutStore(this.#work).blobPath(digest2));
         this.#temps.delete(temp);
       }
       async #drop(temp) {
@@ -4413,7 +4549,7 @@ var init_layout_writer = __esm({
         const kept = (await this.#existingEntries()).filter((old) => !entries.some((e) => sameEntry(old, e)));
         const manifests = [...kept, ...entries];
         const index = options.bareIndexJson ? { manifests } : { schemaVersion: 2, mediaType: OCI_INDEX, manifests };
-        const temp = (0, import_node_path10.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
+        const temp = (0, import_node_path10.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
         const handle = await (0, import_promises9.open)(temp, "w");
         try {
@@ -5355,16 +5491,16 @@ var init_client = __esm({
        * with a digest the content must match it.
        */
       async read(target) {
-        const { tag, digest } = target;
+        const { tag, digest: digest2 } = target;
         if (tag !== void 0 && !isValidTag(tag)) throw new UsageError(`invalid tag ${quote(tag)}: ${TAG_RULE}`);
-        if (digest !== void 0) parseDigest(digest);
-        const reference = tag ?? digest;
+        if (digest2 !== void 0) parseDigest(digest2);
+        const reference = tag ?? digest2;
         if (reference === void 0) throw new UsageError("read needs a tag, a digest, or both");
         const fetched = await this.source.fetchManifest(reference);
         const where2 = `manifest ${reference} from ${this.source.location}`;
         const mediaType = mediaTypeOf(fetched.contentType, fetched.bytes, where2);
         const headerDigest = fetched.headerDigest !== void 0 && isValidDigest(fetched.headerDigest) ? fetched.headerDigest : void 0;
-        const expected = digest ?? headerDigest;
+        const expected = digest2 ?? headerDigest;
         if (expected === void 0) return refOfBytes(fetched.bytes, mediaType, this.source);
         return makeRef(fetched.bytes, { mediaType, digest: expected, size: fetched.bytes.length }, this.source);
       }
@@ -5395,13 +5531,13 @@ function parseReference(reference, options = {}) {
   const host = reference.slice(0, slash);
   const parsedHost = parseHostPort(host) ?? fail(`invalid host ${quote(host)}`);
   let rest = reference.slice(slash + 1);
-  let digest;
+  let digest2;
   const at = rest.indexOf("@");
   if (at >= 0) {
-    digest = rest.slice(at + 1);
+    digest2 = rest.slice(at + 1);
     rest = rest.slice(0, at);
     try {
-      parseDigest(digest);
+      parseDigest(digest2);
     } catch (error) {
       fail(error instanceof DigestError ? error.message : String(error));
     }
@@ -5414,8 +5550,8 @@ function parseReference(reference, options = {}) {
     if (!isValidTag(tag)) fail(`invalid tag ${quote(tag)}: ${TAG_RULE}`);
   }
   if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: ${REPOSITORY_RULE}`);
-  if (tag === void 0 && digest === void 0) tag = "latest";
-  return { host, repository: rest, tag, digest, scheme: options.plainHttp || isLocal(parsedHost.host) ? "http" : "https" };
+  if (tag === void 0 && digest2 === void 0) tag = "latest";
+  return { host, repository: rest, tag, digest: digest2, scheme: options.plainHttp || isLocal(parsedHost.host) ? "http" : "https" };
 }
 function withoutUserInfo(reference) {
   const digestAt = reference.lastIndexOf("@");
