@@ -1444,11 +1444,11 @@ var require_runfiles = __commonJS({
             return maybe;
           }
         }
-        const dirname5 = path.dirname(moduleBase);
-        if (dirname5 == ".") {
+        const dirname6 = path.dirname(moduleBase);
+        if (dirname6 == ".") {
           return void 0;
         }
-        return this._resolve(sourceRepo, dirname5, path.join(path.basename(moduleBase), moduleTail || ""));
+        return this._resolve(sourceRepo, dirname6, path.join(path.basename(moduleBase), moduleTail || ""));
       }
     };
     exports.Runfiles = Runfiles;
@@ -2302,18 +2302,33 @@ var init_responses = __esm({
 function where(blob2) {
   return `blob ${blob2.digest} (${blob2.path}) of layout ${blob2.layout}`;
 }
+async function isLayoutBlobFile(blob2, opened) {
+  const { algorithm, encoded } = parseDigest(blob2.digest);
+  try {
+    const real = await (0, import_promises2.realpath)(blob2.path);
+    const found = await (0, import_promises2.stat)(real, { bigint: true });
+    if (found.dev !== opened.dev || found.ino !== opened.ino) return false;
+    const blobs = (0, import_node_path6.dirname)((0, import_node_path6.dirname)(real));
+    if ((0, import_node_path6.basename)(real) !== encoded || (0, import_node_path6.basename)((0, import_node_path6.dirname)(real)) !== algorithm || (0, import_node_path6.basename)(blobs) !== "blobs") return false;
+    return (await (0, import_promises2.stat)((0, import_node_path6.join)((0, import_node_path6.dirname)(blobs), "oci-layout"))).isFile();
+  } catch {
+    return false;
+  }
+}
 function identityOf(stats) {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 }
 function messageOf2(error) {
   return error instanceof Error ? error.message : String(error);
 }
-var import_node_fs6, import_promises2, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
+var import_node_fs6, import_promises2, import_node_path6, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
 var init_blob_files = __esm({
   "src/registry/server/blob-files.ts"() {
     "use strict";
     import_node_fs6 = __toESM(require_node_fs(), 1);
     import_promises2 = __toESM(require_promises(), 1);
+    import_node_path6 = __toESM(require_node_path(), 1);
+    init_digest();
     init_verify();
     init_errors();
     init_responses();
@@ -2349,7 +2364,8 @@ var init_blob_files = __esm({
           const identity = identityOf(stats);
           const verdict = this.#verdicts.get(`${blob2.digest} ${identity}`);
           if (verdict instanceof ContentMismatchError) throw this.#corrupt(blob2, `${verdict.message} (found earlier, the file has not changed since)`, false);
-          return { blob: blob2, handle, identity, verified: verdict === true };
+          const verified = verdict === true;
+          return { blob: blob2, handle, identity, verified, layoutBlob: verified || await isLayoutBlobFile(blob2, stats) };
         } catch (error) {
           await handle.close();
           throw error;
@@ -2776,6 +2792,7 @@ async function sendRange(blob2, res, range, writeHead, options) {
   let file;
   try {
     file = await options.files.open(blob2);
+    if (!file.verified && !file.layoutBlob) file = await waitOnServer(res.socket, hashFirst(file, res, pair[0], holder, options.files));
     const sink = { res, writeHead, holder };
     const held = await copy(file, sink, range, pair, writes, closed, options);
     if (res.destroyed) throw new ResponseClosedError();
@@ -2805,9 +2822,7 @@ async function copy(file, sink, range, pair, writes, closed, options) {
     if (previous !== void 0 && !previous.settled) await Promise.race([previous.done, closed]);
     if (res.destroyed) throw new ResponseClosedError();
     const buffer = pair[slot];
-    const wanted = Math.min(buffer.length, readEnd - position2);
-    const read = await readFully(file.handle, buffer, wanted, position2);
-    if (read < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${readEnd - position2 - read} bytes early`);
+    const read = await readChunk(file, buffer, position2, readEnd);
     check?.update(buffer.subarray(0, read));
     const from = Math.max(position2, start);
     const to = Math.min(position2 + read, end + 1);
@@ -2831,13 +2846,28 @@ async function copy(file, sink, range, pair, writes, closed, options) {
   }
   return held;
 }
-async function readFully(handle, buffer, wanted, position2) {
+async function hashFirst(file, res, buffer, holder, files) {
+  const check = new DigestCheck(file.blob, where(file.blob));
+  const startedAt = Date.now();
+  for (let position2 = 0; position2 < file.blob.size; ) {
+    if (res.destroyed) throw new ResponseClosedError();
+    const read = await readChunk(file, buffer, position2, file.blob.size);
+    check.update(buffer.subarray(0, read));
+    position2 += read;
+    holder.lastProgress = Date.now();
+  }
+  await files.record(file, startedAt, check);
+  return { ...file, verified: true };
+}
+async function readChunk(file, buffer, position2, end) {
+  const wanted = Math.min(buffer.length, end - position2);
   let total = 0;
   while (total < wanted) {
-    const { bytesRead } = await handle.read(buffer, total, wanted - total, position2 + total);
+    const { bytesRead } = await file.handle.read(buffer, total, wanted - total, position2 + total);
     if (bytesRead === 0) break;
     total += bytesRead;
   }
+  if (total < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${end - position2 - total} bytes early`);
   return total;
 }
 function write(sink, chunk) {
@@ -3607,7 +3637,7 @@ var init_pull_hints = __esm({
 
 // src/files/write-file-atomic.ts
 async function stageFile(file, data, options = {}) {
-  const temp = (0, import_node_path6.join)((0, import_node_path6.dirname)(file), `.${(0, import_node_path6.basename)(file)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`);
+  const temp = (0, import_node_path7.join)((0, import_node_path7.dirname)(file), `.${(0, import_node_path7.basename)(file)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`);
   const discard2 = () => (0, import_promises4.rm)(temp, { force: true }).catch(() => void 0);
   const fail = async (error) => {
     await discard2();
@@ -3666,13 +3696,13 @@ function systemReason(error) {
   const at = syscall === void 0 ? -1 : error.message.indexOf(`, ${syscall} `);
   return at < 0 ? error.message : error.message.slice(0, at);
 }
-var import_node_crypto4, import_promises4, import_node_path6;
+var import_node_crypto4, import_promises4, import_node_path7;
 var init_write_file_atomic = __esm({
   "src/files/write-file-atomic.ts"() {
     "use strict";
     import_node_crypto4 = __toESM(require_node_crypto(), 1);
     import_promises4 = __toESM(require_promises(), 1);
-    import_node_path6 = __toESM(require_node_path(), 1);
+    import_node_path7 = __toESM(require_node_path(), 1);
     init_errors();
   }
 });
@@ -3688,9 +3718,9 @@ async function stageClientConfig(dir, options) {
   const made = [];
   const unmake = async () => void await Promise.all(made.map(removeIfNoFiles));
   const stageOne = (path, content) => async () => {
-    const top = await (0, import_promises5.mkdir)((0, import_node_path7.dirname)((0, import_node_path7.join)(dir, path)), { recursive: true });
+    const top = await (0, import_promises5.mkdir)((0, import_node_path8.dirname)((0, import_node_path8.join)(dir, path)), { recursive: true });
     if (top !== void 0) made.push(top);
-    return stageFile((0, import_node_path7.join)(dir, path), content);
+    return stageFile((0, import_node_path8.join)(dir, path), content);
   };
   let staged;
   try {
@@ -3740,7 +3770,7 @@ function writeError2(dir, error) {
 async function readRecord(dir) {
   let parsed;
   try {
-    parsed = JSON.parse(await (0, import_promises5.readFile)((0, import_node_path7.join)(dir, RECORD), "utf8"));
+    parsed = JSON.parse(await (0, import_promises5.readFile)((0, import_node_path8.join)(dir, RECORD), "utf8"));
   } catch {
     return {};
   }
@@ -3751,7 +3781,7 @@ function isInside(path) {
   return path !== "" && !path.startsWith("/") && !path.split(/[/\\]/).includes("..") && path !== RECORD;
 }
 async function removeIfUnchanged(dir, path, written) {
-  const file = (0, import_node_path7.join)(dir, path);
+  const file = (0, import_node_path8.join)(dir, path);
   let content;
   try {
     content = await (0, import_promises5.readFile)(file);
@@ -3760,10 +3790,10 @@ async function removeIfUnchanged(dir, path, written) {
   }
   if (digest(content) !== written) return;
   await (0, import_promises5.rm)(file);
-  await removeEmptyDirs((0, import_node_path7.dirname)(file), dir);
+  await removeEmptyDirs((0, import_node_path8.dirname)(file), dir);
 }
 async function removeEmptyDirs(path, top) {
-  for (let at = path; at !== top && at.startsWith(`${top}${import_node_path7.sep}`); at = (0, import_node_path7.dirname)(at)) {
+  for (let at = path; at !== top && at.startsWith(`${top}${import_node_path8.sep}`); at = (0, import_node_path8.dirname)(at)) {
     try {
       await (0, import_promises5.rmdir)(at);
     } catch {
@@ -3841,13 +3871,13 @@ function dockerDaemonJson(registry) {
   return `${JSON.stringify(config, null, 2)}
 `;
 }
-var import_node_crypto5, import_promises5, import_node_path7, REGISTRIES_DROP_IN, RECORD, digest, toml;
+var import_node_crypto5, import_promises5, import_node_path8, REGISTRIES_DROP_IN, RECORD, digest, toml;
 var init_client_config = __esm({
   "src/client-config/index.ts"() {
     "use strict";
     import_node_crypto5 = __toESM(require_node_crypto(), 1);
     import_promises5 = __toESM(require_promises(), 1);
-    import_node_path7 = __toESM(require_node_path(), 1);
+    import_node_path8 = __toESM(require_node_path(), 1);
     init_errors();
     init_host();
     init_write_file_atomic();
@@ -4176,7 +4206,7 @@ ${serveHints(pullTarget(registry, options.launcher), registry.registry)}`
   return 0;
 }
 function pullTarget(registry, launcher) {
-  const written = registry.caCertificate === void 0 ? void 0 : launcher.caOut ?? (launcher.clientConfig && (0, import_node_path8.join)(launcher.clientConfig.dir, "ca.crt"));
+  const written = registry.caCertificate === void 0 ? void 0 : launcher.caOut ?? (launcher.clientConfig && (0, import_node_path9.join)(launcher.clientConfig.dir, "ca.crt"));
   return { url: registry.url, wildcard: registry.wildcard, caFile: written };
 }
 function summary(registry) {
@@ -4193,12 +4223,12 @@ function summary(registry) {
 function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
-var import_node_events, import_node_path8, import_node_util2;
+var import_node_events, import_node_path9, import_node_util2;
 var init_serve = __esm({
   "src/cli/serve.ts"() {
     "use strict";
     import_node_events = __toESM(require_node_events(), 1);
-    import_node_path8 = __toESM(require_node_path(), 1);
+    import_node_path9 = __toESM(require_node_path(), 1);
     import_node_util2 = __toESM(require_node_util(), 1);
     init_api();
     init_errors();
@@ -4221,8 +4251,8 @@ var require_node_child_process = __commonJS({
 
 // src/registry/client/docker-config.ts
 function dockerConfigPath(env = process.env) {
-  const dir = env["DOCKER_CONFIG"] || (0, import_node_path9.join)(env["HOME"] || (0, import_node_os2.homedir)(), ".docker");
-  return (0, import_node_path9.join)(dir, "config.json");
+  const dir = env["DOCKER_CONFIG"] || (0, import_node_path10.join)(env["HOME"] || (0, import_node_os2.homedir)(), ".docker");
+  return (0, import_node_path10.join)(dir, "config.json");
 }
 async function dockerCredentials(host, options = {}) {
   const env = options.env ?? process.env;
@@ -4323,14 +4353,14 @@ function parseHelperAnswer(stdout, program, server) {
   if (typeof Username !== "string" || typeof Secret !== "string") throw new AuthError(`${program} get for ${server} answered without Username and Secret`);
   return { username: Username, password: Secret };
 }
-var import_node_child_process, import_promises8, import_node_os2, import_node_path9, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
+var import_node_child_process, import_promises8, import_node_os2, import_node_path10, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
 var init_docker_config = __esm({
   "src/registry/client/docker-config.ts"() {
     "use strict";
     import_node_child_process = __toESM(require_node_child_process(), 1);
     import_promises8 = __toESM(require_promises(), 1);
     import_node_os2 = __toESM(require_node_os(), 1);
-    import_node_path9 = __toESM(require_node_path(), 1);
+    import_node_path10 = __toESM(require_node_path(), 1);
     init_errors();
     init_host();
     DOCKER_HUB = "https://index.docker.io/v1/";
@@ -4415,14 +4445,14 @@ async function listDir(dir) {
     throw error;
   }
 }
-var import_node_crypto6, import_node_fs9, import_promises9, import_node_path10, import_node_stream3, import_promises10, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
+var import_node_crypto6, import_node_fs9, import_promises9, import_node_path11, import_node_stream3, import_promises10, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
 var init_layout_writer = __esm({
   "src/oci/layout-writer.ts"() {
     "use strict";
     import_node_crypto6 = __toESM(require_node_crypto(), 1);
     import_node_fs9 = __toESM(require_node_fs(), 1);
     import_promises9 = __toESM(require_promises(), 1);
-    import_node_path10 = __toESM(require_node_path(), 1);
+    import_node_path11 = __toESM(require_node_path(), 1);
     import_node_stream3 = __toESM(require_node_stream(), 1);
     import_promises10 = __toESM(require_promises3(), 1);
     init_descriptor();
@@ -4455,10 +4485,10 @@ var init_layout_writer = __esm({
           if (!names.includes("oci-layout")) throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not an OCI layout (no oci-layout file)`);
           return new _LayoutWriter(dir, dir, false);
         }
-        await (0, import_promises9.mkdir)((0, import_node_path10.dirname)(dir), { recursive: true });
-        const work = (0, import_node_path10.join)((0, import_node_path10.dirname)(dir), `.${(0, import_node_path10.basename)(dir)}.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
-        await (0, import_promises9.mkdir)((0, import_node_path10.join)(work, "blobs"), { recursive: true });
-        await (0, import_promises9.writeFile)((0, import_node_path10.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
+        await (0, import_promises9.mkdir)((0, import_node_path11.dirname)(dir), { recursive: true });
+        const work = (0, import_node_path11.join)((0, import_node_path11.dirname)(dir), `.${(0, import_node_path11.basename)(dir)}.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
+        await (0, import_promises9.mkdir)((0, import_node_path11.join)(work, "blobs"), { recursive: true });
+        await (0, import_promises9.writeFile)((0, import_node_path11.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
 `);
         return new _LayoutWriter(dir, work, true);
       }
@@ -4519,11 +4549,11 @@ var init_layout_writer = __esm({
       }
       /** Pipes the source through `stages` into a temporary file in blobs/ALGORITHM (the caller #places it). */
       async #write(source, stages, algorithm, signal) {
-        await (0, import_promises9.mkdir)((0, import_node_path10.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
+        await (0, import_promises9.mkdir)((0, import_node_path11.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
           source.destroy();
           throw error;
         });
-        const temp = (0, import_node_path10.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
+        const temp = (0, import_node_path11.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
         try {
           await (0, import_promises10.pipeline)([source, ...stages, (0, import_node_fs9.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
@@ -4549,7 +4579,7 @@ var init_layout_writer = __esm({
         const kept = (await this.#existingEntries()).filter((old) => !entries.some((e) => sameEntry(old, e)));
         const manifests = [...kept, ...entries];
         const index = options.bareIndexJson ? { manifests } : { schemaVersion: 2, mediaType: OCI_INDEX, manifests };
-        const temp = (0, import_node_path10.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
+        const temp = (0, import_node_path11.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
         const handle = await (0, import_promises9.open)(temp, "w");
         try {
@@ -4559,7 +4589,7 @@ var init_layout_writer = __esm({
         } finally {
           await handle.close();
         }
-        await (0, import_promises9.rename)(temp, (0, import_node_path10.join)(this.#work, "index.json"));
+        await (0, import_promises9.rename)(temp, (0, import_node_path11.join)(this.#work, "index.json"));
         this.#temps.delete(temp);
         if (this.#isNew) await (0, import_promises9.rename)(this.#work, this.dir);
       }
@@ -4570,7 +4600,7 @@ var init_layout_writer = __esm({
       }
       async #existingEntries() {
         if (this.#isNew) return [];
-        const path = (0, import_node_path10.join)(this.#work, "index.json");
+        const path = (0, import_node_path11.join)(this.#work, "index.json");
         const bytes = await (0, import_promises9.readFile)(path).catch(() => void 0);
         return bytes === void 0 ? [] : parseIndex(parseJson(bytes, path), path).manifests;
       }
