@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { chmod, cp, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, cp, link, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
 import { basename, dirname, join } from 'node:path'
 import { describe, it } from 'node:test'
@@ -359,6 +359,29 @@ describe('registry server: blob files outside every layout (SECURITY.md)', () =>
     assert.equal(range.status, 206)
     assert.deepEqual(range.body, b.bytes.subarray(1048576, 2097152))
     assert.equal(sha256((await request(b.served.server.url, b.path)).body), b.digest)
+  })
+
+  it('streams while hashing only a file that is DIR/blobs/ALG/ENCODED, its own digest, of a DIR with an oci-layout file', async (t) => {
+    const b = await layer(t)
+    const hex = b.digest.slice('sha256:'.length)
+    const cases: Array<[string, string, 'file' | 'directory' | undefined, boolean]> = [
+      ['layout', `blobs/sha256/${hex}`, 'file', true],
+      ['no-oci-layout', `blobs/sha256/${hex}`, undefined, false],
+      ['oci-layout-a-directory', `blobs/sha256/${hex}`, 'directory', false],
+      ['other-algorithm', `blobs/sha512/${hex}`, 'file', false],
+      ['not-blobs', `files/sha256/${hex}`, 'file', false],
+      ['other-name', `blobs/sha256/${hex.replace(/^./, (c) => (c === '0' ? '1' : '0'))}`, 'file', false],
+    ]
+    for (const [name, path, ociLayout, expected] of cases) {
+      const dir = join(b.elsewhere, name)
+      await mkdir(join(dir, dirname(path)), { recursive: true })
+      await link(b.file, join(dir, path))
+      if (ociLayout === 'file') await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
+      if (ociLayout === 'directory') await mkdir(join(dir, 'oci-layout'))
+      const linked = join(b.elsewhere, `${name}.link`)
+      await symlink(join(dir, path), linked)
+      assert.equal(await isLayoutBlob({ kind: 'file', digest: b.digest, size: b.bytes.length, path: linked, layout: dir }), expected, name)
+    }
   })
 
   it('serves a layout whose blobs are relative symlinks into another layout (rules_oci-style base layers)', async (t) => {
