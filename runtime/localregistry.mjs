@@ -2496,15 +2496,15 @@ var init_buffer_pool = __esm({
         return Buffer.allocUnsafeSlow(this.chunkSize);
       }
       #wait(closed) {
-        return new Promise((resolve4) => {
-          const waiter = { grant: resolve4 };
+        return new Promise((resolve5) => {
+          const waiter = { grant: resolve5 };
           this.#waiters.push(waiter);
           this.#scheduleCutOff();
           void closed.then(() => {
             const index = this.#waiters.indexOf(waiter);
             if (index === -1) return;
             this.#waiters.splice(index, 1);
-            resolve4(void 0);
+            resolve5(void 0);
           });
         });
       }
@@ -2874,7 +2874,7 @@ function write(sink, chunk) {
   const { res, holder } = sink;
   if (!res.headersSent) sink.writeHead();
   let resolveDone = () => void 0;
-  const w = { done: new Promise((resolve4) => resolveDone = resolve4), settled: false };
+  const w = { done: new Promise((resolve5) => resolveDone = resolve5), settled: false };
   res.write(chunk, () => {
     w.settled = true;
     holder.lastProgress = Date.now();
@@ -2884,7 +2884,7 @@ function write(sink, chunk) {
 }
 function closedPromise(res) {
   if (res.destroyed) return Promise.resolve();
-  return new Promise((resolve4) => res.once("close", resolve4));
+  return new Promise((resolve5) => res.once("close", resolve5));
 }
 var ResponseClosedError;
 var init_transfer = __esm({
@@ -3294,11 +3294,11 @@ async function listen(registry, options = {}) {
     res.once("finish", () => socket.end());
     handler(req, res);
   });
-  await new Promise((resolve4, reject) => {
+  await new Promise((resolve5, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
       server.off("error", reject);
-      resolve4();
+      resolve5();
     });
   });
   const logError = options.log ?? ((line) => void process.stderr.write(`${line}
@@ -3323,8 +3323,8 @@ function bound(server, options) {
   server.once("close", () => sweep.stop());
 }
 function closeServer(server) {
-  return new Promise((resolve4, reject) => {
-    server.close((error) => error === void 0 ? resolve4() : reject(error));
+  return new Promise((resolve5, reject) => {
+    server.close((error) => error === void 0 ? resolve5() : reject(error));
     server.closeAllConnections();
   });
 }
@@ -3713,14 +3713,15 @@ async function writeClientConfig(dir, options) {
 }
 async function stageClientConfig(dir, options) {
   const files = configFiles(options);
+  const root = (0, import_node_path8.resolve)(dir);
   const record = Object.fromEntries([...files].map(([path, content]) => [path, digest(content)]));
-  const stale = Object.entries(await readRecord(dir)).filter(([path]) => !files.has(path));
+  const stale = Object.entries(await readRecord(root)).filter(([path]) => !files.has(path));
   const made = [];
   const unmake = async () => void await Promise.all(made.map(removeIfNoFiles));
   const stageOne = (path, content) => async () => {
-    const top = await (0, import_promises5.mkdir)((0, import_node_path8.dirname)((0, import_node_path8.join)(dir, path)), { recursive: true });
+    const top = await (0, import_promises5.mkdir)((0, import_node_path8.dirname)((0, import_node_path8.join)(root, path)), { recursive: true });
     if (top !== void 0) made.push(top);
-    return stageFile((0, import_node_path8.join)(dir, path), content);
+    return stageFile((0, import_node_path8.join)(root, path), content);
   };
   let staged;
   try {
@@ -3733,7 +3734,7 @@ async function stageClientConfig(dir, options) {
   const commit = async () => {
     try {
       await staged.commit();
-      for (const [path, written] of stale) await removeIfUnchanged(dir, path, written);
+      for (const [path, written] of stale) await removeIfUnchanged(root, path, written);
     } catch (error) {
       throw writeError2(dir, error);
     }
@@ -4312,11 +4313,11 @@ function usable(credentials, host, path, warn) {
 }
 function runHelper(name, server, env, timeout) {
   const program = `docker-credential-${name}`;
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const child = (0, import_node_child_process.execFile)(program, ["get"], { env, timeout, maxBuffer: 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
       if (error === null) {
         try {
-          resolve4(parseHelperAnswer(stdout, program, server));
+          resolve5(parseHelperAnswer(stdout, program, server));
         } catch (parseError) {
           reject(parseError);
         }
@@ -4324,7 +4325,7 @@ function runHelper(name, server, env, timeout) {
       }
       const said = `${stdout}
 ${stderr}`;
-      if (/credentials not found/i.test(said)) resolve4(void 0);
+      if (/credentials not found/i.test(said)) resolve5(void 0);
       else reject(helperError(error, said, program, server, timeout));
     });
     child.stdin?.on("error", () => {
@@ -4980,7 +4981,7 @@ async function withRetries(operation, options = {}) {
   }
 }
 function sleep(ms, signal) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
       return;
@@ -4991,7 +4992,7 @@ function sleep(ms, signal) {
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
-      resolve4();
+      resolve5();
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
@@ -5328,14 +5329,14 @@ var init_blob_reader = __esm({
       }
       /** Passes the body's chunks to `take` until it ends; resolves then, rejects on its error or take's. */
       feed(body, take) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           let settled = false;
           const settle = (error) => {
             if (settled) return;
             settled = true;
             body.off("data", onData);
             this.#body = void 0;
-            if (error === void 0) resolve4();
+            if (error === void 0) resolve5();
             else reject(error);
           };
           const onData = (chunk) => {

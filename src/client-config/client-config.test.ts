@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { describe, test } from 'node:test'
 import { makeTempDir } from '../testing/index.ts'
 import { parseRegistryHost, writeClientConfig } from './index.ts'
@@ -104,7 +104,12 @@ describe('writeClientConfig', () => {
     await writeFile(join(dir, 'containerd/certs.d/quay.io/hosts.toml'), 'server = "https://quay.example"\n')
     await mkdir(join(dir, 'containerd/certs.d/registry.test.internal'))
     await writeFile(join(dir, 'containerd/certs.d/registry.test.internal/hosts.toml'), 'mine\n')
-    const { files } = await writeClientConfig(dir, { url: 'https://127.0.0.1:5001', caCertificate: CA, mirrorFor: ['docker.io'] })
+    // Spelled another way (relative, a trailing slash): the same directory.
+    const { files } = await writeClientConfig(`${relative(process.cwd(), dir)}/`, {
+      url: 'https://127.0.0.1:5001',
+      caCertificate: CA,
+      mirrorFor: ['docker.io'],
+    })
     const present = (await readdir(dir, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile())
       .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))

@@ -21,7 +21,7 @@
 // Every file is staged first (stageClientConfig), so a failure replaces nothing.
 import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises'
-import { dirname, join, sep } from 'node:path'
+import { dirname, join, resolve, sep } from 'node:path'
 import { OutputFileError, UsageError } from '../errors.ts'
 import { type HostPort, parseHostPort } from '../net/host.ts'
 import { type Staged, stageAll, stageFile } from '../files/write-file-atomic.ts'
@@ -65,15 +65,17 @@ export async function writeClientConfig(dir: string, options: ClientConfigOption
 /** writeClientConfig in two steps: every file written beside its place, then renamed into it (or dropped). */
 export async function stageClientConfig(dir: string, options: ClientConfigOptions): Promise<Staged<ClientConfigFiles>> {
   const files = configFiles(options)
+  // Absolute, so that removing emptied directories stops at it however `dir` was spelled.
+  const root = resolve(dir)
   const record = Object.fromEntries([...files].map(([path, content]) => [path, digest(content)]))
-  const stale = Object.entries(await readRecord(dir)).filter(([path]) => !files.has(path))
+  const stale = Object.entries(await readRecord(root)).filter(([path]) => !files.has(path))
   /** Directories made for the staged files, each the top one mkdir created: gone again if nothing is committed. */
   const made: string[] = []
   const unmake = async (): Promise<void> => void (await Promise.all(made.map(removeIfNoFiles)))
   const stageOne = (path: string, content: string) => async (): Promise<Staged<unknown>> => {
-    const top = await mkdir(dirname(join(dir, path)), { recursive: true })
+    const top = await mkdir(dirname(join(root, path)), { recursive: true })
     if (top !== undefined) made.push(top)
-    return stageFile(join(dir, path), content)
+    return stageFile(join(root, path), content)
   }
   let staged: Staged<void>
   try {
@@ -85,7 +87,7 @@ export async function stageClientConfig(dir: string, options: ClientConfigOption
   const commit = async (): Promise<ClientConfigFiles> => {
     try {
       await staged.commit()
-      for (const [path, written] of stale) await removeIfUnchanged(dir, path, written)
+      for (const [path, written] of stale) await removeIfUnchanged(root, path, written)
     } catch (error) {
       throw writeError(dir, error)
     }
@@ -175,6 +177,7 @@ async function removeIfNoFiles(path: string): Promise<void> {
     // Gone already, or not ours to judge.
   }
 }
+
 interface RegistryAddress {
   scheme: 'http' | 'https'
   /** `host:port` as image references and certs.d directories spell it (IPv6 in brackets). */
