@@ -282,6 +282,8 @@ Options:
                               rename), so a harness can wait for it. Removed on exit if it is
                               still the file this instance wrote; an existing FILE is left alone
                               until this instance serves (a launcher removes a stale one first).
+                              FILE, --ca-out and --client-config are written all or none, FILE
+                              last: a start that fails replaces none of them.
   --runfiles DIR_OR_MANIFEST  A runfiles tree or runfiles manifest to resolve manifest paths in,
                               tried before the Bazel variables.
   --log-requests              Log every request to stderr.
@@ -322,7 +324,9 @@ HTTPS and cluster launchers:
                                 Docker mirrors Docker Hub only)
                               For containerd and the containers tools this registry is the only
                               source: names it does not serve are "not found", never fetched from
-                              the internet (Docker falls back to Docker Hub).
+                              the internet (Docker falls back to Docker Hub). Files an earlier
+                              run wrote there and this one does not are removed (the record is
+                              DIR/.localregistry-written.json); other files are left alone.
   --mirror-for HOST           A registry whose images come from here (repeatable), e.g. docker.io,
                               ghcr.io, registry.test.internal. Serve docker.io/library/app:1.0
                               (and app:1.0) as library/app:1.0, ghcr.io/org/agent:v1 as
@@ -495,32 +499,32 @@ var require_node_crypto = __commonJS({
 });
 
 // src/oci/digest.ts
-function parseDigest(digest) {
-  if (digest.length > MAX_DIGEST_LENGTH || !GRAMMAR.test(digest)) {
-    throw new DigestError(`invalid digest ${quote(digest)}: expected "algorithm:encoded", e.g. "sha256:" followed by 64 hex digits`);
+function parseDigest(digest2) {
+  if (digest2.length > MAX_DIGEST_LENGTH || !GRAMMAR.test(digest2)) {
+    throw new DigestError(`invalid digest ${quote(digest2)}: expected "algorithm:encoded", e.g. "sha256:" followed by 64 hex digits`);
   }
-  const separator = digest.indexOf(":");
-  const algorithm = digest.slice(0, separator);
-  const encoded = digest.slice(separator + 1);
+  const separator = digest2.indexOf(":");
+  const algorithm = digest2.slice(0, separator);
+  const encoded = digest2.slice(separator + 1);
   if (algorithm !== "sha256" && algorithm !== "sha512") {
-    throw new DigestError(`unsupported digest algorithm "${algorithm}" in ${quote(digest)}: only sha256 and sha512 are supported`);
+    throw new DigestError(`unsupported digest algorithm "${algorithm}" in ${quote(digest2)}: only sha256 and sha512 are supported`);
   }
   if (!ENCODED[algorithm].test(encoded)) {
     const length = algorithm === "sha256" ? 64 : 128;
-    throw new DigestError(`invalid ${algorithm} digest ${quote(digest)}: the encoded part must be ${length} lowercase hex digits`);
+    throw new DigestError(`invalid ${algorithm} digest ${quote(digest2)}: the encoded part must be ${length} lowercase hex digits`);
   }
   return { algorithm, encoded };
 }
-function isValidDigest(digest) {
+function isValidDigest(digest2) {
   try {
-    parseDigest(digest);
+    parseDigest(digest2);
     return true;
   } catch {
     return false;
   }
 }
-function createDigestHash(digest) {
-  return (0, import_node_crypto.createHash)(parseDigest(digest).algorithm);
+function createDigestHash(digest2) {
+  return (0, import_node_crypto.createHash)(parseDigest(digest2).algorithm);
 }
 function computeDigest(bytes, algorithm = "sha256") {
   return `${algorithm}:${(0, import_node_crypto.createHash)(algorithm).update(bytes).digest("hex")}`;
@@ -597,13 +601,13 @@ function isJsonObject(value) {
 }
 function parseDescriptor(value, where2) {
   if (!isJsonObject(value)) throw new ManifestError(`${where2}: a descriptor must be a JSON object`);
-  const { mediaType, digest, size } = value;
+  const { mediaType, digest: digest2, size } = value;
   if (typeof mediaType !== "string" || mediaType === "") {
     throw new ManifestError(`${where2}: descriptor has no mediaType`);
   }
-  if (typeof digest !== "string") throw new ManifestError(`${where2}: descriptor has no digest`);
+  if (typeof digest2 !== "string") throw new ManifestError(`${where2}: descriptor has no digest`);
   try {
-    parseDigest(digest);
+    parseDigest(digest2);
   } catch (error) {
     if (error instanceof DigestError) throw new ManifestError(`${where2}: ${error.message}`);
     throw error;
@@ -611,7 +615,7 @@ function parseDescriptor(value, where2) {
   if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
     throw new ManifestError(`${where2}: descriptor size ${JSON.stringify(size)} is not a non-negative integer`);
   }
-  const descriptor = { ...value, mediaType, digest, size };
+  const descriptor = { ...value, mediaType, digest: digest2, size };
   checkOptionalFields(descriptor, value, where2);
   return descriptor;
 }
@@ -813,10 +817,10 @@ var init_verify = __esm({
       }
       /** After the last byte: a ContentMismatchError unless exactly the expected size and digest came through. */
       finish() {
-        const { digest, size } = this.#descriptor;
+        const { digest: digest2, size } = this.#descriptor;
         if (this.#received !== size) return new ContentMismatchError(`${this.#where}: expected ${size} bytes, got ${this.#received}`);
-        const actual = `${digest.slice(0, digest.indexOf(":"))}:${this.#hash.digest("hex")}`;
-        if (actual !== digest) return new ContentMismatchError(`${this.#where}: content has digest ${actual}, expected ${digest}`);
+        const actual = `${digest2.slice(0, digest2.indexOf(":"))}:${this.#hash.digest("hex")}`;
+        if (actual !== digest2) return new ContentMismatchError(`${this.#where}: content has digest ${actual}, expected ${digest2}`);
         return void 0;
       }
     };
@@ -851,8 +855,8 @@ var init_layout_store = __esm({
         this.location = dir;
       }
       /** The path of a blob file inside the layout, for a digest that has been validated. */
-      blobPath(digest) {
-        const { algorithm, encoded } = parseDigest(digest);
+      blobPath(digest2) {
+        const { algorithm, encoded } = parseDigest(digest2);
         return (0, import_node_path.join)(this.location, "blobs", algorithm, encoded);
       }
       async readManifest(descriptor) {
@@ -1466,11 +1470,11 @@ var require_runfiles = __commonJS({
             return maybe;
           }
         }
-        const dirname5 = path.dirname(moduleBase);
-        if (dirname5 == ".") {
+        const dirname7 = path.dirname(moduleBase);
+        if (dirname7 == ".") {
           return void 0;
         }
-        return this._resolve(sourceRepo, dirname5, path.join(path.basename(moduleBase), moduleTail || ""));
+        return this._resolve(sourceRepo, dirname7, path.join(path.basename(moduleBase), moduleTail || ""));
       }
     };
     exports.Runfiles = Runfiles;
@@ -2106,15 +2110,15 @@ function prepareManifest(ref) {
   };
 }
 function prepareBlob(source, descriptor, image, repository) {
-  const { digest, size } = descriptor;
+  const { digest: digest2, size } = descriptor;
   const data = embeddedData(descriptor);
-  if (data !== void 0) return { kind: "memory", digest, size, data };
+  if (data !== void 0) return { kind: "memory", digest: digest2, size, data };
   if (source.blobPath === void 0) {
     throw new UsageError(
       `cannot serve ${image} in repository "${repository}": it was read from ${source.location}, and only refs read from an OCI image layout directory (whose blobs are local files) can be served`
     );
   }
-  return { kind: "file", digest, size, path: source.blobPath(digest), layout: source.location };
+  return { kind: "file", digest: digest2, size, path: source.blobPath(digest2), layout: source.location };
 }
 function referrerDescriptor(ref) {
   const artifactType = ref.manifest.artifactType ?? (ref.kind === "image" ? ref.manifest.config.mediaType : void 0);
@@ -2175,8 +2179,8 @@ var init_registry = __esm({
       manifest(reference) {
         const byDigest = this.manifests.get(reference);
         if (byDigest !== void 0) return byDigest;
-        const digest = this.tags.get(reference);
-        return digest === void 0 ? void 0 : this.manifests.get(digest);
+        const digest2 = this.tags.get(reference);
+        return digest2 === void 0 ? void 0 : this.manifests.get(digest2);
       }
       /** Tags in ASCII order (cached until a tag is added). */
       sortedTags() {
@@ -2184,8 +2188,8 @@ var init_registry = __esm({
         return this.#sortedTags;
       }
       /** Adds a tag; call only after checking it does not exist. */
-      setTag(tag, digest) {
-        this.tags.set(tag, digest);
+      setTag(tag, digest2) {
+        this.tags.set(tag, digest2);
         this.#sortedTags = void 0;
       }
     };
@@ -2324,18 +2328,33 @@ var init_responses = __esm({
 function where(blob2) {
   return `blob ${blob2.digest} (${blob2.path}) of layout ${blob2.layout}`;
 }
+async function isLayoutBlobFile(blob2, opened) {
+  const { algorithm, encoded } = parseDigest(blob2.digest);
+  try {
+    const real = await (0, import_promises2.realpath)(blob2.path);
+    const found = await (0, import_promises2.stat)(real, { bigint: true });
+    if (found.dev !== opened.dev || found.ino !== opened.ino) return false;
+    const blobs = (0, import_node_path6.dirname)((0, import_node_path6.dirname)(real));
+    if ((0, import_node_path6.basename)(real) !== encoded || (0, import_node_path6.basename)((0, import_node_path6.dirname)(real)) !== algorithm || (0, import_node_path6.basename)(blobs) !== "blobs") return false;
+    return (await (0, import_promises2.stat)((0, import_node_path6.join)((0, import_node_path6.dirname)(blobs), "oci-layout"))).isFile();
+  } catch {
+    return false;
+  }
+}
 function identityOf(stats) {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 }
 function messageOf2(error) {
   return error instanceof Error ? error.message : String(error);
 }
-var import_node_fs6, import_promises2, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
+var import_node_fs6, import_promises2, import_node_path6, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
 var init_blob_files = __esm({
   "src/registry/server/blob-files.ts"() {
     "use strict";
     import_node_fs6 = __toESM(require_node_fs(), 1);
     import_promises2 = __toESM(require_promises(), 1);
+    import_node_path6 = __toESM(require_node_path(), 1);
+    init_digest();
     init_verify();
     init_errors();
     init_responses();
@@ -2371,7 +2390,8 @@ var init_blob_files = __esm({
           const identity = identityOf(stats);
           const verdict = this.#verdicts.get(`${blob2.digest} ${identity}`);
           if (verdict instanceof ContentMismatchError) throw this.#corrupt(blob2, `${verdict.message} (found earlier, the file has not changed since)`, false);
-          return { blob: blob2, handle, identity, verified: verdict === true };
+          const verified = verdict === true;
+          return { blob: blob2, handle, identity, verified, layoutBlob: verified || await isLayoutBlobFile(blob2, stats) };
         } catch (error) {
           await handle.close();
           throw error;
@@ -2502,15 +2522,15 @@ var init_buffer_pool = __esm({
         return Buffer.allocUnsafeSlow(this.chunkSize);
       }
       #wait(closed) {
-        return new Promise((resolve4) => {
-          const waiter = { grant: resolve4 };
+        return new Promise((resolve5) => {
+          const waiter = { grant: resolve5 };
           this.#waiters.push(waiter);
           this.#scheduleCutOff();
           void closed.then(() => {
             const index = this.#waiters.indexOf(waiter);
             if (index === -1) return;
             this.#waiters.splice(index, 1);
-            resolve4(void 0);
+            resolve5(void 0);
           });
         });
       }
@@ -2665,20 +2685,20 @@ function unknownRepository(name) {
   if (!isValidRepository(name)) return new HttpError(400, "NAME_INVALID", `invalid repository name ${quote(name)}`, { name: name.slice(0, 300) });
   return new HttpError(404, "NAME_UNKNOWN", `repository ${quote(name)} is not known to this registry`, { name });
 }
-function checkDigest(digest) {
+function checkDigest(digest2) {
   try {
-    parseDigest(digest);
+    parseDigest(digest2);
   } catch (error) {
-    if (error instanceof DigestError) throw new HttpError(400, "DIGEST_INVALID", error.message, { digest: digest.slice(0, 300) });
+    if (error instanceof DigestError) throw new HttpError(400, "DIGEST_INVALID", error.message, { digest: digest2.slice(0, 300) });
     throw error;
   }
 }
-function preconditionFailed(digest) {
-  return new HttpError(412, "UNSUPPORTED", `precondition failed: the If-Match header does not name ${digest}`, { digest });
+function preconditionFailed(digest2) {
+  return new HttpError(412, "UNSUPPORTED", `precondition failed: the If-Match header does not name ${digest2}`, { digest: digest2 });
 }
-function rangeNotSatisfiable(digest, size) {
-  const message = `requested range not satisfiable: blob ${digest} has ${size} bytes`;
-  return new HttpError(416, "UNSUPPORTED", message, { digest, size }, ["Content-Range", `bytes */${size}`]);
+function rangeNotSatisfiable(digest2, size) {
+  const message = `requested range not satisfiable: blob ${digest2} has ${size} bytes`;
+  return new HttpError(416, "UNSUPPORTED", message, { digest: digest2, size }, ["Content-Range", `bytes */${size}`]);
 }
 var init_rejections = __esm({
   "src/registry/server/rejections.ts"() {
@@ -2691,8 +2711,9 @@ var init_rejections = __esm({
 });
 
 // src/registry/server/connections.ts
-async function waitOnServer(socket, wait) {
-  if (socket === null) return wait;
+async function waitOnServer(connection, wait) {
+  if (connection === null) return wait;
+  const socket = tcpSocket(connection);
   waitingOnServer.set(socket, (waitingOnServer.get(socket) ?? 0) + 1);
   try {
     return await wait;
@@ -2701,6 +2722,9 @@ async function waitOnServer(socket, wait) {
     if (left === 0) waitingOnServer.delete(socket);
     else waitingOnServer.set(socket, left);
   }
+}
+function tcpSocket(socket) {
+  return socket._parent ?? socket;
 }
 function moved(socket, progress) {
   const bytes = socket.bytesRead + socket.bytesWritten;
@@ -2794,6 +2818,7 @@ async function sendRange(blob2, res, range, writeHead, options) {
   let file;
   try {
     file = await options.files.open(blob2);
+    if (!file.verified && !file.layoutBlob) file = await waitOnServer(res.socket, hashFirst(file, res, pair[0], holder, options.files));
     const sink = { res, writeHead, holder };
     const held = await copy(file, sink, range, pair, writes, closed, options);
     if (res.destroyed) throw new ResponseClosedError();
@@ -2823,9 +2848,7 @@ async function copy(file, sink, range, pair, writes, closed, options) {
     if (previous !== void 0 && !previous.settled) await Promise.race([previous.done, closed]);
     if (res.destroyed) throw new ResponseClosedError();
     const buffer = pair[slot];
-    const wanted = Math.min(buffer.length, readEnd - position2);
-    const read = await readFully(file.handle, buffer, wanted, position2);
-    if (read < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${readEnd - position2 - read} bytes early`);
+    const read = await readChunk(file, buffer, position2, readEnd);
     check?.update(buffer.subarray(0, read));
     const from = Math.max(position2, start);
     const to = Math.min(position2 + read, end + 1);
@@ -2849,20 +2872,35 @@ async function copy(file, sink, range, pair, writes, closed, options) {
   }
   return held;
 }
-async function readFully(handle, buffer, wanted, position2) {
+async function hashFirst(file, res, buffer, holder, files) {
+  const check = new DigestCheck(file.blob, where(file.blob));
+  const startedAt = Date.now();
+  for (let position2 = 0; position2 < file.blob.size; ) {
+    if (res.destroyed) throw new ResponseClosedError();
+    const read = await readChunk(file, buffer, position2, file.blob.size);
+    check.update(buffer.subarray(0, read));
+    position2 += read;
+    holder.lastProgress = Date.now();
+  }
+  await files.record(file, startedAt, check);
+  return { ...file, verified: true };
+}
+async function readChunk(file, buffer, position2, end) {
+  const wanted = Math.min(buffer.length, end - position2);
   let total = 0;
   while (total < wanted) {
-    const { bytesRead } = await handle.read(buffer, total, wanted - total, position2 + total);
+    const { bytesRead } = await file.handle.read(buffer, total, wanted - total, position2 + total);
     if (bytesRead === 0) break;
     total += bytesRead;
   }
+  if (total < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${end - position2 - total} bytes early`);
   return total;
 }
 function write(sink, chunk) {
   const { res, holder } = sink;
   if (!res.headersSent) sink.writeHead();
   let resolveDone = () => void 0;
-  const w = { done: new Promise((resolve4) => resolveDone = resolve4), settled: false };
+  const w = { done: new Promise((resolve5) => resolveDone = resolve5), settled: false };
   res.write(chunk, () => {
     w.settled = true;
     holder.lastProgress = Date.now();
@@ -2872,7 +2910,7 @@ function write(sink, chunk) {
 }
 function closedPromise(res) {
   if (res.destroyed) return Promise.resolve();
-  return new Promise((resolve4) => res.once("close", resolve4));
+  return new Promise((resolve5) => res.once("close", resolve5));
 }
 var ResponseClosedError;
 var init_transfer = __esm({
@@ -2892,14 +2930,14 @@ var init_transfer = __esm({
 });
 
 // src/registry/server/blobs.ts
-function blob(context, req, res, head, name, digest, entry) {
+function blob(context, req, res, head, name, digest2, entry) {
   const repo = context.registry.repository(name);
-  const found = repo?.blobs.get(digest);
+  const found = repo?.blobs.get(digest2);
   if (found !== void 0) return serveBlob(context, req, res, head, found, entry);
   if (repo === void 0 && !isValidRepository(name)) throw unknownRepository(name);
-  checkDigest(digest);
+  checkDigest(digest2);
   if (repo === void 0) throw unknownRepository(name);
-  throw new HttpError(404, "BLOB_UNKNOWN", `blob ${digest} is not known in repository ${quote(name)}`, { name, digest });
+  throw new HttpError(404, "BLOB_UNKNOWN", `blob ${digest2} is not known in repository ${quote(name)}`, { name, digest: digest2 });
 }
 function serveBlob(context, req, res, head, b, entry) {
   if (b.kind === "memory") return sendBytes(req, res, head, b, b.data, entry);
@@ -3009,12 +3047,12 @@ function nextLink(base, n, next) {
   if (next === void 0 || n === void 0) return [];
   return ["Link", `<${base}?n=${n}&last=${encodeURIComponent(next)}>; rel="next"`];
 }
-function referrers(context, res, head, name, digest, query, entry) {
+function referrers(context, res, head, name, digest2, query, entry) {
   const repo = context.registry.repository(name);
   if (repo === void 0 && !isValidRepository(name)) throw unknownRepository(name);
-  checkDigest(digest);
+  checkDigest(digest2);
   const types = artifactTypeFilter(query);
-  const all = repo?.referrers.get(digest) ?? [];
+  const all = repo?.referrers.get(digest2) ?? [];
   const manifests = types.length === 0 ? all : all.filter((d) => d.artifactType !== void 0 && types.includes(d.artifactType));
   const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
   const headers = [
@@ -3270,7 +3308,10 @@ var init_host = __esm({
 async function listen(registry, options = {}) {
   const handler = createHandler(registry, { blobMemory: options.blobMemory, ...options.log !== void 0 && { log: options.log } });
   const serverOptions = { keepAlive: true, noDelay: true, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS };
-  const server = options.tls === void 0 ? createServer(serverOptions, handler) : (await import("node:https")).createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler);
+  const server = options.tls === void 0 ? createServer(serverOptions, handler) : (await import("node:https")).createServer(
+    { ...serverOptions, handshakeTimeout: HEADERS_TIMEOUT_MS, cert: options.tls.cert, key: options.tls.key },
+    handler
+  );
   bound(server, options);
   server.on("connect", (req, socket) => {
     const res = new ServerResponse(req);
@@ -3279,11 +3320,11 @@ async function listen(registry, options = {}) {
     res.once("finish", () => socket.end());
     handler(req, res);
   });
-  await new Promise((resolve4, reject) => {
+  await new Promise((resolve5, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
       server.off("error", reject);
-      resolve4();
+      resolve5();
     });
   });
   const logError = options.log ?? ((line) => void process.stderr.write(`${line}
@@ -3308,8 +3349,8 @@ function bound(server, options) {
   server.once("close", () => sweep.stop());
 }
 function closeServer(server) {
-  return new Promise((resolve4, reject) => {
-    server.close((error) => error === void 0 ? resolve4() : reject(error));
+  return new Promise((resolve5, reject) => {
+    server.close((error) => error === void 0 ? resolve5() : reject(error));
     server.closeAllConnections();
   });
 }
@@ -3736,7 +3777,7 @@ function servedNames(registry) {
     }
     const children = /* @__PURE__ */ new Set();
     for (const { ref } of repo.manifests.values()) if (ref.kind === "index") for (const child of ref.children) children.add(child.digest);
-    for (const digest of repo.manifests.keys()) if (!children.has(digest)) names.push(`${name}@${digest}`);
+    for (const digest2 of repo.manifests.keys()) if (!children.has(digest2)) names.push(`${name}@${digest2}`);
   }
   return names;
 }
@@ -3749,38 +3790,111 @@ var init_pull_hints = __esm({
 });
 
 // src/files/write-file-atomic.ts
-async function writeFileAtomic(file, data, options = {}) {
-  const temp = (0, import_node_path6.join)((0, import_node_path6.dirname)(file), `.${(0, import_node_path6.basename)(file)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`);
-  try {
-    const handle = await (0, import_promises4.open)(temp, "wx", options.mode ?? 420);
-    let identity;
-    try {
-      await handle.writeFile(data);
-      const { dev, ino } = await handle.stat();
-      identity = { dev, ino };
-    } finally {
-      await handle.close();
-    }
-    await (0, import_promises4.rename)(temp, file);
-    return identity;
-  } catch (error) {
-    await (0, import_promises4.rm)(temp, { force: true });
+async function stageFile(file, data, options = {}) {
+  const temp = (0, import_node_path7.join)((0, import_node_path7.dirname)(file), `.${(0, import_node_path7.basename)(file)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`);
+  const discard2 = () => (0, import_promises4.rm)(temp, { force: true }).catch(() => void 0);
+  const fail = async (error) => {
+    await discard2();
     throw new OutputFileError(`${options.name ?? "cannot write"} ${file}: ${systemReason(error)}`, { cause: error });
+  };
+  let identity;
+  try {
+    identity = await writeNew(temp, data, options.mode ?? 420);
+  } catch (error) {
+    return fail(error);
+  }
+  const commit = async () => {
+    try {
+      await (0, import_promises4.rename)(temp, file);
+    } catch (error) {
+      return fail(error);
+    }
+    return identity;
+  };
+  return { identity, commit, discard: discard2 };
+}
+async function writeNew(file, data, mode) {
+  const handle = await (0, import_promises4.open)(file, "wx", mode);
+  try {
+    await handle.writeFile(data);
+    const { dev, ino } = await handle.stat();
+    return { dev, ino };
+  } finally {
+    await handle.close();
   }
 }
-var import_node_crypto4, import_promises4, import_node_path6;
+async function stageAll(stages) {
+  const staged = [];
+  const discard2 = async () => void await Promise.all(staged.map((s) => s.discard()));
+  try {
+    for (const stage of stages) staged.push(await stage());
+  } catch (error) {
+    await discard2();
+    throw error;
+  }
+  const commit = async () => {
+    for (const [i, s] of staged.entries()) {
+      try {
+        await s.commit();
+      } catch (error) {
+        await Promise.all(staged.slice(i + 1).map((rest) => rest.discard()));
+        throw error;
+      }
+    }
+  };
+  return { commit, discard: discard2 };
+}
+var import_node_crypto4, import_promises4, import_node_path7;
 var init_write_file_atomic = __esm({
   "src/files/write-file-atomic.ts"() {
     "use strict";
     import_node_crypto4 = __toESM(require_node_crypto(), 1);
     import_promises4 = __toESM(require_promises(), 1);
-    import_node_path6 = __toESM(require_node_path(), 1);
+    import_node_path7 = __toESM(require_node_path(), 1);
     init_errors();
   }
 });
 
 // src/client-config/index.ts
 async function writeClientConfig(dir, options) {
+  return (await stageClientConfig(dir, options)).commit();
+}
+async function stageClientConfig(dir, options) {
+  const files = configFiles(options);
+  const root = (0, import_node_path8.resolve)(dir);
+  const record = Object.fromEntries([...files].map(([path, content]) => [path, digest(content)]));
+  const stale = Object.entries(await readRecord(root)).filter(([path]) => !files.has(path));
+  const made = [];
+  const unmake = async () => void await Promise.all(made.map(removeIfNoFiles));
+  const stageOne = (path, content) => async () => {
+    const top = await (0, import_promises5.mkdir)((0, import_node_path8.dirname)((0, import_node_path8.join)(root, path)), { recursive: true });
+    if (top !== void 0) made.push(top);
+    return stageFile((0, import_node_path8.join)(root, path), content);
+  };
+  let staged;
+  try {
+    staged = await stageAll([...files, [RECORD, `${JSON.stringify(record, null, 2)}
+`]].map(([path, content]) => stageOne(path, content)));
+  } catch (error) {
+    await unmake();
+    throw writeError2(dir, error);
+  }
+  const commit = async () => {
+    try {
+      await staged.commit();
+      for (const [path, written] of stale) await removeIfUnchanged(root, path, written);
+    } catch (error) {
+      throw writeError2(dir, error);
+    }
+    return { files: [...files.keys()].sort() };
+  };
+  const discard2 = async () => {
+    await staged.discard();
+    await unmake();
+  };
+  return { commit, discard: discard2 };
+}
+function configFiles(options) {
   const registry = parseRegistryUrl(options.url);
   const mirrors = options.mirrorFor.map((host) => parseRegistryHost(host).address);
   if (mirrors.length === 0) throw new UsageError("client configuration needs at least one registry host to mirror (--mirror-for HOST, e.g. docker.io)");
@@ -3797,15 +3911,51 @@ async function writeClientConfig(dir, options) {
     files.set(`docker/certs.d/${registry.address}/ca.crt`, ca);
   }
   if (mirrors.includes("docker.io")) files.set("docker/daemon.json", dockerDaemonJson(registry));
+  return files;
+}
+function writeError2(dir, error) {
+  return new OutputFileError(`failed to write client configuration to ${dir}: ${error.message}`, { cause: error });
+}
+async function readRecord(dir) {
+  let parsed;
   try {
-    for (const [path, content] of files) {
-      await (0, import_promises5.mkdir)((0, import_node_path7.join)(dir, path, ".."), { recursive: true });
-      await writeFileAtomic((0, import_node_path7.join)(dir, path), content);
-    }
-  } catch (error) {
-    throw new OutputFileError(`failed to write client configuration to ${dir}: ${error.message}`, { cause: error });
+    parsed = JSON.parse(await (0, import_promises5.readFile)((0, import_node_path8.join)(dir, RECORD), "utf8"));
+  } catch {
+    return {};
   }
-  return { files: [...files.keys()].sort() };
+  if (typeof parsed !== "object" || parsed === null) return {};
+  return Object.fromEntries(Object.entries(parsed).filter((entry) => typeof entry[1] === "string" && isInside(entry[0])));
+}
+function isInside(path) {
+  return path !== "" && !path.startsWith("/") && !path.split(/[/\\]/).includes("..") && path !== RECORD;
+}
+async function removeIfUnchanged(dir, path, written) {
+  const file = (0, import_node_path8.join)(dir, path);
+  let content;
+  try {
+    content = await (0, import_promises5.readFile)(file);
+  } catch {
+    return;
+  }
+  if (digest(content) !== written) return;
+  await (0, import_promises5.rm)(file);
+  await removeEmptyDirs((0, import_node_path8.dirname)(file), dir);
+}
+async function removeEmptyDirs(path, top) {
+  for (let at = path; at !== top && at.startsWith(`${top}${import_node_path8.sep}`); at = (0, import_node_path8.dirname)(at)) {
+    try {
+      await (0, import_promises5.rmdir)(at);
+    } catch {
+      return;
+    }
+  }
+}
+async function removeIfNoFiles(path) {
+  try {
+    const entries = await (0, import_promises5.readdir)(path, { recursive: true, withFileTypes: true });
+    if (entries.every((entry) => entry.isDirectory())) await (0, import_promises5.rm)(path, { recursive: true });
+  } catch {
+  }
 }
 function parseRegistryUrl(value) {
   const match = /^(https?):\/\/([^/]+)\/?$/.exec(value);
@@ -3870,16 +4020,19 @@ function dockerDaemonJson(registry) {
   return `${JSON.stringify(config, null, 2)}
 `;
 }
-var import_promises5, import_node_path7, REGISTRIES_DROP_IN, toml;
+var import_node_crypto5, import_promises5, import_node_path8, REGISTRIES_DROP_IN, RECORD, digest, toml;
 var init_client_config = __esm({
   "src/client-config/index.ts"() {
     "use strict";
+    import_node_crypto5 = __toESM(require_node_crypto(), 1);
     import_promises5 = __toESM(require_promises(), 1);
-    import_node_path7 = __toESM(require_node_path(), 1);
+    import_node_path8 = __toESM(require_node_path(), 1);
     init_errors();
     init_host();
     init_write_file_atomic();
     REGISTRIES_DROP_IN = "50-localregistry.conf";
+    RECORD = ".localregistry-written.json";
+    digest = (content) => `sha256:${(0, import_node_crypto5.createHash)("sha256").update(content).digest("hex")}`;
     toml = (value) => JSON.stringify(value);
   }
 });
@@ -3933,24 +4086,31 @@ async function readOptionFile(option, file) {
     throw new UsageError(`${option} ${file}: ${error.message}`);
   }
 }
-async function writeLauncherFiles(options, registry, io) {
-  if (options.caOut !== void 0 && registry.caCertificate !== void 0) {
-    await writeFileAtomic(options.caOut, registry.caCertificate, { name: "--ca-out" });
-  }
-  const config = options.clientConfig;
-  if (config === void 0) return;
+function launcherFileStages(options, registry, io) {
+  const stages = [];
+  const { caOut, clientConfig: config } = options;
+  const ca = registry.caCertificate;
+  if (caOut !== void 0 && ca !== void 0) stages.push(() => stageFile(caOut, ca, { name: "--ca-out" }));
+  if (config === void 0) return stages;
   const url = new URL(registry.url);
   const advertised = config.advertise === void 0 ? registry.url : `${url.protocol}//${config.advertise.host}:${config.advertise.port ?? registry.port}`;
-  const written = await writeClientConfig(config.dir, {
-    url: advertised,
-    caCertificate: registry.caCertificate,
-    mirrorFor: config.mirrorFor,
-    repositories: registry.registry.repositories()
-  });
-  io.stderr.write(
-    `localregistry: wrote client configuration for ${config.mirrorFor.join(", ")} via ${advertised} to ${config.dir} (${written.files.length} files)
+  stages.push(async () => {
+    const staged = await stageClientConfig(config.dir, {
+      url: advertised,
+      caCertificate: ca,
+      mirrorFor: config.mirrorFor,
+      repositories: registry.registry.repositories()
+    });
+    const commit = async () => {
+      const written = await staged.commit();
+      io.stderr.write(
+        `localregistry: wrote client configuration for ${config.mirrorFor.join(", ")} via ${advertised} to ${config.dir} (${written.files.length} files)
 `
-  );
+      );
+    };
+    return { commit, discard: staged.discard };
+  });
+  return stages;
 }
 var import_promises6, LAUNCHER_ARGS;
 var init_launcher_options = __esm({
@@ -4063,17 +4223,26 @@ var init_ready_file = __esm({
     ReadyFile = class _ReadyFile {
       path;
       #content;
-      #identity;
-      constructor(path, content, identity) {
+      #staged;
+      constructor(path, content, staged) {
         this.path = path;
         this.#content = content;
-        this.#identity = identity;
+        this.#staged = staged;
       }
-      /** Writes `url\n` to `path` atomically: readers see no file, an older one, or the whole URL. */
-      static async write(path, url) {
+      /**
+       * Writes `url\n` beside `path`, to be renamed over it by commit(): readers see no file, an
+       * older one, or the whole URL. Until then remove() leaves whatever is at `path` alone.
+       */
+      static async stage(path, url) {
         const content = `${url}
 `;
-        return new _ReadyFile(path, content, await writeFileAtomic(path, content, { name: "--ready-file" }));
+        return new _ReadyFile(path, content, await stageFile(path, content, { name: "--ready-file" }));
+      }
+      async commit() {
+        await this.#staged.commit();
+      }
+      async discard() {
+        await this.#staged.discard();
       }
       /** Removes the file if it is still ours; leaves it alone otherwise (or when it is gone). */
       async remove() {
@@ -4091,7 +4260,7 @@ var init_ready_file = __esm({
         }
       }
       #isOurs(stats) {
-        return stats.dev === this.#identity.dev && stats.ino === this.#identity.ino;
+        return stats.dev === this.#staged.identity.dev && stats.ino === this.#staged.identity.ino;
       }
     };
   }
@@ -4193,8 +4362,12 @@ async function serve(options, io, stop) {
 `
       );
     }
-    await writeLauncherFiles(options.launcher, registry, io);
-    if (options.readyFile !== void 0) ready = await ReadyFile.write(options.readyFile, registry.url);
+    const readyFile = options.readyFile;
+    const announced = await stageAll([
+      ...launcherFileStages(options.launcher, registry, io),
+      ...readyFile === void 0 ? [] : [async () => ready = await ReadyFile.stage(readyFile, registry.url)]
+    ]);
+    await announced.commit();
     io.stdout.write(`${registry.url}
 `);
     io.stderr.write(
@@ -4210,7 +4383,7 @@ ${serveHints(pullTarget(registry, options.launcher), registry.registry)}`
   return 0;
 }
 function pullTarget(registry, launcher) {
-  const written = registry.caCertificate === void 0 ? void 0 : launcher.caOut ?? (launcher.clientConfig && (0, import_node_path8.join)(launcher.clientConfig.dir, "ca.crt"));
+  const written = registry.caCertificate === void 0 ? void 0 : launcher.caOut ?? (launcher.clientConfig && (0, import_node_path9.join)(launcher.clientConfig.dir, "ca.crt"));
   return { url: registry.url, wildcard: registry.wildcard, caFile: written };
 }
 function summary(registry) {
@@ -4227,18 +4400,19 @@ function summary(registry) {
 function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
-var import_node_events, import_node_path8, import_node_util2;
+var import_node_events, import_node_path9, import_node_util2;
 var init_serve = __esm({
   "src/cli/serve.ts"() {
     "use strict";
     import_node_events = __toESM(require_node_events(), 1);
-    import_node_path8 = __toESM(require_node_path(), 1);
+    import_node_path9 = __toESM(require_node_path(), 1);
     import_node_util2 = __toESM(require_node_util(), 1);
     init_api();
     init_errors();
     init_io();
     init_help();
     init_pull_hints();
+    init_write_file_atomic();
     init_launcher_options();
     init_limit_options();
     init_ready_file();
@@ -4254,8 +4428,8 @@ var require_node_child_process = __commonJS({
 
 // src/registry/client/docker-config.ts
 function dockerConfigPath(env = process.env) {
-  const dir = env["DOCKER_CONFIG"] || (0, import_node_path9.join)(env["HOME"] || (0, import_node_os2.homedir)(), ".docker");
-  return (0, import_node_path9.join)(dir, "config.json");
+  const dir = env["DOCKER_CONFIG"] || (0, import_node_path10.join)(env["HOME"] || (0, import_node_os2.homedir)(), ".docker");
+  return (0, import_node_path10.join)(dir, "config.json");
 }
 async function dockerCredentials(host, options = {}) {
   const env = options.env ?? process.env;
@@ -4315,11 +4489,11 @@ function usable(credentials, host, path, warn) {
 }
 function runHelper(name, server, env, timeout) {
   const program = `docker-credential-${name}`;
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const child = (0, import_node_child_process.execFile)(program, ["get"], { env, timeout, maxBuffer: 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
       if (error === null) {
         try {
-          resolve4(parseHelperAnswer(stdout, program, server));
+          resolve5(parseHelperAnswer(stdout, program, server));
         } catch (parseError) {
           reject(parseError);
         }
@@ -4327,7 +4501,7 @@ function runHelper(name, server, env, timeout) {
       }
       const said = `${stdout}
 ${stderr}`;
-      if (/credentials not found/i.test(said)) resolve4(void 0);
+      if (/credentials not found/i.test(said)) resolve5(void 0);
       else reject(helperError(error, said, program, server, timeout));
     });
     child.stdin?.on("error", () => {
@@ -4356,14 +4530,14 @@ function parseHelperAnswer(stdout, program, server) {
   if (typeof Username !== "string" || typeof Secret !== "string") throw new AuthError(`${program} get for ${server} answered without Username and Secret`);
   return { username: Username, password: Secret };
 }
-var import_node_child_process, import_promises8, import_node_os2, import_node_path9, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
+var import_node_child_process, import_promises8, import_node_os2, import_node_path10, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
 var init_docker_config = __esm({
   "src/registry/client/docker-config.ts"() {
     "use strict";
     import_node_child_process = __toESM(require_node_child_process(), 1);
     import_promises8 = __toESM(require_promises(), 1);
     import_node_os2 = __toESM(require_node_os(), 1);
-    import_node_path9 = __toESM(require_node_path(), 1);
+    import_node_path10 = __toESM(require_node_path(), 1);
     init_errors();
     init_host();
     DOCKER_HUB = "https://index.docker.io/v1/";
@@ -4390,7 +4564,7 @@ var require_promises4 = __commonJS({
 
 // src/oci/owned-files.ts
 function ownedName(prefix) {
-  return `${prefix}${process.pid}-${HOST}-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`;
+  return `${prefix}${process.pid}-${HOST}-${(0, import_node_crypto6.randomBytes)(6).toString("hex")}`;
 }
 function isStaleName(name, prefix) {
   if (!name.startsWith(prefix)) return false;
@@ -4398,7 +4572,7 @@ function isStaleName(name, prefix) {
   return match !== null && isGone(Number(match[1]), match[2]);
 }
 function ownerRecord() {
-  return `${process.pid} ${HOST} ${(0, import_node_crypto5.randomBytes)(8).toString("hex")}
+  return `${process.pid} ${HOST} ${(0, import_node_crypto6.randomBytes)(8).toString("hex")}
 `;
 }
 function isStaleRecord(record) {
@@ -4417,19 +4591,19 @@ function isGone(pid, host) {
     return error.code === "ESRCH";
   }
 }
-var import_node_crypto5, import_node_os3, HOST;
+var import_node_crypto6, import_node_os3, HOST;
 var init_owned_files = __esm({
   "src/oci/owned-files.ts"() {
     "use strict";
-    import_node_crypto5 = __toESM(require_node_crypto(), 1);
+    import_node_crypto6 = __toESM(require_node_crypto(), 1);
     import_node_os3 = __toESM(require_node_os(), 1);
-    HOST = (0, import_node_crypto5.createHash)("sha256").update((0, import_node_os3.hostname)()).digest("hex").slice(0, 8);
+    HOST = (0, import_node_crypto6.createHash)("sha256").update((0, import_node_os3.hostname)()).digest("hex").slice(0, 8);
   }
 });
 
 // src/oci/layout-lock.ts
 async function withIndexLock(dir, signal, critical) {
-  const lock = (0, import_node_path10.join)(dir, INDEX_LOCK);
+  const lock = (0, import_node_path11.join)(dir, INDEX_LOCK);
   await acquire(lock, signal);
   try {
     return await critical();
@@ -4457,7 +4631,7 @@ async function acquire(lock, signal) {
   }
 }
 async function tryCreate(path) {
-  const temp = (0, import_node_path10.join)((0, import_node_path10.dirname)(path), ownedName(`${(0, import_node_path10.basename)(path)}.tmp-`));
+  const temp = (0, import_node_path11.join)((0, import_node_path11.dirname)(path), ownedName(`${(0, import_node_path11.basename)(path)}.tmp-`));
   await (0, import_promises9.writeFile)(temp, ownerRecord(), { flag: "wx" });
   try {
     await (0, import_promises9.link)(temp, path);
@@ -4482,12 +4656,12 @@ async function breakStale(lock, record) {
     await (0, import_promises9.rm)(breaker, { force: true });
   }
 }
-var import_promises9, import_node_path10, import_promises10, INDEX_LOCK, LOCK_WAIT_MS;
+var import_promises9, import_node_path11, import_promises10, INDEX_LOCK, LOCK_WAIT_MS;
 var init_layout_lock = __esm({
   "src/oci/layout-lock.ts"() {
     "use strict";
     import_promises9 = __toESM(require_promises(), 1);
-    import_node_path10 = __toESM(require_node_path(), 1);
+    import_node_path11 = __toESM(require_node_path(), 1);
     import_promises10 = __toESM(require_promises4(), 1);
     init_owned_files();
     init_errors();
@@ -4532,23 +4706,23 @@ function entryDescriptor({ ref, annotations, platform }) {
   return { ...ref.descriptor, ...artifactType !== void 0 && { artifactType }, ...platform && { platform }, ...annotations && { annotations } };
 }
 function workPrefix(dir) {
-  return `.${(0, import_node_path11.basename)(dir)}.tmp-`;
+  return `.${(0, import_node_path12.basename)(dir)}.tmp-`;
 }
 async function removeStaleTemps(dir, isLayout) {
-  await removeStale((0, import_node_path11.dirname)(dir), [workPrefix(dir)]);
+  await removeStale((0, import_node_path12.dirname)(dir), [workPrefix(dir)]);
   if (!isLayout) return;
   await removeStale(dir, [INDEX_TEMP_PREFIX, `${INDEX_LOCK}.tmp-`, `${INDEX_LOCK}.break.tmp-`]);
-  const algorithms = await (0, import_promises11.readdir)((0, import_node_path11.join)(dir, "blobs")).catch(() => []);
-  for (const algorithm of algorithms) await removeStale((0, import_node_path11.join)(dir, "blobs", algorithm), [BLOB_TEMP_PREFIX]);
+  const algorithms = await (0, import_promises11.readdir)((0, import_node_path12.join)(dir, "blobs")).catch(() => []);
+  for (const algorithm of algorithms) await removeStale((0, import_node_path12.join)(dir, "blobs", algorithm), [BLOB_TEMP_PREFIX]);
 }
 async function removeStale(dir, prefixes) {
   const names = await (0, import_promises11.readdir)(dir).catch(() => []);
   for (const name of names) {
-    if (prefixes.some((prefix) => isStaleName(name, prefix))) await (0, import_promises11.rm)((0, import_node_path11.join)(dir, name), { recursive: true, force: true }).catch(() => void 0);
+    if (prefixes.some((prefix) => isStaleName(name, prefix))) await (0, import_promises11.rm)((0, import_node_path12.join)(dir, name), { recursive: true, force: true }).catch(() => void 0);
   }
 }
 async function existingEntries(dir) {
-  const path = (0, import_node_path11.join)(dir, "index.json");
+  const path = (0, import_node_path12.join)(dir, "index.json");
   const bytes = await (0, import_promises11.readFile)(path).catch(() => void 0);
   return bytes === void 0 ? [] : parseIndex(parseJson(bytes, path), path).manifests;
 }
@@ -4556,7 +4730,7 @@ async function writing(what, operation) {
   try {
     return await operation();
   } catch (error) {
-    throw isFileError(error) ? writeError2(error, what) : error;
+    throw isFileError(error) ? writeError3(error, what) : error;
   }
 }
 function isFileError(error, file) {
@@ -4564,7 +4738,7 @@ function isFileError(error, file) {
   if (file === void 0) return true;
   return error.path === file || ["write", "writev", "fsync", "close"].includes(error.syscall);
 }
-function writeError2(error, what) {
+function writeError3(error, what) {
   return new LayoutError(`cannot write ${what}: ${systemReason(error)}`, { cause: error });
 }
 function sameEntry(a, b) {
@@ -4599,14 +4773,14 @@ async function listDir(dir) {
     throw error;
   }
 }
-var import_node_crypto6, import_node_fs9, import_promises11, import_node_path11, import_node_stream3, import_promises12, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, BLOB_TEMP_PREFIX, INDEX_TEMP_PREFIX, Meter;
+var import_node_crypto7, import_node_fs9, import_promises11, import_node_path12, import_node_stream3, import_promises12, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, BLOB_TEMP_PREFIX, INDEX_TEMP_PREFIX, Meter;
 var init_layout_writer = __esm({
   "src/oci/layout-writer.ts"() {
     "use strict";
-    import_node_crypto6 = __toESM(require_node_crypto(), 1);
+    import_node_crypto7 = __toESM(require_node_crypto(), 1);
     import_node_fs9 = __toESM(require_node_fs(), 1);
     import_promises11 = __toESM(require_promises(), 1);
-    import_node_path11 = __toESM(require_node_path(), 1);
+    import_node_path12 = __toESM(require_node_path(), 1);
     import_node_stream3 = __toESM(require_node_stream(), 1);
     import_promises12 = __toESM(require_promises3(), 1);
     init_descriptor();
@@ -4643,10 +4817,10 @@ var init_layout_writer = __esm({
           if (!isLayout) throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not an OCI layout (no oci-layout file)`);
           return new _LayoutWriter(dir, dir, false);
         }
-        const work = (0, import_node_path11.join)((0, import_node_path11.dirname)(dir), ownedName(workPrefix(dir)));
+        const work = (0, import_node_path12.join)((0, import_node_path12.dirname)(dir), ownedName(workPrefix(dir)));
         await writing(`the new layout ${dir} (in ${work})`, async () => {
-          await (0, import_promises11.mkdir)((0, import_node_path11.join)(work, "blobs"), { recursive: true });
-          await (0, import_promises11.writeFile)((0, import_node_path11.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
+          await (0, import_promises11.mkdir)((0, import_node_path12.join)(work, "blobs"), { recursive: true });
+          await (0, import_promises11.writeFile)((0, import_node_path12.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
 `);
         }).catch(async (error) => {
           await (0, import_promises11.rm)(work, { recursive: true, force: true });
@@ -4689,12 +4863,12 @@ var init_layout_writer = __esm({
           await this.#place(temp2, expected.digest);
           return { digest: expected.digest, size: meter2.size };
         }
-        const hash = (0, import_node_crypto6.createHash)("sha256");
+        const hash = (0, import_node_crypto7.createHash)("sha256");
         const meter = new Meter(progress, hash);
         const temp = await this.#write(source, [meter], "sha256", progress.signal, "a blob");
-        const digest = `sha256:${hash.digest("hex")}`;
-        await this.#place(temp, digest);
-        return { digest, size: meter.size };
+        const digest2 = `sha256:${hash.digest("hex")}`;
+        await this.#place(temp, digest2);
+        return { digest: digest2, size: meter.size };
       }
       /**
        * Streams a blob from a ContentSource's openBlob, which verifies it against the descriptor
@@ -4712,24 +4886,24 @@ var init_layout_writer = __esm({
       }
       /** Pipes the source through `stages` into a temporary file in blobs/ALGORITHM (the caller #places it). `what` names the blob in errors. */
       async #write(source, stages, algorithm, signal, what) {
-        const blobs = (0, import_node_path11.join)(this.#work, "blobs", algorithm);
+        const blobs = (0, import_node_path12.join)(this.#work, "blobs", algorithm);
         await writing(`${what} of the layout ${this.dir} (in ${blobs})`, () => (0, import_promises11.mkdir)(blobs, { recursive: true })).catch((error) => {
           source.destroy();
           throw error;
         });
-        const temp = (0, import_node_path11.join)(blobs, ownedName(BLOB_TEMP_PREFIX));
+        const temp = (0, import_node_path12.join)(blobs, ownedName(BLOB_TEMP_PREFIX));
         this.#temps.add(temp);
         try {
           await (0, import_promises12.pipeline)([source, ...stages, (0, import_node_fs9.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
         } catch (error) {
           await this.#drop(temp);
-          throw isFileError(error, temp) ? writeError2(error, `${what} of the layout ${this.dir} (${temp})`) : error;
+          throw isFileError(error, temp) ? writeError3(error, `${what} of the layout ${this.dir} (${temp})`) : error;
         }
         return temp;
       }
-      async #place(temp, digest) {
-        const path = new LayoutStore(this.#work).blobPath(digest);
-        await writing(`blob ${digest} of the layout ${this.dir} (${path})`, () => (0, import_promises11.rename)(temp, path));
+      async #place(temp, digest2) {
+        const path = new LayoutStore(this.#work).blobPath(digest2);
+        await writing(`blob ${digest2} of the layout ${this.dir} (${path})`, () => (0, import_promises11.rename)(temp, path));
         this.#temps.delete(temp);
       }
       async #drop(temp) {
@@ -4759,7 +4933,7 @@ var init_layout_writer = __esm({
         const kept = (await existingEntries(dir)).filter((old) => !entries.some((e) => sameEntry(old, e)));
         const manifests = [...kept, ...entries];
         const index = options.bareIndexJson ? { manifests } : { schemaVersion: 2, mediaType: OCI_INDEX, manifests };
-        const temp = (0, import_node_path11.join)(dir, ownedName(INDEX_TEMP_PREFIX));
+        const temp = (0, import_node_path12.join)(dir, ownedName(INDEX_TEMP_PREFIX));
         this.#temps.add(temp);
         await writing(`index.json of the layout ${this.dir} (${temp})`, async () => {
           const handle = await (0, import_promises11.open)(temp, "w");
@@ -4770,7 +4944,7 @@ var init_layout_writer = __esm({
           } finally {
             await handle.close();
           }
-          await (0, import_promises11.rename)(temp, (0, import_node_path11.join)(dir, "index.json"));
+          await (0, import_promises11.rename)(temp, (0, import_node_path12.join)(dir, "index.json"));
         });
         this.#temps.delete(temp);
       }
@@ -4781,7 +4955,7 @@ var init_layout_writer = __esm({
           return true;
         } catch (error) {
           const code = error.code;
-          if (code !== "ENOTEMPTY" && code !== "EEXIST") throw writeError2(error, `the new layout ${this.dir} (renaming ${this.#work} onto it)`);
+          if (code !== "ENOTEMPTY" && code !== "EEXIST") throw writeError3(error, `the new layout ${this.dir} (renaming ${this.#work} onto it)`);
           const names = await listDir(this.dir) ?? [];
           if (!names.includes("oci-layout")) {
             throw new LayoutError(
@@ -4793,12 +4967,12 @@ var init_layout_writer = __esm({
       }
       /** Moves every blob of the new layout into the existing layout `dir` (before its index.json names them). */
       async #moveBlobsInto(dir) {
-        for (const algorithm of await (0, import_promises11.readdir)((0, import_node_path11.join)(this.#work, "blobs"))) {
-          const from = (0, import_node_path11.join)(this.#work, "blobs", algorithm);
-          const to = (0, import_node_path11.join)(dir, "blobs", algorithm);
+        for (const algorithm of await (0, import_promises11.readdir)((0, import_node_path12.join)(this.#work, "blobs"))) {
+          const from = (0, import_node_path12.join)(this.#work, "blobs", algorithm);
+          const to = (0, import_node_path12.join)(dir, "blobs", algorithm);
           await writing(`the blobs of the layout ${dir} (${to})`, async () => {
             await (0, import_promises11.mkdir)(to, { recursive: true });
-            for (const name of await (0, import_promises11.readdir)(from)) if (!name.startsWith(".")) await (0, import_promises11.rename)((0, import_node_path11.join)(from, name), (0, import_node_path11.join)(to, name));
+            for (const name of await (0, import_promises11.readdir)(from)) if (!name.startsWith(".")) await (0, import_promises11.rename)((0, import_node_path12.join)(from, name), (0, import_node_path12.join)(to, name));
           });
         }
       }
@@ -5195,7 +5369,7 @@ async function withRetries(operation, options = {}) {
   }
 }
 function sleep2(ms, signal) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
       return;
@@ -5206,7 +5380,7 @@ function sleep2(ms, signal) {
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
-      resolve4();
+      resolve5();
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
@@ -5259,13 +5433,13 @@ function tlsFailure(code, url) {
   return void 0;
 }
 function speaksTls(url, timeoutMs) {
-  return new Promise((resolve4) => {
+  return new Promise((resolve5) => {
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
     const port = Number(url.port || 80);
     const socket = (0, import_node_tls.connect)({ host, port, rejectUnauthorized: false, timeout: timeoutMs, ...(0, import_node_net4.isIP)(host) === 0 && { servername: host } });
     const done = (answer) => {
       socket.destroy();
-      resolve4(answer);
+      resolve5(answer);
     };
     socket.once("secureConnect", () => done(true));
     socket.once("error", () => done(false));
@@ -5635,14 +5809,14 @@ var init_blob_reader = __esm({
       }
       /** Passes the body's chunks to `take` until it ends; resolves then, rejects on its error or take's. */
       feed(body, take) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           let settled = false;
           const settle = (error) => {
             if (settled) return;
             settled = true;
             body.off("data", onData);
             this.#body = void 0;
-            if (error === void 0) resolve4();
+            if (error === void 0) resolve5();
             else reject(error);
           };
           const onData = (chunk) => {
@@ -5829,16 +6003,16 @@ var init_client = __esm({
        * with a digest the content must match it.
        */
       async read(target) {
-        const { tag, digest } = target;
+        const { tag, digest: digest2 } = target;
         if (tag !== void 0 && !isValidTag(tag)) throw new UsageError(`invalid tag ${quote(tag)}: ${TAG_RULE}`);
-        if (digest !== void 0) parseDigest(digest);
-        const reference = tag ?? digest;
+        if (digest2 !== void 0) parseDigest(digest2);
+        const reference = tag ?? digest2;
         if (reference === void 0) throw new UsageError("read needs a tag, a digest, or both");
         const fetched = await this.source.fetchManifest(reference);
         const where2 = `manifest ${reference} from ${this.source.location}`;
         const mediaType = mediaTypeOf(fetched.contentType, fetched.bytes, where2);
         const headerDigest = fetched.headerDigest !== void 0 && isValidDigest(fetched.headerDigest) ? fetched.headerDigest : void 0;
-        const expected = digest ?? headerDigest;
+        const expected = digest2 ?? headerDigest;
         if (expected === void 0) return refOfBytes(fetched.bytes, mediaType, this.source);
         return makeRef(fetched.bytes, { mediaType, digest: expected, size: fetched.bytes.length }, this.source);
       }
@@ -5870,13 +6044,13 @@ function parseReference(reference, options = {}) {
   const host = reference.slice(0, slash);
   const parsedHost = parseHostPort(host) ?? fail(`invalid host ${quote(host)}`);
   let rest = reference.slice(slash + 1);
-  let digest;
+  let digest2;
   const at = rest.indexOf("@");
   if (at >= 0) {
-    digest = rest.slice(at + 1);
+    digest2 = rest.slice(at + 1);
     rest = rest.slice(0, at);
     try {
-      parseDigest(digest);
+      parseDigest(digest2);
     } catch (error) {
       fail(error instanceof DigestError ? error.message : String(error));
     }
@@ -5889,8 +6063,8 @@ function parseReference(reference, options = {}) {
     if (!isValidTag(tag)) fail(`invalid tag ${quote(tag)}: ${TAG_RULE}`);
   }
   if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: ${REPOSITORY_RULE}`);
-  if (tag === void 0 && digest === void 0) tag = "latest";
-  return { host, repository: rest, tag, digest, scheme: options.plainHttp || !options.tls && isLocal(parsedHost.host) ? "http" : "https" };
+  if (tag === void 0 && digest2 === void 0) tag = "latest";
+  return { host, repository: rest, tag, digest: digest2, scheme: options.plainHttp || !options.tls && isLocal(parsedHost.host) ? "http" : "https" };
 }
 function withoutUserInfo(reference) {
   const digestAt = reference.lastIndexOf("@");
@@ -6094,7 +6268,7 @@ async function readCaFiles(files, scheme) {
         throw new UsageError(`cannot read --ca-file ${file}: ${error instanceof Error ? error.message : String(error)}`);
       });
       try {
-        new import_node_crypto7.X509Certificate(text);
+        new import_node_crypto8.X509Certificate(text);
       } catch {
         throw new UsageError(`--ca-file ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
       }
@@ -6120,11 +6294,11 @@ function formatBytes(bytes) {
   }
   return `${value.toFixed(1)} ${units[unit]}`;
 }
-var import_node_crypto7, import_promises13, import_node_util3, ProgressLine;
+var import_node_crypto8, import_promises13, import_node_util3, ProgressLine;
 var init_pull2 = __esm({
   "src/cli/pull.ts"() {
     "use strict";
-    import_node_crypto7 = __toESM(require_node_crypto(), 1);
+    import_node_crypto8 = __toESM(require_node_crypto(), 1);
     import_promises13 = __toESM(require_promises(), 1);
     import_node_util3 = __toESM(require_node_util(), 1);
     init_errors();

@@ -62,6 +62,8 @@ Options:
                               rename), so a harness can wait for it. Removed on exit if it is
                               still the file this instance wrote; an existing FILE is left alone
                               until this instance serves (a launcher removes a stale one first).
+                              FILE, --ca-out and --client-config are written all or none, FILE
+                              last: a start that fails replaces none of them.
   --runfiles DIR_OR_MANIFEST  A runfiles tree or runfiles manifest to resolve manifest paths in,
                               tried before the Bazel variables.
   --log-requests              Log every request to stderr.
@@ -102,7 +104,9 @@ HTTPS and cluster launchers:
                                 Docker mirrors Docker Hub only)
                               For containerd and the containers tools this registry is the only
                               source: names it does not serve are "not found", never fetched from
-                              the internet (Docker falls back to Docker Hub).
+                              the internet (Docker falls back to Docker Hub). Files an earlier
+                              run wrote there and this one does not are removed (the record is
+                              DIR/.localregistry-written.json); other files are left alone.
   --mirror-for HOST           A registry whose images come from here (repeatable), e.g. docker.io,
                               ghcr.io, registry.test.internal. Serve docker.io/library/app:1.0
                               (and app:1.0) as library/app:1.0, ghcr.io/org/agent:v1 as

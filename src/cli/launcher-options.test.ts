@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict'
 import { X509Certificate } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
 import { describe, test } from 'node:test'
 import { Agent, fetch } from 'undici'
 import { serverTls } from '../tls/index.ts'
@@ -125,6 +125,45 @@ describe('serve --tls', () => {
       assert.equal((await fetch(`${server.url}/v2/`, { dispatcher })).status, 200)
     } finally {
       await server.stop()
+    }
+  })
+})
+
+/** Every file under `dir` (relative path → content). */
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
+  return new Map(await Promise.all(files.map(async (f) => [relative(dir, f), await readFile(f, 'utf8')] as const)))
+}
+
+describe('serve launcher options: the announced files of a start that fails', () => {
+  test("a second instance that fails (--ready-file cannot be written) leaves the first one's --ca-out, --client-config and ready file alone", async (t) => {
+    const dir = await makeTempDir(t)
+    const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
+    await writeFile(join(dir, 'not-a-directory'), '')
+    const caOut = join(dir, 'ca.pem')
+    const launcher = ['--image', `library/app:1.0=${app.dir}`, '--tls', '--ca-out', caOut, '--client-config', join(dir, 'cc'), '--mirror-for', 'docker.io']
+    const first = await serve([...launcher, '--ready-file', join(dir, 'ready')])
+    try {
+      const before = await snapshot(dir)
+      let stderr = ''
+      let stdout = ''
+      const io = { stdout: { write: (chunk: string) => ((stdout += chunk), true) }, stderr: { write: (chunk: string) => ((stderr += chunk), true) } }
+      const code = await main(
+        ['serve', '--listen', '127.0.0.1:0', ...launcher, '--ready-file', join(dir, 'not-a-directory', 'ready')],
+        io,
+        new AbortController().signal,
+      )
+      assert.equal(code, 1)
+      assert.deepEqual(await snapshot(dir), before, 'every file as the first instance wrote it, and no temp file')
+      assert.equal(stdout, '')
+      assert.match(stderr, /^localregistry: --ready-file \S+\/not-a-directory\/ready: ENOTDIR[^\n]*\n$/)
+      // The first instance's clients still trust it.
+      const dispatcher = new Agent({ connect: { ca: await readFile(caOut, 'utf8') } })
+      t.after(() => dispatcher.close())
+      assert.equal((await fetch(`${first.url}/v2/`, { dispatcher })).status, 200)
+    } finally {
+      assert.equal(await first.stop(), 0)
     }
   })
 })

@@ -1,12 +1,12 @@
 // `serve`'s options for cluster launchers: HTTPS (--tls, --hostname, --tls-key-type,
 // --tls-cert/--tls-key, --ca-out) and configuration for the nodes' container runtimes (--client-config, --mirror-for,
-// --advertise). Parsed and checked with the other options; the files are written once the
-// registry listens and before its URL is announced.
+// --advertise). Parsed and checked with the other options; the files are staged once the
+// registry listens and made visible with the ready file, just before its URL is announced.
 import { readFile } from 'node:fs/promises'
 import type { ParseArgsOptionsConfig } from 'node:util'
 import { type RunningRegistry, parseListen } from '../api.ts'
-import { parseRegistryHost, writeClientConfig } from '../client-config/index.ts'
-import { writeFileAtomic } from '../files/write-file-atomic.ts'
+import { parseRegistryHost, stageClientConfig } from '../client-config/index.ts'
+import { type Staged, stageFile } from '../files/write-file-atomic.ts'
 import { UsageError } from '../errors.ts'
 import { formatHost, isWildcard } from '../net/host.ts'
 import { KEY_TYPES, type KeyType, type TlsOptions } from '../tls/index.ts'
@@ -106,22 +106,29 @@ async function readOptionFile(option: string, file: string): Promise<Buffer> {
   }
 }
 
-/** Writes --ca-out and --client-config for a registry that listens; call before announcing its URL. */
-export async function writeLauncherFiles(options: LauncherOptions, registry: RunningRegistry, io: Io): Promise<void> {
-  if (options.caOut !== undefined && registry.caCertificate !== undefined) {
-    await writeFileAtomic(options.caOut, registry.caCertificate, { name: '--ca-out' })
-  }
-  const config = options.clientConfig
-  if (config === undefined) return
+/** --ca-out and --client-config for a registry that listens, staged: commit them just before announcing its URL. */
+export function launcherFileStages(options: LauncherOptions, registry: RunningRegistry, io: Io): Array<() => Promise<Staged<unknown>>> {
+  const stages: Array<() => Promise<Staged<unknown>>> = []
+  const { caOut, clientConfig: config } = options
+  const ca = registry.caCertificate
+  if (caOut !== undefined && ca !== undefined) stages.push(() => stageFile(caOut, ca, { name: '--ca-out' }))
+  if (config === undefined) return stages
   const url = new URL(registry.url)
   const advertised = config.advertise === undefined ? registry.url : `${url.protocol}//${config.advertise.host}:${config.advertise.port ?? registry.port}`
-  const written = await writeClientConfig(config.dir, {
-    url: advertised,
-    caCertificate: registry.caCertificate,
-    mirrorFor: config.mirrorFor,
-    repositories: registry.registry.repositories(),
+  stages.push(async () => {
+    const staged = await stageClientConfig(config.dir, {
+      url: advertised,
+      caCertificate: ca,
+      mirrorFor: config.mirrorFor,
+      repositories: registry.registry.repositories(),
+    })
+    const commit = async (): Promise<void> => {
+      const written = await staged.commit()
+      io.stderr.write(
+        `localregistry: wrote client configuration for ${config.mirrorFor.join(', ')} via ${advertised} to ${config.dir} (${written.files.length} files)\n`,
+      )
+    }
+    return { commit, discard: staged.discard }
   })
-  io.stderr.write(
-    `localregistry: wrote client configuration for ${config.mirrorFor.join(', ')} via ${advertised} to ${config.dir} (${written.files.length} files)\n`,
-  )
+  return stages
 }

@@ -1,28 +1,40 @@
 // The --ready-file a launcher waits on: it holds the URL while this process serves. Written
-// atomically (a temp file beside it, then rename) only once listening; never deleted before
-// that, so a failed start leaves another instance's file alone. On exit it is removed only if
-// it is still the file this process wrote (same device, inode and content): a file another
-// instance wrote over ours is theirs.
+// atomically (a temp file beside it, then rename) only once listening, staged with the other
+// announced files and renamed last; never deleted before that, so a failed start leaves
+// another instance's file alone. On exit it is removed only if it is still the file this
+// process wrote (same device, inode and content): a file another instance wrote over ours is
+// theirs.
 
 import { lstatSync, readFileSync, rmSync } from 'node:fs'
 import { lstat, readFile, rm } from 'node:fs/promises'
-import { type FileIdentity, writeFileAtomic } from '../files/write-file-atomic.ts'
+import { type FileIdentity, type Staged, type StagedFile, stageFile } from '../files/write-file-atomic.ts'
 
-export class ReadyFile {
+export class ReadyFile implements Staged<void> {
   readonly path: string
   readonly #content: string
-  readonly #identity: FileIdentity
+  readonly #staged: StagedFile
 
-  private constructor(path: string, content: string, identity: FileIdentity) {
+  private constructor(path: string, content: string, staged: StagedFile) {
     this.path = path
     this.#content = content
-    this.#identity = identity
+    this.#staged = staged
   }
 
-  /** Writes `url\n` to `path` atomically: readers see no file, an older one, or the whole URL. */
-  static async write(path: string, url: string): Promise<ReadyFile> {
+  /**
+   * Writes `url\n` beside `path`, to be renamed over it by commit(): readers see no file, an
+   * older one, or the whole URL. Until then remove() leaves whatever is at `path` alone.
+   */
+  static async stage(path: string, url: string): Promise<ReadyFile> {
     const content = `${url}\n`
-    return new ReadyFile(path, content, await writeFileAtomic(path, content, { name: '--ready-file' }))
+    return new ReadyFile(path, content, await stageFile(path, content, { name: '--ready-file' }))
+  }
+
+  async commit(): Promise<void> {
+    await this.#staged.commit()
+  }
+
+  async discard(): Promise<void> {
+    await this.#staged.discard()
   }
 
   /** Removes the file if it is still ours; leaves it alone otherwise (or when it is gone). */
@@ -45,6 +57,6 @@ export class ReadyFile {
   }
 
   #isOurs(stats: FileIdentity): boolean {
-    return stats.dev === this.#identity.dev && stats.ino === this.#identity.ino
+    return stats.dev === this.#staged.identity.dev && stats.ino === this.#staged.identity.ino
   }
 }

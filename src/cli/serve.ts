@@ -11,7 +11,8 @@ import { UsageError } from '../errors.ts'
 import { type Io, parseCommandArgs } from './io.ts'
 import { DEFAULT_LISTEN, SERVE_HELP } from './help.ts'
 import { type PullTarget, serveHints } from './pull-hints.ts'
-import { LAUNCHER_ARGS, type LauncherOptions, parseLauncherOptions, tlsOption, writeLauncherFiles } from './launcher-options.ts'
+import { stageAll } from '../files/write-file-atomic.ts'
+import { LAUNCHER_ARGS, type LauncherOptions, launcherFileStages, parseLauncherOptions, tlsOption } from './launcher-options.ts'
 import { LIMIT_ARGS, type LimitOptions, parseLimitOptions } from './limit-options.ts'
 import { ReadyFile } from './ready-file.ts'
 
@@ -116,6 +117,7 @@ async function serve(options: ServeOptions, io: Io, stop: AbortSignal): Promise<
     ...options.limits,
     ...(options.logRequests && { log: (line: string) => io.stderr.write(`${line}\n`) }),
   })
+  // Set once staged; until committed, removing it leaves the file at its path alone (not ours).
   let ready: ReadyFile | undefined
   // A crash must not leave the URL of a registry that is gone.
   const onExit = (): void => ready?.removeSync()
@@ -128,8 +130,15 @@ async function serve(options: ServeOptions, io: Io, stop: AbortSignal): Promise<
         `localregistry: warning: --listen ${options.listen} listens on every interface: other machines can pull these images too; on this one use ${registry.url} (--listen 127.0.0.1:PORT keeps it local)\n`,
       )
     }
-    await writeLauncherFiles(options.launcher, registry, io)
-    if (options.readyFile !== undefined) ready = await ReadyFile.write(options.readyFile, registry.url)
+    // The announced files (--ca-out, --client-config, --ready-file) all, or none: each is staged
+    // beside its place first, so a failure replaces no file of another instance's; the ready
+    // file is renamed last, so a launcher that sees it finds the others in place.
+    const readyFile = options.readyFile
+    const announced = await stageAll([
+      ...launcherFileStages(options.launcher, registry, io),
+      ...(readyFile === undefined ? [] : [async () => (ready = await ReadyFile.stage(readyFile, registry.url))]),
+    ])
+    await announced.commit()
     io.stdout.write(`${registry.url}\n`)
     // One write, so that whoever waits for "Ctrl-C stops" finds the whole block.
     io.stderr.write(

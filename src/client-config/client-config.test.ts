@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
 import { describe, test } from 'node:test'
 import { makeTempDir } from '../testing/index.ts'
 import { parseRegistryHost, writeClientConfig } from './index.ts'
@@ -96,6 +96,50 @@ describe('writeClientConfig', () => {
     const dir = await makeTempDir(t)
     await assert.rejects(writeClientConfig(dir, { url: 'ftp://x', mirrorFor: ['docker.io'] }), { code: 'ERR_LOCALREGISTRY_USAGE', message: /ftp:\/\/x/ })
     await assert.rejects(writeClientConfig(dir, { url: 'https://x:1', mirrorFor: [] }), { code: 'ERR_LOCALREGISTRY_USAGE', message: /--mirror-for/ })
+  })
+
+  test('replaces what the last run wrote: a host no longer mirrored loses its files; files it did not write, or that changed since, stay', async (t) => {
+    const dir = await makeTempDir(t)
+    await writeClientConfig(dir, { url: 'https://127.0.0.1:5000', caCertificate: CA, mirrorFor: ['docker.io', 'ghcr.io', 'quay.io'] })
+    await writeFile(join(dir, 'containerd/certs.d/quay.io/hosts.toml'), 'server = "https://quay.example"\n')
+    await mkdir(join(dir, 'containerd/certs.d/registry.test.internal'))
+    await writeFile(join(dir, 'containerd/certs.d/registry.test.internal/hosts.toml'), 'mine\n')
+    // Spelled another way (relative, a trailing slash): the same directory.
+    const { files } = await writeClientConfig(`${relative(process.cwd(), dir)}/`, {
+      url: 'https://127.0.0.1:5001',
+      caCertificate: CA,
+      mirrorFor: ['docker.io'],
+    })
+    const present = (await readdir(dir, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    assert.deepEqual(
+      present.sort(),
+      ['.localregistry-written.json', ...files, 'containerd/certs.d/quay.io/hosts.toml', 'containerd/certs.d/registry.test.internal/hosts.toml'].sort(),
+    )
+    assert.deepEqual(
+      await readdir(join(dir, 'containerd/certs.d')).then((d) => d.sort()),
+      ['docker.io', 'quay.io', 'registry.test.internal'],
+      'ghcr.io is gone',
+    )
+    assert.match(await readFile(join(dir, 'containerd/certs.d/docker.io/hosts.toml'), 'utf8'), /127\.0\.0\.1:5001/)
+  })
+
+  test('a failure replaces nothing and leaves neither temp files nor the directories it made', async (t) => {
+    const dir = await makeTempDir(t)
+    await writeClientConfig(dir, { url: 'http://127.0.0.1:5000', mirrorFor: ['ghcr.io'] })
+    const before = await readFile(join(dir, 'containerd/certs.d/ghcr.io/hosts.toml'), 'utf8')
+    await writeFile(join(dir, 'docker'), 'not a directory\n')
+    await assert.rejects(writeClientConfig(dir, { url: 'https://127.0.0.1:5001', caCertificate: CA, mirrorFor: ['ghcr.io', 'docker.io'] }), {
+      code: 'ERR_LOCALREGISTRY_OUTPUT_FILE',
+      message: /failed to write client configuration to .*: (EEXIST|ENOTDIR)/,
+    })
+    assert.equal(await readFile(join(dir, 'containerd/certs.d/ghcr.io/hosts.toml'), 'utf8'), before)
+    const all = (await readdir(dir, { recursive: true })).sort()
+    assert.deepEqual(
+      all.filter((p) => p.includes('docker.io') || p.endsWith('.tmp')),
+      [],
+    )
   })
 
   test('a directory that cannot be written is a failure (not bad usage) that names it', async (t) => {

@@ -12,11 +12,19 @@
 // The registry is each mirrored host's only source: containerd's `server` and the registries.conf
 // `location` are the registry too, so an image it does not serve is "not found" at once and is
 // never fetched from the internet behind a hermetic test's back.
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+//
+// The tree is the option's: a run replaces what the last one wrote (a host no longer mirrored
+// loses its files, or the runtime would keep pulling it from a registry that is gone), and
+// touches nothing else. DIR/.localregistry-written.json records each file written with its
+// digest; a file of that record that this run does not write is removed if it still holds what
+// was written (a file someone changed since is theirs), with the directories it leaves empty.
+// Every file is staged first (stageClientConfig), so a failure replaces nothing.
+import { createHash } from 'node:crypto'
+import { mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises'
+import { dirname, join, resolve, sep } from 'node:path'
 import { OutputFileError, UsageError } from '../errors.ts'
 import { type HostPort, parseHostPort } from '../net/host.ts'
-import { writeFileAtomic } from '../files/write-file-atomic.ts'
+import { type Staged, stageAll, stageFile } from '../files/write-file-atomic.ts'
 
 export interface ClientConfigOptions {
   /**
@@ -37,15 +45,63 @@ export interface ClientConfigOptions {
 
 /** What writeClientConfig wrote. */
 export interface ClientConfigFiles {
-  /** Every file written, relative to the directory, sorted. */
+  /** Every configuration file written, relative to the directory, sorted (the record of them aside). */
   files: string[]
 }
 
 /** The registries.conf.d drop-in's name: `50-` leaves room before and after it in the load order. */
 const REGISTRIES_DROP_IN = '50-localregistry.conf'
+/** The record of the files the last run wrote, relative to the directory. */
+const RECORD = '.localregistry-written.json'
 
-/** Writes the configuration under `dir` (created if missing); every file is written atomically. */
+/**
+ * Writes the configuration under `dir` (created if missing), each file atomically, and removes
+ * the files of the last run that this one does not write.
+ */
 export async function writeClientConfig(dir: string, options: ClientConfigOptions): Promise<ClientConfigFiles> {
+  return (await stageClientConfig(dir, options)).commit()
+}
+
+/** writeClientConfig in two steps: every file written beside its place, then renamed into it (or dropped). */
+export async function stageClientConfig(dir: string, options: ClientConfigOptions): Promise<Staged<ClientConfigFiles>> {
+  const files = configFiles(options)
+  // Absolute, so that removing emptied directories stops at it however `dir` was spelled.
+  const root = resolve(dir)
+  const record = Object.fromEntries([...files].map(([path, content]) => [path, digest(content)]))
+  const stale = Object.entries(await readRecord(root)).filter(([path]) => !files.has(path))
+  /** Directories made for the staged files, each the top one mkdir created: gone again if nothing is committed. */
+  const made: string[] = []
+  const unmake = async (): Promise<void> => void (await Promise.all(made.map(removeIfNoFiles)))
+  const stageOne = (path: string, content: string) => async (): Promise<Staged<unknown>> => {
+    const top = await mkdir(dirname(join(root, path)), { recursive: true })
+    if (top !== undefined) made.push(top)
+    return stageFile(join(root, path), content)
+  }
+  let staged: Staged<void>
+  try {
+    staged = await stageAll([...files, [RECORD, `${JSON.stringify(record, null, 2)}\n`] as const].map(([path, content]) => stageOne(path, content)))
+  } catch (error) {
+    await unmake()
+    throw writeError(dir, error)
+  }
+  const commit = async (): Promise<ClientConfigFiles> => {
+    try {
+      await staged.commit()
+      for (const [path, written] of stale) await removeIfUnchanged(root, path, written)
+    } catch (error) {
+      throw writeError(dir, error)
+    }
+    return { files: [...files.keys()].sort() }
+  }
+  const discard = async (): Promise<void> => {
+    await staged.discard()
+    await unmake()
+  }
+  return { commit, discard }
+}
+
+/** The configuration files, by path relative to the directory. */
+function configFiles(options: ClientConfigOptions): Map<string, string> {
   const registry = parseRegistryUrl(options.url)
   const mirrors = options.mirrorFor.map((host) => parseRegistryHost(host).address)
   if (mirrors.length === 0) throw new UsageError('client configuration needs at least one registry host to mirror (--mirror-for HOST, e.g. docker.io)')
@@ -62,15 +118,64 @@ export async function writeClientConfig(dir: string, options: ClientConfigOption
     files.set(`docker/certs.d/${registry.address}/ca.crt`, ca)
   }
   if (mirrors.includes('docker.io')) files.set('docker/daemon.json', dockerDaemonJson(registry))
+  return files
+}
+
+function writeError(dir: string, error: unknown): OutputFileError {
+  return new OutputFileError(`failed to write client configuration to ${dir}: ${(error as Error).message}`, { cause: error })
+}
+
+const digest = (content: string | Buffer): string => `sha256:${createHash('sha256').update(content).digest('hex')}`
+
+/** The last run's record: path → digest of what it wrote; none (nothing to remove) when missing or not one. */
+async function readRecord(dir: string): Promise<Record<string, string>> {
+  let parsed: unknown
   try {
-    for (const [path, content] of files) {
-      await mkdir(join(dir, path, '..'), { recursive: true })
-      await writeFileAtomic(join(dir, path), content)
-    }
-  } catch (error) {
-    throw new OutputFileError(`failed to write client configuration to ${dir}: ${(error as Error).message}`, { cause: error })
+    parsed = JSON.parse(await readFile(join(dir, RECORD), 'utf8'))
+  } catch {
+    return {}
   }
-  return { files: [...files.keys()].sort() }
+  if (typeof parsed !== 'object' || parsed === null) return {}
+  return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && isInside(entry[0])))
+}
+
+/** A relative path that stays inside the directory (a record edited by hand must not reach out of it). */
+function isInside(path: string): boolean {
+  return path !== '' && !path.startsWith('/') && !path.split(/[/\\]/).includes('..') && path !== RECORD
+}
+
+async function removeIfUnchanged(dir: string, path: string, written: string): Promise<void> {
+  const file = join(dir, path)
+  let content: Buffer
+  try {
+    content = await readFile(file)
+  } catch {
+    return
+  }
+  if (digest(content) !== written) return
+  await rm(file)
+  await removeEmptyDirs(dirname(file), dir)
+}
+
+/** Removes `path` and its parents up to (not including) `top` while they are empty directories. */
+async function removeEmptyDirs(path: string, top: string): Promise<void> {
+  for (let at = path; at !== top && at.startsWith(`${top}${sep}`); at = dirname(at)) {
+    try {
+      await rmdir(at)
+    } catch {
+      return
+    }
+  }
+}
+
+/** Removes a directory this run made if nothing but directories is in it (another process may have written there meanwhile). */
+async function removeIfNoFiles(path: string): Promise<void> {
+  try {
+    const entries = await readdir(path, { recursive: true, withFileTypes: true })
+    if (entries.every((entry) => entry.isDirectory())) await rm(path, { recursive: true })
+  } catch {
+    // Gone already, or not ours to judge.
+  }
 }
 
 interface RegistryAddress {

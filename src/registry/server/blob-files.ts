@@ -15,8 +15,12 @@
 //    same clock tick as the last one could otherwise keep the ctime). A verified file is
 //    sent without hashing; before its last chunk goes out the descriptor is fstat'ed again
 //    (transfer.ts) and the response is cut off if the identity changed.
-//  - Any other file is read and hashed whole while the range asked for streams, the last
-//    chunk held back until the digest matched.
+//  - Any other file that is a layout's blob file for this digest (all symlinks followed, it is
+//    DIR/blobs/ALG/ENCODED of a directory DIR with an oci-layout file) is read and hashed whole
+//    while the range asked for streams, the last chunk held back until the digest matched.
+//  - Any other file (a symlink out of every layout, e.g. to a private file) is hashed whole
+//    before its first byte goes out, then sent as a verified file is: a client never receives
+//    a byte of a file that is not the blob (SECURITY.md says what this promises and to whom).
 //  - A file that failed (wrong digest or size) is remembered by identity and answered 500
 //    without sending a byte until it changes, so at most one cut-off response ever carries
 //    bytes of a wrong file (the one that found out).
@@ -24,8 +28,10 @@
 //    (those bytes are the blob, whatever happens to the file later).
 
 import { constants } from 'node:fs'
-import { type FileHandle, open } from 'node:fs/promises'
+import { type FileHandle, open, realpath, stat } from 'node:fs/promises'
 import type { BigIntStats } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { parseDigest } from '../../oci/digest.ts'
 import { type DigestCheck, verifyBytes } from '../../oci/verify.ts'
 import { ContentMismatchError } from '../../errors.ts'
 import type { FileBlob } from './registry.ts'
@@ -45,8 +51,10 @@ export interface OpenBlobFile {
   readonly handle: FileHandle
   /** The descriptor's identity when it was opened. */
   readonly identity: string
-  /** Whether the file was verified under this identity (else it must be hashed while it streams). */
+  /** Whether the file was verified under this identity (else it must be hashed). */
   readonly verified: boolean
+  /** Whether an unverified file may stream while it is hashed: it is a layout's blob file for this digest (see the top). */
+  readonly layoutBlob: boolean
 }
 
 export class BlobFiles {
@@ -81,7 +89,8 @@ export class BlobFiles {
       const identity = identityOf(stats)
       const verdict = this.#verdicts.get(`${blob.digest} ${identity}`)
       if (verdict instanceof ContentMismatchError) throw this.#corrupt(blob, `${verdict.message} (found earlier, the file has not changed since)`, false)
-      return { blob, handle, identity, verified: verdict === true }
+      const verified = verdict === true
+      return { blob, handle, identity, verified, layoutBlob: verified || (await isLayoutBlobFile(blob, stats)) }
     } catch (error) {
       await handle.close()
       throw error
@@ -161,6 +170,25 @@ export class BlobFiles {
 /** Names a blob file in log lines and errors. */
 export function where(blob: FileBlob): string {
   return `blob ${blob.digest} (${blob.path}) of layout ${blob.layout}`
+}
+
+/**
+ * Whether the opened file, every symlink followed, is DIR/blobs/ALG/ENCODED (the blob's digest)
+ * of a directory DIR that holds an oci-layout file. No when the path no longer leads to the
+ * opened file (changed since the open), or on any error: such a file is hashed before it is sent.
+ */
+async function isLayoutBlobFile(blob: FileBlob, opened: BigIntStats): Promise<boolean> {
+  const { algorithm, encoded } = parseDigest(blob.digest)
+  try {
+    const real = await realpath(blob.path)
+    const found = await stat(real, { bigint: true })
+    if (found.dev !== opened.dev || found.ino !== opened.ino) return false
+    const blobs = dirname(dirname(real))
+    if (basename(real) !== encoded || basename(dirname(real)) !== algorithm || basename(blobs) !== 'blobs') return false
+    return (await stat(join(dirname(blobs), 'oci-layout'))).isFile()
+  } catch {
+    return false
+  }
 }
 
 function identityOf(stats: BigIntStats): string {

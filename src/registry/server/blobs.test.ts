@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { chmod, cp, link, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { describe, it } from 'node:test'
 import type { TestContext } from 'node:test'
 import { readLayout } from '../../oci/layout.ts'
@@ -11,6 +11,8 @@ import * as mt from '../../oci/media-types.ts'
 import type { Image } from '../../oci/ref.ts'
 import { computeDigest } from '../../oci/digest.ts'
 import { makeTempDir, writeJsonBlob } from '../../testing/index.ts'
+import { BlobFiles } from './blob-files.ts'
+import type { FileBlob } from './registry.ts'
 import { download, entryRef, errorCode, fixture, request, serve, sha256, type Served } from './test-support.ts'
 
 interface BlobUnderTest {
@@ -310,6 +312,99 @@ describe('registry server: blob verification', () => {
       ),
     )
     assert.deepEqual(Buffer.concat(responses.map((r) => r.body)), b.bytes)
+  })
+})
+
+/** Whether the server would stream this blob file while hashing it (else it hashes it first). */
+async function isLayoutBlob(blob: FileBlob): Promise<boolean> {
+  const file = await new BlobFiles(() => undefined).open(blob)
+  await file.handle.close()
+  return file.layoutBlob
+}
+
+describe('registry server: blob files outside every layout (SECURITY.md)', () => {
+  /** A 3.6 MiB layer (several transfer chunks) served from its layout, and a directory that is no layout. */
+  async function layer(t: TestContext): Promise<BlobUnderTest & { file: string; elsewhere: string }> {
+    const b = await fileBlob(t, 3_600_000)
+    assert.ok(b.file)
+    return { ...b, file: b.file, elsewhere: await makeTempDir(t) }
+  }
+
+  it('sends no byte of a private file that a blob file is a symlink to: 500 on GET, and on a Range from its middle after a touch', async (t) => {
+    const b = await layer(t)
+    const secret = Buffer.alloc(b.bytes.length, 'private key material\n')
+    const private_ = join(b.elsewhere, 'id_private')
+    await writeFile(private_, secret)
+    await chmod(private_, 0o600)
+    await rm(b.file)
+    await symlink(private_, b.file)
+    const full = await download(b.served.server.url, b.path)
+    assert.equal(full.status, 500)
+    assert.equal(errorCode(full), 'UNKNOWN')
+    await utimes(private_, new Date(), new Date())
+    const range = await download(b.served.server.url, b.path, { headers: { range: 'bytes=1048576-2097151' } })
+    assert.equal(range.status, 500)
+    assert.ok(!range.body.includes('private key material'))
+    await b.served.logged((l) => l.includes(b.file) && l.includes('digest'))
+  })
+
+  it('serves a right file outside every layout once hashed: whole, and ranges', async (t) => {
+    const b = await layer(t)
+    const outside = join(b.elsewhere, 'layer.tar')
+    await writeFile(outside, b.bytes)
+    await rm(b.file)
+    await symlink(outside, b.file)
+    assert.equal(await isLayoutBlob({ kind: 'file', digest: b.digest, size: b.bytes.length, path: b.file, layout: dirname(dirname(dirname(b.file))) }), false)
+    const range = await request(b.served.server.url, b.path, { headers: { range: 'bytes=1048576-2097151' } })
+    assert.equal(range.status, 206)
+    assert.deepEqual(range.body, b.bytes.subarray(1048576, 2097152))
+    assert.equal(sha256((await request(b.served.server.url, b.path)).body), b.digest)
+  })
+
+  it('streams while hashing only a file that is DIR/blobs/ALG/ENCODED, its own digest, of a DIR with an oci-layout file', async (t) => {
+    const b = await layer(t)
+    const hex = b.digest.slice('sha256:'.length)
+    const cases: Array<[string, string, 'file' | 'directory' | undefined, boolean]> = [
+      ['layout', `blobs/sha256/${hex}`, 'file', true],
+      ['no-oci-layout', `blobs/sha256/${hex}`, undefined, false],
+      ['oci-layout-a-directory', `blobs/sha256/${hex}`, 'directory', false],
+      ['other-algorithm', `blobs/sha512/${hex}`, 'file', false],
+      ['not-blobs', `files/sha256/${hex}`, 'file', false],
+      ['other-name', `blobs/sha256/${hex.replace(/^./, (c) => (c === '0' ? '1' : '0'))}`, 'file', false],
+    ]
+    for (const [name, path, ociLayout, expected] of cases) {
+      const dir = join(b.elsewhere, name)
+      await mkdir(join(dir, dirname(path)), { recursive: true })
+      await link(b.file, join(dir, path))
+      if (ociLayout === 'file') await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
+      if (ociLayout === 'directory') await mkdir(join(dir, 'oci-layout'))
+      const linked = join(b.elsewhere, `${name}.link`)
+      await symlink(join(dir, path), linked)
+      assert.equal(await isLayoutBlob({ kind: 'file', digest: b.digest, size: b.bytes.length, path: linked, layout: dir }), expected, name)
+    }
+  })
+
+  it('serves a layout whose blobs are relative symlinks into another layout (rules_oci-style base layers)', async (t) => {
+    const base = await fixture(t, { kind: 'image', layerSize: 3_600_000 })
+    const dir = join(dirname(base.dir), 'app')
+    await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true })
+    for (const name of ['oci-layout', 'index.json']) await cp(join(base.dir, name), join(dir, name))
+    for (const blob of await readdir(join(base.dir, 'blobs', 'sha256'))) {
+      await symlink(join('..', '..', '..', basename(base.dir), 'blobs', 'sha256', blob), join(dir, 'blobs', 'sha256', blob))
+    }
+    const image = entryRef(await readLayout(dir)) as Image
+    const served = await serve(t)
+    await served.registry.addRef('app', 'latest', image)
+    for (const d of [image.manifest.config, ...image.manifest.layers]) {
+      assert.equal(sha256((await request(served.server.url, `/v2/app/blobs/${d.digest}`)).body), d.digest)
+    }
+    // Each is the base layout's blob file for its digest: streamed while hashed, not hashed first.
+    const layer = image.manifest.layers[0]
+    assert.ok(layer)
+    assert.equal(
+      await isLayoutBlob({ kind: 'file', digest: layer.digest, size: layer.size, path: join(dir, 'blobs', 'sha256', layer.digest.slice(7)), layout: dir }),
+      true,
+    )
   })
 })
 

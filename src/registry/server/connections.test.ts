@@ -6,9 +6,12 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { once } from 'node:events'
+import { get as httpsGet } from 'node:https'
 import { connect, type Socket } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import { describe, it, type TestContext } from 'node:test'
 import type { Image } from '../../oci/ref.ts'
+import { serverTls } from '../../tls/index.ts'
 import { ConnectionCap, DEFAULT_MAX_CONNECTIONS, STALL_GRACE_MS, waitOnServer } from './connections.ts'
 import { Registry } from './registry.ts'
 import { listen } from './server.ts'
@@ -101,6 +104,82 @@ describe('registry server: connection cap and send timeout', () => {
     await stalledClient(t, server.url, `GET /v2/app/blobs/${image.manifest.layers[0]?.digest} HTTP/1.1\r\nHost: x\r\n\r\n`)
     // The response is closed by the server, cut off: the request log says so.
     assert.match(await line, / 200 \(aborted\) \d+ /)
+  })
+})
+
+/** A TLS ClientHello record header that announces more bytes than will ever come, then its first body bytes. */
+const CLIENT_HELLO = Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x3f, 0xff, 0x01, 0x00, 0x3f, 0xfb, 0x03, 0x03]), Buffer.alloc(400)])
+/** Longer than the headers timeout (with which a handshake must be done), shorter than Node's default handshake timeout (two minutes). */
+const TRICKLE_MS = 60_000
+
+describe('registry server: TLS connections under the same bounds', () => {
+  it('closes connections that trickle a ClientHello within the headers timeout, and then serves a normal client', async (t) => {
+    const tls = await serverTls({}, '127.0.0.1')
+    const server = await listen(new Registry(), { tls, maxConnections: 4, log: () => undefined })
+    t.after(() => server.close())
+    const { port } = new URL(server.url)
+    // One byte every half second, as an attack that holds every place under the cap would send.
+    const sockets = Array.from({ length: 4 }, () => {
+      const socket = connect(Number(port), '127.0.0.1')
+      t.after(() => socket.destroy())
+      socket.on('error', () => undefined)
+      return socket
+    })
+    const closed = Promise.all(sockets.map((socket) => once(socket, 'close')))
+    let sent = 0
+    const trickle = setInterval(() => {
+      for (const socket of sockets) if (!socket.destroyed) socket.write(CLIENT_HELLO.subarray(sent, sent + 1))
+      sent++
+      if (sent * 500 >= TRICKLE_MS) clearInterval(trickle)
+    }, 500)
+    t.after(() => clearInterval(trickle))
+    let deadline: NodeJS.Timeout | undefined
+    const outcome = await Promise.race([
+      closed.then(() => 'closed by the server'),
+      new Promise((resolve) => (deadline = setTimeout(resolve, TRICKLE_MS, 'still open after the trickle'))),
+    ])
+    clearTimeout(deadline)
+    clearInterval(trickle)
+    assert.equal(outcome, 'closed by the server')
+    const status = await new Promise<number | undefined>((resolve, reject) =>
+      httpsGet(`${server.url}/v2/`, { ca: tls.caCertificate, agent: false }, (res) => resolve(res.resume().statusCode)).on('error', reject),
+    )
+    assert.equal(status, 200)
+  })
+
+  it('does not close a connection for the send timeout while it waits for transfer buffers', async (t) => {
+    const tls = await serverTls({}, '127.0.0.1')
+    const image = entryRef(await fixture(t, { kind: 'image', layerSize: LAYER_BYTES })) as Image
+    const registry = new Registry()
+    await registry.addRef('app', 'latest', image)
+    const server = await listen(registry, { tls, blobMemory: 2 * 1024 * 1024, sendTimeoutMs: 300, log: () => undefined })
+    t.after(() => server.close())
+    const layer = image.manifest.layers[0]?.digest ?? ''
+    const { port } = new URL(server.url)
+    // The holder of the only pair of buffers reads a little every 50 ms: never stalled, never done.
+    const holder = tlsConnect({ port: Number(port), host: '127.0.0.1', ca: tls.caCertificate })
+    t.after(() => holder.destroy())
+    holder.on('error', () => undefined)
+    holder.pause()
+    holder.write(`GET /v2/app/blobs/${layer} HTTP/1.1\r\nHost: x\r\n\r\n`)
+    await once(holder, 'readable')
+    // Meanwhile another client waits for the pair, far longer than the send timeout.
+    const waiter = new Promise<{ status: number | undefined; body: Buffer }>((resolve, reject) =>
+      httpsGet(`${server.url}/v2/app/blobs/${layer}`, { ca: tls.caCertificate, agent: false }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }))
+        res.on('error', reject)
+      }).on('error', reject),
+    )
+    for (let i = 0; i < 40; i++) {
+      holder.read()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    holder.destroy()
+    const { status, body } = await waiter
+    assert.equal(status, 200)
+    assert.equal(sha256(body), layer)
   })
 })
 

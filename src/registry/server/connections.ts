@@ -33,8 +33,9 @@ const waitingOnServer = new WeakMap<Socket, number>()
  * Settles like `wait`; until then, the connection is not stalled for the send timeout, and its
  * stall counts afresh from then on (at the latest from the last sweep during the wait).
  */
-export async function waitOnServer<T>(socket: Socket | null, wait: Promise<T>): Promise<T> {
-  if (socket === null) return wait
+export async function waitOnServer<T>(connection: Socket | null, wait: Promise<T>): Promise<T> {
+  if (connection === null) return wait
+  const socket = tcpSocket(connection)
   waitingOnServer.set(socket, (waitingOnServer.get(socket) ?? 0) + 1)
   try {
     return await wait
@@ -43,6 +44,14 @@ export async function waitOnServer<T>(socket: Socket | null, wait: Promise<T>): 
     if (left === 0) waitingOnServer.delete(socket)
     else waitingOnServer.set(socket, left)
   }
+}
+
+/**
+ * The TCP socket of a connection, the one ConnectionCap admits: a request's socket with TLS is
+ * the TLSSocket on top of it (its `_parent`: Node keeps no public link between the two).
+ */
+function tcpSocket(socket: Socket): Socket {
+  return (socket as Socket & { _parent?: Socket | null })._parent ?? socket
 }
 
 interface Progress {

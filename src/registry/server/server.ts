@@ -16,7 +16,9 @@
 // request, or left an idle keep-alive connection; not one waiting for transfer buffers, which is
 // the server's wait), both in connections.ts; a shared budget of transfer buffers
 // (buffer-pool.ts); and a short headers timeout (local clients send a request's headers at
-// once). Node's own socket timeouts (server.timeout, keepAliveTimeout) stay off: they re-arm a
+// once), which with TLS is also the handshake's (Node's default of two minutes would let
+// connections that trickle a ClientHello hold every place under the cap that long). Node's own
+// socket timeouts (server.timeout, keepAliveTimeout) stay off: they re-arm a
 // timer on every read and write of every request.
 
 import type { IncomingMessage, Server } from 'node:http'
@@ -83,7 +85,10 @@ export async function listen(registry: Registry, options: ListenOptions = {}): P
   const server: Server =
     options.tls === undefined
       ? createServer(serverOptions, handler)
-      : (await import('node:https')).createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler)
+      : (await import('node:https')).createServer(
+          { ...serverOptions, handshakeTimeout: HEADERS_TIMEOUT_MS, cert: options.tls.cert, key: options.tls.key },
+          handler,
+        )
   bound(server, options)
   // Node hands a CONNECT request to 'connect' listeners instead of the handler, and without one
   // closes the connection silently: answer it like any other method (405).

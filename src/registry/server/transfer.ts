@@ -8,12 +8,12 @@
 //
 // The last chunk of the response is held back until its bytes are known to be right
 // (blob-files.ts says why this is enough). A verified file is read over the range only, and
-// the descriptor's identity is checked again before the last chunk. Any other file is read
-// and hashed whole, the bytes of the range sent as they pass, so what is sent is what was
+// the descriptor's identity is checked again before the last chunk. A layout's blob file is
+// read and hashed whole, the bytes of the range sent as they pass, so what is sent is what was
 // hashed. Otherwise the transfer rejects with a ContentMismatchError and the caller destroys
-// the response: the client sees a broken transfer, never a complete one.
+// the response: the client sees a broken transfer, never a complete one. Any other file is
+// hashed whole before the first byte (a wrong one is answered 500), then sent as a verified one.
 
-import type { FileHandle } from 'node:fs/promises'
 import type { ServerResponse } from 'node:http'
 import { DigestCheck } from '../../oci/verify.ts'
 import { ContentMismatchError } from '../../errors.ts'
@@ -60,6 +60,7 @@ export async function sendRange(blob: FileBlob, res: ServerResponse, range: Byte
   let file: OpenBlobFile | undefined
   try {
     file = await options.files.open(blob)
+    if (!file.verified && !file.layoutBlob) file = await waitOnServer(res.socket, hashFirst(file, res, pair[0], holder, options.files))
     const sink = { res, writeHead, holder }
     const held = await copy(file, sink, range, pair, writes, closed, options)
     if (res.destroyed) throw new ResponseClosedError()
@@ -99,9 +100,7 @@ async function copy(
     if (previous !== undefined && !previous.settled) await Promise.race([previous.done, closed])
     if (res.destroyed) throw new ResponseClosedError()
     const buffer = pair[slot]
-    const wanted = Math.min(buffer.length, readEnd - position)
-    const read = await readFully(file.handle, buffer, wanted, position)
-    if (read < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${readEnd - position - read} bytes early`)
+    const read = await readChunk(file, buffer, position, readEnd)
     check?.update(buffer.subarray(0, read))
     // The part of this chunk inside the range, if any.
     const from = Math.max(position, start)
@@ -127,13 +126,35 @@ async function copy(
   return held
 }
 
-async function readFully(handle: FileHandle, buffer: Buffer, wanted: number, position: number): Promise<number> {
+/**
+ * Hashes the whole file, before any byte is sent, through one of the transfer's buffers; the
+ * file as verified for this transfer. The wait is the server's: the pool holder counts as
+ * progressing (and the caller takes the send timeout off the socket).
+ */
+async function hashFirst(file: OpenBlobFile, res: ServerResponse, buffer: Buffer, holder: { lastProgress: number }, files: BlobFiles): Promise<OpenBlobFile> {
+  const check = new DigestCheck(file.blob, where(file.blob))
+  const startedAt = Date.now()
+  for (let position = 0; position < file.blob.size;) {
+    if (res.destroyed) throw new ResponseClosedError()
+    const read = await readChunk(file, buffer, position, file.blob.size)
+    check.update(buffer.subarray(0, read))
+    position += read
+    holder.lastProgress = Date.now()
+  }
+  await files.record(file, startedAt, check)
+  return { ...file, verified: true }
+}
+
+/** Reads the next chunk (a buffer's worth, up to `end`) at `position`; a ContentMismatchError when the file ends before `end`. */
+async function readChunk(file: OpenBlobFile, buffer: Buffer, position: number, end: number): Promise<number> {
+  const wanted = Math.min(buffer.length, end - position)
   let total = 0
   while (total < wanted) {
-    const { bytesRead } = await handle.read(buffer, total, wanted - total, position + total)
+    const { bytesRead } = await file.handle.read(buffer, total, wanted - total, position + total)
     if (bytesRead === 0) break
     total += bytesRead
   }
+  if (total < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${end - position - total} bytes early`)
   return total
 }
 
