@@ -2268,8 +2268,7 @@ function parsePageSize(value) {
     const c = value.charCodeAt(i);
     if (c < 48 || c > 57) return "invalid";
   }
-  const n = Number(value);
-  return n > 0 ? n : "invalid";
+  return Number(value);
 }
 var HttpError;
 var init_responses = __esm({
@@ -2636,16 +2635,44 @@ var init_ranges = __esm({
 
 // src/registry/server/rejections.ts
 function unknownRepository(name) {
-  if (!isValidRepository(name)) return new HttpError(400, "NAME_INVALID", `invalid repository name ${quote(name)}`, { name: name.slice(0, 300) });
-  return new HttpError(404, "NAME_UNKNOWN", `repository ${quote(name)} is not known to this registry`, { name });
+  const why = isValidRepository(name) ? "" : `: a repository name is ${REPOSITORY_RULE}`;
+  return new HttpError(404, "NAME_UNKNOWN", `repository ${quote(name)} is not known to this registry${why}`, { name: name.slice(0, MAX_DETAIL) });
 }
-function checkDigest(digest) {
+function unknownManifest(name, reference) {
+  const message = `manifest ${quote(reference)} is not known in repository ${quote(name)}${referenceProblem(reference)}`;
+  return new HttpError(404, "MANIFEST_UNKNOWN", message, { name, reference: reference.slice(0, MAX_DETAIL) });
+}
+function unknownBlob(name, digest) {
+  const problem = digestProblem(digest);
+  const message = `blob ${quote(digest)} is not known in repository ${quote(name)}${problem === void 0 ? "" : `: ${problem}`}`;
+  return new HttpError(404, "BLOB_UNKNOWN", message, { name, digest: digest.slice(0, MAX_DETAIL) });
+}
+function referenceProblem(reference) {
+  if (reference.includes(":")) {
+    const problem = digestProblem(reference);
+    return problem === void 0 ? "" : `: it is not a tag, and ${problem}`;
+  }
+  return isValidTag(reference) ? "" : `: it is not a digest, and not a tag either (a tag is ${TAG_RULE})`;
+}
+function digestProblem(digest) {
   try {
     parseDigest(digest);
+    return void 0;
   } catch (error) {
-    if (error instanceof DigestError) throw new HttpError(400, "DIGEST_INVALID", error.message, { digest: digest.slice(0, 300) });
+    if (error instanceof DigestError) return error.message;
     throw error;
   }
+}
+function checkRepositoryName(name) {
+  if (!isValidRepository(name)) {
+    throw new HttpError(400, "NAME_INVALID", `invalid repository name ${quote(name)}: a repository name is ${REPOSITORY_RULE}`, {
+      name: name.slice(0, MAX_DETAIL)
+    });
+  }
+}
+function checkDigest(digest) {
+  const problem = digestProblem(digest);
+  if (problem !== void 0) throw new HttpError(400, "DIGEST_INVALID", problem, { digest: digest.slice(0, MAX_DETAIL) });
 }
 function preconditionFailed(digest) {
   return new HttpError(412, "UNSUPPORTED", `precondition failed: the If-Match header does not name ${digest}`, { digest });
@@ -2654,6 +2681,7 @@ function rangeNotSatisfiable(digest, size) {
   const message = `requested range not satisfiable: blob ${digest} has ${size} bytes`;
   return new HttpError(416, "UNSUPPORTED", message, { digest, size }, ["Content-Range", `bytes */${size}`]);
 }
+var MAX_DETAIL;
 var init_rejections = __esm({
   "src/registry/server/rejections.ts"() {
     "use strict";
@@ -2661,6 +2689,7 @@ var init_rejections = __esm({
     init_errors();
     init_names();
     init_responses();
+    MAX_DETAIL = 300;
   }
 });
 
@@ -2870,10 +2899,8 @@ function blob(context, req, res, head, name, digest, entry) {
   const repo = context.registry.repository(name);
   const found = repo?.blobs.get(digest);
   if (found !== void 0) return serveBlob(context, req, res, head, found, entry);
-  if (repo === void 0 && !isValidRepository(name)) throw unknownRepository(name);
-  checkDigest(digest);
   if (repo === void 0) throw unknownRepository(name);
-  throw new HttpError(404, "BLOB_UNKNOWN", `blob ${digest} is not known in repository ${quote(name)}`, { name, digest });
+  throw unknownBlob(name, digest);
 }
 function serveBlob(context, req, res, head, b, entry) {
   if (b.kind === "memory") return sendBytes(req, res, head, b, b.data, entry);
@@ -2940,14 +2967,11 @@ var BLOB_CONTENT_TYPE;
 var init_blobs = __esm({
   "src/registry/server/blobs.ts"() {
     "use strict";
-    init_digest();
     init_blob_files();
-    init_names();
     init_ranges();
     init_registry();
     init_rejections();
     init_request_log();
-    init_responses();
     init_transfer();
     BLOB_CONTENT_TYPE = "application/octet-stream";
   }
@@ -2973,7 +2997,7 @@ function pageParameters(query) {
   const raw = params.get("n");
   const n = parsePageSize(raw);
   if (n === "invalid") {
-    throw new HttpError(400, "PAGINATION_NUMBER_INVALID", `invalid page size n=${quote(raw ?? "")}: it must be a positive integer`, {
+    throw new HttpError(400, "UNSUPPORTED", `page size n=${quote(raw ?? "")} is not supported: n must be a non-negative integer in decimal digits`, {
       n: (raw ?? "").slice(0, 100)
     });
   }
@@ -2985,7 +3009,7 @@ function nextLink(base, n, next) {
 }
 function referrers(context, res, head, name, digest, query, entry) {
   const repo = context.registry.repository(name);
-  if (repo === void 0 && !isValidRepository(name)) throw unknownRepository(name);
+  if (repo === void 0) checkRepositoryName(name);
   checkDigest(digest);
   const types = artifactTypeFilter(query);
   const all = repo?.referrers.get(digest) ?? [];
@@ -3016,7 +3040,6 @@ var init_discovery = __esm({
     "use strict";
     init_digest();
     init_media_types();
-    init_names();
     init_registry();
     init_rejections();
     init_request_log();
@@ -3029,17 +3052,8 @@ function manifest(context, req, res, head, name, reference, entry) {
   const repo = context.registry.repository(name);
   const found = repo?.manifest(reference);
   if (found !== void 0) return serveManifest(req, res, head, found, entry);
-  if (repo === void 0 && !isValidRepository(name)) throw unknownRepository(name);
-  checkReference(reference);
   if (repo === void 0) throw unknownRepository(name);
-  throw new HttpError(404, "MANIFEST_UNKNOWN", `manifest ${quote(reference)} is not known in repository ${quote(name)}`, { name, reference });
-}
-function checkReference(reference) {
-  if (reference.includes(":")) return checkDigest(reference);
-  if (isValidTag(reference)) return;
-  throw new HttpError(400, "TAG_INVALID", `invalid tag ${quote(reference)}: a tag is ${TAG_RULE}`, {
-    tag: reference.slice(0, 300)
-  });
+  throw unknownManifest(name, reference);
 }
 function serveManifest(req, res, head, m, entry) {
   const headers = req.headers;
@@ -3064,12 +3078,9 @@ function serveManifest(req, res, head, m, entry) {
 var init_manifests = __esm({
   "src/registry/server/manifests.ts"() {
     "use strict";
-    init_digest();
-    init_names();
     init_ranges();
     init_rejections();
     init_request_log();
-    init_responses();
   }
 });
 
