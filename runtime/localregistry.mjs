@@ -625,12 +625,15 @@ var init_descriptor = __esm({
 });
 
 // src/oci/media-types.ts
+function isNonDistributable(mediaType) {
+  return NON_DISTRIBUTABLE_LAYER_TYPES.has(mediaType);
+}
 function manifestKind(mediaType) {
   if (IMAGE_MANIFEST_TYPES.has(mediaType)) return "image";
   if (INDEX_TYPES.has(mediaType)) return "index";
   return void 0;
 }
-var OCI_MANIFEST, OCI_INDEX, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, OCI_EMPTY, OCI_LAYOUT_VERSION, REF_NAME_ANNOTATION, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_CONFIG, DOCKER_LAYER_GZIP, IMAGE_MANIFEST_TYPES, INDEX_TYPES, MANIFEST_MEDIA_TYPES;
+var OCI_MANIFEST, OCI_INDEX, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, OCI_EMPTY, OCI_LAYOUT_VERSION, REF_NAME_ANNOTATION, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_CONFIG, DOCKER_LAYER_GZIP, NON_DISTRIBUTABLE_LAYER_TYPES, IMAGE_MANIFEST_TYPES, INDEX_TYPES, MANIFEST_MEDIA_TYPES;
 var init_media_types = __esm({
   "src/oci/media-types.ts"() {
     "use strict";
@@ -646,6 +649,13 @@ var init_media_types = __esm({
     DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
     DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
     DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    NON_DISTRIBUTABLE_LAYER_TYPES = /* @__PURE__ */ new Set([
+      "application/vnd.oci.image.layer.nondistributable.v1.tar",
+      "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+      "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+      "application/vnd.docker.image.rootfs.foreign.diff.tar",
+      "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+    ]);
     IMAGE_MANIFEST_TYPES = /* @__PURE__ */ new Set([OCI_MANIFEST, DOCKER_MANIFEST]);
     INDEX_TYPES = /* @__PURE__ */ new Set([OCI_INDEX, DOCKER_MANIFEST_LIST]);
     MANIFEST_MEDIA_TYPES = [OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST];
@@ -816,11 +826,14 @@ var init_layout_store = __esm({
     init_descriptor();
     init_digest();
     init_manifest();
+    init_media_types();
     init_verify();
     init_errors();
     BLOB_READ_CHUNK = 1024 * 1024;
     LayoutStore = class {
       location;
+      /** Non-distributable layers checkBlob found absent. */
+      #lacking = /* @__PURE__ */ new Set();
       constructor(dir) {
         this.location = dir;
       }
@@ -835,13 +848,23 @@ var init_layout_store = __esm({
         verifyBytes(bytes, descriptor, where2);
         return bytes;
       }
-      /** Checks that a blob exists with the descriptor's size: a stat, never a read. */
+      /**
+       * Checks that a blob exists with the descriptor's size: a stat, never a read. A non-distributable
+       * layer may be absent: then lacksBlob says so from now on.
+       */
       async checkBlob(descriptor) {
         if (embeddedData(descriptor) !== void 0) return;
+        if (isNonDistributable(descriptor.mediaType) && !(0, import_node_fs.existsSync)(this.blobPath(descriptor.digest))) {
+          this.#lacking.add(descriptor.digest);
+          return;
+        }
         const size = this.#stat(descriptor).size;
         if (size !== descriptor.size) {
           throw new LayoutError(`${this.#where(descriptor)}: file has ${size} bytes, the descriptor says ${descriptor.size}`);
         }
+      }
+      lacksBlob(digest) {
+        return this.#lacking.has(digest);
       }
       async openBlob(descriptor, signal) {
         const data = embeddedData(descriptor);
@@ -1034,8 +1057,8 @@ async function load(dir) {
   return { dir, store, entries, skipped };
 }
 async function checkBlobs(store, blobs, checked) {
-  for (const d of blobs) checked.add(d.digest);
   await Promise.all(blobs.map((d) => store.checkBlob(d)));
+  for (const d of blobs) if (!store.lacksBlob(d.digest)) checked.add(d.digest);
 }
 function checkLayoutDir(dir) {
   const path = (0, import_node_path2.join)(dir, "oci-layout");
@@ -2062,7 +2085,7 @@ var init_loader = __esm({
 // src/registry/server/registry.ts
 function prepareRef(ref, repository) {
   const source = ref.source;
-  const blobs = ref.kind === "image" ? ref.blobs.map((d) => prepareBlob(source, d, ref.digest, repository)) : [];
+  const blobs = ref.kind === "image" ? ref.blobs.filter((d) => source.lacksBlob?.(d.digest) !== true).map((d) => prepareBlob(source, d, ref.digest, repository)) : [];
   return { manifest: prepareManifest(ref), blobs, subject: ref.manifest.subject, referrer: referrerDescriptor(ref) };
 }
 function prepareManifest(ref) {
@@ -2170,7 +2193,8 @@ var init_registry = __esm({
        * Serves `ref` (an image or index read from an OCI layout, and everything below it) in
        * `repository`, tagged `tag` unless the tag is empty or undefined (then by digest only).
        * Every manifest and index of the tree is served by digest in that repository, and every
-       * blob of every image in it; blobs are scoped to the repository, as in any registry.
+       * blob of every image in it that its source holds (a layout may lack non-distributable
+       * layers); blobs are scoped to the repository, as in any registry.
        * Adding what is already there is a no-op; retagging to another digest is a ConflictError.
        * Safe while serving: the content is checked first, then added in one synchronous step.
        */
@@ -5767,6 +5791,7 @@ __export(src_exports, {
   createVerifier: () => createVerifier,
   dockerCredentials: () => dockerCredentials,
   embeddedData: () => embeddedData,
+  isNonDistributable: () => isNonDistributable,
   isValidDigest: () => isValidDigest,
   isValidRepository: () => isValidRepository,
   isValidTag: () => isValidTag,
@@ -5956,6 +5981,7 @@ var createHandler2;
 var createVerifier2;
 var dockerCredentials2;
 var embeddedData2;
+var isNonDistributable2;
 var isValidDigest2;
 var isValidRepository2;
 var isValidTag2;
@@ -5982,7 +6008,7 @@ var verifyBytes2;
 var walkRefs2;
 var writeClientConfig2;
 var writeLayout2;
-if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DeadlineError: DeadlineError2, DigestCheck: DigestCheck2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, MAX_REPOSITORY_LENGTH: MAX_REPOSITORY_LENGTH2, MAX_TAG_LENGTH: MAX_TAG_LENGTH2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, OutputFileError: OutputFileError2, PULL_HELP: PULL_HELP2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, REPOSITORY_RULE: REPOSITORY_RULE2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, TAG_RULE: TAG_RULE2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, dockerCredentials: dockerCredentials2, embeddedData: embeddedData2, isValidDigest: isValidDigest2, isValidRepository: isValidRepository2, isValidTag: isValidTag2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeClientConfig: writeClientConfig2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
+if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DeadlineError: DeadlineError2, DigestCheck: DigestCheck2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, MAX_REPOSITORY_LENGTH: MAX_REPOSITORY_LENGTH2, MAX_TAG_LENGTH: MAX_TAG_LENGTH2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, OutputFileError: OutputFileError2, PULL_HELP: PULL_HELP2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, REPOSITORY_RULE: REPOSITORY_RULE2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, TAG_RULE: TAG_RULE2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, dockerCredentials: dockerCredentials2, embeddedData: embeddedData2, isNonDistributable: isNonDistributable2, isValidDigest: isValidDigest2, isValidRepository: isValidRepository2, isValidTag: isValidTag2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeClientConfig: writeClientConfig2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
 export {
   AuthError2 as AuthError,
   BLOB_READ_CHUNK2 as BLOB_READ_CHUNK,
@@ -6038,6 +6064,7 @@ export {
   createVerifier2 as createVerifier,
   dockerCredentials2 as dockerCredentials,
   embeddedData2 as embeddedData,
+  isNonDistributable2 as isNonDistributable,
   isValidDigest2 as isValidDigest,
   isValidRepository2 as isValidRepository,
   isValidTag2 as isValidTag,

@@ -5,12 +5,13 @@
 // before the server listens (nothing else is waiting on the event loop yet); a run-time addRef
 // or openBlob does only a few. Blob contents are streamed, never read here.
 
-import { createReadStream, lstatSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs'
+import { createReadStream, existsSync, lstatSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import { Readable, pipeline } from 'node:stream'
 import { type Descriptor, embeddedData } from './descriptor.ts'
 import { parseDigest } from './digest.ts'
 import { MAX_MANIFEST_BYTES } from './manifest.ts'
+import { isNonDistributable } from './media-types.ts'
 import type { ContentSource } from './ref.ts'
 import { createVerifier, verifyBytes } from './verify.ts'
 import { LayoutError } from '../errors.ts'
@@ -20,6 +21,8 @@ export const BLOB_READ_CHUNK = 1024 * 1024
 
 export class LayoutStore implements ContentSource {
   readonly location: string
+  /** Non-distributable layers checkBlob found absent. */
+  readonly #lacking = new Set<string>()
 
   constructor(dir: string) {
     this.location = dir
@@ -38,13 +41,24 @@ export class LayoutStore implements ContentSource {
     return bytes
   }
 
-  /** Checks that a blob exists with the descriptor's size: a stat, never a read. */
+  /**
+   * Checks that a blob exists with the descriptor's size: a stat, never a read. A non-distributable
+   * layer may be absent: then lacksBlob says so from now on.
+   */
   async checkBlob(descriptor: Descriptor): Promise<void> {
     if (embeddedData(descriptor) !== undefined) return
+    if (isNonDistributable(descriptor.mediaType) && !existsSync(this.blobPath(descriptor.digest))) {
+      this.#lacking.add(descriptor.digest)
+      return
+    }
     const size = this.#stat(descriptor).size
     if (size !== descriptor.size) {
       throw new LayoutError(`${this.#where(descriptor)}: file has ${size} bytes, the descriptor says ${descriptor.size}`)
     }
+  }
+
+  lacksBlob(digest: string): boolean {
+    return this.#lacking.has(digest)
   }
 
   async openBlob(descriptor: Descriptor, signal?: AbortSignal): Promise<Readable> {

@@ -72,8 +72,9 @@ async function load(dir: string): Promise<Layout> {
 }
 
 async function checkBlobs(store: LayoutStore, blobs: Descriptor[], checked: Set<string>): Promise<void> {
-  for (const d of blobs) checked.add(d.digest)
   await Promise.all(blobs.map((d) => store.checkBlob(d)))
+  // An absent non-distributable layer is checked again where another image lists it: as a distributable layer it must be there.
+  for (const d of blobs) if (!store.lacksBlob(d.digest)) checked.add(d.digest)
 }
 
 function checkLayoutDir(dir: string): void {
