@@ -735,6 +735,47 @@ var require_node_stream = __commonJS({
   }
 });
 
+// src/oci/regular-file.ts
+function readRegularFile(path, limit, fail, where2 = path) {
+  const fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | import_node_fs.constants.O_NONBLOCK | import_node_fs.constants.O_NOCTTY);
+  try {
+    const info = (0, import_node_fs.fstatSync)(fd);
+    if (!info.isFile()) throw fail(`${where2}: not a regular file (${fileKind(info)})`);
+    if (info.size > limit) throw fail(`${where2}: ${info.size} bytes is over the ${limit}-byte limit`);
+    const bytes = readUpTo(fd, info.size, limit);
+    if (bytes === void 0) throw fail(`${where2}: grew past the ${limit}-byte limit while it was read`);
+    return bytes;
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+function readUpTo(fd, expected, limit) {
+  let buffer = Buffer.allocUnsafe(expected + 1);
+  let length = 0;
+  for (; ; ) {
+    if (length === buffer.length) {
+      if (length > limit) return void 0;
+      const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, limit + 1));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    const n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    if (n === 0) return buffer.subarray(0, length);
+    length += n;
+  }
+}
+function fileKind(info) {
+  if (info.isDirectory()) return "a directory";
+  return info.isFIFO() ? "a FIFO" : "a device";
+}
+var import_node_fs;
+var init_regular_file = __esm({
+  "src/oci/regular-file.ts"() {
+    "use strict";
+    import_node_fs = __toESM(require_node_fs(), 1);
+  }
+});
+
 // src/oci/verify.ts
 function verifyBytes(bytes, descriptor, where2) {
   if (bytes.length !== descriptor.size) throw new ContentMismatchError(`${where2}: expected ${descriptor.size} bytes, found ${bytes.length}`);
@@ -810,23 +851,24 @@ var init_verify = __esm({
 // src/oci/layout-store.ts
 function danglingLinkHint(path) {
   try {
-    if (!(0, import_node_fs.lstatSync)(path).isSymbolicLink()) return "";
-    return ` (a symlink to ${JSON.stringify((0, import_node_fs.readlinkSync)(path))}, which does not exist: are the image target's runfiles included?)`;
+    if (!(0, import_node_fs2.lstatSync)(path).isSymbolicLink()) return "";
+    return ` (a symlink to ${JSON.stringify((0, import_node_fs2.readlinkSync)(path))}, which does not exist: are the image target's runfiles included?)`;
   } catch {
     return "";
   }
 }
-var import_node_fs, import_node_path, import_node_stream2, BLOB_READ_CHUNK, LayoutStore;
+var import_node_fs2, import_node_path, import_node_stream2, BLOB_READ_CHUNK, LayoutStore;
 var init_layout_store = __esm({
   "src/oci/layout-store.ts"() {
     "use strict";
-    import_node_fs = __toESM(require_node_fs(), 1);
+    import_node_fs2 = __toESM(require_node_fs(), 1);
     import_node_path = __toESM(require_node_path(), 1);
     import_node_stream2 = __toESM(require_node_stream(), 1);
     init_descriptor();
     init_digest();
     init_manifest();
     init_media_types();
+    init_regular_file();
     init_verify();
     init_errors();
     BLOB_READ_CHUNK = 1024 * 1024;
@@ -854,7 +896,7 @@ var init_layout_store = __esm({
        */
       async checkBlob(descriptor) {
         if (embeddedData(descriptor) !== void 0) return;
-        if (isNonDistributable(descriptor.mediaType) && !(0, import_node_fs.existsSync)(this.blobPath(descriptor.digest))) {
+        if (isNonDistributable(descriptor.mediaType) && !(0, import_node_fs2.existsSync)(this.blobPath(descriptor.digest))) {
           this.#lacking.add(descriptor.digest);
           return;
         }
@@ -871,7 +913,7 @@ var init_layout_store = __esm({
         if (data !== void 0) return import_node_stream2.Readable.from([data]);
         const where2 = this.#where(descriptor);
         this.#stat(descriptor);
-        const file = (0, import_node_fs.createReadStream)(this.blobPath(descriptor.digest), { highWaterMark: BLOB_READ_CHUNK, signal });
+        const file = (0, import_node_fs2.createReadStream)(this.blobPath(descriptor.digest), { highWaterMark: BLOB_READ_CHUNK, signal });
         return (0, import_node_stream2.pipeline)(file, createVerifier(descriptor, where2), () => {
         });
       }
@@ -879,25 +921,34 @@ var init_layout_store = __esm({
         if (descriptor.size > MAX_MANIFEST_BYTES) {
           throw new LayoutError(`${where2}: the descriptor says ${descriptor.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`);
         }
-        const size = this.#stat(descriptor).size;
-        if (size > MAX_MANIFEST_BYTES) {
-          throw new LayoutError(`${where2}: ${size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`);
+        const path = this.blobPath(descriptor.digest);
+        let bytes;
+        try {
+          bytes = readRegularFile(path, MAX_MANIFEST_BYTES, (message) => new LayoutError(message), where2);
+        } catch (error) {
+          if (error.code !== "ENOENT") throw error;
+          throw this.#missing(descriptor);
         }
-        if (size !== descriptor.size) {
-          throw new LayoutError(`${where2}: file is too ${size < descriptor.size ? "short" : "long"} (${size} bytes, the descriptor says ${descriptor.size})`);
+        if (bytes.length !== descriptor.size) {
+          throw new LayoutError(
+            `${where2}: file is too ${bytes.length < descriptor.size ? "short" : "long"} (${bytes.length} bytes, the descriptor says ${descriptor.size})`
+          );
         }
-        return (0, import_node_fs.readFileSync)(this.blobPath(descriptor.digest));
+        return bytes;
       }
       #stat(descriptor) {
         const path = this.blobPath(descriptor.digest);
         try {
-          const info = (0, import_node_fs.statSync)(path);
+          const info = (0, import_node_fs2.statSync)(path);
           if (!info.isFile()) throw new LayoutError(`${this.#where(descriptor)}: not a regular file`);
           return info;
         } catch (error) {
           if (error.code !== "ENOENT") throw error;
-          throw new LayoutError(`${this.#where(descriptor)}: blob is missing${danglingLinkHint(path)}`);
+          throw this.#missing(descriptor);
         }
+      }
+      #missing(descriptor) {
+        return new LayoutError(`${this.#where(descriptor)}: blob is missing${danglingLinkHint(this.blobPath(descriptor.digest))}`);
       }
       #where(descriptor) {
         return `blob ${descriptor.digest} (${this.blobPath(descriptor.digest)}) of layout ${this.location}`;
@@ -1069,8 +1120,9 @@ function checkLayoutDir(dir) {
 }
 function readOciLayout(path, dir) {
   try {
-    return (0, import_node_fs2.readFileSync)(path);
+    return readLayoutFile(path);
   } catch (error) {
+    if (error instanceof LayoutError) throw error;
     const info = statOrUndefined(dir);
     if (info === void 0) throw new LayoutError(`OCI layout ${dir} does not exist`);
     if (!info.isDirectory()) throw new LayoutError(`OCI layout ${dir} is not a directory`);
@@ -1080,10 +1132,7 @@ function readOciLayout(path, dir) {
 }
 function readIndexJson(dir) {
   const path = (0, import_node_path2.join)(dir, "index.json");
-  const info = statOrUndefined(path);
-  if (info === void 0) throw new LayoutError(`${path} is missing`);
-  if (info.size > MAX_MANIFEST_BYTES) throw new LayoutError(`${path}: ${info.size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit`);
-  const json = parseJson((0, import_node_fs2.readFileSync)(path), path);
+  const json = parseJson(readIndexJsonFile(path), path);
   if (json.mediaType !== void 0 && json.mediaType !== OCI_INDEX) {
     throw new LayoutError(`${path}: mediaType ${JSON.stringify(json.mediaType)} is not "${OCI_INDEX}"`);
   }
@@ -1094,9 +1143,20 @@ function readIndexJson(dir) {
   if (index.manifests.length === 0) throw new LayoutError(`${path} lists no manifests`);
   return index;
 }
+function readIndexJsonFile(path) {
+  try {
+    return readLayoutFile(path);
+  } catch (error) {
+    if (error.code === "ENOENT") throw new LayoutError(`${path} is missing`);
+    throw error;
+  }
+}
+function readLayoutFile(path) {
+  return readRegularFile(path, MAX_MANIFEST_BYTES, (message) => new LayoutError(message));
+}
 function statOrUndefined(path) {
   try {
-    return (0, import_node_fs2.statSync)(path);
+    return (0, import_node_fs3.statSync)(path);
   } catch {
     return void 0;
   }
@@ -1118,17 +1178,18 @@ function selectEntry(layout, refName) {
   }
   return only;
 }
-var import_node_fs2, import_node_path2;
+var import_node_fs3, import_node_path2;
 var init_layout = __esm({
   "src/oci/layout.ts"() {
     "use strict";
-    import_node_fs2 = __toESM(require_node_fs(), 1);
+    import_node_fs3 = __toESM(require_node_fs(), 1);
     import_node_path2 = __toESM(require_node_path(), 1);
     init_descriptor();
     init_manifest();
     init_layout_store();
     init_media_types();
     init_ref();
+    init_regular_file();
     init_errors();
   }
 });
@@ -1136,7 +1197,7 @@ var init_layout = __esm({
 // src/load/plan.ts
 function realPath(path) {
   try {
-    return import_node_fs3.realpathSync.native(path);
+    return import_node_fs4.realpathSync.native(path);
   } catch {
     return path;
   }
@@ -1213,11 +1274,11 @@ function refNames(layout) {
   const names = layout.entries.map((e) => e.refName).filter((n) => n !== void 0);
   return names.length === 0 ? "none" : names.map((n) => JSON.stringify(n)).join(", ");
 }
-var import_node_fs3, import_node_path3, LayoutCache;
+var import_node_fs4, import_node_path3, LayoutCache;
 var init_plan = __esm({
   "src/load/plan.ts"() {
     "use strict";
-    import_node_fs3 = __toESM(require_node_fs(), 1);
+    import_node_fs4 = __toESM(require_node_fs(), 1);
     import_node_path3 = __toESM(require_node_path(), 1);
     init_layout();
     init_errors();
@@ -1514,7 +1575,7 @@ function discoverLocations(options, near) {
 }
 function explicitLocation(path) {
   const abs = (0, import_node_path4.resolve)(path);
-  const info = (0, import_node_fs4.statSync)(abs, { throwIfNoEntry: false });
+  const info = (0, import_node_fs5.statSync)(abs, { throwIfNoEntry: false });
   if (info === void 0) throw new RunfilesError(`--runfiles ${path}: ${abs} does not exist (expected a runfiles directory or a runfiles manifest file)`);
   if (info.isDirectory()) return treeWithManifests(abs, "--runfiles");
   return [{ kind: "manifest", path: abs, origin: "--runfiles" }];
@@ -1544,7 +1605,7 @@ function programLocations(program) {
   ];
 }
 function existing(location) {
-  const info = (0, import_node_fs4.statSync)(location.path, { throwIfNoEntry: false });
+  const info = (0, import_node_fs5.statSync)(location.path, { throwIfNoEntry: false });
   if (info === void 0) return [];
   return location.kind === "tree" === info.isDirectory() ? [location] : [];
 }
@@ -1566,7 +1627,7 @@ function treeSource(location) {
     location,
     lookup(path) {
       const direct = (0, import_node_path4.join)(location.path, path);
-      if ((0, import_node_fs4.existsSync)(direct)) return { found: direct };
+      if ((0, import_node_fs5.existsSync)(direct)) return { found: direct };
       runfiles ??= new import_runfiles.Runfiles({ RUNFILES_DIR: location.path });
       try {
         return { found: runfiles.resolve(path, "") };
@@ -1604,11 +1665,11 @@ function parseRunfilesManifest(text) {
 function unescape(s) {
   return s.replace(/\\([snb])/g, (_, c) => c === "s" ? " " : c === "n" ? "\n" : "\\");
 }
-var import_node_fs4, import_node_path4, import_runfiles, RunfilesResolver, ManifestIndex;
+var import_node_fs5, import_node_path4, import_runfiles, RunfilesResolver, ManifestIndex;
 var init_runfiles = __esm({
   "src/runfiles/index.ts"() {
     "use strict";
-    import_node_fs4 = __toESM(require_node_fs(), 1);
+    import_node_fs5 = __toESM(require_node_fs(), 1);
     import_node_path4 = __toESM(require_node_path(), 1);
     import_runfiles = __toESM(require_runfiles(), 1);
     init_errors();
@@ -1640,7 +1701,7 @@ var init_runfiles = __esm({
       /** Like rlocation, without throwing: `looked` says where it looked and what was missing. */
       tryRlocation(path) {
         if ((0, import_node_path4.isAbsolute)(path)) {
-          return (0, import_node_fs4.existsSync)(path) ? { found: path } : { looked: `it is an absolute path, and ${path} does not exist` };
+          return (0, import_node_fs5.existsSync)(path) ? { found: path } : { looked: `it is an absolute path, and ${path} does not exist` };
         }
         const problem = checkRlocationPath(path);
         if (problem !== void 0) return { looked: problem };
@@ -1669,7 +1730,7 @@ var init_runfiles = __esm({
       static read(file) {
         let text;
         try {
-          text = (0, import_node_fs4.readFileSync)(file, "utf8");
+          text = (0, import_node_fs5.readFileSync)(file, "utf8");
         } catch (error) {
           throw new RunfilesError(`failed to read runfiles manifest ${file}: ${error instanceof Error ? error.message : String(error)}`);
         }
@@ -1683,7 +1744,7 @@ var init_runfiles = __esm({
           const dir = this.#entries.get(path.slice(0, end));
           if (dir === void 0 || dir === "") continue;
           const candidate = (0, import_node_path4.join)(dir, path.slice(end + 1));
-          if ((0, import_node_fs4.existsSync)(candidate)) return candidate;
+          if ((0, import_node_fs5.existsSync)(candidate)) return candidate;
         }
         return this.#fromChildren(path);
       }
@@ -2022,11 +2083,11 @@ async function readManifests(files) {
   const { readBazelManifest: readBazelManifest3 } = await Promise.resolve().then(() => (init_manifest2(), manifest_exports));
   return (await Promise.all(files.map((m) => readBazelManifest3(m)))).flat();
 }
-var import_node_fs5, import_node_path5, Loader;
+var import_node_fs6, import_node_path5, Loader;
 var init_loader = __esm({
   "src/load/loader.ts"() {
     "use strict";
-    import_node_fs5 = __toESM(require_node_fs(), 1);
+    import_node_fs6 = __toESM(require_node_fs(), 1);
     import_node_path5 = __toESM(require_node_path(), 1);
     init_errors();
     init_digest();
@@ -2073,7 +2134,7 @@ var init_loader = __esm({
       }
       /** A filesystem path when it exists (or is absolute), else a runfiles path. */
       async #layoutPath(layout, source) {
-        if ((0, import_node_path5.isAbsolute)(layout) || (0, import_node_fs5.existsSync)(layout)) return (0, import_node_path5.resolve)(layout);
+        if ((0, import_node_path5.isAbsolute)(layout) || (0, import_node_fs6.existsSync)(layout)) return (0, import_node_path5.resolve)(layout);
         const result = (await this.#runfilesResolver()).tryRlocation(layout);
         if ("found" in result) return result.found;
         throw new RunfilesError(`${source}: ${(0, import_node_path5.resolve)(layout)} does not exist, and "${layout}" as a runfiles path does not resolve: ${result.looked}`);
@@ -2327,11 +2388,11 @@ function identityOf(stats) {
 function messageOf2(error) {
   return error instanceof Error ? error.message : String(error);
 }
-var import_node_fs6, import_promises2, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
+var import_node_fs7, import_promises2, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
 var init_blob_files = __esm({
   "src/registry/server/blob-files.ts"() {
     "use strict";
-    import_node_fs6 = __toESM(require_node_fs(), 1);
+    import_node_fs7 = __toESM(require_node_fs(), 1);
     import_promises2 = __toESM(require_promises(), 1);
     init_verify();
     init_errors();
@@ -2357,7 +2418,7 @@ var init_blob_files = __esm({
       async open(blob2) {
         let handle;
         try {
-          handle = await (0, import_promises2.open)(blob2.path, import_node_fs6.constants.O_RDONLY | import_node_fs6.constants.O_NONBLOCK);
+          handle = await (0, import_promises2.open)(blob2.path, import_node_fs7.constants.O_RDONLY | import_node_fs7.constants.O_NONBLOCK);
         } catch (error) {
           throw this.#unreadable(blob2, `cannot open ${blob2.path}: ${error.code ?? messageOf2(error)}`);
         }
@@ -2742,17 +2803,17 @@ function defaultMaxConnections() {
 }
 function openFileLimit() {
   try {
-    const line = /^Max open files\s+(\d+|unlimited)/m.exec((0, import_node_fs7.readFileSync)("/proc/self/limits", "utf8"));
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec((0, import_node_fs8.readFileSync)("/proc/self/limits", "utf8"));
     return line?.[1] === void 0 || line[1] === "unlimited" ? void 0 : Number(line[1]);
   } catch {
     return void 0;
   }
 }
-var import_node_fs7, STALL_GRACE_MS, DEFAULT_MAX_CONNECTIONS, RESERVED_FDS, MAX_SWEEP_INTERVAL_MS, waitingOnServer, ConnectionCap;
+var import_node_fs8, STALL_GRACE_MS, DEFAULT_MAX_CONNECTIONS, RESERVED_FDS, MAX_SWEEP_INTERVAL_MS, waitingOnServer, ConnectionCap;
 var init_connections = __esm({
   "src/registry/server/connections.ts"() {
     "use strict";
-    import_node_fs7 = __toESM(require_node_fs(), 1);
+    import_node_fs8 = __toESM(require_node_fs(), 1);
     STALL_GRACE_MS = 1e3;
     DEFAULT_MAX_CONNECTIONS = 2e3;
     RESERVED_FDS = 128;
@@ -3930,11 +3991,11 @@ var init_limit_options = __esm({
 });
 
 // src/cli/ready-file.ts
-var import_node_fs8, import_promises7, ReadyFile;
+var import_node_fs9, import_promises7, ReadyFile;
 var init_ready_file = __esm({
   "src/cli/ready-file.ts"() {
     "use strict";
-    import_node_fs8 = __toESM(require_node_fs(), 1);
+    import_node_fs9 = __toESM(require_node_fs(), 1);
     import_promises7 = __toESM(require_promises(), 1);
     init_write_file_atomic();
     ReadyFile = class _ReadyFile {
@@ -3963,7 +4024,7 @@ var init_ready_file = __esm({
       /** remove() for a process that is exiting (an 'exit' listener cannot wait). */
       removeSync() {
         try {
-          if (this.#isOurs((0, import_node_fs8.lstatSync)(this.path)) && (0, import_node_fs8.readFileSync)(this.path, "utf8") === this.#content) (0, import_node_fs8.rmSync)(this.path, { force: true });
+          if (this.#isOurs((0, import_node_fs9.lstatSync)(this.path)) && (0, import_node_fs9.readFileSync)(this.path, "utf8") === this.#content) (0, import_node_fs9.rmSync)(this.path, { force: true });
         } catch {
         }
       }
@@ -4307,12 +4368,12 @@ async function listDir(dir) {
     throw error;
   }
 }
-var import_node_crypto5, import_node_fs9, import_promises9, import_node_path10, import_node_stream3, import_promises10, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
+var import_node_crypto5, import_node_fs10, import_promises9, import_node_path10, import_node_stream3, import_promises10, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
 var init_layout_writer = __esm({
   "src/oci/layout-writer.ts"() {
     "use strict";
     import_node_crypto5 = __toESM(require_node_crypto(), 1);
-    import_node_fs9 = __toESM(require_node_fs(), 1);
+    import_node_fs10 = __toESM(require_node_fs(), 1);
     import_promises9 = __toESM(require_promises(), 1);
     import_node_path10 = __toESM(require_node_path(), 1);
     import_node_stream3 = __toESM(require_node_stream(), 1);
@@ -4418,7 +4479,7 @@ var init_layout_writer = __esm({
         const temp = (0, import_node_path10.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
         try {
-          await (0, import_promises10.pipeline)([source, ...stages, (0, import_node_fs9.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
+          await (0, import_promises10.pipeline)([source, ...stages, (0, import_node_fs10.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
         } catch (error) {
           await this.#drop(temp);
           throw error;
@@ -5838,7 +5899,7 @@ var init_src = __esm({
 });
 
 // src/cli/main.ts
-var import_node_fs10 = __toESM(require_node_fs(), 1);
+var import_node_fs11 = __toESM(require_node_fs(), 1);
 var import_node_os3 = __toESM(require_node_os(), 1);
 var import_node_url2 = __toESM(require_node_url(), 1);
 init_errors();
@@ -5905,7 +5966,7 @@ function isMainModule() {
   const script = process.argv[1];
   if (script === void 0) return false;
   try {
-    return (0, import_node_fs10.realpathSync)(script) === (0, import_node_fs10.realpathSync)((0, import_node_url2.fileURLToPath)(import.meta.url));
+    return (0, import_node_fs11.realpathSync)(script) === (0, import_node_fs11.realpathSync)((0, import_node_url2.fileURLToPath)(import.meta.url));
   } catch {
     return false;
   }

@@ -384,8 +384,8 @@ describe('readLayout: bad input', () => {
   it('an oci-layout that cannot be read says so', async (t) => {
     const dir = await fixture(t, 'image')
     await rm(join(dir, 'oci-layout'))
-    await mkdir(join(dir, 'oci-layout'))
-    await assertLoadFails(dir, `${join(dir, 'oci-layout')} cannot be read: EISDIR`)
+    await symlink('oci-layout', join(dir, 'oci-layout'))
+    await assertLoadFails(dir, `${join(dir, 'oci-layout')} cannot be read: ELOOP`)
   })
 
   it('a missing oci-layout file', async (t) => {
@@ -410,7 +410,7 @@ describe('readLayout: bad input', () => {
     const dir = await fixture(t, 'image')
     await rm(join(dir, 'oci-layout'))
     await mkdir(join(dir, 'oci-layout'))
-    await assertLoadFails(dir, join(dir, 'oci-layout'))
+    await assertLoadFails(dir, `${join(dir, 'oci-layout')}: not a regular file (a directory)`)
   })
 
   it('a missing index.json', async (t) => {
