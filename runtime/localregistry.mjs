@@ -1299,6 +1299,13 @@ var init_plan = __esm({
   }
 });
 
+// required-when-run:node:buffer
+var require_node_buffer = __commonJS({
+  "required-when-run:node:buffer"(exports, module) {
+    module.exports = __require("node:buffer");
+  }
+});
+
 // node_modules/@bazel/runfiles/paths.js
 var require_paths = __commonJS({
   "node_modules/@bazel/runfiles/paths.js"(exports) {
@@ -1542,6 +1549,9 @@ __export(runfiles_exports, {
   RunfilesResolver: () => RunfilesResolver,
   parseRunfilesManifest: () => parseRunfilesManifest
 });
+function shownPath(path) {
+  return path.length > MAX_PATH_LENGTH ? `"${path.slice(0, 100)}..." (${path.length} characters)` : `"${path}"`;
+}
 function describe(location) {
   return `runfiles ${location.kind === "tree" ? "tree" : "manifest"} ${location.path} (${location.origin})`;
 }
@@ -1628,7 +1638,7 @@ function treeSource(location) {
     lookup(path) {
       const direct = (0, import_node_path4.join)(location.path, path);
       if ((0, import_node_fs5.existsSync)(direct)) return { found: direct };
-      runfiles ??= new import_runfiles.Runfiles({ RUNFILES_DIR: location.path });
+      runfiles ??= openTree(location.path);
       try {
         return { found: runfiles.resolve(path, "") };
       } catch {
@@ -1636,6 +1646,19 @@ function treeSource(location) {
       }
     }
   };
+}
+function openTree(dir) {
+  const mapping = (0, import_node_path4.join)(dir, "_repo_mapping");
+  if ((0, import_node_fs5.existsSync)(mapping)) readRunfilesFile(mapping, "repository mapping");
+  return new import_runfiles.Runfiles({ RUNFILES_DIR: dir });
+}
+function readRunfilesFile(file, what) {
+  try {
+    return readRegularFile(file, import_node_buffer.constants.MAX_STRING_LENGTH, (message) => new RunfilesError(`${what} ${message}`)).toString("utf8");
+  } catch (error) {
+    if (error instanceof RunfilesError) throw error;
+    throw new RunfilesError(`failed to read ${what} ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 function manifestSource(location) {
   let index;
@@ -1665,14 +1688,16 @@ function parseRunfilesManifest(text) {
 function unescape(s) {
   return s.replace(/\\([snb])/g, (_, c) => c === "s" ? " " : c === "n" ? "\n" : "\\");
 }
-var import_node_fs5, import_node_path4, import_runfiles, RunfilesResolver, ManifestIndex;
+var import_node_fs5, import_node_buffer, import_node_path4, import_runfiles, RunfilesResolver, MAX_PATH_LENGTH, ManifestIndex;
 var init_runfiles = __esm({
   "src/runfiles/index.ts"() {
     "use strict";
     import_node_fs5 = __toESM(require_node_fs(), 1);
+    import_node_buffer = __toESM(require_node_buffer(), 1);
     import_node_path4 = __toESM(require_node_path(), 1);
     import_runfiles = __toESM(require_runfiles(), 1);
     init_errors();
+    init_regular_file();
     RunfilesResolver = class _RunfilesResolver {
       locations;
       #sources;
@@ -1696,10 +1721,11 @@ var init_runfiles = __esm({
       rlocation(path, what) {
         const result = this.tryRlocation(path);
         if ("found" in result) return result.found;
-        throw new RunfilesError(`${what}: runfiles path "${path}" does not resolve: ${result.looked}`);
+        throw new RunfilesError(`${what}: runfiles path ${shownPath(path)} does not resolve: ${result.looked}`);
       }
       /** Like rlocation, without throwing: `looked` says where it looked and what was missing. */
       tryRlocation(path) {
+        if (path.length > MAX_PATH_LENGTH) return { looked: `it is ${path.length} characters long, and no path is longer than ${MAX_PATH_LENGTH}` };
         if ((0, import_node_path4.isAbsolute)(path)) {
           return (0, import_node_fs5.existsSync)(path) ? { found: path } : { looked: `it is an absolute path, and ${path} does not exist` };
         }
@@ -1719,6 +1745,7 @@ var init_runfiles = __esm({
         return { looked: `looked in ${missed.join("; ")}` };
       }
     };
+    MAX_PATH_LENGTH = 4096;
     ManifestIndex = class _ManifestIndex {
       file;
       #entries;
@@ -1728,13 +1755,7 @@ var init_runfiles = __esm({
         this.#entries = entries;
       }
       static read(file) {
-        let text;
-        try {
-          text = (0, import_node_fs5.readFileSync)(file, "utf8");
-        } catch (error) {
-          throw new RunfilesError(`failed to read runfiles manifest ${file}: ${error instanceof Error ? error.message : String(error)}`);
-        }
-        return new _ManifestIndex(file, parseRunfilesManifest(text));
+        return new _ManifestIndex(file, parseRunfilesManifest(readRunfilesFile(file, "runfiles manifest")));
       }
       /** The real path for an rlocation path, or undefined. */
       lookup(path) {
@@ -1773,16 +1794,30 @@ var init_runfiles = __esm({
   }
 });
 
-// required-when-run:node:fs/promises
-var require_promises = __commonJS({
-  "required-when-run:node:fs/promises"(exports, module) {
-    module.exports = __require("node:fs/promises");
-  }
-});
-
 // src/manifest/text-format.ts
 function parseTextFormat(text, schema) {
-  return new Reader(text).message(schema, void 0, { line: 1, column: 1 });
+  return new Reader(typeof text === "string" ? text : decodeUtf8(text)).message(schema, void 0, { line: 1, column: 1 });
+}
+function decodeUtf8(bytes) {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = buffer.toString("utf8");
+  if ((0, import_node_buffer2.isUtf8)(buffer)) return text;
+  for (let i = text.indexOf(REPLACEMENT); ; i = text.indexOf(REPLACEMENT, i + 1)) {
+    const at = Buffer.byteLength(text.slice(0, i));
+    if (!buffer.subarray(at, at + 3).equals(REPLACEMENT_BYTES)) {
+      const { line, column } = position(lineStarts(text), i);
+      throw new TextFormatError(`byte 0x${buffer[at]?.toString(16).padStart(2, "0")} is not UTF-8: the text format is UTF-8 text`, line, column);
+    }
+  }
+}
+function position(starts, offset) {
+  let [lo, hi] = [0, starts.length - 1];
+  while (lo < hi) {
+    const mid = lo + hi + 1 >>> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - starts[lo] + 1 };
 }
 function lineStarts(text) {
   const starts = [0];
@@ -1790,7 +1825,10 @@ function lineStarts(text) {
   return starts;
 }
 function describe2(token) {
-  return token.kind === "end" ? "the end of the text" : `'${token.text}'`;
+  return token.kind === "end" ? "the end of the text" : shown(token.text);
+}
+function shown(text) {
+  return text.length > MAX_SHOWN ? `'${text.slice(0, MAX_SHOWN)}'... (${text.length} characters)` : `'${text}'`;
 }
 function decodeString(literal, fail) {
   const body = literal.slice(1, -1);
@@ -1844,10 +1882,11 @@ function decodeEscape(body, at, bytes, fail) {
   }
   throw fail(`unknown escape '\\${c}'`);
 }
-var IMAGE, MANIFEST, TextFormatError, WHITESPACE, IDENTIFIER, OTHER, SIMPLE_ESCAPES, UTF8, Reader;
+var import_node_buffer2, IMAGE, MANIFEST, TextFormatError, REPLACEMENT, REPLACEMENT_BYTES, WHITESPACE, IDENTIFIER, OTHER, SIMPLE_ESCAPES, UTF8, Reader, MAX_SHOWN;
 var init_text_format = __esm({
   "src/manifest/text-format.ts"() {
     "use strict";
+    import_node_buffer2 = __toESM(require_node_buffer(), 1);
     IMAGE = {
       name: "localregistry.Image",
       fields: {
@@ -1870,6 +1909,8 @@ var init_text_format = __esm({
         this.column = column;
       }
     };
+    REPLACEMENT = "\uFFFD";
+    REPLACEMENT_BYTES = Buffer.from(REPLACEMENT);
     WHITESPACE = /[ \t\n\v\f\r]/;
     IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/y;
     OTHER = /[^ \t\n\v\f\r{}<>[\]:,;#"']+/y;
@@ -1900,7 +1941,7 @@ var init_text_format = __esm({
       }
       #field(schema, message, name) {
         const field = schema.fields[name.text];
-        if (field === void 0) throw this.#error(name, `${schema.name}: unknown field '${name.text}'`);
+        if (field === void 0) throw this.#error(name, `${schema.name}: unknown field ${shown(name.text)}`);
         const qualified = `${schema.name}.${name.text}`;
         const colon = this.#peek();
         const hasColon = colon.kind === "symbol" && colon.text === ":";
@@ -1989,22 +2030,17 @@ var init_text_format = __esm({
         this.#offset = i;
         return { kind, text: text.slice(start, i), offset: start };
       }
-      /** Line and column of an offset, by binary search in the line starts (found once: a manifest may list 10,000 images). */
+      /** Line and column of an offset (the line starts found once: a manifest may list 10,000 images). */
       #position(offset) {
         this.#lineStarts ??= lineStarts(this.#text);
-        let [lo, hi] = [0, this.#lineStarts.length - 1];
-        while (lo < hi) {
-          const mid = lo + hi + 1 >>> 1;
-          if (this.#lineStarts[mid] <= offset) lo = mid;
-          else hi = mid - 1;
-        }
-        return { line: lo + 1, column: offset - this.#lineStarts[lo] + 1 };
+        return position(this.#lineStarts, offset);
       }
       #error(token, message) {
         const { line, column } = this.#position(token.offset);
         return new TextFormatError(message, line, column);
       }
     };
+    MAX_SHOWN = 100;
   }
 });
 
@@ -2012,17 +2048,19 @@ var init_text_format = __esm({
 var manifest_exports = {};
 __export(manifest_exports, {
   MANIFEST_PROTO_PATH: () => MANIFEST_PROTO_PATH,
+  MAX_MANIFEST_FILE_BYTES: () => MAX_MANIFEST_FILE_BYTES,
   parseBazelManifest: () => parseBazelManifest,
   readBazelManifest: () => readBazelManifest
 });
 async function readBazelManifest(file) {
-  let text;
+  let bytes;
   try {
-    text = await (0, import_promises.readFile)(file, "utf8");
+    bytes = readRegularFile(file, MAX_MANIFEST_FILE_BYTES, (message) => new BazelManifestError(message));
   } catch (error) {
+    if (error instanceof BazelManifestError) throw error;
     throw new BazelManifestError(`failed to read manifest ${file}: ${messageOf(error)}`, { cause: error });
   }
-  return parseBazelManifest(text, file);
+  return parseBazelManifest(bytes, file);
 }
 function parseBazelManifest(text, file) {
   let manifest2;
@@ -2043,24 +2081,26 @@ function checkImage(image, file, i) {
   };
   if (repository === "") fail("repository is missing");
   if (!isValidRepository(repository)) {
-    fail(`repository ${JSON.stringify(repository)} is not a valid repository name (${REPOSITORY_RULE})`);
+    fail(`repository ${quote(repository)} is not a valid repository name (${REPOSITORY_RULE})`);
   }
-  if (tag !== "" && !isValidTag(tag)) fail(`tag ${JSON.stringify(tag)} of ${repository} is not a valid tag (${TAG_RULE})`);
+  if (tag !== "" && !isValidTag(tag)) fail(`tag ${quote(tag)} of ${repository} is not a valid tag (${TAG_RULE})`);
   if (path === "") fail(`path of ${repository}${tag === "" ? "" : `:${tag}`} is missing`);
   return { repository, tag, path, file, line };
 }
 function messageOf(error) {
   return error instanceof Error ? error.message : String(error);
 }
-var import_promises;
+var MAX_MANIFEST_FILE_BYTES;
 var init_manifest2 = __esm({
   "src/manifest/index.ts"() {
     "use strict";
-    import_promises = __toESM(require_promises(), 1);
     init_errors();
+    init_regular_file();
     init_package_files();
+    init_digest();
     init_names();
     init_text_format();
+    MAX_MANIFEST_FILE_BYTES = 64 * 1024 * 1024;
   }
 });
 
@@ -2193,16 +2233,16 @@ function addPrepared(repo, prepared) {
 }
 function checkRepository(repository) {
   if (isValidRepository(repository)) return;
-  const shown = JSON.stringify(repository.length > 300 ? `${repository.slice(0, 300)}\u2026` : repository);
+  const shown2 = JSON.stringify(repository.length > 300 ? `${repository.slice(0, 300)}\u2026` : repository);
   if (repository.length > MAX_REPOSITORY_LENGTH) {
-    throw new UsageError(`invalid repository name ${shown}: ${repository.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`);
+    throw new UsageError(`invalid repository name ${shown2}: ${repository.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`);
   }
-  throw new UsageError(`invalid repository name ${shown}: ${REPOSITORY_RULE}`);
+  throw new UsageError(`invalid repository name ${shown2}: ${REPOSITORY_RULE}`);
 }
 function checkTag(tag) {
   if (isValidTag(tag)) return;
-  const shown = JSON.stringify(tag.length > 300 ? `${tag.slice(0, 300)}\u2026` : tag);
-  throw new UsageError(`invalid tag ${shown}: ${TAG_RULE}`);
+  const shown2 = JSON.stringify(tag.length > 300 ? `${tag.slice(0, 300)}\u2026` : tag);
+  throw new UsageError(`invalid tag ${shown2}: ${TAG_RULE}`);
 }
 function compareAscii(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -2298,6 +2338,13 @@ var init_registry = __esm({
   }
 });
 
+// required-when-run:node:fs/promises
+var require_promises = __commonJS({
+  "required-when-run:node:fs/promises"(exports, module) {
+    module.exports = __require("node:fs/promises");
+  }
+});
+
 // src/registry/server/responses.ts
 function writeError(res, error) {
   for (const name of res.getHeaderNames()) res.removeHeader(name);
@@ -2388,12 +2435,12 @@ function identityOf(stats) {
 function messageOf2(error) {
   return error instanceof Error ? error.message : String(error);
 }
-var import_node_fs7, import_promises2, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
+var import_node_fs7, import_promises, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
 var init_blob_files = __esm({
   "src/registry/server/blob-files.ts"() {
     "use strict";
     import_node_fs7 = __toESM(require_node_fs(), 1);
-    import_promises2 = __toESM(require_promises(), 1);
+    import_promises = __toESM(require_promises(), 1);
     init_verify();
     init_errors();
     init_responses();
@@ -2418,7 +2465,7 @@ var init_blob_files = __esm({
       async open(blob2) {
         let handle;
         try {
-          handle = await (0, import_promises2.open)(blob2.path, import_node_fs7.constants.O_RDONLY | import_node_fs7.constants.O_NONBLOCK);
+          handle = await (0, import_promises.open)(blob2.path, import_node_fs7.constants.O_RDONLY | import_node_fs7.constants.O_NONBLOCK);
         } catch (error) {
           throw this.#unreadable(blob2, `cannot open ${blob2.path}: ${error.code ?? messageOf2(error)}`);
         }
@@ -2677,8 +2724,8 @@ function parseRange(header2, size) {
     specs++;
     const dash = spec.indexOf("-");
     if (dash === -1) return WHOLE;
-    const first = position(spec.slice(0, dash).trim());
-    const last = position(spec.slice(dash + 1).trim());
+    const first = position2(spec.slice(0, dash).trim());
+    const last = position2(spec.slice(dash + 1).trim());
     if (first === void 0 && last === void 0) return WHOLE;
     if (first === -1 || last === -1) return WHOLE;
     if (first === void 0) {
@@ -2699,7 +2746,7 @@ function parseRange(header2, size) {
   }
   return { kind: "range", start: merged.start, end: merged.end };
 }
-function position(text) {
+function position2(text) {
   if (text.length === 0) return void 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -2901,25 +2948,25 @@ async function copy(file, sink, range, pair, writes, closed, options) {
   const { start, end } = range;
   const check = file.verified ? void 0 : new DigestCheck(file.blob, where(file.blob));
   const hashStartedAt = Date.now();
-  let position2 = check === void 0 ? start : 0;
+  let position3 = check === void 0 ? start : 0;
   const readEnd = check === void 0 ? end + 1 : file.blob.size;
   let held;
   let slot = 0;
-  while (position2 < readEnd) {
+  while (position3 < readEnd) {
     if (held?.slot === slot) slot = slot === 0 ? 1 : 0;
     const previous = writes[slot];
     if (previous !== void 0 && !previous.settled) await Promise.race([previous.done, closed]);
     if (res.destroyed) throw new ResponseClosedError();
     const buffer = pair[slot];
-    const wanted = Math.min(buffer.length, readEnd - position2);
-    const read = await readFully(file.handle, buffer, wanted, position2);
-    if (read < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${readEnd - position2 - read} bytes early`);
+    const wanted = Math.min(buffer.length, readEnd - position3);
+    const read = await readFully(file.handle, buffer, wanted, position3);
+    if (read < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${readEnd - position3 - read} bytes early`);
     check?.update(buffer.subarray(0, read));
-    const from = Math.max(position2, start);
-    const to = Math.min(position2 + read, end + 1);
-    position2 += read;
+    const from = Math.max(position3, start);
+    const to = Math.min(position3 + read, end + 1);
+    position3 += read;
     if (from >= to) continue;
-    const chunk = buffer.subarray(from - (position2 - read), to - (position2 - read));
+    const chunk = buffer.subarray(from - (position3 - read), to - (position3 - read));
     if (to === end + 1) {
       held = { chunk, slot };
       continue;
@@ -2937,10 +2984,10 @@ async function copy(file, sink, range, pair, writes, closed, options) {
   }
   return held;
 }
-async function readFully(handle, buffer, wanted, position2) {
+async function readFully(handle, buffer, wanted, position3) {
   let total = 0;
   while (total < wanted) {
-    const { bytesRead } = await handle.read(buffer, total, wanted - total, position2 + total);
+    const { bytesRead } = await handle.read(buffer, total, wanted - total, position3 + total);
     if (bytesRead === 0) break;
     total += bytesRead;
   }
@@ -3499,7 +3546,7 @@ async function serverTls(options, listenHost) {
 async function addressesOf(host) {
   if ((0, import_node_net2.isIP)(host.replace(/^\[(.*)\]$/, "$1")) !== 0) return [];
   try {
-    return (await (0, import_promises3.lookup)(host, { all: true })).map((address) => address.address);
+    return (await (0, import_promises2.lookup)(host, { all: true })).map((address) => address.address);
   } catch {
     return [];
   }
@@ -3535,12 +3582,12 @@ function checkGivenCertificate(options) {
   }
   return { cert: options.cert, key: options.key };
 }
-var import_node_crypto3, import_promises3, import_node_net2, import_node_os;
+var import_node_crypto3, import_promises2, import_node_net2, import_node_os;
 var init_tls = __esm({
   "src/tls/index.ts"() {
     "use strict";
     import_node_crypto3 = __toESM(require_node_crypto(), 1);
-    import_promises3 = __toESM(require_promises2(), 1);
+    import_promises2 = __toESM(require_promises2(), 1);
     import_node_net2 = __toESM(require_node_net(), 1);
     import_node_os = __toESM(require_node_os(), 1);
     init_errors();
@@ -3694,7 +3741,7 @@ var init_pull_hints = __esm({
 async function writeFileAtomic(file, data, options = {}) {
   const temp = (0, import_node_path6.join)((0, import_node_path6.dirname)(file), `.${(0, import_node_path6.basename)(file)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`);
   try {
-    const handle = await (0, import_promises4.open)(temp, "wx", options.mode ?? 420);
+    const handle = await (0, import_promises3.open)(temp, "wx", options.mode ?? 420);
     let identity;
     try {
       await handle.writeFile(data);
@@ -3703,10 +3750,10 @@ async function writeFileAtomic(file, data, options = {}) {
     } finally {
       await handle.close();
     }
-    await (0, import_promises4.rename)(temp, file);
+    await (0, import_promises3.rename)(temp, file);
     return identity;
   } catch (error) {
-    await (0, import_promises4.rm)(temp, { force: true });
+    await (0, import_promises3.rm)(temp, { force: true });
     throw new OutputFileError(`${options.name ?? "cannot write"} ${file}: ${systemReason(error)}`, { cause: error });
   }
 }
@@ -3716,12 +3763,12 @@ function systemReason(error) {
   const at = syscall === void 0 ? -1 : error.message.indexOf(`, ${syscall} `);
   return at < 0 ? error.message : error.message.slice(0, at);
 }
-var import_node_crypto4, import_promises4, import_node_path6;
+var import_node_crypto4, import_promises3, import_node_path6;
 var init_write_file_atomic = __esm({
   "src/files/write-file-atomic.ts"() {
     "use strict";
     import_node_crypto4 = __toESM(require_node_crypto(), 1);
-    import_promises4 = __toESM(require_promises(), 1);
+    import_promises3 = __toESM(require_promises(), 1);
     import_node_path6 = __toESM(require_node_path(), 1);
     init_errors();
   }
@@ -3747,7 +3794,7 @@ async function writeClientConfig(dir, options) {
   if (mirrors.includes("docker.io")) files.set("docker/daemon.json", dockerDaemonJson(registry));
   try {
     for (const [path, content] of files) {
-      await (0, import_promises5.mkdir)((0, import_node_path7.join)(dir, path, ".."), { recursive: true });
+      await (0, import_promises4.mkdir)((0, import_node_path7.join)(dir, path, ".."), { recursive: true });
       await writeFileAtomic((0, import_node_path7.join)(dir, path), content);
     }
   } catch (error) {
@@ -3818,11 +3865,11 @@ function dockerDaemonJson(registry) {
   return `${JSON.stringify(config, null, 2)}
 `;
 }
-var import_promises5, import_node_path7, REGISTRIES_DROP_IN, toml;
+var import_promises4, import_node_path7, REGISTRIES_DROP_IN, toml;
 var init_client_config = __esm({
   "src/client-config/index.ts"() {
     "use strict";
-    import_promises5 = __toESM(require_promises(), 1);
+    import_promises4 = __toESM(require_promises(), 1);
     import_node_path7 = __toESM(require_node_path(), 1);
     init_errors();
     init_host();
@@ -3868,7 +3915,7 @@ async function tlsOption(options) {
 }
 async function readOptionFile(option, file) {
   try {
-    return await (0, import_promises6.readFile)(file);
+    return await (0, import_promises5.readFile)(file);
   } catch (error) {
     throw new UsageError(`${option} ${file}: ${error.message}`);
   }
@@ -3892,11 +3939,11 @@ async function writeLauncherFiles(options, registry, io) {
 `
   );
 }
-var import_promises6, LAUNCHER_ARGS;
+var import_promises5, LAUNCHER_ARGS;
 var init_launcher_options = __esm({
   "src/cli/launcher-options.ts"() {
     "use strict";
-    import_promises6 = __toESM(require_promises(), 1);
+    import_promises5 = __toESM(require_promises(), 1);
     init_api();
     init_client_config();
     init_write_file_atomic();
@@ -3991,12 +4038,12 @@ var init_limit_options = __esm({
 });
 
 // src/cli/ready-file.ts
-var import_node_fs9, import_promises7, ReadyFile;
+var import_node_fs9, import_promises6, ReadyFile;
 var init_ready_file = __esm({
   "src/cli/ready-file.ts"() {
     "use strict";
     import_node_fs9 = __toESM(require_node_fs(), 1);
-    import_promises7 = __toESM(require_promises(), 1);
+    import_promises6 = __toESM(require_promises(), 1);
     init_write_file_atomic();
     ReadyFile = class _ReadyFile {
       path;
@@ -4016,8 +4063,8 @@ var init_ready_file = __esm({
       /** Removes the file if it is still ours; leaves it alone otherwise (or when it is gone). */
       async remove() {
         try {
-          const stats = await (0, import_promises7.lstat)(this.path);
-          if (this.#isOurs(stats) && await (0, import_promises7.readFile)(this.path, "utf8") === this.#content) await (0, import_promises7.rm)(this.path, { force: true });
+          const stats = await (0, import_promises6.lstat)(this.path);
+          if (this.#isOurs(stats) && await (0, import_promises6.readFile)(this.path, "utf8") === this.#content) await (0, import_promises6.rm)(this.path, { force: true });
         } catch {
         }
       }
@@ -4193,7 +4240,7 @@ async function dockerCredentials(host, options = {}) {
 async function readConfig(path) {
   let text;
   try {
-    text = await (0, import_promises8.readFile)(path, "utf8");
+    text = await (0, import_promises7.readFile)(path, "utf8");
   } catch (error) {
     if (error instanceof Error && "code" in error && error.code === "ENOENT") return void 0;
     throw new AuthError(`cannot read the Docker config ${path}: ${error instanceof Error && "code" in error ? String(error.code) : "unreadable"}`);
@@ -4276,12 +4323,12 @@ function parseHelperAnswer(stdout, program, server) {
   if (typeof Username !== "string" || typeof Secret !== "string") throw new AuthError(`${program} get for ${server} answered without Username and Secret`);
   return { username: Username, password: Secret };
 }
-var import_node_child_process, import_promises8, import_node_os2, import_node_path9, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
+var import_node_child_process, import_promises7, import_node_os2, import_node_path9, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
 var init_docker_config = __esm({
   "src/registry/client/docker-config.ts"() {
     "use strict";
     import_node_child_process = __toESM(require_node_child_process(), 1);
-    import_promises8 = __toESM(require_promises(), 1);
+    import_promises7 = __toESM(require_promises(), 1);
     import_node_os2 = __toESM(require_node_os(), 1);
     import_node_path9 = __toESM(require_node_path(), 1);
     init_errors();
@@ -4360,7 +4407,7 @@ async function runLimited(items, limit, stop, task) {
 }
 async function listDir(dir) {
   try {
-    return await (0, import_promises9.readdir)(dir);
+    return await (0, import_promises8.readdir)(dir);
   } catch (error) {
     const code = error.code;
     if (code === "ENOENT") return void 0;
@@ -4368,16 +4415,16 @@ async function listDir(dir) {
     throw error;
   }
 }
-var import_node_crypto5, import_node_fs10, import_promises9, import_node_path10, import_node_stream3, import_promises10, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
+var import_node_crypto5, import_node_fs10, import_promises8, import_node_path10, import_node_stream3, import_promises9, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, Meter;
 var init_layout_writer = __esm({
   "src/oci/layout-writer.ts"() {
     "use strict";
     import_node_crypto5 = __toESM(require_node_crypto(), 1);
     import_node_fs10 = __toESM(require_node_fs(), 1);
-    import_promises9 = __toESM(require_promises(), 1);
+    import_promises8 = __toESM(require_promises(), 1);
     import_node_path10 = __toESM(require_node_path(), 1);
     import_node_stream3 = __toESM(require_node_stream(), 1);
-    import_promises10 = __toESM(require_promises3(), 1);
+    import_promises9 = __toESM(require_promises3(), 1);
     init_descriptor();
     init_digest();
     init_layout_store();
@@ -4408,17 +4455,17 @@ var init_layout_writer = __esm({
           if (!names.includes("oci-layout")) throw new LayoutError(`cannot write OCI layout to ${dir}: it exists and is not an OCI layout (no oci-layout file)`);
           return new _LayoutWriter(dir, dir, false);
         }
-        await (0, import_promises9.mkdir)((0, import_node_path10.dirname)(dir), { recursive: true });
+        await (0, import_promises8.mkdir)((0, import_node_path10.dirname)(dir), { recursive: true });
         const work = (0, import_node_path10.join)((0, import_node_path10.dirname)(dir), `.${(0, import_node_path10.basename)(dir)}.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
-        await (0, import_promises9.mkdir)((0, import_node_path10.join)(work, "blobs"), { recursive: true });
-        await (0, import_promises9.writeFile)((0, import_node_path10.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
+        await (0, import_promises8.mkdir)((0, import_node_path10.join)(work, "blobs"), { recursive: true });
+        await (0, import_promises8.writeFile)((0, import_node_path10.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
 `);
         return new _LayoutWriter(dir, work, true);
       }
       /** True when the blob is in the layout already with the right size and digest (so it need not be fetched). */
       async hasBlob(descriptor, signal) {
         const store = new LayoutStore(this.#work);
-        const info = await (0, import_promises9.stat)(store.blobPath(descriptor.digest)).catch(() => void 0);
+        const info = await (0, import_promises8.stat)(store.blobPath(descriptor.digest)).catch(() => void 0);
         if (info?.size !== descriptor.size) return false;
         try {
           for await (const _ of await store.openBlob(descriptor, signal)) ;
@@ -4472,14 +4519,14 @@ var init_layout_writer = __esm({
       }
       /** Pipes the source through `stages` into a temporary file in blobs/ALGORITHM (the caller #places it). */
       async #write(source, stages, algorithm, signal) {
-        await (0, import_promises9.mkdir)((0, import_node_path10.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
+        await (0, import_promises8.mkdir)((0, import_node_path10.join)(this.#work, "blobs", algorithm), { recursive: true }).catch((error) => {
           source.destroy();
           throw error;
         });
         const temp = (0, import_node_path10.join)(this.#work, "blobs", algorithm, `.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
         try {
-          await (0, import_promises10.pipeline)([source, ...stages, (0, import_node_fs10.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
+          await (0, import_promises9.pipeline)([source, ...stages, (0, import_node_fs10.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
         } catch (error) {
           await this.#drop(temp);
           throw error;
@@ -4487,11 +4534,11 @@ var init_layout_writer = __esm({
         return temp;
       }
       async #place(temp, digest) {
-        await (0, import_promises9.rename)(temp, new LayoutStore(this.#work).blobPath(digest));
+        await (0, import_promises8.rename)(temp, new LayoutStore(this.#work).blobPath(digest));
         this.#temps.delete(temp);
       }
       async #drop(temp) {
-        await (0, import_promises9.rm)(temp, { force: true });
+        await (0, import_promises8.rm)(temp, { force: true });
         this.#temps.delete(temp);
       }
       /**
@@ -4504,7 +4551,7 @@ var init_layout_writer = __esm({
         const index = options.bareIndexJson ? { manifests } : { schemaVersion: 2, mediaType: OCI_INDEX, manifests };
         const temp = (0, import_node_path10.join)(this.#work, `.index.json.tmp-${(0, import_node_crypto5.randomBytes)(6).toString("hex")}`);
         this.#temps.add(temp);
-        const handle = await (0, import_promises9.open)(temp, "w");
+        const handle = await (0, import_promises8.open)(temp, "w");
         try {
           await handle.writeFile(`${JSON.stringify(index, null, 2)}
 `);
@@ -4512,19 +4559,19 @@ var init_layout_writer = __esm({
         } finally {
           await handle.close();
         }
-        await (0, import_promises9.rename)(temp, (0, import_node_path10.join)(this.#work, "index.json"));
+        await (0, import_promises8.rename)(temp, (0, import_node_path10.join)(this.#work, "index.json"));
         this.#temps.delete(temp);
-        if (this.#isNew) await (0, import_promises9.rename)(this.#work, this.dir);
+        if (this.#isNew) await (0, import_promises8.rename)(this.#work, this.dir);
       }
       /** Removes everything this writer left behind; the target is as it was. */
       async abort() {
-        if (this.#isNew) await (0, import_promises9.rm)(this.#work, { recursive: true, force: true });
-        else await Promise.all([...this.#temps].map((t) => (0, import_promises9.rm)(t, { force: true })));
+        if (this.#isNew) await (0, import_promises8.rm)(this.#work, { recursive: true, force: true });
+        else await Promise.all([...this.#temps].map((t) => (0, import_promises8.rm)(t, { force: true })));
       }
       async #existingEntries() {
         if (this.#isNew) return [];
         const path = (0, import_node_path10.join)(this.#work, "index.json");
-        const bytes = await (0, import_promises9.readFile)(path).catch(() => void 0);
+        const bytes = await (0, import_promises8.readFile)(path).catch(() => void 0);
         return bytes === void 0 ? [] : parseIndex(parseJson(bytes, path), path).manifests;
       }
     };
@@ -5470,12 +5517,12 @@ var init_client = __esm({
 
 // src/registry/client/reference.ts
 function parseReference(reference, options = {}) {
-  const shown = withoutUserInfo(reference);
+  const shown2 = withoutUserInfo(reference);
   const fail = (why) => {
-    throw new ImageReferenceError(`invalid image reference ${quote(shown)}: ${why} (expected host[:port]/repository[:tag][@digest])`);
+    throw new ImageReferenceError(`invalid image reference ${quote(shown2)}: ${why} (expected host[:port]/repository[:tag][@digest])`);
   };
   if (reference.length > 1024) fail("too long");
-  if (shown !== reference) {
+  if (shown2 !== reference) {
     fail("credentials do not belong in a reference; give them with --username and --password-stdin, or log in with docker login");
   }
   if (reference.includes("://")) fail("give no scheme; use --plain-http for a plain-HTTP registry");
