@@ -155,6 +155,28 @@ describe('registry server: hostile request targets', () => {
     assert.deepEqual((JSON.parse(method.responses[0]?.body.toString() ?? '') as { errors: Array<{ detail: unknown }> }).errors[0]?.detail, { method: 'DELETE' })
   })
 
+  it('says in the message why a name, reference or digest cannot be there, and nothing more when it merely is not', async (t) => {
+    const { url } = await servedImage(t)
+    const zero = `sha256:${'0'.repeat(64)}`
+    const cases: Array<[string, string]> = [
+      ['/v2/APP/manifests/latest', 'repository "APP" is not known to this registry: a repository name is lowercase letters'],
+      ['/v2/nope/manifests/latest', 'repository "nope" is not known to this registry'],
+      ['/v2/app/manifests/v9', 'manifest "v9" is not known in repository "app"'],
+      [`/v2/app/manifests/${zero}`, `manifest "${zero}" is not known in repository "app"`],
+      ['/v2/app/manifests/-x', 'manifest "-x" is not known in repository "app": it is not a digest, and not a tag either (a tag is 1 to 128'],
+      ['/v2/app/manifests/sha256:xyz', 'manifest "sha256:xyz" is not known in repository "app": it is not a tag, and invalid sha256 digest "sha256:xyz"'],
+      [`/v2/app/blobs/${zero}`, `blob "${zero}" is not known in repository "app"`],
+      ['/v2/app/blobs/sha256:xyz', 'blob "sha256:xyz" is not known in repository "app": invalid sha256 digest "sha256:xyz"'],
+      ['/v2/app/tags/list?n=x', 'page size n="x" is not supported: n must be a non-negative integer'],
+    ]
+    for (const [path, message] of cases) {
+      const res = await request(url, path)
+      const actual = (JSON.parse(res.body.toString()) as { errors: Array<{ message: string }> }).errors[0]?.message ?? ''
+      assert.ok(actual.startsWith(message), `${path}: ${actual}`)
+      if (!message.includes(':')) assert.equal(actual, message, path)
+    }
+  })
+
   it('ignores query strings on manifests and blobs, and never lets them change the file served', async (t) => {
     const { image, url, layer } = await servedImage(t)
     for (const query of ['?x=1', '?path=../../etc/passwd', '?', '?n=0', '?digest=sha256:0', `?${'q'.repeat(5000)}`]) {
