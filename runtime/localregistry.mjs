@@ -655,12 +655,15 @@ var init_descriptor = __esm({
 });
 
 // src/oci/media-types.ts
+function isNonDistributable(mediaType) {
+  return NON_DISTRIBUTABLE_LAYER_TYPES.has(mediaType);
+}
 function manifestKind(mediaType) {
   if (IMAGE_MANIFEST_TYPES.has(mediaType)) return "image";
   if (INDEX_TYPES.has(mediaType)) return "index";
   return void 0;
 }
-var OCI_MANIFEST, OCI_INDEX, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, OCI_EMPTY, OCI_LAYOUT_VERSION, REF_NAME_ANNOTATION, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_CONFIG, DOCKER_LAYER_GZIP, IMAGE_MANIFEST_TYPES, INDEX_TYPES, MANIFEST_MEDIA_TYPES;
+var OCI_MANIFEST, OCI_INDEX, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, OCI_EMPTY, OCI_LAYOUT_VERSION, REF_NAME_ANNOTATION, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_CONFIG, DOCKER_LAYER_GZIP, NON_DISTRIBUTABLE_LAYER_TYPES, IMAGE_MANIFEST_TYPES, INDEX_TYPES, MANIFEST_MEDIA_TYPES;
 var init_media_types = __esm({
   "src/oci/media-types.ts"() {
     "use strict";
@@ -676,6 +679,13 @@ var init_media_types = __esm({
     DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
     DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
     DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    NON_DISTRIBUTABLE_LAYER_TYPES = /* @__PURE__ */ new Set([
+      "application/vnd.oci.image.layer.nondistributable.v1.tar",
+      "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+      "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+      "application/vnd.docker.image.rootfs.foreign.diff.tar",
+      "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+    ]);
     IMAGE_MANIFEST_TYPES = /* @__PURE__ */ new Set([OCI_MANIFEST, DOCKER_MANIFEST]);
     INDEX_TYPES = /* @__PURE__ */ new Set([OCI_INDEX, DOCKER_MANIFEST_LIST]);
     MANIFEST_MEDIA_TYPES = [OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST];
@@ -755,6 +765,47 @@ var require_node_stream = __commonJS({
   }
 });
 
+// src/oci/regular-file.ts
+function readRegularFile(path, limit, fail, where2 = path) {
+  const fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | import_node_fs.constants.O_NONBLOCK | import_node_fs.constants.O_NOCTTY);
+  try {
+    const info = (0, import_node_fs.fstatSync)(fd);
+    if (!info.isFile()) throw fail(`${where2}: not a regular file (${fileKind(info)})`);
+    if (info.size > limit) throw fail(`${where2}: ${info.size} bytes is over the ${limit}-byte limit`);
+    const bytes = readUpTo(fd, info.size, limit);
+    if (bytes === void 0) throw fail(`${where2}: grew past the ${limit}-byte limit while it was read`);
+    return bytes;
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+function readUpTo(fd, expected, limit) {
+  let buffer = Buffer.allocUnsafe(expected + 1);
+  let length = 0;
+  for (; ; ) {
+    if (length === buffer.length) {
+      if (length > limit) return void 0;
+      const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, limit + 1));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    const n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    if (n === 0) return buffer.subarray(0, length);
+    length += n;
+  }
+}
+function fileKind(info) {
+  if (info.isDirectory()) return "a directory";
+  return info.isFIFO() ? "a FIFO" : "a device";
+}
+var import_node_fs;
+var init_regular_file = __esm({
+  "src/oci/regular-file.ts"() {
+    "use strict";
+    import_node_fs = __toESM(require_node_fs(), 1);
+  }
+});
+
 // src/oci/verify.ts
 function verifyBytes(bytes, descriptor, where2) {
   if (bytes.length !== descriptor.size) throw new ContentMismatchError(`${where2}: expected ${descriptor.size} bytes, found ${bytes.length}`);
@@ -830,27 +881,31 @@ var init_verify = __esm({
 // src/oci/layout-store.ts
 function danglingLinkHint(path) {
   try {
-    if (!(0, import_node_fs.lstatSync)(path).isSymbolicLink()) return "";
-    return ` (a symlink to ${JSON.stringify((0, import_node_fs.readlinkSync)(path))}, which does not exist: are the image target's runfiles included?)`;
+    if (!(0, import_node_fs2.lstatSync)(path).isSymbolicLink()) return "";
+    return ` (a symlink to ${JSON.stringify((0, import_node_fs2.readlinkSync)(path))}, which does not exist: are the image target's runfiles included?)`;
   } catch {
     return "";
   }
 }
-var import_node_fs, import_node_path, import_node_stream2, BLOB_READ_CHUNK, LayoutStore;
+var import_node_fs2, import_node_path, import_node_stream2, BLOB_READ_CHUNK, LayoutStore;
 var init_layout_store = __esm({
   "src/oci/layout-store.ts"() {
     "use strict";
-    import_node_fs = __toESM(require_node_fs(), 1);
+    import_node_fs2 = __toESM(require_node_fs(), 1);
     import_node_path = __toESM(require_node_path(), 1);
     import_node_stream2 = __toESM(require_node_stream(), 1);
     init_descriptor();
     init_digest();
     init_manifest();
+    init_media_types();
+    init_regular_file();
     init_verify();
     init_errors();
     BLOB_READ_CHUNK = 1024 * 1024;
     LayoutStore = class {
       location;
+      /** Non-distributable layers checkBlob found absent. */
+      #lacking = /* @__PURE__ */ new Set();
       constructor(dir) {
         this.location = dir;
       }
@@ -865,20 +920,30 @@ var init_layout_store = __esm({
         verifyBytes(bytes, descriptor, where2);
         return bytes;
       }
-      /** Checks that a blob exists with the descriptor's size: a stat, never a read. */
+      /**
+       * Checks that a blob exists with the descriptor's size: a stat, never a read. A non-distributable
+       * layer may be absent: then lacksBlob says so from now on.
+       */
       async checkBlob(descriptor) {
         if (embeddedData(descriptor) !== void 0) return;
+        if (isNonDistributable(descriptor.mediaType) && !(0, import_node_fs2.existsSync)(this.blobPath(descriptor.digest))) {
+          this.#lacking.add(descriptor.digest);
+          return;
+        }
         const size = this.#stat(descriptor).size;
         if (size !== descriptor.size) {
           throw new LayoutError(`${this.#where(descriptor)}: file has ${size} bytes, the descriptor says ${descriptor.size}`);
         }
+      }
+      lacksBlob(digest2) {
+        return this.#lacking.has(digest2);
       }
       async openBlob(descriptor, signal) {
         const data = embeddedData(descriptor);
         if (data !== void 0) return import_node_stream2.Readable.from([data]);
         const where2 = this.#where(descriptor);
         this.#stat(descriptor);
-        const file = (0, import_node_fs.createReadStream)(this.blobPath(descriptor.digest), { highWaterMark: BLOB_READ_CHUNK, signal });
+        const file = (0, import_node_fs2.createReadStream)(this.blobPath(descriptor.digest), { highWaterMark: BLOB_READ_CHUNK, signal });
         return (0, import_node_stream2.pipeline)(file, createVerifier(descriptor, where2), () => {
         });
       }
@@ -886,25 +951,34 @@ var init_layout_store = __esm({
         if (descriptor.size > MAX_MANIFEST_BYTES) {
           throw new LayoutError(`${where2}: the descriptor says ${descriptor.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`);
         }
-        const size = this.#stat(descriptor).size;
-        if (size > MAX_MANIFEST_BYTES) {
-          throw new LayoutError(`${where2}: ${size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`);
+        const path = this.blobPath(descriptor.digest);
+        let bytes;
+        try {
+          bytes = readRegularFile(path, MAX_MANIFEST_BYTES, (message) => new LayoutError(message), where2);
+        } catch (error) {
+          if (error.code !== "ENOENT") throw error;
+          throw this.#missing(descriptor);
         }
-        if (size !== descriptor.size) {
-          throw new LayoutError(`${where2}: file is too ${size < descriptor.size ? "short" : "long"} (${size} bytes, the descriptor says ${descriptor.size})`);
+        if (bytes.length !== descriptor.size) {
+          throw new LayoutError(
+            `${where2}: file is too ${bytes.length < descriptor.size ? "short" : "long"} (${bytes.length} bytes, the descriptor says ${descriptor.size})`
+          );
         }
-        return (0, import_node_fs.readFileSync)(this.blobPath(descriptor.digest));
+        return bytes;
       }
       #stat(descriptor) {
         const path = this.blobPath(descriptor.digest);
         try {
-          const info = (0, import_node_fs.statSync)(path);
+          const info = (0, import_node_fs2.statSync)(path);
           if (!info.isFile()) throw new LayoutError(`${this.#where(descriptor)}: not a regular file`);
           return info;
         } catch (error) {
           if (error.code !== "ENOENT") throw error;
-          throw new LayoutError(`${this.#where(descriptor)}: blob is missing${danglingLinkHint(path)}`);
+          throw this.#missing(descriptor);
         }
+      }
+      #missing(descriptor) {
+        return new LayoutError(`${this.#where(descriptor)}: blob is missing${danglingLinkHint(this.blobPath(descriptor.digest))}`);
       }
       #where(descriptor) {
         return `blob ${descriptor.digest} (${this.blobPath(descriptor.digest)}) of layout ${this.location}`;
@@ -1064,8 +1138,8 @@ async function load(dir) {
   return { dir, store, entries, skipped };
 }
 async function checkBlobs(store, blobs, checked) {
-  for (const d of blobs) checked.add(d.digest);
   await Promise.all(blobs.map((d) => store.checkBlob(d)));
+  for (const d of blobs) if (!store.lacksBlob(d.digest)) checked.add(d.digest);
 }
 function checkLayoutDir(dir) {
   const path = (0, import_node_path2.join)(dir, "oci-layout");
@@ -1076,8 +1150,9 @@ function checkLayoutDir(dir) {
 }
 function readOciLayout(path, dir) {
   try {
-    return (0, import_node_fs2.readFileSync)(path);
+    return readLayoutFile(path);
   } catch (error) {
+    if (error instanceof LayoutError) throw error;
     const info = statOrUndefined(dir);
     if (info === void 0) throw new LayoutError(`OCI layout ${dir} does not exist`);
     if (!info.isDirectory()) throw new LayoutError(`OCI layout ${dir} is not a directory`);
@@ -1087,10 +1162,7 @@ function readOciLayout(path, dir) {
 }
 function readIndexJson(dir) {
   const path = (0, import_node_path2.join)(dir, "index.json");
-  const info = statOrUndefined(path);
-  if (info === void 0) throw new LayoutError(`${path} is missing`);
-  if (info.size > MAX_MANIFEST_BYTES) throw new LayoutError(`${path}: ${info.size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit`);
-  const json = parseJson((0, import_node_fs2.readFileSync)(path), path);
+  const json = parseJson(readIndexJsonFile(path), path);
   if (json.mediaType !== void 0 && json.mediaType !== OCI_INDEX) {
     throw new LayoutError(`${path}: mediaType ${JSON.stringify(json.mediaType)} is not "${OCI_INDEX}"`);
   }
@@ -1101,9 +1173,20 @@ function readIndexJson(dir) {
   if (index.manifests.length === 0) throw new LayoutError(`${path} lists no manifests`);
   return index;
 }
+function readIndexJsonFile(path) {
+  try {
+    return readLayoutFile(path);
+  } catch (error) {
+    if (error.code === "ENOENT") throw new LayoutError(`${path} is missing`);
+    throw error;
+  }
+}
+function readLayoutFile(path) {
+  return readRegularFile(path, MAX_MANIFEST_BYTES, (message) => new LayoutError(message));
+}
 function statOrUndefined(path) {
   try {
-    return (0, import_node_fs2.statSync)(path);
+    return (0, import_node_fs3.statSync)(path);
   } catch {
     return void 0;
   }
@@ -1125,17 +1208,18 @@ function selectEntry(layout, refName) {
   }
   return only;
 }
-var import_node_fs2, import_node_path2;
+var import_node_fs3, import_node_path2;
 var init_layout = __esm({
   "src/oci/layout.ts"() {
     "use strict";
-    import_node_fs2 = __toESM(require_node_fs(), 1);
+    import_node_fs3 = __toESM(require_node_fs(), 1);
     import_node_path2 = __toESM(require_node_path(), 1);
     init_descriptor();
     init_manifest();
     init_layout_store();
     init_media_types();
     init_ref();
+    init_regular_file();
     init_errors();
   }
 });
@@ -1143,7 +1227,7 @@ var init_layout = __esm({
 // src/load/plan.ts
 function realPath(path) {
   try {
-    return import_node_fs3.realpathSync.native(path);
+    return import_node_fs4.realpathSync.native(path);
   } catch {
     return path;
   }
@@ -1220,11 +1304,11 @@ function refNames(layout) {
   const names = layout.entries.map((e) => e.refName).filter((n) => n !== void 0);
   return names.length === 0 ? "none" : names.map((n) => JSON.stringify(n)).join(", ");
 }
-var import_node_fs3, import_node_path3, LayoutCache;
+var import_node_fs4, import_node_path3, LayoutCache;
 var init_plan = __esm({
   "src/load/plan.ts"() {
     "use strict";
-    import_node_fs3 = __toESM(require_node_fs(), 1);
+    import_node_fs4 = __toESM(require_node_fs(), 1);
     import_node_path3 = __toESM(require_node_path(), 1);
     init_layout();
     init_errors();
@@ -1242,6 +1326,13 @@ var init_plan = __esm({
         return layout;
       }
     };
+  }
+});
+
+// required-when-run:node:buffer
+var require_node_buffer = __commonJS({
+  "required-when-run:node:buffer"(exports, module) {
+    module.exports = __require("node:buffer");
   }
 });
 
@@ -1488,6 +1579,9 @@ __export(runfiles_exports, {
   RunfilesResolver: () => RunfilesResolver,
   parseRunfilesManifest: () => parseRunfilesManifest
 });
+function shownPath(path) {
+  return path.length > MAX_PATH_LENGTH ? `"${path.slice(0, 100)}..." (${path.length} characters)` : `"${path}"`;
+}
 function describe(location) {
   return `runfiles ${location.kind === "tree" ? "tree" : "manifest"} ${location.path} (${location.origin})`;
 }
@@ -1521,7 +1615,7 @@ function discoverLocations(options, near) {
 }
 function explicitLocation(path) {
   const abs = (0, import_node_path4.resolve)(path);
-  const info = (0, import_node_fs4.statSync)(abs, { throwIfNoEntry: false });
+  const info = (0, import_node_fs5.statSync)(abs, { throwIfNoEntry: false });
   if (info === void 0) throw new RunfilesError(`--runfiles ${path}: ${abs} does not exist (expected a runfiles directory or a runfiles manifest file)`);
   if (info.isDirectory()) return treeWithManifests(abs, "--runfiles");
   return [{ kind: "manifest", path: abs, origin: "--runfiles" }];
@@ -1551,7 +1645,7 @@ function programLocations(program) {
   ];
 }
 function existing(location) {
-  const info = (0, import_node_fs4.statSync)(location.path, { throwIfNoEntry: false });
+  const info = (0, import_node_fs5.statSync)(location.path, { throwIfNoEntry: false });
   if (info === void 0) return [];
   return location.kind === "tree" === info.isDirectory() ? [location] : [];
 }
@@ -1573,8 +1667,8 @@ function treeSource(location) {
     location,
     lookup(path) {
       const direct = (0, import_node_path4.join)(location.path, path);
-      if ((0, import_node_fs4.existsSync)(direct)) return { found: direct };
-      runfiles ??= new import_runfiles.Runfiles({ RUNFILES_DIR: location.path });
+      if ((0, import_node_fs5.existsSync)(direct)) return { found: direct };
+      runfiles ??= openTree(location.path);
       try {
         return { found: runfiles.resolve(path, "") };
       } catch {
@@ -1582,6 +1676,19 @@ function treeSource(location) {
       }
     }
   };
+}
+function openTree(dir) {
+  const mapping = (0, import_node_path4.join)(dir, "_repo_mapping");
+  if ((0, import_node_fs5.existsSync)(mapping)) readRunfilesFile(mapping, "repository mapping");
+  return new import_runfiles.Runfiles({ RUNFILES_DIR: dir });
+}
+function readRunfilesFile(file, what) {
+  try {
+    return readRegularFile(file, import_node_buffer.constants.MAX_STRING_LENGTH, (message) => new RunfilesError(`${what} ${message}`)).toString("utf8");
+  } catch (error) {
+    if (error instanceof RunfilesError) throw error;
+    throw new RunfilesError(`failed to read ${what} ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 function manifestSource(location) {
   let index;
@@ -1611,14 +1718,16 @@ function parseRunfilesManifest(text) {
 function unescape(s) {
   return s.replace(/\\([snb])/g, (_, c) => c === "s" ? " " : c === "n" ? "\n" : "\\");
 }
-var import_node_fs4, import_node_path4, import_runfiles, RunfilesResolver, ManifestIndex;
+var import_node_fs5, import_node_buffer, import_node_path4, import_runfiles, RunfilesResolver, MAX_PATH_LENGTH, ManifestIndex;
 var init_runfiles = __esm({
   "src/runfiles/index.ts"() {
     "use strict";
-    import_node_fs4 = __toESM(require_node_fs(), 1);
+    import_node_fs5 = __toESM(require_node_fs(), 1);
+    import_node_buffer = __toESM(require_node_buffer(), 1);
     import_node_path4 = __toESM(require_node_path(), 1);
     import_runfiles = __toESM(require_runfiles(), 1);
     init_errors();
+    init_regular_file();
     RunfilesResolver = class _RunfilesResolver {
       locations;
       #sources;
@@ -1642,12 +1751,13 @@ var init_runfiles = __esm({
       rlocation(path, what) {
         const result = this.tryRlocation(path);
         if ("found" in result) return result.found;
-        throw new RunfilesError(`${what}: runfiles path "${path}" does not resolve: ${result.looked}`);
+        throw new RunfilesError(`${what}: runfiles path ${shownPath(path)} does not resolve: ${result.looked}`);
       }
       /** Like rlocation, without throwing: `looked` says where it looked and what was missing. */
       tryRlocation(path) {
+        if (path.length > MAX_PATH_LENGTH) return { looked: `it is ${path.length} characters long, and no path is longer than ${MAX_PATH_LENGTH}` };
         if ((0, import_node_path4.isAbsolute)(path)) {
-          return (0, import_node_fs4.existsSync)(path) ? { found: path } : { looked: `it is an absolute path, and ${path} does not exist` };
+          return (0, import_node_fs5.existsSync)(path) ? { found: path } : { looked: `it is an absolute path, and ${path} does not exist` };
         }
         const problem = checkRlocationPath(path);
         if (problem !== void 0) return { looked: problem };
@@ -1665,6 +1775,7 @@ var init_runfiles = __esm({
         return { looked: `looked in ${missed.join("; ")}` };
       }
     };
+    MAX_PATH_LENGTH = 4096;
     ManifestIndex = class _ManifestIndex {
       file;
       #entries;
@@ -1674,13 +1785,7 @@ var init_runfiles = __esm({
         this.#entries = entries;
       }
       static read(file) {
-        let text;
-        try {
-          text = (0, import_node_fs4.readFileSync)(file, "utf8");
-        } catch (error) {
-          throw new RunfilesError(`failed to read runfiles manifest ${file}: ${error instanceof Error ? error.message : String(error)}`);
-        }
-        return new _ManifestIndex(file, parseRunfilesManifest(text));
+        return new _ManifestIndex(file, parseRunfilesManifest(readRunfilesFile(file, "runfiles manifest")));
       }
       /** The real path for an rlocation path, or undefined. */
       lookup(path) {
@@ -1690,7 +1795,7 @@ var init_runfiles = __esm({
           const dir = this.#entries.get(path.slice(0, end));
           if (dir === void 0 || dir === "") continue;
           const candidate = (0, import_node_path4.join)(dir, path.slice(end + 1));
-          if ((0, import_node_fs4.existsSync)(candidate)) return candidate;
+          if ((0, import_node_fs5.existsSync)(candidate)) return candidate;
         }
         return this.#fromChildren(path);
       }
@@ -1719,16 +1824,30 @@ var init_runfiles = __esm({
   }
 });
 
-// required-when-run:node:fs/promises
-var require_promises = __commonJS({
-  "required-when-run:node:fs/promises"(exports, module) {
-    module.exports = __require("node:fs/promises");
-  }
-});
-
 // src/manifest/text-format.ts
 function parseTextFormat(text, schema) {
-  return new Reader(text).message(schema, void 0, { line: 1, column: 1 });
+  return new Reader(typeof text === "string" ? text : decodeUtf8(text)).message(schema, void 0, { line: 1, column: 1 });
+}
+function decodeUtf8(bytes) {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = buffer.toString("utf8");
+  if ((0, import_node_buffer2.isUtf8)(buffer)) return text;
+  for (let i = text.indexOf(REPLACEMENT); ; i = text.indexOf(REPLACEMENT, i + 1)) {
+    const at = Buffer.byteLength(text.slice(0, i));
+    if (!buffer.subarray(at, at + 3).equals(REPLACEMENT_BYTES)) {
+      const { line, column } = position(lineStarts(text), i);
+      throw new TextFormatError(`byte 0x${buffer[at]?.toString(16).padStart(2, "0")} is not UTF-8: the text format is UTF-8 text`, line, column);
+    }
+  }
+}
+function position(starts, offset) {
+  let [lo, hi] = [0, starts.length - 1];
+  while (lo < hi) {
+    const mid = lo + hi + 1 >>> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - starts[lo] + 1 };
 }
 function lineStarts(text) {
   const starts = [0];
@@ -1736,7 +1855,10 @@ function lineStarts(text) {
   return starts;
 }
 function describe2(token) {
-  return token.kind === "end" ? "the end of the text" : `'${token.text}'`;
+  return token.kind === "end" ? "the end of the text" : shown(token.text);
+}
+function shown(text) {
+  return text.length > MAX_SHOWN ? `'${text.slice(0, MAX_SHOWN)}'... (${text.length} characters)` : `'${text}'`;
 }
 function decodeString(literal, fail) {
   const body = literal.slice(1, -1);
@@ -1790,10 +1912,11 @@ function decodeEscape(body, at, bytes, fail) {
   }
   throw fail(`unknown escape '\\${c}'`);
 }
-var IMAGE, MANIFEST, TextFormatError, WHITESPACE, IDENTIFIER, OTHER, SIMPLE_ESCAPES, UTF8, Reader;
+var import_node_buffer2, IMAGE, MANIFEST, TextFormatError, REPLACEMENT, REPLACEMENT_BYTES, WHITESPACE, IDENTIFIER, OTHER, SIMPLE_ESCAPES, UTF8, Reader, MAX_SHOWN;
 var init_text_format = __esm({
   "src/manifest/text-format.ts"() {
     "use strict";
+    import_node_buffer2 = __toESM(require_node_buffer(), 1);
     IMAGE = {
       name: "localregistry.Image",
       fields: {
@@ -1816,6 +1939,8 @@ var init_text_format = __esm({
         this.column = column;
       }
     };
+    REPLACEMENT = "\uFFFD";
+    REPLACEMENT_BYTES = Buffer.from(REPLACEMENT);
     WHITESPACE = /[ \t\n\v\f\r]/;
     IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/y;
     OTHER = /[^ \t\n\v\f\r{}<>[\]:,;#"']+/y;
@@ -1846,7 +1971,7 @@ var init_text_format = __esm({
       }
       #field(schema, message, name) {
         const field = schema.fields[name.text];
-        if (field === void 0) throw this.#error(name, `${schema.name}: unknown field '${name.text}'`);
+        if (field === void 0) throw this.#error(name, `${schema.name}: unknown field ${shown(name.text)}`);
         const qualified = `${schema.name}.${name.text}`;
         const colon = this.#peek();
         const hasColon = colon.kind === "symbol" && colon.text === ":";
@@ -1935,22 +2060,17 @@ var init_text_format = __esm({
         this.#offset = i;
         return { kind, text: text.slice(start, i), offset: start };
       }
-      /** Line and column of an offset, by binary search in the line starts (found once: a manifest may list 10,000 images). */
+      /** Line and column of an offset (the line starts found once: a manifest may list 10,000 images). */
       #position(offset) {
         this.#lineStarts ??= lineStarts(this.#text);
-        let [lo, hi] = [0, this.#lineStarts.length - 1];
-        while (lo < hi) {
-          const mid = lo + hi + 1 >>> 1;
-          if (this.#lineStarts[mid] <= offset) lo = mid;
-          else hi = mid - 1;
-        }
-        return { line: lo + 1, column: offset - this.#lineStarts[lo] + 1 };
+        return position(this.#lineStarts, offset);
       }
       #error(token, message) {
         const { line, column } = this.#position(token.offset);
         return new TextFormatError(message, line, column);
       }
     };
+    MAX_SHOWN = 100;
   }
 });
 
@@ -1958,17 +2078,19 @@ var init_text_format = __esm({
 var manifest_exports = {};
 __export(manifest_exports, {
   MANIFEST_PROTO_PATH: () => MANIFEST_PROTO_PATH,
+  MAX_MANIFEST_FILE_BYTES: () => MAX_MANIFEST_FILE_BYTES,
   parseBazelManifest: () => parseBazelManifest,
   readBazelManifest: () => readBazelManifest
 });
 async function readBazelManifest(file) {
-  let text;
+  let bytes;
   try {
-    text = await (0, import_promises.readFile)(file, "utf8");
+    bytes = readRegularFile(file, MAX_MANIFEST_FILE_BYTES, (message) => new BazelManifestError(message));
   } catch (error) {
+    if (error instanceof BazelManifestError) throw error;
     throw new BazelManifestError(`failed to read manifest ${file}: ${messageOf(error)}`, { cause: error });
   }
-  return parseBazelManifest(text, file);
+  return parseBazelManifest(bytes, file);
 }
 function parseBazelManifest(text, file) {
   let manifest2;
@@ -1989,24 +2111,26 @@ function checkImage(image, file, i) {
   };
   if (repository === "") fail("repository is missing");
   if (!isValidRepository(repository)) {
-    fail(`repository ${JSON.stringify(repository)} is not a valid repository name (${REPOSITORY_RULE})`);
+    fail(`repository ${quote(repository)} is not a valid repository name (${REPOSITORY_RULE})`);
   }
-  if (tag !== "" && !isValidTag(tag)) fail(`tag ${JSON.stringify(tag)} of ${repository} is not a valid tag (${TAG_RULE})`);
+  if (tag !== "" && !isValidTag(tag)) fail(`tag ${quote(tag)} of ${repository} is not a valid tag (${TAG_RULE})`);
   if (path === "") fail(`path of ${repository}${tag === "" ? "" : `:${tag}`} is missing`);
   return { repository, tag, path, file, line };
 }
 function messageOf(error) {
   return error instanceof Error ? error.message : String(error);
 }
-var import_promises;
+var MAX_MANIFEST_FILE_BYTES;
 var init_manifest2 = __esm({
   "src/manifest/index.ts"() {
     "use strict";
-    import_promises = __toESM(require_promises(), 1);
     init_errors();
+    init_regular_file();
     init_package_files();
+    init_digest();
     init_names();
     init_text_format();
+    MAX_MANIFEST_FILE_BYTES = 64 * 1024 * 1024;
   }
 });
 
@@ -2029,11 +2153,11 @@ async function readManifests(files) {
   const { readBazelManifest: readBazelManifest3 } = await Promise.resolve().then(() => (init_manifest2(), manifest_exports));
   return (await Promise.all(files.map((m) => readBazelManifest3(m)))).flat();
 }
-var import_node_fs5, import_node_path5, Loader;
+var import_node_fs6, import_node_path5, Loader;
 var init_loader = __esm({
   "src/load/loader.ts"() {
     "use strict";
-    import_node_fs5 = __toESM(require_node_fs(), 1);
+    import_node_fs6 = __toESM(require_node_fs(), 1);
     import_node_path5 = __toESM(require_node_path(), 1);
     init_errors();
     init_digest();
@@ -2080,7 +2204,7 @@ var init_loader = __esm({
       }
       /** A filesystem path when it exists (or is absolute), else a runfiles path. */
       async #layoutPath(layout, source) {
-        if ((0, import_node_path5.isAbsolute)(layout) || (0, import_node_fs5.existsSync)(layout)) return (0, import_node_path5.resolve)(layout);
+        if ((0, import_node_path5.isAbsolute)(layout) || (0, import_node_fs6.existsSync)(layout)) return (0, import_node_path5.resolve)(layout);
         const result = (await this.#runfilesResolver()).tryRlocation(layout);
         if ("found" in result) return result.found;
         throw new RunfilesError(`${source}: ${(0, import_node_path5.resolve)(layout)} does not exist, and "${layout}" as a runfiles path does not resolve: ${result.looked}`);
@@ -2092,7 +2216,7 @@ var init_loader = __esm({
 // src/registry/server/registry.ts
 function prepareRef(ref, repository) {
   const source = ref.source;
-  const blobs = ref.kind === "image" ? ref.blobs.map((d) => prepareBlob(source, d, ref.digest, repository)) : [];
+  const blobs = ref.kind === "image" ? ref.blobs.filter((d) => source.lacksBlob?.(d.digest) !== true).map((d) => prepareBlob(source, d, ref.digest, repository)) : [];
   return { manifest: prepareManifest(ref), blobs, subject: ref.manifest.subject, referrer: referrerDescriptor(ref) };
 }
 function prepareManifest(ref) {
@@ -2139,16 +2263,16 @@ function addPrepared(repo, prepared) {
 }
 function checkRepository(repository) {
   if (isValidRepository(repository)) return;
-  const shown = JSON.stringify(repository.length > 300 ? `${repository.slice(0, 300)}\u2026` : repository);
+  const shown2 = JSON.stringify(repository.length > 300 ? `${repository.slice(0, 300)}\u2026` : repository);
   if (repository.length > MAX_REPOSITORY_LENGTH) {
-    throw new UsageError(`invalid repository name ${shown}: ${repository.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`);
+    throw new UsageError(`invalid repository name ${shown2}: ${repository.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`);
   }
-  throw new UsageError(`invalid repository name ${shown}: ${REPOSITORY_RULE}`);
+  throw new UsageError(`invalid repository name ${shown2}: ${REPOSITORY_RULE}`);
 }
 function checkTag(tag) {
   if (isValidTag(tag)) return;
-  const shown = JSON.stringify(tag.length > 300 ? `${tag.slice(0, 300)}\u2026` : tag);
-  throw new UsageError(`invalid tag ${shown}: ${TAG_RULE}`);
+  const shown2 = JSON.stringify(tag.length > 300 ? `${tag.slice(0, 300)}\u2026` : tag);
+  throw new UsageError(`invalid tag ${shown2}: ${TAG_RULE}`);
 }
 function compareAscii(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -2200,7 +2324,8 @@ var init_registry = __esm({
        * Serves `ref` (an image or index read from an OCI layout, and everything below it) in
        * `repository`, tagged `tag` unless the tag is empty or undefined (then by digest only).
        * Every manifest and index of the tree is served by digest in that repository, and every
-       * blob of every image in it; blobs are scoped to the repository, as in any registry.
+       * blob of every image in it that its source holds (a layout may lack non-distributable
+       * layers); blobs are scoped to the repository, as in any registry.
        * Adding what is already there is a no-op; retagging to another digest is a ConflictError.
        * Safe while serving: the content is checked first, then added in one synchronous step.
        */
@@ -2240,6 +2365,13 @@ var init_registry = __esm({
         return repo;
       }
     };
+  }
+});
+
+// required-when-run:node:fs/promises
+var require_promises = __commonJS({
+  "required-when-run:node:fs/promises"(exports, module) {
+    module.exports = __require("node:fs/promises");
   }
 });
 
@@ -2298,8 +2430,7 @@ function parsePageSize(value) {
     const c = value.charCodeAt(i);
     if (c < 48 || c > 57) return "invalid";
   }
-  const n = Number(value);
-  return n > 0 ? n : "invalid";
+  return Number(value);
 }
 var HttpError;
 var init_responses = __esm({
@@ -2331,12 +2462,12 @@ function where(blob2) {
 async function isLayoutBlobFile(blob2, opened) {
   const { algorithm, encoded } = parseDigest(blob2.digest);
   try {
-    const real = await (0, import_promises2.realpath)(blob2.path);
-    const found = await (0, import_promises2.stat)(real, { bigint: true });
+    const real = await (0, import_promises.realpath)(blob2.path);
+    const found = await (0, import_promises.stat)(real, { bigint: true });
     if (found.dev !== opened.dev || found.ino !== opened.ino) return false;
     const blobs = (0, import_node_path6.dirname)((0, import_node_path6.dirname)(real));
     if ((0, import_node_path6.basename)(real) !== encoded || (0, import_node_path6.basename)((0, import_node_path6.dirname)(real)) !== algorithm || (0, import_node_path6.basename)(blobs) !== "blobs") return false;
-    return (await (0, import_promises2.stat)((0, import_node_path6.join)((0, import_node_path6.dirname)(blobs), "oci-layout"))).isFile();
+    return (await (0, import_promises.stat)((0, import_node_path6.join)((0, import_node_path6.dirname)(blobs), "oci-layout"))).isFile();
   } catch {
     return false;
   }
@@ -2347,12 +2478,12 @@ function identityOf(stats) {
 function messageOf2(error) {
   return error instanceof Error ? error.message : String(error);
 }
-var import_node_fs6, import_promises2, import_node_path6, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
+var import_node_fs7, import_promises, import_node_path6, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
 var init_blob_files = __esm({
   "src/registry/server/blob-files.ts"() {
     "use strict";
-    import_node_fs6 = __toESM(require_node_fs(), 1);
-    import_promises2 = __toESM(require_promises(), 1);
+    import_node_fs7 = __toESM(require_node_fs(), 1);
+    import_promises = __toESM(require_promises(), 1);
     import_node_path6 = __toESM(require_node_path(), 1);
     init_digest();
     init_verify();
@@ -2379,7 +2510,7 @@ var init_blob_files = __esm({
       async open(blob2) {
         let handle;
         try {
-          handle = await (0, import_promises2.open)(blob2.path, import_node_fs6.constants.O_RDONLY | import_node_fs6.constants.O_NONBLOCK);
+          handle = await (0, import_promises.open)(blob2.path, import_node_fs7.constants.O_RDONLY | import_node_fs7.constants.O_NONBLOCK);
         } catch (error) {
           throw this.#unreadable(blob2, `cannot open ${blob2.path}: ${error.code ?? messageOf2(error)}`);
         }
@@ -2639,8 +2770,8 @@ function parseRange(header2, size) {
     specs++;
     const dash = spec.indexOf("-");
     if (dash === -1) return WHOLE;
-    const first = position(spec.slice(0, dash).trim());
-    const last = position(spec.slice(dash + 1).trim());
+    const first = position2(spec.slice(0, dash).trim());
+    const last = position2(spec.slice(dash + 1).trim());
     if (first === void 0 && last === void 0) return WHOLE;
     if (first === -1 || last === -1) return WHOLE;
     if (first === void 0) {
@@ -2661,7 +2792,7 @@ function parseRange(header2, size) {
   }
   return { kind: "range", start: merged.start, end: merged.end };
 }
-function position(text) {
+function position2(text) {
   if (text.length === 0) return void 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -2682,16 +2813,44 @@ var init_ranges = __esm({
 
 // src/registry/server/rejections.ts
 function unknownRepository(name) {
-  if (!isValidRepository(name)) return new HttpError(400, "NAME_INVALID", `invalid repository name ${quote(name)}`, { name: name.slice(0, 300) });
-  return new HttpError(404, "NAME_UNKNOWN", `repository ${quote(name)} is not known to this registry`, { name });
+  const why = isValidRepository(name) ? "" : `: a repository name is ${REPOSITORY_RULE}`;
+  return new HttpError(404, "NAME_UNKNOWN", `repository ${quote(name)} is not known to this registry${why}`, { name: name.slice(0, MAX_DETAIL) });
 }
-function checkDigest(digest2) {
+function unknownManifest(name, reference) {
+  const message = `manifest ${quote(reference)} is not known in repository ${quote(name)}${referenceProblem(reference)}`;
+  return new HttpError(404, "MANIFEST_UNKNOWN", message, { name, reference: reference.slice(0, MAX_DETAIL) });
+}
+function unknownBlob(name, digest2) {
+  const problem = digestProblem(digest2);
+  const message = `blob ${quote(digest2)} is not known in repository ${quote(name)}${problem === void 0 ? "" : `: ${problem}`}`;
+  return new HttpError(404, "BLOB_UNKNOWN", message, { name, digest: digest2.slice(0, MAX_DETAIL) });
+}
+function referenceProblem(reference) {
+  if (reference.includes(":")) {
+    const problem = digestProblem(reference);
+    return problem === void 0 ? "" : `: it is not a tag, and ${problem}`;
+  }
+  return isValidTag(reference) ? "" : `: it is not a digest, and not a tag either (a tag is ${TAG_RULE})`;
+}
+function digestProblem(digest2) {
   try {
     parseDigest(digest2);
+    return void 0;
   } catch (error) {
-    if (error instanceof DigestError) throw new HttpError(400, "DIGEST_INVALID", error.message, { digest: digest2.slice(0, 300) });
+    if (error instanceof DigestError) return error.message;
     throw error;
   }
+}
+function checkRepositoryName(name) {
+  if (!isValidRepository(name)) {
+    throw new HttpError(400, "NAME_INVALID", `invalid repository name ${quote(name)}: a repository name is ${REPOSITORY_RULE}`, {
+      name: name.slice(0, MAX_DETAIL)
+    });
+  }
+}
+function checkDigest(digest2) {
+  const problem = digestProblem(digest2);
+  if (problem !== void 0) throw new HttpError(400, "DIGEST_INVALID", problem, { digest: digest2.slice(0, MAX_DETAIL) });
 }
 function preconditionFailed(digest2) {
   return new HttpError(412, "UNSUPPORTED", `precondition failed: the If-Match header does not name ${digest2}`, { digest: digest2 });
@@ -2700,6 +2859,7 @@ function rangeNotSatisfiable(digest2, size) {
   const message = `requested range not satisfiable: blob ${digest2} has ${size} bytes`;
   return new HttpError(416, "UNSUPPORTED", message, { digest: digest2, size }, ["Content-Range", `bytes */${size}`]);
 }
+var MAX_DETAIL;
 var init_rejections = __esm({
   "src/registry/server/rejections.ts"() {
     "use strict";
@@ -2707,6 +2867,7 @@ var init_rejections = __esm({
     init_errors();
     init_names();
     init_responses();
+    MAX_DETAIL = 300;
   }
 });
 
@@ -2739,17 +2900,17 @@ function defaultMaxConnections() {
 }
 function openFileLimit() {
   try {
-    const line = /^Max open files\s+(\d+|unlimited)/m.exec((0, import_node_fs7.readFileSync)("/proc/self/limits", "utf8"));
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec((0, import_node_fs8.readFileSync)("/proc/self/limits", "utf8"));
     return line?.[1] === void 0 || line[1] === "unlimited" ? void 0 : Number(line[1]);
   } catch {
     return void 0;
   }
 }
-var import_node_fs7, STALL_GRACE_MS, DEFAULT_MAX_CONNECTIONS, RESERVED_FDS, MAX_SWEEP_INTERVAL_MS, waitingOnServer, ConnectionCap;
+var import_node_fs8, STALL_GRACE_MS, DEFAULT_MAX_CONNECTIONS, RESERVED_FDS, MAX_SWEEP_INTERVAL_MS, waitingOnServer, ConnectionCap;
 var init_connections = __esm({
   "src/registry/server/connections.ts"() {
     "use strict";
-    import_node_fs7 = __toESM(require_node_fs(), 1);
+    import_node_fs8 = __toESM(require_node_fs(), 1);
     STALL_GRACE_MS = 1e3;
     DEFAULT_MAX_CONNECTIONS = 2e3;
     RESERVED_FDS = 128;
@@ -2838,23 +2999,23 @@ async function copy(file, sink, range, pair, writes, closed, options) {
   const { start, end } = range;
   const check = file.verified ? void 0 : new DigestCheck(file.blob, where(file.blob));
   const hashStartedAt = Date.now();
-  let position2 = check === void 0 ? start : 0;
+  let position3 = check === void 0 ? start : 0;
   const readEnd = check === void 0 ? end + 1 : file.blob.size;
   let held;
   let slot = 0;
-  while (position2 < readEnd) {
+  while (position3 < readEnd) {
     if (held?.slot === slot) slot = slot === 0 ? 1 : 0;
     const previous = writes[slot];
     if (previous !== void 0 && !previous.settled) await Promise.race([previous.done, closed]);
     if (res.destroyed) throw new ResponseClosedError();
     const buffer = pair[slot];
-    const read = await readChunk(file, buffer, position2, readEnd);
+    const read = await readChunk(file, buffer, position3, readEnd);
     check?.update(buffer.subarray(0, read));
-    const from = Math.max(position2, start);
-    const to = Math.min(position2 + read, end + 1);
-    position2 += read;
+    const from = Math.max(position3, start);
+    const to = Math.min(position3 + read, end + 1);
+    position3 += read;
     if (from >= to) continue;
-    const chunk = buffer.subarray(from - (position2 - read), to - (position2 - read));
+    const chunk = buffer.subarray(from - (position3 - read), to - (position3 - read));
     if (to === end + 1) {
       held = { chunk, slot };
       continue;
@@ -2875,25 +3036,25 @@ async function copy(file, sink, range, pair, writes, closed, options) {
 async function hashFirst(file, res, buffer, holder, files) {
   const check = new DigestCheck(file.blob, where(file.blob));
   const startedAt = Date.now();
-  for (let position2 = 0; position2 < file.blob.size; ) {
+  for (let position3 = 0; position3 < file.blob.size; ) {
     if (res.destroyed) throw new ResponseClosedError();
-    const read = await readChunk(file, buffer, position2, file.blob.size);
+    const read = await readChunk(file, buffer, position3, file.blob.size);
     check.update(buffer.subarray(0, read));
-    position2 += read;
+    position3 += read;
     holder.lastProgress = Date.now();
   }
   await files.record(file, startedAt, check);
   return { ...file, verified: true };
 }
-async function readChunk(file, buffer, position2, end) {
-  const wanted = Math.min(buffer.length, end - position2);
+async function readChunk(file, buffer, position3, end) {
+  const wanted = Math.min(buffer.length, end - position3);
   let total = 0;
   while (total < wanted) {
-    const { bytesRead } = await file.handle.read(buffer, total, wanted - total, position2 + total);
+    const { bytesRead } = await file.handle.read(buffer, total, wanted - total, position3 + total);
     if (bytesRead === 0) break;
     total += bytesRead;
   }
-  if (total < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${end - position2 - total} bytes early`);
+  if (total < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${end - position3 - total} bytes early`);
   return total;
 }
 function write(sink, chunk) {
@@ -2934,10 +3095,8 @@ function blob(context, req, res, head, name, digest2, entry) {
   const repo = context.registry.repository(name);
   const found = repo?.blobs.get(digest2);
   if (found !== void 0) return serveBlob(context, req, res, head, found, entry);
-  if (repo === void 0 && !isValidRepository(name)) throw unknownRepository(name);
-  checkDigest(digest2);
   if (repo === void 0) throw unknownRepository(name);
-  throw new HttpError(404, "BLOB_UNKNOWN", `blob ${digest2} is not known in repository ${quote(name)}`, { name, digest: digest2 });
+  throw unknownBlob(name, digest2);
 }
 function serveBlob(context, req, res, head, b, entry) {
   if (b.kind === "memory") return sendBytes(req, res, head, b, b.data, entry);
@@ -3004,14 +3163,11 @@ var BLOB_CONTENT_TYPE;
 var init_blobs = __esm({
   "src/registry/server/blobs.ts"() {
     "use strict";
-    init_digest();
     init_blob_files();
-    init_names();
     init_ranges();
     init_registry();
     init_rejections();
     init_request_log();
-    init_responses();
     init_transfer();
     BLOB_CONTENT_TYPE = "application/octet-stream";
   }
@@ -3037,7 +3193,7 @@ function pageParameters(query) {
   const raw = params.get("n");
   const n = parsePageSize(raw);
   if (n === "invalid") {
-    throw new HttpError(400, "PAGINATION_NUMBER_INVALID", `invalid page size n=${quote(raw ?? "")}: it must be a positive integer`, {
+    throw new HttpError(400, "UNSUPPORTED", `page size n=${quote(raw ?? "")} is not supported: n must be a non-negative integer in decimal digits`, {
       n: (raw ?? "").slice(0, 100)
     });
   }
@@ -3049,7 +3205,7 @@ function nextLink(base, n, next) {
 }
 function referrers(context, res, head, name, digest2, query, entry) {
   const repo = context.registry.repository(name);
-  if (repo === void 0 && !isValidRepository(name)) throw unknownRepository(name);
+  if (repo === void 0) checkRepositoryName(name);
   checkDigest(digest2);
   const types = artifactTypeFilter(query);
   const all = repo?.referrers.get(digest2) ?? [];
@@ -3080,7 +3236,6 @@ var init_discovery = __esm({
     "use strict";
     init_digest();
     init_media_types();
-    init_names();
     init_registry();
     init_rejections();
     init_request_log();
@@ -3093,17 +3248,8 @@ function manifest(context, req, res, head, name, reference, entry) {
   const repo = context.registry.repository(name);
   const found = repo?.manifest(reference);
   if (found !== void 0) return serveManifest(req, res, head, found, entry);
-  if (repo === void 0 && !isValidRepository(name)) throw unknownRepository(name);
-  checkReference(reference);
   if (repo === void 0) throw unknownRepository(name);
-  throw new HttpError(404, "MANIFEST_UNKNOWN", `manifest ${quote(reference)} is not known in repository ${quote(name)}`, { name, reference });
-}
-function checkReference(reference) {
-  if (reference.includes(":")) return checkDigest(reference);
-  if (isValidTag(reference)) return;
-  throw new HttpError(400, "TAG_INVALID", `invalid tag ${quote(reference)}: a tag is ${TAG_RULE}`, {
-    tag: reference.slice(0, 300)
-  });
+  throw unknownManifest(name, reference);
 }
 function serveManifest(req, res, head, m, entry) {
   const headers = req.headers;
@@ -3128,12 +3274,9 @@ function serveManifest(req, res, head, m, entry) {
 var init_manifests = __esm({
   "src/registry/server/manifests.ts"() {
     "use strict";
-    init_digest();
-    init_names();
     init_ranges();
     init_rejections();
     init_request_log();
-    init_responses();
   }
 });
 
@@ -3597,7 +3740,7 @@ async function serverTls(options, listenHost) {
 async function addressesOf(host) {
   if ((0, import_node_net3.isIP)(host.replace(/^\[(.*)\]$/, "$1")) !== 0) return [];
   try {
-    return (await (0, import_promises3.lookup)(host, { all: true })).map((address) => address.address);
+    return (await (0, import_promises2.lookup)(host, { all: true })).map((address) => address.address);
   } catch {
     return [];
   }
@@ -3633,12 +3776,12 @@ function checkGivenCertificate(options) {
   }
   return { cert: options.cert, key: options.key };
 }
-var import_node_crypto3, import_promises3, import_node_net3, import_node_os, KEY_TYPES;
+var import_node_crypto3, import_promises2, import_node_net3, import_node_os, KEY_TYPES;
 var init_tls = __esm({
   "src/tls/index.ts"() {
     "use strict";
     import_node_crypto3 = __toESM(require_node_crypto(), 1);
-    import_promises3 = __toESM(require_promises2(), 1);
+    import_promises2 = __toESM(require_promises2(), 1);
     import_node_net3 = __toESM(require_node_net(), 1);
     import_node_os = __toESM(require_node_os(), 1);
     init_errors();
@@ -3792,7 +3935,7 @@ var init_pull_hints = __esm({
 // src/files/write-file-atomic.ts
 async function stageFile(file, data, options = {}) {
   const temp = (0, import_node_path7.join)((0, import_node_path7.dirname)(file), `.${(0, import_node_path7.basename)(file)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`);
-  const discard2 = () => (0, import_promises4.rm)(temp, { force: true }).catch(() => void 0);
+  const discard2 = () => (0, import_promises3.rm)(temp, { force: true }).catch(() => void 0);
   const fail = async (error) => {
     await discard2();
     throw new OutputFileError(`${options.name ?? "cannot write"} ${file}: ${systemReason(error)}`, { cause: error });
@@ -3805,7 +3948,7 @@ async function stageFile(file, data, options = {}) {
   }
   const commit = async () => {
     try {
-      await (0, import_promises4.rename)(temp, file);
+      await (0, import_promises3.rename)(temp, file);
     } catch (error) {
       return fail(error);
     }
@@ -3814,7 +3957,7 @@ async function stageFile(file, data, options = {}) {
   return { identity, commit, discard: discard2 };
 }
 async function writeNew(file, data, mode) {
-  const handle = await (0, import_promises4.open)(file, "wx", mode);
+  const handle = await (0, import_promises3.open)(file, "wx", mode);
   try {
     await handle.writeFile(data);
     const { dev, ino } = await handle.stat();
@@ -3844,12 +3987,12 @@ async function stageAll(stages) {
   };
   return { commit, discard: discard2 };
 }
-var import_node_crypto4, import_promises4, import_node_path7;
+var import_node_crypto4, import_promises3, import_node_path7;
 var init_write_file_atomic = __esm({
   "src/files/write-file-atomic.ts"() {
     "use strict";
     import_node_crypto4 = __toESM(require_node_crypto(), 1);
-    import_promises4 = __toESM(require_promises(), 1);
+    import_promises3 = __toESM(require_promises(), 1);
     import_node_path7 = __toESM(require_node_path(), 1);
     init_errors();
   }
@@ -3867,7 +4010,7 @@ async function stageClientConfig(dir, options) {
   const made = [];
   const unmake = async () => void await Promise.all(made.map(removeIfNoFiles));
   const stageOne = (path, content) => async () => {
-    const top = await (0, import_promises5.mkdir)((0, import_node_path8.dirname)((0, import_node_path8.join)(root, path)), { recursive: true });
+    const top = await (0, import_promises4.mkdir)((0, import_node_path8.dirname)((0, import_node_path8.join)(root, path)), { recursive: true });
     if (top !== void 0) made.push(top);
     return stageFile((0, import_node_path8.join)(root, path), content);
   };
@@ -3919,7 +4062,7 @@ function writeError2(dir, error) {
 async function readRecord(dir) {
   let parsed;
   try {
-    parsed = JSON.parse(await (0, import_promises5.readFile)((0, import_node_path8.join)(dir, RECORD), "utf8"));
+    parsed = JSON.parse(await (0, import_promises4.readFile)((0, import_node_path8.join)(dir, RECORD), "utf8"));
   } catch {
     return {};
   }
@@ -3933,18 +4076,18 @@ async function removeIfUnchanged(dir, path, written) {
   const file = (0, import_node_path8.join)(dir, path);
   let content;
   try {
-    content = await (0, import_promises5.readFile)(file);
+    content = await (0, import_promises4.readFile)(file);
   } catch {
     return;
   }
   if (digest(content) !== written) return;
-  await (0, import_promises5.rm)(file);
+  await (0, import_promises4.rm)(file);
   await removeEmptyDirs((0, import_node_path8.dirname)(file), dir);
 }
 async function removeEmptyDirs(path, top) {
   for (let at = path; at !== top && at.startsWith(`${top}${import_node_path8.sep}`); at = (0, import_node_path8.dirname)(at)) {
     try {
-      await (0, import_promises5.rmdir)(at);
+      await (0, import_promises4.rmdir)(at);
     } catch {
       return;
     }
@@ -3952,8 +4095,8 @@ async function removeEmptyDirs(path, top) {
 }
 async function removeIfNoFiles(path) {
   try {
-    const entries = await (0, import_promises5.readdir)(path, { recursive: true, withFileTypes: true });
-    if (entries.every((entry) => entry.isDirectory())) await (0, import_promises5.rm)(path, { recursive: true });
+    const entries = await (0, import_promises4.readdir)(path, { recursive: true, withFileTypes: true });
+    if (entries.every((entry) => entry.isDirectory())) await (0, import_promises4.rm)(path, { recursive: true });
   } catch {
   }
 }
@@ -4020,12 +4163,12 @@ function dockerDaemonJson(registry) {
   return `${JSON.stringify(config, null, 2)}
 `;
 }
-var import_node_crypto5, import_promises5, import_node_path8, REGISTRIES_DROP_IN, RECORD, digest, toml;
+var import_node_crypto5, import_promises4, import_node_path8, REGISTRIES_DROP_IN, RECORD, digest, toml;
 var init_client_config = __esm({
   "src/client-config/index.ts"() {
     "use strict";
     import_node_crypto5 = __toESM(require_node_crypto(), 1);
-    import_promises5 = __toESM(require_promises(), 1);
+    import_promises4 = __toESM(require_promises(), 1);
     import_node_path8 = __toESM(require_node_path(), 1);
     init_errors();
     init_host();
@@ -4081,7 +4224,7 @@ async function tlsOption(options) {
 }
 async function readOptionFile(option, file) {
   try {
-    return await (0, import_promises6.readFile)(file);
+    return await (0, import_promises5.readFile)(file);
   } catch (error) {
     throw new UsageError(`${option} ${file}: ${error.message}`);
   }
@@ -4112,11 +4255,11 @@ function launcherFileStages(options, registry, io) {
   });
   return stages;
 }
-var import_promises6, LAUNCHER_ARGS;
+var import_promises5, LAUNCHER_ARGS;
 var init_launcher_options = __esm({
   "src/cli/launcher-options.ts"() {
     "use strict";
-    import_promises6 = __toESM(require_promises(), 1);
+    import_promises5 = __toESM(require_promises(), 1);
     init_api();
     init_client_config();
     init_write_file_atomic();
@@ -4213,12 +4356,12 @@ var init_limit_options = __esm({
 });
 
 // src/cli/ready-file.ts
-var import_node_fs8, import_promises7, ReadyFile;
+var import_node_fs9, import_promises6, ReadyFile;
 var init_ready_file = __esm({
   "src/cli/ready-file.ts"() {
     "use strict";
-    import_node_fs8 = __toESM(require_node_fs(), 1);
-    import_promises7 = __toESM(require_promises(), 1);
+    import_node_fs9 = __toESM(require_node_fs(), 1);
+    import_promises6 = __toESM(require_promises(), 1);
     init_write_file_atomic();
     ReadyFile = class _ReadyFile {
       path;
@@ -4247,15 +4390,15 @@ var init_ready_file = __esm({
       /** Removes the file if it is still ours; leaves it alone otherwise (or when it is gone). */
       async remove() {
         try {
-          const stats = await (0, import_promises7.lstat)(this.path);
-          if (this.#isOurs(stats) && await (0, import_promises7.readFile)(this.path, "utf8") === this.#content) await (0, import_promises7.rm)(this.path, { force: true });
+          const stats = await (0, import_promises6.lstat)(this.path);
+          if (this.#isOurs(stats) && await (0, import_promises6.readFile)(this.path, "utf8") === this.#content) await (0, import_promises6.rm)(this.path, { force: true });
         } catch {
         }
       }
       /** remove() for a process that is exiting (an 'exit' listener cannot wait). */
       removeSync() {
         try {
-          if (this.#isOurs((0, import_node_fs8.lstatSync)(this.path)) && (0, import_node_fs8.readFileSync)(this.path, "utf8") === this.#content) (0, import_node_fs8.rmSync)(this.path, { force: true });
+          if (this.#isOurs((0, import_node_fs9.lstatSync)(this.path)) && (0, import_node_fs9.readFileSync)(this.path, "utf8") === this.#content) (0, import_node_fs9.rmSync)(this.path, { force: true });
         } catch {
         }
       }
@@ -4447,7 +4590,7 @@ async function dockerCredentials(host, options = {}) {
 async function readConfig(path) {
   let text;
   try {
-    text = await (0, import_promises8.readFile)(path, "utf8");
+    text = await (0, import_promises7.readFile)(path, "utf8");
   } catch (error) {
     if (error instanceof Error && "code" in error && error.code === "ENOENT") return void 0;
     throw new AuthError(`cannot read the Docker config ${path}: ${error instanceof Error && "code" in error ? String(error.code) : "unreadable"}`);
@@ -4530,12 +4673,12 @@ function parseHelperAnswer(stdout, program, server) {
   if (typeof Username !== "string" || typeof Secret !== "string") throw new AuthError(`${program} get for ${server} answered without Username and Secret`);
   return { username: Username, password: Secret };
 }
-var import_node_child_process, import_promises8, import_node_os2, import_node_path10, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
+var import_node_child_process, import_promises7, import_node_os2, import_node_path10, DOCKER_HUB, DOCKER_HUB_HOSTS, HELPER_NAME, DEFAULT_HELPER_TIMEOUT_MS, IDENTITY_TOKEN_USER;
 var init_docker_config = __esm({
   "src/registry/client/docker-config.ts"() {
     "use strict";
     import_node_child_process = __toESM(require_node_child_process(), 1);
-    import_promises8 = __toESM(require_promises(), 1);
+    import_promises7 = __toESM(require_promises(), 1);
     import_node_os2 = __toESM(require_node_os(), 1);
     import_node_path10 = __toESM(require_node_path(), 1);
     init_errors();
@@ -4608,7 +4751,7 @@ async function withIndexLock(dir, signal, critical) {
   try {
     return await critical();
   } finally {
-    await (0, import_promises9.rm)(lock, { force: true });
+    await (0, import_promises8.rm)(lock, { force: true });
   }
 }
 async function acquire(lock, signal) {
@@ -4616,7 +4759,7 @@ async function acquire(lock, signal) {
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
     signal?.throwIfAborted();
     if (await tryCreate(lock)) return;
-    const held = await (0, import_promises9.readFile)(lock, "utf8").catch(() => void 0);
+    const held = await (0, import_promises8.readFile)(lock, "utf8").catch(() => void 0);
     if (held === void 0) continue;
     if (isStaleRecord(held)) {
       await breakStale(lock, held);
@@ -4627,42 +4770,42 @@ async function acquire(lock, signal) {
         `${lock}: index.json is locked by process ${ownerPid(held)} for over ${LOCK_WAIT_MS / 1e3} s; if no pull into this layout is running, remove the lock file`
       );
     }
-    await (0, import_promises10.setTimeout)(delay, void 0, signal && { signal });
+    await (0, import_promises9.setTimeout)(delay, void 0, signal && { signal });
   }
 }
 async function tryCreate(path) {
   const temp = (0, import_node_path11.join)((0, import_node_path11.dirname)(path), ownedName(`${(0, import_node_path11.basename)(path)}.tmp-`));
-  await (0, import_promises9.writeFile)(temp, ownerRecord(), { flag: "wx" });
+  await (0, import_promises8.writeFile)(temp, ownerRecord(), { flag: "wx" });
   try {
-    await (0, import_promises9.link)(temp, path);
+    await (0, import_promises8.link)(temp, path);
     return true;
   } catch (error) {
     if (error.code === "EEXIST") return false;
     throw error;
   } finally {
-    await (0, import_promises9.rm)(temp, { force: true });
+    await (0, import_promises8.rm)(temp, { force: true });
   }
 }
 async function breakStale(lock, record) {
   const breaker = `${lock}.break`;
   if (!await tryCreate(breaker)) {
-    const holder = await (0, import_promises9.readFile)(breaker, "utf8").catch(() => void 0);
-    if (holder !== void 0 && isStaleRecord(holder)) await (0, import_promises9.rm)(breaker, { force: true });
+    const holder = await (0, import_promises8.readFile)(breaker, "utf8").catch(() => void 0);
+    if (holder !== void 0 && isStaleRecord(holder)) await (0, import_promises8.rm)(breaker, { force: true });
     return;
   }
   try {
-    if (await (0, import_promises9.readFile)(lock, "utf8").catch(() => void 0) === record) await (0, import_promises9.rm)(lock, { force: true });
+    if (await (0, import_promises8.readFile)(lock, "utf8").catch(() => void 0) === record) await (0, import_promises8.rm)(lock, { force: true });
   } finally {
-    await (0, import_promises9.rm)(breaker, { force: true });
+    await (0, import_promises8.rm)(breaker, { force: true });
   }
 }
-var import_promises9, import_node_path11, import_promises10, INDEX_LOCK, LOCK_WAIT_MS;
+var import_promises8, import_node_path11, import_promises9, INDEX_LOCK, LOCK_WAIT_MS;
 var init_layout_lock = __esm({
   "src/oci/layout-lock.ts"() {
     "use strict";
-    import_promises9 = __toESM(require_promises(), 1);
+    import_promises8 = __toESM(require_promises(), 1);
     import_node_path11 = __toESM(require_node_path(), 1);
-    import_promises10 = __toESM(require_promises4(), 1);
+    import_promises9 = __toESM(require_promises4(), 1);
     init_owned_files();
     init_errors();
     INDEX_LOCK = ".index.json.lock";
@@ -4712,18 +4855,18 @@ async function removeStaleTemps(dir, isLayout) {
   await removeStale((0, import_node_path12.dirname)(dir), [workPrefix(dir)]);
   if (!isLayout) return;
   await removeStale(dir, [INDEX_TEMP_PREFIX, `${INDEX_LOCK}.tmp-`, `${INDEX_LOCK}.break.tmp-`]);
-  const algorithms = await (0, import_promises11.readdir)((0, import_node_path12.join)(dir, "blobs")).catch(() => []);
+  const algorithms = await (0, import_promises10.readdir)((0, import_node_path12.join)(dir, "blobs")).catch(() => []);
   for (const algorithm of algorithms) await removeStale((0, import_node_path12.join)(dir, "blobs", algorithm), [BLOB_TEMP_PREFIX]);
 }
 async function removeStale(dir, prefixes) {
-  const names = await (0, import_promises11.readdir)(dir).catch(() => []);
+  const names = await (0, import_promises10.readdir)(dir).catch(() => []);
   for (const name of names) {
-    if (prefixes.some((prefix) => isStaleName(name, prefix))) await (0, import_promises11.rm)((0, import_node_path12.join)(dir, name), { recursive: true, force: true }).catch(() => void 0);
+    if (prefixes.some((prefix) => isStaleName(name, prefix))) await (0, import_promises10.rm)((0, import_node_path12.join)(dir, name), { recursive: true, force: true }).catch(() => void 0);
   }
 }
 async function existingEntries(dir) {
   const path = (0, import_node_path12.join)(dir, "index.json");
-  const bytes = await (0, import_promises11.readFile)(path).catch(() => void 0);
+  const bytes = await (0, import_promises10.readFile)(path).catch(() => void 0);
   return bytes === void 0 ? [] : parseIndex(parseJson(bytes, path), path).manifests;
 }
 async function writing(what, operation) {
@@ -4765,7 +4908,7 @@ async function runLimited(items, limit, stop, task) {
 }
 async function listDir(dir) {
   try {
-    return await (0, import_promises11.readdir)(dir);
+    return await (0, import_promises10.readdir)(dir);
   } catch (error) {
     const code = error.code;
     if (code === "ENOENT") return void 0;
@@ -4773,16 +4916,16 @@ async function listDir(dir) {
     throw error;
   }
 }
-var import_node_crypto7, import_node_fs9, import_promises11, import_node_path12, import_node_stream3, import_promises12, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, BLOB_TEMP_PREFIX, INDEX_TEMP_PREFIX, Meter;
+var import_node_crypto7, import_node_fs10, import_promises10, import_node_path12, import_node_stream3, import_promises11, BLOB_CONCURRENCY, WRITE_BUFFER_BYTES, LayoutWriter, BLOB_TEMP_PREFIX, INDEX_TEMP_PREFIX, Meter;
 var init_layout_writer = __esm({
   "src/oci/layout-writer.ts"() {
     "use strict";
     import_node_crypto7 = __toESM(require_node_crypto(), 1);
-    import_node_fs9 = __toESM(require_node_fs(), 1);
-    import_promises11 = __toESM(require_promises(), 1);
+    import_node_fs10 = __toESM(require_node_fs(), 1);
+    import_promises10 = __toESM(require_promises(), 1);
     import_node_path12 = __toESM(require_node_path(), 1);
     import_node_stream3 = __toESM(require_node_stream(), 1);
-    import_promises12 = __toESM(require_promises3(), 1);
+    import_promises11 = __toESM(require_promises3(), 1);
     init_descriptor();
     init_digest();
     init_layout_lock();
@@ -4819,11 +4962,11 @@ var init_layout_writer = __esm({
         }
         const work = (0, import_node_path12.join)((0, import_node_path12.dirname)(dir), ownedName(workPrefix(dir)));
         await writing(`the new layout ${dir} (in ${work})`, async () => {
-          await (0, import_promises11.mkdir)((0, import_node_path12.join)(work, "blobs"), { recursive: true });
-          await (0, import_promises11.writeFile)((0, import_node_path12.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
+          await (0, import_promises10.mkdir)((0, import_node_path12.join)(work, "blobs"), { recursive: true });
+          await (0, import_promises10.writeFile)((0, import_node_path12.join)(work, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}
 `);
         }).catch(async (error) => {
-          await (0, import_promises11.rm)(work, { recursive: true, force: true });
+          await (0, import_promises10.rm)(work, { recursive: true, force: true });
           throw error;
         });
         return new _LayoutWriter(dir, work, true);
@@ -4831,7 +4974,7 @@ var init_layout_writer = __esm({
       /** True when the blob is in the layout already with the right size and digest (so it need not be fetched). */
       async hasBlob(descriptor, signal) {
         const store = new LayoutStore(this.#work);
-        const info = await (0, import_promises11.stat)(store.blobPath(descriptor.digest)).catch(() => void 0);
+        const info = await (0, import_promises10.stat)(store.blobPath(descriptor.digest)).catch(() => void 0);
         if (info?.size !== descriptor.size) return false;
         try {
           for await (const _ of await store.openBlob(descriptor, signal)) ;
@@ -4887,14 +5030,14 @@ var init_layout_writer = __esm({
       /** Pipes the source through `stages` into a temporary file in blobs/ALGORITHM (the caller #places it). `what` names the blob in errors. */
       async #write(source, stages, algorithm, signal, what) {
         const blobs = (0, import_node_path12.join)(this.#work, "blobs", algorithm);
-        await writing(`${what} of the layout ${this.dir} (in ${blobs})`, () => (0, import_promises11.mkdir)(blobs, { recursive: true })).catch((error) => {
+        await writing(`${what} of the layout ${this.dir} (in ${blobs})`, () => (0, import_promises10.mkdir)(blobs, { recursive: true })).catch((error) => {
           source.destroy();
           throw error;
         });
         const temp = (0, import_node_path12.join)(blobs, ownedName(BLOB_TEMP_PREFIX));
         this.#temps.add(temp);
         try {
-          await (0, import_promises12.pipeline)([source, ...stages, (0, import_node_fs9.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
+          await (0, import_promises11.pipeline)([source, ...stages, (0, import_node_fs10.createWriteStream)(temp, { highWaterMark: WRITE_BUFFER_BYTES })], { signal });
         } catch (error) {
           await this.#drop(temp);
           throw isFileError(error, temp) ? writeError3(error, `${what} of the layout ${this.dir} (${temp})`) : error;
@@ -4903,11 +5046,11 @@ var init_layout_writer = __esm({
       }
       async #place(temp, digest2) {
         const path = new LayoutStore(this.#work).blobPath(digest2);
-        await writing(`blob ${digest2} of the layout ${this.dir} (${path})`, () => (0, import_promises11.rename)(temp, path));
+        await writing(`blob ${digest2} of the layout ${this.dir} (${path})`, () => (0, import_promises10.rename)(temp, path));
         this.#temps.delete(temp);
       }
       async #drop(temp) {
-        await (0, import_promises11.rm)(temp, { force: true });
+        await (0, import_promises10.rm)(temp, { force: true });
         this.#temps.delete(temp);
       }
       /**
@@ -4921,12 +5064,12 @@ var init_layout_writer = __esm({
           await this.#moveBlobsInto(this.dir);
         }
         await withIndexLock(this.dir, options.signal, () => this.#writeIndex(this.dir, entries, options));
-        if (this.#isNew) await (0, import_promises11.rm)(this.#work, { recursive: true, force: true });
+        if (this.#isNew) await (0, import_promises10.rm)(this.#work, { recursive: true, force: true });
       }
       /** Removes everything this writer left behind; the target is as it was. */
       async abort() {
-        await Promise.all([...this.#temps].map((t) => (0, import_promises11.rm)(t, { force: true })));
-        if (this.#isNew) await (0, import_promises11.rm)(this.#work, { recursive: true, force: true });
+        await Promise.all([...this.#temps].map((t) => (0, import_promises10.rm)(t, { force: true })));
+        if (this.#isNew) await (0, import_promises10.rm)(this.#work, { recursive: true, force: true });
       }
       /** Replaces `dir`/index.json with its entries (those not replaced by ref name or digest) and `entries`. */
       async #writeIndex(dir, entries, options) {
@@ -4936,7 +5079,7 @@ var init_layout_writer = __esm({
         const temp = (0, import_node_path12.join)(dir, ownedName(INDEX_TEMP_PREFIX));
         this.#temps.add(temp);
         await writing(`index.json of the layout ${this.dir} (${temp})`, async () => {
-          const handle = await (0, import_promises11.open)(temp, "w");
+          const handle = await (0, import_promises10.open)(temp, "w");
           try {
             await handle.writeFile(`${JSON.stringify(index, null, 2)}
 `);
@@ -4944,14 +5087,14 @@ var init_layout_writer = __esm({
           } finally {
             await handle.close();
           }
-          await (0, import_promises11.rename)(temp, (0, import_node_path12.join)(dir, "index.json"));
+          await (0, import_promises10.rename)(temp, (0, import_node_path12.join)(dir, "index.json"));
         });
         this.#temps.delete(temp);
       }
       /** Renames the new layout onto its directory; false when another writer's layout is there already. */
       async #renameIntoPlace() {
         try {
-          await (0, import_promises11.rename)(this.#work, this.dir);
+          await (0, import_promises10.rename)(this.#work, this.dir);
           return true;
         } catch (error) {
           const code = error.code;
@@ -4967,12 +5110,12 @@ var init_layout_writer = __esm({
       }
       /** Moves every blob of the new layout into the existing layout `dir` (before its index.json names them). */
       async #moveBlobsInto(dir) {
-        for (const algorithm of await (0, import_promises11.readdir)((0, import_node_path12.join)(this.#work, "blobs"))) {
+        for (const algorithm of await (0, import_promises10.readdir)((0, import_node_path12.join)(this.#work, "blobs"))) {
           const from = (0, import_node_path12.join)(this.#work, "blobs", algorithm);
           const to = (0, import_node_path12.join)(dir, "blobs", algorithm);
           await writing(`the blobs of the layout ${dir} (${to})`, async () => {
-            await (0, import_promises11.mkdir)(to, { recursive: true });
-            for (const name of await (0, import_promises11.readdir)(from)) if (!name.startsWith(".")) await (0, import_promises11.rename)((0, import_node_path12.join)(from, name), (0, import_node_path12.join)(to, name));
+            await (0, import_promises10.mkdir)(to, { recursive: true });
+            for (const name of await (0, import_promises10.readdir)(from)) if (!name.startsWith(".")) await (0, import_promises10.rename)((0, import_node_path12.join)(from, name), (0, import_node_path12.join)(to, name));
           });
         }
       }
@@ -6030,12 +6173,12 @@ var init_client = __esm({
 // src/registry/client/reference.ts
 function parseReference(reference, options = {}) {
   if (options.plainHttp && options.tls) throw new UsageError("--plain-http and --tls contradict each other: choose one");
-  const shown = withoutUserInfo(reference);
+  const shown2 = withoutUserInfo(reference);
   const fail = (why) => {
-    throw new ImageReferenceError(`invalid image reference ${quote(shown)}: ${why} (expected host[:port]/repository[:tag][@digest])`);
+    throw new ImageReferenceError(`invalid image reference ${quote(shown2)}: ${why} (expected host[:port]/repository[:tag][@digest])`);
   };
   if (reference.length > 1024) fail("too long");
-  if (shown !== reference) {
+  if (shown2 !== reference) {
     fail("credentials do not belong in a reference; give them with --username and --password-stdin, or log in with docker login");
   }
   if (reference.includes("://")) fail("give no scheme; use --tls or --plain-http to choose one");
@@ -6264,7 +6407,7 @@ async function readCaFiles(files, scheme) {
   if (files.length > 0 && scheme === "http") throw new UsageError("--ca-file is for an HTTPS registry: add --tls to pull from this one over HTTPS");
   return Promise.all(
     files.map(async (file) => {
-      const text = await (0, import_promises13.readFile)(file, "utf8").catch((error) => {
+      const text = await (0, import_promises12.readFile)(file, "utf8").catch((error) => {
         throw new UsageError(`cannot read --ca-file ${file}: ${error instanceof Error ? error.message : String(error)}`);
       });
       try {
@@ -6294,12 +6437,12 @@ function formatBytes(bytes) {
   }
   return `${value.toFixed(1)} ${units[unit]}`;
 }
-var import_node_crypto8, import_promises13, import_node_util3, ProgressLine;
+var import_node_crypto8, import_promises12, import_node_util3, ProgressLine;
 var init_pull2 = __esm({
   "src/cli/pull.ts"() {
     "use strict";
     import_node_crypto8 = __toESM(require_node_crypto(), 1);
-    import_promises13 = __toESM(require_promises(), 1);
+    import_promises12 = __toESM(require_promises(), 1);
     import_node_util3 = __toESM(require_node_util(), 1);
     init_errors();
     init_docker_config();
@@ -6433,6 +6576,7 @@ __export(src_exports, {
   createVerifier: () => createVerifier,
   dockerCredentials: () => dockerCredentials,
   embeddedData: () => embeddedData,
+  isNonDistributable: () => isNonDistributable,
   isValidDigest: () => isValidDigest,
   isValidRepository: () => isValidRepository,
   isValidTag: () => isValidTag,
@@ -6480,7 +6624,7 @@ var init_src = __esm({
 });
 
 // src/cli/main.ts
-var import_node_fs10 = __toESM(require_node_fs(), 1);
+var import_node_fs11 = __toESM(require_node_fs(), 1);
 var import_node_os4 = __toESM(require_node_os(), 1);
 var import_node_url2 = __toESM(require_node_url(), 1);
 init_errors();
@@ -6547,7 +6691,7 @@ function isMainModule() {
   const script = process.argv[1];
   if (script === void 0) return false;
   try {
-    return (0, import_node_fs10.realpathSync)(script) === (0, import_node_fs10.realpathSync)((0, import_node_url2.fileURLToPath)(import.meta.url));
+    return (0, import_node_fs11.realpathSync)(script) === (0, import_node_fs11.realpathSync)((0, import_node_url2.fileURLToPath)(import.meta.url));
   } catch {
     return false;
   }
@@ -6623,6 +6767,7 @@ var createHandler2;
 var createVerifier2;
 var dockerCredentials2;
 var embeddedData2;
+var isNonDistributable2;
 var isValidDigest2;
 var isValidRepository2;
 var isValidTag2;
@@ -6650,7 +6795,7 @@ var verifyBytes2;
 var walkRefs2;
 var writeClientConfig2;
 var writeLayout2;
-if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DeadlineError: DeadlineError2, DigestCheck: DigestCheck2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, MAX_REPOSITORY_LENGTH: MAX_REPOSITORY_LENGTH2, MAX_TAG_LENGTH: MAX_TAG_LENGTH2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, OutputFileError: OutputFileError2, PULL_HELP: PULL_HELP2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, REPOSITORY_RULE: REPOSITORY_RULE2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, TAG_RULE: TAG_RULE2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, dockerCredentials: dockerCredentials2, embeddedData: embeddedData2, isValidDigest: isValidDigest2, isValidRepository: isValidRepository2, isValidTag: isValidTag2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, systemReason: systemReason2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeClientConfig: writeClientConfig2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
+if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DeadlineError: DeadlineError2, DigestCheck: DigestCheck2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, MAX_REPOSITORY_LENGTH: MAX_REPOSITORY_LENGTH2, MAX_TAG_LENGTH: MAX_TAG_LENGTH2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, OutputFileError: OutputFileError2, PULL_HELP: PULL_HELP2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, REPOSITORY_RULE: REPOSITORY_RULE2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, TAG_RULE: TAG_RULE2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, dockerCredentials: dockerCredentials2, embeddedData: embeddedData2, isNonDistributable: isNonDistributable2, isValidDigest: isValidDigest2, isValidRepository: isValidRepository2, isValidTag: isValidTag2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, systemReason: systemReason2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeClientConfig: writeClientConfig2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
 export {
   AuthError2 as AuthError,
   BLOB_READ_CHUNK2 as BLOB_READ_CHUNK,
@@ -6706,6 +6851,7 @@ export {
   createVerifier2 as createVerifier,
   dockerCredentials2 as dockerCredentials,
   embeddedData2 as embeddedData,
+  isNonDistributable2 as isNonDistributable,
   isValidDigest2 as isValidDigest,
   isValidRepository2 as isValidRepository,
   isValidTag2 as isValidTag,

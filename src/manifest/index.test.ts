@@ -116,4 +116,23 @@ describe('readBazelManifest', () => {
     })
     await assert.rejects(readBazelManifest(join(dir, 'missing.prototxt')), /^BazelManifestError: failed to read manifest .*missing\.prototxt: ENOENT/)
   })
+
+  test('a raw byte that is not UTF-8 fails at its line and column (it is not read as U+FFFD)', async () => {
+    const file = join(dir, 'latin1.prototxt')
+    writeFileSync(file, Buffer.concat([Buffer.from('images {\n  repository: "a"\n  path: "_main/caf'), Buffer.from([0xe9]), Buffer.from('"\n}\n')]))
+    await assert.rejects(readBazelManifest(file), {
+      code: 'ERR_LOCALREGISTRY_BAZEL_MANIFEST',
+      message: `${file}:3:19: byte 0xe9 is not UTF-8: the text format is UTF-8 text`,
+    })
+  })
+
+  test('an invalid repository or tag of any length gives a short message', () => {
+    const long = 'X'.repeat(50_000_000)
+    for (const entry of [`repository: "${long}"`, `repository: "a" tag: "-${long}"`]) {
+      assert.throws(
+        () => parseBazelManifest(`images { ${entry} path: "p" }`, 'm.prototxt'),
+        (error: Error) => error.message.length < 600 && error.message.includes('XXX…"'),
+      )
+    }
+  })
 })

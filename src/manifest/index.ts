@@ -3,9 +3,10 @@
 // repository, a valid or empty tag and a path. Every error is a BazelManifestError that starts
 // with `FILE:LINE[:COLUMN]: `.
 
-import { readFile } from 'node:fs/promises'
 import { BazelManifestError } from '../errors.ts'
+import { readRegularFile } from '../oci/regular-file.ts'
 import { MANIFEST_PROTO_PATH } from '../package-files.ts'
+import { quote } from '../oci/digest.ts'
 import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../oci/names.ts'
 import { MANIFEST, type TextMessage, TextFormatError, parseTextFormat } from './text-format.ts'
 
@@ -23,19 +24,23 @@ export interface ManifestImage {
 
 export { MANIFEST_PROTO_PATH }
 
-/** Reads and parses a manifest file. */
+/** The largest manifest file read: some 300,000 images, far more than a build serves; anything longer is no manifest the rule wrote. */
+export const MAX_MANIFEST_FILE_BYTES = 64 * 1024 * 1024
+
+/** Reads and parses a manifest file (a regular file of at most MAX_MANIFEST_FILE_BYTES). */
 export async function readBazelManifest(file: string): Promise<ManifestImage[]> {
-  let text: string
+  let bytes: Buffer
   try {
-    text = await readFile(file, 'utf8')
+    bytes = readRegularFile(file, MAX_MANIFEST_FILE_BYTES, (message) => new BazelManifestError(message))
   } catch (error) {
+    if (error instanceof BazelManifestError) throw error
     throw new BazelManifestError(`failed to read manifest ${file}: ${messageOf(error)}`, { cause: error })
   }
-  return parseBazelManifest(text, file)
+  return parseBazelManifest(bytes, file)
 }
 
-/** Parses manifest text; `file` is only used in messages and in the returned entries. */
-export function parseBazelManifest(text: string, file: string): ManifestImage[] {
+/** Parses manifest text (bytes must be UTF-8); `file` is only used in messages and in the returned entries. */
+export function parseBazelManifest(text: string | Uint8Array, file: string): ManifestImage[] {
   let manifest: TextMessage
   try {
     manifest = parseTextFormat(text, MANIFEST)
@@ -55,9 +60,9 @@ function checkImage(image: TextMessage, file: string, i: number): ManifestImage 
   }
   if (repository === '') fail('repository is missing')
   if (!isValidRepository(repository)) {
-    fail(`repository ${JSON.stringify(repository)} is not a valid repository name (${REPOSITORY_RULE})`)
+    fail(`repository ${quote(repository)} is not a valid repository name (${REPOSITORY_RULE})`)
   }
-  if (tag !== '' && !isValidTag(tag)) fail(`tag ${JSON.stringify(tag)} of ${repository} is not a valid tag (${TAG_RULE})`)
+  if (tag !== '' && !isValidTag(tag)) fail(`tag ${quote(tag)} of ${repository} is not a valid tag (${TAG_RULE})`)
   if (path === '') fail(`path of ${repository}${tag === '' ? '' : `:${tag}`} is missing`)
   return { repository, tag, path, file, line }
 }

@@ -122,6 +122,35 @@ describe('parseTextFormat', () => {
     assert.deepEqual(at('images {\n  repository: "a"'), [2, 18, "expected a field name or '}', found the end of the text"])
   })
 
+  test('bytes that are not UTF-8 fail at the first such byte, as escapes of them do; U+FFFD written as such is text', () => {
+    const at = (...parts: Array<string | number[]>): [number, number, string] | unknown => {
+      const bytes = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))))
+      try {
+        return plain(parseTextFormat(bytes, MANIFEST))
+      } catch (error) {
+        assert.ok(error instanceof TextFormatError, String(error))
+        return [error.line, error.column, error.message]
+      }
+    }
+    assert.deepEqual(at('images {\n  repository: "a', [0xff], '"\n}'), [2, 17, 'byte 0xff is not UTF-8: the text format is UTF-8 text'])
+    // A truncated sequence, after a real U+FFFD and an é on the same line.
+    assert.deepEqual(at('images { tag: "\uFFFD\u00e9', [0xc3], '" }'), [1, 18, 'byte 0xc3 is not UTF-8: the text format is UTF-8 text'])
+    assert.deepEqual(at('# ', [0x80], '\n'), [1, 3, 'byte 0x80 is not UTF-8: the text format is UTF-8 text'])
+    assert.deepEqual(at('images { tag: "\uFFFD\u00e9" }'), { images: [{ tag: '\uFFFD\u00e9' }] })
+    assert.deepEqual(at(''), {})
+  })
+
+  test('messages quote at most 100 characters of a token, however long it is', () => {
+    const long = 'x'.repeat(5_000_000)
+    for (const text of [`${long}: "a"`, `images { ${long}: "a" }`, `images { tag: ${long} }`, `images: [{} ${long}]`]) {
+      const error = ours(text)
+      assert.ok(error instanceof TextFormatError)
+      assert.ok(error.message.length < 200, error.message.slice(0, 300))
+      assert.ok(error.message.includes("'xxxx"), error.message)
+      assert.ok(error.message.includes('(5000000 characters)'), error.message)
+    }
+  })
+
   test('messages start where their brace opens', () => {
     const manifest = parseTextFormat('\n\nimages:\n  [ {}, <\n> ]', MANIFEST)
     const images = manifest.fields.get('images') as TextMessage[]

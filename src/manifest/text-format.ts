@@ -4,8 +4,10 @@
 // `serve` (BENCHMARKS.md, start-up); this reads exactly the grammar of the spec for message and
 // string fields: `#` comments, `name: "value"` with adjacent string literals concatenated and
 // C escapes, `name {}` / `name: <>` messages, `name: [{}, {}]` lists, optional `,` or `;` after a
-// field. Unknown fields, a singular field given twice, a non-string value and strings that are not
-// UTF-8 are errors, each with the line and column where it is.
+// field. Unknown fields, a singular field given twice, a non-string value and text that is not
+// UTF-8 are errors, each with the line and column where it is, quoting at most MAX_SHOWN characters.
+
+import { isUtf8 } from 'node:buffer'
 
 /** A message type: its full name (for messages) and its fields by name. */
 export interface MessageSchema {
@@ -56,10 +58,32 @@ export class TextFormatError extends Error {
   }
 }
 
-/** Parses `text` as a message of type `schema`; throws a TextFormatError. */
-export function parseTextFormat(text: string, schema: MessageSchema): TextMessage {
-  return new Reader(text).message(schema, undefined, { line: 1, column: 1 })
+/**
+ * Parses `text` as a message of type `schema`; throws a TextFormatError. Given as bytes, the text
+ * must be UTF-8 throughout, as protobuf's parsers ask: a byte that is not fails at its position
+ * (read as text it would have become U+FFFD, which a string may hold).
+ */
+export function parseTextFormat(text: string | Uint8Array, schema: MessageSchema): TextMessage {
+  return new Reader(typeof text === 'string' ? text : decodeUtf8(text)).message(schema, undefined, { line: 1, column: 1 })
 }
+
+/** The text of UTF-8 bytes; a TextFormatError at the first byte that is not UTF-8. */
+function decodeUtf8(bytes: Uint8Array): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const text = buffer.toString('utf8')
+  if (isUtf8(buffer)) return text
+  // The decoder put U+FFFD for each bad sequence; the first that is not a U+FFFD of the input is it.
+  for (let i = text.indexOf(REPLACEMENT); ; i = text.indexOf(REPLACEMENT, i + 1)) {
+    const at = Buffer.byteLength(text.slice(0, i))
+    if (!buffer.subarray(at, at + 3).equals(REPLACEMENT_BYTES)) {
+      const { line, column } = position(lineStarts(text), i)
+      throw new TextFormatError(`byte 0x${buffer[at]?.toString(16).padStart(2, '0')} is not UTF-8: the text format is UTF-8 text`, line, column)
+    }
+  }
+}
+
+const REPLACEMENT = '\uFFFD'
+const REPLACEMENT_BYTES = Buffer.from(REPLACEMENT)
 
 interface Token {
   kind: 'identifier' | 'string' | 'symbol' | 'other' | 'end'
@@ -102,7 +126,7 @@ class Reader {
 
   #field(schema: MessageSchema, message: TextMessage, name: Token): void {
     const field = schema.fields[name.text]
-    if (field === undefined) throw this.#error(name, `${schema.name}: unknown field '${name.text}'`)
+    if (field === undefined) throw this.#error(name, `${schema.name}: unknown field ${shown(name.text)}`)
     const qualified = `${schema.name}.${name.text}`
     const colon = this.#peek()
     const hasColon = colon.kind === 'symbol' && colon.text === ':'
@@ -198,22 +222,27 @@ class Reader {
     return { kind, text: text.slice(start, i), offset: start }
   }
 
-  /** Line and column of an offset, by binary search in the line starts (found once: a manifest may list 10,000 images). */
+  /** Line and column of an offset (the line starts found once: a manifest may list 10,000 images). */
   #position(offset: number): { line: number; column: number } {
     this.#lineStarts ??= lineStarts(this.#text)
-    let [lo, hi] = [0, this.#lineStarts.length - 1]
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1
-      if (this.#lineStarts[mid]! <= offset) lo = mid
-      else hi = mid - 1
-    }
-    return { line: lo + 1, column: offset - this.#lineStarts[lo]! + 1 }
+    return position(this.#lineStarts, offset)
   }
 
   #error(token: Token, message: string): TextFormatError {
     const { line, column } = this.#position(token.offset)
     return new TextFormatError(message, line, column)
   }
+}
+
+/** Line and column (1-based) of an offset, by binary search in the line starts. */
+function position(starts: readonly number[], offset: number): { line: number; column: number } {
+  let [lo, hi] = [0, starts.length - 1]
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1
+    if (starts[mid]! <= offset) lo = mid
+    else hi = mid - 1
+  }
+  return { line: lo + 1, column: offset - starts[lo]! + 1 }
 }
 
 /** The offset where each line starts. */
@@ -224,7 +253,15 @@ function lineStarts(text: string): number[] {
 }
 
 function describe(token: Token): string {
-  return token.kind === 'end' ? 'the end of the text' : `'${token.text}'`
+  return token.kind === 'end' ? 'the end of the text' : shown(token.text)
+}
+
+/** Longest piece of the text a message quotes: a token can be as long as the file. */
+const MAX_SHOWN = 100
+
+/** A token quoted for a message, cut to MAX_SHOWN characters. */
+function shown(text: string): string {
+  return text.length > MAX_SHOWN ? `'${text.slice(0, MAX_SHOWN)}'... (${text.length} characters)` : `'${text}'`
 }
 
 /**

@@ -5,13 +5,15 @@
 // before the server listens (nothing else is waiting on the event loop yet); a run-time addRef
 // or openBlob does only a few. Blob contents are streamed, never read here.
 
-import { createReadStream, lstatSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs'
+import { createReadStream, existsSync, lstatSync, readlinkSync, statSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import { Readable, pipeline } from 'node:stream'
 import { type Descriptor, embeddedData } from './descriptor.ts'
 import { parseDigest } from './digest.ts'
 import { MAX_MANIFEST_BYTES } from './manifest.ts'
+import { isNonDistributable } from './media-types.ts'
 import type { ContentSource } from './ref.ts'
+import { readRegularFile } from './regular-file.ts'
 import { createVerifier, verifyBytes } from './verify.ts'
 import { LayoutError } from '../errors.ts'
 
@@ -20,6 +22,8 @@ export const BLOB_READ_CHUNK = 1024 * 1024
 
 export class LayoutStore implements ContentSource {
   readonly location: string
+  /** Non-distributable layers checkBlob found absent. */
+  readonly #lacking = new Set<string>()
 
   constructor(dir: string) {
     this.location = dir
@@ -38,13 +42,24 @@ export class LayoutStore implements ContentSource {
     return bytes
   }
 
-  /** Checks that a blob exists with the descriptor's size: a stat, never a read. */
+  /**
+   * Checks that a blob exists with the descriptor's size: a stat, never a read. A non-distributable
+   * layer may be absent: then lacksBlob says so from now on.
+   */
   async checkBlob(descriptor: Descriptor): Promise<void> {
     if (embeddedData(descriptor) !== undefined) return
+    if (isNonDistributable(descriptor.mediaType) && !existsSync(this.blobPath(descriptor.digest))) {
+      this.#lacking.add(descriptor.digest)
+      return
+    }
     const size = this.#stat(descriptor).size
     if (size !== descriptor.size) {
       throw new LayoutError(`${this.#where(descriptor)}: file has ${size} bytes, the descriptor says ${descriptor.size}`)
     }
+  }
+
+  lacksBlob(digest: string): boolean {
+    return this.#lacking.has(digest)
   }
 
   async openBlob(descriptor: Descriptor, signal?: AbortSignal): Promise<Readable> {
@@ -61,14 +76,20 @@ export class LayoutStore implements ContentSource {
     if (descriptor.size > MAX_MANIFEST_BYTES) {
       throw new LayoutError(`${where}: the descriptor says ${descriptor.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`)
     }
-    const size = this.#stat(descriptor).size
-    if (size > MAX_MANIFEST_BYTES) {
-      throw new LayoutError(`${where}: ${size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`)
+    const path = this.blobPath(descriptor.digest)
+    let bytes: Buffer
+    try {
+      bytes = readRegularFile(path, MAX_MANIFEST_BYTES, (message) => new LayoutError(message), where)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      throw this.#missing(descriptor)
     }
-    if (size !== descriptor.size) {
-      throw new LayoutError(`${where}: file is too ${size < descriptor.size ? 'short' : 'long'} (${size} bytes, the descriptor says ${descriptor.size})`)
+    if (bytes.length !== descriptor.size) {
+      throw new LayoutError(
+        `${where}: file is too ${bytes.length < descriptor.size ? 'short' : 'long'} (${bytes.length} bytes, the descriptor says ${descriptor.size})`,
+      )
     }
-    return readFileSync(this.blobPath(descriptor.digest))
+    return bytes
   }
 
   #stat(descriptor: Descriptor): Stats {
@@ -79,8 +100,12 @@ export class LayoutStore implements ContentSource {
       return info
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-      throw new LayoutError(`${this.#where(descriptor)}: blob is missing${danglingLinkHint(path)}`)
+      throw this.#missing(descriptor)
     }
+  }
+
+  #missing(descriptor: Descriptor): LayoutError {
+    return new LayoutError(`${this.#where(descriptor)}: blob is missing${danglingLinkHint(this.blobPath(descriptor.digest))}`)
   }
 
   #where(descriptor: Descriptor): string {

@@ -3,13 +3,14 @@
 // blob contents are never read here, so a 1 GiB layer loads as fast as a 1 KiB one. The small
 // files (oci-layout, index.json, manifests) are read synchronously, for the reason layout-store.ts gives.
 
-import { readFileSync, statSync, type Stats } from 'node:fs'
+import { statSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import { type Descriptor } from './descriptor.ts'
 import { MAX_MANIFEST_BYTES, parseIndex, parseJson } from './manifest.ts'
 import { LayoutStore } from './layout-store.ts'
 import { OCI_INDEX, OCI_LAYOUT_VERSION, REF_NAME_ANNOTATION, manifestKind } from './media-types.ts'
 import { type Ref, readRef, walkRefs } from './ref.ts'
+import { readRegularFile } from './regular-file.ts'
 import { LayoutError, LocalRegistryError } from '../errors.ts'
 
 export interface LayoutEntry {
@@ -72,8 +73,9 @@ async function load(dir: string): Promise<Layout> {
 }
 
 async function checkBlobs(store: LayoutStore, blobs: Descriptor[], checked: Set<string>): Promise<void> {
-  for (const d of blobs) checked.add(d.digest)
   await Promise.all(blobs.map((d) => store.checkBlob(d)))
+  // An absent non-distributable layer is checked again where another image lists it: as a distributable layer it must be there.
+  for (const d of blobs) if (!store.lacksBlob(d.digest)) checked.add(d.digest)
 }
 
 function checkLayoutDir(dir: string): void {
@@ -87,8 +89,9 @@ function checkLayoutDir(dir: string): void {
 /** The oci-layout file; the directory itself is looked at only when that read fails, to say what is wrong. */
 function readOciLayout(path: string, dir: string): Buffer {
   try {
-    return readFileSync(path)
+    return readLayoutFile(path)
   } catch (error) {
+    if (error instanceof LayoutError) throw error
     const info = statOrUndefined(dir)
     if (info === undefined) throw new LayoutError(`OCI layout ${dir} does not exist`)
     if (!info.isDirectory()) throw new LayoutError(`OCI layout ${dir} is not a directory`)
@@ -99,10 +102,7 @@ function readOciLayout(path: string, dir: string): Buffer {
 
 function readIndexJson(dir: string): { manifests: Descriptor[] } {
   const path = join(dir, 'index.json')
-  const info = statOrUndefined(path)
-  if (info === undefined) throw new LayoutError(`${path} is missing`)
-  if (info.size > MAX_MANIFEST_BYTES) throw new LayoutError(`${path}: ${info.size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit`)
-  const json = parseJson(readFileSync(path), path)
+  const json = parseJson(readIndexJsonFile(path), path)
   // rules_oci and skopeo write index.json without mediaType or schemaVersion: both are optional here.
   if (json.mediaType !== undefined && json.mediaType !== OCI_INDEX) {
     throw new LayoutError(`${path}: mediaType ${JSON.stringify(json.mediaType)} is not "${OCI_INDEX}"`)
@@ -113,6 +113,20 @@ function readIndexJson(dir: string): { manifests: Descriptor[] } {
   const index = parseIndex(json, path)
   if (index.manifests.length === 0) throw new LayoutError(`${path} lists no manifests`)
   return index
+}
+
+function readIndexJsonFile(path: string): Buffer {
+  try {
+    return readLayoutFile(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new LayoutError(`${path} is missing`)
+    throw error
+  }
+}
+
+/** oci-layout and index.json: regular files of at most MAX_MANIFEST_BYTES (index.json lists descriptors, as an index does). */
+function readLayoutFile(path: string): Buffer {
+  return readRegularFile(path, MAX_MANIFEST_BYTES, (message) => new LayoutError(message))
 }
 
 /** A path's stat, or undefined when it cannot be had (missing, unreadable parent). */

@@ -15,6 +15,23 @@ export const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifes
 export const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json'
 export const DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip'
 
+/**
+ * Layers a registry need not hold, and a layout may lack (image-layout.md: the blobs directory
+ * "MAY be missing referenced blobs"): the image-spec's non-distributable layers (deprecated, still
+ * to be supported for existing images) and Docker's foreign layers, fetched from their urls.
+ */
+const NON_DISTRIBUTABLE_LAYER_TYPES: ReadonlySet<string> = new Set([
+  'application/vnd.oci.image.layer.nondistributable.v1.tar',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
+  'application/vnd.docker.image.rootfs.foreign.diff.tar',
+  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+])
+
+export function isNonDistributable(mediaType: string): boolean {
+  return NON_DISTRIBUTABLE_LAYER_TYPES.has(mediaType)
+}
+
 const IMAGE_MANIFEST_TYPES: ReadonlySet<string> = new Set([OCI_MANIFEST, DOCKER_MANIFEST])
 const INDEX_TYPES: ReadonlySet<string> = new Set([OCI_INDEX, DOCKER_MANIFEST_LIST])
 

@@ -27,6 +27,11 @@ export interface ContentSource {
    * absent for others. The registry server serves (and verifies) blobs from these files.
    */
   blobPath?(digest: string): string
+  /**
+   * True for a blob the source lacks by design: a non-distributable layer that an image layout
+   * does not hold (media-types.ts). Such a blob is never served. Absent for sources that hold every blob.
+   */
+  lacksBlob?(digest: string): boolean
 }
 
 /** The most levels of nested indexes we follow; real images use one or two. */

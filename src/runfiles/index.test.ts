@@ -172,6 +172,24 @@ describe('errors', () => {
     assert.equal(r.rlocation(real, 'image a'), real)
   })
 
+  test('a path longer than any path is not looked up, and the message quotes 100 characters of it', () => {
+    const { tree } = fakeTree()
+    const r = RunfilesResolver.discover({ env: { RUNFILES_DIR: tree }, program: '' })
+    for (const path of [`_main/${'x'.repeat(50_000_000)}`, `/${'x'.repeat(5000)}`]) {
+      assert.throws(
+        () => r.rlocation(path, 'image a'),
+        (error: Error) => {
+          assert.equal(
+            error.message,
+            `image a: runfiles path "${path.slice(0, 100)}..." (${path.length} characters) does not resolve: it is ${path.length} characters long, and no path is longer than 4096`,
+          )
+          return true
+        },
+      )
+    }
+    assert.throws(() => r.rlocation(`_main/${'x'.repeat(4090)}`, 'image a'), /runfiles path "_main\/x{4090}" does not resolve/)
+  })
+
   test('--runfiles that does not exist', () => {
     assert.throws(() => RunfilesResolver.discover({ runfiles: join(root, 'nope'), ...noEnv }), /--runfiles .*does not exist/)
   })

@@ -15,10 +15,12 @@
 // resolve under the entry `_main/x/image`. The index answers exact entries, the longest directory
 // entry above a path, and a directory whose files are listed one by one, in O(path depth).
 
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
+import { constants as bufferConstants } from 'node:buffer'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import { Runfiles as BazelRunfiles } from '@bazel/runfiles/runfiles.js'
 import { RunfilesError } from '../errors.ts'
+import { readRegularFile } from '../oci/regular-file.ts'
 
 export interface RunfilesLocation {
   kind: 'tree' | 'manifest'
@@ -72,11 +74,12 @@ export class RunfilesResolver {
   rlocation(path: string, what: string): string {
     const result = this.tryRlocation(path)
     if ('found' in result) return result.found
-    throw new RunfilesError(`${what}: runfiles path "${path}" does not resolve: ${result.looked}`)
+    throw new RunfilesError(`${what}: runfiles path ${shownPath(path)} does not resolve: ${result.looked}`)
   }
 
   /** Like rlocation, without throwing: `looked` says where it looked and what was missing. */
   tryRlocation(path: string): { found: string } | { looked: string } {
+    if (path.length > MAX_PATH_LENGTH) return { looked: `it is ${path.length} characters long, and no path is longer than ${MAX_PATH_LENGTH}` }
     if (isAbsolute(path)) {
       return existsSync(path) ? { found: path } : { looked: `it is an absolute path, and ${path} does not exist` }
     }
@@ -97,6 +100,13 @@ export class RunfilesResolver {
     }
     return { looked: `looked in ${missed.join('; ')}` }
   }
+}
+
+/** Linux's PATH_MAX: no longer path can be opened, so none is looked up, or quoted whole in a message. */
+const MAX_PATH_LENGTH = 4096
+
+function shownPath(path: string): string {
+  return path.length > MAX_PATH_LENGTH ? `"${path.slice(0, 100)}..." (${path.length} characters)` : `"${path}"`
 }
 
 function describe(location: RunfilesLocation): string {
@@ -203,7 +213,7 @@ function treeSource(location: RunfilesLocation): Source {
     lookup(path) {
       const direct = join(location.path, path)
       if (existsSync(direct)) return { found: direct }
-      runfiles ??= new BazelRunfiles({ RUNFILES_DIR: location.path })
+      runfiles ??= openTree(location.path)
       try {
         // The canonical ('' = main) repository as the source repo: manifest paths are canonical
         // runfiles paths, and apparent names still map through _repo_mapping.
@@ -212,6 +222,30 @@ function treeSource(location: RunfilesLocation): Source {
         return { missed: `${direct} does not exist` }
       }
     },
+  }
+}
+
+/**
+ * @bazel/runfiles for a tree. Its constructor reads the tree's _repo_mapping with a plain read,
+ * which would hang on a FIFO: the file is checked (and read, the one read this module cannot do
+ * itself) the way every file read at load is, first.
+ */
+function openTree(dir: string): BazelRunfiles {
+  const mapping = join(dir, '_repo_mapping')
+  if (existsSync(mapping)) readRunfilesFile(mapping, 'repository mapping')
+  return new BazelRunfiles({ RUNFILES_DIR: dir })
+}
+
+/**
+ * A runfiles manifest or repository mapping, as text: a regular file no longer than the longest
+ * string Node can hold (a runfiles manifest of a large test can be hundreds of MB).
+ */
+function readRunfilesFile(file: string, what: string): string {
+  try {
+    return readRegularFile(file, bufferConstants.MAX_STRING_LENGTH, (message) => new RunfilesError(`${what} ${message}`)).toString('utf8')
+  } catch (error) {
+    if (error instanceof RunfilesError) throw error
+    throw new RunfilesError(`failed to read ${what} ${file}: ${error instanceof Error ? error.message : String(error)}`)
   }
 }
 
@@ -239,13 +273,7 @@ export class ManifestIndex {
   }
 
   static read(file: string): ManifestIndex {
-    let text: string
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch (error) {
-      throw new RunfilesError(`failed to read runfiles manifest ${file}: ${error instanceof Error ? error.message : String(error)}`)
-    }
-    return new ManifestIndex(file, parseRunfilesManifest(text))
+    return new ManifestIndex(file, parseRunfilesManifest(readRunfilesFile(file, 'runfiles manifest')))
   }
 
   /** The real path for an rlocation path, or undefined. */

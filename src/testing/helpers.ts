@@ -8,6 +8,7 @@ import type { TestContext } from 'node:test'
 import type { Descriptor } from '../oci/descriptor.ts'
 import { type DigestAlgorithm, computeDigest } from '../oci/digest.ts'
 import type { LayoutWriter } from '../oci/layout-writer.ts'
+import { OCI_CONFIG, OCI_LAYER, OCI_MANIFEST } from '../oci/media-types.ts'
 
 /** A fresh directory under the OS temp dir, removed when the test ends. */
 export async function makeTempDir(t: Pick<TestContext, 'after'>, prefix = 'localregistry-test-'): Promise<string> {
@@ -25,4 +26,24 @@ export async function writeJsonBlob(writer: LayoutWriter, value: unknown, mediaT
 export async function writeBlob(writer: LayoutWriter, bytes: Buffer, mediaType: string, algorithm: DigestAlgorithm = 'sha256'): Promise<Descriptor> {
   const { digest, size } = await writer.writeBytes(bytes, { digest: computeDigest(bytes, algorithm), size: bytes.length })
   return { mediaType, digest, size }
+}
+
+/**
+ * Writes an image whose manifest lists, before one layer the layout holds, a layer of each of
+ * `absentTypes` that it does not hold (as a non-distributable layer is absent from a layout),
+ * each with urls. Returns the manifest's descriptor, the layer held and the absent ones.
+ */
+export async function writeImageLackingLayers(
+  writer: LayoutWriter,
+  absentTypes: readonly string[],
+): Promise<{ manifest: Descriptor; held: Descriptor; absent: Descriptor[] }> {
+  const absent = absentTypes.map((mediaType, i) => {
+    const digest = computeDigest(Buffer.from(`absent layer ${i}`))
+    return { mediaType, digest, size: 1000 + i, urls: [`https://layers.example/${digest}`] }
+  })
+  const held = await writeBlob(writer, Buffer.from('a layer the layout holds'), OCI_LAYER)
+  const config = await writeJsonBlob(writer, { architecture: 'amd64', os: 'linux' }, OCI_CONFIG)
+  const manifestJson = { schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [...absent, held] }
+  const manifest = await writeJsonBlob(writer, manifestJson, OCI_MANIFEST)
+  return { manifest, held, absent }
 }

@@ -10,7 +10,7 @@ import { LayoutStore } from '../../oci/layout-store.ts'
 import * as mt from '../../oci/media-types.ts'
 import type { Image } from '../../oci/ref.ts'
 import { computeDigest } from '../../oci/digest.ts'
-import { makeTempDir, writeJsonBlob } from '../../testing/index.ts'
+import { makeTempDir, writeImageLackingLayers, writeJsonBlob } from '../../testing/index.ts'
 import { BlobFiles } from './blob-files.ts'
 import type { FileBlob } from './registry.ts'
 import { download, entryRef, errorCode, fixture, request, serve, sha256, type Served } from './test-support.ts'
@@ -184,6 +184,25 @@ for (const [kind, make] of [
     })
   })
 }
+
+describe('registry server: layers a layout lacks by design', () => {
+  it('serves an image whose non-distributable layer the layout lacks: its manifest, its other blobs, 404 BLOB_UNKNOWN for that layer', async (t) => {
+    const dir = join(await makeTempDir(t), 'foreign')
+    const writer = await LayoutWriter.open(dir)
+    const { manifest, held, absent } = await writeImageLackingLayers(writer, ['application/vnd.docker.image.rootfs.foreign.diff.tar.gzip'])
+    await writer.commit([manifest])
+    const { registry, server, logs } = await serve(t)
+    await registry.addRef('app', 'latest', entryRef(await readLayout(dir)))
+    assert.equal((await request(server.url, '/v2/app/manifests/latest')).status, 200)
+    assert.equal((await request(server.url, `/v2/app/blobs/${held.digest}`)).status, 200)
+    for (const method of ['GET', 'HEAD']) {
+      const res = await request(server.url, `/v2/app/blobs/${absent[0]?.digest}`, { method })
+      assert.equal(res.status, 404, method)
+      if (method === 'GET') assert.equal(errorCode(res), 'BLOB_UNKNOWN')
+    }
+    assert.ok(!logs.some((l) => / 5\d\d /.test(l)), logs.join('\n'))
+  })
+})
 
 describe('registry server: blob verification', () => {
   it('cuts off a full GET of a blob whose file no longer matches its digest, and logs the file', async (t) => {

@@ -5,15 +5,12 @@
 // Range requests the same way (ranges.ts), so a client cannot tell them apart.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { quote } from '../../oci/digest.ts'
 import { SMALL_BLOB_BYTES } from './blob-files.ts'
 import type { Context } from './context.ts'
-import { isValidRepository } from '../../oci/names.ts'
 import { type ByteRange, type Selection, select } from './ranges.ts'
 import { API_VERSION, API_VERSION_HEADER, type FileBlob, type ServedBlob } from './registry.ts'
-import { checkDigest, preconditionFailed, rangeNotSatisfiable, unknownRepository } from './rejections.ts'
+import { preconditionFailed, rangeNotSatisfiable, unknownBlob, unknownRepository } from './rejections.ts'
 import { count, type LogEntry } from './request-log.ts'
-import { HttpError } from './responses.ts'
 import { sendRange } from './transfer.ts'
 
 export const BLOB_CONTENT_TYPE = 'application/octet-stream'
@@ -30,10 +27,8 @@ export function blob(
   const repo = context.registry.repository(name)
   const found = repo?.blobs.get(digest)
   if (found !== undefined) return serveBlob(context, req, res, head, found, entry)
-  if (repo === undefined && !isValidRepository(name)) throw unknownRepository(name)
-  checkDigest(digest)
   if (repo === undefined) throw unknownRepository(name)
-  throw new HttpError(404, 'BLOB_UNKNOWN', `blob ${digest} is not known in repository ${quote(name)}`, { name, digest })
+  throw unknownBlob(name, digest)
 }
 
 function serveBlob(

@@ -68,24 +68,27 @@ describe('registry server: tags list', () => {
     assert.equal(head.headers.link, '</v2/team/app/tags/list?n=2&last=V2>; rel="next"')
   })
 
-  it('rejects n that is not a positive integer with 400 PAGINATION_NUMBER_INVALID', async (t) => {
+  it('rejects n that is not a non-negative integer with 400 UNSUPPORTED (a code of the spec)', async (t) => {
     const ref = entryRef(await fixture(t, { kind: 'image' }))
     const { registry, server } = await serve(t)
     await registry.addRef('app', 'latest', ref)
-    for (const n of ['0', '-1', '1.5', 'abc', '', '1e3', '+1', '0x10', '%20']) {
+    for (const n of ['-1', '1.5', 'abc', '', '1e3', '+1', '0x10', '%20']) {
       for (const path of [`/v2/app/tags/list?n=${n}`, `/v2/_catalog?n=${n}`]) {
         const res = await request(server.url, path)
         assert.equal(res.status, 400, path)
-        assert.equal(errorCode(res), 'PAGINATION_NUMBER_INVALID', path)
+        assert.equal(errorCode(res), 'UNSUPPORTED', path)
       }
     }
     assert.equal((await request(server.url, '/v2/app/tags/list?n=99999999999')).status, 200)
   })
 
-  it('answers NAME_UNKNOWN and NAME_INVALID for tags of unknown and impossible repositories', async (t) => {
+  it('answers 404 NAME_UNKNOWN for tags of unknown and impossible repositories alike', async (t) => {
     const { server } = await serve(t)
     assert.equal(errorCode(await request(server.url, '/v2/nope/tags/list')), 'NAME_UNKNOWN')
-    assert.equal(errorCode(await request(server.url, '/v2/No_pe/tags/list')), 'NAME_INVALID')
+    const impossible = await request(server.url, '/v2/No_pe/tags/list')
+    assert.equal(impossible.status, 404)
+    assert.equal(errorCode(impossible), 'NAME_UNKNOWN')
+    assert.match(JSON.parse(impossible.body.toString()).errors[0].message, /a repository name is lowercase letters/)
   })
 })
 

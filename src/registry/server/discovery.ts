@@ -5,9 +5,8 @@ import type { ServerResponse } from 'node:http'
 import { computeDigest, quote } from '../../oci/digest.ts'
 import { OCI_INDEX } from '../../oci/media-types.ts'
 import type { Context } from './context.ts'
-import { isValidRepository } from '../../oci/names.ts'
 import { API_VERSION, API_VERSION_HEADER } from './registry.ts'
-import { checkDigest, unknownRepository } from './rejections.ts'
+import { checkDigest, checkRepositoryName, unknownRepository } from './rejections.ts'
 import { count, type LogEntry } from './request-log.ts'
 import { HttpError, paginate, parsePageSize, sendJson } from './responses.ts'
 
@@ -36,14 +35,18 @@ function sendPage(
   count(entry, sendJson(res, head, body(items), 'application/json', nextLink(base, page.n, next)))
 }
 
-/** n and last of a list request; throws 400 for an invalid n. */
+/**
+ * n and last of a list request. An n that is not a number at all is a malformed request (400,
+ * RFC 9110: the spec defines no answer for it), with UNSUPPORTED, the one code of the spec's list
+ * that fits it; n=0 is an empty page, as the spec asks.
+ */
 function pageParameters(query: string): { n: number | undefined; last: string | undefined } {
   if (query === '') return { n: undefined, last: undefined }
   const params = new URLSearchParams(query)
   const raw = params.get('n')
   const n = parsePageSize(raw)
   if (n === 'invalid') {
-    throw new HttpError(400, 'PAGINATION_NUMBER_INVALID', `invalid page size n=${quote(raw ?? '')}: it must be a positive integer`, {
+    throw new HttpError(400, 'UNSUPPORTED', `page size n=${quote(raw ?? '')} is not supported: n must be a non-negative integer in decimal digits`, {
       n: (raw ?? '').slice(0, 100),
     })
   }
@@ -70,7 +73,7 @@ export function referrers(
   entry: LogEntry | undefined,
 ): void {
   const repo = context.registry.repository(name)
-  if (repo === undefined && !isValidRepository(name)) throw unknownRepository(name)
+  if (repo === undefined) checkRepositoryName(name)
   checkDigest(digest)
   const types = artifactTypeFilter(query)
   const all = repo?.referrers.get(digest) ?? []

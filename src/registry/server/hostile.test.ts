@@ -35,8 +35,11 @@ describe('registry server: hostile request targets', () => {
     const layer = image.manifest.layers[0]?.digest ?? ''
     const hex = layer.slice('sha256:'.length)
     const none = [404, 'UNSUPPORTED'] as const
-    const badName = [400, 'NAME_INVALID'] as const
-    const badTag = [400, 'TAG_INVALID'] as const
+    // The pull endpoints answer only 404 for what cannot be there; the referrers API answers 400.
+    const badName = [404, 'NAME_UNKNOWN'] as const
+    const badTag = [404, 'MANIFEST_UNKNOWN'] as const
+    const badBlob = [404, 'BLOB_UNKNOWN'] as const
+    const badReferrersName = [400, 'NAME_INVALID'] as const
     const badDigest = [400, 'DIGEST_INVALID'] as const
     const cases: Array<readonly [string, readonly [number, string]]> = [
       ['/v2/../../../../etc/passwd', none],
@@ -50,12 +53,12 @@ describe('registry server: hostile request targets', () => {
       ['/v2/app/manifests/%2e%2e%2f%2e%2e%2fetc%2fpasswd', badTag],
       [`/v2/app%2Fblobs%2F${layer}`, none],
       ['/v2/app%2Fother/manifests/latest', badName],
-      [`/v2/app/blobs/sha256%3A${hex}`, badDigest],
-      [`/v2/app/blobs/sha256%3a${hex}`, badDigest],
-      ['/v2/app/blobs/%252e%252e%252fetc%252fpasswd', badDigest],
+      [`/v2/app/blobs/sha256%3A${hex}`, badBlob],
+      [`/v2/app/blobs/sha256%3a${hex}`, badBlob],
+      ['/v2/app/blobs/%252e%252e%252fetc%252fpasswd', badBlob],
       ['/v2/%252e%252e/manifests/latest', badName],
-      ['/v2/app/blobs/index.json', badDigest],
-      ['/v2/app/blobs/oci-layout', badDigest],
+      ['/v2/app/blobs/index.json', badBlob],
+      ['/v2/app/blobs/oci-layout', badBlob],
       [`/v2/app/blobs/${layout.dir}/index.json`, none],
       ['/v2/app/manifests/..', badTag],
       ['/v2/app/manifests/.', badTag],
@@ -65,7 +68,7 @@ describe('registry server: hostile request targets', () => {
       ['/v2/app//manifests/latest', badName],
       ['/v2/app/manifests//latest', none],
       ['/v2/app/manifests/latest%00', badTag],
-      [`/v2/app/blobs/${layer}%00`, badDigest],
+      [`/v2/app/blobs/${layer}%00`, badBlob],
       ['/v2/app/manifests/latest;x=1', badTag],
       ['/v2/app/manifests/LATEST', [404, 'MANIFEST_UNKNOWN']],
       ['/v2/APP/manifests/latest', badName],
@@ -73,14 +76,14 @@ describe('registry server: hostile request targets', () => {
       [`/v2/nope/blobs/${layer}`, [404, 'NAME_UNKNOWN']],
       ['/v2/nope/tags/list', [404, 'NAME_UNKNOWN']],
       ['/v2/NOPE/tags/list', badName],
-      [`/v2/app/blobs/SHA256:${hex}`, badDigest],
-      [`/v2/app/blobs/sha256:${hex.toUpperCase()}`, badDigest],
-      [`/v2/app/blobs/sha256:${hex}0`, badDigest],
+      [`/v2/app/blobs/SHA256:${hex}`, badBlob],
+      [`/v2/app/blobs/sha256:${hex.toUpperCase()}`, badBlob],
+      [`/v2/app/blobs/sha256:${hex}0`, badBlob],
       [`/v2/app/blobs/sha512:${hex}${hex}`, [404, 'BLOB_UNKNOWN']],
       [`/v2/app/manifests/sha256:${hex}`, [404, 'MANIFEST_UNKNOWN']],
-      ['/v2/app/manifests/sha256:xyz', badDigest],
-      ['/v2/app/blobs/sha256:', badDigest],
-      ['/v2/app/blobs/:', badDigest],
+      ['/v2/app/manifests/sha256:xyz', badTag],
+      ['/v2/app/blobs/sha256:', badBlob],
+      ['/v2/app/blobs/:', badBlob],
       ['/v2/_catalog/', none],
       ['/v2/_catalog/x', none],
       ['/v2/app/tags/list/', none],
@@ -91,22 +94,21 @@ describe('registry server: hostile request targets', () => {
       ['/v2/APP/blobs/sha256:', badName],
       ['/v2/app/referrers/', badDigest],
       ['/v2/-/manifests/latest', badName],
-      ['/v2/-/referrers/' + layer, badName],
+      ['/v2/-/referrers/' + layer, badReferrersName],
       ['/v2/a__b__/manifests/latest', badName],
       ['/v2/a___b/manifests/latest', badName],
       ['/v2/' + 'a/'.repeat(200) + 'manifests/latest', badName],
       ['/v2/' + 'a'.repeat(10_000) + '/manifests/latest', badName],
       ['/v2/app/manifests/' + 'a'.repeat(10_000), badTag],
-      ['/v2/app/blobs/sha256:' + 'a'.repeat(10_000), badDigest],
+      ['/v2/app/blobs/sha256:' + 'a'.repeat(10_000), badBlob],
       ['/v2/app/referrers/sha256:' + 'a'.repeat(10_000), badDigest],
       ['/v2/' + '../'.repeat(3000), none],
       ['/v2/' + '%'.repeat(5000), none],
       ['/v2/app/manifests/%', badTag],
       ['/v2/app/manifests/%zz', badTag],
       ['/v2/app/manifests/\u00e9', badTag],
-      ['/v2/app/tags/list?n=0', [400, 'PAGINATION_NUMBER_INVALID']],
-      ['/v2/app/tags/list?n=-1', [400, 'PAGINATION_NUMBER_INVALID']],
-      ['/v2/_catalog?n=1e3', [400, 'PAGINATION_NUMBER_INVALID']],
+      ['/v2/app/tags/list?n=-1', [400, 'UNSUPPORTED']],
+      ['/v2/_catalog?n=1e3', [400, 'UNSUPPORTED']],
       ['/v3/', none],
       ['/v2x', none],
       ['*', none],
@@ -132,9 +134,11 @@ describe('registry server: hostile request targets', () => {
       [`/v2/${long}/manifests/latest`, { name: long.slice(0, 300) }],
       ['/v2/nope/manifests/latest', { name: 'nope' }],
       ['/v2/app/manifests/nope', { name: 'app', reference: 'nope' }],
-      ['/v2/app/manifests/-x', { tag: '-x' }],
-      ['/v2/app/blobs/sha256:xyz', { digest: 'sha256:xyz' }],
-      [`/v2/app/blobs/sha256:${'a'.repeat(400)}`, { digest: `sha256:${'a'.repeat(293)}` }],
+      ['/v2/app/manifests/-x', { name: 'app', reference: '-x' }],
+      [`/v2/app/manifests/${long}`, { name: 'app', reference: long.slice(0, 300) }],
+      ['/v2/app/blobs/sha256:xyz', { name: 'app', digest: 'sha256:xyz' }],
+      [`/v2/app/blobs/sha256:${'a'.repeat(400)}`, { name: 'app', digest: `sha256:${'a'.repeat(293)}` }],
+      [`/v2/app/referrers/sha256:${'a'.repeat(400)}`, { digest: `sha256:${'a'.repeat(293)}` }],
       [`/v2/app/blobs/sha512:${'a'.repeat(128)}`, { name: 'app', digest: `sha512:${'a'.repeat(128)}` }],
       ['/v2/app/tags/list?n=x', { n: 'x' }],
     ]
@@ -149,6 +153,28 @@ describe('registry server: hostile request targets', () => {
     })
     const method = await rawExchange(url, 'DELETE /v2/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
     assert.deepEqual((JSON.parse(method.responses[0]?.body.toString() ?? '') as { errors: Array<{ detail: unknown }> }).errors[0]?.detail, { method: 'DELETE' })
+  })
+
+  it('says in the message why a name, reference or digest cannot be there, and nothing more when it merely is not', async (t) => {
+    const { url } = await servedImage(t)
+    const zero = `sha256:${'0'.repeat(64)}`
+    const cases: Array<[string, string]> = [
+      ['/v2/APP/manifests/latest', 'repository "APP" is not known to this registry: a repository name is lowercase letters'],
+      ['/v2/nope/manifests/latest', 'repository "nope" is not known to this registry'],
+      ['/v2/app/manifests/v9', 'manifest "v9" is not known in repository "app"'],
+      [`/v2/app/manifests/${zero}`, `manifest "${zero}" is not known in repository "app"`],
+      ['/v2/app/manifests/-x', 'manifest "-x" is not known in repository "app": it is not a digest, and not a tag either (a tag is 1 to 128'],
+      ['/v2/app/manifests/sha256:xyz', 'manifest "sha256:xyz" is not known in repository "app": it is not a tag, and invalid sha256 digest "sha256:xyz"'],
+      [`/v2/app/blobs/${zero}`, `blob "${zero}" is not known in repository "app"`],
+      ['/v2/app/blobs/sha256:xyz', 'blob "sha256:xyz" is not known in repository "app": invalid sha256 digest "sha256:xyz"'],
+      ['/v2/app/tags/list?n=x', 'page size n="x" is not supported: n must be a non-negative integer'],
+    ]
+    for (const [path, message] of cases) {
+      const res = await request(url, path)
+      const actual = (JSON.parse(res.body.toString()) as { errors: Array<{ message: string }> }).errors[0]?.message ?? ''
+      assert.ok(actual.startsWith(message), `${path}: ${actual}`)
+      if (!message.includes(':')) assert.equal(actual, message, path)
+    }
   })
 
   it('ignores query strings on manifests and blobs, and never lets them change the file served', async (t) => {

@@ -3,14 +3,11 @@
 // is a map lookup or two and one write.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { quote } from '../../oci/digest.ts'
 import type { Context } from './context.ts'
-import { isValidRepository, isValidTag, TAG_RULE } from '../../oci/names.ts'
 import { select } from './ranges.ts'
 import type { ServedManifest } from './registry.ts'
-import { checkDigest, preconditionFailed, unknownRepository } from './rejections.ts'
+import { preconditionFailed, unknownManifest, unknownRepository } from './rejections.ts'
 import { count, type LogEntry } from './request-log.ts'
-import { HttpError } from './responses.ts'
 
 export function manifest(
   context: Context,
@@ -24,19 +21,8 @@ export function manifest(
   const repo = context.registry.repository(name)
   const found = repo?.manifest(reference)
   if (found !== undefined) return serveManifest(req, res, head, found, entry)
-  if (repo === undefined && !isValidRepository(name)) throw unknownRepository(name)
-  checkReference(reference)
   if (repo === undefined) throw unknownRepository(name)
-  throw new HttpError(404, 'MANIFEST_UNKNOWN', `manifest ${quote(reference)} is not known in repository ${quote(name)}`, { name, reference })
-}
-
-/** A reference with a ":" can only be a digest, anything else must be a tag: throws 400 when it is neither. */
-function checkReference(reference: string): void {
-  if (reference.includes(':')) return checkDigest(reference)
-  if (isValidTag(reference)) return
-  throw new HttpError(400, 'TAG_INVALID', `invalid tag ${quote(reference)}: a tag is ${TAG_RULE}`, {
-    tag: reference.slice(0, 300),
-  })
+  throw unknownManifest(name, reference)
 }
 
 function serveManifest(req: IncomingMessage, res: ServerResponse, head: boolean, m: ServedManifest, entry: LogEntry | undefined): void {

@@ -101,7 +101,8 @@ export class Registry {
    * Serves `ref` (an image or index read from an OCI layout, and everything below it) in
    * `repository`, tagged `tag` unless the tag is empty or undefined (then by digest only).
    * Every manifest and index of the tree is served by digest in that repository, and every
-   * blob of every image in it; blobs are scoped to the repository, as in any registry.
+   * blob of every image in it that its source holds (a layout may lack non-distributable
+   * layers); blobs are scoped to the repository, as in any registry.
    * Adding what is already there is a no-op; retagging to another digest is a ConflictError.
    * Safe while serving: the content is checked first, then added in one synchronous step.
    */
@@ -155,7 +156,9 @@ interface PreparedRef {
 
 function prepareRef(ref: Ref, repository: string): PreparedRef {
   const source = ref.source
-  const blobs = ref.kind === 'image' ? ref.blobs.map((d) => prepareBlob(source, d, ref.digest, repository)) : []
+  // A blob the source lacks by design (a non-distributable layer) is not served: a request for it is 404 BLOB_UNKNOWN.
+  const blobs =
+    ref.kind === 'image' ? ref.blobs.filter((d) => source.lacksBlob?.(d.digest) !== true).map((d) => prepareBlob(source, d, ref.digest, repository)) : []
   return { manifest: prepareManifest(ref), blobs, subject: ref.manifest.subject, referrer: referrerDescriptor(ref) }
 }
 

@@ -4,17 +4,11 @@
 import type { ServerResponse } from 'node:http'
 import { API_VERSION, API_VERSION_HEADER } from './registry.ts'
 
-/** distribution-spec error codes this server answers with (plus UNKNOWN for its own failures). */
-export type RegistryErrorCode =
-  | 'NAME_UNKNOWN'
-  | 'NAME_INVALID'
-  | 'MANIFEST_UNKNOWN'
-  | 'BLOB_UNKNOWN'
-  | 'DIGEST_INVALID'
-  | 'TAG_INVALID'
-  | 'PAGINATION_NUMBER_INVALID'
-  | 'UNSUPPORTED'
-  | 'UNKNOWN'
+/**
+ * The distribution-spec error codes this server answers 4xx with (the spec's list is all a 4xx
+ * body may use), plus UNKNOWN for its own 5xx failures, as distribution does.
+ */
+export type RegistryErrorCode = 'NAME_UNKNOWN' | 'NAME_INVALID' | 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN' | 'DIGEST_INVALID' | 'UNSUPPORTED' | 'UNKNOWN'
 
 /**
  * An answer other than success: a distribution-spec error body with this status. Routes throw
@@ -96,7 +90,7 @@ export function paginate(sorted: readonly string[], n: number | undefined, last:
   return { items, next: items[items.length - 1] }
 }
 
-/** `n` of a list request: a positive integer in decimal digits, or absent; anything else is invalid. */
+/** `n` of a list request: a non-negative integer in decimal digits, or absent; anything else is invalid. */
 export function parsePageSize(value: string | null): number | undefined | 'invalid' {
   if (value === null) return undefined
   if (value.length === 0 || value.length > 15) return 'invalid'
@@ -104,6 +98,5 @@ export function parsePageSize(value: string | null): number | undefined | 'inval
     const c = value.charCodeAt(i)
     if (c < 0x30 || c > 0x39) return 'invalid'
   }
-  const n = Number(value)
-  return n > 0 ? n : 'invalid'
+  return Number(value)
 }
