@@ -187,10 +187,14 @@ run_test() {
   test_pid=$!
   local waited=0
   # A trapped signal ends `wait` early (128 + its number), the test may run on:
-  # waiting again gives the test's own exit status.
+  # waiting again gives the test's own exit status. Unless the signal came
+  # after `wait` had collected it: then bash says 127 (not a child), and the
+  # status from before stands.
+  local got
   while :; do
-    wait "$test_pid"
-    status=$?
+    wait "$test_pid" 2>/dev/null
+    got=$?
+    ((waited > 0 && got == 127)) || status=$got
     ((waited < signals)) || break
     waited=$signals
   done
