@@ -13,6 +13,9 @@
 # bazel7-future: bazel7 with the flags Bazel 8 and 9 flip (e2e/bazel-future.bazelrc): the tests,
 #         `bazel run //:serve` and the registry's presubmit test module (the caching checks stay
 #         bazel7's: the flags change what loads and how runfiles are named, not what is cached).
+# bazel7-remote: bazel7's tests under real remote execution: Bazel's own remote worker, compiled
+#         from Debian's bazel-bootstrap-source, in a network namespace of the test's own
+#         (remote_check.sh).
 # Both are the snippets of the archive's release notes (scripts/release.sh --notes), pasted.
 # On each: `bazel test //... --nocache_test_results`; `bazel run //:serve` started, pulled from and
 # stopped; hermeticity (a run with no other Node reachable and the checkout's node_modules
@@ -38,12 +41,16 @@ source "$repo/e2e/tools/lib.sh"
 bazels=("$@")
 [[ ${#bazels[@]} -gt 0 ]] || bazels=(bazel4 bazel7)
 for b in "${bazels[@]}"; do
-  [[ "$b" == bazel4 || "$b" == bazel7 || "$b" == bazel7-future ]] || die "usage: run.sh [bazel4] [bazel7] [bazel7-future]"
+  [[ "$b" == bazel4 || "$b" == bazel7 || "$b" == bazel7-future || "$b" == bazel7-remote ]] ||
+    die "usage: run.sh [bazel4] [bazel7] [bazel7-future] [bazel7-remote]"
 done
 [[ -x "$node" ]] || die "no $node: run npm ci"
 
 work="${LOCALREGISTRY_CONSUMER_WORK:-/tmp/localregistry-consumer-$(printf '%s' "$repo" | sha256sum | cut -c1-12)}"
 mkdir -p "$work/logs"
+# The remote worker's execroot, outside /tmp: the actions' sandbox gets a /tmp of its own.
+remote_dir="/var/tmp/$(basename "$work")-remote"
+mkdir -p "$remote_dir"
 # One run per checkout at a time: the workspaces and output bases are shared between runs.
 exec 9>"$work/lock"
 flock -w 1200 9 || die "another run holds $work/lock"
@@ -328,6 +335,12 @@ run_bazel_checks() {
   rm -rf "$logs" && mkdir -p "$logs"
   make_workspace "$a" "$kind" "$archive"
 
+  if [[ "$kind" == bazel7-remote ]]; then
+    log "$kind: bazel test //... on Bazel's remote worker (REAPI), sandboxed, no network"
+    check "the tests pass under remote execution" run_script "$a" remote_check.sh "$work/remote-worker" "$remote_dir/work"
+    return 0
+  fi
+
   log "$kind: bazel test //... --nocache_test_results"
   check "bazel test //... passes" test_passes "$a" "$logs/test.log" --nocache_test_results
   check "both localregistry_tests ran" tests_ran "$logs/test.log"
@@ -381,7 +394,7 @@ for kind in "${bazels[@]}"; do
   kind_start=$SECONDS
   if [[ "$kind" == bazel7* ]]; then
     session="$work/session-$kind"
-    "$repo/scripts/in-sid-chroot.sh" --bind "$work" --start-session "$session"
+    "$repo/scripts/in-sid-chroot.sh" --bind "$work" --bind "$remote_dir" --start-session "$session"
   fi
   run_bazel_checks
   end_session
