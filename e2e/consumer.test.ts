@@ -12,6 +12,8 @@ import { E2E_SCRIPT_TIMEOUT_MS, runE2eScript } from './tools/e2e-script.ts'
 
 const RUN_SH = join(import.meta.dirname, 'consumer', 'run.sh')
 
-for (const bazel of ['bazel4', 'bazel7']) {
+// bazel7-future: Bazel 7.7.1 with the flags Bazel 8 and 9 flip (e2e/bazel-future.bazelrc).
+// bazel7-remote: the tests on Bazel's own remote worker (e2e/consumer/remote_check.sh).
+for (const bazel of ['bazel4', 'bazel7', 'bazel7-future', 'bazel7-remote']) {
   test(`consumer e2e: e2e/consumer/run.sh ${bazel} passes`, { timeout: E2E_SCRIPT_TIMEOUT_MS + 10_000 }, (t) => runE2eScript(t, RUN_SH, [bazel]))
 }

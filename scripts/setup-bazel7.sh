@@ -2,8 +2,9 @@
 # Sets up Bazel 7.7.1 for the bzlmod e2e: a Debian sid chroot (Debian 12's glibc is too old for
 # sid's bazel-bootstrap) with bazel-bootstrap, skopeo, bazel-skylib, bazel-stardoc and
 # bazel-rules-shell, plus zip and file, which Bazel's test runner uses for a test's undeclared
-# outputs, and runc, which sid's containerd 2 runs pods with in e2e/rules' CRI pod test. Run
-# commands in it with scripts/in-sid-chroot.sh.
+# outputs; runc, which sid's containerd 2 runs pods with in e2e/rules' CRI pod test; and
+# bazel-bootstrap-source, whose remote worker (src/tools/remote) the remote-execution e2e compiles
+# (e2e/consumer/remote_check.sh). Run commands in it with scripts/in-sid-chroot.sh.
 #
 #   bash scripts/setup-bazel7.sh        (as root; scripts/test.sh runs it)
 #
@@ -17,7 +18,7 @@ set -euo pipefail
 
 root="${LOCALREGISTRY_SID_CHROOT:-/var/lib/localregistry/sid-chroot}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-readonly PACKAGES=(bazel-bootstrap skopeo bazel-skylib bazel-stardoc bazel-rules-shell zip file runc)
+readonly PACKAGES=(bazel-bootstrap skopeo bazel-skylib bazel-stardoc bazel-rules-shell zip file runc bazel-bootstrap-source)
 readonly SETUP_NAME=setup-bazel7
 readonly MARKER="$root/.localregistry-setup"
 # The marker names what was installed, so a changed package list installs again.

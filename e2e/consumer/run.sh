@@ -5,11 +5,17 @@
 # localregistry_test (skopeo in an sh_test, a Node test importing the API through runfiles),
 # a digest-only image, an index, and `bazel run //:serve`.
 #
-#   e2e/consumer/run.sh [bazel4] [bazel7]      (default: both)
+#   e2e/consumer/run.sh [bazel4] [bazel7] [bazel7-future]      (default: bazel4 bazel7)
 #
 # bazel4: Debian 12's Bazel 4.2.3, WORKSPACE + http_archive.
 # bazel7: Bazel 7.7.1 in the sid chroot (scripts/setup-bazel7.sh, scripts/in-sid-chroot.sh),
 #         MODULE.bazel + archive_override, --noenable_workspace.
+# bazel7-future: bazel7 with the flags Bazel 8 and 9 flip (e2e/bazel-future.bazelrc): the tests,
+#         `bazel run //:serve` and the registry's presubmit test module (the caching checks stay
+#         bazel7's: the flags change what loads and how runfiles are named, not what is cached).
+# bazel7-remote: bazel7's tests under real remote execution: Bazel's own remote worker, compiled
+#         from Debian's bazel-bootstrap-source, in a network namespace of the test's own
+#         (remote_check.sh).
 # Both are the snippets of the archive's release notes (scripts/release.sh --notes), pasted.
 # On each: `bazel test //... --nocache_test_results`; `bazel run //:serve` started, pulled from and
 # stopped; hermeticity (a run with no other Node reachable and the checkout's node_modules
@@ -35,12 +41,16 @@ source "$repo/e2e/tools/lib.sh"
 bazels=("$@")
 [[ ${#bazels[@]} -gt 0 ]] || bazels=(bazel4 bazel7)
 for b in "${bazels[@]}"; do
-  [[ "$b" == bazel4 || "$b" == bazel7 ]] || die "usage: run.sh [bazel4] [bazel7]"
+  [[ "$b" == bazel4 || "$b" == bazel7 || "$b" == bazel7-future || "$b" == bazel7-remote ]] ||
+    die "usage: run.sh [bazel4] [bazel7] [bazel7-future] [bazel7-remote]"
 done
 [[ -x "$node" ]] || die "no $node: run npm ci"
 
 work="${LOCALREGISTRY_CONSUMER_WORK:-/tmp/localregistry-consumer-$(printf '%s' "$repo" | sha256sum | cut -c1-12)}"
 mkdir -p "$work/logs"
+# The remote worker's execroot, outside /tmp: the actions' sandbox gets a /tmp of its own.
+remote_dir="/var/tmp/$(basename "$work")-remote"
+mkdir -p "$remote_dir"
 # One run per checkout at a time: the workspaces and output bases are shared between runs.
 exec 9>"$work/lock"
 flock -w 1200 9 || die "another run holds $work/lock"
@@ -111,6 +121,8 @@ make_workspace() {
   cp "$layouts/expected_digests.txt" "$dir/"
   set_release "$dir" "$kind" "$release"
   write_bazelrc "$dir" "$kind"
+  # The workspace's rules_shell, for its sh_test: Debian's bazel-rules-shell.
+  [[ "$kind" == bazel4 ]] || echo "common --override_module=rules_shell=/usr/share/bazel/rules/shell" >>"$dir/.bazelrc"
 }
 
 # write_bazelrc DIR bazel4|bazel7: DIR/.bazelrc for that Bazel, offline.
@@ -123,6 +135,8 @@ write_bazelrc() {
 build --override_repository=rules_java=/usr/share/bazel/rules/java
 build --override_repository=rules_cc=$work/stubs4/rules_cc
 build --override_repository=remote_coverage_tools=$work/stubs4/remote_coverage_tools
+# sh_test is loaded from @rules_shell, as Bazel 8 and 9 need: here, Bazel 4's native one.
+build --override_repository=rules_shell=$work/stubs4/rules_shell
 build --repository_cache=$work/repository-cache
 build --disk_cache=$work/disk-cache-4
 # Actions see a fixed PATH, not the client's: cache keys must not depend on who runs Bazel.
@@ -141,6 +155,10 @@ common --repository_cache=$work/repository-cache
 build --disk_cache=$work/disk-cache-7
 build --incompatible_strict_action_env
 EOF
+    if [[ "$kind" == bazel7-future ]]; then
+      cp "$repo/e2e/bazel-future.bazelrc" "$work/bazel-future.bazelrc"
+      echo "import $work/bazel-future.bazelrc" >>"$dir/.bazelrc"
+    fi
   fi
 }
 
@@ -160,6 +178,8 @@ set_release() {
     {
       printf 'module(name = "consumer")\n\n'
       snippet bzlmod <<<"$notes"
+      # The user's own sh_test (Bazel 8 and 9 have no native one).
+      printf '\nbazel_dep(name = "rules_shell", version = "0.4.1")\n'
       printf '\nnode = use_extension("@rules_localregistry//rules:extensions.bzl", "node")\nnode.toolchain(node_repositories = %s)\n' "$node_repositories"
     } >"$dir/MODULE.bazel"
     grep -q 'archive_override(' "$dir/MODULE.bazel" || die "the release notes have no MODULE.bazel snippet to paste"
@@ -194,7 +214,7 @@ bz() {
   if [[ "$kind" == bazel4 ]]; then
     (cd "$dir" && bazel --output_user_root="$work/root4" --max_idle_secs=60 "$@") 2>&1 | quiet
   else
-    "$repo/scripts/in-sid-chroot.sh" --session "$session" --chdir "$dir" -- bazel --output_user_root="$work/root7" "$@" 2>&1 | quiet
+    "$repo/scripts/in-sid-chroot.sh" --session "$session" --chdir "$dir" -- bazel --output_user_root="$work/root-$kind" "$@" 2>&1 | quiet
   fi
   status=${PIPESTATUS[0]}
   set -e
@@ -209,7 +229,7 @@ run_script() {
   if [[ "$kind" == bazel4 ]]; then
     (cd "$dir" && bash "$work/$script" "$@" --output_user_root="$work/root4" --max_idle_secs=60)
   else
-    "$repo/scripts/in-sid-chroot.sh" --session "$session" --chdir "$dir" -- bash "$work/$script" "$@" --output_user_root="$work/root7"
+    "$repo/scripts/in-sid-chroot.sh" --session "$session" --chdir "$dir" -- bash "$work/$script" "$@" --output_user_root="$work/root-$kind"
   fi
 }
 
@@ -304,10 +324,22 @@ bcr_test_module_passes() {
 
 # --- the checks ----------------------------------------------------------------------------------
 
+# presubmit_check LOGS: the registry's presubmit test module passes from the archive.
+presubmit_check() {
+  log "$kind: the Bazel Central Registry entry's presubmit test module, from the archive"
+  check "the presubmit's test module passes" bcr_test_module_passes "$1/bcr.log"
+}
+
 run_bazel_checks() {
   local a="$work/$kind/a" b="$work/$kind/b" logs="$work/logs/$kind"
   rm -rf "$logs" && mkdir -p "$logs"
   make_workspace "$a" "$kind" "$archive"
+
+  if [[ "$kind" == bazel7-remote ]]; then
+    log "$kind: bazel test //... on Bazel's remote worker (REAPI), sandboxed, no network"
+    check "the tests pass under remote execution" run_script "$a" remote_check.sh "$work/remote-worker" "$remote_dir/work"
+    return 0
+  fi
 
   log "$kind: bazel test //... --nocache_test_results"
   check "bazel test //... passes" test_passes "$a" "$logs/test.log" --nocache_test_results
@@ -315,6 +347,11 @@ run_bazel_checks() {
 
   log "$kind: bazel run //:serve, pull, stop"
   check "bazel run //:serve serves, and stops on SIGINT" run_script "$a" serve_check.sh "$a/expected_digests.txt"
+
+  if [[ "$kind" == bazel7-future ]]; then
+    presubmit_check "$logs"
+    return 0
+  fi
 
   log "$kind: hermetic: no other Node, node_modules unreadable"
   check "passes with no Node but the toolchain's" hermetic_test_passes "$a" "$logs/hermetic.log"
@@ -338,8 +375,7 @@ run_bazel_checks() {
   check "every action of the copy is a cache hit, no output holds a path" \
     "$node" "$here/check-cache.ts" --exec-log "$logs/copy.exec.json" --outputs "$(readlink "$b/bazel-bin")" --path "$work"
 
-  log "$kind: the Bazel Central Registry entry's presubmit test module, from the archive"
-  check "the presubmit's test module passes" bcr_test_module_passes "$logs/bcr.log"
+  presubmit_check "$logs"
 
   log "$kind: --spawn_strategy=sandboxed with a read-only \$HOME"
   # /root, the chroot's HOME, is outside every path the linux-sandbox makes writable.
@@ -356,9 +392,9 @@ for kind in "${bazels[@]}"; do
     "$repo/scripts/in-sid-chroot.sh" -- true 2>/dev/null || skip "the sid chroot with Bazel 7.7.1 is missing: run scripts/setup-bazel7.sh"
   fi
   kind_start=$SECONDS
-  if [[ "$kind" == bazel7 ]]; then
-    session="$work/session7"
-    "$repo/scripts/in-sid-chroot.sh" --bind "$work" --start-session "$session"
+  if [[ "$kind" == bazel7* ]]; then
+    session="$work/session-$kind"
+    "$repo/scripts/in-sid-chroot.sh" --bind "$work" --bind "$remote_dir" --start-session "$session"
   fi
   run_bazel_checks
   end_session

@@ -145,6 +145,8 @@ once with its error. Mark the wrapped test `tags = ["manual"]` so that
 `bazel test //...` does not also run it alone, without a registry.
 
 ```starlark
+load("@rules_shell//shell:sh_test.bzl", "sh_test")
+
 sh_test(
     name = "pull_test_inner",
     srcs = ["pull_test.sh"],   # skopeo inspect docker://$LOCALREGISTRY_HOST/app:latest
