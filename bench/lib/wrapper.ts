@@ -35,9 +35,17 @@ export async function makeWrapper(repoRoot: string, dir: string, runtimeEntry: s
     '%RUNTIME%': '_main/localregistry.mjs',
     '%MANIFEST%': '_main/images.prototxt',
     '%TEST%': '_main/trivial_test.sh',
+    // What localregistry_test fills in for a test with no launcher attributes set.
+    '%SERVE_FLAGS%': "'--listen' '127.0.0.1:0'",
+    '%CA_OUT%': "''",
+    '%CLIENT_CONFIG%': "''",
   }
   let script = await readFile(join(repoRoot, LAUNCHER_TEMPLATE), 'utf8')
   for (const [key, value] of Object.entries(substitutions)) script = script.replaceAll(key, value)
+  // A placeholder the template gained and this list lacks would make the launcher fail in ways that
+  // look like a registry problem: name it instead.
+  const unfilled = script.match(/%[A-Z_]+%/)
+  if (unfilled) throw new Error(`${LAUNCHER_TEMPLATE} has a placeholder the benchmark does not fill in: ${unfilled[0]}`)
   const launcher = join(dir, 'wrapped_trivial_test.sh')
   await writeFile(launcher, script, { mode: 0o755 })
   const tmp = join(dir, 'tmp')

@@ -46,7 +46,7 @@ def _serve_test_impl(ctx):
     env = analysistest.begin(ctx)
     target = analysistest.target_under_test(env)
     runfiles = _runfiles(target)
-    for want in ["rules/tests/testdata/fake_node", "runtime/localregistry.mjs", "runtime/vendor/node-forge.cjs", "rules/tests/manifest.prototxt", "rules/tests/testdata/layout"]:
+    for want in ["rules/tests/testdata/fake_node", "runtime/localregistry.mjs", "runtime/vendor/undici.cjs", "rules/tests/manifest.prototxt", "rules/tests/testdata/layout"]:
         asserts.true(env, want in runfiles, "%s is not in the runfiles of serve" % want)
     script = [a for a in analysistest.target_actions(env) if a.mnemonic == "TemplateExpand"][0].content
     asserts.true(env, "readonly MODE='serve'" in script, "serve's launcher is in serve mode")
