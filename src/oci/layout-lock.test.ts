@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { readdir, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { INDEX_LOCK, withIndexLock } from './layout-lock.ts'
@@ -52,5 +52,49 @@ describe('withIndexLock', () => {
       { name: 'AbortError' },
     )
     assert.deepEqual(await readdir(dir), [INDEX_LOCK])
+  })
+
+  // The bound below only ends the wait: a lock that must be respected is respected however
+  // long the wait, so the outcome does not depend on the machine's speed.
+  it('never breaks a lock whose process is alive, however long it waits', async (t) => {
+    const dir = await makeTempDir(t)
+    const record = ownerRecord()
+    await writeFile(join(dir, INDEX_LOCK), record)
+    let entered = false
+    await assert.rejects(withIndexLock(dir, AbortSignal.timeout(200), async () => void (entered = true)))
+    assert.equal(entered, false)
+    assert.equal(await readFile(join(dir, INDEX_LOCK), 'utf8'), record)
+    assert.deepEqual(await readdir(dir), [INDEX_LOCK])
+  })
+
+  it('does not break a stale lock while a live writer holds the breaker', async (t) => {
+    const dir = await makeTempDir(t)
+    const stale = ownerRecord().replace(/^\d+/, String(await deadPid()))
+    const breaker = ownerRecord()
+    await writeFile(join(dir, INDEX_LOCK), stale)
+    await writeFile(join(dir, `${INDEX_LOCK}.break`), breaker)
+    let entered = false
+    await assert.rejects(withIndexLock(dir, AbortSignal.timeout(200), async () => void (entered = true)))
+    assert.equal(entered, false)
+    assert.equal(await readFile(join(dir, INDEX_LOCK), 'utf8'), stale)
+    assert.equal(await readFile(join(dir, `${INDEX_LOCK}.break`), 'utf8'), breaker)
+  })
+
+  it('removes a breaker whose process is gone, then breaks the stale lock', async (t) => {
+    const dir = await makeTempDir(t)
+    const stale = ownerRecord().replace(/^\d+/, String(await deadPid()))
+    await writeFile(join(dir, INDEX_LOCK), stale)
+    await writeFile(join(dir, `${INDEX_LOCK}.break`), stale)
+    assert.equal(await withIndexLock(dir, undefined, async () => 'held'), 'held')
+    assert.deepEqual(await readdir(dir), [])
+  })
+
+  it('a lock already gone when the holder finishes is not an error', async (t) => {
+    const dir = await makeTempDir(t)
+    const result = withIndexLock(dir, undefined, async () => {
+      await rm(join(dir, INDEX_LOCK))
+      return 'held'
+    })
+    assert.equal(await result, 'held')
   })
 })
