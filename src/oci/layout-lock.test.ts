@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { INDEX_LOCK, withIndexLock } from './layout-lock.ts'
 import { ownerRecord } from './owned-files.ts'
+import { LayoutError } from '../errors.ts'
 import { makeTempDir } from '../testing/helpers.ts'
 
 /** The pid of a process that has exited. */
@@ -96,5 +97,25 @@ describe('withIndexLock', () => {
       return 'held'
     })
     assert.equal(await result, 'held')
+  })
+
+  it('gives up on a lock whose process is alive after the wait, naming the lock and its process', async (t) => {
+    const dir = await makeTempDir(t)
+    const record = ownerRecord()
+    await writeFile(join(dir, INDEX_LOCK), record)
+    let entered = false
+    await assert.rejects(
+      withIndexLock(dir, undefined, async () => void (entered = true), 1500),
+      (error: unknown) => {
+        assert.ok(error instanceof LayoutError, String(error))
+        assert.equal(
+          error.message,
+          `${join(dir, INDEX_LOCK)}: index.json is locked by process ${process.pid} for over 1.5 s; if no pull into this layout is running, remove the lock file`,
+        )
+        return true
+      },
+    )
+    assert.equal(entered, false)
+    assert.equal(await readFile(join(dir, INDEX_LOCK), 'utf8'), record)
   })
 })
