@@ -19,6 +19,20 @@ async function deadPid(): Promise<number> {
   return child.pid ?? assert.fail('no pid')
 }
 
+const ABORTED = new Error('the test stopped waiting')
+
+/** A signal aborted with ABORTED a moment from now: it only ends a wait the test expects to last. */
+function abortLater(): AbortSignal {
+  const controller = new AbortController()
+  setTimeout(() => controller.abort(ABORTED), 200)
+  return controller.signal
+}
+
+/** Asserts that `waiting` ended through abortLater()'s abort, not by giving up or breaking the lock. */
+async function abortedAfterWaiting(waiting: Promise<unknown>): Promise<void> {
+  await assert.rejects(waiting, (error: unknown) => error === ABORTED || (error instanceof Error && error.cause === ABORTED))
+}
+
 describe('withIndexLock', () => {
   it('lets one holder in at a time, and leaves nothing behind', async (t) => {
     const dir = await makeTempDir(t)
@@ -62,7 +76,7 @@ describe('withIndexLock', () => {
     const record = ownerRecord()
     await writeFile(join(dir, INDEX_LOCK), record)
     let entered = false
-    await assert.rejects(withIndexLock(dir, AbortSignal.timeout(200), async () => void (entered = true)))
+    await abortedAfterWaiting(withIndexLock(dir, abortLater(), async () => void (entered = true)))
     assert.equal(entered, false)
     assert.equal(await readFile(join(dir, INDEX_LOCK), 'utf8'), record)
     assert.deepEqual(await readdir(dir), [INDEX_LOCK])
@@ -75,7 +89,7 @@ describe('withIndexLock', () => {
     await writeFile(join(dir, INDEX_LOCK), stale)
     await writeFile(join(dir, `${INDEX_LOCK}.break`), breaker)
     let entered = false
-    await assert.rejects(withIndexLock(dir, AbortSignal.timeout(200), async () => void (entered = true)))
+    await abortedAfterWaiting(withIndexLock(dir, abortLater(), async () => void (entered = true)))
     assert.equal(entered, false)
     assert.equal(await readFile(join(dir, INDEX_LOCK), 'utf8'), stale)
     assert.equal(await readFile(join(dir, `${INDEX_LOCK}.break`), 'utf8'), breaker)
