@@ -2,22 +2,13 @@
 // nothing of it is left behind.
 
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { INDEX_LOCK, withIndexLock } from './layout-lock.ts'
 import { ownerRecord } from './owned-files.ts'
 import { LayoutError } from '../errors.ts'
-import { makeTempDir } from '../testing/helpers.ts'
-
-/** The pid of a process that has exited. */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' })
-  await once(child, 'exit')
-  return child.pid ?? assert.fail('no pid')
-}
+import { deadPid, makeTempDir } from '../testing/helpers.ts'
 
 const ABORTED = new Error('the test stopped waiting')
 

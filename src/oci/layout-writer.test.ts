@@ -10,11 +10,12 @@ import { describe, it, type TestContext } from 'node:test'
 import type { Descriptor } from './descriptor.ts'
 import { type Layout, readLayout, selectEntry } from './layout.ts'
 import { LayoutWriter, type WriteEntry, writeLayout } from './layout-writer.ts'
+import { ownedName } from './owned-files.ts'
 import { type ContentSource, makeRef } from './ref.ts'
 import * as mt from './media-types.ts'
 import { ContentMismatchError, LayoutError } from '../errors.ts'
 import { FIXTURE_KINDS, type FixtureKind, type FixtureOptions, buildFixtureLayout } from '../testing/fixtures.ts'
-import { makeTempDir } from '../testing/helpers.ts'
+import { deadPid, makeTempDir } from '../testing/helpers.ts'
 
 async function fixture(t: TestContext, kind: FixtureKind, options: Omit<FixtureOptions, 'kind'> = {}): Promise<string> {
   const dir = join(await makeTempDir(t), 'layout')
@@ -322,5 +323,53 @@ describe('LayoutWriter: blob streams (each byte hashed once)', () => {
     })
     await assert.rejects(writer.writeVerifiedStream(failing, descriptor), /the source noticed/)
     assert.deepEqual(await blobFiles(dir), [join('sha512', sha512.digest.slice('sha512:'.length))])
+  })
+})
+
+describe('LayoutWriter.open: leftovers of writers that are gone', () => {
+  /** An owned name under `prefix` of a process that has exited (a SIGKILLed writer). */
+  async function goneName(prefix: string): Promise<string> {
+    return ownedName(prefix).replace(`${prefix}${process.pid}-`, `${prefix}${await deadPid()}-`)
+  }
+
+  async function exists(path: string): Promise<boolean> {
+    return stat(path).then(
+      () => true,
+      () => false,
+    )
+  }
+
+  it('removes what gone writers left in and beside a layout, and never files of a running writer', async (t) => {
+    const dir = await fixture(t, 'image')
+    const blobs = join(dir, 'blobs', 'sha256')
+    const gone = [
+      join(dir, await goneName('.index.json.tmp-')),
+      join(dir, await goneName('.index.json.lock.tmp-')),
+      join(dir, await goneName('.index.json.lock.break.tmp-')),
+      join(blobs, await goneName('.tmp-')),
+    ]
+    const goneWork = join(dir, '..', await goneName('.layout.tmp-'))
+    const kept = [
+      join(dir, ownedName('.index.json.tmp-')),
+      join(blobs, ownedName('.tmp-')),
+      join(dir, '..', ownedName('.layout.tmp-')),
+      join(blobs, await goneName('.index.json.tmp-')), // not a name writers use there
+      join(dir, '..', await goneName('.other.tmp-')), // another layout's
+    ]
+    for (const file of [...gone, ...kept]) await writeFile(file, 'left')
+    await mkdir(join(goneWork, 'blobs'), { recursive: true })
+    await writeFile(join(goneWork, 'oci-layout'), '{}')
+    await LayoutWriter.open(dir)
+    for (const path of [...gone, goneWork]) assert.equal(await exists(path), false, path)
+    for (const path of kept) assert.equal(await exists(path), true, path)
+  })
+
+  it('leaves the files of a directory that is not a layout alone, even those named like a writer file', async (t) => {
+    const dir = join(await makeTempDir(t), 'layout')
+    await mkdir(dir)
+    const file = join(dir, await goneName('.index.json.tmp-'))
+    await writeFile(file, 'not ours')
+    await assert.rejects(LayoutWriter.open(dir), LayoutError)
+    assert.equal(await exists(file), true)
   })
 })
