@@ -373,3 +373,32 @@ describe('LayoutWriter.open: leftovers of writers that are gone', () => {
     assert.equal(await exists(file), true)
   })
 })
+
+describe('LayoutWriter.commit: a new layout whose directory appeared meanwhile', () => {
+  it('refuses a directory someone else made that is not a layout, and leaves it as it is', async (t) => {
+    const dir = join(await makeTempDir(t), 'layout')
+    const writer = await LayoutWriter.open(dir)
+    await mkdir(dir)
+    await writeFile(join(dir, 'README'), 'not a layout')
+    await assert.rejects(
+      writer.commit([]),
+      (error: unknown) => error instanceof LayoutError && error.message.includes(dir) && /created by someone else/.test(error.message),
+    )
+    await writer.abort()
+    assert.deepEqual([...(await tree(dir)).keys()], ['README'])
+    assert.deepEqual(await siblings(dir), ['layout'])
+  })
+
+  it('names the rename that failed when the path became a file', async (t) => {
+    const dir = join(await makeTempDir(t), 'layout')
+    const writer = await LayoutWriter.open(dir)
+    await writeFile(dir, 'a file')
+    await assert.rejects(
+      writer.commit([]),
+      (error: unknown) => error instanceof LayoutError && error.message.includes(`the new layout ${dir} (renaming`) && error.cause !== undefined,
+    )
+    await writer.abort()
+    assert.equal(await readFile(dir, 'utf8'), 'a file')
+    assert.deepEqual(await siblings(dir), ['layout'])
+  })
+})
