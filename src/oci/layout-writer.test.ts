@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, it, type TestContext } from 'node:test'
@@ -246,6 +246,23 @@ describe('writeLayout: atomicity', () => {
     // Whatever blobs made it are complete and named by their digest: the old layout still reads the same.
     for (const [path, hash] of beforeFiles) assert.equal(after.get(path), hash)
     await readLayout(target)
+  })
+
+  it('an index.json that cannot be replaced fails the write naming it, and its temporary file is removed', async (t) => {
+    const source = await readLayout(await fixture(t, 'image', { name: 'new' }))
+    const target = await fixture(t, 'image', { name: 'old' })
+    // A directory in index.json's place: rename(2) cannot replace it with the new index.json.
+    await rm(join(target, 'index.json'))
+    await mkdir(join(target, 'index.json', 'in-the-way'), { recursive: true })
+    await assert.rejects(
+      writeLayout(target, entriesOf(source)),
+      (error: unknown) =>
+        error instanceof LayoutError && error.message.startsWith(`cannot write index.json of the layout ${target} (`) && error.cause !== undefined,
+    )
+    assert.deepEqual(
+      (await readdir(target)).filter((name) => name.includes('tmp')),
+      [],
+    )
   })
 
   it('a signal aborted before the write starts writes nothing', async (t) => {
