@@ -4745,16 +4745,16 @@ var init_owned_files = __esm({
 });
 
 // src/oci/layout-lock.ts
-async function withIndexLock(dir, signal, critical) {
+async function withIndexLock(dir, signal, critical, waitMs = LOCK_WAIT_MS) {
   const lock = (0, import_node_path11.join)(dir, INDEX_LOCK);
-  await acquire(lock, signal);
+  await acquire(lock, signal, waitMs);
   try {
     return await critical();
   } finally {
     await (0, import_promises8.rm)(lock, { force: true });
   }
 }
-async function acquire(lock, signal) {
+async function acquire(lock, signal, waitMs) {
   const started = Date.now();
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
     signal?.throwIfAborted();
@@ -4765,9 +4765,9 @@ async function acquire(lock, signal) {
       await breakStale(lock, held);
       continue;
     }
-    if (Date.now() - started > LOCK_WAIT_MS) {
+    if (Date.now() - started > waitMs) {
       throw new LayoutError(
-        `${lock}: index.json is locked by process ${ownerPid(held)} for over ${LOCK_WAIT_MS / 1e3} s; if no pull into this layout is running, remove the lock file`
+        `${lock}: index.json is locked by process ${ownerPid(held)} for over ${waitMs / 1e3} s; if no pull into this layout is running, remove the lock file`
       );
     }
     await (0, import_promises9.setTimeout)(delay, void 0, signal && { signal });

@@ -2,20 +2,26 @@
 // nothing of it is left behind.
 
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { readdir, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { INDEX_LOCK, withIndexLock } from './layout-lock.ts'
 import { ownerRecord } from './owned-files.ts'
-import { makeTempDir } from '../testing/helpers.ts'
+import { LayoutError } from '../errors.ts'
+import { deadPid, makeTempDir } from '../testing/helpers.ts'
 
-/** The pid of a process that has exited. */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' })
-  await once(child, 'exit')
-  return child.pid ?? assert.fail('no pid')
+const ABORTED = new Error('the test stopped waiting')
+
+/** A signal aborted with ABORTED a moment from now: it only ends a wait the test expects to last. */
+function abortLater(): AbortSignal {
+  const controller = new AbortController()
+  setTimeout(() => controller.abort(ABORTED), 200)
+  return controller.signal
+}
+
+/** Asserts that `waiting` ended through abortLater()'s abort, not by giving up or breaking the lock. */
+async function abortedAfterWaiting(waiting: Promise<unknown>): Promise<void> {
+  await assert.rejects(waiting, (error: unknown) => error === ABORTED || (error instanceof Error && error.cause === ABORTED))
 }
 
 describe('withIndexLock', () => {
@@ -52,5 +58,69 @@ describe('withIndexLock', () => {
       { name: 'AbortError' },
     )
     assert.deepEqual(await readdir(dir), [INDEX_LOCK])
+  })
+
+  // The bound below only ends the wait: a lock that must be respected is respected however
+  // long the wait, so the outcome does not depend on the machine's speed.
+  it('never breaks a lock whose process is alive, however long it waits', async (t) => {
+    const dir = await makeTempDir(t)
+    const record = ownerRecord()
+    await writeFile(join(dir, INDEX_LOCK), record)
+    let entered = false
+    await abortedAfterWaiting(withIndexLock(dir, abortLater(), async () => void (entered = true)))
+    assert.equal(entered, false)
+    assert.equal(await readFile(join(dir, INDEX_LOCK), 'utf8'), record)
+    assert.deepEqual(await readdir(dir), [INDEX_LOCK])
+  })
+
+  it('does not break a stale lock while a live writer holds the breaker', async (t) => {
+    const dir = await makeTempDir(t)
+    const stale = ownerRecord().replace(/^\d+/, String(await deadPid()))
+    const breaker = ownerRecord()
+    await writeFile(join(dir, INDEX_LOCK), stale)
+    await writeFile(join(dir, `${INDEX_LOCK}.break`), breaker)
+    let entered = false
+    await abortedAfterWaiting(withIndexLock(dir, abortLater(), async () => void (entered = true)))
+    assert.equal(entered, false)
+    assert.equal(await readFile(join(dir, INDEX_LOCK), 'utf8'), stale)
+    assert.equal(await readFile(join(dir, `${INDEX_LOCK}.break`), 'utf8'), breaker)
+  })
+
+  it('removes a breaker whose process is gone, then breaks the stale lock', async (t) => {
+    const dir = await makeTempDir(t)
+    const stale = ownerRecord().replace(/^\d+/, String(await deadPid()))
+    await writeFile(join(dir, INDEX_LOCK), stale)
+    await writeFile(join(dir, `${INDEX_LOCK}.break`), stale)
+    assert.equal(await withIndexLock(dir, undefined, async () => 'held'), 'held')
+    assert.deepEqual(await readdir(dir), [])
+  })
+
+  it('a lock already gone when the holder finishes is not an error', async (t) => {
+    const dir = await makeTempDir(t)
+    const result = withIndexLock(dir, undefined, async () => {
+      await rm(join(dir, INDEX_LOCK))
+      return 'held'
+    })
+    assert.equal(await result, 'held')
+  })
+
+  it('gives up on a lock whose process is alive after the wait, naming the lock and its process', async (t) => {
+    const dir = await makeTempDir(t)
+    const record = ownerRecord()
+    await writeFile(join(dir, INDEX_LOCK), record)
+    let entered = false
+    await assert.rejects(
+      withIndexLock(dir, undefined, async () => void (entered = true), 1500),
+      (error: unknown) => {
+        assert.ok(error instanceof LayoutError, String(error))
+        assert.equal(
+          error.message,
+          `${join(dir, INDEX_LOCK)}: index.json is locked by process ${process.pid} for over 1.5 s; if no pull into this layout is running, remove the lock file`,
+        )
+        return true
+      },
+    )
+    assert.equal(entered, false)
+    assert.equal(await readFile(join(dir, INDEX_LOCK), 'utf8'), record)
   })
 })

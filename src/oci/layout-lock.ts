@@ -19,10 +19,10 @@ export const INDEX_LOCK = '.index.json.lock'
 /** How long a writer waits for a lock whose owner is alive before it gives up, naming the lock. */
 const LOCK_WAIT_MS = 60_000
 
-/** Runs `critical` holding the index.json lock of the layout `dir`. */
-export async function withIndexLock<T>(dir: string, signal: AbortSignal | undefined, critical: () => Promise<T>): Promise<T> {
+/** Runs `critical` holding the index.json lock of the layout `dir`; gives up after waiting `waitMs` for a live holder. */
+export async function withIndexLock<T>(dir: string, signal: AbortSignal | undefined, critical: () => Promise<T>, waitMs: number = LOCK_WAIT_MS): Promise<T> {
   const lock = join(dir, INDEX_LOCK)
-  await acquire(lock, signal)
+  await acquire(lock, signal, waitMs)
   try {
     return await critical()
   } finally {
@@ -30,7 +30,7 @@ export async function withIndexLock<T>(dir: string, signal: AbortSignal | undefi
   }
 }
 
-async function acquire(lock: string, signal: AbortSignal | undefined): Promise<void> {
+async function acquire(lock: string, signal: AbortSignal | undefined, waitMs: number): Promise<void> {
   const started = Date.now()
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
     signal?.throwIfAborted()
@@ -41,9 +41,9 @@ async function acquire(lock: string, signal: AbortSignal | undefined): Promise<v
       await breakStale(lock, held)
       continue
     }
-    if (Date.now() - started > LOCK_WAIT_MS) {
+    if (Date.now() - started > waitMs) {
       throw new LayoutError(
-        `${lock}: index.json is locked by process ${ownerPid(held)} for over ${LOCK_WAIT_MS / 1000} s; if no pull into this layout is running, remove the lock file`,
+        `${lock}: index.json is locked by process ${ownerPid(held)} for over ${waitMs / 1000} s; if no pull into this layout is running, remove the lock file`,
       )
     }
     await sleep(delay, undefined, signal && { signal })

@@ -3,18 +3,19 @@
 
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, it, type TestContext } from 'node:test'
 import type { Descriptor } from './descriptor.ts'
 import { type Layout, readLayout, selectEntry } from './layout.ts'
 import { LayoutWriter, type WriteEntry, writeLayout } from './layout-writer.ts'
+import { ownedName } from './owned-files.ts'
 import { type ContentSource, makeRef } from './ref.ts'
 import * as mt from './media-types.ts'
 import { ContentMismatchError, LayoutError } from '../errors.ts'
 import { FIXTURE_KINDS, type FixtureKind, type FixtureOptions, buildFixtureLayout } from '../testing/fixtures.ts'
-import { makeTempDir } from '../testing/helpers.ts'
+import { deadPid, makeTempDir } from '../testing/helpers.ts'
 
 async function fixture(t: TestContext, kind: FixtureKind, options: Omit<FixtureOptions, 'kind'> = {}): Promise<string> {
   const dir = join(await makeTempDir(t), 'layout')
@@ -247,6 +248,23 @@ describe('writeLayout: atomicity', () => {
     await readLayout(target)
   })
 
+  it('an index.json that cannot be replaced fails the write naming it, and its temporary file is removed', async (t) => {
+    const source = await readLayout(await fixture(t, 'image', { name: 'new' }))
+    const target = await fixture(t, 'image', { name: 'old' })
+    // A directory in index.json's place: rename(2) cannot replace it with the new index.json.
+    await rm(join(target, 'index.json'))
+    await mkdir(join(target, 'index.json', 'in-the-way'), { recursive: true })
+    await assert.rejects(
+      writeLayout(target, entriesOf(source)),
+      (error: unknown) =>
+        error instanceof LayoutError && error.message.startsWith(`cannot write index.json of the layout ${target} (`) && error.cause !== undefined,
+    )
+    assert.deepEqual(
+      (await readdir(target)).filter((name) => name.includes('tmp')),
+      [],
+    )
+  })
+
   it('a signal aborted before the write starts writes nothing', async (t) => {
     const source = await readLayout(await fixture(t, 'image'))
     const target = join(await makeTempDir(t), 'target')
@@ -322,5 +340,82 @@ describe('LayoutWriter: blob streams (each byte hashed once)', () => {
     })
     await assert.rejects(writer.writeVerifiedStream(failing, descriptor), /the source noticed/)
     assert.deepEqual(await blobFiles(dir), [join('sha512', sha512.digest.slice('sha512:'.length))])
+  })
+})
+
+describe('LayoutWriter.open: leftovers of writers that are gone', () => {
+  /** An owned name under `prefix` of a process that has exited (a SIGKILLed writer). */
+  async function goneName(prefix: string): Promise<string> {
+    return ownedName(prefix).replace(`${prefix}${process.pid}-`, `${prefix}${await deadPid()}-`)
+  }
+
+  async function exists(path: string): Promise<boolean> {
+    return stat(path).then(
+      () => true,
+      () => false,
+    )
+  }
+
+  it('removes what gone writers left in and beside a layout, and never files of a running writer', async (t) => {
+    const dir = await fixture(t, 'image')
+    const blobs = join(dir, 'blobs', 'sha256')
+    const gone = [
+      join(dir, await goneName('.index.json.tmp-')),
+      join(dir, await goneName('.index.json.lock.tmp-')),
+      join(dir, await goneName('.index.json.lock.break.tmp-')),
+      join(blobs, await goneName('.tmp-')),
+    ]
+    const goneWork = join(dir, '..', await goneName('.layout.tmp-'))
+    const kept = [
+      join(dir, ownedName('.index.json.tmp-')),
+      join(blobs, ownedName('.tmp-')),
+      join(dir, '..', ownedName('.layout.tmp-')),
+      join(blobs, await goneName('.index.json.tmp-')), // not a name writers use there
+      join(dir, '..', await goneName('.other.tmp-')), // another layout's
+    ]
+    for (const file of [...gone, ...kept]) await writeFile(file, 'left')
+    await mkdir(join(goneWork, 'blobs'), { recursive: true })
+    await writeFile(join(goneWork, 'oci-layout'), '{}')
+    await LayoutWriter.open(dir)
+    for (const path of [...gone, goneWork]) assert.equal(await exists(path), false, path)
+    for (const path of kept) assert.equal(await exists(path), true, path)
+  })
+
+  it('leaves the files of a directory that is not a layout alone, even those named like a writer file', async (t) => {
+    const dir = join(await makeTempDir(t), 'layout')
+    await mkdir(dir)
+    const file = join(dir, await goneName('.index.json.tmp-'))
+    await writeFile(file, 'not ours')
+    await assert.rejects(LayoutWriter.open(dir), LayoutError)
+    assert.equal(await exists(file), true)
+  })
+})
+
+describe('LayoutWriter.commit: a new layout whose directory appeared meanwhile', () => {
+  it('refuses a directory someone else made that is not a layout, and leaves it as it is', async (t) => {
+    const dir = join(await makeTempDir(t), 'layout')
+    const writer = await LayoutWriter.open(dir)
+    await mkdir(dir)
+    await writeFile(join(dir, 'README'), 'not a layout')
+    await assert.rejects(
+      writer.commit([]),
+      (error: unknown) => error instanceof LayoutError && error.message.includes(dir) && /created by someone else/.test(error.message),
+    )
+    await writer.abort()
+    assert.deepEqual([...(await tree(dir)).keys()], ['README'])
+    assert.deepEqual(await siblings(dir), ['layout'])
+  })
+
+  it('names the rename that failed when the path became a file', async (t) => {
+    const dir = join(await makeTempDir(t), 'layout')
+    const writer = await LayoutWriter.open(dir)
+    await writeFile(dir, 'a file')
+    await assert.rejects(
+      writer.commit([]),
+      (error: unknown) => error instanceof LayoutError && error.message.includes(`the new layout ${dir} (renaming`) && error.cause !== undefined,
+    )
+    await writer.abort()
+    assert.equal(await readFile(dir, 'utf8'), 'a file')
+    assert.deepEqual(await siblings(dir), ['layout'])
   })
 })

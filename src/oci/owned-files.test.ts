@@ -1,16 +1,9 @@
 // Owned names and records: stale only when made on this machine by a process that is gone.
 
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import { isStaleName, isStaleRecord, ownedName, ownerPid, ownerRecord } from './owned-files.ts'
-
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' })
-  await once(child, 'exit')
-  return child.pid ?? assert.fail('no pid')
-}
+import { deadPid } from '../testing/helpers.ts'
 
 describe('owned files', () => {
   it('a name is stale only with its prefix, this host, and a process that is gone', async () => {

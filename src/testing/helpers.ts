@@ -1,6 +1,8 @@
 // Small helpers for tests that build or mutate layouts by hand: a temp dir cleaned up
 // after the test, and JSON blobs written with a chosen digest algorithm.
 
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +17,14 @@ export async function makeTempDir(t: Pick<TestContext, 'after'>, prefix = 'local
   const dir = await mkdtemp(join(tmpdir(), prefix))
   t.after(() => rm(dir, { recursive: true, force: true }))
   return dir
+}
+
+/** The pid of a process that has exited (for files and locks of a writer that is gone). */
+export async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' })
+  await once(child, 'exit')
+  if (child.pid === undefined) throw new Error('the child process got no pid')
+  return child.pid
 }
 
 /** Writes `value` as a JSON blob (compact, like the fixtures) and returns its descriptor. */
