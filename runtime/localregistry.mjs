@@ -4761,10 +4761,7 @@ async function acquire(lock, signal, waitMs) {
     if (await tryCreate(lock)) return;
     const held = await (0, import_promises8.readFile)(lock, "utf8").catch(() => void 0);
     if (held === void 0) continue;
-    if (isStaleRecord(held)) {
-      await breakStale(lock, held);
-      continue;
-    }
+    if (isStaleRecord(held) && await breakStale(lock, held)) continue;
     if (Date.now() - started > waitMs) {
       throw new LayoutError(
         `${lock}: index.json is locked by process ${ownerPid(held)} for over ${waitMs / 1e3} s; if no pull into this layout is running, remove the lock file`
@@ -4790,14 +4787,16 @@ async function breakStale(lock, record) {
   const breaker = `${lock}.break`;
   if (!await tryCreate(breaker)) {
     const holder = await (0, import_promises8.readFile)(breaker, "utf8").catch(() => void 0);
-    if (holder !== void 0 && isStaleRecord(holder)) await (0, import_promises8.rm)(breaker, { force: true });
-    return;
+    if (holder === void 0 || !isStaleRecord(holder)) return holder === void 0;
+    await (0, import_promises8.rm)(breaker, { force: true });
+    return true;
   }
   try {
     if (await (0, import_promises8.readFile)(lock, "utf8").catch(() => void 0) === record) await (0, import_promises8.rm)(lock, { force: true });
   } finally {
     await (0, import_promises8.rm)(breaker, { force: true });
   }
+  return true;
 }
 var import_promises8, import_node_path11, import_promises9, INDEX_LOCK, LOCK_WAIT_MS;
 var init_layout_lock = __esm({

@@ -86,6 +86,16 @@ describe('withIndexLock', () => {
     assert.equal(await readFile(join(dir, `${INDEX_LOCK}.break`), 'utf8'), breaker)
   })
 
+  it('gives up on a stale lock whose breaker a live writer holds, as on a live lock, naming the lock', { timeout: 30_000 }, async (t) => {
+    const dir = await makeTempDir(t)
+    await writeFile(join(dir, INDEX_LOCK), ownerRecord().replace(/^\d+/, String(await deadPid())))
+    await writeFile(join(dir, `${INDEX_LOCK}.break`), ownerRecord())
+    await assert.rejects(
+      withIndexLock(dir, undefined, async () => 'never', 300),
+      (error: unknown) => error instanceof LayoutError && error.message.includes(join(dir, INDEX_LOCK)),
+    )
+  })
+
   it('removes a breaker whose process is gone, then breaks the stale lock', async (t) => {
     const dir = await makeTempDir(t)
     const stale = ownerRecord().replace(/^\d+/, String(await deadPid()))

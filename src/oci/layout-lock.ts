@@ -37,10 +37,9 @@ async function acquire(lock: string, signal: AbortSignal | undefined, waitMs: nu
     if (await tryCreate(lock)) return
     const held = await readFile(lock, 'utf8').catch(() => undefined)
     if (held === undefined) continue // released meanwhile
-    if (isStaleRecord(held)) {
-      await breakStale(lock, held)
-      continue
-    }
+    // A stale lock is broken and taken at once; one that cannot be broken (a live writer holds
+    // the breaker) is waited for like a live one, so the wait is bounded either way.
+    if (isStaleRecord(held) && (await breakStale(lock, held))) continue
     if (Date.now() - started > waitMs) {
       throw new LayoutError(
         `${lock}: index.json is locked by process ${ownerPid(held)} for over ${waitMs / 1000} s; if no pull into this layout is running, remove the lock file`,
@@ -65,17 +64,22 @@ async function tryCreate(path: string): Promise<boolean> {
   }
 }
 
-/** Removes the lock if it still holds `record` (whose owner is gone), under the breaker lock. */
-async function breakStale(lock: string, record: string): Promise<void> {
+/**
+ * Removes the lock if it still holds `record` (whose owner is gone), under the breaker lock.
+ * False when a live writer holds the breaker: then only waiting helps.
+ */
+async function breakStale(lock: string, record: string): Promise<boolean> {
   const breaker = `${lock}.break`
   if (!(await tryCreate(breaker))) {
     const holder = await readFile(breaker, 'utf8').catch(() => undefined)
-    if (holder !== undefined && isStaleRecord(holder)) await rm(breaker, { force: true })
-    return
+    if (holder === undefined || !isStaleRecord(holder)) return holder === undefined
+    await rm(breaker, { force: true })
+    return true
   }
   try {
     if ((await readFile(lock, 'utf8').catch(() => undefined)) === record) await rm(lock, { force: true })
   } finally {
     await rm(breaker, { force: true })
   }
+  return true
 }
