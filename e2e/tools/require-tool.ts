@@ -11,8 +11,8 @@
  * });
  * ```
  */
-import { accessSync, constants } from 'node:fs'
-import { delimiter, isAbsolute, join } from 'node:path'
+import { accessSync, constants, statSync } from 'node:fs'
+import { delimiter, isAbsolute, resolve } from 'node:path'
 
 /** How to get the tools, for skip and error messages. */
 export const INSTALL_HINT = 'run scripts/setup-tools.sh (as root)'
@@ -33,16 +33,18 @@ export function findTool(name: string): string | undefined {
 function searchPath(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), ...EXTRA_DIRS].filter((dir) => dir !== '')
   for (const dir of dirs) {
-    const candidate = join(dir, name)
+    // Absolute, so that it still names the tool after a chdir (Bazel puts `.` on a test's PATH).
+    const candidate = resolve(dir, name)
     if (isExecutable(candidate)) return candidate
   }
   return undefined
 }
 
+/** An executable regular file: a directory named like the tool (a Bazel package: busybox/) is none. */
 function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK)
-    return true
+    return statSync(path).isFile()
   } catch {
     return false
   }
