@@ -1,8 +1,6 @@
 /**
  * The registry as a launcher starts it for a node: `localregistry serve --tls` on the host side of
- * the node's veth (or on loopback, the target of a VM's guest forward, advertised as the guest's
- * side of it: `{ hostAddress: '127.0.0.1' }, ..., { advertise: 'registry.test.internal:5000' }`),
- * a certificate for `registry.test.internal`, and the node's client
+ * the node's veth, a certificate for `registry.test.internal`, and the node's client
  * configuration (`--client-config`) mirroring registry.test.internal, docker.io and ghcr.io,
  * written before the URL is announced. Requests are logged, for assertions and failure messages.
  *
@@ -38,19 +36,10 @@ export interface NodeRegistry extends AsyncDisposable {
   readonly hostsDir: string
   /** Runs `body`; a failure carries what the registry logged meanwhile. */
   explained(body: () => Promise<void>): Promise<void>
-  stop(): Promise<void>
 }
 
-/**
- * Serves `images` (`REPO:TAG` → layout directory) on `node.hostAddress`; state in `dir` (created).
- * `advertise`: the address written into the client configuration (default registry.test.internal).
- */
-export async function serveForNode(
-  node: { hostAddress: string },
-  dir: string,
-  images: Record<string, string>,
-  { advertise = 'registry.test.internal' }: { advertise?: string } = {},
-): Promise<NodeRegistry> {
+/** Serves `images` (`REPO:TAG` → layout directory) on `node.hostAddress`; state in `dir` (created). */
+export async function serveForNode(node: { hostAddress: string }, dir: string, images: Record<string, string>): Promise<NodeRegistry> {
   await mkdir(dir, { recursive: true })
   const config = join(dir, 'client-config')
   const caFile = join(dir, 'ca.crt')
@@ -61,7 +50,7 @@ export async function serveForNode(
       CLI,
       'serve',
       ...Object.entries(images).flatMap(([name, layout]) => ['--image', `${name}=${layout}`]),
-      ...['--listen', `${node.hostAddress}:0`, '--tls', '--hostname', 'registry.test.internal', '--advertise', advertise],
+      ...['--listen', `${node.hostAddress}:0`, '--tls', '--hostname', 'registry.test.internal', '--advertise', 'registry.test.internal'],
       ...['--ca-out', caFile, '--client-config', config],
       ...MIRRORED.flatMap((host) => ['--mirror-for', host]),
       ...['--ready-file', readyFile, '--log-requests'],
@@ -90,7 +79,6 @@ export async function serveForNode(
         throw withServerLog(error, daemon.output().slice(start).split('\n'))
       }
     },
-    stop: () => daemon.stop(),
     [Symbol.asyncDispose]: () => daemon.stop(),
   }
 }

@@ -205,6 +205,21 @@ if ((EUID != 0)); then
 elif ! run_bazel test //:cri_pod_test --test_env=LOCALREGISTRY_SID_DEBS; then
   failures+=("cri_pod_test")
 fi
+# A launcher as a Bazel test that boots a QEMU VM as the node (manual: root, QEMU and the host's
+# containerd 1.6, so only on the host's Bazel 4.2.3: the sid chroot has no QEMU).
+if [[ "$mode" == workspace ]]; then
+  log "vm_pod_test: a QEMU VM node's containerd runs the Bazel-built busybox in a pod ($mode)"
+  if ((EUID != 0)); then
+    echo "not run: vm_pod_test needs root"
+    [[ "${CI:-}" != true ]] || failures+=("vm_pod_test needs root (CI=true)")
+  elif run_bazel test //:vm_pod_test --test_output=errors \
+    --test_env=CI --test_env=LOCALREGISTRY_SID_DEBS --test_env=LOCALREGISTRY_VM_CACHE --test_env=LOCALREGISTRY_VM_ACCEL; then
+    # The test's times (QEMU start to containerd up, pulls, pod output), for the record.
+    grep -h -o 'QEMU start to: .*' "$(bazel info bazel-testlogs 2>/dev/null)/vm_pod_test/test.log" || true
+  else
+    failures+=("vm_pod_test")
+  fi
+fi
 # Our bzl_library targets, as a module that is not the root loads them (the
 # dependencies they load must be regular bazel_deps, not dev ones).
 if [[ "$mode" == bzlmod ]]; then

@@ -207,7 +207,7 @@ test('serve --help explains every launcher option and where to listen for a node
   const io = { stdout: { write: (chunk: string) => ((stdout += chunk), true) }, stderr: { write: () => true } }
   assert.equal(await main(['serve', '--help'], io, new AbortController().signal), 0)
   for (const option of Object.keys(LAUNCHER_ARGS)) assert.ok(stdout.includes(`--${option}`), option)
-  // A connector per guest connection: a -tcp: target carries only the first (e2e/launchers/vm.test.ts).
+  // A connector per guest connection: a -tcp: target carries only the first (e2e/rules vm_pod_test, checks/vm_pod.ts).
   const recipe = /guestfwd=tcp:10\.42\.0\.82:5000-cmd:nc -N 127\.0\.0\.1 PORT\n/
   assert.match(stdout, recipe)
   assert.match(stdout, /veth/)

@@ -1,63 +1,63 @@
-/**
- * A VM node as Monogon's launcher boots one (./vm.ts): QEMU with Debian's cloud kernel and an
- * initramfs holding busybox, containerd 1.6 and runc; user networking with `restrict=on`; the
- * registry (`serve --tls` on the host's loopback) reached through the guest forward that
- * `serve --help` prints, at 10.42.0.82:5000, which the node's /etc/hosts names
- * registry.test.internal. The node gets what `--client-config` writes (certs.d with the run's CA)
- * and pulls the production names through CRI, as kubelet would, then runs a pod from a busybox
- * image served by the registry. The test's CRI client reaches containerd's `[grpc] tcp_address`
- * through a `hostfwd`, reads the container's log through the guest's console, and checks that
- * nothing is left: no pod, no container, no shim in the guest, QEMU powered off, no connector on
- * the host.
- *
- * Run (as root): node_modules/.bin/node --test e2e/launchers/vm.test.ts
- */
+// Run by localregistry_test vm_pod_test (checks/repo_node.sh): a VM node as Monogon's launcher
+// boots one (e2e/launchers/vm.ts), written as a Bazel test. The wrapper serves the Bazel-built
+// busybox (busybox:image) and pause image from the vm_images manifest over HTTPS on the host's
+// loopback, with client configuration for registry.test.internal, docker.io and ghcr.io
+// advertised as registry.test.internal:5000: the guest side of the forward that `serve --help`
+// prints (10.42.0.82:5000, named registry.test.internal in the node's /etc/hosts). QEMU boots
+// Debian's cloud kernel and an initramfs with busybox, containerd 1.6 and runc, user networking
+// with `restrict=on`; the node gets LOCALREGISTRY_CLIENT_CONFIG's containerd/certs.d, pulls the
+// production names through CRI as kubelet would, and runs a pod from the Bazel-built image. The
+// test's CRI client reaches containerd's `[grpc] tcp_address` through a `hostfwd`, reads the
+// container's log through the guest's console, checks it is exactly what the image's command
+// prints ($GREETING, which busybox/BUILD.bazel bakes into it), and that nothing is left: no pod,
+// no container, no shim in the guest, QEMU powered off, no connector on the host.
+//
+// Environment (vm_pod_test's env): BUSYBOX_LAYOUT and PAUSE_LAYOUT, the layouts in the runfiles;
+// GREETING; LOCALREGISTRY_CLI, the runtime's CLI. Needs root, QEMU, nc, containerd 1.6, runc,
+// busybox-static and scripts/setup-sid-debs.sh's CRI api.proto.
 import assert from 'node:assert/strict'
 import { readdir, readFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { test } from 'node:test'
-import { run } from '../tools/exec.ts'
-import { haveRoot, haveTools, toolPath } from '../tools/require-tool.ts'
-import { haveSidPackages } from '../tools/sid-debs.ts'
-import { makeTempDir } from '../tools/temp-dir.ts'
-import { buildBusyboxImage } from './busybox-image.ts'
-import { criConfigToml } from './containerd-node.ts'
-import { CriClient, type PodSandboxConfig } from './cri.ts'
-import { serveForNode } from './node-registry.ts'
-import { cloudKernel } from './vm-kernel.ts'
-import { startVm } from './vm.ts'
+import { readLayout } from '../../../src/oci/layout.ts'
+import { withServerLog } from '../../clients/server.ts'
+import { criConfigToml } from '../../launchers/containerd-node.ts'
+import { CriClient, type PodSandboxConfig } from '../../launchers/cri.ts'
+import { cloudKernel } from '../../launchers/vm-kernel.ts'
+import { startVm } from '../../launchers/vm.ts'
+import { run } from '../../tools/exec.ts'
+import { haveRoot, haveTools, toolPath } from '../../tools/require-tool.ts'
+import { haveSidPackages } from '../../tools/sid-debs.ts'
+import { makeTempDir } from '../../tools/temp-dir.ts'
 
-const ROOT = join(import.meta.dirname, '..', '..')
-const NODE = join(ROOT, 'node_modules', '.bin', 'node')
-const CLI = join(ROOT, 'src', 'cli', 'main.ts')
+function env(name: string): string {
+  const value = process.env[name]
+  if (value === undefined || value === '') throw new Error(`${name} is not set: run me as localregistry_test vm_pod_test`)
+  return value
+}
+
 /** containerd's plaintext gRPC (CRI included) in the guest, forwarded to the host's loopback. */
 const CRI_PORT = 10010
 const GUEST_LOGS = '/var/log/pods/vm-test'
-/** Where the guest reaches the registry, as in serve --help's recipe: the guest side of the forward. */
+/** Where the guest reaches the registry, as in serve --help's recipe: the guest side of the forward (vm_pod_test's advertise). */
 const REGISTRY_FORWARD = { address: '10.42.0.82', port: 5000 }
-const GREETING = 'hello from a pod on a VM node'
 
-test('a QEMU VM node pulls production names through CRI over the guest forward, and runs a pod', { timeout: 420_000 }, async (t) => {
+const registryHost = env('LOCALREGISTRY_HOST')
+const hostsDir = join(env('LOCALREGISTRY_CLIENT_CONFIG'), 'containerd', 'certs.d')
+const greeting = env('GREETING')
+const requestLog = join(env('TEST_UNDECLARED_OUTPUTS_DIR'), 'localregistry.log')
+const cli = resolve(env('LOCALREGISTRY_CLI'))
+const [busybox, pause] = await Promise.all([image(env('BUSYBOX_LAYOUT')), image(env('PAUSE_LAYOUT'))])
+// QEMU's Unix sockets live in the work directory, whose path must stay short; the test's
+// TMPDIR is deep in Bazel's output base.
+process.env.TMPDIR = '/tmp'
+
+test('a QEMU VM node pulls the Bazel-built images by production names through CRI over the guest forward, and runs a pod', { timeout: 420_000 }, async (t) => {
   const tools = ['qemu-system-x86_64', 'busybox', 'nc', 'containerd', 'containerd-shim-runc-v2', 'runc', 'apt-get', 'dpkg-deb', 'ldd']
   if (!haveTools(t, ...tools) || !haveSidPackages(t, 'golang-github-kubernetes-cri-api-dev') || !haveRoot(t, 'the kernel cache')) return
   await using work = await makeTempDir('e2e-vm-')
   const kernel = await cloudKernel(['virtio_pci', 'virtio_net', 'overlay'])
-  const app = await buildBusyboxImage(work.join('app'), {
-    applets: ['sh', 'echo', 'uname'],
-    entrypoint: ['/bin/sh', '-c'],
-    cmd: [`echo ${GREETING}; uname -s`],
-  })
-  const agent = await buildBusyboxImage(work.join('agent'), { applets: ['true'], entrypoint: ['/bin/true'] })
-  const pause = await buildBusyboxImage(work.join('pause'), { applets: ['sleep'], entrypoint: ['/bin/sleep'], cmd: ['2147483647'] })
-
-  await using registry = await serveForNode(
-    { hostAddress: '127.0.0.1' },
-    work.join('registry'),
-    { 'app:latest': app.layout, 'library/app:1.0': app.layout, 'org/agent:v1': agent.layout, 'pause:1': pause.layout },
-    { advertise: `registry.test.internal:${REGISTRY_FORWARD.port}` },
-  )
-  const registryPort = Number(new URL(registry.url).port)
-
+  const registryPort = Number(registryHost.split(':').at(-1))
   const guestForward = (await serveHelpGuestForward()).replace('PORT', String(registryPort))
   assert.ok(guestForward.startsWith(`tcp:${REGISTRY_FORWARD.address}:${REGISTRY_FORWARD.port}-`), guestForward)
   await using vm = await startVm({
@@ -67,14 +67,14 @@ test('a QEMU VM node pulls production names through CRI over the guest forward, 
       { path: 'etc/hosts', data: `127.0.0.1 localhost\n${REGISTRY_FORWARD.address} registry.test.internal\n` },
       { path: 'etc/resolv.conf', data: '# no name servers: the node resolves only its /etc/hosts\n' },
       { path: 'etc/containerd/config.toml', data: guestContainerdConfig() },
-      ...(await filesUnder(registry.hostsDir, 'etc/containerd/certs.d')),
+      ...(await filesUnder(hostsDir, 'etc/containerd/certs.d')),
     ],
     guestForward,
     forwardedGuestPort: CRI_PORT,
     workDir: work.path,
   })
   const times: Record<string, number> = {}
-  const step = (name: string, body: () => Promise<void>): Promise<void> => t.test(name, () => registry.explained(body))
+  const step = (name: string, body: () => Promise<void>): Promise<void> => t.test(name, () => explained(body))
 
   await step('containerd starts in the guest, and its CRI answers through the host forward', async () => {
     // Emulated (TCG), on two shared cores: a loaded machine slows every step several times.
@@ -89,25 +89,26 @@ test('a QEMU VM node pulls production names through CRI over the guest forward, 
   })
 
   await step('CRI pulls each production name over HTTPS with the run CA, one guest connection after another', async () => {
-    for (const [ref, image] of [
-      ['registry.test.internal/app:latest', app],
-      ['docker.io/library/app:1.0', app],
-      ['ghcr.io/org/agent:v1', agent],
+    for (const [ref, pulled] of [
+      ['registry.test.internal/busybox:latest', busybox],
+      ['docker.io/library/busybox:latest', busybox],
+      ['ghcr.io/org/agent:v1', pause],
     ] as const) {
-      assert.equal(await cri.pullImage(ref), image.config, `${ref}: the image id is the config digest`)
+      assert.equal(await cri.pullImage(ref), pulled.config, `${ref}: the image id is the config digest of the Bazel-built layout`)
     }
     times['three images pulled'] = vm.elapsed()
     // containerd names the registry it mirrors in ?ns=; the image is found by its path alone.
+    const log = await readFile(requestLog, 'utf8')
     for (const request of [
-      'HEAD /v2/app/manifests/latest?ns=registry.test.internal 200',
-      'HEAD /v2/library/app/manifests/1.0?ns=docker.io 200',
+      'HEAD /v2/busybox/manifests/latest?ns=registry.test.internal 200',
+      'HEAD /v2/library/busybox/manifests/latest?ns=docker.io 200',
       'HEAD /v2/org/agent/manifests/v1?ns=ghcr.io 200',
     ]) {
-      assert.ok(registry.daemon.output().includes(request), `the registry answered ${request}`)
+      assert.ok(log.includes(request), `the registry answered ${request}`)
     }
   })
 
-  await step('a pod (host network, sandbox image from the registry) runs the image and logs its output', async () => {
+  await step('a pod (host network, sandbox image from the registry) runs the Bazel-built image and logs exactly what it prints', async () => {
     const sandbox: PodSandboxConfig = {
       metadata: { name: 'vm-test', uid: 'vm-test-uid', namespace: 'default' },
       hostname: '',
@@ -116,12 +117,13 @@ test('a QEMU VM node pulls production names through CRI over the guest forward, 
     }
     const pod = await cri.runPodSandbox(sandbox, { timeoutMs: 120_000 })
     times['pod sandbox ready'] = vm.elapsed()
-    const container = await cri.createContainer(pod, { metadata: { name: 'app' }, image: { image: 'app:1.0' }, logPath: 'app.log' }, sandbox)
+    // The image as it is: its entrypoint and command, no args.
+    const container = await cri.createContainer(pod, { metadata: { name: 'app' }, image: { image: 'busybox:latest' }, logPath: 'app.log' }, sandbox)
     await cri.startContainer(container)
     await waitUntil(async () => (await cri.containerStatus(container)).state === 'CONTAINER_EXITED', 60_000)
     const status = await cri.containerStatus(container)
     assert.equal(status.exitCode, 0, status.message)
-    assert.equal(status.imageRef, `docker.io/library/app@${app.digest}`)
+    assert.equal(status.imageRef, `docker.io/library/busybox@${busybox.digest}`)
     const log = await vm.readFile(`${GUEST_LOGS}/app.log`)
     times['pod output'] = vm.elapsed()
     // CRI's log format: TIMESTAMP STREAM TAG MESSAGE.
@@ -130,7 +132,7 @@ test('a QEMU VM node pulls production names through CRI over the guest forward, 
         .trim()
         .split('\n')
         .map((line) => line.split(' ').slice(1).join(' ')),
-      [`stdout F ${GREETING}`, 'stdout F Linux'],
+      [`stdout F ${greeting}`],
     )
     await cri.stopPodSandbox(pod)
     await cri.removePodSandbox(pod)
@@ -148,25 +150,40 @@ test('a QEMU VM node pulls production names through CRI over the guest forward, 
     cri.close()
     assert.deepEqual(await vm.shutdown(), { code: 0, signal: null })
     assert.match(vm.console(), /^localregistry-vm: containerd exited with 0$/m)
-    await registry.stop()
     await waitUntil(async () => (await connectorsFor(registryPort)).length === 0, 10_000)
   })
-  t.diagnostic(
-    `QEMU start to: ${Object.entries(times)
-      .map(([what, ms]) => `${what} ${(ms / 1000).toFixed(1)} s`)
-      .join(', ')}`,
-  )
+  const summary = `QEMU start to: ${Object.entries(times)
+    .map(([what, ms]) => `${what} ${(ms / 1000).toFixed(1)} s`)
+    .join(', ')}`
+  t.diagnostic(summary)
 })
+
+/** The digests a runtime reports for the image of a layout with one entry. */
+async function image(dir: string): Promise<{ digest: string; config: string }> {
+  const [entry, ...more] = (await readLayout(dir)).entries
+  assert.ok(entry !== undefined && more.length === 0 && entry.ref.kind === 'image', `${dir} holds one image`)
+  return { digest: entry.ref.digest, config: entry.ref.manifest.config.digest }
+}
+
+/** Runs `body`; a failure carries what the registry logged meanwhile. */
+async function explained(body: () => Promise<void>): Promise<void> {
+  const start = (await readFile(requestLog, 'utf8')).length
+  try {
+    await body()
+  } catch (error) {
+    throw withServerLog(error, (await readFile(requestLog, 'utf8')).slice(start).trimEnd().split('\n'))
+  }
+}
 
 /** The guest forward `serve --help` tells a launcher to use, e.g. `tcp:10.42.0.82:5000-cmd:nc -N 127.0.0.1 PORT`. */
 async function serveHelpGuestForward(): Promise<string> {
-  const { stdout } = await run(NODE, [CLI, 'serve', '--help'])
+  const { stdout } = await run(cli, ['serve', '--help'])
   const recipe = /guestfwd=(tcp:\S+?-.*?PORT)/.exec(stdout)?.[1]
   if (recipe === undefined) throw new Error(`serve --help gives no guestfwd=...PORT recipe:\n${stdout}`)
   return recipe
 }
 
-/** The CRI configuration of a Kubernetes node (./containerd-node.ts), with CRI on TCP too. */
+/** The CRI configuration of a Kubernetes node (e2e/launchers/containerd-node.ts), with CRI on TCP too. */
 function guestContainerdConfig(): string {
   return criConfigToml({
     major: 1,
