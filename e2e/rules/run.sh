@@ -214,8 +214,8 @@ if [[ "$mode" == workspace ]]; then
     [[ "${CI:-}" != true ]] || failures+=("vm_pod_test needs root (CI=true)")
   elif run_bazel test //:vm_pod_test --test_output=errors \
     --test_env=CI --test_env=LOCALREGISTRY_SID_DEBS --test_env=LOCALREGISTRY_VM_CACHE --test_env=LOCALREGISTRY_VM_ACCEL; then
-    # The test's times (QEMU start to containerd up, pulls, pod output), for the record.
-    grep -h -o 'QEMU start to: .*' "$(bazel info bazel-testlogs 2>/dev/null)/vm_pod_test/test.log" || true
+    # The test's times (QEMU start to containerd up, pulls, pod output): rules.test.ts shows TIMES lines.
+    sed -n 's/^.*\(QEMU start to: .*\)$/TIMES: vm_pod_test: \1/p' "$(bazel info bazel-testlogs 2>/dev/null)/vm_pod_test/test.log" || true
   else
     failures+=("vm_pod_test")
   fi

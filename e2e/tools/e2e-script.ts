@@ -1,7 +1,8 @@
 /**
  * Runs an e2e shell script (e2e/bazel/run.sh, e2e/rules/run.sh) as one test: its output is kept
  * and the last lines are shown when it fails; exit status 77 means "skipped" (the tool it drives
- * is missing; the scripts themselves fail instead under CI=true).
+ * is missing; the scripts themselves fail instead under CI=true). Its `=== done`, `PASS` and
+ * `TIMES:` lines (what a step inside it measured) become the test's diagnostics.
  *
  * ```ts
  * test('Bazel e2e', { timeout: E2E_SCRIPT_TIMEOUT_MS + 10_000 }, (t) => runE2eScript(t, 'e2e/bazel/run.sh'))
@@ -30,7 +31,7 @@ export async function runE2eScript(t: TestContext, script: string, args: readonl
   t.diagnostic(
     output
       .split('\n')
-      .filter((l) => l.startsWith('=== done') || l.startsWith('PASS'))
+      .filter((l) => l.startsWith('=== done') || l.startsWith('PASS') || l.startsWith('TIMES:'))
       .join('; '),
   )
 }
