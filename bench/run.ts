@@ -38,7 +38,7 @@ import { evaluateTargets } from './report/targets.ts'
 import { hasWorkflow, workflowChart, workflowReport } from './report/workflow.ts'
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
-const TOOLS = ['curl', 'ab', 'nginx', 'docker-registry', 'skopeo', 'containerd', 'ctr', 'cat', 'sync']
+const TOOLS = ['curl', 'ab', 'nginx', 'docker-registry', 'skopeo', 'containerd', 'ctr', 'runc', 'cat', 'sync']
 
 const USAGE = `usage: node bench/run.ts [options]
 
@@ -116,12 +116,16 @@ function log(line: string): void {
   console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`)
 }
 
-/** Installs missing apt tools when the project's script exists; then every tool must be there. */
+/**
+ * Installs missing apt tools and unpacks sid's containerd (the workflow's second node release)
+ * when the project's scripts exist (both cached); then every tool must be there.
+ */
 async function setUpTools(): Promise<void> {
-  const script = join(REPO_ROOT, 'scripts/setup-tools.sh')
-  if (existsSync(script)) {
+  for (const name of ['setup-tools.sh', 'setup-sid-debs.sh']) {
+    const script = join(REPO_ROOT, 'scripts', name)
+    if (!existsSync(script)) continue
     await run('bash', [script], { timeoutMs: 15 * 60_000 }).catch((error: unknown) =>
-      log(`setup-tools.sh failed, going on with what is installed: ${(error as Error).message.split('\n')[0]}`),
+      log(`${name} failed, going on with what is installed: ${(error as Error).message.split('\n')[0]}`),
     )
   }
   const missing = TOOLS.filter((tool) => {

@@ -8,6 +8,7 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { run } from '../e2e/tools/exec.ts'
 import { haveTools } from '../e2e/tools/require-tool.ts'
+import { haveSidPackages } from '../e2e/tools/sid-debs.ts'
 import { makeTempDir } from '../e2e/tools/temp-dir.ts'
 
 const RUN_TS = fileURLToPath(new URL('./run.ts', import.meta.url))
@@ -18,7 +19,11 @@ interface Results {
 }
 
 test('the benchmark smoke run gives every measurement of every contender a number', { timeout: 300_000 }, async (t) => {
-  if (!haveTools(t, 'curl', 'ab', 'nginx', 'docker-registry', 'skopeo', 'containerd', 'ctr')) return
+  if (
+    !haveTools(t, 'curl', 'ab', 'nginx', 'docker-registry', 'skopeo', 'containerd', 'ctr', 'runc') ||
+    !haveSidPackages(t, 'containerd', 'golang-github-kubernetes-cri-api-dev')
+  )
+    return
   await using out = await makeTempDir('bench-smoke-')
   await run(process.execPath, [RUN_TS, '--smoke', '--out', out.path], { timeoutMs: 280_000 })
   const results = JSON.parse(await readFile(out.join('results.json'), 'utf8')) as Results

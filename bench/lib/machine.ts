@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { availableParallelism, loadavg, release, totalmem } from 'node:os'
 import { run } from '../../e2e/tools/exec.ts'
 import { findTool } from '../../e2e/tools/require-tool.ts'
+import { findSidPackage } from '../../e2e/tools/sid-debs.ts'
 
 export interface Machine {
   nproc: number
@@ -48,6 +49,9 @@ async function toolVersions(): Promise<Record<string, string>> {
     const text = `${result?.stdout ?? ''}${result?.stderr ?? ''}`
     versions[tool] = /\d+(?:\.\d+)+(?:[+~-][\w.]+)?/.exec(text)?.[0] ?? 'unknown'
   }
+  // The workflow's second node release, unpacked rather than installed.
+  const sidContainerd = findSidPackage('containerd')
+  if (sidContainerd !== undefined) versions["sid's containerd"] = sidContainerd.version
   return versions
 }
 

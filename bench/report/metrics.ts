@@ -4,7 +4,8 @@ import { CONTENDERS } from '../contenders/contender.ts'
 import type { Settings } from '../lib/context.ts'
 import type { Subject } from '../lib/results.ts'
 import type { RuntimeName } from '../lib/runtimes.ts'
-import { WORKFLOW_NODES, WORKFLOW_ROUTES } from '../measure/workflow.ts'
+import { NODE_RELEASES, type NodeReleaseName } from '../../e2e/launchers/containerd-node.ts'
+import { WORKFLOW_NODES, WORKFLOW_RELEASES, WORKFLOW_ROUTES, workflowMetric } from '../measure/workflow.ts'
 
 export type Better = 'higher' | 'lower'
 
@@ -43,12 +44,13 @@ export function metricInfo(metric: string): MetricInfo {
     return { label: 'blob throughput of a fresh server, 4 clients (the first GET checks the file)', unit: 'MiB/s', better: 'higher' }
   if (metric === 'memory.peak_rss') return { label: 'our server peak RSS, 4 clients pulling the large blob', unit: 'MiB', better: 'lower' }
   if (metric === 'pull.seconds') return { label: 'pull of the large image from our server', unit: 's', better: 'lower' }
-  const workflow = /^workflow\.nodes(\d+)\.(seconds|written)$/.exec(metric)
+  const workflow = /^workflow\.(\w+)\.nodes(\d+)\.(seconds|written)$/.exec(metric)
   if (workflow) {
-    const one = workflow[1] === '1'
-    if (workflow[2] === 'seconds')
-      return { label: `the large image into ${one ? "1 node's" : `${workflow[1]} nodes'`} containerd, wall time`, unit: 's', better: 'lower' }
-    return { label: `written outside the content store${one ? '' : 's'} of ${workflow[1]} node${one ? '' : 's'}`, unit: 'MiB', better: 'lower' }
+    const release = NODE_RELEASES[workflow[1] as NodeReleaseName]?.name ?? workflow[1]
+    const one = workflow[2] === '1'
+    if (workflow[3] === 'seconds')
+      return { label: `the large image into ${one ? "1 node's" : `${workflow[2]} nodes'`} containerd (${release}), wall time`, unit: 's', better: 'lower' }
+    return { label: `written outside the content store${one ? '' : 's'} of ${workflow[2]} node${one ? '' : 's'} (${release})`, unit: 'MiB', better: 'lower' }
   }
   return { label: metric, unit: '', better: 'lower' }
 }
@@ -93,8 +95,10 @@ export function expectedMetrics(
     }
     if (section === 'pull') for (const subject of ['localregistry-pull', 'skopeo-copy'] as const) expected.push({ metric: 'pull.seconds', subject })
     if (section === 'workflow')
-      for (const n of WORKFLOW_NODES)
-        for (const m of ['seconds', 'written']) for (const subject of WORKFLOW_ROUTES) expected.push({ metric: `workflow.nodes${n}.${m}`, subject })
+      for (const release of WORKFLOW_RELEASES)
+        for (const n of WORKFLOW_NODES)
+          for (const m of ['seconds', 'written'] as const)
+            for (const subject of WORKFLOW_ROUTES) expected.push({ metric: workflowMetric(release, n, m), subject })
   }
   return expected
 }

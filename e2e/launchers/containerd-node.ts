@@ -23,15 +23,21 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { defaultSnapshotter, type Snapshotter } from '../tools/containerd.ts'
-import { run, startDaemon, waitUntilReady, wrapCommand } from '../tools/exec.ts'
+import { run, startDaemon, waitUntilReady, wrapCommand, type RunResult } from '../tools/exec.ts'
 import { toolPath } from '../tools/require-tool.ts'
+import { sidPackage } from '../tools/sid-debs.ts'
 import { makeTempDir, unmountUnder } from '../tools/temp-dir.ts'
 import { CriClient } from './cri.ts'
 
-/** A containerd build: its binary, the runc shim beside it, and its version. */
+/** The containerd namespace CRI keeps its images in. */
+const CRI_NAMESPACE = 'k8s.io'
+
+/** A containerd build: its binary, the runc shim and ctr beside it, and its version. */
 export interface ContainerdRelease {
   readonly containerd: string
   readonly shim: string
+  /** This release's own ctr, as a node has it (what `kind load` runs in the node). */
+  readonly ctr: string
   /** From `containerd --version`, e.g. `1.6.20~ds1` or `2.1.9+unknown`. */
   readonly version: string
   /** 1 or 2: which names the CRI settings have. */
@@ -87,6 +93,13 @@ export interface CriContainerd extends AsyncDisposable {
   readonly address: string
   /** A CRI client on that socket. */
   readonly cri: CriClient
+  /** The snapshotter CRI unpacks into. */
+  readonly snapshotter: Snapshotter
+  /**
+   * The release's ctr in CRI's namespace (`k8s.io`), unpacking into CRI's snapshotter: what an
+   * operator or `kind load` runs in a node, e.g. `images import FILE` or `images check`.
+   */
+  ctr(args: readonly string[], options?: { timeoutMs?: number }): Promise<RunResult>
   /** Where pods' logs go: use it as a sandbox's logDirectory (or a directory under it). */
   readonly logDirectory: string
   /** The cgroup parent to give pods (a sandbox's linux.cgroupParent): removed on stop. */
@@ -101,13 +114,28 @@ export interface CriContainerd extends AsyncDisposable {
   stop(): Promise<void>
 }
 
-/** Reads `containerd --version` of `binary`; the shim is `containerd-shim-runc-v2` beside it. */
+/** The releases a node runs: Debian 12's containerd 1.6 (on PATH) and sid's 2 (unpacked by scripts/setup-sid-debs.sh). */
+export const NODE_RELEASES = {
+  containerd1: { name: "Debian 12's containerd 1.6", major: 1, binary: (): string => toolPath('containerd') },
+  containerd2: { name: "sid's containerd 2", major: 2, binary: (): string => join(sidPackage('containerd').root, 'usr', 'bin', 'containerd') },
+} as const
+export type NodeReleaseName = keyof typeof NODE_RELEASES
+
+/** The named release, read from its binary; throws when the binary is another major version. */
+export async function nodeRelease(name: NodeReleaseName): Promise<ContainerdRelease> {
+  const { binary, major } = NODE_RELEASES[name]
+  const release = await containerdRelease(binary())
+  if (release.major !== major) throw new Error(`${release.containerd} is containerd ${release.version}, not ${major}.x as ${name} must be`)
+  return release
+}
+
+/** Reads `containerd --version` of `binary`; the shim is `containerd-shim-runc-v2` beside it, ctr too. */
 export async function containerdRelease(binary: string): Promise<ContainerdRelease> {
   const { stdout } = await run(binary, ['--version'], { timeoutMs: 10_000 })
   // containerd github.com/containerd/containerd/v2 2.1.9+unknown
   const [, version = '', major = ''] = /^containerd \S+ v?((\d+)\.\d+\.\S+)/.exec(stdout.trim()) ?? []
   if (version === '') throw new Error(`cannot read the version of ${binary} from "${stdout.trim()}"`)
-  return { containerd: binary, shim: join(dirname(binary), 'containerd-shim-runc-v2'), version, major: Number(major) }
+  return { containerd: binary, shim: join(dirname(binary), 'containerd-shim-runc-v2'), ctr: join(dirname(binary), 'ctr'), version, major: Number(major) }
 }
 
 /** Starts containerd with CRI and waits until CRI reports the runtime ready. */
@@ -118,6 +146,7 @@ export async function startCriContainerd(options: CriContainerdOptions): Promise
   const logDirectory = dir.join('pods')
   const cgroupParent = `/localregistry-cri-${process.pid}-${randomBytes(3).toString('hex')}`
   await Promise.all([mkdir(logDirectory), mkdir(dir.join('cni'))])
+  const snapshotter = await defaultSnapshotter(dir.path)
   const config = criConfigToml({
     major: release.major,
     root: dir.join('root'),
@@ -126,7 +155,7 @@ export async function startCriContainerd(options: CriContainerdOptions): Promise
     ...(options.tcpAddress !== undefined && { tcpAddress: options.tcpAddress }),
     hostsDir: options.hostsDir,
     sandboxImage: options.sandboxImage,
-    snapshotter: await defaultSnapshotter(dir.path),
+    snapshotter,
     shim: release.shim,
     runc: options.runc ?? toolPath('runc'),
     runcRoot: dir.join('runc'),
@@ -169,10 +198,18 @@ export async function startCriContainerd(options: CriContainerdOptions): Promise
     await stop()
     throw error
   }
+  const ctr = (args: readonly string[], call: { timeoutMs?: number } = {}): Promise<RunResult> =>
+    run(release.ctr, ['--address', address, '--namespace', CRI_NAMESPACE, ...args], {
+      // ctr, not the daemon, picks the snapshotter an import unpacks into and `images check` looks at.
+      env: { ...process.env, CONTAINERD_SNAPSHOTTER: snapshotter },
+      timeoutMs: call.timeoutMs ?? options.timeoutMs,
+    })
   return {
     release,
     address,
     cri,
+    snapshotter,
+    ctr,
     logDirectory,
     cgroupParent,
     output: () => daemon.output(),

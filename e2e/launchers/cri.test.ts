@@ -20,10 +20,10 @@ import { test, type TestContext } from 'node:test'
 import { buildFixtures, type SourceImage } from '../clients/fixtures.ts'
 import { run } from '../tools/exec.ts'
 import { haveRoot, haveTools, toolPath } from '../tools/require-tool.ts'
-import { haveSidPackages, sidPackage } from '../tools/sid-debs.ts'
+import { haveSidPackages } from '../tools/sid-debs.ts'
 import { makeTempDir, mountPointsUnder } from '../tools/temp-dir.ts'
 import { buildBusyboxImage, type BusyboxImage } from './busybox-image.ts'
-import { containerdRelease, startCriContainerd, type ContainerdRelease, type CriContainerd } from './containerd-node.ts'
+import { NODE_RELEASES, nodeRelease, startCriContainerd, type ContainerdRelease, type CriContainerd, type NodeReleaseName } from './containerd-node.ts'
 import { CriClient, withoutGogoproto } from './cri.ts'
 import { createNode } from './node.ts'
 import { serveForNode, type NodeRegistry } from './node-registry.ts'
@@ -78,15 +78,10 @@ test("kubelet's path: containerd's CRI pulls production names through config_pat
       fromFixture('app:1.0', 'docker.io/library/app', fixtures.image),
       fromFixture('ghcr.io/org/agent:v1', 'ghcr.io/org/agent', fixtures.index),
     ]
-    const releases = [
-      { name: "Debian 12's containerd 1.6", binary: toolPath('containerd'), major: 1 },
-      { name: "sid's containerd 2", binary: join(sidPackage('containerd').root, 'usr', 'bin', 'containerd'), major: 2 },
-    ]
-    for (const { name, binary, major } of releases) {
+    for (const [key, { name }] of Object.entries(NODE_RELEASES)) {
       await t.test(name, (subtest) =>
         registry.explained(async () => {
-          const release = await containerdRelease(binary)
-          assert.equal(release.major, major, `${binary} is containerd ${release.version}`)
+          const release = await nodeRelease(key as NodeReleaseName)
           await runNode(subtest, registry, node.runtimeWrapper, { release, nodeAddress: node.nodeAddress, pulls, hello, pause })
         }),
       )

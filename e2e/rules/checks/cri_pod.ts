@@ -7,9 +7,8 @@
 // prints, and that nothing of containerd is left. Needs root, runc and scripts/setup-sid-debs.sh.
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { containerdRelease, startCriContainerd } from '../../launchers/containerd-node.ts'
+import { nodeRelease, startCriContainerd } from '../../launchers/containerd-node.ts'
 import { runPod } from '../../launchers/pod.ts'
-import { sidPackage } from '../../tools/sid-debs.ts'
 
 function env(name: string): string {
   const value = process.env[name]
@@ -22,7 +21,7 @@ const greeting = env('GREETING')
 // containerd's unix socket path must stay short; the test's TMPDIR is deep in Bazel's output base.
 process.env.TMPDIR = '/tmp'
 
-const release = await containerdRelease(join(sidPackage('containerd').root, 'usr', 'bin', 'containerd'))
+const release = await nodeRelease('containerd2')
 const ctrd = await startCriContainerd({ containerd: release, hostsDir, sandboxImage: 'registry.test.internal/pause:1' })
 try {
   const { status, output } = await runPod(ctrd, { name: 'busybox', image: 'docker.io/library/busybox:latest' })
