@@ -13,7 +13,7 @@ import { computeDigest } from '../../oci/digest.ts'
 import { makeTempDir, writeImageLackingLayers, writeJsonBlob } from '../../testing/index.ts'
 import { BlobFiles } from './blob-files.ts'
 import type { FileBlob } from './registry.ts'
-import { download, entryRef, errorCode, fixture, request, serve, sha256, type Served } from './test-support.ts'
+import { download, entryRef, errorCode, fixture, request, serve, sha256, type Served } from '../../../test/support/server.ts'
 
 interface BlobUnderTest {
   served: Served

@@ -6,7 +6,7 @@ import { LayoutWriter } from '../../oci/layout-writer.ts'
 import * as mt from '../../oci/media-types.ts'
 import type { Image } from '../../oci/ref.ts'
 import { makeTempDir, writeJsonBlob } from '../../testing/index.ts'
-import { entryRef, errorCode, fixture, request, serve, sha256 } from './test-support.ts'
+import { entryRef, errorCode, fixture, request, serve, sha256 } from '../../../test/support/server.ts'
 
 interface IndexBody {
   schemaVersion: number

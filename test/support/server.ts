@@ -6,11 +6,11 @@ import { type IncomingHttpHeaders, type IncomingMessage, request as httpRequest 
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import { type Layout, readLayout } from '../../oci/layout.ts'
-import type { Ref } from '../../oci/ref.ts'
-import { type FixtureOptions, buildFixtureLayout, makeTempDir } from '../../testing/index.ts'
-import { Registry } from './registry.ts'
-import { type ListenOptions, type RegistryServer, listen } from './server.ts'
+import { type Layout, readLayout } from '../../src/oci/layout.ts'
+import type { Ref } from '../../src/oci/ref.ts'
+import { type FixtureOptions, buildFixtureLayout, makeTempDir } from '../../src/testing/index.ts'
+import { Registry } from '../../src/registry/server/registry.ts'
+import { type ListenOptions, type RegistryServer, listen } from '../../src/registry/server/server.ts'
 
 export interface Served {
   registry: Registry
