@@ -10,7 +10,7 @@ import { describe, type TestContext, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { MANIFEST_MEDIA_TYPES, REF_NAME_ANNOTATION, readLayout, writeLayout } from '../oci/index.ts'
 import { buildFixtureLayout, makeTempDir } from '../testing/index.ts'
-import { startFakeRegistry } from '../registry/client/testing/fake-registry.ts'
+import { startFakeRegistry } from '../../test/support/fake-registry.ts'
 import { parseImageOption } from './serve.ts'
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))

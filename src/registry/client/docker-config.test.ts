@@ -5,7 +5,7 @@ import { describe, type TestContext, test } from 'node:test'
 import { makeTempDir } from '../../testing/index.ts'
 import { AuthError } from '../../errors.ts'
 import { dockerConfigPath, dockerCredentials } from './docker-config.ts'
-import { helperAnswer, writeCredentialHelper } from './testing/fake-credential-helper.ts'
+import { helperAnswer, writeCredentialHelper } from '../../../test/support/fake-credential-helper.ts'
 
 const HOST = 'registry.example:5000'
 const basic = (user: string, password: string): string => Buffer.from(`${user}:${password}`).toString('base64')
