@@ -19,7 +19,7 @@ import { certificateNames } from '../src/tls/index.ts'
 import { issueCertificate } from '../src/tls/issue.ts'
 import { createNode } from './launchers/node.ts'
 import { haveRoot, haveTools } from './tools/require-tool.ts'
-import { makeTempDir } from './tools/temp-dir.ts'
+import { makeTempDir } from '../test/support/temp-dir.ts'
 
 const LOGIN = { username: 'ci', password: 'realm-s3cret' }
 const SERVICE = 'fake-registry'

@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path'
 import { defaultSnapshotter, type Snapshotter } from '../tools/containerd.ts'
 import { run, startDaemon, waitUntilReady, wrapCommand } from '../tools/exec.ts'
 import { toolPath } from '../tools/require-tool.ts'
-import { makeTempDir, unmountUnder } from '../tools/temp-dir.ts'
+import { makeTempDir, unmountUnder } from '../../test/support/temp-dir.ts'
 import { CriClient } from './cri.ts'
 
 /** A containerd build: its binary, the runc shim beside it, and its version. */

@@ -16,7 +16,7 @@ import { run } from './exec.ts'
 import { createPodman } from './podman.ts'
 import { haveRoot, haveTools, toolPath } from './require-tool.ts'
 import { createSkopeo } from './skopeo.ts'
-import { makeTempDir, mountPointsUnder } from './temp-dir.ts'
+import { makeTempDir, mountPointsUnder } from '../../test/support/temp-dir.ts'
 
 const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json'
 
