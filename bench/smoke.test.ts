@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { run } from '../e2e/tools/exec.ts'
 import { haveTools } from '../e2e/tools/require-tool.ts'
 import { haveSidPackages } from '../e2e/tools/sid-debs.ts'
-import { makeTempDir } from '../e2e/tools/temp-dir.ts'
+import { makeTempDir } from '../test/support/temp-dir.ts'
 
 const RUN_TS = fileURLToPath(new URL('./run.ts', import.meta.url))
 

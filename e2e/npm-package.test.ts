@@ -10,7 +10,7 @@ import { delimiter, dirname, join } from 'node:path'
 import { test } from 'node:test'
 import { run } from './tools/exec.ts'
 import { haveTools } from './tools/require-tool.ts'
-import { makeTempDir } from './tools/temp-dir.ts'
+import { makeTempDir } from '../test/support/temp-dir.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const { version: VERSION } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }

@@ -19,10 +19,10 @@ import { describe, test } from 'node:test'
 import { startRegistry } from '../src/api.ts'
 import { readLayout, selectEntry } from '../src/oci/index.ts'
 import { ownedName } from '../src/oci/owned-files.ts'
-import { startFakeRegistry } from '../src/registry/client/testing/fake-registry.ts'
+import { startFakeRegistry } from '../test/support/fake-registry.ts'
 import { buildFixtureLayout } from '../src/testing/index.ts'
 import { haveRoot, haveTools } from './tools/require-tool.ts'
-import { makeTempDir } from './tools/temp-dir.ts'
+import { makeTempDir } from '../test/support/temp-dir.ts'
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url))
 const PULLS = 8

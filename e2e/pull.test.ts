@@ -18,7 +18,7 @@ import { layoutBlobFiles, readPulledLayout } from './clients/pulled.ts'
 import { startDistribution } from './tools/distribution.ts'
 import { haveTools } from './tools/require-tool.ts'
 import { createSkopeo } from './tools/skopeo.ts'
-import { makeTempDir } from './tools/temp-dir.ts'
+import { makeTempDir } from '../test/support/temp-dir.ts'
 
 const KINDS: readonly FixtureKind[] = ['image', 'index', 'nested', 'docker', 'many-layers', 'rules-oci']
 

@@ -12,7 +12,7 @@ import { basename, join, normalize } from 'node:path'
 import { test } from 'node:test'
 import { MODULE_NAME, renderBcrEntry } from '../scripts/bcr-entry.ts'
 import { CommandError, run } from './tools/exec.ts'
-import { makeTempDir } from './tools/temp-dir.ts'
+import { makeTempDir } from '../test/support/temp-dir.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { buildFixtureLayout } from '../src/testing/fixtures.ts'
 import { run, startDaemon } from './tools/exec.ts'
-import { makeTempDir } from './tools/temp-dir.ts'
+import { makeTempDir } from '../test/support/temp-dir.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const RUNTIME = join(ROOT, 'runtime')

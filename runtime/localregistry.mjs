@@ -4412,6 +4412,7 @@ var init_ready_file = __esm({
 // src/cli/serve.ts
 var serve_exports = {};
 __export(serve_exports, {
+  SERVE_ARGS: () => SERVE_ARGS,
   parseImageOption: () => parseImageOption,
   parseServeArgs: () => parseServeArgs,
   runServeCommand: () => runServeCommand
@@ -4423,18 +4424,7 @@ function parseServeArgs(args) {
       args,
       strict: true,
       allowPositionals: false,
-      options: {
-        manifest: { type: "string", multiple: true, default: [] },
-        image: { type: "string", multiple: true, default: [] },
-        listen: { type: "string", default: DEFAULT_LISTEN },
-        "ready-file": { type: "string" },
-        runfiles: { type: "string" },
-        "log-requests": { type: "boolean", default: false },
-        "stop-on-stdin-close": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-        ...LAUNCHER_ARGS,
-        ...LIMIT_ARGS
-      }
+      options: SERVE_ARGS
     })
   );
   if (values.help) return void 0;
@@ -4543,7 +4533,7 @@ function summary(registry) {
 function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
-var import_node_events, import_node_path9, import_node_util2;
+var import_node_events, import_node_path9, import_node_util2, SERVE_ARGS;
 var init_serve = __esm({
   "src/cli/serve.ts"() {
     "use strict";
@@ -4559,6 +4549,18 @@ var init_serve = __esm({
     init_launcher_options();
     init_limit_options();
     init_ready_file();
+    SERVE_ARGS = {
+      manifest: { type: "string", multiple: true, default: [] },
+      image: { type: "string", multiple: true, default: [] },
+      listen: { type: "string", default: DEFAULT_LISTEN },
+      "ready-file": { type: "string" },
+      runfiles: { type: "string" },
+      "log-requests": { type: "boolean", default: false },
+      "stop-on-stdin-close": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+      ...LAUNCHER_ARGS,
+      ...LIMIT_ARGS
+    };
   }
 });
 

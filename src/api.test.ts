@@ -7,7 +7,8 @@ import { describe, test } from 'node:test'
 import { parseListen, startRegistry } from './api.ts'
 import { type ContentSource, MANIFEST_MEDIA_TYPES, makeRef, REF_NAME_ANNOTATION, readLayout, writeLayout } from './oci/index.ts'
 import { LayoutError } from './errors.ts'
-import { buildFixtureLayout, makeTempDir } from './testing/index.ts'
+import { buildFixtureLayout } from './testing/index.ts'
+import { makeTempDir } from '../test/support/temp-dir.ts'
 
 const ACCEPT = { accept: MANIFEST_MEDIA_TYPES.join(', ') }
 
@@ -34,7 +35,7 @@ async function twoEntryLayout(dir: string): Promise<{ dir: string; v1: string; v
 
 describe('startRegistry', () => {
   test('serves images by tag and by digest; await using closes it', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     const pinned = await buildFixtureLayout(join(dir, 'pinned'), { kind: 'index', name: 'pinned' })
     let url: string
@@ -60,7 +61,7 @@ describe('startRegistry', () => {
   })
 
   test('without a tag, every index.json entry is served under its ref name', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const multi = await twoEntryLayout(dir)
     await using registry = await startRegistry({ images: [{ repository: 'multi', layout: multi.dir }] })
     assert.deepEqual(await manifestStatus(registry.url, 'multi', 'v1'), { status: 200, digest: multi.v1 })
@@ -68,7 +69,7 @@ describe('startRegistry', () => {
   })
 
   test('a tag or refName picks one entry of a multi-entry layout', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const multi = await twoEntryLayout(dir)
     await using registry = await startRegistry({
       images: [
@@ -87,7 +88,7 @@ describe('startRegistry', () => {
   })
 
   test('two images on one repository:tag is a ConflictError naming both; the same image twice is fine', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const a = await buildFixtureLayout(join(dir, 'a'), { kind: 'image', name: 'a' })
     const b = await buildFixtureLayout(join(dir, 'b'), { kind: 'image', name: 'b' })
     await assert.rejects(
@@ -116,7 +117,7 @@ describe('startRegistry', () => {
   })
 
   test('among many images, the first broken one (in order) fails the start, with the message of its own load error', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const layouts = await Promise.all(Array.from({ length: 12 }, (_, i) => buildFixtureLayout(join(dir, `i${i}`), { kind: 'image', name: `i${i}` })))
     const [garbled, missing] = [layouts[5]!.dir, layouts[9]!.dir]
     await writeFile(join(garbled, 'index.json'), '{"manifests": [')
@@ -135,7 +136,7 @@ describe('startRegistry', () => {
   })
 
   test('any bad image fails the start (nothing is served)', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const a = await buildFixtureLayout(join(dir, 'a'), { kind: 'image', name: 'a' })
     await assert.rejects(
       startRegistry({
@@ -161,7 +162,7 @@ describe('startRegistry', () => {
   })
 
   test('addLayout and addRef while running; conflicts are refused', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const a = await buildFixtureLayout(join(dir, 'a'), { kind: 'image', name: 'a' })
     const b = await buildFixtureLayout(join(dir, 'b'), { kind: 'nested', name: 'b' })
     await using registry = await startRegistry()
@@ -177,7 +178,7 @@ describe('startRegistry', () => {
   })
 
   test('a failed addRef leaves its tag free: a retry with a valid ref is served, not a conflict', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const index = await buildFixtureLayout(join(dir, 'index'), { kind: 'index', name: 'index' })
     const image = await buildFixtureLayout(join(dir, 'image'), { kind: 'image', name: 'image' })
     const [indexEntry] = (await readLayout(index.dir)).entries
@@ -242,7 +243,7 @@ describe('startRegistry with Bazel manifests', () => {
   }
 
   test('the runfiles tree holding the manifest', async (t) => {
-    const { manifest, digest } = await bazelTree(await makeTempDir(t))
+    const { manifest, digest } = await bazelTree((await makeTempDir('test-', t)).path)
     await using registry = await startRegistry({ manifests: [manifest] })
     assert.deepEqual(await manifestStatus(registry.url, 'app', 'latest'), { status: 200, digest })
     assert.deepEqual(await manifestStatus(registry.url, 'pinned', digest), { status: 200, digest })
@@ -250,7 +251,7 @@ describe('startRegistry with Bazel manifests', () => {
   })
 
   test('runfiles: a manifest-only runfiles file with the layout as a directory entry', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const { manifest, real, digest } = await bazelTree(dir)
     const outside = join(dir, 'm.prototxt')
     await writeFile(outside, await import('node:fs/promises').then((fs) => fs.readFile(manifest)))
@@ -261,7 +262,7 @@ describe('startRegistry with Bazel manifests', () => {
   })
 
   test('a path that does not resolve names the image, the manifest line and where it looked', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const { tree, manifest } = await bazelTree(dir)
     await writeFile(
       manifest,
@@ -274,7 +275,7 @@ describe('startRegistry with Bazel manifests', () => {
   })
 
   test('a manifest and --image claiming one tag conflict, naming both', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const { manifest } = await bazelTree(dir)
     const other = await buildFixtureLayout(join(dir, 'other'), { kind: 'image', name: 'other' })
     await assert.rejects(startRegistry({ manifests: [manifest], images: [{ repository: 'app', tag: 'latest', layout: other.dir }] }), {

@@ -4,10 +4,13 @@
 // hold for everything a module reaches, transitively, not only for what it imports itself:
 // - src/oci, the content model, reaches nothing of ours but src/errors.ts;
 // - src/registry (server and client) never reaches src/cli;
-// - production code never imports test code (src/testing, other testing/ folders, test-support
-//   files, tests), except the demo, which serves src/testing's fixture images by design.
+// - production code never imports test code: tests (*.test.ts) and their support, which lives in
+//   one place, test/support/ beside src/ (so the build, rooted at src/, cannot ship it);
+// - src/testing (the published 'localregistry/testing' fixtures) is imported by tests, test
+//   support and the demo only.
 
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { before, describe, test } from 'node:test'
@@ -71,8 +74,10 @@ function reachable(graph: Graph, file: string): Map<string, string[]> {
   return chains
 }
 
-const isTestCode = (file: string): boolean =>
-  file.endsWith('.test.ts') || file.startsWith('testing/') || file.includes('/testing/') || file.endsWith('/test-support.ts')
+/** The tests' support code, test/support/ at the top of the repository, as a src-relative path. */
+const isTestSupport = (file: string): boolean => file.startsWith('../test/support/')
+
+const isTestCode = (file: string): boolean => file.endsWith('.test.ts') || isTestSupport(file)
 
 /** Every import of a file that `applies` to that breaks `allowed`, as "file -> imported". */
 function violations(graph: Graph, applies: (file: string) => boolean, allowed: (imported: string, file: string) => boolean): string[] {
@@ -104,7 +109,7 @@ describe('layering', () => {
     const missing = violations(
       graph,
       () => true,
-      (imported) => graph.has(imported),
+      (imported) => graph.has(imported) || (isTestSupport(imported) && existsSync(join(SRC, imported))),
     )
     assert.deepEqual(missing, [])
     assert.ok(graph.get('cli/main.ts')?.includes('cli/serve.ts'), "main.ts's dynamic import() of serve.ts is seen")
@@ -137,11 +142,20 @@ describe('layering', () => {
     )
   })
 
-  test('production code never imports test code (the demo may use src/testing)', () => {
+  test('production code never imports test code, nor anything outside src', () => {
     const found = violations(
       graph,
       (file) => !isTestCode(file),
-      (imported, file) => !isTestCode(imported) || (file.startsWith('demo/') && imported.startsWith('testing/')),
+      (imported) => !isTestCode(imported) && graph.has(imported),
+    )
+    assert.deepEqual(found, [])
+  })
+
+  test('src/testing is imported by tests, src/testing itself and the demo only', () => {
+    const found = violations(
+      graph,
+      (file) => !isTestCode(file) && !file.startsWith('testing/') && !file.startsWith('demo/'),
+      (imported) => !imported.startsWith('testing/'),
     )
     assert.deepEqual(found, [])
   })

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createPodman, type Podman, type PodmanImage } from '../tools/podman.ts'
 import { haveRoot, haveTools } from '../tools/require-tool.ts'
-import { makeTempDir } from '../tools/temp-dir.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 import { buildFixtures, byDigest, reference, type SourceImage } from './fixtures.ts'
 import { serveFixtures } from './server.ts'
 

@@ -16,7 +16,7 @@ import { type Descriptor } from '../../src/oci/descriptor.ts'
 import { LayoutWriter } from '../../src/oci/layout-writer.ts'
 import { OCI_CONFIG, OCI_LAYER, OCI_MANIFEST, REF_NAME_ANNOTATION } from '../../src/oci/media-types.ts'
 import { collect } from '../../src/testing/content.ts'
-import { writeJsonBlob } from '../../src/testing/helpers.ts'
+import { writeJsonBlob } from '../../test/support/layouts.ts'
 
 export interface BusyboxImageOptions {
   /** Applets linked as /bin/NAME → busybox: those the entrypoint and command run. */

@@ -26,7 +26,7 @@ import { defaultSnapshotter, type Snapshotter } from '../tools/containerd.ts'
 import { run, startDaemon, waitUntilReady, wrapCommand, type RunResult } from '../tools/exec.ts'
 import { toolPath } from '../tools/require-tool.ts'
 import { sidPackage } from '../tools/sid-debs.ts'
-import { makeTempDir, unmountUnder } from '../tools/temp-dir.ts'
+import { makeTempDir, unmountUnder } from '../../test/support/temp-dir.ts'
 import { CriClient } from './cri.ts'
 
 /** The containerd namespace CRI keeps its images in. */

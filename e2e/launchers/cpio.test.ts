@@ -3,7 +3,7 @@ import { lstat, readFile, readlink, writeFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import { run } from '../tools/exec.ts'
 import { haveTools, toolPath } from '../tools/require-tool.ts'
-import { makeTempDir } from '../tools/temp-dir.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 import { cpioArchive } from './cpio.ts'
 
 test('a newc archive unpacks with busybox cpio: files with their modes, directories, symbolic links, parents made', async (t) => {

@@ -26,7 +26,7 @@ import { run } from '../tools/exec.ts'
 import { createPodman } from '../tools/podman.ts'
 import { haveRoot, haveTools, toolPath } from '../tools/require-tool.ts'
 import { createSkopeo } from '../tools/skopeo.ts'
-import { makeTempDir } from '../tools/temp-dir.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 import { createNode } from './node.ts'
 import { serveForNode } from './node-registry.ts'
 

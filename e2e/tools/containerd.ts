@@ -15,7 +15,7 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises'
 import { run, startDaemon, waitUntilReady, wrapCommand, type RunResult } from './exec.ts'
 import { toolPath } from './require-tool.ts'
-import { filesystemType, makeTempDir, unmountUnder } from './temp-dir.ts'
+import { filesystemType, makeTempDir, unmountUnder } from '../../test/support/temp-dir.ts'
 
 export type Snapshotter = 'overlayfs' | 'native'
 

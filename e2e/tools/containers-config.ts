@@ -4,7 +4,7 @@
  * not an auth file, not a proxy. Everything lives in a temp dir.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
-import type { TempDir } from './temp-dir.ts'
+import type { TempDir } from '../../test/support/temp-dir.ts'
 
 export interface ContainersConfig {
   /** Trust policy accepting anything (`--policy` / `--signature-policy`). */

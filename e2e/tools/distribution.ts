@@ -12,7 +12,7 @@ import { writeFile } from 'node:fs/promises'
 import { startDaemon, waitUntilReady, type Daemon } from './exec.ts'
 import { withFreePort } from './free-port.ts'
 import { toolPath } from './require-tool.ts'
-import { makeTempDir, type TempDir } from './temp-dir.ts'
+import { makeTempDir, type TempDir } from '../../test/support/temp-dir.ts'
 
 export interface DistributionOptions {
   /** Path of the registry binary. Default: `docker-registry` on PATH. */

@@ -12,7 +12,7 @@ import { writeFile } from 'node:fs/promises'
 import { run, wrapCommand, type RunResult } from './exec.ts'
 import { toolPath } from './require-tool.ts'
 import { writeContainersConfig } from './containers-config.ts'
-import { filesystemType, makeTempDir, unmountUnder } from './temp-dir.ts'
+import { filesystemType, makeTempDir, unmountUnder } from '../../test/support/temp-dir.ts'
 
 export type StorageDriver = 'overlay' | 'vfs'
 

@@ -5,7 +5,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { findTool } from './require-tool.ts'
-import { makeTempDir } from './temp-dir.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 
 test('findTool skips a directory named like the tool and gives an absolute path for a relative PATH entry', async () => {
   await using work = await makeTempDir('require-tool-')

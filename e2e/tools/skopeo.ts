@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto'
 import { run, wrapCommand, type RunResult } from './exec.ts'
 import { toolPath } from './require-tool.ts'
 import { writeContainersConfig } from './containers-config.ts'
-import { makeTempDir } from './temp-dir.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 
 export interface SkopeoOptions {
   /** Path of the skopeo binary. Default: `skopeo` on PATH. */

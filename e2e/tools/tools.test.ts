@@ -6,8 +6,8 @@
  * Run: node_modules/.bin/node --test e2e/tools/tools.test.ts
  */
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { readFile, stat, writeFile } from 'node:fs/promises'
+import { basename, join } from 'node:path'
 import { test } from 'node:test'
 import { buildFixtureLayout } from '../../src/testing/index.ts'
 import { startContainerd } from './containerd.ts'
@@ -16,7 +16,7 @@ import { run } from './exec.ts'
 import { createPodman } from './podman.ts'
 import { haveRoot, haveTools, toolPath } from './require-tool.ts'
 import { createSkopeo } from './skopeo.ts'
-import { makeTempDir, mountPointsUnder } from './temp-dir.ts'
+import { makeTempDir, mountPointsUnder } from '../../test/support/temp-dir.ts'
 
 const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json'
 
@@ -175,3 +175,13 @@ interface Descriptor {
 async function readBlob(layoutDir: string, digest: string): Promise<Buffer> {
   return readFile(join(layoutDir, 'blobs', ...digest.split(':')))
 }
+
+test('a temp dir given a test context is removed when that test ends, and named after its prefix', async (t) => {
+  let path = ''
+  await t.test('owner', async (owner) => {
+    path = (await makeTempDir('owned-', owner)).path
+    assert.match(basename(path), /^localregistry-owned-/)
+    await writeFile(join(path, 'file'), 'x')
+  })
+  await assert.rejects(stat(path), { code: 'ENOENT' })
+})

@@ -8,7 +8,8 @@ import { describe, test } from 'node:test'
 import { Agent, fetch } from 'undici'
 import { serverTls } from '../tls/index.ts'
 import { issueCertificate } from '../tls/issue.ts'
-import { buildFixtureLayout, makeTempDir } from '../testing/index.ts'
+import { buildFixtureLayout } from '../testing/index.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 import { main } from './main.ts'
 import { LAUNCHER_ARGS, tlsOption } from './launcher-options.ts'
 import { parseServeArgs } from './serve.ts'
@@ -53,7 +54,7 @@ async function serve(args: string[], watch: string[] = []): Promise<Serving> {
 
 describe('serve --tls', () => {
   test('generates a certificate; --ca-out and --client-config are written before the https URL is announced', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     const caOut = join(dir, 'ca.pem')
     const config = join(dir, 'config')
@@ -81,7 +82,7 @@ describe('serve --tls', () => {
   })
 
   test('--advertise HOST puts that name, with the port listened on, into the client configuration and the certificate', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     const config = join(dir, 'config')
     const server = await serve(['--image', `app:1=${app.dir}`, '--tls', '--advertise', 'localhost', '--client-config', config, '--mirror-for', 'ghcr.io'])
@@ -112,7 +113,7 @@ describe('serve --tls', () => {
   })
 
   test('--tls-cert and --tls-key serve a given certificate', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     const issued = await issueCertificate({ dns: [], ips: ['127.0.0.1'] })
     const { writeFile } = await import('node:fs/promises')
@@ -138,7 +139,7 @@ async function snapshot(dir: string): Promise<Map<string, string>> {
 
 describe('serve launcher options: the announced files of a start that fails', () => {
   test("a second instance that fails (--ready-file cannot be written) leaves the first one's --ca-out, --client-config and ready file alone", async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     await writeFile(join(dir, 'not-a-directory'), '')
     const caOut = join(dir, 'ca.pem')
@@ -192,7 +193,7 @@ describe('serve launcher options: bad combinations are usage errors', () => {
   }
 
   test('an unreadable --tls-cert exits 2 with one line', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     let stderr = ''
     const io = { stdout: { write: () => true }, stderr: { write: (chunk: string) => ((stderr += chunk), true) } }

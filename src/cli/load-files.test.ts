@@ -11,7 +11,8 @@ import { join } from 'node:path'
 import { describe, test, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { LayoutStore } from '../oci/layout-store.ts'
-import { buildFixtureLayout, makeTempDir } from '../testing/index.ts'
+import { buildFixtureLayout } from '../testing/index.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))
 /** Far longer than a load takes on a loaded machine; only a hung process reaches it. */
@@ -36,13 +37,13 @@ function mkfifo(path: string): void {
 }
 
 async function layout(t: TestContext): Promise<{ dir: string; manifestBlob: string }> {
-  const result = await buildFixtureLayout(join(await makeTempDir(t), 'layout'), { kind: 'image' })
+  const result = await buildFixtureLayout((await makeTempDir('test-', t)).join('layout'), { kind: 'image' })
   return { dir: result.dir, manifestBlob: new LayoutStore(result.dir).blobPath(result.digest) }
 }
 
 /** A Bazel manifest serving `app:1` from the runfiles path `_main/app`. */
 async function bazelManifest(t: TestContext): Promise<string> {
-  const file = join(await makeTempDir(t), 'images.prototxt')
+  const file = (await makeTempDir('test-', t)).join('images.prototxt')
   await writeFile(file, 'images { repository: "app" tag: "1" path: "_main/app" }\n')
   return file
 }
@@ -81,19 +82,19 @@ describe('serve: files that are not regular at load', { concurrency: 4 }, () => 
   })
 
   test('a FIFO as the Bazel manifest', async (t) => {
-    const fifo = join(await makeTempDir(t), 'images.prototxt')
+    const fifo = (await makeTempDir('test-', t)).join('images.prototxt')
     mkfifo(fifo)
     await assertRefused(['--manifest', fifo], fifo, /not a regular file \(a FIFO\)/)
   })
 
   test('a FIFO as the runfiles manifest', async (t) => {
-    const fifo = join(await makeTempDir(t), 'MANIFEST')
+    const fifo = (await makeTempDir('test-', t)).join('MANIFEST')
     mkfifo(fifo)
     await assertRefused(['--manifest', await bazelManifest(t), '--runfiles', fifo], fifo, /runfiles manifest .*not a regular file \(a FIFO\)/)
   })
 
   test("a FIFO as a runfiles tree's _repo_mapping", async (t) => {
-    const tree = join(await makeTempDir(t), 'test.runfiles')
+    const tree = (await makeTempDir('test-', t)).join('test.runfiles')
     await mkdir(tree)
     mkfifo(join(tree, '_repo_mapping'))
     await assertRefused(['--manifest', await bazelManifest(t), '--runfiles', tree], join(tree, '_repo_mapping'), /not a regular file \(a FIFO\)/)

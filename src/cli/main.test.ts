@@ -9,8 +9,9 @@ import { join } from 'node:path'
 import { describe, type TestContext, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { MANIFEST_MEDIA_TYPES, REF_NAME_ANNOTATION, readLayout, writeLayout } from '../oci/index.ts'
-import { buildFixtureLayout, makeTempDir } from '../testing/index.ts'
-import { startFakeRegistry } from '../registry/client/testing/fake-registry.ts'
+import { buildFixtureLayout } from '../testing/index.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
+import { startFakeRegistry } from '../../test/support/fake-registry.ts'
 import { parseImageOption } from './serve.ts'
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))
@@ -77,7 +78,7 @@ async function manifestDigest(url: string, repository: string, reference: string
 
 describe('localregistry serve', () => {
   test('stdout is exactly the URL; the ready file holds it; SIGTERM exits 0 and removes it', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     const ready = join(dir, 'ready')
     await writeFile(ready, 'http://stale.invalid:1\n')
@@ -98,7 +99,7 @@ describe('localregistry serve', () => {
   })
 
   test('SIGINT also exits 0; --log-requests logs to stderr only', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     const server = await serve(['--image', `app=${app.dir}`, '--log-requests'])
     assert.equal(await manifestDigest(server.url, 'app', 'latest'), app.digest)
@@ -109,7 +110,7 @@ describe('localregistry serve', () => {
   })
 
   test('--image with a multi-ref layout: every ref name a tag; REPO:TAG picks one; REPO:= digest only', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const a = await buildFixtureLayout(join(dir, 'a'), { kind: 'image', name: 'a' })
     const b = await buildFixtureLayout(join(dir, 'b'), { kind: 'docker', name: 'b' })
     const [ea] = (await readLayout(a.dir)).entries
@@ -136,7 +137,7 @@ describe('localregistry serve', () => {
   })
 
   test('--manifest with a runfiles tree (discovered, RUNFILES_DIR, --runfiles) and manifest-only runfiles', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const real = join(dir, 'bazel-out', 'bin', 'images', 'app')
     const app = await buildFixtureLayout(real, { kind: 'index', name: 'bazel' })
     const tree = join(dir, 'bin', 'test.runfiles')
@@ -174,7 +175,7 @@ describe('localregistry serve', () => {
   })
 
   test('IPv6 [::1]:0 prints a bracketed URL', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     const { child, result } = start(['serve', '--listen', '[::1]:0', '--image', `app:1=${app.dir}`])
     const first = await Promise.race([once(child.stdout!, 'data').then(([d]) => String(d)), result.then(() => '')])
@@ -188,7 +189,7 @@ describe('localregistry serve', () => {
 
 describe('a lifecycle launchers can trust: the ready file and signals', () => {
   async function image(t: TestContext): Promise<{ dir: string; image: string }> {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     return { dir, image: `app:v1=${app.dir}` }
   }
@@ -346,7 +347,7 @@ describe('bad input: one line on stderr, nothing on stdout, exit 2 (usage) or 1 
   }
 
   test('a malformed manifest names file and line', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const manifest = join(dir, 'm.prototxt')
     await writeFile(manifest, 'images {\n  repository: "a"\n  nmae: "x"\n}\n')
     const result = await run(['serve', '--manifest', manifest])
@@ -355,7 +356,7 @@ describe('bad input: one line on stderr, nothing on stdout, exit 2 (usage) or 1 
   })
 
   test('a conflict names both sources', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const a = await buildFixtureLayout(join(dir, 'a'), { kind: 'image', name: 'a' })
     const b = await buildFixtureLayout(join(dir, 'b'), { kind: 'image', name: 'b' })
     const result = await run(['serve', '--image', `app:1=${a.dir}`, '--image', `app:1=${b.dir}`])
@@ -367,7 +368,7 @@ describe('bad input: one line on stderr, nothing on stdout, exit 2 (usage) or 1 
   })
 
   test('a port in use exits 1 with one line', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     const server = await serve(['--image', `app=${app.dir}`])
     try {
@@ -382,7 +383,7 @@ describe('bad input: one line on stderr, nothing on stdout, exit 2 (usage) or 1 
 
 describe('localregistry pull', () => {
   test('pulls from a served image into a layout; stdout is the digest', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'index', name: 'app' })
     const server = await serve(['--image', `app:v1=${app.dir}`])
     try {
@@ -398,7 +399,7 @@ describe('localregistry pull', () => {
   })
 
   test('a malformed reference is a usage error: exit 2, one line, nothing written', async (t) => {
-    const out = join(await makeTempDir(t), 'out')
+    const out = (await makeTempDir('test-', t)).join('out')
     const result = await run(['pull', '127.0.0.1:5000/App:v1', out])
     assert.equal(result.code, 2)
     assert.match(result.stderr, /^localregistry: .*App.*\n$/)
@@ -406,7 +407,7 @@ describe('localregistry pull', () => {
   })
 
   test('credentials in a reference are never printed; neither are control characters a registry sends', async (t) => {
-    const out = join(await makeTempDir(t), 'out')
+    const out = (await makeTempDir('test-', t)).join('out')
     const withPassword = await run(['pull', 'ci:hunter2@127.0.0.1:5000/app:v1', out])
     assert.equal(withPassword.code, 2)
     assert.match(withPassword.stderr, /^localregistry: invalid image reference "REDACTED@127\.0\.0\.1:5000\/app:v1": credentials do not belong/)

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
 import { type RunningRegistry, type StartOptions, startRegistry } from '../api.ts'
-import { buildFixtureLayout, makeTempDir } from '../testing/index.ts'
+import { buildFixtureLayout } from '../testing/index.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 import { serveHints } from './pull-hints.ts'
 
 /** A registry serving app:v1 (an image) and pinned (an index, digest-only). */
 async function serving(t: TestContext, options: StartOptions): Promise<{ registry: RunningRegistry; host: string; pinned: string }> {
-  const dir = await makeTempDir(t)
+  const dir = (await makeTempDir('test-', t)).path
   const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
   const pinned = await buildFixtureLayout(join(dir, 'pinned'), { kind: 'index', name: 'pinned' })
   const registry = await startRegistry({

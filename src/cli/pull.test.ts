@@ -10,8 +10,8 @@ import { DeadlineError, RegistryConnectionError, RegistryResponseError, UsageErr
 import { startRegistry } from '../api.ts'
 import { PULL_HELP } from './help.ts'
 import { formatBytes, runPullCommand } from './pull.ts'
-import { helperAnswer, writeCredentialHelper } from '../registry/client/testing/fake-credential-helper.ts'
-import { type FakeRegistry, startFakeRegistry } from '../registry/client/testing/fake-registry.ts'
+import { helperAnswer, writeCredentialHelper } from '../../test/support/fake-credential-helper.ts'
+import { type FakeRegistry, startFakeRegistry } from '../../test/support/fake-registry.ts'
 
 let root: string
 let source: FixtureResult

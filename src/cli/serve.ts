@@ -5,7 +5,7 @@
 
 import { once } from 'node:events'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util'
 import { type ImageOption, type RunningRegistry, startRegistry } from '../api.ts'
 import { UsageError } from '../errors.ts'
 import { type Io, parseCommandArgs } from './io.ts'
@@ -31,6 +31,20 @@ export interface ServeOptions {
   limits: LimitOptions
 }
 
+/** Every option `serve` takes, as parseArgs specs (SERVE_HELP and the README's table list exactly these: serve-flags.test.ts). */
+export const SERVE_ARGS = {
+  manifest: { type: 'string', multiple: true, default: [] as string[] },
+  image: { type: 'string', multiple: true, default: [] as string[] },
+  listen: { type: 'string', default: DEFAULT_LISTEN },
+  'ready-file': { type: 'string' },
+  runfiles: { type: 'string' },
+  'log-requests': { type: 'boolean', default: false },
+  'stop-on-stdin-close': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  ...LAUNCHER_ARGS,
+  ...LIMIT_ARGS,
+} satisfies ParseArgsOptionsConfig
+
 /** Parses `serve` arguments; undefined means --help. */
 export function parseServeArgs(args: string[]): ServeOptions | undefined {
   const { values } = parseCommandArgs('serve', () =>
@@ -38,18 +52,7 @@ export function parseServeArgs(args: string[]): ServeOptions | undefined {
       args,
       strict: true,
       allowPositionals: false,
-      options: {
-        manifest: { type: 'string', multiple: true, default: [] },
-        image: { type: 'string', multiple: true, default: [] },
-        listen: { type: 'string', default: DEFAULT_LISTEN },
-        'ready-file': { type: 'string' },
-        runfiles: { type: 'string' },
-        'log-requests': { type: 'boolean', default: false },
-        'stop-on-stdin-close': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        ...LAUNCHER_ARGS,
-        ...LIMIT_ARGS,
-      },
+      options: SERVE_ARGS,
     }),
   )
   if (values.help) return undefined

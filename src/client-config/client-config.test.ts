@@ -2,14 +2,14 @@ import assert from 'node:assert/strict'
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { describe, test } from 'node:test'
-import { makeTempDir } from '../testing/index.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 import { parseRegistryHost, writeClientConfig } from './index.ts'
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
 
 describe('writeClientConfig', () => {
   test('containerd, containers-registries and Docker files for each mirrored host', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const { files } = await writeClientConfig(dir, {
       url: 'https://registry.test.internal:5000',
       caCertificate: CA,
@@ -72,7 +72,7 @@ describe('writeClientConfig', () => {
   })
 
   test('plain HTTP: no CA files, http:// hosts, insecure registries; no daemon.json without docker.io', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const { files } = await writeClientConfig(dir, { url: 'http://10.42.0.82:5000', mirrorFor: ['ghcr.io'] })
     assert.deepEqual(files, ['containerd/certs.d/ghcr.io/hosts.toml', 'containers/registries.conf.d/50-localregistry.conf'])
     const hosts = await readFile(join(dir, 'containerd/certs.d/ghcr.io/hosts.toml'), 'utf8')
@@ -82,7 +82,7 @@ describe('writeClientConfig', () => {
   })
 
   test('mirroring the registry address itself lists that prefix once', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     await writeClientConfig(dir, { url: 'https://registry.test.internal:5000', caCertificate: CA, mirrorFor: ['registry.test.internal:5000'] })
     const conf = await readFile(join(dir, 'containers/registries.conf.d/50-localregistry.conf'), 'utf8')
     assert.equal(conf.match(/^\[\[registry\]\]$/gm)?.length, 1, conf)
@@ -93,13 +93,13 @@ describe('writeClientConfig', () => {
   })
 
   test('bad input is a usage error that names it', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     await assert.rejects(writeClientConfig(dir, { url: 'ftp://x', mirrorFor: ['docker.io'] }), { code: 'ERR_LOCALREGISTRY_USAGE', message: /ftp:\/\/x/ })
     await assert.rejects(writeClientConfig(dir, { url: 'https://x:1', mirrorFor: [] }), { code: 'ERR_LOCALREGISTRY_USAGE', message: /--mirror-for/ })
   })
 
   test('replaces what the last run wrote: a host no longer mirrored loses its files; files it did not write, or that changed since, stay', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     await writeClientConfig(dir, { url: 'https://127.0.0.1:5000', caCertificate: CA, mirrorFor: ['docker.io', 'ghcr.io', 'quay.io'] })
     await writeFile(join(dir, 'containerd/certs.d/quay.io/hosts.toml'), 'server = "https://quay.example"\n')
     await mkdir(join(dir, 'containerd/certs.d/registry.test.internal'))
@@ -126,7 +126,7 @@ describe('writeClientConfig', () => {
   })
 
   test('a failure replaces nothing and leaves neither temp files nor the directories it made', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     await writeClientConfig(dir, { url: 'http://127.0.0.1:5000', mirrorFor: ['ghcr.io'] })
     const before = await readFile(join(dir, 'containerd/certs.d/ghcr.io/hosts.toml'), 'utf8')
     await writeFile(join(dir, 'docker'), 'not a directory\n')
@@ -143,7 +143,7 @@ describe('writeClientConfig', () => {
   })
 
   test('a directory that cannot be written is a failure (not bad usage) that names it', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     await writeFile(join(dir, 'file'), '')
     await assert.rejects(writeClientConfig(join(dir, 'file', 'x'), { url: 'https://x:1', mirrorFor: ['a'], caCertificate: CA }), {
       code: 'ERR_LOCALREGISTRY_OUTPUT_FILE',

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test'
 import { INDEX_LOCK, withIndexLock } from './layout-lock.ts'
 import { ownerRecord } from './owned-files.ts'
 import { LayoutError } from '../errors.ts'
-import { deadPid, makeTempDir } from '../testing/helpers.ts'
+import { deadPid } from '../../test/support/layouts.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 
 const ABORTED = new Error('the test stopped waiting')
 
@@ -26,7 +27,7 @@ async function abortedAfterWaiting(waiting: Promise<unknown>): Promise<void> {
 
 describe('withIndexLock', () => {
   it('lets one holder in at a time, and leaves nothing behind', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const order: string[] = []
     let entered = (): void => {}
     const first = new Promise<void>((resolve) => (entered = resolve))
@@ -44,14 +45,14 @@ describe('withIndexLock', () => {
   })
 
   it('breaks a lock whose process is gone (a writer SIGKILLed while holding it)', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     await writeFile(join(dir, INDEX_LOCK), ownerRecord().replace(/^\d+/, String(await deadPid())))
     assert.equal(await withIndexLock(dir, undefined, async () => 'held'), 'held')
     assert.deepEqual(await readdir(dir), [])
   })
 
   it('an abort ends the wait for a held lock', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     await writeFile(join(dir, INDEX_LOCK), ownerRecord())
     await assert.rejects(
       withIndexLock(dir, AbortSignal.abort(), async () => 'never'),
@@ -63,7 +64,7 @@ describe('withIndexLock', () => {
   // The bound below only ends the wait: a lock that must be respected is respected however
   // long the wait, so the outcome does not depend on the machine's speed.
   it('never breaks a lock whose process is alive, however long it waits', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const record = ownerRecord()
     await writeFile(join(dir, INDEX_LOCK), record)
     let entered = false
@@ -74,7 +75,7 @@ describe('withIndexLock', () => {
   })
 
   it('does not break a stale lock while a live writer holds the breaker', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const stale = ownerRecord().replace(/^\d+/, String(await deadPid()))
     const breaker = ownerRecord()
     await writeFile(join(dir, INDEX_LOCK), stale)
@@ -87,7 +88,7 @@ describe('withIndexLock', () => {
   })
 
   it('gives up on a stale lock whose breaker a live writer holds, as on a live lock, naming the lock', { timeout: 30_000 }, async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     await writeFile(join(dir, INDEX_LOCK), ownerRecord().replace(/^\d+/, String(await deadPid())))
     await writeFile(join(dir, `${INDEX_LOCK}.break`), ownerRecord())
     await assert.rejects(
@@ -97,7 +98,7 @@ describe('withIndexLock', () => {
   })
 
   it('removes a breaker whose process is gone, then breaks the stale lock', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const stale = ownerRecord().replace(/^\d+/, String(await deadPid()))
     await writeFile(join(dir, INDEX_LOCK), stale)
     await writeFile(join(dir, `${INDEX_LOCK}.break`), stale)
@@ -106,7 +107,7 @@ describe('withIndexLock', () => {
   })
 
   it('a lock already gone when the holder finishes is not an error', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const result = withIndexLock(dir, undefined, async () => {
       await rm(join(dir, INDEX_LOCK))
       return 'held'
@@ -115,7 +116,7 @@ describe('withIndexLock', () => {
   })
 
   it('gives up on a lock whose process is alive after the wait, naming the lock and its process', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const record = ownerRecord()
     await writeFile(join(dir, INDEX_LOCK), record)
     let entered = false

@@ -15,10 +15,11 @@ import { type ContentSource, makeRef } from './ref.ts'
 import * as mt from './media-types.ts'
 import { ContentMismatchError, LayoutError } from '../errors.ts'
 import { FIXTURE_KINDS, type FixtureKind, type FixtureOptions, buildFixtureLayout } from '../testing/fixtures.ts'
-import { deadPid, makeTempDir } from '../testing/helpers.ts'
+import { deadPid } from '../../test/support/layouts.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 
 async function fixture(t: TestContext, kind: FixtureKind, options: Omit<FixtureOptions, 'kind'> = {}): Promise<string> {
-  const dir = join(await makeTempDir(t), 'layout')
+  const dir = (await makeTempDir('test-', t)).join('layout')
   await buildFixtureLayout(dir, { kind, ...options })
   return dir
 }
@@ -60,7 +61,7 @@ describe('writeLayout: round trips', () => {
   for (const kind of FIXTURE_KINDS) {
     it(`${kind}: read, write, read gives the same blobs byte for byte and the same entries`, async (t) => {
       const source = await fixture(t, kind)
-      const copy = join(await makeTempDir(t), 'copy')
+      const copy = (await makeTempDir('test-', t)).join('copy')
       const layout = await readLayout(source)
       await writeLayout(copy, entriesOf(layout))
       assert.deepEqual(await blobTree(copy), await blobTree(source))
@@ -75,7 +76,7 @@ describe('writeLayout: round trips', () => {
 
   it('writes an index with its index media type, never as an image', async (t) => {
     const layout = await readLayout(await fixture(t, 'nested'))
-    const copy = join(await makeTempDir(t), 'copy')
+    const copy = (await makeTempDir('test-', t)).join('copy')
     await writeLayout(copy, [{ ref: selectEntry(layout).ref }])
     const [entry] = await indexEntries(copy)
     assert.equal(entry?.mediaType, mt.OCI_INDEX)
@@ -84,8 +85,8 @@ describe('writeLayout: round trips', () => {
 
   it('writes the same index.json again when a written layout is copied (rules_oci-shaped source)', async (t) => {
     const source = await fixture(t, 'rules-oci')
-    const first = join(await makeTempDir(t), 'first')
-    const second = join(await makeTempDir(t), 'second')
+    const first = (await makeTempDir('test-', t)).join('first')
+    const second = (await makeTempDir('test-', t)).join('second')
     await writeLayout(first, entriesOf(await readLayout(source)))
     await writeLayout(second, entriesOf(await readLayout(first)))
     assert.deepEqual(await tree(second), await tree(first))
@@ -93,14 +94,14 @@ describe('writeLayout: round trips', () => {
   })
 
   it('writes a layout into an existing empty directory (a Bazel tree artifact)', async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     await mkdir(dir)
     await buildFixtureLayout(dir, { kind: 'image' })
     assert.equal((await readLayout(dir)).entries.length, 1)
   })
 
   it('refuses a directory that has files but is not a layout', async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     await mkdir(dir)
     await writeFile(join(dir, 'README'), 'hi')
     await assert.rejects(
@@ -145,7 +146,7 @@ describe('writeLayout: into an existing layout', () => {
 
   it('skips blobs the layout has already, and replaces one whose content is wrong', async (t) => {
     const source = await readLayout(await fixture(t, 'many-layers'))
-    const target = join(await makeTempDir(t), 'target')
+    const target = (await makeTempDir('test-', t)).join('target')
     await writeLayout(target, entriesOf(source))
     const reused: boolean[] = []
     let bytes = 0
@@ -190,7 +191,7 @@ describe('writeLayout: writers at once', () => {
       const images = await Promise.all(
         Array.from({ length: WRITERS }, async (_, i) => selectEntry(await readLayout(await fixture(t, 'image', { name: `w${i}` }))).ref),
       )
-      const target = start === 'a new directory' ? join(await makeTempDir(t), 'target') : await fixture(t, 'image', { name: 'old' })
+      const target = start === 'a new directory' ? (await makeTempDir('test-', t)).join('target') : await fixture(t, 'image', { name: 'old' })
       const before = start === 'a new directory' ? [] : await indexEntries(target)
       const held = barrier(images.reduce((n, ref) => n + (ref.kind === 'image' ? ref.blobs.length : 0), 0))
       await Promise.all(
@@ -221,7 +222,7 @@ describe('writeLayout: writers at once', () => {
 describe('writeLayout: atomicity', () => {
   it('an abort mid-way leaves no new layout and no temporary files', async (t) => {
     const source = await readLayout(await fixture(t, 'large', { layerSize: 8 * 1024 * 1024, layerCount: 3 }))
-    const target = join(await makeTempDir(t), 'target')
+    const target = (await makeTempDir('test-', t)).join('target')
     const controller = new AbortController()
     const write = writeLayout(target, entriesOf(source), { signal: controller.signal, onBytes: () => controller.abort() })
     await assert.rejects(write, { name: 'AbortError' })
@@ -267,7 +268,7 @@ describe('writeLayout: atomicity', () => {
 
   it('a signal aborted before the write starts writes nothing', async (t) => {
     const source = await readLayout(await fixture(t, 'image'))
-    const target = join(await makeTempDir(t), 'target')
+    const target = (await makeTempDir('test-', t)).join('target')
     await assert.rejects(writeLayout(target, entriesOf(source), { signal: AbortSignal.abort() }), { name: 'AbortError' })
     assert.deepEqual(await siblings(target), [])
   })
@@ -279,7 +280,7 @@ describe('writeLayout: atomicity', () => {
     assert.equal(image.kind, 'image')
     const layer = image.manifest.layers[7] as Descriptor
     await writeFile(join(dir, 'blobs', 'sha256', layer.digest.slice('sha256:'.length)), Buffer.alloc(layer.size))
-    const target = join(await makeTempDir(t), 'target')
+    const target = (await makeTempDir('test-', t)).join('target')
     await assert.rejects(writeLayout(target, entriesOf(source)), (error: Error) => error.message.includes(layer.digest))
     assert.deepEqual(await siblings(target), [])
   })
@@ -292,7 +293,7 @@ describe('LayoutWriter: blob streams (each byte hashed once)', () => {
   const sha512 = { digest: `sha512:${createHash('sha512').update(bytes).digest('hex')}`, size: bytes.length }
 
   async function open(t: TestContext): Promise<{ dir: string; writer: LayoutWriter }> {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     return { dir, writer: await LayoutWriter.open(dir) }
   }
 
@@ -382,7 +383,7 @@ describe('LayoutWriter.open: leftovers of writers that are gone', () => {
   })
 
   it('leaves the files of a directory that is not a layout alone, even those named like a writer file', async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     await mkdir(dir)
     const file = join(dir, await goneName('.index.json.tmp-'))
     await writeFile(file, 'not ours')
@@ -393,7 +394,7 @@ describe('LayoutWriter.open: leftovers of writers that are gone', () => {
 
 describe('LayoutWriter.commit: a new layout whose directory appeared meanwhile', () => {
   it('refuses a directory someone else made that is not a layout, and leaves it as it is', async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     const writer = await LayoutWriter.open(dir)
     await mkdir(dir)
     await writeFile(join(dir, 'README'), 'not a layout')
@@ -407,7 +408,7 @@ describe('LayoutWriter.commit: a new layout whose directory appeared meanwhile',
   })
 
   it('names the rename that failed when the path became a file', async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     const writer = await LayoutWriter.open(dir)
     await writeFile(dir, 'a file')
     await assert.rejects(

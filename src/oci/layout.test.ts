@@ -14,10 +14,11 @@ import * as mt from './media-types.ts'
 import { type Image, type Index, MAX_INDEX_DEPTH, type Ref, walkRefs } from './ref.ts'
 import { ContentMismatchError, LocalRegistryError } from '../errors.ts'
 import { type FixtureKind, type FixtureOptions, buildFixtureLayout } from '../testing/fixtures.ts'
-import { makeTempDir, writeBlob, writeImageLackingLayers, writeJsonBlob } from '../testing/helpers.ts'
+import { writeBlob, writeImageLackingLayers, writeJsonBlob } from '../../test/support/layouts.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 
 async function fixture(t: TestContext, kind: FixtureKind, options: Omit<FixtureOptions, 'kind'> = {}): Promise<string> {
-  const dir = join(await makeTempDir(t), 'layout')
+  const dir = (await makeTempDir('test-', t)).join('layout')
   await buildFixtureLayout(dir, { kind, ...options })
   return dir
 }
@@ -149,7 +150,7 @@ describe('readLayout: what real tools write', () => {
   })
 
   it('reads a Docker manifest list nested in an OCI index', async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     const writer = await LayoutWriter.open(dir)
     const { manifest } = await handBuiltImage(writer)
     const list = await writeJsonBlob(
@@ -196,7 +197,7 @@ describe('readLayout: what real tools write', () => {
   })
 
   it('walks the tree once per digest', async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     const writer = await LayoutWriter.open(dir)
     const { manifest } = await handBuiltImage(writer)
     const inner = await writeJsonBlob(writer, { schemaVersion: 2, mediaType: mt.OCI_INDEX, manifests: [manifest, manifest] }, mt.OCI_INDEX)
@@ -208,7 +209,7 @@ describe('readLayout: what real tools write', () => {
   })
 
   it('skips and reports entries and children with unknown media types, never failing on them', async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     const writer = await LayoutWriter.open(dir)
     const { manifest } = await handBuiltImage(writer)
     const odd = await writeBlob(writer, Buffer.from('not a manifest'), 'application/vnd.example.thing')
@@ -225,7 +226,7 @@ describe('readLayout: what real tools write', () => {
   })
 
   it('reads sha512 digests everywhere (hand-built layout)', async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     const writer = await LayoutWriter.open(dir)
     const { manifest, layer } = await handBuiltImage(writer, 'sha512')
     await writer.commit([manifest])
@@ -237,7 +238,7 @@ describe('readLayout: what real tools write', () => {
   })
 
   it('honours descriptors with embedded data that matches, without reading a file', async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     const writer = await LayoutWriter.open(dir)
     const { manifest, layer } = await handBuiltImage(writer)
     await writer.commit([manifest])
@@ -268,7 +269,7 @@ describe('readLayout: what real tools write', () => {
   })
 
   it('reads an image whose non-distributable (or Docker foreign) layers the layout lacks, as image-layout.md allows', async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     const writer = await LayoutWriter.open(dir)
     const types = [
       'application/vnd.oci.image.layer.nondistributable.v1.tar',
@@ -286,12 +287,12 @@ describe('readLayout: what real tools write', () => {
   })
 
   it('still refuses a missing layer of any other media type, also one another image lists as non-distributable', async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     const writer = await LayoutWriter.open(dir)
     const { manifest } = await writeImageLackingLayers(writer, [mt.OCI_LAYER_GZIP])
     await writer.commit([manifest])
     await assertLoadFails(dir, 'blob is missing')
-    const both = join(await makeTempDir(t), 'layout')
+    const both = (await makeTempDir('test-', t)).join('layout')
     const writer2 = await LayoutWriter.open(both)
     const lacking = await writeImageLackingLayers(writer2, ['application/vnd.oci.image.layer.nondistributable.v1.tar+gzip'])
     const needing = await writeImageLackingLayers(writer2, [mt.OCI_LAYER])
@@ -371,12 +372,12 @@ describe('readLayout: verification policy', () => {
 
 describe('readLayout: bad input', () => {
   it('a missing layout directory', async (t) => {
-    const dir = join(await makeTempDir(t), 'nope')
+    const dir = (await makeTempDir('test-', t)).join('nope')
     await assertLoadFails(dir, 'does not exist')
   })
 
   it('a layout path that is a file', async (t) => {
-    const file = join(await makeTempDir(t), 'file')
+    const file = (await makeTempDir('test-', t)).join('file')
     await writeFile(file, 'not a layout')
     await assertLoadFails(file, `OCI layout ${file} is not a directory`)
   })
@@ -508,7 +509,7 @@ describe('readLayout: bad input', () => {
     })
 
     it('described as an index but holding an image manifest (without a mediaType)', async (t) => {
-      const dir = join(await makeTempDir(t), 'layout')
+      const dir = (await makeTempDir('test-', t)).join('layout')
       const writer = await LayoutWriter.open(dir)
       const { config, layer } = await handBuiltImage(writer)
       const manifest = await writeJsonBlob(writer, { schemaVersion: 2, config, layers: [layer] }, mt.OCI_INDEX)
@@ -517,7 +518,7 @@ describe('readLayout: bad input', () => {
     })
 
     it(`over the ${MAX_MANIFEST_BYTES}-byte (4 MiB) limit`, async (t) => {
-      const dir = join(await makeTempDir(t), 'layout')
+      const dir = (await makeTempDir('test-', t)).join('layout')
       const writer = await LayoutWriter.open(dir)
       const { config, layer } = await handBuiltImage(writer)
       const manifest = await writeJsonBlob(
@@ -578,7 +579,7 @@ describe('readLayout: bad input', () => {
     }
 
     it('in a manifest layer', async (t) => {
-      const dir = join(await makeTempDir(t), 'layout')
+      const dir = (await makeTempDir('test-', t)).join('layout')
       const writer = await LayoutWriter.open(dir)
       const { config } = await handBuiltImage(writer)
       const manifest = await writeJsonBlob(
@@ -592,7 +593,7 @@ describe('readLayout: bad input', () => {
   })
 
   it(`indexes nested deeper than ${MAX_INDEX_DEPTH}`, async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = (await makeTempDir('test-', t)).join('layout')
     const writer = await LayoutWriter.open(dir)
     let child = (await handBuiltImage(writer)).manifest
     for (let i = 0; i < 10; i++) child = await writeJsonBlob(writer, { schemaVersion: 2, mediaType: mt.OCI_INDEX, manifests: [child] }, mt.OCI_INDEX)

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isStaleName, isStaleRecord, ownedName, ownerPid, ownerRecord } from './owned-files.ts'
-import { deadPid } from '../testing/helpers.ts'
+import { deadPid } from '../../test/support/layouts.ts'
 
 describe('owned files', () => {
   it('a name is stale only with its prefix, this host, and a process that is gone', async () => {

@@ -4,7 +4,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { readRegularFile } from './regular-file.ts'
-import { makeTempDir } from '../testing/helpers.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 
 const fail = (message: string): Error => new RangeError(message)
 
@@ -21,7 +21,7 @@ function refused(path: string, limit: number, message: string, where?: string): 
 
 describe('readRegularFile', () => {
   it('reads a regular file, and one a symlink points at, whole', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const file = join(dir, 'f')
     await writeFile(file, 'x'.repeat(100))
     await symlink(file, join(dir, 'link'))
@@ -32,13 +32,13 @@ describe('readRegularFile', () => {
   })
 
   it('refuses a FIFO at once, without waiting for a writer', async (t) => {
-    const fifo = join(await makeTempDir(t), 'fifo')
+    const fifo = (await makeTempDir('test-', t)).join('fifo')
     execFileSync('mkfifo', [fifo])
     refused(fifo, 100, `${fifo}: not a regular file (a FIFO)`)
   })
 
   it('refuses directories and devices (also through a symlink), naming them as `where` says', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     await mkdir(join(dir, 'd'))
     refused(join(dir, 'd'), 100, `the thing: not a regular file (a directory)`, 'the thing')
     await symlink('/dev/zero', join(dir, 'zero'))
@@ -47,7 +47,7 @@ describe('readRegularFile', () => {
   })
 
   it('refuses a file over the limit before reading it', async (t) => {
-    const file = join(await makeTempDir(t), 'f')
+    const file = (await makeTempDir('test-', t)).join('f')
     await writeFile(file, 'x'.repeat(101))
     refused(file, 100, `${file}: 101 bytes is over the 100-byte limit`)
   })

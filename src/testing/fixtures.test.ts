@@ -9,7 +9,7 @@ import { readLayout, selectEntry } from '../oci/layout.ts'
 import * as mt from '../oci/media-types.ts'
 import { walkRefs } from '../oci/ref.ts'
 import { FIXTURE_KINDS, buildFixtureLayout } from './fixtures.ts'
-import { makeTempDir } from './helpers.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 
 async function tree(dir: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {}
@@ -26,7 +26,7 @@ async function tree(dir: string): Promise<Record<string, string>> {
 describe('buildFixtureLayout', () => {
   for (const kind of FIXTURE_KINDS) {
     it(`${kind}: is deterministic (built twice, the same files and digests) and loads`, async (t) => {
-      const root = await makeTempDir(t)
+      const root = (await makeTempDir('test-', t)).path
       const options = { kind, ...(kind === 'large' && { layerSize: 3 * 1024 * 1024 }) }
       const first = await buildFixtureLayout(join(root, 'a'), options)
       const second = await buildFixtureLayout(join(root, 'b'), options)
@@ -39,7 +39,7 @@ describe('buildFixtureLayout', () => {
   }
 
   it('gives different names different content', async (t) => {
-    const root = await makeTempDir(t)
+    const root = (await makeTempDir('test-', t)).path
     const a = await buildFixtureLayout(join(root, 'a'), { kind: 'image', name: 'a' })
     const b = await buildFixtureLayout(join(root, 'b'), { kind: 'image', name: 'b' })
     const blobsOf = async (dir: string): Promise<string[]> => readdir(join(dir, 'blobs', 'sha256'))
@@ -51,7 +51,7 @@ describe('buildFixtureLayout', () => {
   })
 
   it('builds each shape: multi-arch, nested, Docker, rules_oci, many and large layers', async (t) => {
-    const root = await makeTempDir(t)
+    const root = (await makeTempDir('test-', t)).path
     const kinds = async (kind: (typeof FIXTURE_KINDS)[number], extra = {}): Promise<string[]> => {
       const { dir } = await buildFixtureLayout(join(root, kind), { kind, ...extra })
       const seen: string[] = []
@@ -73,11 +73,11 @@ describe('buildFixtureLayout', () => {
   })
 
   it('make-layout CLI prints the entry and writes the layout', async (t) => {
-    const out = join(await makeTempDir(t), 'cli')
+    const out = (await makeTempDir('test-', t)).join('cli')
     const cli = join(import.meta.dirname, 'cli.ts')
     const { stdout } = await promisify(execFile)(process.execPath, [cli, 'make-layout', '--kind', 'index', '--out', out, '--name', 'cli'])
     const printed = JSON.parse(stdout)
-    const direct = await buildFixtureLayout(join(await makeTempDir(t), 'direct'), { kind: 'index', name: 'cli' })
+    const direct = await buildFixtureLayout((await makeTempDir('test-', t)).join('direct'), { kind: 'index', name: 'cli' })
     assert.deepEqual(printed, { digest: direct.digest, mediaType: mt.OCI_INDEX })
     assert.equal(selectEntry(await readLayout(out)).ref.digest, direct.digest)
   })

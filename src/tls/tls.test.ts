@@ -6,7 +6,8 @@ import { connect } from 'node:tls'
 import { describe, test } from 'node:test'
 import { Agent, fetch } from 'undici'
 import { startRegistry } from '../api.ts'
-import { buildFixtureLayout, makeTempDir } from '../testing/index.ts'
+import { buildFixtureLayout } from '../testing/index.ts'
+import { makeTempDir } from '../../test/support/temp-dir.ts'
 import { certificateNames, serverTls } from './index.ts'
 import { issueCertificate } from './issue.ts'
 
@@ -99,7 +100,7 @@ describe('serverTls', () => {
 
 describe('startRegistry({ tls })', () => {
   test('serves HTTPS that a client trusting the run’s CA accepts, and one without it refuses', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     await using registry = await startRegistry({ images: [{ repository: 'library/app', tag: '1.0', layout: app.dir }], tls: { hostnames: ['localhost'] } })
     assert.match(registry.url, /^https:\/\/127\.0\.0\.1:\d+$/)
@@ -118,7 +119,7 @@ describe('startRegistry({ tls })', () => {
   })
 
   test('listening on a host name, the certificate also holds the address the URL names', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     await using registry = await startRegistry({ images: [{ repository: 'app', tag: '1', layout: app.dir }], listen: 'localhost:0', tls: {} })
     const dispatcher = new Agent({ connect: { ca: registry.caCertificate } })
@@ -127,7 +128,7 @@ describe('startRegistry({ tls })', () => {
   })
 
   test('a minimal TLS client (TLS 1.2, ECDHE-ECDSA with P-256 and SHA-256 only) connects; with RSA keys it cannot', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     for (const keyType of [undefined, 'rsa'] as const) {
       await using registry = await startRegistry({ images: [{ repository: 'app', tag: '1', layout: app.dir }], tls: { keyType } })
@@ -138,7 +139,7 @@ describe('startRegistry({ tls })', () => {
   })
 
   test('HTTP stays the default: no CA', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const app = await buildFixtureLayout(join(dir, 'app'), { kind: 'image', name: 'app' })
     await using registry = await startRegistry({ images: [{ repository: 'app', tag: '1', layout: app.dir }] })
     assert.match(registry.url, /^http:\/\//)

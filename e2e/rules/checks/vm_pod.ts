@@ -28,7 +28,7 @@ import { startVm } from '../../launchers/vm.ts'
 import { run } from '../../tools/exec.ts'
 import { haveRoot, haveTools, toolPath } from '../../tools/require-tool.ts'
 import { haveSidPackages } from '../../tools/sid-debs.ts'
-import { makeTempDir } from '../../tools/temp-dir.ts'
+import { makeTempDir } from '../../../test/support/temp-dir.ts'
 
 function env(name: string): string {
   const value = process.env[name]

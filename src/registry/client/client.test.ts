@@ -16,7 +16,7 @@ import { Authenticator, basicAuthorization, mayCarryCredentials, pullScope } fro
 import { type ClientOptions, RegistryClient } from './client.ts'
 import { pull } from './pull.ts'
 import { printable } from '../../text/printable.ts'
-import { errorBody, type FakeRegistry, type FakeRegistryOptions, startFakeRegistry } from './testing/fake-registry.ts'
+import { errorBody, type FakeRegistry, type FakeRegistryOptions, startFakeRegistry } from '../../../test/support/fake-registry.ts'
 
 const REPO = 'demo/app'
 const FAST = { initialDelayMs: 5, maxDelayMs: 20 }

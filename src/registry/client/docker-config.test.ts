@@ -2,17 +2,17 @@ import assert from 'node:assert/strict'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, type TestContext, test } from 'node:test'
-import { makeTempDir } from '../../testing/index.ts'
+import { makeTempDir } from '../../../test/support/temp-dir.ts'
 import { AuthError } from '../../errors.ts'
 import { dockerConfigPath, dockerCredentials } from './docker-config.ts'
-import { helperAnswer, writeCredentialHelper } from './testing/fake-credential-helper.ts'
+import { helperAnswer, writeCredentialHelper } from '../../../test/support/fake-credential-helper.ts'
 
 const HOST = 'registry.example:5000'
 const basic = (user: string, password: string): string => Buffer.from(`${user}:${password}`).toString('base64')
 
 /** A Docker config dir with `config`, and a bin dir on PATH for fake docker-credential-* helpers. */
 async function dockerHome(t: TestContext, config: unknown): Promise<{ env: NodeJS.ProcessEnv; bin: string; dir: string }> {
-  const dir = await makeTempDir(t)
+  const dir = (await makeTempDir('test-', t)).path
   const configDir = join(dir, 'docker')
   const bin = join(dir, 'bin')
   await mkdir(configDir)

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { computeDigest } from '../../oci/digest.ts'
 import { DigestCheck } from '../../oci/verify.ts'
-import { makeTempDir } from '../../testing/index.ts'
+import { makeTempDir } from '../../../test/support/temp-dir.ts'
 import { ContentMismatchError } from '../../errors.ts'
 import { BlobFiles, RACY_MS, SMALL_BLOB_BUDGET } from './blob-files.ts'
 import type { FileBlob } from './registry.ts'
@@ -42,7 +42,7 @@ function rejects500(logs: string[], blob: FileBlob, ...words: string[]): (error:
 
 describe('BlobFiles', () => {
   it('trusts a file hashed in full only while its identity is unchanged, and only if it was not changed just before', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const files = new BlobFiles(() => undefined)
     const blob = await blobFile(dir, Buffer.alloc(100_000, 1))
     assert.equal(await isVerified(files, blob), false)
@@ -64,7 +64,7 @@ describe('BlobFiles', () => {
   })
 
   it('remembers a file with the wrong bytes and refuses it, without logging again, until it changes', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const logs: string[] = []
     const files = new BlobFiles((line) => logs.push(line))
     const blob = await blobFile(dir, Buffer.alloc(100_000, 1))
@@ -77,7 +77,7 @@ describe('BlobFiles', () => {
   })
 
   it('answers 500 (and logs the file) for a file that is missing, of the wrong size, not a regular file or unreadable', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const logs: string[] = []
     const files = new BlobFiles((line) => logs.push(line))
     const missing: FileBlob = { kind: 'file', digest: computeDigest(Buffer.from('x')), size: 1, path: join(dir, 'missing'), layout: dir }
@@ -95,7 +95,7 @@ describe('BlobFiles', () => {
   })
 
   it('closes every descriptor it opens, whatever the outcome, and names the digest in its errors', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const files = new BlobFiles(() => undefined)
     const good = await blobFile(dir, Buffer.from('good'), 'good')
     const wrong = await blobFile(dir, Buffer.from('good'), 'wrong')
@@ -119,7 +119,7 @@ describe('BlobFiles', () => {
   })
 
   it('reads small blobs whole and checks them before keeping them, within the budget', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const files = new BlobFiles(() => undefined)
     const bytes = Buffer.from('small blob\n')
     const blob = await blobFile(dir, bytes)
@@ -136,7 +136,7 @@ describe('BlobFiles', () => {
   })
 
   it('keeps small blobs only within SMALL_BLOB_BUDGET', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const files = new BlobFiles(() => undefined)
     const size = 64 * 1024
     let kept = 0

@@ -10,10 +10,11 @@ import { LayoutStore } from '../../oci/layout-store.ts'
 import * as mt from '../../oci/media-types.ts'
 import type { Image } from '../../oci/ref.ts'
 import { computeDigest } from '../../oci/digest.ts'
-import { makeTempDir, writeImageLackingLayers, writeJsonBlob } from '../../testing/index.ts'
+import { makeTempDir } from '../../../test/support/temp-dir.ts'
+import { writeImageLackingLayers, writeJsonBlob } from '../../../test/support/layouts.ts'
 import { BlobFiles } from './blob-files.ts'
 import type { FileBlob } from './registry.ts'
-import { download, entryRef, errorCode, fixture, request, serve, sha256, type Served } from './test-support.ts'
+import { download, entryRef, errorCode, fixture, request, serve, sha256, type Served } from '../../../test/support/server.ts'
 
 interface BlobUnderTest {
   served: Served
@@ -38,7 +39,7 @@ async function fileBlob(t: TestContext, layerSize = 100_000): Promise<BlobUnderT
 
 /** An image whose layer is embedded in the manifest's descriptor (data field) and has no file. */
 async function memoryBlob(t: TestContext): Promise<BlobUnderTest> {
-  const dir = join(await makeTempDir(t), 'embedded')
+  const dir = (await makeTempDir('test-', t)).join('embedded')
   const writer = await LayoutWriter.open(dir)
   const config = await writeJsonBlob(writer, { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }, mt.OCI_CONFIG)
   const bytes = Buffer.from('embedded layer bytes: 0123456789abcdefghijklmnopqrstuvwxyz\n'.repeat(3))
@@ -187,7 +188,7 @@ for (const [kind, make] of [
 
 describe('registry server: layers a layout lacks by design', () => {
   it('serves an image whose non-distributable layer the layout lacks: its manifest, its other blobs, 404 BLOB_UNKNOWN for that layer', async (t) => {
-    const dir = join(await makeTempDir(t), 'foreign')
+    const dir = (await makeTempDir('test-', t)).join('foreign')
     const writer = await LayoutWriter.open(dir)
     const { manifest, held, absent } = await writeImageLackingLayers(writer, ['application/vnd.docker.image.rootfs.foreign.diff.tar.gzip'])
     await writer.commit([manifest])
@@ -346,7 +347,7 @@ describe('registry server: blob files outside every layout (SECURITY.md)', () =>
   async function layer(t: TestContext): Promise<BlobUnderTest & { file: string; elsewhere: string }> {
     const b = await fileBlob(t, 3_600_000)
     assert.ok(b.file)
-    return { ...b, file: b.file, elsewhere: await makeTempDir(t) }
+    return { ...b, file: b.file, elsewhere: (await makeTempDir('test-', t)).path }
   }
 
   it('sends no byte of a private file that a blob file is a symlink to: 500 on GET, and on a Range from its middle after a touch', async (t) => {

@@ -12,7 +12,7 @@ import { connect, type Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { describe, it, type TestContext } from 'node:test'
 import type { Image } from '../../oci/ref.ts'
-import { download, entryRef, fixture, request, sha256 } from './test-support.ts'
+import { download, entryRef, fixture, request, sha256 } from '../../../test/support/server.ts'
 
 const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url))
 const CLIENTS = 1000

@@ -11,7 +11,7 @@ import { once } from 'node:events'
 import { type IncomingMessage, request as httpRequest } from 'node:http'
 import { describe, it } from 'node:test'
 import type { Image } from '../../oci/ref.ts'
-import { download, entryRef, fixture, serve, sha256 } from './test-support.ts'
+import { download, entryRef, fixture, serve, sha256 } from '../../../test/support/server.ts'
 
 const SEND_TIMEOUT_MS = 2000
 const PAIR_BYTES = 2 * 1024 * 1024

@@ -15,7 +15,7 @@ import { serverTls } from '../../tls/index.ts'
 import { ConnectionCap, DEFAULT_MAX_CONNECTIONS, STALL_GRACE_MS, waitOnServer } from './connections.ts'
 import { Registry } from './registry.ts'
 import { listen } from './server.ts'
-import { download, entryRef, fixture, request, sha256 } from './test-support.ts'
+import { download, entryRef, fixture, request, sha256 } from '../../../test/support/server.ts'
 
 /** Larger than what the kernel buffers for a client that does not read. */
 const LAYER_BYTES = 48 * 1024 * 1024

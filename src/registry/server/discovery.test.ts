@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { readLayout } from '../../oci/layout.ts'
 import { LayoutWriter } from '../../oci/layout-writer.ts'
 import * as mt from '../../oci/media-types.ts'
 import type { Image } from '../../oci/ref.ts'
-import { makeTempDir, writeJsonBlob } from '../../testing/index.ts'
-import { entryRef, errorCode, fixture, request, serve, sha256 } from './test-support.ts'
+import { makeTempDir } from '../../../test/support/temp-dir.ts'
+import { writeJsonBlob } from '../../../test/support/layouts.ts'
+import { entryRef, errorCode, fixture, request, serve, sha256 } from '../../../test/support/server.ts'
 
 interface IndexBody {
   schemaVersion: number
@@ -174,7 +174,7 @@ describe('registry server: referrers', () => {
   })
 
   it('uses the config media type as artifactType of an image manifest that has none', async (t) => {
-    const dir = join(await makeTempDir(t), 'artifact')
+    const dir = (await makeTempDir('test-', t)).join('artifact')
     const writer = await LayoutWriter.open(dir)
     const config = await writeJsonBlob(writer, { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }, mt.OCI_CONFIG)
     const subjectImage = await writeJsonBlob(writer, { schemaVersion: 2, mediaType: mt.OCI_MANIFEST, config, layers: [] }, mt.OCI_MANIFEST)

@@ -14,7 +14,7 @@ import { readLayout } from '../../oci/layout.ts'
 import type { Image } from '../../oci/ref.ts'
 import { buildFixtureLayout } from '../../testing/index.ts'
 import { RACY_MS } from './blob-files.ts'
-import { type Download, download, entryRef, fixture, request, serve, sha256 } from './test-support.ts'
+import { type Download, download, entryRef, fixture, request, serve, sha256 } from '../../../test/support/server.ts'
 
 /** Never a complete 2xx body with other bytes than the digest's (or, for a 206, than that range of the blob). */
 function assertNoWrongBody(res: Download, digest: string, what: string): void {

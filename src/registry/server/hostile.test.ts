@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Image } from '../../oci/ref.ts'
-import { entryRef, errorCode, fixture, rawExchange, request, serve, sha256, type RawResponse } from './test-support.ts'
+import { entryRef, errorCode, fixture, rawExchange, request, serve, sha256, type RawResponse } from '../../../test/support/server.ts'
 
 async function servedImage(t: Parameters<typeof fixture>[0], name = 'app'): Promise<{ image: Image; url: string; logs: string[]; layer: string }> {
   const layout = await fixture(t, { kind: 'image', layerSize: 100_000 })

@@ -6,7 +6,7 @@ import * as mt from '../../oci/media-types.ts'
 import { type ContentSource, makeRef } from '../../oci/ref.ts'
 import { ConflictError, UsageError } from '../../errors.ts'
 import { Registry } from './registry.ts'
-import { entryRef, fixture } from './test-support.ts'
+import { entryRef, fixture } from '../../../test/support/server.ts'
 
 describe('Registry.addRef', () => {
   it('rejects invalid repository names and tags with a UsageError that says what is allowed', async (t) => {

@@ -5,7 +5,7 @@ import * as mt from '../../oci/media-types.ts'
 import type { Image, Index, Ref } from '../../oci/ref.ts'
 import { Registry } from './registry.ts'
 import { listen } from './server.ts'
-import { entryRef, errorCode, fixture, request, serve, sha256 } from './test-support.ts'
+import { entryRef, errorCode, fixture, request, serve, sha256 } from '../../../test/support/server.ts'
 
 function asImage(ref: Ref): Image {
   assert.equal(ref.kind, 'image')

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Image } from '../../oci/ref.ts'
-import { entryRef, fixture, request, serve, type HttpResponse } from './test-support.ts'
+import { entryRef, fixture, request, serve, type HttpResponse } from '../../../test/support/server.ts'
 
 type Endpoint = 'end-1' | 'end-2' | 'end-3' | 'end-8a' | 'end-8b' | 'end-12a' | 'end-12b' | 'catalog' | 'none'
 

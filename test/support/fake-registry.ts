@@ -7,8 +7,8 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { readFile } from 'node:fs/promises'
-import { readLayout } from '../../../oci/layout.ts'
-import { walkRefs } from '../../../oci/ref.ts'
+import { readLayout } from '../../src/oci/layout.ts'
+import { walkRefs } from '../../src/oci/ref.ts'
 
 export interface RecordedRequest {
   method: string

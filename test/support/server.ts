@@ -6,11 +6,12 @@ import { type IncomingHttpHeaders, type IncomingMessage, request as httpRequest 
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import { type Layout, readLayout } from '../../oci/layout.ts'
-import type { Ref } from '../../oci/ref.ts'
-import { type FixtureOptions, buildFixtureLayout, makeTempDir } from '../../testing/index.ts'
-import { Registry } from './registry.ts'
-import { type ListenOptions, type RegistryServer, listen } from './server.ts'
+import { type Layout, readLayout } from '../../src/oci/layout.ts'
+import type { Ref } from '../../src/oci/ref.ts'
+import { type FixtureOptions, buildFixtureLayout } from '../../src/testing/index.ts'
+import { makeTempDir } from './temp-dir.ts'
+import { Registry } from '../../src/registry/server/registry.ts'
+import { type ListenOptions, type RegistryServer, listen } from '../../src/registry/server/server.ts'
 
 export interface Served {
   registry: Registry
@@ -44,7 +45,7 @@ export async function serve(t: Pick<TestContext, 'after'>, registry = new Regist
 
 /** Builds a fixture layout in a fresh temp dir and reads it back. */
 export async function fixture(t: Pick<TestContext, 'after'>, options: FixtureOptions): Promise<Layout> {
-  const dir = join(await makeTempDir(t), options.name ?? options.kind)
+  const dir = join((await makeTempDir('test-', t)).path, options.name ?? options.kind)
   await buildFixtureLayout(dir, options)
   return readLayout(dir)
 }

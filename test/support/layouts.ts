@@ -1,23 +1,12 @@
-// Small helpers for tests that build or mutate layouts by hand: a temp dir cleaned up
-// after the test, and JSON blobs written with a chosen digest algorithm.
+// Small helpers for tests that build or mutate layouts by hand: blobs and JSON blobs written
+// with a chosen digest algorithm, an image lacking layers, and the pid of a writer that is gone.
 
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { TestContext } from 'node:test'
-import type { Descriptor } from '../oci/descriptor.ts'
-import { type DigestAlgorithm, computeDigest } from '../oci/digest.ts'
-import type { LayoutWriter } from '../oci/layout-writer.ts'
-import { OCI_CONFIG, OCI_LAYER, OCI_MANIFEST } from '../oci/media-types.ts'
-
-/** A fresh directory under the OS temp dir, removed when the test ends. */
-export async function makeTempDir(t: Pick<TestContext, 'after'>, prefix = 'localregistry-test-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix))
-  t.after(() => rm(dir, { recursive: true, force: true }))
-  return dir
-}
+import type { Descriptor } from '../../src/oci/descriptor.ts'
+import { type DigestAlgorithm, computeDigest } from '../../src/oci/digest.ts'
+import type { LayoutWriter } from '../../src/oci/layout-writer.ts'
+import { OCI_CONFIG, OCI_LAYER, OCI_MANIFEST } from '../../src/oci/media-types.ts'
 
 /** The pid of a process that has exited (for files and locks of a writer that is gone). */
 export async function deadPid(): Promise<number> {

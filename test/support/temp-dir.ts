@@ -1,6 +1,8 @@
 /**
- * Temporary directories for tools' state (registry storage, containerd root,
- * podman storage), removed with `await using`.
+ * Temporary directories for tests and for tools' state (registry storage,
+ * containerd root, podman storage): the one temp-dir helper of the repository's
+ * tests, e2e tests and benchmarks. A directory is removed by `remove()`, by
+ * `await using`, or, given a test context, when that test ends.
  *
  * containerd and podman can leave overlay or bind mounts under their roots (a
  * killed daemon, an unpack interrupted by a timeout); `rm -rf` over a mount fails
@@ -10,13 +12,15 @@
  * ```ts
  * await using dir = await makeTempDir("skopeo-");
  * await writeFile(dir.join("policy.json"), "...");
+ * const layout = (await makeTempDir("test-", t)).join("layout"); // removed after test t
  * ```
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve, sep } from 'node:path'
-import { run } from './exec.ts'
-import { findTool } from './require-tool.ts'
+import type { TestContext } from 'node:test'
+import { run } from '../../e2e/tools/exec.ts'
+import { findTool } from '../../e2e/tools/require-tool.ts'
 
 export interface TempDir extends AsyncDisposable {
   /** Absolute path of the directory. */
@@ -27,11 +31,15 @@ export interface TempDir extends AsyncDisposable {
   remove(): Promise<void>
 }
 
-/** Creates a fresh directory under the OS temp dir; its name starts with `localregistry-${prefix}`. */
-export async function makeTempDir(prefix = ''): Promise<TempDir> {
+/**
+ * Creates a fresh directory under the OS temp dir; its name starts with `localregistry-${prefix}`.
+ * Given `t`, it is also removed when that test ends.
+ */
+export async function makeTempDir(prefix = '', t?: Pick<TestContext, 'after'>): Promise<TempDir> {
   const path = await mkdtemp(join(tmpdir(), `localregistry-${prefix}`))
   let removed: Promise<void> | undefined
   const remove = (): Promise<void> => (removed ??= removeDir(path))
+  t?.after(remove)
   return {
     path,
     join: (...parts) => join(path, ...parts),
