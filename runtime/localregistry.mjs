@@ -2213,25 +2213,11 @@ var init_loader = __esm({
   }
 });
 
-// src/registry/server/registry.ts
+// src/content/registry.ts
 function prepareRef(ref, repository) {
   const source = ref.source;
   const blobs = ref.kind === "image" ? ref.blobs.filter((d) => source.lacksBlob?.(d.digest) !== true).map((d) => prepareBlob(source, d, ref.digest, repository)) : [];
-  return { manifest: prepareManifest(ref), blobs, subject: ref.manifest.subject, referrer: referrerDescriptor(ref) };
-}
-function prepareManifest(ref) {
-  const etag = `"${ref.digest}"`;
-  const common = [API_VERSION_HEADER, API_VERSION, "Docker-Content-Digest", ref.digest, "ETag", etag, "X-Content-Type-Options", "nosniff"];
-  return {
-    digest: ref.digest,
-    mediaType: ref.mediaType,
-    body: ref.raw,
-    latin1Body: ref.raw.length <= STRING_BODY_MAX ? ref.raw.toString("latin1") : void 0,
-    ref,
-    etag,
-    headers: [...common, "Content-Type", ref.mediaType, "Content-Length", String(ref.raw.length)],
-    notModifiedHeaders: common
-  };
+  return { manifest: ref, blobs, subject: ref.manifest.subject, referrer: referrerDescriptor(ref) };
 }
 function prepareBlob(source, descriptor, image, repository) {
   const { digest: digest2, size } = descriptor;
@@ -2277,17 +2263,14 @@ function checkTag(tag) {
 function compareAscii(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-var API_VERSION_HEADER, API_VERSION, STRING_BODY_MAX, Repository, Registry;
+var Repository, Registry;
 var init_registry = __esm({
-  "src/registry/server/registry.ts"() {
+  "src/content/registry.ts"() {
     "use strict";
     init_descriptor();
     init_ref();
     init_errors();
     init_names();
-    API_VERSION_HEADER = "Docker-Distribution-API-Version";
-    API_VERSION = "registry/2.0";
-    STRING_BODY_MAX = 16 * 1024;
     Repository = class {
       name;
       tags = /* @__PURE__ */ new Map();
@@ -2376,36 +2359,19 @@ var require_promises = __commonJS({
 });
 
 // src/registry/server/responses.ts
+function responseHeaders(...extra) {
+  return [API_VERSION_HEADER, API_VERSION, "X-Content-Type-Options", "nosniff", ...extra];
+}
 function writeError(res, error) {
   for (const name of res.getHeaderNames()) res.removeHeader(name);
   const body = Buffer.from(JSON.stringify({ errors: [{ code: error.code, message: error.message, detail: error.detail }] }));
-  res.writeHead(error.status, [
-    API_VERSION_HEADER,
-    API_VERSION,
-    "Content-Type",
-    "application/json",
-    "Content-Length",
-    String(body.length),
-    "X-Content-Type-Options",
-    "nosniff",
-    ...error.headers
-  ]);
+  res.writeHead(error.status, responseHeaders("Content-Type", "application/json", "Content-Length", String(body.length), ...error.headers));
   res.end(body);
   return body.length;
 }
 function sendJson(res, head, value, contentType = "application/json", extra = []) {
   const body = Buffer.from(JSON.stringify(value));
-  res.writeHead(200, [
-    API_VERSION_HEADER,
-    API_VERSION,
-    "Content-Type",
-    contentType,
-    "Content-Length",
-    String(body.length),
-    "X-Content-Type-Options",
-    "nosniff",
-    ...extra
-  ]);
+  res.writeHead(200, responseHeaders("Content-Type", contentType, "Content-Length", String(body.length), ...extra));
   res.end(head ? void 0 : body);
   return head ? 0 : body.length;
 }
@@ -2432,11 +2398,12 @@ function parsePageSize(value) {
   }
   return Number(value);
 }
-var HttpError;
+var API_VERSION_HEADER, API_VERSION, HttpError;
 var init_responses = __esm({
   "src/registry/server/responses.ts"() {
     "use strict";
-    init_registry();
+    API_VERSION_HEADER = "Docker-Distribution-API-Version";
+    API_VERSION = "registry/2.0";
     HttpError = class extends Error {
       status;
       code;
@@ -2699,32 +2666,6 @@ var init_buffer_pool = __esm({
   }
 });
 
-// src/registry/server/request-log.ts
-function logWhenClosed(req, res, log) {
-  const entry = new LogEntry();
-  res.once("close", () => log(entry.line(req, res)));
-  return entry;
-}
-function count(entry, bytes) {
-  if (entry !== void 0) entry.bytes += bytes;
-}
-var LogEntry;
-var init_request_log = __esm({
-  "src/registry/server/request-log.ts"() {
-    "use strict";
-    init_printable();
-    LogEntry = class {
-      start = performance.now();
-      bytes = 0;
-      line(req, res) {
-        const ms = (performance.now() - this.start).toFixed(1);
-        const aborted = res.writableFinished ? "" : " (aborted)";
-        return `${req.method} ${printableTarget(req.url ?? "")} ${res.statusCode}${aborted} ${this.bytes} ${ms}ms`;
-      }
-    };
-  }
-});
-
 // src/registry/server/ranges.ts
 function select(headers, etag, size) {
   const ifMatch = headers["if-match"];
@@ -2868,6 +2809,95 @@ var init_rejections = __esm({
     init_names();
     init_responses();
     MAX_DETAIL = 300;
+  }
+});
+
+// src/registry/server/request-log.ts
+function logWhenClosed(req, res, log) {
+  const entry = new LogEntry();
+  res.once("close", () => log(entry.line(req, res)));
+  return entry;
+}
+function count(entry, bytes) {
+  if (entry !== void 0) entry.bytes += bytes;
+}
+var LogEntry;
+var init_request_log = __esm({
+  "src/registry/server/request-log.ts"() {
+    "use strict";
+    init_printable();
+    LogEntry = class {
+      start = performance.now();
+      bytes = 0;
+      line(req, res) {
+        const ms = (performance.now() - this.start).toFixed(1);
+        const aborted = res.writableFinished ? "" : " (aborted)";
+        return `${req.method} ${printableTarget(req.url ?? "")} ${res.statusCode}${aborted} ${this.bytes} ${ms}ms`;
+      }
+    };
+  }
+});
+
+// src/registry/server/manifests.ts
+function prepare(ref) {
+  const etag = `"${ref.digest}"`;
+  const notModifiedHeaders = responseHeaders("Docker-Content-Digest", ref.digest, "ETag", etag);
+  return {
+    digest: ref.digest,
+    body: ref.raw,
+    latin1Body: ref.raw.length <= STRING_BODY_MAX ? ref.raw.toString("latin1") : void 0,
+    headers: [...notModifiedHeaders, "Content-Type", ref.mediaType, "Content-Length", String(ref.raw.length)],
+    notModifiedHeaders,
+    etag
+  };
+}
+function manifest(context, req, res, head, name, reference, entry) {
+  const repo = context.registry.repository(name);
+  const found = repo?.manifest(reference);
+  if (found !== void 0) return serveManifest(req, res, head, context.manifests.get(found), entry);
+  if (repo === void 0) throw unknownRepository(name);
+  throw unknownManifest(name, reference);
+}
+function serveManifest(req, res, head, m, entry) {
+  const headers = req.headers;
+  if (headers["if-none-match"] !== void 0 || headers["if-match"] !== void 0) {
+    const selection = select({ "if-match": headers["if-match"], "if-none-match": headers["if-none-match"] }, m.etag, m.body.length);
+    if (selection.kind === "not-modified") {
+      res.writeHead(304, m.notModifiedHeaders);
+      res.end();
+      return;
+    }
+    if (selection.kind === "precondition-failed") throw preconditionFailed(m.digest);
+  }
+  res.writeHead(200, m.headers);
+  if (head) {
+    res.end();
+    return;
+  }
+  if (m.latin1Body !== void 0) res.end(m.latin1Body, "latin1");
+  else res.end(m.body);
+  count(entry, m.body.length);
+}
+var STRING_BODY_MAX, PreparedManifests;
+var init_manifests = __esm({
+  "src/registry/server/manifests.ts"() {
+    "use strict";
+    init_ranges();
+    init_rejections();
+    init_request_log();
+    init_responses();
+    STRING_BODY_MAX = 16 * 1024;
+    PreparedManifests = class {
+      #prepared = /* @__PURE__ */ new WeakMap();
+      get(ref) {
+        let prepared = this.#prepared.get(ref);
+        if (prepared === void 0) {
+          prepared = prepare(ref);
+          this.#prepared.set(ref, prepared);
+        }
+        return prepared;
+      }
+    };
   }
 });
 
@@ -3141,18 +3171,7 @@ function selectOrThrow(req, b) {
   return selection;
 }
 function responseHead(b, selection) {
-  const headers = [
-    API_VERSION_HEADER,
-    API_VERSION,
-    "Docker-Content-Digest",
-    b.digest,
-    "ETag",
-    `"${b.digest}"`,
-    "X-Content-Type-Options",
-    "nosniff",
-    "Accept-Ranges",
-    "bytes"
-  ];
+  const headers = responseHeaders("Docker-Content-Digest", b.digest, "ETag", `"${b.digest}"`, "Accept-Ranges", "bytes");
   if (selection.kind === "not-modified") return { status: 304, headers, range: void 0 };
   const range = selection.kind === "range" ? selection : { start: 0, end: b.size - 1 };
   if (selection.kind === "range") headers.push("Content-Range", `bytes ${range.start}-${range.end}/${b.size}`);
@@ -3165,9 +3184,9 @@ var init_blobs = __esm({
     "use strict";
     init_blob_files();
     init_ranges();
-    init_registry();
     init_rejections();
     init_request_log();
+    init_responses();
     init_transfer();
     BLOB_CONTENT_TYPE = "application/octet-stream";
   }
@@ -3211,18 +3230,7 @@ function referrers(context, res, head, name, digest2, query, entry) {
   const all = repo?.referrers.get(digest2) ?? [];
   const manifests = types.length === 0 ? all : all.filter((d) => d.artifactType !== void 0 && types.includes(d.artifactType));
   const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
-  const headers = [
-    API_VERSION_HEADER,
-    API_VERSION,
-    "Content-Type",
-    OCI_INDEX,
-    "Content-Length",
-    String(body.length),
-    "Docker-Content-Digest",
-    computeDigest(body),
-    "X-Content-Type-Options",
-    "nosniff"
-  ];
+  const headers = responseHeaders("Content-Type", OCI_INDEX, "Content-Length", String(body.length), "Docker-Content-Digest", computeDigest(body));
   if (types.length > 0) headers.push("OCI-Filters-Applied", "artifactType");
   res.writeHead(200, headers);
   res.end(head ? void 0 : body);
@@ -3236,47 +3244,9 @@ var init_discovery = __esm({
     "use strict";
     init_digest();
     init_media_types();
-    init_registry();
     init_rejections();
     init_request_log();
     init_responses();
-  }
-});
-
-// src/registry/server/manifests.ts
-function manifest(context, req, res, head, name, reference, entry) {
-  const repo = context.registry.repository(name);
-  const found = repo?.manifest(reference);
-  if (found !== void 0) return serveManifest(req, res, head, found, entry);
-  if (repo === void 0) throw unknownRepository(name);
-  throw unknownManifest(name, reference);
-}
-function serveManifest(req, res, head, m, entry) {
-  const headers = req.headers;
-  if (headers["if-none-match"] !== void 0 || headers["if-match"] !== void 0) {
-    const selection = select({ "if-match": headers["if-match"], "if-none-match": headers["if-none-match"] }, m.etag, m.body.length);
-    if (selection.kind === "not-modified") {
-      res.writeHead(304, m.notModifiedHeaders);
-      res.end();
-      return;
-    }
-    if (selection.kind === "precondition-failed") throw preconditionFailed(m.digest);
-  }
-  res.writeHead(200, m.headers);
-  if (head) {
-    res.end();
-    return;
-  }
-  if (m.latin1Body !== void 0) res.end(m.latin1Body, "latin1");
-  else res.end(m.body);
-  count(entry, m.body.length);
-}
-var init_manifests = __esm({
-  "src/registry/server/manifests.ts"() {
-    "use strict";
-    init_ranges();
-    init_rejections();
-    init_request_log();
   }
 });
 
@@ -3350,7 +3320,7 @@ function createHandler(registry, options = {}) {
   const logError = log ?? ((line) => void process.stderr.write(`${line}
 `));
   const pool = new BufferPool(options.blobMemory ?? DEFAULT_BLOB_MEMORY, BLOB_READ_CHUNK);
-  const context = { registry, files: new BlobFiles(logError), pool, logError };
+  const context = { registry, files: new BlobFiles(logError), manifests: new PreparedManifests(), pool, logError };
   return (req, res) => {
     const entry = log === void 0 ? void 0 : logWhenClosed(req, res, log);
     try {
@@ -3389,6 +3359,7 @@ var init_handler = __esm({
     init_layout_store();
     init_blob_files();
     init_buffer_pool();
+    init_manifests();
     init_request_log();
     init_printable();
     init_responses();
@@ -3919,7 +3890,7 @@ function servedNames(registry) {
       continue;
     }
     const children = /* @__PURE__ */ new Set();
-    for (const { ref } of repo.manifests.values()) if (ref.kind === "index") for (const child of ref.children) children.add(child.digest);
+    for (const ref of repo.manifests.values()) if (ref.kind === "index") for (const child of ref.children) children.add(child.digest);
     for (const digest2 of repo.manifests.keys()) if (!children.has(digest2)) names.push(`${name}@${digest2}`);
   }
   return names;

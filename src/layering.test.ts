@@ -3,6 +3,8 @@
 // 'localregistry' and 'localregistry/…', resolved through package.json's export map). The rules
 // hold for everything a module reaches, transitively, not only for what it imports itself:
 // - src/oci, the content model, reaches nothing of ours but src/errors.ts;
+// - src/content, what a registry serves (repositories, tags, refs, blobs), is plain content: it
+//   reaches nothing of ours but src/oci and src/errors.ts (no HTTP, no server);
 // - src/registry (server and client) never reaches src/cli;
 // - production code never imports test code (src/testing, other testing/ folders, test-support
 //   files, tests), except the demo, which serves src/testing's fixture images by design.
@@ -124,6 +126,16 @@ describe('layering', () => {
       (reached) => reached.startsWith('oci/') || reached === 'errors.ts',
     )
     assert.deepEqual(found, [])
+  })
+
+  test('src/content reaches nothing of ours but src/oci and src/errors.ts', () => {
+    const found = reachViolations(
+      graph,
+      (file) => file.startsWith('content/') && !isTestCode(file),
+      (reached) => reached.startsWith('oci/') || reached === 'errors.ts',
+    )
+    assert.deepEqual(found, [])
+    assert.ok(graph.has('content/registry.ts'), 'the content model is where this test looks for it')
   })
 
   test('src/registry never reaches src/cli', () => {

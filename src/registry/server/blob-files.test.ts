@@ -8,7 +8,7 @@ import { DigestCheck } from '../../oci/verify.ts'
 import { makeTempDir } from '../../testing/index.ts'
 import { ContentMismatchError } from '../../errors.ts'
 import { BlobFiles, RACY_MS, SMALL_BLOB_BUDGET } from './blob-files.ts'
-import type { FileBlob } from './registry.ts'
+import type { FileBlob } from '../../content/registry.ts'
 import { HttpError } from './responses.ts'
 
 async function blobFile(dir: string, bytes: Buffer, name = 'blob'): Promise<FileBlob> {

@@ -34,7 +34,7 @@ import { basename, dirname, join } from 'node:path'
 import { parseDigest } from '../../oci/digest.ts'
 import { type DigestCheck, verifyBytes } from '../../oci/verify.ts'
 import { ContentMismatchError } from '../../errors.ts'
-import type { FileBlob } from './registry.ts'
+import type { FileBlob } from '../../content/registry.ts'
 import { HttpError } from './responses.ts'
 
 /** Blobs up to this size are read whole, checked, and kept in memory (within SMALL_BLOB_BUDGET). */

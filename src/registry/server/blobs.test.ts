@@ -12,7 +12,7 @@ import type { Image } from '../../oci/ref.ts'
 import { computeDigest } from '../../oci/digest.ts'
 import { makeTempDir, writeImageLackingLayers, writeJsonBlob } from '../../testing/index.ts'
 import { BlobFiles } from './blob-files.ts'
-import type { FileBlob } from './registry.ts'
+import type { FileBlob } from '../../content/registry.ts'
 import { download, entryRef, errorCode, fixture, request, serve, sha256, type Served } from './test-support.ts'
 
 interface BlobUnderTest {

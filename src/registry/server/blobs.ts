@@ -8,9 +8,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SMALL_BLOB_BYTES } from './blob-files.ts'
 import type { Context } from './context.ts'
 import { type ByteRange, type Selection, select } from './ranges.ts'
-import { API_VERSION, API_VERSION_HEADER, type FileBlob, type ServedBlob } from './registry.ts'
+import type { FileBlob, ServedBlob } from '../../content/registry.ts'
 import { preconditionFailed, rangeNotSatisfiable, unknownBlob, unknownRepository } from './rejections.ts'
 import { count, type LogEntry } from './request-log.ts'
+import { responseHeaders } from './responses.ts'
 import { sendRange } from './transfer.ts'
 
 export const BLOB_CONTENT_TYPE = 'application/octet-stream'
@@ -99,18 +100,7 @@ interface ResponseHead {
 
 /** Status and headers of a 200, 206 or 304. */
 function responseHead(b: ServedBlob, selection: Selection): ResponseHead {
-  const headers = [
-    API_VERSION_HEADER,
-    API_VERSION,
-    'Docker-Content-Digest',
-    b.digest,
-    'ETag',
-    `"${b.digest}"`,
-    'X-Content-Type-Options',
-    'nosniff',
-    'Accept-Ranges',
-    'bytes',
-  ]
+  const headers = responseHeaders('Docker-Content-Digest', b.digest, 'ETag', `"${b.digest}"`, 'Accept-Ranges', 'bytes')
   if (selection.kind === 'not-modified') return { status: 304, headers, range: undefined }
   const range = selection.kind === 'range' ? selection : { start: 0, end: b.size - 1 }
   if (selection.kind === 'range') headers.push('Content-Range', `bytes ${range.start}-${range.end}/${b.size}`)

@@ -13,7 +13,7 @@ import { describe, it, type TestContext } from 'node:test'
 import type { Image } from '../../oci/ref.ts'
 import { serverTls } from '../../tls/index.ts'
 import { ConnectionCap, DEFAULT_MAX_CONNECTIONS, STALL_GRACE_MS, waitOnServer } from './connections.ts'
-import { Registry } from './registry.ts'
+import { Registry } from '../../content/registry.ts'
 import { listen } from './server.ts'
 import { download, entryRef, fixture, request, sha256 } from './test-support.ts'
 

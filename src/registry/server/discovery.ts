@@ -5,10 +5,9 @@ import type { ServerResponse } from 'node:http'
 import { computeDigest, quote } from '../../oci/digest.ts'
 import { OCI_INDEX } from '../../oci/media-types.ts'
 import type { Context } from './context.ts'
-import { API_VERSION, API_VERSION_HEADER } from './registry.ts'
 import { checkDigest, checkRepositoryName, unknownRepository } from './rejections.ts'
 import { count, type LogEntry } from './request-log.ts'
-import { HttpError, paginate, parsePageSize, sendJson } from './responses.ts'
+import { HttpError, paginate, parsePageSize, responseHeaders, sendJson } from './responses.ts'
 
 export function tagsList(context: Context, res: ServerResponse, head: boolean, name: string, query: string, entry: LogEntry | undefined): void {
   const repo = context.registry.repository(name)
@@ -79,18 +78,7 @@ export function referrers(
   const all = repo?.referrers.get(digest) ?? []
   const manifests = types.length === 0 ? all : all.filter((d) => d.artifactType !== undefined && types.includes(d.artifactType))
   const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }))
-  const headers = [
-    API_VERSION_HEADER,
-    API_VERSION,
-    'Content-Type',
-    OCI_INDEX,
-    'Content-Length',
-    String(body.length),
-    'Docker-Content-Digest',
-    computeDigest(body),
-    'X-Content-Type-Options',
-    'nosniff',
-  ]
+  const headers = responseHeaders('Content-Type', OCI_INDEX, 'Content-Length', String(body.length), 'Docker-Content-Digest', computeDigest(body))
   // The spec's way of telling a client the list is already filtered (it need not filter again).
   if (types.length > 0) headers.push('OCI-Filters-Applied', 'artifactType')
   res.writeHead(200, headers)

@@ -9,7 +9,8 @@ import { BLOB_READ_CHUNK } from '../../oci/layout-store.ts'
 import { BlobFiles } from './blob-files.ts'
 import { BufferPool } from './buffer-pool.ts'
 import type { Context } from './context.ts'
-import type { Registry } from './registry.ts'
+import type { Registry } from '../../content/registry.ts'
+import { PreparedManifests } from './manifests.ts'
 import { type LogEntry, count, logWhenClosed } from './request-log.ts'
 import { printableTarget } from '../../text/printable.ts'
 import { HttpError, writeError } from './responses.ts'
@@ -31,7 +32,7 @@ export function createHandler(registry: Registry, options: HandlerOptions = {}):
   const log = options.log
   const logError = log ?? ((line: string) => void process.stderr.write(`${line}\n`))
   const pool = new BufferPool(options.blobMemory ?? DEFAULT_BLOB_MEMORY, BLOB_READ_CHUNK)
-  const context: Context = { registry, files: new BlobFiles(logError), pool, logError }
+  const context: Context = { registry, files: new BlobFiles(logError), manifests: new PreparedManifests(), pool, logError }
   return (req, res) => {
     const entry: LogEntry | undefined = log === undefined ? undefined : logWhenClosed(req, res, log)
     try {

@@ -2,7 +2,15 @@
 // entity-tag matching, pagination of tag and repository lists.
 
 import type { ServerResponse } from 'node:http'
-import { API_VERSION, API_VERSION_HEADER } from './registry.ts'
+
+/** The header every response carries, so clients know they speak to a distribution registry. */
+const API_VERSION_HEADER = 'Docker-Distribution-API-Version'
+const API_VERSION = 'registry/2.0'
+
+/** The headers every response carries (the API version; no content sniffing), then `extra`, flat [name, value, ...]. */
+export function responseHeaders(...extra: string[]): string[] {
+  return [API_VERSION_HEADER, API_VERSION, 'X-Content-Type-Options', 'nosniff', ...extra]
+}
 
 /**
  * The distribution-spec error codes this server answers 4xx with (the spec's list is all a 4xx
@@ -35,17 +43,7 @@ export class HttpError extends Error {
 export function writeError(res: ServerResponse, error: HttpError): number {
   for (const name of res.getHeaderNames()) res.removeHeader(name)
   const body = Buffer.from(JSON.stringify({ errors: [{ code: error.code, message: error.message, detail: error.detail }] }))
-  res.writeHead(error.status, [
-    API_VERSION_HEADER,
-    API_VERSION,
-    'Content-Type',
-    'application/json',
-    'Content-Length',
-    String(body.length),
-    'X-Content-Type-Options',
-    'nosniff',
-    ...error.headers,
-  ])
+  res.writeHead(error.status, responseHeaders('Content-Type', 'application/json', 'Content-Length', String(body.length), ...error.headers))
   res.end(body)
   return body.length
 }
@@ -53,17 +51,7 @@ export function writeError(res: ServerResponse, error: HttpError): number {
 /** Writes a JSON body (or, for HEAD, only its headers); returns the body size. */
 export function sendJson(res: ServerResponse, head: boolean, value: unknown, contentType = 'application/json', extra: string[] = []): number {
   const body = Buffer.from(JSON.stringify(value))
-  res.writeHead(200, [
-    API_VERSION_HEADER,
-    API_VERSION,
-    'Content-Type',
-    contentType,
-    'Content-Length',
-    String(body.length),
-    'X-Content-Type-Options',
-    'nosniff',
-    ...extra,
-  ])
+  res.writeHead(200, responseHeaders('Content-Type', contentType, 'Content-Length', String(body.length), ...extra))
   res.end(head ? undefined : body)
   return head ? 0 : body.length
 }

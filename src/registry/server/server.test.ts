@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http'
 import { describe, it } from 'node:test'
 import * as mt from '../../oci/media-types.ts'
 import type { Image, Index, Ref } from '../../oci/ref.ts'
-import { Registry } from './registry.ts'
+import { Registry } from '../../content/registry.ts'
 import { listen } from './server.ts'
 import { entryRef, errorCode, fixture, request, serve, sha256 } from './test-support.ts'
 

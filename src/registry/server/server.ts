@@ -26,7 +26,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { formatHost, isWildcard, loopbackFor } from '../../net/host.ts'
 import { ConnectionCap, defaultMaxConnections } from './connections.ts'
 import { createHandler } from './handler.ts'
-import type { Registry } from './registry.ts'
+import type { Registry } from '../../content/registry.ts'
 
 // Not `import ... from 'node:http'`: an ES module import builds the namespace of every export,
 // and node:http's WebSocket, CloseEvent and MessageEvent getters then load Node's internal

@@ -9,7 +9,7 @@ import type { TestContext } from 'node:test'
 import { type Layout, readLayout } from '../../oci/layout.ts'
 import type { Ref } from '../../oci/ref.ts'
 import { type FixtureOptions, buildFixtureLayout, makeTempDir } from '../../testing/index.ts'
-import { Registry } from './registry.ts'
+import { Registry } from '../../content/registry.ts'
 import { type ListenOptions, type RegistryServer, listen } from './server.ts'
 
 export interface Served {

@@ -21,7 +21,7 @@ import { type BlobFiles, type OpenBlobFile, where } from './blob-files.ts'
 import type { BufferPool } from './buffer-pool.ts'
 import { waitOnServer } from './connections.ts'
 import type { ByteRange } from './ranges.ts'
-import type { FileBlob } from './registry.ts'
+import type { FileBlob } from '../../content/registry.ts'
 
 /** The response went away before the transfer ended (client hung up, server closing, cut off). */
 export class ResponseClosedError extends Error {

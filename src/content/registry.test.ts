@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'
 import { describe, it } from 'node:test'
-import { computeDigest } from '../../oci/digest.ts'
-import * as mt from '../../oci/media-types.ts'
-import { type ContentSource, makeRef } from '../../oci/ref.ts'
-import { ConflictError, UsageError } from '../../errors.ts'
+import { computeDigest } from '../oci/digest.ts'
+import * as mt from '../oci/media-types.ts'
+import { type ContentSource, makeRef } from '../oci/ref.ts'
+import { ConflictError, UsageError } from '../errors.ts'
 import { Registry } from './registry.ts'
-import { entryRef, fixture } from './test-support.ts'
+import { entryRef, fixture } from '../registry/server/test-support.ts'
 
 describe('Registry.addRef', () => {
   it('rejects invalid repository names and tags with a UsageError that says what is allowed', async (t) => {
@@ -60,7 +60,7 @@ describe('Registry.addRef', () => {
     assert.ok(repo)
     assert.equal(repo.manifests.size, 5)
     for (const m of repo.manifests.values()) {
-      if (m.ref.kind === 'image') for (const d of m.ref.blobs) assert.equal(repo.blobs.get(d.digest)?.kind, 'file')
+      if (m.kind === 'image') for (const d of m.blobs) assert.equal(repo.blobs.get(d.digest)?.kind, 'file')
     }
     assert.equal(repo.blobs.size, 6)
     assert.equal(registry.repository('other'), undefined)
