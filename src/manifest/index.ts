@@ -3,10 +3,9 @@
 // repository, a valid or empty tag and a path. Every error is a BazelManifestError that starts
 // with `FILE:LINE[:COLUMN]: `.
 
-import { BazelManifestError } from '../errors.ts'
+import { BazelManifestError, messageOf, quote } from '../errors.ts'
 import { readRegularFile } from '../oci/regular-file.ts'
 import { MANIFEST_PROTO_PATH } from '../package-files.ts'
-import { quote } from '../oci/digest.ts'
 import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../oci/names.ts'
 import { MANIFEST, type TextMessage, TextFormatError, parseTextFormat } from './text-format.ts'
 
@@ -65,8 +64,4 @@ function checkImage(image: TextMessage, file: string, i: number): ManifestImage 
   if (tag !== '' && !isValidTag(tag)) fail(`tag ${quote(tag)} of ${repository} is not a valid tag (${TAG_RULE})`)
   if (path === '') fail(`path of ${repository}${tag === '' ? '' : `:${tag}`} is missing`)
   return { repository, tag, path, file, line }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

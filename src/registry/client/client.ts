@@ -2,12 +2,12 @@
 // verified against a digest) into a Ref whose nested indexes and blobs are fetched lazily,
 // through a RegistrySource, with retries, resumption, redirects and token auth.
 
-import { isValidDigest, parseDigest, quote } from '../../oci/digest.ts'
+import { isValidDigest, parseDigest } from '../../oci/digest.ts'
 import { parseJson } from '../../oci/manifest.ts'
 import { manifestKind } from '../../oci/media-types.ts'
 import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
 import { type Ref, makeRef, refOfBytes } from '../../oci/ref.ts'
-import { ManifestError, UsageError } from '../../errors.ts'
+import { ManifestError, UsageError, quote } from '../../errors.ts'
 import type { Credentials, CredentialsProvider } from './auth.ts'
 import { RegistrySource } from './registry-source.ts'
 import type { RetryContext, RetryOptions } from './retry.ts'

@@ -2,9 +2,9 @@
 // The host is always explicit (there is no default registry). The repository, tag and digest
 // follow the one grammar of src/oci (names.ts, digest.ts); only the host is the client's own.
 
-import { parseDigest, quote } from '../../oci/digest.ts'
+import { parseDigest } from '../../oci/digest.ts'
 import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
-import { DigestError, ImageReferenceError, UsageError } from '../../errors.ts'
+import { DigestError, ImageReferenceError, UsageError, quote } from '../../errors.ts'
 import { REDACTED } from './redact.ts'
 import { isLoopback, isWildcard, parseHostPort } from '../../net/host.ts'
 

@@ -2,13 +2,11 @@
 // response (headers and body) is prepared on its first request and kept, so a hit is a map
 // lookup or two and one write.
 
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Ref } from '../../oci/ref.ts'
 import type { Context } from './context.ts'
+import { type Exchange, responseHeaders } from './exchange.ts'
 import { select } from './ranges.ts'
 import { preconditionFailed, unknownManifest, unknownRepository } from './rejections.ts'
-import { count, type LogEntry } from './request-log.ts'
-import { responseHeaders } from './responses.ts'
 
 /** A string chunk is copied on every write, a Buffer is not: past this size the copy costs more than the chunk saved. */
 const STRING_BODY_MAX = 16 * 1024
@@ -60,24 +58,17 @@ function prepare(ref: Ref): PreparedManifest {
   }
 }
 
-export function manifest(
-  context: Context,
-  req: IncomingMessage,
-  res: ServerResponse,
-  head: boolean,
-  name: string,
-  reference: string,
-  entry: LogEntry | undefined,
-): void {
+export function manifest(context: Context, exchange: Exchange, name: string, reference: string): void {
   const repo = context.registry.repository(name)
   const found = repo?.manifest(reference)
-  if (found !== undefined) return serveManifest(req, res, head, context.manifests.get(found), entry)
+  if (found !== undefined) return serveManifest(exchange, context.manifests.get(found))
   if (repo === undefined) throw unknownRepository(name)
   throw unknownManifest(name, reference)
 }
 
-function serveManifest(req: IncomingMessage, res: ServerResponse, head: boolean, m: PreparedManifest, entry: LogEntry | undefined): void {
+function serveManifest(exchange: Exchange, m: PreparedManifest): void {
   // Manifests answer preconditions like blobs, and ignore Range (a client never needs part of one).
+  const { req, res } = exchange
   const headers = req.headers
   if (headers['if-none-match'] !== undefined || headers['if-match'] !== undefined) {
     const selection = select({ 'if-match': headers['if-match'], 'if-none-match': headers['if-none-match'] }, m.etag, m.body.length)
@@ -89,11 +80,11 @@ function serveManifest(req: IncomingMessage, res: ServerResponse, head: boolean,
     if (selection.kind === 'precondition-failed') throw preconditionFailed(m.digest)
   }
   res.writeHead(200, m.headers)
-  if (head) {
+  if (exchange.head) {
     res.end()
     return
   }
   if (m.latin1Body !== undefined) res.end(m.latin1Body, 'latin1')
   else res.end(m.body)
-  count(entry, m.body.length)
+  exchange.bytes += m.body.length
 }

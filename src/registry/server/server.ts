@@ -25,7 +25,7 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { formatHost, isWildcard, loopbackFor } from '../../net/host.ts'
 import { ConnectionCap, defaultMaxConnections } from './connections.ts'
-import { createHandler } from './handler.ts'
+import { createHandler, errorLog } from './handler.ts'
 import type { Registry } from '../../content/registry.ts'
 
 // Not `import ... from 'node:http'`: an ES module import builds the namespace of every export,
@@ -79,7 +79,8 @@ export interface RegistryServer {
 }
 
 export async function listen(registry: Registry, options: ListenOptions = {}): Promise<RegistryServer> {
-  const handler = createHandler(registry, { blobMemory: options.blobMemory, ...(options.log !== undefined && { log: options.log }) })
+  const cap = new ConnectionCap(options.maxConnections ?? defaultMaxConnections())
+  const handler = createHandler(registry, { blobMemory: options.blobMemory, ...(options.log !== undefined && { log: options.log }) }, cap)
   const serverOptions = { keepAlive: true, noDelay: true, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS }
   // node:https is loaded only when asked for, so plain-HTTP start-up does not pay for it.
   const server: Server =
@@ -89,7 +90,7 @@ export async function listen(registry: Registry, options: ListenOptions = {}): P
           { ...serverOptions, handshakeTimeout: HEADERS_TIMEOUT_MS, cert: options.tls.cert, key: options.tls.key },
           handler,
         )
-  bound(server, options)
+  bound(server, cap, options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS)
   // Node hands a CONNECT request to 'connect' listeners instead of the handler, and without one
   // closes the connection silently: answer it like any other method (405).
   server.on('connect', (req: IncomingMessage, socket: Socket) => {
@@ -107,7 +108,7 @@ export async function listen(registry: Registry, options: ListenOptions = {}): P
     })
   })
   // After listening, a failed accept (out of file descriptors despite the cap) is logged, not fatal.
-  const logError = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`))
+  const logError = errorLog(options.log)
   server.on('error', (error) => logError(`registry server: ${error.message}`))
   const address = server.address() as AddressInfo
   const host = loopbackFor(address.address) ?? address.address
@@ -121,12 +122,11 @@ export async function listen(registry: Registry, options: ListenOptions = {}): P
 }
 
 /** The connection cap and the send timeout (see the top of this file). */
-function bound(server: Server, options: ListenOptions): void {
-  const cap = new ConnectionCap(options.maxConnections ?? defaultMaxConnections())
+function bound(server: Server, cap: ConnectionCap, sendTimeoutMs: number): void {
   server.on('connection', (socket: Socket) => cap.admit(socket))
   server.timeout = 0
   server.keepAliveTimeout = 0
-  const sweep = cap.closeStalledEvery(options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS)
+  const sweep = cap.closeStalledEvery(sendTimeoutMs)
   server.once('close', () => sweep.stop())
 }
 
