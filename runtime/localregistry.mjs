@@ -513,6 +513,24 @@ function isLowerAlnum(c) {
 function isAlnum(c) {
   return isLowerAlnum(c) || c >= 65 && c <= 90;
 }
+function repositoryProblem(name) {
+  if (isValidRepository(name)) return void 0;
+  if (name.length > MAX_REPOSITORY_LENGTH)
+    return `${quote(name)} is not a valid repository name: ${name.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`;
+  return `${quote(name)} is not a valid repository name (${REPOSITORY_RULE})`;
+}
+function tagProblem(tag, of) {
+  if (isValidTag(tag)) return void 0;
+  return `${quote(tag)}${of === void 0 ? "" : ` of ${of}`} is not a valid tag (${TAG_RULE})`;
+}
+function checkRepository(name, context) {
+  const problem = repositoryProblem(name);
+  if (problem !== void 0) throw new UsageError(context === void 0 ? problem : `${context}: ${problem}`);
+}
+function checkTag(tag, context) {
+  const problem = tagProblem(tag);
+  if (problem !== void 0) throw new UsageError(context === void 0 ? problem : `${context}: ${problem}`);
+}
 function isValidRepository(name) {
   const length = name.length;
   if (length === 0 || length > MAX_REPOSITORY_LENGTH) return false;
@@ -543,6 +561,7 @@ var MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, REPOSITORY_RULE, TAG_RULE, SLASH, DOT
 var init_names = __esm({
   "src/oci/names.ts"() {
     "use strict";
+    init_errors();
     MAX_REPOSITORY_LENGTH = 255;
     MAX_TAG_LENGTH = 128;
     REPOSITORY_RULE = `lowercase letters and digits, separated by ".", "_", "__", "-" or "/" (e.g. "team/app-server"), at most ${MAX_REPOSITORY_LENGTH} characters`;
@@ -891,6 +910,9 @@ var init_verify = __esm({
 });
 
 // src/oci/layout-store.ts
+function blobFileName(digest2, path, layout) {
+  return `blob ${digest2} (${path}) of layout ${layout}`;
+}
 function danglingLinkHint(path) {
   try {
     if (!(0, import_node_fs2.lstatSync)(path).isSymbolicLink()) return "";
@@ -993,7 +1015,7 @@ var init_layout_store = __esm({
         return new LayoutError(`${this.#where(descriptor)}: blob is missing${danglingLinkHint(this.blobPath(descriptor.digest))}`);
       }
       #where(descriptor) {
-        return `blob ${descriptor.digest} (${this.blobPath(descriptor.digest)}) of layout ${this.location}`;
+        return blobFileName(descriptor.digest, this.blobPath(descriptor.digest), this.location);
       }
     };
   }
@@ -1114,7 +1136,7 @@ async function readLayout(dir) {
     return await load(dir);
   } catch (error) {
     if (error instanceof LocalRegistryError && error.message.includes(dir)) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     throw new LayoutError(`failed to read OCI layout ${dir}: ${message}`, { cause: error });
   }
 }
@@ -1277,20 +1299,13 @@ function place(request2, layout) {
   });
   const { tag, refName } = request2;
   if (refName !== void 0) {
-    const entry = selectByRefName(layout, refName);
+    const entry = selectEntry(layout, refName);
     if (tag !== void 0) return [at(entry, tag === "" ? void 0 : tag)];
     return [at(entry, derivedTag(layout, entry))];
   }
   if (tag === "") return layout.entries.map((e) => at(e, void 0));
   if (tag !== void 0) return [at(selectByTag(layout, tag), tag)];
   return layout.entries.map((e) => at(e, derivedTag(layout, e)));
-}
-function selectByRefName(layout, refName) {
-  const entry = layout.entries.find((e) => e.refName === refName);
-  if (entry === void 0) {
-    throw new LayoutError(`OCI layout ${layout.dir} has no index.json entry with ref name ${JSON.stringify(refName)} (ref names: ${refNames(layout)})`);
-  }
-  return entry;
 }
 function selectByTag(layout, tag) {
   const [only] = layout.entries;
@@ -1699,7 +1714,7 @@ function readRunfilesFile(file, what) {
     return readRegularFile(file, import_node_buffer.constants.MAX_STRING_LENGTH, (message) => new RunfilesError(`${what} ${message}`)).toString("utf8");
   } catch (error) {
     if (error instanceof RunfilesError) throw error;
-    throw new RunfilesError(`failed to read ${what} ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new RunfilesError(`failed to read ${what} ${file}: ${messageOf(error)}`);
   }
 }
 function manifestSource(location) {
@@ -2122,10 +2137,10 @@ function checkImage(image, file, i) {
     throw new BazelManifestError(`${file}:${line}: images[${i}]: ${what}`);
   };
   if (repository === "") fail("repository is missing");
-  if (!isValidRepository(repository)) {
-    fail(`repository ${quote(repository)} is not a valid repository name (${REPOSITORY_RULE})`);
-  }
-  if (tag !== "" && !isValidTag(tag)) fail(`tag ${quote(tag)} of ${repository} is not a valid tag (${TAG_RULE})`);
+  const repositoryWrong = repositoryProblem(repository);
+  if (repositoryWrong !== void 0) fail(`repository ${repositoryWrong}`);
+  const tagWrong = tag === "" ? void 0 : tagProblem(tag, repository);
+  if (tagWrong !== void 0) fail(`tag ${tagWrong}`);
   if (path === "") fail(`path of ${repository}${tag === "" ? "" : `:${tag}`} is missing`);
   return { repository, tag, path, file, line };
 }
@@ -2150,12 +2165,8 @@ function manifestRequest(image, resolver) {
   return { repository: image.repository, tag: image.tag, layout, source };
 }
 function checkNames(image, source) {
-  if (!isValidRepository(image.repository)) {
-    throw new UsageError(`${source}: ${quote(image.repository)} is not a valid repository name (${REPOSITORY_RULE})`);
-  }
-  if (image.tag !== void 0 && image.tag !== "" && !isValidTag(image.tag)) {
-    throw new UsageError(`${source}: ${quote(image.tag)} is not a valid tag (${TAG_RULE})`);
-  }
+  checkRepository(image.repository, source);
+  if (image.tag !== void 0 && image.tag !== "") checkTag(image.tag, source);
 }
 async function readManifests(files) {
   const { readBazelManifest: readBazelManifest3 } = await Promise.resolve().then(() => (init_manifest2(), manifest_exports));
@@ -2253,19 +2264,6 @@ function addPrepared(repo, prepared) {
     list.sort((a, b) => compareAscii(a.digest, b.digest));
     repo.referrers.set(prepared.subject.digest, list);
   }
-}
-function checkRepository(repository) {
-  if (isValidRepository(repository)) return;
-  const shown2 = JSON.stringify(repository.length > 300 ? `${repository.slice(0, 300)}\u2026` : repository);
-  if (repository.length > MAX_REPOSITORY_LENGTH) {
-    throw new UsageError(`invalid repository name ${shown2}: ${repository.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`);
-  }
-  throw new UsageError(`invalid repository name ${shown2}: ${REPOSITORY_RULE}`);
-}
-function checkTag(tag) {
-  if (isValidTag(tag)) return;
-  const shown2 = JSON.stringify(tag.length > 300 ? `${tag.slice(0, 300)}\u2026` : tag);
-  throw new UsageError(`invalid tag ${shown2}: ${TAG_RULE}`);
 }
 function compareAscii(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -2367,7 +2365,7 @@ var require_promises = __commonJS({
 
 // src/registry/server/blob-files.ts
 function where(blob2) {
-  return `blob ${blob2.digest} (${blob2.path}) of layout ${blob2.layout}`;
+  return blobFileName(blob2.digest, blob2.path, blob2.layout);
 }
 async function isLayoutBlobFile(blob2, opened) {
   const { algorithm, encoded } = parseDigest(blob2.digest);
@@ -2404,6 +2402,7 @@ var init_blob_files = __esm({
     import_promises = __toESM(require_promises(), 1);
     import_node_path6 = __toESM(require_node_path(), 1);
     init_digest();
+    init_layout_store();
     init_verify();
     init_errors();
     SMALL_BLOB_BYTES = 64 * 1024;
@@ -2936,11 +2935,8 @@ function digestProblem(digest2) {
   }
 }
 function checkRepositoryName(name) {
-  if (!isValidRepository(name)) {
-    throw new HttpError(400, "NAME_INVALID", `invalid repository name ${quote(name)}: a repository name is ${REPOSITORY_RULE}`, {
-      name: name.slice(0, MAX_DETAIL)
-    });
-  }
+  const problem = repositoryProblem(name);
+  if (problem !== void 0) throw new HttpError(400, "NAME_INVALID", problem, { name: name.slice(0, MAX_DETAIL) });
 }
 function checkDigest(digest2) {
   const problem = digestProblem(digest2);
@@ -2960,7 +2956,6 @@ var init_rejections = __esm({
     init_errors();
     init_digest();
     init_names();
-    init_errors();
     init_exchange();
     HttpError = class extends Error {
       status;
@@ -5652,7 +5647,7 @@ function classify(error, method, url, signal) {
   const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : void 0;
   const tls = url.startsWith("https:") ? tlsFailure(code, new URL(url)) : void 0;
   if (tls !== void 0) return new RegistryConnectionError(`${method} ${url} failed: ${tls}`, false, { cause: error });
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const transient = code !== void 0 && TRANSIENT_CODES.has(code) || message === "terminated" || message === "other side closed";
   return new RegistryConnectionError(`${method} ${url} failed: ${message}${code === void 0 ? "" : ` (${code})`}`, transient, { cause: error });
 }
@@ -5912,7 +5907,7 @@ async function download(out, fetch, descriptor, first, options) {
   if (held !== void 0) out.push(held);
 }
 function keptCutting(failure, attempts, where2) {
-  const why = failure instanceof Error ? failure.message : String(failure);
+  const why = messageOf(failure);
   return new RegistryConnectionError(
     `${where2}: gave up after ${attempts} connections in a row broke, each after less than ${MIN_RESUME_PROGRESS_BYTES} new bytes: the registry keeps cutting the connection (a resume renews the retries only after that many bytes): ${why}`,
     false,
@@ -6134,7 +6129,7 @@ var init_client = __esm({
       source;
       #transport;
       constructor(options) {
-        if (!isValidRepository(options.repository)) throw new UsageError(`invalid repository ${quote(options.repository)}: ${REPOSITORY_RULE}`);
+        checkRepository(options.repository);
         this.repository = options.repository;
         this.baseUrl = `${options.scheme ?? "https"}://${options.host}`;
         this.#transport = new Transport({
@@ -6159,7 +6154,7 @@ var init_client = __esm({
        */
       async read(target) {
         const { tag, digest: digest2 } = target;
-        if (tag !== void 0 && !isValidTag(tag)) throw new UsageError(`invalid tag ${quote(tag)}: ${TAG_RULE}`);
+        if (tag !== void 0) checkTag(tag);
         if (digest2 !== void 0) parseDigest(digest2);
         const reference = tag ?? digest2;
         if (reference === void 0) throw new UsageError("read needs a tag, a digest, or both");
@@ -6215,9 +6210,11 @@ function parseReference(reference, options = {}) {
   if (colon >= 0) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!isValidTag(tag)) fail(`invalid tag ${quote(tag)}: ${TAG_RULE}`);
+    const problem2 = tagProblem(tag);
+    if (problem2 !== void 0) fail(problem2);
   }
-  if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: ${REPOSITORY_RULE}`);
+  const problem = repositoryProblem(rest);
+  if (problem !== void 0) fail(problem);
   if (tag === void 0 && digest2 === void 0) tag = "latest";
   return { host, repository: rest, tag, digest: digest2, scheme: options.plainHttp || !options.tls && isLocal(parsedHost.host) ? "http" : "https" };
 }
@@ -6420,7 +6417,7 @@ async function readCaFiles(files, scheme) {
   return Promise.all(
     files.map(async (file) => {
       const text = await (0, import_promises12.readFile)(file, "utf8").catch((error) => {
-        throw new UsageError(`cannot read --ca-file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new UsageError(`cannot read --ca-file ${file}: ${messageOf(error)}`);
       });
       try {
         new import_node_crypto8.X509Certificate(text);
@@ -6692,7 +6689,7 @@ function help(args, io) {
   throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: serve, pull)`);
 }
 function reportError(error, io) {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const known = error instanceof LocalRegistryError || error instanceof Error && "code" in error && typeof error.code === "string";
   io.stderr.write(`localregistry: ${known ? "" : "internal error: "}${printable(message.replace(/\s*\n\s*/g, " "))}
 `);

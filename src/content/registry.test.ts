@@ -14,13 +14,13 @@ describe('Registry.addRef', () => {
     const registry = new Registry()
     await assert.rejects(
       registry.addRef('Team/App', 'latest', ref),
-      (e: unknown) => e instanceof UsageError && /invalid repository name "Team\/App"/.test(e.message) && /lowercase/.test(e.message),
+      (e: unknown) => e instanceof UsageError && /"Team\/App" is not a valid repository name/.test(e.message) && /lowercase/.test(e.message),
     )
     await assert.rejects(
       registry.addRef('x'.repeat(256), 'latest', ref),
       (e: unknown) => e instanceof UsageError && /256 characters, the limit is 255/.test(e.message),
     )
-    await assert.rejects(registry.addRef('app', '-bad', ref), (e: unknown) => e instanceof UsageError && /invalid tag "-bad"/.test(e.message))
+    await assert.rejects(registry.addRef('app', '-bad', ref), (e: unknown) => e instanceof UsageError && /"-bad" is not a valid tag/.test(e.message))
     await assert.rejects(registry.addRef('app', 'a:b', ref), UsageError)
     assert.deepEqual(registry.repositories(), [])
   })

@@ -6,7 +6,7 @@
 import { type Descriptor, embeddedData } from '../oci/descriptor.ts'
 import { type ContentSource, type Ref, walkRefs } from '../oci/ref.ts'
 import { ConflictError, UsageError } from '../errors.ts'
-import { MAX_REPOSITORY_LENGTH, REPOSITORY_RULE, TAG_RULE, isValidRepository, isValidTag } from '../oci/names.ts'
+import { checkRepository, checkTag } from '../oci/names.ts'
 
 /** A blob in a local file (of a layout directory): served from the file, verified against its digest. */
 export interface FileBlob {
@@ -165,21 +165,6 @@ function addPrepared(repo: Repository, prepared: PreparedRef): void {
     list.sort((a, b) => compareAscii(a.digest, b.digest))
     repo.referrers.set(prepared.subject.digest, list)
   }
-}
-
-function checkRepository(repository: string): void {
-  if (isValidRepository(repository)) return
-  const shown = JSON.stringify(repository.length > 300 ? `${repository.slice(0, 300)}…` : repository)
-  if (repository.length > MAX_REPOSITORY_LENGTH) {
-    throw new UsageError(`invalid repository name ${shown}: ${repository.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`)
-  }
-  throw new UsageError(`invalid repository name ${shown}: ${REPOSITORY_RULE}`)
-}
-
-function checkTag(tag: string): void {
-  if (isValidTag(tag)) return
-  const shown = JSON.stringify(tag.length > 300 ? `${tag.slice(0, 300)}…` : tag)
-  throw new UsageError(`invalid tag ${shown}: ${TAG_RULE}`)
 }
 
 /** ASCII (code unit) order, as the distribution-spec asks for tag and repository lists. */

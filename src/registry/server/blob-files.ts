@@ -12,6 +12,7 @@ import { type FileHandle, open, realpath, stat } from 'node:fs/promises'
 import type { BigIntStats } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { parseDigest } from '../../oci/digest.ts'
+import { blobFileName } from '../../oci/layout-store.ts'
 import { DigestCheck, verifyBytes } from '../../oci/verify.ts'
 import { BlobFileError, ContentMismatchError, messageOf } from '../../errors.ts'
 import type { FileBlob } from '../../content/registry.ts'
@@ -174,7 +175,7 @@ export class BlobFiles {
 
 /** Names a blob file in log lines and errors. */
 export function where(blob: FileBlob): string {
-  return `blob ${blob.digest} (${blob.path}) of layout ${blob.layout}`
+  return blobFileName(blob.digest, blob.path, blob.layout)
 }
 
 /**

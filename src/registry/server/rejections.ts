@@ -9,10 +9,9 @@
 // that cannot exist is not here either: its message says why. Only the referrers API answers 400
 // for an invalid request, as the spec asks there.
 
-import { BlobFileError, ContentMismatchError, DigestError } from '../../errors.ts'
+import { BlobFileError, ContentMismatchError, DigestError, quote } from '../../errors.ts'
 import { parseDigest } from '../../oci/digest.ts'
-import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
-import { quote } from '../../errors.ts'
+import { isValidRepository, isValidTag, REPOSITORY_RULE, repositoryProblem, TAG_RULE } from '../../oci/names.ts'
 import { type Exchange, responseHeaders } from './exchange.ts'
 
 /**
@@ -131,11 +130,8 @@ function digestProblem(digest: string): string | undefined {
 
 /** Referrers only: throws 400 NAME_INVALID for a name that cannot be a repository. */
 export function checkRepositoryName(name: string): void {
-  if (!isValidRepository(name)) {
-    throw new HttpError(400, 'NAME_INVALID', `invalid repository name ${quote(name)}: a repository name is ${REPOSITORY_RULE}`, {
-      name: name.slice(0, MAX_DETAIL),
-    })
-  }
+  const problem = repositoryProblem(name)
+  if (problem !== undefined) throw new HttpError(400, 'NAME_INVALID', problem, { name: name.slice(0, MAX_DETAIL) })
 }
 
 /** Referrers only: throws 400 DIGEST_INVALID (with the parser's reason) when `digest` is not a valid digest. */

@@ -1,25 +1,10 @@
-// Listening: the handler on a plain HTTP/1.1 server with keep-alive, closed promptly.
-//
-// One process, one listener, on purpose. A manifest GET or HEAD's CPU is the kernel's read and
-// write and node:http; this package's routing and lookups are a few percent of it
-// (BENCHMARKS.md, "Manifests"). Only a second listener (cluster or reusePort) would get much closer to nginx's two
-// workers, and it is wrong for a test registry: the Registry is a live in-process object
-// (addRef while serving, embedders bring their own), which another process or thread could
-// only mirror asynchronously, so a ref would not be servable the moment addRef resolves; each
-// copy costs ~100 MiB and ~250 ms of start-up; and the blob verification caches would be per
-// copy. Tried and kept as Node has it: the Date header (RFC 9110 §6.6.1 requires it; Node
-// caches the string per second, and turning it off measured no gain).
-//
-// Bounded, so that clients that misbehave (thousands of them, or ones that stop reading)
-// cannot take the server from the others: a cap on connections and a send timeout (a connection
-// on which nothing moved for that long is closed: a client that stopped reading, never sent its
-// request, or left an idle keep-alive connection; not one waiting for transfer buffers, which is
-// the server's wait), both in connections.ts; a shared budget of transfer buffers
-// (buffer-pool.ts); and a short headers timeout (local clients send a request's headers at
-// once), which with TLS is also the handshake's (Node's default of two minutes would let
-// connections that trickle a ClientHello hold every place under the cap that long). Node's own
-// socket timeouts (server.timeout, keepAliveTimeout) stay off: they re-arm a
-// timer on every read and write of every request.
+// Listening: the handler on a plain HTTP/1.1 (or HTTPS) server with keep-alive, closed promptly.
+// One process and one listener on purpose: the Registry is a live in-process object (addRef while
+// serving), which a second process could only mirror late, each copy at its own memory and
+// start-up (BENCHMARKS.md, "Manifests"). Bounded, so that clients that misbehave cannot take the server
+// from the others: a cap on connections and a send timeout (connections.ts), a shared budget of
+// transfer buffers (buffer-pool.ts), and a short headers (and TLS handshake) timeout. Node's own
+// socket timeouts stay off: they re-arm a timer on every read and write of every request.
 
 import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
