@@ -1094,9 +1094,9 @@ var init_ref = __esm({
     Image = class extends RefBase {
       kind = "image";
       manifest;
-      constructor(init, manifest2) {
+      constructor(init, manifest) {
         super(init);
-        this.manifest = manifest2;
+        this.manifest = manifest;
       }
       /** The config and layers, each digest once. */
       get blobs() {
@@ -1111,11 +1111,11 @@ var init_ref = __esm({
       /** Children with any other media type: skipped, as the image-spec says they MUST NOT be an error. */
       skipped;
       #loaded = /* @__PURE__ */ new Map();
-      constructor(init, manifest2) {
+      constructor(init, manifest) {
         super(init);
-        this.manifest = manifest2;
-        this.children = manifest2.manifests.filter((d) => manifestKind(d.mediaType) !== void 0);
-        this.skipped = manifest2.manifests.filter((d) => manifestKind(d.mediaType) === void 0);
+        this.manifest = manifest;
+        this.children = manifest.manifests.filter((d) => manifestKind(d.mediaType) !== void 0);
+        this.skipped = manifest.manifests.filter((d) => manifestKind(d.mediaType) === void 0);
       }
       /** Reads (once) and verifies the child a descriptor of this index points at. */
       child(descriptor) {
@@ -2120,14 +2120,14 @@ async function readBazelManifest(file) {
   return parseBazelManifest(bytes, file);
 }
 function parseBazelManifest(text, file) {
-  let manifest2;
+  let manifest;
   try {
-    manifest2 = parseTextFormat(text, MANIFEST);
+    manifest = parseTextFormat(text, MANIFEST);
   } catch (error) {
     if (!(error instanceof TextFormatError)) throw error;
     throw new BazelManifestError(`${file}:${error.line}:${error.column}: ${error.message}`);
   }
-  const images = manifest2.fields.get("images") ?? [];
+  const images = manifest.fields.get("images") ?? [];
   return images.map((image, i) => checkImage(image, file, i));
 }
 function checkImage(image, file, i) {
@@ -2254,9 +2254,9 @@ function referrerDescriptor(ref) {
   return { ...ref.descriptor, ...artifactType !== void 0 && { artifactType }, ...annotations !== void 0 && { annotations } };
 }
 function addPrepared(repo, prepared) {
-  const { manifest: manifest2 } = prepared;
-  if (repo.manifests.has(manifest2.digest)) return;
-  repo.manifests.set(manifest2.digest, manifest2);
+  const { manifest } = prepared;
+  if (repo.manifests.has(manifest.digest)) return;
+  repo.manifests.set(manifest.digest, manifest);
   for (const blob2 of prepared.blobs) if (!repo.blobs.has(blob2.digest)) repo.blobs.set(blob2.digest, blob2);
   if (prepared.subject !== void 0) {
     const list = repo.referrers.get(prepared.subject.digest) ?? [];
@@ -2989,13 +2989,6 @@ function prepare(ref) {
     etag
   };
 }
-function manifest(context, exchange, name, reference) {
-  const repo = context.registry.repository(name);
-  const found = repo?.manifest(reference);
-  if (found !== void 0) return serveManifest(exchange, context.manifests.get(found));
-  if (repo === void 0) throw unknownRepository(name);
-  throw unknownManifest(name, reference);
-}
 function serveManifest(exchange, m) {
   const { req, res } = exchange;
   const headers = req.headers;
@@ -3017,7 +3010,7 @@ function serveManifest(exchange, m) {
   else res.end(m.body);
   exchange.bytes += m.body.length;
 }
-var STRING_BODY_MAX, PreparedManifests;
+var STRING_BODY_MAX, Manifests;
 var init_manifests = __esm({
   "src/registry/server/manifests.ts"() {
     "use strict";
@@ -3025,9 +3018,21 @@ var init_manifests = __esm({
     init_ranges();
     init_rejections();
     STRING_BODY_MAX = 16 * 1024;
-    PreparedManifests = class {
+    Manifests = class {
+      #registry;
       #prepared = /* @__PURE__ */ new WeakMap();
-      get(ref) {
+      constructor(registry) {
+        this.#registry = registry;
+      }
+      /** Answers GET or HEAD of `reference` (a tag or digest) in repository `name`, or throws what the miss is answered with. */
+      answer(exchange, name, reference) {
+        const repo = this.#registry.repository(name);
+        const found = repo?.manifest(reference);
+        if (found !== void 0) return serveManifest(exchange, this.#prepare(found));
+        if (repo === void 0) throw unknownRepository(name);
+        throw unknownManifest(name, reference);
+      }
+      #prepare(ref) {
         let prepared = this.#prepared.get(ref);
         if (prepared === void 0) {
           prepared = prepare(ref);
@@ -3323,7 +3328,7 @@ function route(context, exchange) {
     case "catalog":
       return catalog(context, exchange, target.query);
     case "manifests":
-      return manifest(context, exchange, target.name, target.argument);
+      return context.manifests.answer(exchange, target.name, target.argument);
     case "blobs":
       return blob(context, exchange, target.name, target.argument);
     case "referrers":
@@ -3340,7 +3345,6 @@ var init_route = __esm({
     "use strict";
     init_blobs();
     init_discovery();
-    init_manifests();
     init_rejections();
     SLASH2 = 47;
     NAME_START = 4;
@@ -3357,7 +3361,7 @@ function createHandler(registry, options = {}, connections = NO_CONNECTIONS) {
   const context = {
     registry,
     files: new BlobFiles(errorLog(log)),
-    manifests: new PreparedManifests(),
+    manifests: new Manifests(registry),
     pool: new BufferPool(options.blobMemory ?? DEFAULT_BLOB_MEMORY, BLOB_READ_CHUNK),
     connections,
     logError: errorLog(log)

@@ -13,7 +13,7 @@ import { BufferPool } from './buffer-pool.ts'
 import { type Connections, NO_CONNECTIONS } from './connections.ts'
 import type { Context } from './context.ts'
 import { Exchange } from './exchange.ts'
-import { PreparedManifests } from './manifests.ts'
+import { Manifests } from './manifests.ts'
 import { failureAnswer, writeError } from './rejections.ts'
 import { route } from './route.ts'
 
@@ -40,7 +40,7 @@ export function createHandler(registry: Registry, options: HandlerOptions = {}, 
   const context: Context = {
     registry,
     files: new BlobFiles(errorLog(log)),
-    manifests: new PreparedManifests(),
+    manifests: new Manifests(registry),
     pool: new BufferPool(options.blobMemory ?? DEFAULT_BLOB_MEMORY, BLOB_READ_CHUNK),
     connections,
     logError: errorLog(log),

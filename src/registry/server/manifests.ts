@@ -2,8 +2,8 @@
 // response (headers and body) is prepared on its first request and kept, so a hit is a map
 // lookup or two and one write.
 
+import type { Registry } from '../../content/registry.ts'
 import type { Ref } from '../../oci/ref.ts'
-import type { Context } from './context.ts'
 import { type Exchange, responseHeaders } from './exchange.ts'
 import { select } from './ranges.ts'
 import { preconditionFailed, unknownManifest, unknownRepository } from './rejections.ts'
@@ -31,11 +31,25 @@ interface PreparedManifest {
   readonly etag: string
 }
 
-/** The prepared responses of the manifests served so far, kept as long as their refs. */
-export class PreparedManifests {
+/** The manifests endpoint of one handler, with the prepared responses of the manifests served so far (kept as long as their refs). */
+export class Manifests {
+  readonly #registry: Registry
   readonly #prepared = new WeakMap<Ref, PreparedManifest>()
 
-  get(ref: Ref): PreparedManifest {
+  constructor(registry: Registry) {
+    this.#registry = registry
+  }
+
+  /** Answers GET or HEAD of `reference` (a tag or digest) in repository `name`, or throws what the miss is answered with. */
+  answer(exchange: Exchange, name: string, reference: string): void {
+    const repo = this.#registry.repository(name)
+    const found = repo?.manifest(reference)
+    if (found !== undefined) return serveManifest(exchange, this.#prepare(found))
+    if (repo === undefined) throw unknownRepository(name)
+    throw unknownManifest(name, reference)
+  }
+
+  #prepare(ref: Ref): PreparedManifest {
     let prepared = this.#prepared.get(ref)
     if (prepared === undefined) {
       prepared = prepare(ref)
@@ -56,14 +70,6 @@ function prepare(ref: Ref): PreparedManifest {
     notModifiedHeaders,
     etag,
   }
-}
-
-export function manifest(context: Context, exchange: Exchange, name: string, reference: string): void {
-  const repo = context.registry.repository(name)
-  const found = repo?.manifest(reference)
-  if (found !== undefined) return serveManifest(exchange, context.manifests.get(found))
-  if (repo === undefined) throw unknownRepository(name)
-  throw unknownManifest(name, reference)
 }
 
 function serveManifest(exchange: Exchange, m: PreparedManifest): void {

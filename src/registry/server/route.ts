@@ -9,7 +9,6 @@ import { blob } from './blobs.ts'
 import type { Context } from './context.ts'
 import { catalog, referrers, tagsList } from './discovery.ts'
 import type { Exchange } from './exchange.ts'
-import { manifest } from './manifests.ts'
 import { methodNotAllowed, noSuchEndpoint } from './rejections.ts'
 
 const SLASH = 0x2f
@@ -59,7 +58,7 @@ export function route(context: Context, exchange: Exchange): void | Promise<void
     case 'catalog':
       return catalog(context, exchange, target.query)
     case 'manifests':
-      return manifest(context, exchange, target.name, target.argument)
+      return context.manifests.answer(exchange, target.name, target.argument)
     case 'blobs':
       return blob(context, exchange, target.name, target.argument)
     case 'referrers':
