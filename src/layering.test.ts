@@ -6,6 +6,10 @@
 // - src/content, what a registry serves (repositories, tags, refs, blobs), is plain content: it
 //   reaches nothing of ours but src/oci and src/errors.ts (no HTTP, no server);
 // - src/registry (server and client) never reaches src/cli;
+// - in the server, what a blob transfer uses (the blob files, the buffer pool, the connections)
+//   and what every route uses (the exchange, Range and conditionals) import no other module of
+//   the server, so a request's path never comes back to a module it left; and every wire error
+//   is built in one module, rejections.ts;
 // - production code never imports test code (src/testing, other testing/ folders, test-support
 //   files, tests), except the demo, which serves src/testing's fixture images by design.
 
@@ -147,6 +151,26 @@ describe('layering', () => {
       ),
       [],
     )
+  })
+
+  test("the server's leaves import no other module of the server, so a request never comes back to one it left", () => {
+    const leaves = ['blob-files.ts', 'buffer-pool.ts', 'connections.ts', 'exchange.ts', 'ranges.ts'].map((f) => `registry/server/${f}`)
+    for (const leaf of leaves) assert.ok(graph.has(leaf), `${leaf} is where this test looks for it`)
+    const found = violations(
+      graph,
+      (file) => leaves.includes(file),
+      (imported) => !imported.startsWith('registry/server/'),
+    )
+    assert.deepEqual(found, [])
+  })
+
+  test('every wire error (HttpError) is built in rejections.ts', async () => {
+    const building: string[] = []
+    for (const file of graph.keys()) {
+      if (isTestCode(file) || file === 'registry/server/rejections.ts') continue
+      if ((await readFile(join(SRC, file), 'utf8')).includes('new HttpError(')) building.push(file)
+    }
+    assert.deepEqual(building, [])
   })
 
   test('production code never imports test code (the demo may use src/testing)', () => {
