@@ -71,13 +71,19 @@ var require_node_url = __commonJS({
 });
 
 // src/errors.ts
+function quote(value) {
+  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}\u2026` : value);
+}
+function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}
 function systemReason(error) {
   if (!(error instanceof Error)) return String(error);
   const { syscall } = error;
   const at = syscall === void 0 ? -1 : error.message.indexOf(`, ${syscall} `);
   return at < 0 ? error.message : error.message.slice(0, at);
 }
-var LocalRegistryError, DigestError, LayoutError, ContentMismatchError, ManifestError, BazelManifestError, RunfilesError, ConflictError, OutputFileError, UsageError, ImageReferenceError, RegistryResponseError, RegistryConnectionError, RegistryProtocolError, ResponseTooLargeError, AuthError, DeadlineError;
+var LocalRegistryError, DigestError, LayoutError, ContentMismatchError, BlobFileError, ManifestError, BazelManifestError, RunfilesError, ConflictError, OutputFileError, UsageError, ImageReferenceError, RegistryResponseError, RegistryConnectionError, RegistryProtocolError, ResponseTooLargeError, AuthError, DeadlineError;
 var init_errors = __esm({
   "src/errors.ts"() {
     "use strict";
@@ -102,6 +108,15 @@ var init_errors = __esm({
     ContentMismatchError = class extends LocalRegistryError {
       constructor(message) {
         super("ERR_LOCALREGISTRY_CONTENT_MISMATCH", message);
+      }
+    };
+    BlobFileError = class extends LocalRegistryError {
+      digest;
+      corrupt;
+      constructor(message, digest2, corrupt) {
+        super("ERR_LOCALREGISTRY_BLOB_FILE", message);
+        this.digest = digest2;
+        this.corrupt = corrupt;
       }
     };
     ManifestError = class extends LocalRegistryError {
@@ -491,6 +506,73 @@ var init_claims = __esm({
   }
 });
 
+// src/oci/names.ts
+function isLowerAlnum(c) {
+  return c >= 97 && c <= 122 || c >= 48 && c <= 57;
+}
+function isAlnum(c) {
+  return isLowerAlnum(c) || c >= 65 && c <= 90;
+}
+function repositoryProblem(name) {
+  if (isValidRepository(name)) return void 0;
+  if (name.length > MAX_REPOSITORY_LENGTH)
+    return `${quote(name)} is not a valid repository name: ${name.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`;
+  return `${quote(name)} is not a valid repository name (${REPOSITORY_RULE})`;
+}
+function tagProblem(tag, of) {
+  if (isValidTag(tag)) return void 0;
+  return `${quote(tag)}${of === void 0 ? "" : ` of ${of}`} is not a valid tag (${TAG_RULE})`;
+}
+function checkRepository(name, context) {
+  const problem = repositoryProblem(name);
+  if (problem !== void 0) throw new UsageError(context === void 0 ? problem : `${context}: ${problem}`);
+}
+function checkTag(tag, context) {
+  const problem = tagProblem(tag);
+  if (problem !== void 0) throw new UsageError(context === void 0 ? problem : `${context}: ${problem}`);
+}
+function isValidRepository(name) {
+  const length = name.length;
+  if (length === 0 || length > MAX_REPOSITORY_LENGTH) return false;
+  let i = 0;
+  for (; ; ) {
+    if (i >= length || !isLowerAlnum(name.charCodeAt(i))) return false;
+    while (i < length && isLowerAlnum(name.charCodeAt(i))) i++;
+    if (i === length) return true;
+    const c = name.charCodeAt(i);
+    if (c === SLASH || c === DOT) i++;
+    else if (c === UNDERSCORE) i += name.charCodeAt(i + 1) === UNDERSCORE ? 2 : 1;
+    else if (c === DASH) while (i < length && name.charCodeAt(i) === DASH) i++;
+    else return false;
+  }
+}
+function isValidTag(tag) {
+  const length = tag.length;
+  if (length === 0 || length > MAX_TAG_LENGTH) return false;
+  const first = tag.charCodeAt(0);
+  if (!isAlnum(first) && first !== UNDERSCORE) return false;
+  for (let i = 1; i < length; i++) {
+    const c = tag.charCodeAt(i);
+    if (!isAlnum(c) && c !== UNDERSCORE && c !== DOT && c !== DASH) return false;
+  }
+  return true;
+}
+var MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, REPOSITORY_RULE, TAG_RULE, SLASH, DOT, UNDERSCORE, DASH;
+var init_names = __esm({
+  "src/oci/names.ts"() {
+    "use strict";
+    init_errors();
+    MAX_REPOSITORY_LENGTH = 255;
+    MAX_TAG_LENGTH = 128;
+    REPOSITORY_RULE = `lowercase letters and digits, separated by ".", "_", "__", "-" or "/" (e.g. "team/app-server"), at most ${MAX_REPOSITORY_LENGTH} characters`;
+    TAG_RULE = `1 to ${MAX_TAG_LENGTH} letters, digits, "_", "." or "-", not starting with "." or "-"`;
+    SLASH = 47;
+    DOT = 46;
+    UNDERSCORE = 95;
+    DASH = 45;
+  }
+});
+
 // required-when-run:node:crypto
 var require_node_crypto = __commonJS({
   "required-when-run:node:crypto"(exports, module) {
@@ -529,9 +611,6 @@ function createDigestHash(digest2) {
 function computeDigest(bytes, algorithm = "sha256") {
   return `${algorithm}:${(0, import_node_crypto.createHash)(algorithm).update(bytes).digest("hex")}`;
 }
-function quote(value) {
-  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}\u2026` : value);
-}
 var import_node_crypto, GRAMMAR, ENCODED, MAX_DIGEST_LENGTH;
 var init_digest = __esm({
   "src/oci/digest.ts"() {
@@ -544,54 +623,6 @@ var init_digest = __esm({
       sha512: /^[a-f0-9]{128}$/
     };
     MAX_DIGEST_LENGTH = "sha512:".length + 128;
-  }
-});
-
-// src/oci/names.ts
-function isLowerAlnum(c) {
-  return c >= 97 && c <= 122 || c >= 48 && c <= 57;
-}
-function isAlnum(c) {
-  return isLowerAlnum(c) || c >= 65 && c <= 90;
-}
-function isValidRepository(name) {
-  const length = name.length;
-  if (length === 0 || length > MAX_REPOSITORY_LENGTH) return false;
-  let i = 0;
-  for (; ; ) {
-    if (i >= length || !isLowerAlnum(name.charCodeAt(i))) return false;
-    while (i < length && isLowerAlnum(name.charCodeAt(i))) i++;
-    if (i === length) return true;
-    const c = name.charCodeAt(i);
-    if (c === SLASH || c === DOT) i++;
-    else if (c === UNDERSCORE) i += name.charCodeAt(i + 1) === UNDERSCORE ? 2 : 1;
-    else if (c === DASH) while (i < length && name.charCodeAt(i) === DASH) i++;
-    else return false;
-  }
-}
-function isValidTag(tag) {
-  const length = tag.length;
-  if (length === 0 || length > MAX_TAG_LENGTH) return false;
-  const first = tag.charCodeAt(0);
-  if (!isAlnum(first) && first !== UNDERSCORE) return false;
-  for (let i = 1; i < length; i++) {
-    const c = tag.charCodeAt(i);
-    if (!isAlnum(c) && c !== UNDERSCORE && c !== DOT && c !== DASH) return false;
-  }
-  return true;
-}
-var MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH, REPOSITORY_RULE, TAG_RULE, SLASH, DOT, UNDERSCORE, DASH;
-var init_names = __esm({
-  "src/oci/names.ts"() {
-    "use strict";
-    MAX_REPOSITORY_LENGTH = 255;
-    MAX_TAG_LENGTH = 128;
-    REPOSITORY_RULE = `lowercase letters and digits, separated by ".", "_", "__", "-" or "/" (e.g. "team/app-server"), at most ${MAX_REPOSITORY_LENGTH} characters`;
-    TAG_RULE = `1 to ${MAX_TAG_LENGTH} letters, digits, "_", "." or "-", not starting with "." or "-"`;
-    SLASH = 47;
-    DOT = 46;
-    UNDERSCORE = 95;
-    DASH = 45;
   }
 });
 
@@ -879,6 +910,9 @@ var init_verify = __esm({
 });
 
 // src/oci/layout-store.ts
+function blobFileName(digest2, path, layout) {
+  return `blob ${digest2} (${path}) of layout ${layout}`;
+}
 function danglingLinkHint(path) {
   try {
     if (!(0, import_node_fs2.lstatSync)(path).isSymbolicLink()) return "";
@@ -981,7 +1015,7 @@ var init_layout_store = __esm({
         return new LayoutError(`${this.#where(descriptor)}: blob is missing${danglingLinkHint(this.blobPath(descriptor.digest))}`);
       }
       #where(descriptor) {
-        return `blob ${descriptor.digest} (${this.blobPath(descriptor.digest)}) of layout ${this.location}`;
+        return blobFileName(descriptor.digest, this.blobPath(descriptor.digest), this.location);
       }
     };
   }
@@ -1060,9 +1094,9 @@ var init_ref = __esm({
     Image = class extends RefBase {
       kind = "image";
       manifest;
-      constructor(init, manifest2) {
+      constructor(init, manifest) {
         super(init);
-        this.manifest = manifest2;
+        this.manifest = manifest;
       }
       /** The config and layers, each digest once. */
       get blobs() {
@@ -1077,11 +1111,11 @@ var init_ref = __esm({
       /** Children with any other media type: skipped, as the image-spec says they MUST NOT be an error. */
       skipped;
       #loaded = /* @__PURE__ */ new Map();
-      constructor(init, manifest2) {
+      constructor(init, manifest) {
         super(init);
-        this.manifest = manifest2;
-        this.children = manifest2.manifests.filter((d) => manifestKind(d.mediaType) !== void 0);
-        this.skipped = manifest2.manifests.filter((d) => manifestKind(d.mediaType) === void 0);
+        this.manifest = manifest;
+        this.children = manifest.manifests.filter((d) => manifestKind(d.mediaType) !== void 0);
+        this.skipped = manifest.manifests.filter((d) => manifestKind(d.mediaType) === void 0);
       }
       /** Reads (once) and verifies the child a descriptor of this index points at. */
       child(descriptor) {
@@ -1102,7 +1136,7 @@ async function readLayout(dir) {
     return await load(dir);
   } catch (error) {
     if (error instanceof LocalRegistryError && error.message.includes(dir)) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     throw new LayoutError(`failed to read OCI layout ${dir}: ${message}`, { cause: error });
   }
 }
@@ -1265,20 +1299,13 @@ function place(request2, layout) {
   });
   const { tag, refName } = request2;
   if (refName !== void 0) {
-    const entry = selectByRefName(layout, refName);
+    const entry = selectEntry(layout, refName);
     if (tag !== void 0) return [at(entry, tag === "" ? void 0 : tag)];
     return [at(entry, derivedTag(layout, entry))];
   }
   if (tag === "") return layout.entries.map((e) => at(e, void 0));
   if (tag !== void 0) return [at(selectByTag(layout, tag), tag)];
   return layout.entries.map((e) => at(e, derivedTag(layout, e)));
-}
-function selectByRefName(layout, refName) {
-  const entry = layout.entries.find((e) => e.refName === refName);
-  if (entry === void 0) {
-    throw new LayoutError(`OCI layout ${layout.dir} has no index.json entry with ref name ${JSON.stringify(refName)} (ref names: ${refNames(layout)})`);
-  }
-  return entry;
 }
 function selectByTag(layout, tag) {
   const [only] = layout.entries;
@@ -1687,7 +1714,7 @@ function readRunfilesFile(file, what) {
     return readRegularFile(file, import_node_buffer.constants.MAX_STRING_LENGTH, (message) => new RunfilesError(`${what} ${message}`)).toString("utf8");
   } catch (error) {
     if (error instanceof RunfilesError) throw error;
-    throw new RunfilesError(`failed to read ${what} ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new RunfilesError(`failed to read ${what} ${file}: ${messageOf(error)}`);
   }
 }
 function manifestSource(location) {
@@ -2093,14 +2120,14 @@ async function readBazelManifest(file) {
   return parseBazelManifest(bytes, file);
 }
 function parseBazelManifest(text, file) {
-  let manifest2;
+  let manifest;
   try {
-    manifest2 = parseTextFormat(text, MANIFEST);
+    manifest = parseTextFormat(text, MANIFEST);
   } catch (error) {
     if (!(error instanceof TextFormatError)) throw error;
     throw new BazelManifestError(`${file}:${error.line}:${error.column}: ${error.message}`);
   }
-  const images = manifest2.fields.get("images") ?? [];
+  const images = manifest.fields.get("images") ?? [];
   return images.map((image, i) => checkImage(image, file, i));
 }
 function checkImage(image, file, i) {
@@ -2110,15 +2137,12 @@ function checkImage(image, file, i) {
     throw new BazelManifestError(`${file}:${line}: images[${i}]: ${what}`);
   };
   if (repository === "") fail("repository is missing");
-  if (!isValidRepository(repository)) {
-    fail(`repository ${quote(repository)} is not a valid repository name (${REPOSITORY_RULE})`);
-  }
-  if (tag !== "" && !isValidTag(tag)) fail(`tag ${quote(tag)} of ${repository} is not a valid tag (${TAG_RULE})`);
+  const repositoryWrong = repositoryProblem(repository);
+  if (repositoryWrong !== void 0) fail(`repository ${repositoryWrong}`);
+  const tagWrong = tag === "" ? void 0 : tagProblem(tag, repository);
+  if (tagWrong !== void 0) fail(`tag ${tagWrong}`);
   if (path === "") fail(`path of ${repository}${tag === "" ? "" : `:${tag}`} is missing`);
   return { repository, tag, path, file, line };
-}
-function messageOf(error) {
-  return error instanceof Error ? error.message : String(error);
 }
 var MAX_MANIFEST_FILE_BYTES;
 var init_manifest2 = __esm({
@@ -2127,7 +2151,6 @@ var init_manifest2 = __esm({
     init_errors();
     init_regular_file();
     init_package_files();
-    init_digest();
     init_names();
     init_text_format();
     MAX_MANIFEST_FILE_BYTES = 64 * 1024 * 1024;
@@ -2142,12 +2165,8 @@ function manifestRequest(image, resolver) {
   return { repository: image.repository, tag: image.tag, layout, source };
 }
 function checkNames(image, source) {
-  if (!isValidRepository(image.repository)) {
-    throw new UsageError(`${source}: ${quote(image.repository)} is not a valid repository name (${REPOSITORY_RULE})`);
-  }
-  if (image.tag !== void 0 && image.tag !== "" && !isValidTag(image.tag)) {
-    throw new UsageError(`${source}: ${quote(image.tag)} is not a valid tag (${TAG_RULE})`);
-  }
+  checkRepository(image.repository, source);
+  if (image.tag !== void 0 && image.tag !== "") checkTag(image.tag, source);
 }
 async function readManifests(files) {
   const { readBazelManifest: readBazelManifest3 } = await Promise.resolve().then(() => (init_manifest2(), manifest_exports));
@@ -2160,7 +2179,6 @@ var init_loader = __esm({
     import_node_fs6 = __toESM(require_node_fs(), 1);
     import_node_path5 = __toESM(require_node_path(), 1);
     init_errors();
-    init_digest();
     init_names();
     init_plan();
     Loader = class {
@@ -2213,25 +2231,11 @@ var init_loader = __esm({
   }
 });
 
-// src/registry/server/registry.ts
+// src/content/registry.ts
 function prepareRef(ref, repository) {
   const source = ref.source;
   const blobs = ref.kind === "image" ? ref.blobs.filter((d) => source.lacksBlob?.(d.digest) !== true).map((d) => prepareBlob(source, d, ref.digest, repository)) : [];
-  return { manifest: prepareManifest(ref), blobs, subject: ref.manifest.subject, referrer: referrerDescriptor(ref) };
-}
-function prepareManifest(ref) {
-  const etag = `"${ref.digest}"`;
-  const common = [API_VERSION_HEADER, API_VERSION, "Docker-Content-Digest", ref.digest, "ETag", etag, "X-Content-Type-Options", "nosniff"];
-  return {
-    digest: ref.digest,
-    mediaType: ref.mediaType,
-    body: ref.raw,
-    latin1Body: ref.raw.length <= STRING_BODY_MAX ? ref.raw.toString("latin1") : void 0,
-    ref,
-    etag,
-    headers: [...common, "Content-Type", ref.mediaType, "Content-Length", String(ref.raw.length)],
-    notModifiedHeaders: common
-  };
+  return { manifest: ref, blobs, subject: ref.manifest.subject, referrer: referrerDescriptor(ref) };
 }
 function prepareBlob(source, descriptor, image, repository) {
   const { digest: digest2, size } = descriptor;
@@ -2250,9 +2254,9 @@ function referrerDescriptor(ref) {
   return { ...ref.descriptor, ...artifactType !== void 0 && { artifactType }, ...annotations !== void 0 && { annotations } };
 }
 function addPrepared(repo, prepared) {
-  const { manifest: manifest2 } = prepared;
-  if (repo.manifests.has(manifest2.digest)) return;
-  repo.manifests.set(manifest2.digest, manifest2);
+  const { manifest } = prepared;
+  if (repo.manifests.has(manifest.digest)) return;
+  repo.manifests.set(manifest.digest, manifest);
   for (const blob2 of prepared.blobs) if (!repo.blobs.has(blob2.digest)) repo.blobs.set(blob2.digest, blob2);
   if (prepared.subject !== void 0) {
     const list = repo.referrers.get(prepared.subject.digest) ?? [];
@@ -2261,33 +2265,17 @@ function addPrepared(repo, prepared) {
     repo.referrers.set(prepared.subject.digest, list);
   }
 }
-function checkRepository(repository) {
-  if (isValidRepository(repository)) return;
-  const shown2 = JSON.stringify(repository.length > 300 ? `${repository.slice(0, 300)}\u2026` : repository);
-  if (repository.length > MAX_REPOSITORY_LENGTH) {
-    throw new UsageError(`invalid repository name ${shown2}: ${repository.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`);
-  }
-  throw new UsageError(`invalid repository name ${shown2}: ${REPOSITORY_RULE}`);
-}
-function checkTag(tag) {
-  if (isValidTag(tag)) return;
-  const shown2 = JSON.stringify(tag.length > 300 ? `${tag.slice(0, 300)}\u2026` : tag);
-  throw new UsageError(`invalid tag ${shown2}: ${TAG_RULE}`);
-}
 function compareAscii(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-var API_VERSION_HEADER, API_VERSION, STRING_BODY_MAX, Repository, Registry;
+var Repository, Registry;
 var init_registry = __esm({
-  "src/registry/server/registry.ts"() {
+  "src/content/registry.ts"() {
     "use strict";
     init_descriptor();
     init_ref();
     init_errors();
     init_names();
-    API_VERSION_HEADER = "Docker-Distribution-API-Version";
-    API_VERSION = "registry/2.0";
-    STRING_BODY_MAX = 16 * 1024;
     Repository = class {
       name;
       tags = /* @__PURE__ */ new Map();
@@ -2375,89 +2363,9 @@ var require_promises = __commonJS({
   }
 });
 
-// src/registry/server/responses.ts
-function writeError(res, error) {
-  for (const name of res.getHeaderNames()) res.removeHeader(name);
-  const body = Buffer.from(JSON.stringify({ errors: [{ code: error.code, message: error.message, detail: error.detail }] }));
-  res.writeHead(error.status, [
-    API_VERSION_HEADER,
-    API_VERSION,
-    "Content-Type",
-    "application/json",
-    "Content-Length",
-    String(body.length),
-    "X-Content-Type-Options",
-    "nosniff",
-    ...error.headers
-  ]);
-  res.end(body);
-  return body.length;
-}
-function sendJson(res, head, value, contentType = "application/json", extra = []) {
-  const body = Buffer.from(JSON.stringify(value));
-  res.writeHead(200, [
-    API_VERSION_HEADER,
-    API_VERSION,
-    "Content-Type",
-    contentType,
-    "Content-Length",
-    String(body.length),
-    "X-Content-Type-Options",
-    "nosniff",
-    ...extra
-  ]);
-  res.end(head ? void 0 : body);
-  return head ? 0 : body.length;
-}
-function paginate(sorted, n, last) {
-  let start = 0;
-  if (last !== void 0) {
-    let high = sorted.length;
-    while (start < high) {
-      const mid = start + high >>> 1;
-      if (sorted[mid] <= last) start = mid + 1;
-      else high = mid;
-    }
-  }
-  if (n === void 0 || start + n >= sorted.length) return { items: sorted.slice(start), next: void 0 };
-  const items = sorted.slice(start, start + n);
-  return { items, next: items[items.length - 1] };
-}
-function parsePageSize(value) {
-  if (value === null) return void 0;
-  if (value.length === 0 || value.length > 15) return "invalid";
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 48 || c > 57) return "invalid";
-  }
-  return Number(value);
-}
-var HttpError;
-var init_responses = __esm({
-  "src/registry/server/responses.ts"() {
-    "use strict";
-    init_registry();
-    HttpError = class extends Error {
-      status;
-      code;
-      detail;
-      /** Extra headers, flat [name, value, ...]. */
-      headers;
-      constructor(status, code, message, detail = {}, headers = []) {
-        super(message);
-        this.name = "HttpError";
-        this.status = status;
-        this.code = code;
-        this.detail = detail;
-        this.headers = headers;
-      }
-    };
-  }
-});
-
 // src/registry/server/blob-files.ts
 function where(blob2) {
-  return `blob ${blob2.digest} (${blob2.path}) of layout ${blob2.layout}`;
+  return blobFileName(blob2.digest, blob2.path, blob2.layout);
 }
 async function isLayoutBlobFile(blob2, opened) {
   const { algorithm, encoded } = parseDigest(blob2.digest);
@@ -2475,8 +2383,16 @@ async function isLayoutBlobFile(blob2, opened) {
 function identityOf(stats) {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 }
-function messageOf2(error) {
-  return error instanceof Error ? error.message : String(error);
+async function readChunk(file, buffer, position3, end) {
+  const wanted = Math.min(buffer.length, end - position3);
+  let total = 0;
+  while (total < wanted) {
+    const { bytesRead } = await file.handle.read(buffer, total, wanted - total, position3 + total);
+    if (bytesRead === 0) break;
+    total += bytesRead;
+  }
+  if (total < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${end - position3 - total} bytes early`);
+  return total;
 }
 var import_node_fs7, import_promises, import_node_path6, SMALL_BLOB_BYTES, SMALL_BLOB_BUDGET, RACY_MS, MAX_VERDICTS, BlobFiles;
 var init_blob_files = __esm({
@@ -2486,9 +2402,9 @@ var init_blob_files = __esm({
     import_promises = __toESM(require_promises(), 1);
     import_node_path6 = __toESM(require_node_path(), 1);
     init_digest();
+    init_layout_store();
     init_verify();
     init_errors();
-    init_responses();
     SMALL_BLOB_BYTES = 64 * 1024;
     SMALL_BLOB_BUDGET = 64 * 1024 * 1024;
     RACY_MS = 1e3;
@@ -2506,13 +2422,13 @@ var init_blob_files = __esm({
       cached(blob2) {
         return this.#small.get(blob2);
       }
-      /** Opens the blob file; HttpError 500 (logged) when it cannot be read, is not the right size or is known to be wrong. */
+      /** Opens the blob file; a BlobFileError (logged) when it cannot be read, is not the right size or is known to be wrong. */
       async open(blob2) {
         let handle;
         try {
           handle = await (0, import_promises.open)(blob2.path, import_node_fs7.constants.O_RDONLY | import_node_fs7.constants.O_NONBLOCK);
         } catch (error) {
-          throw this.#unreadable(blob2, `cannot open ${blob2.path}: ${error.code ?? messageOf2(error)}`);
+          throw this.#unreadable(blob2, `cannot open ${blob2.path}: ${error.code ?? messageOf(error)}`);
         }
         try {
           const stats = await handle.stat({ bigint: true });
@@ -2549,6 +2465,33 @@ var init_blob_files = __esm({
         }
       }
       /**
+       * Hashes the whole file through `buffer`, before any byte of it is sent (`beforeRead` may throw
+       * to stop); the file as verified for this transfer.
+       */
+      async verifyWhole(file, buffer, beforeRead) {
+        const check = new DigestCheck(file.blob, where(file.blob));
+        const startedAt = Date.now();
+        for (let position3 = 0; position3 < file.blob.size; ) {
+          beforeRead();
+          const read = await readChunk(file, buffer, position3, file.blob.size);
+          check.update(buffer.subarray(0, read));
+          position3 += read;
+        }
+        await this.record(file, startedAt, check);
+        return { ...file, verified: true };
+      }
+      /**
+       * Before the last chunk of a transfer goes out: a verified file must still have the identity it
+       * was opened with, and the bytes hashed as they streamed (`check`, from `hashStartedAt`) must be
+       * the blob's; a ContentMismatchError otherwise.
+       */
+      async confirm(file, hashStartedAt, check) {
+        if (check !== void 0) return this.record(file, hashStartedAt, check);
+        if (identityOf(await file.handle.stat({ bigint: true })) !== file.identity) {
+          throw new ContentMismatchError(`${where(file.blob)}: the file changed while it was being sent`);
+        }
+      }
+      /**
        * Records what hashing the whole file under `file.identity` found: a ContentMismatchError
        * when the bytes were wrong (remembered, logged and thrown). Right bytes make the file
        * verified if it did not change during the hashing and is not racy.
@@ -2562,10 +2505,6 @@ var init_blob_files = __esm({
         if (identityOf(now) === file.identity && now.ctimeNs < BigInt(hashStartedAt - RACY_MS) * 1000000n) {
           this.#remember(`${file.blob.digest} ${file.identity}`, true);
         }
-      }
-      /** Whether the descriptor still has the identity it was opened with (checked before the last chunk of a verified file). */
-      async unchanged(file) {
-        return identityOf(await file.handle.stat({ bigint: true })) === file.identity;
       }
       #check(file, check) {
         try {
@@ -2582,12 +2521,14 @@ var init_blob_files = __esm({
         if (this.#verdicts.size > MAX_VERDICTS) this.#verdicts.delete(this.#verdicts.keys().next().value);
       }
       #unreadable(blob2, reason) {
-        this.#logError(`cannot serve ${where(blob2)}: ${reason}`);
-        return new HttpError(500, "UNKNOWN", `blob ${blob2.digest} cannot be read on the server`, { digest: blob2.digest });
+        const message = `cannot serve ${where(blob2)}: ${reason}`;
+        this.#logError(message);
+        return new BlobFileError(message, blob2.digest, false);
       }
       #corrupt(blob2, reason, log = true) {
-        if (log) this.#logError(`not serving ${where(blob2)}: ${reason}`);
-        return new HttpError(500, "UNKNOWN", `blob ${blob2.digest} is corrupt on the server`, { digest: blob2.digest });
+        const message = `not serving ${where(blob2)}: ${reason}`;
+        if (log) this.#logError(message);
+        return new BlobFileError(message, blob2.digest, true);
       }
     };
   }
@@ -2699,27 +2640,149 @@ var init_buffer_pool = __esm({
   }
 });
 
-// src/registry/server/request-log.ts
-function logWhenClosed(req, res, log) {
-  const entry = new LogEntry();
-  res.once("close", () => log(entry.line(req, res)));
-  return entry;
+// src/registry/server/connections.ts
+function tcpSocket(socket) {
+  return socket._parent ?? socket;
 }
-function count(entry, bytes) {
-  if (entry !== void 0) entry.bytes += bytes;
+function moved(socket, progress) {
+  const bytes = socket.bytesRead + socket.bytesWritten;
+  if (bytes === progress.bytes) return false;
+  progress.bytes = bytes;
+  return true;
 }
-var LogEntry;
-var init_request_log = __esm({
-  "src/registry/server/request-log.ts"() {
+function defaultMaxConnections() {
+  const limit = openFileLimit();
+  if (limit === void 0) return DEFAULT_MAX_CONNECTIONS;
+  return Math.max(1, Math.min(DEFAULT_MAX_CONNECTIONS, limit - RESERVED_FDS));
+}
+function openFileLimit() {
+  try {
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec((0, import_node_fs8.readFileSync)("/proc/self/limits", "utf8"));
+    return line?.[1] === void 0 || line[1] === "unlimited" ? void 0 : Number(line[1]);
+  } catch {
+    return void 0;
+  }
+}
+var import_node_fs8, STALL_GRACE_MS, DEFAULT_MAX_CONNECTIONS, RESERVED_FDS, MAX_SWEEP_INTERVAL_MS, NO_CONNECTIONS, ConnectionCap;
+var init_connections = __esm({
+  "src/registry/server/connections.ts"() {
+    "use strict";
+    import_node_fs8 = __toESM(require_node_fs(), 1);
+    STALL_GRACE_MS = 1e3;
+    DEFAULT_MAX_CONNECTIONS = 2e3;
+    RESERVED_FDS = 128;
+    MAX_SWEEP_INTERVAL_MS = 1e3;
+    NO_CONNECTIONS = { waitOnServer: (_connection, wait) => wait };
+    ConnectionCap = class {
+      max;
+      #sockets = /* @__PURE__ */ new Map();
+      constructor(max) {
+        this.max = max;
+      }
+      /** Takes a new connection: in, in place of a stalled one, or closed at once. */
+      admit(socket) {
+        if (this.#sockets.size >= this.max && !this.#evictStalled()) {
+          socket.destroy();
+          return;
+        }
+        this.#sockets.set(socket, { bytes: 0, since: Date.now(), waitingOnServer: 0 });
+        socket.once("close", () => this.#sockets.delete(socket));
+      }
+      async waitOnServer(connection, wait) {
+        const progress = connection === null ? void 0 : this.#sockets.get(tcpSocket(connection));
+        if (progress === void 0) return wait;
+        progress.waitingOnServer++;
+        try {
+          return await wait;
+        } finally {
+          progress.waitingOnServer--;
+        }
+      }
+      get size() {
+        return this.#sockets.size;
+      }
+      /** Closes, every so often until stopped, each connection that made no progress for `timeoutMs`. */
+      closeStalledEvery(timeoutMs) {
+        const sweep = setInterval(() => this.closeStalled(timeoutMs), Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, timeoutMs / 4)));
+        sweep.unref();
+        return { stop: () => clearInterval(sweep) };
+      }
+      /** Closes each connection that made no progress for `timeoutMs`, but for those waiting on the server. */
+      closeStalled(timeoutMs) {
+        const now = Date.now();
+        for (const [socket, progress] of this.#sockets) {
+          if (moved(socket, progress) || progress.waitingOnServer > 0) progress.since = now;
+          else if (now - progress.since >= timeoutMs) socket.destroy();
+        }
+      }
+      /** Closes the connection that has made no progress for longest, if that is at least STALL_GRACE_MS. */
+      #evictStalled() {
+        const now = Date.now();
+        let oldest;
+        let oldestSince = now - STALL_GRACE_MS;
+        for (const [socket, progress] of this.#sockets) {
+          if (moved(socket, progress)) progress.since = now;
+          else if (progress.since <= oldestSince) {
+            oldest = socket;
+            oldestSince = progress.since;
+          }
+        }
+        if (oldest === void 0) return false;
+        this.#sockets.delete(oldest);
+        oldest.destroy();
+        return true;
+      }
+    };
+  }
+});
+
+// src/registry/server/exchange.ts
+function responseHeaders(...extra) {
+  return [API_VERSION_HEADER, API_VERSION, "X-Content-Type-Options", "nosniff", ...extra];
+}
+var API_VERSION_HEADER, API_VERSION, Exchange;
+var init_exchange = __esm({
+  "src/registry/server/exchange.ts"() {
     "use strict";
     init_printable();
-    LogEntry = class {
-      start = performance.now();
+    API_VERSION_HEADER = "Docker-Distribution-API-Version";
+    API_VERSION = "registry/2.0";
+    Exchange = class {
+      req;
+      res;
+      /** A HEAD request: answered with the headers a GET would get, and no body. */
+      head;
+      /** Body bytes handed to the response so far. */
       bytes = 0;
-      line(req, res) {
-        const ms = (performance.now() - this.start).toFixed(1);
-        const aborted = res.writableFinished ? "" : " (aborted)";
-        return `${req.method} ${printableTarget(req.url ?? "")} ${res.statusCode}${aborted} ${this.bytes} ${ms}ms`;
+      constructor(req, res) {
+        this.req = req;
+        this.res = res;
+        this.head = req.method === "HEAD";
+      }
+      /** Answers `status` with `headers` and `body` (for HEAD, the headers only). */
+      send(status, headers, body) {
+        this.res.writeHead(status, headers);
+        if (this.head || body === void 0) {
+          this.res.end();
+          return;
+        }
+        this.res.end(body);
+        this.bytes += body.length;
+      }
+      /** Answers 200 with a JSON body of `contentType`, and `extra` headers. */
+      sendJson(value, contentType = "application/json", extra = []) {
+        const body = Buffer.from(JSON.stringify(value));
+        this.send(200, responseHeaders("Content-Type", contentType, "Content-Length", String(body.length), ...extra), body);
+      }
+      /** Writes one line to `log` once the response closes (finished or cut off): method, target, status, body bytes, milliseconds. */
+      logWhenClosed(log) {
+        const start = performance.now();
+        this.res.once("close", () => {
+          const { req, res } = this;
+          const ms = (performance.now() - start).toFixed(1);
+          const aborted = res.writableFinished ? "" : " (aborted)";
+          log(`${req.method} ${printableTarget(req.url ?? "")} ${res.statusCode}${aborted} ${this.bytes} ${ms}ms`);
+        });
       }
     };
   }
@@ -2812,6 +2875,36 @@ var init_ranges = __esm({
 });
 
 // src/registry/server/rejections.ts
+function writeError(exchange, error) {
+  const { res } = exchange;
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  const body = Buffer.from(JSON.stringify({ errors: [{ code: error.code, message: error.message, detail: error.detail }] }));
+  res.writeHead(error.status, responseHeaders("Content-Type", "application/json", "Content-Length", String(body.length), ...error.headers));
+  res.end(body);
+  exchange.bytes += body.length;
+}
+function failureAnswer(error) {
+  if (error instanceof HttpError) return { answer: error, unlogged: false };
+  if (error instanceof BlobFileError) {
+    const message2 = `blob ${error.digest} ${error.corrupt ? "is corrupt" : "cannot be read"} on the server`;
+    return { answer: new HttpError(500, "UNKNOWN", message2, { digest: error.digest }), unlogged: false };
+  }
+  const message = error instanceof ContentMismatchError ? "blob is corrupt on the server" : "internal server error";
+  return { answer: new HttpError(500, "UNKNOWN", message), unlogged: true };
+}
+function methodNotAllowed(method) {
+  const message = `this registry is read-only: ${quote(method ?? "")} is not supported, only GET and HEAD`;
+  return new HttpError(405, "UNSUPPORTED", message, { method }, ["Allow", "GET, HEAD"]);
+}
+function noSuchEndpoint(path) {
+  const message = `no such endpoint ${quote(path)}: this registry serves /v2/, /v2/_catalog and /v2/<name>/{manifests,blobs,referrers}/<reference>, /v2/<name>/tags/list`;
+  return new HttpError(404, "UNSUPPORTED", message);
+}
+function invalidPageSize(raw) {
+  return new HttpError(400, "UNSUPPORTED", `page size n=${quote(raw)} is not supported: n must be a non-negative integer in decimal digits`, {
+    n: raw.slice(0, 100)
+  });
+}
 function unknownRepository(name) {
   const why = isValidRepository(name) ? "" : `: a repository name is ${REPOSITORY_RULE}`;
   return new HttpError(404, "NAME_UNKNOWN", `repository ${quote(name)} is not known to this registry${why}`, { name: name.slice(0, MAX_DETAIL) });
@@ -2842,11 +2935,8 @@ function digestProblem(digest2) {
   }
 }
 function checkRepositoryName(name) {
-  if (!isValidRepository(name)) {
-    throw new HttpError(400, "NAME_INVALID", `invalid repository name ${quote(name)}: a repository name is ${REPOSITORY_RULE}`, {
-      name: name.slice(0, MAX_DETAIL)
-    });
-  }
+  const problem = repositoryProblem(name);
+  if (problem !== void 0) throw new HttpError(400, "NAME_INVALID", problem, { name: name.slice(0, MAX_DETAIL) });
 }
 function checkDigest(digest2) {
   const problem = digestProblem(digest2);
@@ -2859,272 +2949,246 @@ function rangeNotSatisfiable(digest2, size) {
   const message = `requested range not satisfiable: blob ${digest2} has ${size} bytes`;
   return new HttpError(416, "UNSUPPORTED", message, { digest: digest2, size }, ["Content-Range", `bytes */${size}`]);
 }
-var MAX_DETAIL;
+var HttpError, MAX_DETAIL;
 var init_rejections = __esm({
   "src/registry/server/rejections.ts"() {
     "use strict";
-    init_digest();
     init_errors();
+    init_digest();
     init_names();
-    init_responses();
+    init_exchange();
+    HttpError = class extends Error {
+      status;
+      code;
+      detail;
+      /** Extra headers, flat [name, value, ...]. */
+      headers;
+      constructor(status, code, message, detail = {}, headers = []) {
+        super(message);
+        this.name = "HttpError";
+        this.status = status;
+        this.code = code;
+        this.detail = detail;
+        this.headers = headers;
+      }
+    };
     MAX_DETAIL = 300;
   }
 });
 
-// src/registry/server/connections.ts
-async function waitOnServer(connection, wait) {
-  if (connection === null) return wait;
-  const socket = tcpSocket(connection);
-  waitingOnServer.set(socket, (waitingOnServer.get(socket) ?? 0) + 1);
-  try {
-    return await wait;
-  } finally {
-    const left = (waitingOnServer.get(socket) ?? 1) - 1;
-    if (left === 0) waitingOnServer.delete(socket);
-    else waitingOnServer.set(socket, left);
+// src/registry/server/manifests.ts
+function prepare(ref) {
+  const etag = `"${ref.digest}"`;
+  const notModifiedHeaders = responseHeaders("Docker-Content-Digest", ref.digest, "ETag", etag);
+  return {
+    digest: ref.digest,
+    body: ref.raw,
+    latin1Body: ref.raw.length <= STRING_BODY_MAX ? ref.raw.toString("latin1") : void 0,
+    headers: [...notModifiedHeaders, "Content-Type", ref.mediaType, "Content-Length", String(ref.raw.length)],
+    notModifiedHeaders,
+    etag
+  };
+}
+function serveManifest(exchange, m) {
+  const { req, res } = exchange;
+  const headers = req.headers;
+  if (headers["if-none-match"] !== void 0 || headers["if-match"] !== void 0) {
+    const selection = select({ "if-match": headers["if-match"], "if-none-match": headers["if-none-match"] }, m.etag, m.body.length);
+    if (selection.kind === "not-modified") {
+      res.writeHead(304, m.notModifiedHeaders);
+      res.end();
+      return;
+    }
+    if (selection.kind === "precondition-failed") throw preconditionFailed(m.digest);
   }
-}
-function tcpSocket(socket) {
-  return socket._parent ?? socket;
-}
-function moved(socket, progress) {
-  const bytes = socket.bytesRead + socket.bytesWritten;
-  if (bytes === progress.bytes) return false;
-  progress.bytes = bytes;
-  return true;
-}
-function defaultMaxConnections() {
-  const limit = openFileLimit();
-  if (limit === void 0) return DEFAULT_MAX_CONNECTIONS;
-  return Math.max(1, Math.min(DEFAULT_MAX_CONNECTIONS, limit - RESERVED_FDS));
-}
-function openFileLimit() {
-  try {
-    const line = /^Max open files\s+(\d+|unlimited)/m.exec((0, import_node_fs8.readFileSync)("/proc/self/limits", "utf8"));
-    return line?.[1] === void 0 || line[1] === "unlimited" ? void 0 : Number(line[1]);
-  } catch {
-    return void 0;
+  res.writeHead(200, m.headers);
+  if (exchange.head) {
+    res.end();
+    return;
   }
+  if (m.latin1Body !== void 0) res.end(m.latin1Body, "latin1");
+  else res.end(m.body);
+  exchange.bytes += m.body.length;
 }
-var import_node_fs8, STALL_GRACE_MS, DEFAULT_MAX_CONNECTIONS, RESERVED_FDS, MAX_SWEEP_INTERVAL_MS, waitingOnServer, ConnectionCap;
-var init_connections = __esm({
-  "src/registry/server/connections.ts"() {
+var STRING_BODY_MAX, Manifests;
+var init_manifests = __esm({
+  "src/registry/server/manifests.ts"() {
     "use strict";
-    import_node_fs8 = __toESM(require_node_fs(), 1);
-    STALL_GRACE_MS = 1e3;
-    DEFAULT_MAX_CONNECTIONS = 2e3;
-    RESERVED_FDS = 128;
-    MAX_SWEEP_INTERVAL_MS = 1e3;
-    waitingOnServer = /* @__PURE__ */ new WeakMap();
-    ConnectionCap = class {
-      max;
-      #sockets = /* @__PURE__ */ new Map();
-      constructor(max) {
-        this.max = max;
+    init_exchange();
+    init_ranges();
+    init_rejections();
+    STRING_BODY_MAX = 16 * 1024;
+    Manifests = class {
+      #registry;
+      #prepared = /* @__PURE__ */ new WeakMap();
+      constructor(registry) {
+        this.#registry = registry;
       }
-      /** Takes a new connection: in, in place of a stalled one, or closed at once. */
-      admit(socket) {
-        if (this.#sockets.size >= this.max && !this.#evictStalled()) {
-          socket.destroy();
-          return;
+      /** Answers GET or HEAD of `reference` (a tag or digest) in repository `name`, or throws what the miss is answered with. */
+      answer(exchange, name, reference) {
+        const repo = this.#registry.repository(name);
+        const found = repo?.manifest(reference);
+        if (found !== void 0) return serveManifest(exchange, this.#prepare(found));
+        if (repo === void 0) throw unknownRepository(name);
+        throw unknownManifest(name, reference);
+      }
+      #prepare(ref) {
+        let prepared = this.#prepared.get(ref);
+        if (prepared === void 0) {
+          prepared = prepare(ref);
+          this.#prepared.set(ref, prepared);
         }
-        this.#sockets.set(socket, { bytes: 0, since: Date.now() });
-        socket.once("close", () => this.#sockets.delete(socket));
-      }
-      get size() {
-        return this.#sockets.size;
-      }
-      /** Closes, every so often until stopped, each connection that made no progress for `timeoutMs`. */
-      closeStalledEvery(timeoutMs) {
-        const sweep = setInterval(() => this.closeStalled(timeoutMs), Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, timeoutMs / 4)));
-        sweep.unref();
-        return { stop: () => clearInterval(sweep) };
-      }
-      /** Closes each connection that made no progress for `timeoutMs`, but for those waiting on the server. */
-      closeStalled(timeoutMs) {
-        const now = Date.now();
-        for (const [socket, progress] of this.#sockets) {
-          if (moved(socket, progress) || waitingOnServer.has(socket)) progress.since = now;
-          else if (now - progress.since >= timeoutMs) socket.destroy();
-        }
-      }
-      /** Closes the connection that has made no progress for longest, if that is at least STALL_GRACE_MS. */
-      #evictStalled() {
-        const now = Date.now();
-        let oldest;
-        let oldestSince = now - STALL_GRACE_MS;
-        for (const [socket, progress] of this.#sockets) {
-          if (moved(socket, progress)) progress.since = now;
-          else if (progress.since <= oldestSince) {
-            oldest = socket;
-            oldestSince = progress.since;
-          }
-        }
-        if (oldest === void 0) return false;
-        this.#sockets.delete(oldest);
-        oldest.destroy();
-        return true;
+        return prepared;
       }
     };
   }
 });
 
 // src/registry/server/transfer.ts
-async function sendRange(blob2, res, range, writeHead, options) {
-  const closed = closedPromise(res);
-  const holder = { lastProgress: Date.now(), cutOff: () => res.destroy() };
-  const pair = await waitOnServer(res.socket, options.pool.acquire(holder, closed));
-  if (pair === void 0) throw new ResponseClosedError();
-  const writes = [void 0, void 0];
-  let file;
-  try {
-    file = await options.files.open(blob2);
-    if (!file.verified && !file.layoutBlob) file = await waitOnServer(res.socket, hashFirst(file, res, pair[0], holder, options.files));
-    const sink = { res, writeHead, holder };
-    const held = await copy(file, sink, range, pair, writes, closed, options);
-    if (res.destroyed) throw new ResponseClosedError();
-    writes[held.slot] = write(sink, held.chunk);
-    options.onBytes?.(held.chunk.length);
-    await Promise.race([Promise.all(writes.map((w) => w?.done)), closed]);
-    if (res.destroyed) throw new ResponseClosedError();
-    res.end();
-  } finally {
-    await file?.handle.close();
-    writes.forEach((w, slot) => w === void 0 || w.settled ? options.pool.release(pair[slot]) : options.pool.abandon());
-    options.pool.leave(holder);
-  }
+async function sendRange(context, exchange, blob2, range, writeHead) {
+  await new Transfer(context, exchange, writeHead).send(blob2, range);
 }
-async function copy(file, sink, range, pair, writes, closed, options) {
-  const { res } = sink;
-  const { start, end } = range;
-  const check = file.verified ? void 0 : new DigestCheck(file.blob, where(file.blob));
-  const hashStartedAt = Date.now();
-  let position3 = check === void 0 ? start : 0;
-  const readEnd = check === void 0 ? end + 1 : file.blob.size;
-  let held;
-  let slot = 0;
-  while (position3 < readEnd) {
-    if (held?.slot === slot) slot = slot === 0 ? 1 : 0;
-    const previous = writes[slot];
-    if (previous !== void 0 && !previous.settled) await Promise.race([previous.done, closed]);
-    if (res.destroyed) throw new ResponseClosedError();
-    const buffer = pair[slot];
-    const read = await readChunk(file, buffer, position3, readEnd);
-    check?.update(buffer.subarray(0, read));
-    const from = Math.max(position3, start);
-    const to = Math.min(position3 + read, end + 1);
-    position3 += read;
-    if (from >= to) continue;
-    const chunk = buffer.subarray(from - (position3 - read), to - (position3 - read));
-    if (to === end + 1) {
-      held = { chunk, slot };
-      continue;
-    }
-    if (res.destroyed) throw new ResponseClosedError();
-    writes[slot] = write(sink, chunk);
-    options.onBytes?.(chunk.length);
-    slot = slot === 0 ? 1 : 0;
-  }
-  if (held === void 0) throw new Error(`the range ${start}-${end} of ${where(file.blob)} was never read`);
-  if (check === void 0) {
-    if (!await options.files.unchanged(file)) throw new ContentMismatchError(`${where(file.blob)}: the file changed while it was being sent`);
-  } else {
-    await options.files.record(file, hashStartedAt, check);
-  }
-  return held;
-}
-async function hashFirst(file, res, buffer, holder, files) {
-  const check = new DigestCheck(file.blob, where(file.blob));
-  const startedAt = Date.now();
-  for (let position3 = 0; position3 < file.blob.size; ) {
-    if (res.destroyed) throw new ResponseClosedError();
-    const read = await readChunk(file, buffer, position3, file.blob.size);
-    check.update(buffer.subarray(0, read));
-    position3 += read;
-    holder.lastProgress = Date.now();
-  }
-  await files.record(file, startedAt, check);
-  return { ...file, verified: true };
-}
-async function readChunk(file, buffer, position3, end) {
-  const wanted = Math.min(buffer.length, end - position3);
-  let total = 0;
-  while (total < wanted) {
-    const { bytesRead } = await file.handle.read(buffer, total, wanted - total, position3 + total);
-    if (bytesRead === 0) break;
-    total += bytesRead;
-  }
-  if (total < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${end - position3 - total} bytes early`);
-  return total;
-}
-function write(sink, chunk) {
-  const { res, holder } = sink;
-  if (!res.headersSent) sink.writeHead();
-  let resolveDone = () => void 0;
-  const w = { done: new Promise((resolve5) => resolveDone = resolve5), settled: false };
-  res.write(chunk, () => {
-    w.settled = true;
-    holder.lastProgress = Date.now();
-    resolveDone();
-  });
-  return w;
-}
-function closedPromise(res) {
-  if (res.destroyed) return Promise.resolve();
-  return new Promise((resolve5) => res.once("close", resolve5));
-}
-var ResponseClosedError;
+var ResponseClosedError, Transfer;
 var init_transfer = __esm({
   "src/registry/server/transfer.ts"() {
     "use strict";
     init_verify();
-    init_errors();
     init_blob_files();
-    init_connections();
     ResponseClosedError = class extends Error {
       constructor() {
         super("response closed before the blob was sent");
         this.name = "ResponseClosedError";
       }
     };
+    Transfer = class {
+      #context;
+      #exchange;
+      #writeHead;
+      /** Settles when the response closes (finished, cut off, or the client went away). */
+      #closed;
+      /** What the buffer pool knows of this transfer: when the socket last took bytes, and how to end it. */
+      #holder;
+      #writes = [void 0, void 0];
+      constructor(context, exchange, writeHead) {
+        this.#context = context;
+        this.#exchange = exchange;
+        this.#writeHead = writeHead;
+        const { res } = exchange;
+        this.#closed = res.destroyed ? Promise.resolve() : new Promise((resolve5) => res.once("close", resolve5));
+        this.#holder = { lastProgress: Date.now(), cutOff: () => res.destroy() };
+      }
+      async send(blob2, range) {
+        const { pool, connections } = this.#context;
+        const { res } = this.#exchange;
+        const pair = await connections.waitOnServer(res.socket, pool.acquire(this.#holder, this.#closed));
+        if (pair === void 0) throw new ResponseClosedError();
+        let file;
+        try {
+          file = await this.#open(blob2, pair[0]);
+          const held = await this.#copy(file, range, pair);
+          this.#write(held.slot, held.chunk);
+          await Promise.race([Promise.all(this.#writes.map((w) => w?.done)), this.#closed]);
+          this.#throwIfClosed();
+          res.end();
+        } finally {
+          await file?.handle.close();
+          this.#writes.forEach((w, slot) => w === void 0 || w.settled ? pool.release(pair[slot]) : pool.abandon());
+          pool.leave(this.#holder);
+        }
+      }
+      /** The file, opened; one that may not stream while it is hashed is hashed whole first, through `buffer`. */
+      async #open(blob2, buffer) {
+        const { files, connections } = this.#context;
+        const file = await files.open(blob2);
+        if (file.verified || file.layoutBlob) return file;
+        const beforeRead = () => {
+          this.#throwIfClosed();
+          this.#holder.lastProgress = Date.now();
+        };
+        return connections.waitOnServer(this.#exchange.res.socket, files.verifyWhole(file, buffer, beforeRead));
+      }
+      /** Reads (and sends all but the last chunk of the range); returns the last chunk once it is known to be right. */
+      async #copy(file, range, pair) {
+        const { start, end } = range;
+        const check = file.verified ? void 0 : new DigestCheck(file.blob, where(file.blob));
+        const hashStartedAt = Date.now();
+        let position3 = check === void 0 ? start : 0;
+        const readEnd = check === void 0 ? end + 1 : file.blob.size;
+        let held;
+        let slot = 0;
+        while (position3 < readEnd) {
+          if (held?.slot === slot) slot = slot === 0 ? 1 : 0;
+          const previous = this.#writes[slot];
+          if (previous !== void 0 && !previous.settled) await Promise.race([previous.done, this.#closed]);
+          this.#throwIfClosed();
+          const buffer = pair[slot];
+          const read = await readChunk(file, buffer, position3, readEnd);
+          check?.update(buffer.subarray(0, read));
+          const from = Math.max(position3, start);
+          const to = Math.min(position3 + read, end + 1);
+          position3 += read;
+          if (from >= to) continue;
+          const chunk = buffer.subarray(from - (position3 - read), to - (position3 - read));
+          if (to === end + 1) {
+            held = { chunk, slot };
+            continue;
+          }
+          this.#write(slot, chunk);
+          slot = slot === 0 ? 1 : 0;
+        }
+        if (held === void 0) throw new Error(`the range ${start}-${end} of ${where(file.blob)} was never read`);
+        await this.#context.files.confirm(file, hashStartedAt, check);
+        return held;
+      }
+      /** Hands a chunk to the response (its head first); `settled` once the socket has taken it (or failed), so its buffer may be reused. */
+      #write(slot, chunk) {
+        this.#throwIfClosed();
+        const { res } = this.#exchange;
+        if (!res.headersSent) this.#writeHead();
+        let resolveDone = () => void 0;
+        const w = { done: new Promise((resolve5) => resolveDone = resolve5), settled: false };
+        res.write(chunk, () => {
+          w.settled = true;
+          this.#holder.lastProgress = Date.now();
+          resolveDone();
+        });
+        this.#writes[slot] = w;
+        this.#exchange.bytes += chunk.length;
+      }
+      #throwIfClosed() {
+        if (this.#exchange.res.destroyed) throw new ResponseClosedError();
+      }
+    };
   }
 });
 
 // src/registry/server/blobs.ts
-function blob(context, req, res, head, name, digest2, entry) {
+function blob(context, exchange, name, digest2) {
   const repo = context.registry.repository(name);
   const found = repo?.blobs.get(digest2);
-  if (found !== void 0) return serveBlob(context, req, res, head, found, entry);
+  if (found !== void 0) return serveBlob(context, exchange, found);
   if (repo === void 0) throw unknownRepository(name);
   throw unknownBlob(name, digest2);
 }
-function serveBlob(context, req, res, head, b, entry) {
-  if (b.kind === "memory") return sendBytes(req, res, head, b, b.data, entry);
+function serveBlob(context, exchange, b) {
+  if (b.kind === "memory") return sendBytes(exchange, b, b.data);
   const cached = context.files.cached(b);
-  if (cached !== void 0) return sendBytes(req, res, head, b, cached, entry);
-  if (b.size <= SMALL_BLOB_BYTES) return context.files.readSmall(b).then((bytes) => sendBytes(req, res, head, b, bytes, entry));
-  return sendFile(context, req, res, head, b, entry);
+  if (cached !== void 0) return sendBytes(exchange, b, cached);
+  if (b.size <= SMALL_BLOB_BYTES) return context.files.readSmall(b).then((bytes) => sendBytes(exchange, b, bytes));
+  return sendFile(context, exchange, b);
 }
-function sendBytes(req, res, head, b, bytes, entry) {
-  const { status, headers, range } = responseHead(b, selectOrThrow(req, b));
-  res.writeHead(status, headers);
-  if (head || range === void 0) {
-    res.end();
-    return;
-  }
-  res.end(bytes.subarray(range.start, range.end + 1));
-  count(entry, range.end + 1 - range.start);
+function sendBytes(exchange, b, bytes) {
+  const { status, headers, range } = responseHead(b, selectOrThrow(exchange.req, b));
+  exchange.send(status, headers, range === void 0 ? void 0 : bytes.subarray(range.start, range.end + 1));
 }
-async function sendFile(context, req, res, head, b, entry) {
-  const { status, headers, range } = responseHead(b, selectOrThrow(req, b));
-  if (head || range === void 0) {
+async function sendFile(context, exchange, b) {
+  const { status, headers, range } = responseHead(b, selectOrThrow(exchange.req, b));
+  if (exchange.head || range === void 0) {
     await context.files.check(b);
-    res.writeHead(status, headers);
-    res.end();
+    exchange.send(status, headers, void 0);
     return;
   }
-  const onBytes = entry === void 0 ? void 0 : (n) => count(entry, n);
-  await sendRange(b, res, range, () => res.writeHead(status, headers), { pool: context.pool, files: context.files, onBytes });
+  await sendRange(context, exchange, b, range, () => exchange.res.writeHead(status, headers));
 }
 function selectOrThrow(req, b) {
   const h = req.headers;
@@ -3141,18 +3205,7 @@ function selectOrThrow(req, b) {
   return selection;
 }
 function responseHead(b, selection) {
-  const headers = [
-    API_VERSION_HEADER,
-    API_VERSION,
-    "Docker-Content-Digest",
-    b.digest,
-    "ETag",
-    `"${b.digest}"`,
-    "X-Content-Type-Options",
-    "nosniff",
-    "Accept-Ranges",
-    "bytes"
-  ];
+  const headers = responseHeaders("Docker-Content-Digest", b.digest, "ETag", `"${b.digest}"`, "Accept-Ranges", "bytes");
   if (selection.kind === "not-modified") return { status: 304, headers, range: void 0 };
   const range = selection.kind === "range" ? selection : { start: 0, end: b.size - 1 };
   if (selection.kind === "range") headers.push("Content-Range", `bytes ${range.start}-${range.end}/${b.size}`);
@@ -3164,46 +3217,64 @@ var init_blobs = __esm({
   "src/registry/server/blobs.ts"() {
     "use strict";
     init_blob_files();
+    init_exchange();
     init_ranges();
-    init_registry();
     init_rejections();
-    init_request_log();
     init_transfer();
     BLOB_CONTENT_TYPE = "application/octet-stream";
   }
 });
 
 // src/registry/server/discovery.ts
-function tagsList(context, res, head, name, query, entry) {
+function tagsList(context, exchange, name, query) {
   const repo = context.registry.repository(name);
   if (repo === void 0) throw unknownRepository(name);
-  sendPage(res, head, query, repo.sortedTags(), `/v2/${name}/tags/list`, (items) => ({ name, tags: items }), entry);
+  sendPage(exchange, query, repo.sortedTags(), `/v2/${name}/tags/list`, (items) => ({ name, tags: items }));
 }
-function catalog(context, res, head, query, entry) {
-  sendPage(res, head, query, context.registry.repositories(), "/v2/_catalog", (items) => ({ repositories: items }), entry);
+function catalog(context, exchange, query) {
+  sendPage(exchange, query, context.registry.repositories(), "/v2/_catalog", (items) => ({ repositories: items }));
 }
-function sendPage(res, head, query, sorted, base, body, entry) {
+function sendPage(exchange, query, sorted, base, body) {
   const page = pageParameters(query);
   const { items, next } = paginate(sorted, page.n, page.last);
-  count(entry, sendJson(res, head, body(items), "application/json", nextLink(base, page.n, next)));
+  exchange.sendJson(body(items), "application/json", nextLink(base, page.n, next));
 }
 function pageParameters(query) {
   if (query === "") return { n: void 0, last: void 0 };
   const params = new URLSearchParams(query);
   const raw = params.get("n");
   const n = parsePageSize(raw);
-  if (n === "invalid") {
-    throw new HttpError(400, "UNSUPPORTED", `page size n=${quote(raw ?? "")} is not supported: n must be a non-negative integer in decimal digits`, {
-      n: (raw ?? "").slice(0, 100)
-    });
-  }
+  if (n === "invalid") throw invalidPageSize(raw ?? "");
   return { n, last: params.get("last") ?? void 0 };
+}
+function paginate(sorted, n, last) {
+  let start = 0;
+  if (last !== void 0) {
+    let high = sorted.length;
+    while (start < high) {
+      const mid = start + high >>> 1;
+      if (sorted[mid] <= last) start = mid + 1;
+      else high = mid;
+    }
+  }
+  if (n === void 0 || start + n >= sorted.length) return { items: sorted.slice(start), next: void 0 };
+  const items = sorted.slice(start, start + n);
+  return { items, next: items[items.length - 1] };
+}
+function parsePageSize(value) {
+  if (value === null) return void 0;
+  if (value.length === 0 || value.length > 15) return "invalid";
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return "invalid";
+  }
+  return Number(value);
 }
 function nextLink(base, n, next) {
   if (next === void 0 || n === void 0) return [];
   return ["Link", `<${base}?n=${n}&last=${encodeURIComponent(next)}>; rel="next"`];
 }
-function referrers(context, res, head, name, digest2, query, entry) {
+function referrers(context, exchange, name, digest2, query) {
   const repo = context.registry.repository(name);
   if (repo === void 0) checkRepositoryName(name);
   checkDigest(digest2);
@@ -3211,22 +3282,9 @@ function referrers(context, res, head, name, digest2, query, entry) {
   const all = repo?.referrers.get(digest2) ?? [];
   const manifests = types.length === 0 ? all : all.filter((d) => d.artifactType !== void 0 && types.includes(d.artifactType));
   const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
-  const headers = [
-    API_VERSION_HEADER,
-    API_VERSION,
-    "Content-Type",
-    OCI_INDEX,
-    "Content-Length",
-    String(body.length),
-    "Docker-Content-Digest",
-    computeDigest(body),
-    "X-Content-Type-Options",
-    "nosniff"
-  ];
+  const headers = responseHeaders("Content-Type", OCI_INDEX, "Content-Length", String(body.length), "Docker-Content-Digest", computeDigest(body));
   if (types.length > 0) headers.push("OCI-Filters-Applied", "artifactType");
-  res.writeHead(200, headers);
-  res.end(head ? void 0 : body);
-  count(entry, head ? 0 : body.length);
+  exchange.send(200, headers, body);
 }
 function artifactTypeFilter(query) {
   return query === "" ? [] : new URLSearchParams(query).getAll("artifactType").filter((t) => t !== "");
@@ -3236,47 +3294,8 @@ var init_discovery = __esm({
     "use strict";
     init_digest();
     init_media_types();
-    init_registry();
+    init_exchange();
     init_rejections();
-    init_request_log();
-    init_responses();
-  }
-});
-
-// src/registry/server/manifests.ts
-function manifest(context, req, res, head, name, reference, entry) {
-  const repo = context.registry.repository(name);
-  const found = repo?.manifest(reference);
-  if (found !== void 0) return serveManifest(req, res, head, found, entry);
-  if (repo === void 0) throw unknownRepository(name);
-  throw unknownManifest(name, reference);
-}
-function serveManifest(req, res, head, m, entry) {
-  const headers = req.headers;
-  if (headers["if-none-match"] !== void 0 || headers["if-match"] !== void 0) {
-    const selection = select({ "if-match": headers["if-match"], "if-none-match": headers["if-none-match"] }, m.etag, m.body.length);
-    if (selection.kind === "not-modified") {
-      res.writeHead(304, m.notModifiedHeaders);
-      res.end();
-      return;
-    }
-    if (selection.kind === "precondition-failed") throw preconditionFailed(m.digest);
-  }
-  res.writeHead(200, m.headers);
-  if (head) {
-    res.end();
-    return;
-  }
-  if (m.latin1Body !== void 0) res.end(m.latin1Body, "latin1");
-  else res.end(m.body);
-  count(entry, m.body.length);
-}
-var init_manifests = __esm({
-  "src/registry/server/manifests.ts"() {
-    "use strict";
-    init_ranges();
-    init_rejections();
-    init_request_log();
   }
 });
 
@@ -3298,88 +3317,80 @@ function parseTarget(target) {
   if (kind === "tags" && argument === "list") return { endpoint: "tags", name, query };
   return void 0;
 }
-function route(context, req, res, entry) {
-  const method = req.method;
+function route(context, exchange) {
+  const method = exchange.req.method;
   if (method !== "GET" && method !== "HEAD") throw methodNotAllowed(method);
-  const head = method === "HEAD";
-  const url = req.url ?? "";
+  const url = exchange.req.url ?? "";
   const target = parseTarget(url);
   switch (target?.endpoint) {
     case "base":
-      return count(entry, sendJson(res, head, {}));
+      return exchange.sendJson({});
     case "catalog":
-      return catalog(context, res, head, target.query, entry);
+      return catalog(context, exchange, target.query);
     case "manifests":
-      return manifest(context, req, res, head, target.name, target.argument, entry);
+      return context.manifests.answer(exchange, target.name, target.argument);
     case "blobs":
-      return blob(context, req, res, head, target.name, target.argument, entry);
+      return blob(context, exchange, target.name, target.argument);
     case "referrers":
-      return referrers(context, res, head, target.name, target.argument, target.query, entry);
+      return referrers(context, exchange, target.name, target.argument, target.query);
     case "tags":
-      return tagsList(context, res, head, target.name, target.query, entry);
+      return tagsList(context, exchange, target.name, target.query);
     case void 0:
-      throw notFound(url.split("?")[0] ?? "");
+      throw noSuchEndpoint(url.split("?")[0] ?? "");
   }
-}
-function methodNotAllowed(method) {
-  const message = `this registry is read-only: ${quote(method ?? "")} is not supported, only GET and HEAD`;
-  return new HttpError(405, "UNSUPPORTED", message, { method }, ["Allow", "GET, HEAD"]);
-}
-function notFound(path) {
-  const message = `no such endpoint ${quote(path)}: this registry serves /v2/, /v2/_catalog and /v2/<name>/{manifests,blobs,referrers}/<reference>, /v2/<name>/tags/list`;
-  return new HttpError(404, "UNSUPPORTED", message);
 }
 var SLASH2, NAME_START;
 var init_route = __esm({
   "src/registry/server/route.ts"() {
     "use strict";
-    init_digest();
     init_blobs();
     init_discovery();
-    init_manifests();
-    init_request_log();
-    init_responses();
+    init_rejections();
     SLASH2 = 47;
     NAME_START = 4;
   }
 });
 
 // src/registry/server/handler.ts
-function createHandler(registry, options = {}) {
-  const log = options.log;
-  const logError = log ?? ((line) => void process.stderr.write(`${line}
+function errorLog(log) {
+  return log ?? ((line) => void process.stderr.write(`${line}
 `));
-  const pool = new BufferPool(options.blobMemory ?? DEFAULT_BLOB_MEMORY, BLOB_READ_CHUNK);
-  const context = { registry, files: new BlobFiles(logError), pool, logError };
+}
+function createHandler(registry, options = {}, connections = NO_CONNECTIONS) {
+  const log = options.log;
+  const context = {
+    registry,
+    files: new BlobFiles(errorLog(log)),
+    manifests: new Manifests(registry),
+    pool: new BufferPool(options.blobMemory ?? DEFAULT_BLOB_MEMORY, BLOB_READ_CHUNK),
+    connections,
+    logError: errorLog(log)
+  };
   return (req, res) => {
-    const entry = log === void 0 ? void 0 : logWhenClosed(req, res, log);
+    const exchange = new Exchange(req, res);
+    if (log !== void 0) exchange.logWhenClosed(log);
     try {
-      const pending = route(context, req, res, entry);
-      if (pending !== void 0) pending.catch((error) => respond(context, req, res, error, entry));
+      const pending = route(context, exchange);
+      if (pending !== void 0) pending.catch((error) => answerFailure(context, exchange, error));
     } catch (error) {
-      respond(context, req, res, error, entry);
+      answerFailure(context, exchange, error);
     }
   };
 }
-function respond(context, req, res, error, entry) {
-  if (error instanceof HttpError) {
-    if (res.headersSent) res.destroy();
-    else count(entry, writeError(res, error));
-    return;
-  }
-  if (res.destroyed) return;
-  if (error instanceof ContentMismatchError) {
-    context.logError(`${error.message}: ${res.headersSent ? "response cut off so the client cannot take it for the blob" : "answered 500"}`);
-  } else {
-    const detail = error instanceof Error ? error.stack ?? error.message : String(error);
-    context.logError(`internal error serving ${req.method} ${printableTarget(req.url ?? "")}: ${detail}`);
+function answerFailure(context, exchange, error) {
+  const { req, res } = exchange;
+  const { answer, unlogged } = failureAnswer(error);
+  if (unlogged) {
+    if (res.destroyed) return;
+    if (error instanceof ContentMismatchError) {
+      context.logError(`${error.message}: ${res.headersSent ? "response cut off so the client cannot take it for the blob" : "answered 500"}`);
+    } else {
+      const detail = error instanceof Error ? error.stack ?? error.message : String(error);
+      context.logError(`internal error serving ${req.method} ${printableTarget(req.url ?? "")}: ${detail}`);
+    }
   }
   if (res.headersSent) res.destroy();
-  else
-    count(
-      entry,
-      writeError(res, new HttpError(500, "UNKNOWN", error instanceof ContentMismatchError ? "blob is corrupt on the server" : "internal server error"))
-    );
+  else writeError(exchange, answer);
 }
 var DEFAULT_BLOB_MEMORY;
 var init_handler = __esm({
@@ -3387,11 +3398,13 @@ var init_handler = __esm({
     "use strict";
     init_errors();
     init_layout_store();
+    init_printable();
     init_blob_files();
     init_buffer_pool();
-    init_request_log();
-    init_printable();
-    init_responses();
+    init_connections();
+    init_exchange();
+    init_manifests();
+    init_rejections();
     init_route();
     DEFAULT_BLOB_MEMORY = 64 * 1024 * 1024;
   }
@@ -3449,13 +3462,14 @@ var init_host = __esm({
 
 // src/registry/server/server.ts
 async function listen(registry, options = {}) {
-  const handler = createHandler(registry, { blobMemory: options.blobMemory, ...options.log !== void 0 && { log: options.log } });
+  const cap = new ConnectionCap(options.maxConnections ?? defaultMaxConnections());
+  const handler = createHandler(registry, { blobMemory: options.blobMemory, ...options.log !== void 0 && { log: options.log } }, cap);
   const serverOptions = { keepAlive: true, noDelay: true, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS };
   const server = options.tls === void 0 ? createServer(serverOptions, handler) : (await import("node:https")).createServer(
     { ...serverOptions, handshakeTimeout: HEADERS_TIMEOUT_MS, cert: options.tls.cert, key: options.tls.key },
     handler
   );
-  bound(server, options);
+  bound(server, cap, options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
   server.on("connect", (req, socket) => {
     const res = new ServerResponse(req);
     res.assignSocket(socket);
@@ -3470,8 +3484,7 @@ async function listen(registry, options = {}) {
       resolve5();
     });
   });
-  const logError = options.log ?? ((line) => void process.stderr.write(`${line}
-`));
+  const logError = errorLog(options.log);
   server.on("error", (error) => logError(`registry server: ${error.message}`));
   const address = server.address();
   const host = loopbackFor(address.address) ?? address.address;
@@ -3483,12 +3496,11 @@ async function listen(registry, options = {}) {
   };
   return { url, host, wildcard: isWildcard(address.address), port: address.port, close, [Symbol.asyncDispose]: close };
 }
-function bound(server, options) {
-  const cap = new ConnectionCap(options.maxConnections ?? defaultMaxConnections());
+function bound(server, cap, sendTimeoutMs) {
   server.on("connection", (socket) => cap.admit(socket));
   server.timeout = 0;
   server.keepAliveTimeout = 0;
-  const sweep = cap.closeStalledEvery(options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
+  const sweep = cap.closeStalledEvery(sendTimeoutMs);
   server.once("close", () => sweep.stop());
 }
 function closeServer(server) {
@@ -3919,7 +3931,7 @@ function servedNames(registry) {
       continue;
     }
     const children = /* @__PURE__ */ new Set();
-    for (const { ref } of repo.manifests.values()) if (ref.kind === "index") for (const child of ref.children) children.add(child.digest);
+    for (const ref of repo.manifests.values()) if (ref.kind === "index") for (const child of ref.children) children.add(child.digest);
     for (const digest2 of repo.manifests.keys()) if (!children.has(digest2)) names.push(`${name}@${digest2}`);
   }
   return names;
@@ -5641,7 +5653,7 @@ function classify(error, method, url, signal) {
   const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : void 0;
   const tls = url.startsWith("https:") ? tlsFailure(code, new URL(url)) : void 0;
   if (tls !== void 0) return new RegistryConnectionError(`${method} ${url} failed: ${tls}`, false, { cause: error });
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const transient = code !== void 0 && TRANSIENT_CODES.has(code) || message === "terminated" || message === "other side closed";
   return new RegistryConnectionError(`${method} ${url} failed: ${message}${code === void 0 ? "" : ` (${code})`}`, transient, { cause: error });
 }
@@ -5901,7 +5913,7 @@ async function download(out, fetch, descriptor, first, options) {
   if (held !== void 0) out.push(held);
 }
 function keptCutting(failure, attempts, where2) {
-  const why = failure instanceof Error ? failure.message : String(failure);
+  const why = messageOf(failure);
   return new RegistryConnectionError(
     `${where2}: gave up after ${attempts} connections in a row broke, each after less than ${MIN_RESUME_PROGRESS_BYTES} new bytes: the registry keeps cutting the connection (a resume renews the retries only after that many bytes): ${why}`,
     false,
@@ -6123,7 +6135,7 @@ var init_client = __esm({
       source;
       #transport;
       constructor(options) {
-        if (!isValidRepository(options.repository)) throw new UsageError(`invalid repository ${quote(options.repository)}: ${REPOSITORY_RULE}`);
+        checkRepository(options.repository);
         this.repository = options.repository;
         this.baseUrl = `${options.scheme ?? "https"}://${options.host}`;
         this.#transport = new Transport({
@@ -6148,7 +6160,7 @@ var init_client = __esm({
        */
       async read(target) {
         const { tag, digest: digest2 } = target;
-        if (tag !== void 0 && !isValidTag(tag)) throw new UsageError(`invalid tag ${quote(tag)}: ${TAG_RULE}`);
+        if (tag !== void 0) checkTag(tag);
         if (digest2 !== void 0) parseDigest(digest2);
         const reference = tag ?? digest2;
         if (reference === void 0) throw new UsageError("read needs a tag, a digest, or both");
@@ -6204,9 +6216,11 @@ function parseReference(reference, options = {}) {
   if (colon >= 0) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!isValidTag(tag)) fail(`invalid tag ${quote(tag)}: ${TAG_RULE}`);
+    const problem2 = tagProblem(tag);
+    if (problem2 !== void 0) fail(problem2);
   }
-  if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: ${REPOSITORY_RULE}`);
+  const problem = repositoryProblem(rest);
+  if (problem !== void 0) fail(problem);
   if (tag === void 0 && digest2 === void 0) tag = "latest";
   return { host, repository: rest, tag, digest: digest2, scheme: options.plainHttp || !options.tls && isLocal(parsedHost.host) ? "http" : "https" };
 }
@@ -6409,7 +6423,7 @@ async function readCaFiles(files, scheme) {
   return Promise.all(
     files.map(async (file) => {
       const text = await (0, import_promises12.readFile)(file, "utf8").catch((error) => {
-        throw new UsageError(`cannot read --ca-file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new UsageError(`cannot read --ca-file ${file}: ${messageOf(error)}`);
       });
       try {
         new import_node_crypto8.X509Certificate(text);
@@ -6526,6 +6540,7 @@ __export(src_exports, {
   AuthError: () => AuthError,
   BLOB_READ_CHUNK: () => BLOB_READ_CHUNK,
   BazelManifestError: () => BazelManifestError,
+  BlobFileError: () => BlobFileError,
   ConflictError: () => ConflictError,
   ContentMismatchError: () => ContentMismatchError,
   DEFAULT_HOST: () => DEFAULT_HOST,
@@ -6585,6 +6600,7 @@ __export(src_exports, {
   listenAddress: () => listenAddress,
   makeRef: () => makeRef,
   manifestKind: () => manifestKind,
+  messageOf: () => messageOf,
   parseBazelManifest: () => parseBazelManifest,
   parseDescriptor: () => parseDescriptor,
   parseDigest: () => parseDigest,
@@ -6593,6 +6609,7 @@ __export(src_exports, {
   parseReference: () => parseReference,
   parseRunfilesManifest: () => parseRunfilesManifest,
   pull: () => pull,
+  quote: () => quote,
   readBazelManifest: () => readBazelManifest,
   readLayout: () => readLayout,
   readRef: () => readRef,
@@ -6678,7 +6695,7 @@ function help(args, io) {
   throw new UsageError(`no help for ${JSON.stringify(topic)} (commands: serve, pull)`);
 }
 function reportError(error, io) {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const known = error instanceof LocalRegistryError || error instanceof Error && "code" in error && typeof error.code === "string";
   io.stderr.write(`localregistry: ${known ? "" : "internal error: "}${printable(message.replace(/\s*\n\s*/g, " "))}
 `);
@@ -6717,6 +6734,7 @@ if (isMainModule()) {
 var AuthError2;
 var BLOB_READ_CHUNK2;
 var BazelManifestError2;
+var BlobFileError2;
 var ConflictError2;
 var ContentMismatchError2;
 var DEFAULT_HOST2;
@@ -6776,6 +6794,7 @@ var listen2;
 var listenAddress2;
 var makeRef2;
 var manifestKind2;
+var messageOf2;
 var parseBazelManifest2;
 var parseDescriptor2;
 var parseDigest2;
@@ -6784,6 +6803,7 @@ var parseManifest2;
 var parseReference2;
 var parseRunfilesManifest2;
 var pull2;
+var quote2;
 var readBazelManifest2;
 var readLayout2;
 var readRef2;
@@ -6796,11 +6816,12 @@ var verifyBytes2;
 var walkRefs2;
 var writeClientConfig2;
 var writeLayout2;
-if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DeadlineError: DeadlineError2, DigestCheck: DigestCheck2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, MAX_REPOSITORY_LENGTH: MAX_REPOSITORY_LENGTH2, MAX_TAG_LENGTH: MAX_TAG_LENGTH2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, OutputFileError: OutputFileError2, PULL_HELP: PULL_HELP2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, REPOSITORY_RULE: REPOSITORY_RULE2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, TAG_RULE: TAG_RULE2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, dockerCredentials: dockerCredentials2, embeddedData: embeddedData2, isNonDistributable: isNonDistributable2, isValidDigest: isValidDigest2, isValidRepository: isValidRepository2, isValidTag: isValidTag2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, systemReason: systemReason2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeClientConfig: writeClientConfig2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
+if (import.meta.main !== true) ({ AuthError: AuthError2, BLOB_READ_CHUNK: BLOB_READ_CHUNK2, BazelManifestError: BazelManifestError2, BlobFileError: BlobFileError2, ConflictError: ConflictError2, ContentMismatchError: ContentMismatchError2, DEFAULT_HOST: DEFAULT_HOST2, DOCKER_CONFIG: DOCKER_CONFIG2, DOCKER_LAYER_GZIP: DOCKER_LAYER_GZIP2, DOCKER_MANIFEST: DOCKER_MANIFEST2, DOCKER_MANIFEST_LIST: DOCKER_MANIFEST_LIST2, DeadlineError: DeadlineError2, DigestCheck: DigestCheck2, DigestError: DigestError2, Image: Image2, ImageReferenceError: ImageReferenceError2, Index: Index2, LayoutError: LayoutError2, LayoutStore: LayoutStore2, LayoutWriter: LayoutWriter2, LocalRegistryError: LocalRegistryError2, MANIFEST_MEDIA_TYPES: MANIFEST_MEDIA_TYPES2, MANIFEST_PROTO_PATH: MANIFEST_PROTO_PATH2, MAX_INDEX_DEPTH: MAX_INDEX_DEPTH2, MAX_MANIFEST_BYTES: MAX_MANIFEST_BYTES2, MAX_REPOSITORY_LENGTH: MAX_REPOSITORY_LENGTH2, MAX_TAG_LENGTH: MAX_TAG_LENGTH2, ManifestError: ManifestError2, ManifestIndex: ManifestIndex2, OCI_CONFIG: OCI_CONFIG2, OCI_EMPTY: OCI_EMPTY2, OCI_INDEX: OCI_INDEX2, OCI_LAYER: OCI_LAYER2, OCI_LAYER_GZIP: OCI_LAYER_GZIP2, OCI_LAYOUT_VERSION: OCI_LAYOUT_VERSION2, OCI_MANIFEST: OCI_MANIFEST2, OutputFileError: OutputFileError2, PULL_HELP: PULL_HELP2, REF_NAME_ANNOTATION: REF_NAME_ANNOTATION2, REPOSITORY_RULE: REPOSITORY_RULE2, Registry: Registry2, RegistryClient: RegistryClient2, RegistryConnectionError: RegistryConnectionError2, RegistryProtocolError: RegistryProtocolError2, RegistryResponseError: RegistryResponseError2, ResponseTooLargeError: ResponseTooLargeError2, RunfilesError: RunfilesError2, RunfilesResolver: RunfilesResolver2, TAG_RULE: TAG_RULE2, UsageError: UsageError2, computeDigest: computeDigest2, createHandler: createHandler2, createVerifier: createVerifier2, dockerCredentials: dockerCredentials2, embeddedData: embeddedData2, isNonDistributable: isNonDistributable2, isValidDigest: isValidDigest2, isValidRepository: isValidRepository2, isValidTag: isValidTag2, listen: listen2, listenAddress: listenAddress2, makeRef: makeRef2, manifestKind: manifestKind2, messageOf: messageOf2, parseBazelManifest: parseBazelManifest2, parseDescriptor: parseDescriptor2, parseDigest: parseDigest2, parseListen: parseListen2, parseManifest: parseManifest2, parseReference: parseReference2, parseRunfilesManifest: parseRunfilesManifest2, pull: pull2, quote: quote2, readBazelManifest: readBazelManifest2, readLayout: readLayout2, readRef: readRef2, runPullCommand: runPullCommand2, selectEntry: selectEntry2, startRegistry: startRegistry2, systemReason: systemReason2, tagFromRefName: tagFromRefName2, verifyBytes: verifyBytes2, walkRefs: walkRefs2, writeClientConfig: writeClientConfig2, writeLayout: writeLayout2 } = await Promise.resolve().then(() => (init_src(), src_exports)));
 export {
   AuthError2 as AuthError,
   BLOB_READ_CHUNK2 as BLOB_READ_CHUNK,
   BazelManifestError2 as BazelManifestError,
+  BlobFileError2 as BlobFileError,
   ConflictError2 as ConflictError,
   ContentMismatchError2 as ContentMismatchError,
   DEFAULT_HOST2 as DEFAULT_HOST,
@@ -6860,6 +6881,7 @@ export {
   listenAddress2 as listenAddress,
   makeRef2 as makeRef,
   manifestKind2 as manifestKind,
+  messageOf2 as messageOf,
   parseBazelManifest2 as parseBazelManifest,
   parseDescriptor2 as parseDescriptor,
   parseDigest2 as parseDigest,
@@ -6868,6 +6890,7 @@ export {
   parseReference2 as parseReference,
   parseRunfilesManifest2 as parseRunfilesManifest,
   pull2 as pull,
+  quote2 as quote,
   readBazelManifest2 as readBazelManifest,
   readLayout2 as readLayout,
   readRef2 as readRef,

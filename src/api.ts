@@ -8,7 +8,7 @@
 import { TagClaims } from './load/claims.ts'
 import { type ImageOption, Loader } from './load/loader.ts'
 import type { Ref } from './oci/ref.ts'
-import { Registry } from './registry/server/registry.ts'
+import { Registry } from './content/registry.ts'
 import { type ListenOptions, listen } from './registry/server/index.ts'
 import { type TlsOptions, serverTls } from './tls/index.ts'
 import { UsageError } from './errors.ts'

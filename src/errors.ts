@@ -1,6 +1,7 @@
 // Every error the runtime throws on purpose is defined here, each with a stable
 // `code` that callers and tests can match on. Messages say what is wrong, where,
-// and (when there is one) how to fix it; the cause, if any, is kept in `cause`.
+// and (when there is one) how to fix it; the cause, if any, is kept in `cause`. The helpers
+// messages are made with (quote, messageOf, systemReason) are here too.
 
 export type ErrorCode =
   | 'ERR_LOCALREGISTRY_DIGEST'
@@ -19,6 +20,7 @@ export type ErrorCode =
   | 'ERR_LOCALREGISTRY_AUTH'
   | 'ERR_LOCALREGISTRY_DEADLINE'
   | 'ERR_LOCALREGISTRY_OUTPUT_FILE'
+  | 'ERR_LOCALREGISTRY_BLOB_FILE'
 
 export class LocalRegistryError extends Error {
   readonly code: ErrorCode
@@ -48,6 +50,21 @@ export class LayoutError extends LocalRegistryError {
 export class ContentMismatchError extends LocalRegistryError {
   constructor(message: string) {
     super('ERR_LOCALREGISTRY_CONTENT_MISMATCH', message)
+  }
+}
+
+/**
+ * A blob file the server cannot serve: one it cannot read, or (`corrupt`) one that is not the
+ * bytes its digest names (wrong size, or found wrong before and unchanged since).
+ */
+export class BlobFileError extends LocalRegistryError {
+  readonly digest: string
+  readonly corrupt: boolean
+
+  constructor(message: string, digest: string, corrupt: boolean) {
+    super('ERR_LOCALREGISTRY_BLOB_FILE', message)
+    this.digest = digest
+    this.corrupt = corrupt
   }
 }
 
@@ -179,6 +196,16 @@ export class DeadlineError extends LocalRegistryError {
   constructor(message: string) {
     super('ERR_LOCALREGISTRY_DEADLINE', message)
   }
+}
+
+/** Quotes a value for a message, cutting absurdly long input so messages stay readable. */
+export function quote(value: string): string {
+  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value)
+}
+
+/** What an error (or anything thrown) says, without its stack. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }
 
 /** A system error's message without the paths it names (they may be a temp file's): "ENOSPC: no space left on device". */

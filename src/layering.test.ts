@@ -3,7 +3,13 @@
 // 'localregistry' and 'localregistry/…', resolved through package.json's export map). The rules
 // hold for everything a module reaches, transitively, not only for what it imports itself:
 // - src/oci, the content model, reaches nothing of ours but src/errors.ts;
+// - src/content, what a registry serves (repositories, tags, refs, blobs), is plain content: it
+//   reaches nothing of ours but src/oci and src/errors.ts (no HTTP, no server);
 // - src/registry (server and client) never reaches src/cli;
+// - in the server, what a blob transfer uses (the blob files, the buffer pool, the connections)
+//   and what every route uses (the exchange, Range and conditionals) import no other module of
+//   the server, so a request's path never comes back to a module it left; and every wire error
+//   is built in one module, rejections.ts;
 // - production code never imports test code: tests (*.test.ts) and their support, which lives in
 //   one place, test/support/ beside src/ (so the build, rooted at src/, cannot ship it);
 // - src/testing (the published 'localregistry/testing' fixtures) is imported by tests, test
@@ -131,6 +137,16 @@ describe('layering', () => {
     assert.deepEqual(found, [])
   })
 
+  test('src/content reaches nothing of ours but src/oci and src/errors.ts', () => {
+    const found = reachViolations(
+      graph,
+      (file) => file.startsWith('content/') && !isTestCode(file),
+      (reached) => reached.startsWith('oci/') || reached === 'errors.ts',
+    )
+    assert.deepEqual(found, [])
+    assert.ok(graph.has('content/registry.ts'), 'the content model is where this test looks for it')
+  })
+
   test('src/registry never reaches src/cli', () => {
     assert.deepEqual(
       reachViolations(
@@ -140,6 +156,26 @@ describe('layering', () => {
       ),
       [],
     )
+  })
+
+  test("the server's leaves import no other module of the server, so a request never comes back to one it left", () => {
+    const leaves = ['blob-files.ts', 'buffer-pool.ts', 'connections.ts', 'exchange.ts', 'ranges.ts'].map((f) => `registry/server/${f}`)
+    for (const leaf of leaves) assert.ok(graph.has(leaf), `${leaf} is where this test looks for it`)
+    const found = violations(
+      graph,
+      (file) => leaves.includes(file),
+      (imported) => !imported.startsWith('registry/server/'),
+    )
+    assert.deepEqual(found, [])
+  })
+
+  test('every wire error (HttpError) is built in rejections.ts', async () => {
+    const building: string[] = []
+    for (const file of graph.keys()) {
+      if (isTestCode(file) || file === 'registry/server/rejections.ts') continue
+      if ((await readFile(join(SRC, file), 'utf8')).includes('new HttpError(')) building.push(file)
+    }
+    assert.deepEqual(building, [])
   })
 
   test('production code never imports test code, nor anything outside src', () => {

@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs'
 import { constants } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { ImageReferenceError, LocalRegistryError, UsageError } from '../errors.ts'
+import { ImageReferenceError, LocalRegistryError, UsageError, messageOf } from '../errors.ts'
 import { type Io } from './io.ts'
 import { HELP, PULL_HELP, SERVE_HELP } from './help.ts'
 import { packageVersion } from '../package-files.ts'
@@ -59,7 +59,7 @@ function help(args: string[], io: Io): number {
 
 /** One line: `localregistry: <message>`; exit 2 for usage errors (bad flags, a malformed reference), 1 for everything else. */
 export function reportError(error: unknown, io: Io): number {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   const known = error instanceof LocalRegistryError || (error instanceof Error && 'code' in error && typeof error.code === 'string')
   // Messages may quote what came from outside (a registry's error text and headers, manifest
   // fields quoted by src/oci, a credential helper's output, Node's own errors): made printable

@@ -110,7 +110,7 @@ export function servedNames(registry: Registry): string[] {
       continue
     }
     const children = new Set<string>()
-    for (const { ref } of repo.manifests.values()) if (ref.kind === 'index') for (const child of ref.children) children.add(child.digest)
+    for (const ref of repo.manifests.values()) if (ref.kind === 'index') for (const child of ref.children) children.add(child.digest)
     for (const digest of repo.manifests.keys()) if (!children.has(digest)) names.push(`${name}@${digest}`)
   }
   return names

@@ -6,7 +6,7 @@
 import { X509Certificate } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { DeadlineError, UsageError } from '../errors.ts'
+import { DeadlineError, UsageError, messageOf } from '../errors.ts'
 import type { Credentials, CredentialsProvider } from '../registry/client/auth.ts'
 import { dockerCredentials } from '../registry/client/docker-config.ts'
 import { type PullProgress, pull } from '../registry/client/pull.ts'
@@ -120,7 +120,7 @@ async function readCaFiles(files: readonly string[], scheme: 'http' | 'https'): 
   return Promise.all(
     files.map(async (file) => {
       const text = await readFile(file, 'utf8').catch((error: unknown) => {
-        throw new UsageError(`cannot read --ca-file ${file}: ${error instanceof Error ? error.message : String(error)}`)
+        throw new UsageError(`cannot read --ca-file ${file}: ${messageOf(error)}`)
       })
       try {
         new X509Certificate(text)

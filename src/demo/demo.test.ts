@@ -33,7 +33,7 @@ test('the demo serves every image it lists and prints a pull command per client'
       assert.ok(text.includes(command), command)
     }
     const manifest = demo.registry.registry.repository('demo/app')?.manifests.values().next().value
-    layouts = manifest?.ref.source.location
+    layouts = manifest?.source.location
     assert.ok(layouts !== undefined && existsSync(layouts))
   }
   assert.equal(existsSync(layouts), false, 'close removes the layouts')

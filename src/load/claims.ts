@@ -5,7 +5,7 @@
 // read, a name it rejects) leaves the tag free for the next try. The same digest placed twice is
 // the same image: fine.
 
-import type { Registry } from '../registry/server/registry.ts'
+import type { Registry } from '../content/registry.ts'
 import { ConflictError } from '../errors.ts'
 import type { Placement } from './plan.ts'
 

@@ -5,9 +5,8 @@ import { existsSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import type { ManifestImage } from '../manifest/index.ts'
 import type { RunfilesResolver } from '../runfiles/index.ts'
-import { RunfilesError, UsageError } from '../errors.ts'
-import { quote } from '../oci/digest.ts'
-import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../oci/names.ts'
+import { RunfilesError } from '../errors.ts'
+import { checkRepository, checkTag } from '../oci/names.ts'
 import { type ImageRequest, LayoutCache, type Placement, planImages } from './plan.ts'
 
 /** An OCI layout directory to serve. */
@@ -91,12 +90,8 @@ function manifestRequest(image: ManifestImage, resolver: RunfilesResolver): Imag
 
 /** --image and API names (a manifest's are checked by its parser), before any layout is looked for. */
 function checkNames(image: ImageOption, source: string): void {
-  if (!isValidRepository(image.repository)) {
-    throw new UsageError(`${source}: ${quote(image.repository)} is not a valid repository name (${REPOSITORY_RULE})`)
-  }
-  if (image.tag !== undefined && image.tag !== '' && !isValidTag(image.tag)) {
-    throw new UsageError(`${source}: ${quote(image.tag)} is not a valid tag (${TAG_RULE})`)
-  }
+  checkRepository(image.repository, source)
+  if (image.tag !== undefined && image.tag !== '') checkTag(image.tag, source)
 }
 
 /** The manifest parser is imported only when there are manifests: `--image` alone never pays for it. */

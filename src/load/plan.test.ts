@@ -116,7 +116,7 @@ describe('planImages', () => {
     const { dir } = await layoutWith(t, ['v1'])
     await assert.rejects(plan(request(dir, undefined, 'v9')), {
       name: 'LayoutError',
-      message: `--image app=layout: OCI layout ${dir} has no index.json entry with ref name "v9" (ref names: "v1")`,
+      message: `--image app=layout: OCI layout ${dir} has no entry named "v9" (ref names: v1)`,
     })
     const unnamed = await layoutWith(t, [undefined])
     await assert.rejects(plan(request(unnamed.dir, 'x', 'v1')), { message: /\(ref names: none\)$/ })

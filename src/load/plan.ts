@@ -4,7 +4,7 @@
 
 import { realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { type Layout, type LayoutEntry, readLayout } from '../oci/layout.ts'
+import { type Layout, type LayoutEntry, readLayout, selectEntry } from '../oci/layout.ts'
 import type { Ref } from '../oci/ref.ts'
 import { LayoutError } from '../errors.ts'
 import { isValidTag } from '../oci/names.ts'
@@ -103,21 +103,13 @@ function place(request: ImageRequest, layout: Layout): Placement[] {
   })
   const { tag, refName } = request
   if (refName !== undefined) {
-    const entry = selectByRefName(layout, refName)
+    const entry = selectEntry(layout, refName)
     if (tag !== undefined) return [at(entry, tag === '' ? undefined : tag)]
     return [at(entry, derivedTag(layout, entry))]
   }
   if (tag === '') return layout.entries.map((e) => at(e, undefined))
   if (tag !== undefined) return [at(selectByTag(layout, tag), tag)]
   return layout.entries.map((e) => at(e, derivedTag(layout, e)))
-}
-
-function selectByRefName(layout: Layout, refName: string): LayoutEntry {
-  const entry = layout.entries.find((e) => e.refName === refName)
-  if (entry === undefined) {
-    throw new LayoutError(`OCI layout ${layout.dir} has no index.json entry with ref name ${JSON.stringify(refName)} (ref names: ${refNames(layout)})`)
-  }
-  return entry
 }
 
 function selectByTag(layout: Layout, tag: string): LayoutEntry {

@@ -3,11 +3,10 @@
 // repository, a valid or empty tag and a path. Every error is a BazelManifestError that starts
 // with `FILE:LINE[:COLUMN]: `.
 
-import { BazelManifestError } from '../errors.ts'
+import { BazelManifestError, messageOf } from '../errors.ts'
 import { readRegularFile } from '../oci/regular-file.ts'
 import { MANIFEST_PROTO_PATH } from '../package-files.ts'
-import { quote } from '../oci/digest.ts'
-import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../oci/names.ts'
+import { repositoryProblem, tagProblem } from '../oci/names.ts'
 import { MANIFEST, type TextMessage, TextFormatError, parseTextFormat } from './text-format.ts'
 
 /** One `images { ... }` entry of a manifest. */
@@ -59,14 +58,10 @@ function checkImage(image: TextMessage, file: string, i: number): ManifestImage 
     throw new BazelManifestError(`${file}:${line}: images[${i}]: ${what}`)
   }
   if (repository === '') fail('repository is missing')
-  if (!isValidRepository(repository)) {
-    fail(`repository ${quote(repository)} is not a valid repository name (${REPOSITORY_RULE})`)
-  }
-  if (tag !== '' && !isValidTag(tag)) fail(`tag ${quote(tag)} of ${repository} is not a valid tag (${TAG_RULE})`)
+  const repositoryWrong = repositoryProblem(repository)
+  if (repositoryWrong !== undefined) fail(`repository ${repositoryWrong}`)
+  const tagWrong = tag === '' ? undefined : tagProblem(tag, repository)
+  if (tagWrong !== undefined) fail(`tag ${tagWrong}`)
   if (path === '') fail(`path of ${repository}${tag === '' ? '' : `:${tag}`} is missing`)
   return { repository, tag, path, file, line }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

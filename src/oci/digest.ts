@@ -3,7 +3,7 @@
 // could not be verified and content we cannot verify must not be served.
 
 import { createHash, type Hash } from 'node:crypto'
-import { DigestError } from '../errors.ts'
+import { DigestError, quote } from '../errors.ts'
 
 export type DigestAlgorithm = 'sha256' | 'sha512'
 
@@ -53,9 +53,4 @@ export function createDigestHash(digest: string): Hash {
 
 export function computeDigest(bytes: Uint8Array, algorithm: DigestAlgorithm = 'sha256'): string {
   return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`
-}
-
-/** Quotes a value for an error message, cutting absurdly long input so messages stay readable. */
-export function quote(value: string): string {
-  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value)
 }

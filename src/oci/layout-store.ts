@@ -109,8 +109,13 @@ export class LayoutStore implements ContentSource {
   }
 
   #where(descriptor: Descriptor): string {
-    return `blob ${descriptor.digest} (${this.blobPath(descriptor.digest)}) of layout ${this.location}`
+    return blobFileName(descriptor.digest, this.blobPath(descriptor.digest), this.location)
   }
+}
+
+/** Names a layout's blob file in messages and log lines: `blob DIGEST (PATH) of layout DIR`. */
+export function blobFileName(digest: string, path: string, layout: string): string {
+  return `blob ${digest} (${path}) of layout ${layout}`
 }
 
 /** When a missing blob is a symlink, say where it points: usually runfiles that were not shipped. */

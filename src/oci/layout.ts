@@ -11,7 +11,7 @@ import { LayoutStore } from './layout-store.ts'
 import { OCI_INDEX, OCI_LAYOUT_VERSION, REF_NAME_ANNOTATION, manifestKind } from './media-types.ts'
 import { type Ref, readRef, walkRefs } from './ref.ts'
 import { readRegularFile } from './regular-file.ts'
-import { LayoutError, LocalRegistryError } from '../errors.ts'
+import { LayoutError, LocalRegistryError, messageOf } from '../errors.ts'
 
 export interface LayoutEntry {
   /** The entry's descriptor in index.json, annotations and platform included. */
@@ -35,7 +35,7 @@ export async function readLayout(dir: string): Promise<Layout> {
     return await load(dir)
   } catch (error) {
     if (error instanceof LocalRegistryError && error.message.includes(dir)) throw error
-    const message = error instanceof Error ? error.message : String(error)
+    const message = messageOf(error)
     throw new LayoutError(`failed to read OCI layout ${dir}: ${message}`, { cause: error })
   }
 }

@@ -7,6 +7,8 @@
 //   repository: [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*, at most 255 characters
 //   tag:        [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}
 
+import { quote, UsageError } from '../errors.ts'
+
 /** The longest repository name the distribution-spec allows clients to rely on. */
 export const MAX_REPOSITORY_LENGTH = 255
 export const MAX_TAG_LENGTH = 128
@@ -27,6 +29,32 @@ function isLowerAlnum(c: number): boolean {
 
 function isAlnum(c: number): boolean {
   return isLowerAlnum(c) || (c >= 0x41 && c <= 0x5a)
+}
+
+/** Why `name` is not a valid repository name (the one message for it), or undefined when it is one. */
+export function repositoryProblem(name: string): string | undefined {
+  if (isValidRepository(name)) return undefined
+  if (name.length > MAX_REPOSITORY_LENGTH)
+    return `${quote(name)} is not a valid repository name: ${name.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`
+  return `${quote(name)} is not a valid repository name (${REPOSITORY_RULE})`
+}
+
+/** Why `tag` is not a valid tag (the one message for it; `of` names its repository), or undefined when it is one. */
+export function tagProblem(tag: string, of?: string): string | undefined {
+  if (isValidTag(tag)) return undefined
+  return `${quote(tag)}${of === undefined ? '' : ` of ${of}`} is not a valid tag (${TAG_RULE})`
+}
+
+/** Throws a UsageError (prefixed with `context: `, if given) unless `name` is a valid repository name. */
+export function checkRepository(name: string, context?: string): void {
+  const problem = repositoryProblem(name)
+  if (problem !== undefined) throw new UsageError(context === undefined ? problem : `${context}: ${problem}`)
+}
+
+/** Throws a UsageError (prefixed with `context: `, if given) unless `tag` is a valid tag. */
+export function checkTag(tag: string, context?: string): void {
+  const problem = tagProblem(tag)
+  if (problem !== undefined) throw new UsageError(context === undefined ? problem : `${context}: ${problem}`)
 }
 
 export function isValidRepository(name: string): boolean {

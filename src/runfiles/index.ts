@@ -19,7 +19,7 @@ import { existsSync, statSync } from 'node:fs'
 import { constants as bufferConstants } from 'node:buffer'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import { Runfiles as BazelRunfiles } from '@bazel/runfiles/runfiles.js'
-import { RunfilesError } from '../errors.ts'
+import { RunfilesError, messageOf } from '../errors.ts'
 import { readRegularFile } from '../oci/regular-file.ts'
 
 export interface RunfilesLocation {
@@ -245,7 +245,7 @@ function readRunfilesFile(file: string, what: string): string {
     return readRegularFile(file, bufferConstants.MAX_STRING_LENGTH, (message) => new RunfilesError(`${what} ${message}`)).toString('utf8')
   } catch (error) {
     if (error instanceof RunfilesError) throw error
-    throw new RunfilesError(`failed to read ${what} ${file}: ${error instanceof Error ? error.message : String(error)}`)
+    throw new RunfilesError(`failed to read ${what} ${file}: ${messageOf(error)}`)
   }
 }
 

@@ -10,7 +10,7 @@ import { type Layout, readLayout } from '../../src/oci/layout.ts'
 import type { Ref } from '../../src/oci/ref.ts'
 import { type FixtureOptions, buildFixtureLayout } from '../../src/testing/index.ts'
 import { makeTempDir } from './temp-dir.ts'
-import { Registry } from '../../src/registry/server/registry.ts'
+import { Registry } from '../../src/content/registry.ts'
 import { type ListenOptions, type RegistryServer, listen } from '../../src/registry/server/server.ts'
 
 export interface Served {

@@ -1,34 +1,16 @@
-// Resumable blob downloads. A blob body that breaks off mid-way is continued with
-// `Range: bytes=<pos>-` from where it stopped. A 206 is accepted only when its Content-Range
-// starts exactly there (anything else is a protocol error, never spliced in); a server that
-// ignores Range and answers 200 sends the whole blob again, and the bytes we already have
-// are skipped. Every byte is hashed once, here, against the descriptor (the ContentSource
-// contract: consumers do not verify again), and the last chunk is held back until the
-// digest matches, so a corrupted blob fails (permanently: a retry would fetch the same wrong
-// bytes) before its last chunk is delivered.
-//
-// A resume that made progress gets a fresh set of retries only when the connection it follows
-// delivered at least MIN_RESUME_PROGRESS_BYTES: a long download over a flaky link goes on,
-// while a registry that cuts every connection after a few bytes (each resume still making some
-// progress) uses up the retries like any failing request and fails, saying so, instead of
-// keeping the pull alive for days.
-//
-// The download starts as soon as the first response is there, not on the first read: bytes that
-// have arrived are hashed and kept even when the connection breaks before the consumer reads
-// (undici drops what it buffered of a body that fails), so a resume asks only for what never
-// came. A failure before the first read waits for it, so nothing fails before a consumer listens.
-//
-// The hot path is one stage: undici's body chunks (≈ 64 KiB each, as the socket delivers
-// them) are hashed and pushed into the returned stream as they are, without re-buffering or
-// concatenation. Back-pressure: when the stream holds STREAM_BUFFER_BYTES its consumer has
-// not taken, the body is paused, undici stops reading the socket once it holds
-// BODY_BUFFER_BYTES, and TCP flow control stops the server. So one blob download holds at
-// most ≈ STREAM_BUFFER_BYTES + BODY_BUFFER_BYTES + one held chunk in memory.
+// Resumable blob downloads, each byte hashed once against the descriptor (consumers do not
+// verify again). A body that breaks off continues with `Range: bytes=<pos>-`, and only a 206
+// starting exactly there (or a whole 200, the bytes we have skipped) is taken; the last chunk is
+// held back until the digest matches. Retries renew only after MIN_RESUME_PROGRESS_BYTES of
+// progress, so a registry that keeps cutting the connection fails the pull instead of keeping it
+// alive for days. Bytes are taken as they arrive (undici drops what it buffered of a body that
+// fails), and memory stays bounded by back-pressure: at most about STREAM_BUFFER_BYTES +
+// BODY_BUFFER_BYTES + one held chunk per download.
 
 import { Readable, finished } from 'node:stream'
 import type { Descriptor } from '../../oci/descriptor.ts'
 import { DigestCheck } from '../../oci/verify.ts'
-import { ContentMismatchError, RegistryConnectionError, RegistryProtocolError } from '../../errors.ts'
+import { ContentMismatchError, RegistryConnectionError, RegistryProtocolError, messageOf } from '../../errors.ts'
 import { attemptsUsedUp, type RetryContext, type RetryOptions, retryDelay, sleep } from './retry.ts'
 import { MIN_RESUME_PROGRESS_BYTES } from './timeouts.ts'
 import { classify, discard, type Response } from './transport.ts'
@@ -194,7 +176,7 @@ async function download(
 
 /** The error of a download given up on because the registry cut every connection after a little progress. */
 function keptCutting(failure: unknown, attempts: number, where: string): RegistryConnectionError {
-  const why = failure instanceof Error ? failure.message : String(failure)
+  const why = messageOf(failure)
   return new RegistryConnectionError(
     `${where}: gave up after ${attempts} connections in a row broke, each after less than ${MIN_RESUME_PROGRESS_BYTES} new bytes: the registry keeps cutting the connection (a resume renews the retries only after that many bytes): ${why}`,
     false,

@@ -2,12 +2,12 @@
 // verified against a digest) into a Ref whose nested indexes and blobs are fetched lazily,
 // through a RegistrySource, with retries, resumption, redirects and token auth.
 
-import { isValidDigest, parseDigest, quote } from '../../oci/digest.ts'
+import { isValidDigest, parseDigest } from '../../oci/digest.ts'
 import { parseJson } from '../../oci/manifest.ts'
 import { manifestKind } from '../../oci/media-types.ts'
-import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
+import { checkRepository, checkTag } from '../../oci/names.ts'
 import { type Ref, makeRef, refOfBytes } from '../../oci/ref.ts'
-import { ManifestError, UsageError } from '../../errors.ts'
+import { ManifestError, UsageError, quote } from '../../errors.ts'
 import type { Credentials, CredentialsProvider } from './auth.ts'
 import { RegistrySource } from './registry-source.ts'
 import type { RetryContext, RetryOptions } from './retry.ts'
@@ -59,7 +59,7 @@ export class RegistryClient {
   readonly #transport: Transport
 
   constructor(options: ClientOptions) {
-    if (!isValidRepository(options.repository)) throw new UsageError(`invalid repository ${quote(options.repository)}: ${REPOSITORY_RULE}`)
+    checkRepository(options.repository)
     this.repository = options.repository
     this.baseUrl = `${options.scheme ?? 'https'}://${options.host}`
     this.#transport = new Transport({
@@ -85,7 +85,7 @@ export class RegistryClient {
    */
   async read(target: ReadTarget): Promise<Ref> {
     const { tag, digest } = target
-    if (tag !== undefined && !isValidTag(tag)) throw new UsageError(`invalid tag ${quote(tag)}: ${TAG_RULE}`)
+    if (tag !== undefined) checkTag(tag)
     if (digest !== undefined) parseDigest(digest)
     const reference = tag ?? digest
     if (reference === undefined) throw new UsageError('read needs a tag, a digest, or both')

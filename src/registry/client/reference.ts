@@ -2,9 +2,9 @@
 // The host is always explicit (there is no default registry). The repository, tag and digest
 // follow the one grammar of src/oci (names.ts, digest.ts); only the host is the client's own.
 
-import { parseDigest, quote } from '../../oci/digest.ts'
-import { isValidRepository, isValidTag, REPOSITORY_RULE, TAG_RULE } from '../../oci/names.ts'
-import { DigestError, ImageReferenceError, UsageError } from '../../errors.ts'
+import { parseDigest } from '../../oci/digest.ts'
+import { repositoryProblem, tagProblem } from '../../oci/names.ts'
+import { DigestError, ImageReferenceError, UsageError, quote } from '../../errors.ts'
 import { REDACTED } from './redact.ts'
 import { isLoopback, isWildcard, parseHostPort } from '../../net/host.ts'
 
@@ -62,9 +62,11 @@ export function parseReference(reference: string, options: SchemeChoice = {}): I
   if (colon >= 0) {
     tag = rest.slice(colon + 1)
     rest = rest.slice(0, colon)
-    if (!isValidTag(tag)) fail(`invalid tag ${quote(tag)}: ${TAG_RULE}`)
+    const problem = tagProblem(tag)
+    if (problem !== undefined) fail(problem)
   }
-  if (!isValidRepository(rest)) fail(`invalid repository ${quote(rest)}: ${REPOSITORY_RULE}`)
+  const problem = repositoryProblem(rest)
+  if (problem !== undefined) fail(problem)
   if (tag === undefined && digest === undefined) tag = 'latest'
   return { host, repository: rest, tag, digest, scheme: options.plainHttp || (!options.tls && isLocal(parsedHost.host)) ? 'http' : 'https' }
 }

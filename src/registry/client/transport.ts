@@ -10,7 +10,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import { Agent, type Dispatcher, interceptors, request } from 'undici'
-import { DeadlineError, LocalRegistryError, RegistryConnectionError, RegistryResponseError, ResponseTooLargeError } from '../../errors.ts'
+import { DeadlineError, LocalRegistryError, RegistryConnectionError, RegistryResponseError, ResponseTooLargeError, messageOf } from '../../errors.ts'
 import { Authenticator, type Credentials, type CredentialsProvider, MAX_TOKEN_RESPONSE_BYTES } from './auth.ts'
 import { redactUrl } from './redact.ts'
 import { isRetryableStatus, parseRetryAfter, type RetryContext, type RetryOptions, withRetries } from './retry.ts'
@@ -239,7 +239,7 @@ export function classify(error: unknown, method: string, url: string, signal: Ab
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined
   const tls = url.startsWith('https:') ? tlsFailure(code, new URL(url)) : undefined
   if (tls !== undefined) return new RegistryConnectionError(`${method} ${url} failed: ${tls}`, false, { cause: error })
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   const transient = (code !== undefined && TRANSIENT_CODES.has(code)) || message === 'terminated' || message === 'other side closed'
   return new RegistryConnectionError(`${method} ${url} failed: ${message}${code === undefined ? '' : ` (${code})`}`, transient, { cause: error })
 }

@@ -6,10 +6,10 @@ import { describe, it } from 'node:test'
 import { computeDigest } from '../../oci/digest.ts'
 import { DigestCheck } from '../../oci/verify.ts'
 import { makeTempDir } from '../../../test/support/temp-dir.ts'
-import { ContentMismatchError } from '../../errors.ts'
+import { BlobFileError, ContentMismatchError } from '../../errors.ts'
 import { BlobFiles, RACY_MS, SMALL_BLOB_BUDGET } from './blob-files.ts'
-import type { FileBlob } from './registry.ts'
-import { HttpError } from './responses.ts'
+import type { FileBlob } from '../../content/registry.ts'
+import { type HttpError, failureAnswer } from './rejections.ts'
 
 async function blobFile(dir: string, bytes: Buffer, name = 'blob'): Promise<FileBlob> {
   const path = join(dir, name)
@@ -36,8 +36,13 @@ async function isVerified(files: BlobFiles, blob: FileBlob): Promise<boolean> {
   return file.verified
 }
 
+/** What a client is answered for a request that failed with `error`. */
+function wire(error: unknown): HttpError {
+  return failureAnswer(error).answer
+}
+
 function rejects500(logs: string[], blob: FileBlob, ...words: string[]): (error: unknown) => boolean {
-  return (error) => error instanceof HttpError && error.status === 500 && logs.some((l) => l.includes(blob.path) && words.every((w) => l.includes(w)))
+  return (error) => error instanceof BlobFileError && wire(error).status === 500 && logs.some((l) => l.includes(blob.path) && words.every((w) => l.includes(w)))
 }
 
 describe('BlobFiles', () => {
@@ -70,7 +75,7 @@ describe('BlobFiles', () => {
     const blob = await blobFile(dir, Buffer.alloc(100_000, 1))
     await writeFile(blob.path, Buffer.alloc(100_000, 2))
     await assert.rejects(hashAndRecord(files, blob, Date.now() + RACY_MS + 1000), ContentMismatchError)
-    await assert.rejects(files.open(blob), (e: unknown) => e instanceof HttpError && e.status === 500 && e.message.includes('corrupt'))
+    await assert.rejects(files.open(blob), (e: unknown) => e instanceof BlobFileError && wire(e).status === 500 && wire(e).message.includes('corrupt'))
     assert.deepEqual(logs, [])
     await writeFile(blob.path, Buffer.alloc(100_000, 1))
     assert.equal(await isVerified(files, blob), false)
@@ -114,7 +119,10 @@ describe('BlobFiles', () => {
       [{ ...big, size: 1 }, 'corrupt'],
       [{ ...big, path: join(dir, 'none') }, 'cannot be read'],
     ] as const) {
-      await assert.rejects(files.check(blob), (e: unknown) => e instanceof HttpError && e.message.includes(word) && e.detail.digest === blob.digest)
+      await assert.rejects(
+        files.check(blob),
+        (e: unknown) => e instanceof BlobFileError && wire(e).message.includes(word) && wire(e).detail.digest === blob.digest,
+      )
     }
   })
 
@@ -131,7 +139,7 @@ describe('BlobFiles', () => {
     await assert.rejects(files.readSmall(wrong), ContentMismatchError)
     assert.equal(files.cached(wrong), undefined)
     // Refused from then on without reading, until the file changes.
-    await assert.rejects(files.readSmall(wrong), (e: unknown) => e instanceof HttpError && e.status === 500)
+    await assert.rejects(files.readSmall(wrong), (e: unknown) => e instanceof BlobFileError && wire(e).status === 500)
     assert.ok(SMALL_BLOB_BUDGET >= 64 * 1024)
   })
 

@@ -1,41 +1,21 @@
-// Blob files as the server reads them: one descriptor per request, and what is known about
-// the file behind it.
-//
-// The guarantee (with transfer.ts): no client ever receives a complete 2xx body whose bytes
-// differ from the digest (for a 206: from that range of the blob), whatever happens to the
-// files before or during a transfer. How:
-//  - A request opens the blob file once and everything it sends comes from that descriptor,
-//    so renaming, deleting or swapping a symlink after the open cannot change what is sent.
-//  - The descriptor is fstat'ed; its identity is (dev, ino, size, mtime, ctime) in
-//    nanoseconds. A write to the file changes mtime and ctime, resetting mtime (utimes)
-//    changes ctime, which no process can set, and replacing the file changes dev/ino.
-//  - A file is "verified" when its bytes were hashed in full under that identity, unchanged
-//    from before the hashing started to after it ended, and its ctime is older than
-//    RACY_MS before the hashing started (like git's racily-clean entries: a write in the
-//    same clock tick as the last one could otherwise keep the ctime). A verified file is
-//    sent without hashing; before its last chunk goes out the descriptor is fstat'ed again
-//    (transfer.ts) and the response is cut off if the identity changed.
-//  - Any other file that is a layout's blob file for this digest (all symlinks followed, it is
-//    DIR/blobs/ALG/ENCODED of a directory DIR with an oci-layout file) is read and hashed whole
-//    while the range asked for streams, the last chunk held back until the digest matched.
-//  - Any other file (a symlink out of every layout, e.g. to a private file) is hashed whole
-//    before its first byte goes out, then sent as a verified file is: a client never receives
-//    a byte of a file that is not the blob (SECURITY.md says what this promises and to whom).
-//  - A file that failed (wrong digest or size) is remembered by identity and answered 500
-//    without sending a byte until it changes, so at most one cut-off response ever carries
-//    bytes of a wrong file (the one that found out).
-//  - Small blobs are read and checked whole before any byte goes out, then served from memory
-//    (those bytes are the blob, whatever happens to the file later).
+// Blob files as the server reads them: one descriptor per request, and what is known about the
+// file behind it. The guarantee (with transfer.ts): no client ever receives a complete 2xx body
+// whose bytes differ from the digest (for a 206: from that range of the blob), whatever happens
+// to the files before or during a transfer; SECURITY.md says what this promises and to whom.
+// Everything sent comes from one descriptor; a file is trusted without hashing only when it was
+// hashed whole under the same identity (dev, ino, size, mtime, ctime) and is not racy (as git's
+// racily-clean entries), else hashed as it streams (a layout's own blob file) or before its first
+// byte (any other file); a file found wrong is remembered until it changes.
 
 import { constants } from 'node:fs'
 import { type FileHandle, open, realpath, stat } from 'node:fs/promises'
 import type { BigIntStats } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { parseDigest } from '../../oci/digest.ts'
-import { type DigestCheck, verifyBytes } from '../../oci/verify.ts'
-import { ContentMismatchError } from '../../errors.ts'
-import type { FileBlob } from './registry.ts'
-import { HttpError } from './responses.ts'
+import { blobFileName } from '../../oci/layout-store.ts'
+import { DigestCheck, verifyBytes } from '../../oci/verify.ts'
+import { BlobFileError, ContentMismatchError, messageOf } from '../../errors.ts'
+import type { FileBlob } from '../../content/registry.ts'
 
 /** Blobs up to this size are read whole, checked, and kept in memory (within SMALL_BLOB_BUDGET). */
 export const SMALL_BLOB_BYTES = 64 * 1024
@@ -73,7 +53,7 @@ export class BlobFiles {
     return this.#small.get(blob)
   }
 
-  /** Opens the blob file; HttpError 500 (logged) when it cannot be read, is not the right size or is known to be wrong. */
+  /** Opens the blob file; a BlobFileError (logged) when it cannot be read, is not the right size or is known to be wrong. */
   async open(blob: FileBlob): Promise<OpenBlobFile> {
     let handle: FileHandle
     try {
@@ -120,6 +100,35 @@ export class BlobFiles {
   }
 
   /**
+   * Hashes the whole file through `buffer`, before any byte of it is sent (`beforeRead` may throw
+   * to stop); the file as verified for this transfer.
+   */
+  async verifyWhole(file: OpenBlobFile, buffer: Buffer, beforeRead: () => void): Promise<OpenBlobFile> {
+    const check = new DigestCheck(file.blob, where(file.blob))
+    const startedAt = Date.now()
+    for (let position = 0; position < file.blob.size;) {
+      beforeRead()
+      const read = await readChunk(file, buffer, position, file.blob.size)
+      check.update(buffer.subarray(0, read))
+      position += read
+    }
+    await this.record(file, startedAt, check)
+    return { ...file, verified: true }
+  }
+
+  /**
+   * Before the last chunk of a transfer goes out: a verified file must still have the identity it
+   * was opened with, and the bytes hashed as they streamed (`check`, from `hashStartedAt`) must be
+   * the blob's; a ContentMismatchError otherwise.
+   */
+  async confirm(file: OpenBlobFile, hashStartedAt: number, check: DigestCheck | undefined): Promise<void> {
+    if (check !== undefined) return this.record(file, hashStartedAt, check)
+    if (identityOf(await file.handle.stat({ bigint: true })) !== file.identity) {
+      throw new ContentMismatchError(`${where(file.blob)}: the file changed while it was being sent`)
+    }
+  }
+
+  /**
    * Records what hashing the whole file under `file.identity` found: a ContentMismatchError
    * when the bytes were wrong (remembered, logged and thrown). Right bytes make the file
    * verified if it did not change during the hashing and is not racy.
@@ -133,11 +142,6 @@ export class BlobFiles {
     if (identityOf(now) === file.identity && now.ctimeNs < BigInt(hashStartedAt - RACY_MS) * 1_000_000n) {
       this.#remember(`${file.blob.digest} ${file.identity}`, true)
     }
-  }
-
-  /** Whether the descriptor still has the identity it was opened with (checked before the last chunk of a verified file). */
-  async unchanged(file: OpenBlobFile): Promise<boolean> {
-    return identityOf(await file.handle.stat({ bigint: true })) === file.identity
   }
 
   #check(file: OpenBlobFile, check: () => void): void {
@@ -156,20 +160,22 @@ export class BlobFiles {
     if (this.#verdicts.size > MAX_VERDICTS) this.#verdicts.delete(this.#verdicts.keys().next().value as string)
   }
 
-  #unreadable(blob: FileBlob, reason: string): HttpError {
-    this.#logError(`cannot serve ${where(blob)}: ${reason}`)
-    return new HttpError(500, 'UNKNOWN', `blob ${blob.digest} cannot be read on the server`, { digest: blob.digest })
+  #unreadable(blob: FileBlob, reason: string): BlobFileError {
+    const message = `cannot serve ${where(blob)}: ${reason}`
+    this.#logError(message)
+    return new BlobFileError(message, blob.digest, false)
   }
 
-  #corrupt(blob: FileBlob, reason: string, log = true): HttpError {
-    if (log) this.#logError(`not serving ${where(blob)}: ${reason}`)
-    return new HttpError(500, 'UNKNOWN', `blob ${blob.digest} is corrupt on the server`, { digest: blob.digest })
+  #corrupt(blob: FileBlob, reason: string, log = true): BlobFileError {
+    const message = `not serving ${where(blob)}: ${reason}`
+    if (log) this.#logError(message)
+    return new BlobFileError(message, blob.digest, true)
   }
 }
 
 /** Names a blob file in log lines and errors. */
 export function where(blob: FileBlob): string {
-  return `blob ${blob.digest} (${blob.path}) of layout ${blob.layout}`
+  return blobFileName(blob.digest, blob.path, blob.layout)
 }
 
 /**
@@ -195,6 +201,15 @@ function identityOf(stats: BigIntStats): string {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+/** Reads the next chunk (a buffer's worth, up to `end`) at `position`; a ContentMismatchError when the file ends before `end`. */
+export async function readChunk(file: OpenBlobFile, buffer: Buffer, position: number, end: number): Promise<number> {
+  const wanted = Math.min(buffer.length, end - position)
+  let total = 0
+  while (total < wanted) {
+    const { bytesRead } = await file.handle.read(buffer, total, wanted - total, position + total)
+    if (bytesRead === 0) break
+    total += bytesRead
+  }
+  if (total < wanted) throw new ContentMismatchError(`${where(file.blob)}: the file ended ${end - position - total} bytes early`)
+  return total
 }

@@ -4,75 +4,52 @@
 // descriptor of its file (blob-files.ts, transfer.ts). Every source answers conditional and
 // Range requests the same way (ranges.ts), so a client cannot tell them apart.
 
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage } from 'node:http'
+import type { FileBlob, ServedBlob } from '../../content/registry.ts'
 import { SMALL_BLOB_BYTES } from './blob-files.ts'
 import type { Context } from './context.ts'
+import { type Exchange, responseHeaders } from './exchange.ts'
 import { type ByteRange, type Selection, select } from './ranges.ts'
-import { API_VERSION, API_VERSION_HEADER, type FileBlob, type ServedBlob } from './registry.ts'
 import { preconditionFailed, rangeNotSatisfiable, unknownBlob, unknownRepository } from './rejections.ts'
-import { count, type LogEntry } from './request-log.ts'
 import { sendRange } from './transfer.ts'
 
 export const BLOB_CONTENT_TYPE = 'application/octet-stream'
 
-export function blob(
-  context: Context,
-  req: IncomingMessage,
-  res: ServerResponse,
-  head: boolean,
-  name: string,
-  digest: string,
-  entry: LogEntry | undefined,
-): void | Promise<void> {
+export function blob(context: Context, exchange: Exchange, name: string, digest: string): void | Promise<void> {
   const repo = context.registry.repository(name)
   const found = repo?.blobs.get(digest)
-  if (found !== undefined) return serveBlob(context, req, res, head, found, entry)
+  if (found !== undefined) return serveBlob(context, exchange, found)
   if (repo === undefined) throw unknownRepository(name)
   throw unknownBlob(name, digest)
 }
 
-function serveBlob(
-  context: Context,
-  req: IncomingMessage,
-  res: ServerResponse,
-  head: boolean,
-  b: ServedBlob,
-  entry: LogEntry | undefined,
-): void | Promise<void> {
-  if (b.kind === 'memory') return sendBytes(req, res, head, b, b.data, entry)
+function serveBlob(context: Context, exchange: Exchange, b: ServedBlob): void | Promise<void> {
+  if (b.kind === 'memory') return sendBytes(exchange, b, b.data)
   const cached = context.files.cached(b)
-  if (cached !== undefined) return sendBytes(req, res, head, b, cached, entry)
-  if (b.size <= SMALL_BLOB_BYTES) return context.files.readSmall(b).then((bytes) => sendBytes(req, res, head, b, bytes, entry))
-  return sendFile(context, req, res, head, b, entry)
+  if (cached !== undefined) return sendBytes(exchange, b, cached)
+  if (b.size <= SMALL_BLOB_BYTES) return context.files.readSmall(b).then((bytes) => sendBytes(exchange, b, bytes))
+  return sendFile(context, exchange, b)
 }
 
 /** The answer from bytes known to be the blob. */
-function sendBytes(req: IncomingMessage, res: ServerResponse, head: boolean, b: ServedBlob, bytes: Buffer, entry: LogEntry | undefined): void {
-  const { status, headers, range } = responseHead(b, selectOrThrow(req, b))
-  res.writeHead(status, headers)
-  if (head || range === undefined) {
-    res.end()
-    return
-  }
-  res.end(bytes.subarray(range.start, range.end + 1))
-  count(entry, range.end + 1 - range.start)
+function sendBytes(exchange: Exchange, b: ServedBlob, bytes: Buffer): void {
+  const { status, headers, range } = responseHead(b, selectOrThrow(exchange.req, b))
+  exchange.send(status, headers, range === undefined ? undefined : bytes.subarray(range.start, range.end + 1))
 }
 
 /**
  * The answer from the blob file. HEAD and 304 open (and fstat) it too, so every request for a
  * file that cannot be served gets the same error.
  */
-async function sendFile(context: Context, req: IncomingMessage, res: ServerResponse, head: boolean, b: FileBlob, entry: LogEntry | undefined): Promise<void> {
-  const { status, headers, range } = responseHead(b, selectOrThrow(req, b))
-  if (head || range === undefined) {
+async function sendFile(context: Context, exchange: Exchange, b: FileBlob): Promise<void> {
+  const { status, headers, range } = responseHead(b, selectOrThrow(exchange.req, b))
+  if (exchange.head || range === undefined) {
     await context.files.check(b)
-    res.writeHead(status, headers)
-    res.end()
+    exchange.send(status, headers, undefined)
     return
   }
-  const onBytes = entry === undefined ? undefined : (n: number): void => count(entry, n)
   // The head goes out with the first chunk: a file found wrong before that is still answered 500.
-  await sendRange(b, res, range, () => res.writeHead(status, headers), { pool: context.pool, files: context.files, onBytes })
+  await sendRange(context, exchange, b, range, () => exchange.res.writeHead(status, headers))
 }
 
 function selectOrThrow(req: IncomingMessage, b: ServedBlob): Selection {
@@ -99,18 +76,7 @@ interface ResponseHead {
 
 /** Status and headers of a 200, 206 or 304. */
 function responseHead(b: ServedBlob, selection: Selection): ResponseHead {
-  const headers = [
-    API_VERSION_HEADER,
-    API_VERSION,
-    'Docker-Content-Digest',
-    b.digest,
-    'ETag',
-    `"${b.digest}"`,
-    'X-Content-Type-Options',
-    'nosniff',
-    'Accept-Ranges',
-    'bytes',
-  ]
+  const headers = responseHeaders('Docker-Content-Digest', b.digest, 'ETag', `"${b.digest}"`, 'Accept-Ranges', 'bytes')
   if (selection.kind === 'not-modified') return { status: 304, headers, range: undefined }
   const range = selection.kind === 'range' ? selection : { start: 0, end: b.size - 1 }
   if (selection.kind === 'range') headers.push('Content-Range', `bytes ${range.start}-${range.end}/${b.size}`)

@@ -1,23 +1,10 @@
 // The memory blob transfers read into: a fixed budget of chunk-sized buffers shared by every
-// transfer, so memory is bounded by the budget, not by the number of connections.
-//
-// A transfer takes a pair of buffers (one is read while the other is written) for as long as
-// it runs. A buffer goes back to the pool only once the socket has taken its bytes (the write
-// callback); a transfer that ends while a write is still pending abandons that buffer instead
-// (the socket may still read from it), and the pool may allocate a fresh one in its place.
-//
-// When the budget is used up, requests wait, and every waiter is served in the end:
-// - Pairs go alternately to the newest and to the oldest waiter. Newest, so that a burst of
-//   clients that never read cannot keep a live client that came after them waiting behind
-//   them; oldest, so that newcomers cannot keep an earlier request waiting forever (a waiter
-//   with k older ones is served within 2k + 2 grants).
-// - While anyone waits, a holder that made no progress (its socket took no byte) for
-//   POOL_STALL_GRACE_MS is cut off to free its pair: its client has stopped reading (a real client
-//   resumes with Range). The grace counts from the later of its last progress and the moment
-//   it got its pair: time spent waiting here is not the client's stall.
-// - Waiting is the server's stall, not the client's: the transfer takes the send timeout off
-//   the socket while it waits (transfer.ts). A waiter leaves the queue only when it is served
-//   or its request closes (the client went away), which frees its place at once.
+// transfer, so memory is bounded by the budget, not by the number of connections. A transfer
+// holds a pair (one read while the other is written); a buffer a pending write may still read
+// from is abandoned, not reused. When the budget is used up, requests wait, and every waiter is
+// served in the end: pairs go alternately to the newest waiter (a burst of clients that never
+// read cannot starve a later live one) and the oldest (none waits for ever), and while anyone
+// waits, a holder whose socket took nothing for POOL_STALL_GRACE_MS is cut off to free its pair.
 
 /**
  * How long a transfer may make no progress before it is cut off for a waiting one. Seconds, not

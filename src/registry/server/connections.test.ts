@@ -12,8 +12,8 @@ import { connect as tlsConnect } from 'node:tls'
 import { describe, it, type TestContext } from 'node:test'
 import type { Image } from '../../oci/ref.ts'
 import { serverTls } from '../../tls/index.ts'
-import { ConnectionCap, DEFAULT_MAX_CONNECTIONS, STALL_GRACE_MS, waitOnServer } from './connections.ts'
-import { Registry } from './registry.ts'
+import { ConnectionCap, DEFAULT_MAX_CONNECTIONS, STALL_GRACE_MS } from './connections.ts'
+import { Registry } from '../../content/registry.ts'
 import { listen } from './server.ts'
 import { download, entryRef, fixture, request, sha256 } from '../../../test/support/server.ts'
 
@@ -244,7 +244,7 @@ describe('ConnectionCap', () => {
     const busy = admitted(cap, new FakeSocket())
     const waiting = admitted(cap, new FakeSocket())
     let release: () => void = () => undefined
-    const wait = waitOnServer(waiting as unknown as Socket, new Promise<void>((resolve) => (release = resolve)))
+    const wait = cap.waitOnServer(waiting as unknown as Socket, new Promise<void>((resolve) => (release = resolve)))
     t.mock.timers.tick(999)
     busy.bytesRead += 1
     cap.closeStalled(1000)

@@ -10,7 +10,7 @@
 // - The send timeout: a sweep closes every connection that made no progress for that long (a
 //   client that stopped reading, never sent its request, or kept an idle connection open). A
 //   request waiting on the server (for transfer buffers) is not the client's stall, however long
-//   it waits (waitOnServer). This replaces Node's socket timeouts, whose timer is re-armed on
+//   it waits (ConnectionCap.waitOnServer). This replaces Node's socket timeouts, whose timer is re-armed on
 //   every read and write and re-created twice per request, a share of a manifest request's CPU
 //   worth saving (BENCHMARKS.md, "Manifests").
 
@@ -26,25 +26,18 @@ const RESERVED_FDS = 128
 /** The longest time between two sweeps for the send timeout (a stall is cut off at most twice this late). */
 const MAX_SWEEP_INTERVAL_MS = 1000
 
-/** How many requests of each connection wait on the server (for transfer buffers) right now. */
-const waitingOnServer = new WeakMap<Socket, number>()
-
-/**
- * Settles like `wait`; until then, the connection is not stalled for the send timeout, and its
- * stall counts afresh from then on (at the latest from the last sweep during the wait).
- */
-export async function waitOnServer<T>(connection: Socket | null, wait: Promise<T>): Promise<T> {
-  if (connection === null) return wait
-  const socket = tcpSocket(connection)
-  waitingOnServer.set(socket, (waitingOnServer.get(socket) ?? 0) + 1)
-  try {
-    return await wait
-  } finally {
-    const left = (waitingOnServer.get(socket) ?? 1) - 1
-    if (left === 0) waitingOnServer.delete(socket)
-    else waitingOnServer.set(socket, left)
-  }
+/** What a request's transfer tells the connections: that it waits on the server, not on its client. */
+export interface Connections {
+  /**
+   * Settles like `wait`; until then, the request's connection is not stalled for the send
+   * timeout, and its stall counts afresh from then on (at the latest from the last sweep during
+   * the wait).
+   */
+  waitOnServer<T>(connection: Socket | null, wait: Promise<T>): Promise<T>
 }
+
+/** For a handler without a listener's connections (no send timeout to hold off). */
+export const NO_CONNECTIONS: Connections = { waitOnServer: (_connection, wait) => wait }
 
 /**
  * The TCP socket of a connection, the one ConnectionCap admits: a request's socket with TLS is
@@ -54,12 +47,15 @@ function tcpSocket(socket: Socket): Socket {
   return (socket as Socket & { _parent?: Socket | null })._parent ?? socket
 }
 
+/** What the cap knows of a connection. */
 interface Progress {
   bytes: number
   since: number
+  /** Requests of this connection waiting on the server (for transfer buffers, a file's first check) right now. */
+  waitingOnServer: number
 }
 
-export class ConnectionCap {
+export class ConnectionCap implements Connections {
   readonly max: number
   readonly #sockets = new Map<Socket, Progress>()
 
@@ -73,8 +69,19 @@ export class ConnectionCap {
       socket.destroy()
       return
     }
-    this.#sockets.set(socket, { bytes: 0, since: Date.now() })
+    this.#sockets.set(socket, { bytes: 0, since: Date.now(), waitingOnServer: 0 })
     socket.once('close', () => this.#sockets.delete(socket))
+  }
+
+  async waitOnServer<T>(connection: Socket | null, wait: Promise<T>): Promise<T> {
+    const progress = connection === null ? undefined : this.#sockets.get(tcpSocket(connection))
+    if (progress === undefined) return wait
+    progress.waitingOnServer++
+    try {
+      return await wait
+    } finally {
+      progress.waitingOnServer--
+    }
   }
 
   get size(): number {
@@ -92,7 +99,7 @@ export class ConnectionCap {
   closeStalled(timeoutMs: number): void {
     const now = Date.now()
     for (const [socket, progress] of this.#sockets) {
-      if (moved(socket, progress) || waitingOnServer.has(socket)) progress.since = now
+      if (moved(socket, progress) || progress.waitingOnServer > 0) progress.since = now
       else if (now - progress.since >= timeoutMs) socket.destroy()
     }
   }

@@ -3,8 +3,7 @@
 
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { checkRepositoryName, unknownBlob, unknownManifest } from './rejections.ts'
-import { HttpError } from './responses.ts'
+import { checkRepositoryName, HttpError, unknownBlob, unknownManifest } from './rejections.ts'
 
 const DIGEST = `sha256:${'a'.repeat(64)}`
 

@@ -5,14 +5,11 @@
 // blob file is found only by looking up a digest registered for that repository, so no request
 // can reach a file that is not a blob of a loaded image.
 
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import { quote } from '../../oci/digest.ts'
 import { blob } from './blobs.ts'
 import type { Context } from './context.ts'
 import { catalog, referrers, tagsList } from './discovery.ts'
-import { manifest } from './manifests.ts'
-import { count, type LogEntry } from './request-log.ts'
-import { HttpError, sendJson } from './responses.ts'
+import type { Exchange } from './exchange.ts'
+import { methodNotAllowed, noSuchEndpoint } from './rejections.ts'
 
 const SLASH = 0x2f
 /** Where the repository name starts: after "/v2/". */
@@ -49,37 +46,26 @@ export function parseTarget(target: string): Target | undefined {
   return undefined
 }
 
-/** Answers the request, or throws (or rejects with) what respond() in handler.ts writes. */
-export function route(context: Context, req: IncomingMessage, res: ServerResponse, entry: LogEntry | undefined): void | Promise<void> {
-  const method = req.method
+/** Answers the request, or throws (or rejects with) what answerFailure() in handler.ts answers. */
+export function route(context: Context, exchange: Exchange): void | Promise<void> {
+  const method = exchange.req.method
   if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method)
-  const head = method === 'HEAD'
-  const url = req.url ?? ''
+  const url = exchange.req.url ?? ''
   const target = parseTarget(url)
   switch (target?.endpoint) {
     case 'base':
-      return count(entry, sendJson(res, head, {}))
+      return exchange.sendJson({})
     case 'catalog':
-      return catalog(context, res, head, target.query, entry)
+      return catalog(context, exchange, target.query)
     case 'manifests':
-      return manifest(context, req, res, head, target.name, target.argument, entry)
+      return context.manifests.answer(exchange, target.name, target.argument)
     case 'blobs':
-      return blob(context, req, res, head, target.name, target.argument, entry)
+      return blob(context, exchange, target.name, target.argument)
     case 'referrers':
-      return referrers(context, res, head, target.name, target.argument, target.query, entry)
+      return referrers(context, exchange, target.name, target.argument, target.query)
     case 'tags':
-      return tagsList(context, res, head, target.name, target.query, entry)
+      return tagsList(context, exchange, target.name, target.query)
     case undefined:
-      throw notFound(url.split('?')[0] ?? '')
+      throw noSuchEndpoint(url.split('?')[0] ?? '')
   }
-}
-
-function methodNotAllowed(method: string | undefined): HttpError {
-  const message = `this registry is read-only: ${quote(method ?? '')} is not supported, only GET and HEAD`
-  return new HttpError(405, 'UNSUPPORTED', message, { method }, ['Allow', 'GET, HEAD'])
-}
-
-function notFound(path: string): HttpError {
-  const message = `no such endpoint ${quote(path)}: this registry serves /v2/, /v2/_catalog and /v2/<name>/{manifests,blobs,referrers}/<reference>, /v2/<name>/tags/list`
-  return new HttpError(404, 'UNSUPPORTED', message)
 }

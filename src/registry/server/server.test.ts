@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http'
 import { describe, it } from 'node:test'
 import * as mt from '../../oci/media-types.ts'
 import type { Image, Index, Ref } from '../../oci/ref.ts'
-import { Registry } from './registry.ts'
+import { Registry } from '../../content/registry.ts'
 import { listen } from './server.ts'
 import { entryRef, errorCode, fixture, request, serve, sha256 } from '../../../test/support/server.ts'
 
@@ -223,45 +223,6 @@ describe('registry server: base and manifests', () => {
     await registry.addRef('late', 'latest', ref)
     assert.equal((await request(server.url, '/v2/late/manifests/latest')).status, 200)
     assert.deepEqual(JSON.parse((await request(server.url, '/v2/_catalog')).body.toString()), { repositories: ['late'] })
-  })
-})
-
-describe('registry server: errors', () => {
-  it('refuses every method but GET and HEAD with 405 UNSUPPORTED and Allow: GET, HEAD', async (t) => {
-    const ref = entryRef(await fixture(t, { kind: 'image' }))
-    const { registry, server } = await serve(t)
-    await registry.addRef('app', 'latest', ref)
-    for (const method of ['PUT', 'POST', 'PATCH', 'DELETE', 'OPTIONS']) {
-      for (const path of ['/v2/app/manifests/latest', '/v2/app/blobs/uploads/', '/v2/', '/nowhere']) {
-        const res = await request(server.url, path, { method, headers: { 'content-type': 'application/json' } })
-        assert.equal(res.status, 405, `${method} ${path}`)
-        assert.equal(res.headers.allow, 'GET, HEAD')
-        assert.equal(errorCode(res), 'UNSUPPORTED')
-        assertRegistryHeaders(res.headers)
-      }
-    }
-    // Still served afterwards: nothing was changed.
-    assert.equal((await request(server.url, '/v2/app/manifests/latest')).status, 200)
-  })
-})
-
-describe('registry server: internal errors', () => {
-  it('answers 500 JSON and logs when the handler throws (which no request above makes it do)', async (t) => {
-    class BrokenRegistry extends Registry {
-      override repository(): never {
-        throw new Error('boom')
-      }
-    }
-    const { server, logs } = await serve(t, new BrokenRegistry())
-    const res = await request(server.url, '/v2/app/manifests/latest')
-    assert.equal(res.status, 500)
-    assert.equal(errorCode(res), 'UNKNOWN')
-    assertRegistryHeaders(res.headers)
-    assert.ok(
-      logs.some((l) => l.startsWith('internal error serving GET /v2/app/manifests/latest: Error: boom')),
-      logs.join('\n'),
-    )
-    assert.equal((await request(server.url, '/v2/')).status, 200)
   })
 })
 

@@ -1,32 +1,17 @@
-// Listening: the handler on a plain HTTP/1.1 server with keep-alive, closed promptly.
-//
-// One process, one listener, on purpose. A manifest GET or HEAD's CPU is the kernel's read and
-// write and node:http; this package's routing and lookups are a few percent of it
-// (BENCHMARKS.md, "Manifests"). Only a second listener (cluster or reusePort) would get much closer to nginx's two
-// workers, and it is wrong for a test registry: the Registry is a live in-process object
-// (addRef while serving, embedders bring their own), which another process or thread could
-// only mirror asynchronously, so a ref would not be servable the moment addRef resolves; each
-// copy costs ~100 MiB and ~250 ms of start-up; and the blob verification caches would be per
-// copy. Tried and kept as Node has it: the Date header (RFC 9110 §6.6.1 requires it; Node
-// caches the string per second, and turning it off measured no gain).
-//
-// Bounded, so that clients that misbehave (thousands of them, or ones that stop reading)
-// cannot take the server from the others: a cap on connections and a send timeout (a connection
-// on which nothing moved for that long is closed: a client that stopped reading, never sent its
-// request, or left an idle keep-alive connection; not one waiting for transfer buffers, which is
-// the server's wait), both in connections.ts; a shared budget of transfer buffers
-// (buffer-pool.ts); and a short headers timeout (local clients send a request's headers at
-// once), which with TLS is also the handshake's (Node's default of two minutes would let
-// connections that trickle a ClientHello hold every place under the cap that long). Node's own
-// socket timeouts (server.timeout, keepAliveTimeout) stay off: they re-arm a
-// timer on every read and write of every request.
+// Listening: the handler on a plain HTTP/1.1 (or HTTPS) server with keep-alive, closed promptly.
+// One process and one listener on purpose: the Registry is a live in-process object (addRef while
+// serving), which a second process could only mirror late, each copy at its own memory and
+// start-up (BENCHMARKS.md, "Manifests"). Bounded, so that clients that misbehave cannot take the server
+// from the others: a cap on connections and a send timeout (connections.ts), a shared budget of
+// transfer buffers (buffer-pool.ts), and a short headers (and TLS handshake) timeout. Node's own
+// socket timeouts stay off: they re-arm a timer on every read and write of every request.
 
 import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { formatHost, isWildcard, loopbackFor } from '../../net/host.ts'
 import { ConnectionCap, defaultMaxConnections } from './connections.ts'
-import { createHandler } from './handler.ts'
-import type { Registry } from './registry.ts'
+import { createHandler, errorLog } from './handler.ts'
+import type { Registry } from '../../content/registry.ts'
 
 // Not `import ... from 'node:http'`: an ES module import builds the namespace of every export,
 // and node:http's WebSocket, CloseEvent and MessageEvent getters then load Node's internal
@@ -79,7 +64,8 @@ export interface RegistryServer {
 }
 
 export async function listen(registry: Registry, options: ListenOptions = {}): Promise<RegistryServer> {
-  const handler = createHandler(registry, { blobMemory: options.blobMemory, ...(options.log !== undefined && { log: options.log }) })
+  const cap = new ConnectionCap(options.maxConnections ?? defaultMaxConnections())
+  const handler = createHandler(registry, { blobMemory: options.blobMemory, ...(options.log !== undefined && { log: options.log }) }, cap)
   const serverOptions = { keepAlive: true, noDelay: true, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS }
   // node:https is loaded only when asked for, so plain-HTTP start-up does not pay for it.
   const server: Server =
@@ -89,7 +75,7 @@ export async function listen(registry: Registry, options: ListenOptions = {}): P
           { ...serverOptions, handshakeTimeout: HEADERS_TIMEOUT_MS, cert: options.tls.cert, key: options.tls.key },
           handler,
         )
-  bound(server, options)
+  bound(server, cap, options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS)
   // Node hands a CONNECT request to 'connect' listeners instead of the handler, and without one
   // closes the connection silently: answer it like any other method (405).
   server.on('connect', (req: IncomingMessage, socket: Socket) => {
@@ -107,7 +93,7 @@ export async function listen(registry: Registry, options: ListenOptions = {}): P
     })
   })
   // After listening, a failed accept (out of file descriptors despite the cap) is logged, not fatal.
-  const logError = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`))
+  const logError = errorLog(options.log)
   server.on('error', (error) => logError(`registry server: ${error.message}`))
   const address = server.address() as AddressInfo
   const host = loopbackFor(address.address) ?? address.address
@@ -121,12 +107,11 @@ export async function listen(registry: Registry, options: ListenOptions = {}): P
 }
 
 /** The connection cap and the send timeout (see the top of this file). */
-function bound(server: Server, options: ListenOptions): void {
-  const cap = new ConnectionCap(options.maxConnections ?? defaultMaxConnections())
+function bound(server: Server, cap: ConnectionCap, sendTimeoutMs: number): void {
   server.on('connection', (socket: Socket) => cap.admit(socket))
   server.timeout = 0
   server.keepAliveTimeout = 0
-  const sweep = cap.closeStalledEvery(options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS)
+  const sweep = cap.closeStalledEvery(sendTimeoutMs)
   server.once('close', () => sweep.stop())
 }
 

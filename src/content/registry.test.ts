@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'
 import { describe, it } from 'node:test'
-import { computeDigest } from '../../oci/digest.ts'
-import * as mt from '../../oci/media-types.ts'
-import { type ContentSource, makeRef } from '../../oci/ref.ts'
-import { ConflictError, UsageError } from '../../errors.ts'
+import { computeDigest } from '../oci/digest.ts'
+import * as mt from '../oci/media-types.ts'
+import { type ContentSource, makeRef } from '../oci/ref.ts'
+import { ConflictError, UsageError } from '../errors.ts'
 import { Registry } from './registry.ts'
-import { entryRef, fixture } from '../../../test/support/server.ts'
+import { entryRef, fixture } from '../../test/support/server.ts'
 
 describe('Registry.addRef', () => {
   it('rejects invalid repository names and tags with a UsageError that says what is allowed', async (t) => {
@@ -14,13 +14,13 @@ describe('Registry.addRef', () => {
     const registry = new Registry()
     await assert.rejects(
       registry.addRef('Team/App', 'latest', ref),
-      (e: unknown) => e instanceof UsageError && /invalid repository name "Team\/App"/.test(e.message) && /lowercase/.test(e.message),
+      (e: unknown) => e instanceof UsageError && /"Team\/App" is not a valid repository name/.test(e.message) && /lowercase/.test(e.message),
     )
     await assert.rejects(
       registry.addRef('x'.repeat(256), 'latest', ref),
       (e: unknown) => e instanceof UsageError && /256 characters, the limit is 255/.test(e.message),
     )
-    await assert.rejects(registry.addRef('app', '-bad', ref), (e: unknown) => e instanceof UsageError && /invalid tag "-bad"/.test(e.message))
+    await assert.rejects(registry.addRef('app', '-bad', ref), (e: unknown) => e instanceof UsageError && /"-bad" is not a valid tag/.test(e.message))
     await assert.rejects(registry.addRef('app', 'a:b', ref), UsageError)
     assert.deepEqual(registry.repositories(), [])
   })
@@ -60,7 +60,7 @@ describe('Registry.addRef', () => {
     assert.ok(repo)
     assert.equal(repo.manifests.size, 5)
     for (const m of repo.manifests.values()) {
-      if (m.ref.kind === 'image') for (const d of m.ref.blobs) assert.equal(repo.blobs.get(d.digest)?.kind, 'file')
+      if (m.kind === 'image') for (const d of m.blobs) assert.equal(repo.blobs.get(d.digest)?.kind, 'file')
     }
     assert.equal(repo.blobs.size, 6)
     assert.equal(registry.repository('other'), undefined)

@@ -1,41 +1,12 @@
 // The registry's content: repositories, each with tags, manifests (and indexes) by digest,
-// blobs by digest and referrers by subject digest. Everything the handler answers comes
-// from here; nothing else on disk is reachable, because blob files are only ever found by
-// looking up a digest registered for that repository by addRef.
+// blobs by digest and referrers by subject digest. load/ fills it, the server answers from it;
+// nothing else on disk is reachable, because blob files are only ever found by looking up a
+// digest registered for that repository by addRef. Plain content: no HTTP here.
 
-import { type Descriptor, embeddedData } from '../../oci/descriptor.ts'
-import { type ContentSource, type Ref, walkRefs } from '../../oci/ref.ts'
-import { ConflictError, UsageError } from '../../errors.ts'
-import { MAX_REPOSITORY_LENGTH, REPOSITORY_RULE, TAG_RULE, isValidRepository, isValidTag } from '../../oci/names.ts'
-
-/** The header every response carries, so clients know they speak to a distribution registry. */
-export const API_VERSION_HEADER = 'Docker-Distribution-API-Version'
-export const API_VERSION = 'registry/2.0'
-
-/** A string chunk is copied on every write, a Buffer is not: past ~16 KiB the copy costs more than the chunk saved. */
-const STRING_BODY_MAX = 16 * 1024
-
-/** A manifest or index with the headers of its 200 response computed once, so serving it allocates nothing. */
-export interface ServedManifest {
-  readonly digest: string
-  readonly mediaType: string
-  readonly body: Buffer
-  /**
-   * The body as a latin1 string (one character per byte, so exactly the bytes of `body`) when
-   * it is at most STRING_BODY_MAX bytes, else undefined. node:http joins a string body to the
-   * header string and sends one chunk; a Buffer body is queued as a chunk of its own behind the
-   * header, which costs ~2,400 more user-space instructions per manifest GET (of ~106,000;
-   * valgrind, steady state). A large string would be copied on every write; a Buffer is not.
-   */
-  readonly latin1Body: string | undefined
-  readonly ref: Ref
-  /** Flat [name, value, ...] headers of a 200 (GET or HEAD) response. */
-  readonly headers: string[]
-  /** Flat headers of a 304 response: no Content-Type or Content-Length. */
-  readonly notModifiedHeaders: string[]
-  /** The ETag, `"<digest>"`. */
-  readonly etag: string
-}
+import { type Descriptor, embeddedData } from '../oci/descriptor.ts'
+import { type ContentSource, type Ref, walkRefs } from '../oci/ref.ts'
+import { ConflictError, UsageError } from '../errors.ts'
+import { checkRepository, checkTag } from '../oci/names.ts'
 
 /** A blob in a local file (of a layout directory): served from the file, verified against its digest. */
 export interface FileBlob {
@@ -62,7 +33,7 @@ export type ServedBlob = FileBlob | MemoryBlob
 export class Repository {
   readonly name: string
   readonly tags = new Map<string, string>()
-  readonly manifests = new Map<string, ServedManifest>()
+  readonly manifests = new Map<string, Ref>()
   readonly blobs = new Map<string, ServedBlob>()
   /** Subject digest → descriptors of the manifests in this repository that refer to it. */
   readonly referrers = new Map<string, Descriptor[]>()
@@ -73,7 +44,7 @@ export class Repository {
   }
 
   /** The manifest a tag or digest names, if this repository has it. */
-  manifest(reference: string): ServedManifest | undefined {
+  manifest(reference: string): Ref | undefined {
     const byDigest = this.manifests.get(reference)
     if (byDigest !== undefined) return byDigest
     const digest = this.tags.get(reference)
@@ -148,7 +119,7 @@ export class Registry {
 }
 
 interface PreparedRef {
-  manifest: ServedManifest
+  manifest: Ref
   blobs: ServedBlob[]
   subject: Descriptor | undefined
   referrer: Descriptor
@@ -159,22 +130,7 @@ function prepareRef(ref: Ref, repository: string): PreparedRef {
   // A blob the source lacks by design (a non-distributable layer) is not served: a request for it is 404 BLOB_UNKNOWN.
   const blobs =
     ref.kind === 'image' ? ref.blobs.filter((d) => source.lacksBlob?.(d.digest) !== true).map((d) => prepareBlob(source, d, ref.digest, repository)) : []
-  return { manifest: prepareManifest(ref), blobs, subject: ref.manifest.subject, referrer: referrerDescriptor(ref) }
-}
-
-function prepareManifest(ref: Ref): ServedManifest {
-  const etag = `"${ref.digest}"`
-  const common = [API_VERSION_HEADER, API_VERSION, 'Docker-Content-Digest', ref.digest, 'ETag', etag, 'X-Content-Type-Options', 'nosniff']
-  return {
-    digest: ref.digest,
-    mediaType: ref.mediaType,
-    body: ref.raw,
-    latin1Body: ref.raw.length <= STRING_BODY_MAX ? ref.raw.toString('latin1') : undefined,
-    ref,
-    etag,
-    headers: [...common, 'Content-Type', ref.mediaType, 'Content-Length', String(ref.raw.length)],
-    notModifiedHeaders: common,
-  }
+  return { manifest: ref, blobs, subject: ref.manifest.subject, referrer: referrerDescriptor(ref) }
 }
 
 /** A blob of an image: its embedded bytes, else the file its source keeps it in (a source without files cannot be served). */
@@ -209,21 +165,6 @@ function addPrepared(repo: Repository, prepared: PreparedRef): void {
     list.sort((a, b) => compareAscii(a.digest, b.digest))
     repo.referrers.set(prepared.subject.digest, list)
   }
-}
-
-function checkRepository(repository: string): void {
-  if (isValidRepository(repository)) return
-  const shown = JSON.stringify(repository.length > 300 ? `${repository.slice(0, 300)}…` : repository)
-  if (repository.length > MAX_REPOSITORY_LENGTH) {
-    throw new UsageError(`invalid repository name ${shown}: ${repository.length} characters, the limit is ${MAX_REPOSITORY_LENGTH}`)
-  }
-  throw new UsageError(`invalid repository name ${shown}: ${REPOSITORY_RULE}`)
-}
-
-function checkTag(tag: string): void {
-  if (isValidTag(tag)) return
-  const shown = JSON.stringify(tag.length > 300 ? `${tag.slice(0, 300)}…` : tag)
-  throw new UsageError(`invalid tag ${shown}: ${TAG_RULE}`)
 }
 
 /** ASCII (code unit) order, as the distribution-spec asks for tag and repository lists. */
