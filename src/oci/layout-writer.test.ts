@@ -135,6 +135,24 @@ describe('writeLayout: into an existing layout', () => {
     assert.equal(selectEntry(layout, 'latest').ref.kind, 'index')
   })
 
+  it('one write that replaces several tags replaces each of them once', async (t) => {
+    const target = await fixture(t, 'referrer', { name: 'one' }) // tags "latest" and "sbom"
+    const [, sbom] = await indexEntries(target)
+    const [two, three] = await Promise.all(['two', 'three'].map(async (name) => selectEntry(await readLayout(await fixture(t, 'image', { name }))).ref))
+    assert.ok(two && three && sbom)
+    await writeLayout(target, [
+      { ref: two, annotations: { [mt.REF_NAME_ANNOTATION]: 'latest' } },
+      { ref: three, annotations: { [mt.REF_NAME_ANNOTATION]: 'sbom' } },
+    ])
+    assert.deepEqual(
+      (await indexEntries(target)).map((e) => [e.annotations?.[mt.REF_NAME_ANNOTATION], e.digest]),
+      [
+        ['latest', two.digest],
+        ['sbom', three.digest],
+      ],
+    )
+  })
+
   it('merges unnamed entries by digest', async (t) => {
     const target = await fixture(t, 'image', { name: 'one' })
     const ref = selectEntry(await readLayout(await fixture(t, 'image', { name: 'two' }))).ref
