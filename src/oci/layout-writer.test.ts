@@ -161,6 +161,25 @@ describe('writeLayout: into an existing layout', () => {
     assert.equal((await indexEntries(target)).length, 2)
   })
 
+  it('keeps unnamed entries of different digests, and a tag whose digest an unnamed entry repeats', async (t) => {
+    const target = await fixture(t, 'image', { name: 'one' })
+    const [tagged] = await indexEntries(target)
+    const two = selectEntry(await readLayout(await fixture(t, 'image', { name: 'two' }))).ref
+    const three = selectEntry(await readLayout(await fixture(t, 'image', { name: 'three' }))).ref
+    await writeLayout(target, [{ ref: two }])
+    await writeLayout(target, [{ ref: three }])
+    await writeLayout(target, [{ ref: selectEntry(await readLayout(target), 'latest').ref }])
+    assert.deepEqual(
+      (await indexEntries(target)).map((e) => [e.annotations?.[mt.REF_NAME_ANNOTATION], e.digest]),
+      [
+        ['latest', tagged?.digest],
+        [undefined, two.digest],
+        [undefined, three.digest],
+        [undefined, tagged?.digest],
+      ],
+    )
+  })
+
   it('skips blobs the layout has already, and replaces one whose content is wrong', async (t) => {
     const source = await readLayout(await fixture(t, 'many-layers'))
     const target = join(await makeTempDir(t), 'target')
