@@ -309,6 +309,47 @@ describe('writeLayout: atomicity', () => {
     assert.deepEqual(await siblings(target), [])
   })
 
+  it('an abort once every blob is in place, before index.json is written, still leaves no layout', async (t) => {
+    const source = await readLayout(await fixture(t, 'many-layers'))
+    const image = selectEntry(source).ref
+    assert.equal(image.kind, 'image')
+    const target = join(await makeTempDir(t), 'target')
+    const controller = new AbortController()
+    let placed = 0
+    const write = writeLayout(target, entriesOf(source), {
+      signal: controller.signal,
+      onBlob: () => void (++placed === image.blobs.length && controller.abort()),
+    })
+    await assert.rejects(write, { name: 'AbortError' })
+    assert.equal(placed, image.blobs.length)
+    assert.deepEqual(await siblings(target), [])
+  })
+
+  it('a blob that fails stops the other blob downloads, so the write fails at once', { timeout: 60_000 }, async (t) => {
+    const source = await readLayout(await fixture(t, 'image'))
+    const image = selectEntry(source).ref
+    assert.equal(image.kind, 'image')
+    const [config, layer] = image.blobs
+    const failure = new ContentMismatchError('the layer is corrupt')
+    // The config never ends on its own: only the write's abort of its download ends it.
+    const stalled: ContentSource = {
+      location: image.source.location,
+      readManifest: (d) => image.source.readManifest(d),
+      openBlob: async (d) => {
+        if (d.digest === config?.digest) return new Readable({ read: () => undefined })
+        assert.equal(d.digest, layer?.digest)
+        return new Readable({
+          read: function () {
+            this.destroy(failure)
+          },
+        })
+      },
+    }
+    const target = join(await makeTempDir(t), 'target')
+    await assert.rejects(writeLayout(target, [{ ref: makeRef(image.raw, image.descriptor, stalled) }]), (error) => error === failure)
+    assert.deepEqual(await siblings(target), [])
+  })
+
   it('a blob whose content does not match fails the write and leaves nothing', async (t) => {
     const dir = await fixture(t, 'many-layers')
     const source = await readLayout(dir)
