@@ -416,8 +416,24 @@ describe('LayoutWriter: blob streams (each byte hashed once)', () => {
         this.destroy(new ContentMismatchError('the source noticed'))
       },
     })
-    await assert.rejects(writer.writeVerifiedStream(failing, descriptor), /the source noticed/)
+    // The source's own error passes as it is: it is not the layout's to name as a write failure.
+    await assert.rejects(
+      writer.writeVerifiedStream(failing, descriptor),
+      (error) => error instanceof ContentMismatchError && error.message === 'the source noticed',
+    )
     assert.deepEqual(await blobFiles(dir), [join('sha512', sha512.digest.slice('sha512:'.length))])
+  })
+
+  it('a blob that cannot be written fails naming it and where, and releases its source', async (t) => {
+    const dir = await fixture(t, 'image')
+    await writeFile(join(dir, 'blobs', 'sha512'), 'in the way') // a file where the blobs/sha512 directory goes
+    const writer = await LayoutWriter.open(dir)
+    const source = Readable.from(chunks)
+    await assert.rejects(
+      writer.writeStream(source, sha512),
+      (error: unknown) => error instanceof LayoutError && error.message.startsWith(`cannot write blob ${sha512.digest} of the layout ${dir} (`),
+    )
+    assert.equal(source.destroyed, true, 'the source (a download) is not left open')
   })
 })
 
