@@ -309,6 +309,14 @@ describe('writeLayout: atomicity', () => {
     assert.deepEqual(await siblings(target), [])
   })
 
+  it('a signal aborted before the write starts fails as aborted without looking at the target, even one it could not write to', async (t) => {
+    const source = await readLayout(await fixture(t, 'image'))
+    const target = join(await makeTempDir(t), 'target')
+    await writeFile(target, 'not a directory')
+    await assert.rejects(writeLayout(target, entriesOf(source), { signal: AbortSignal.abort() }), { name: 'AbortError' })
+    assert.equal(await readFile(target, 'utf8'), 'not a directory')
+  })
+
   it('an abort once every blob is in place, before index.json is written, still leaves no layout', async (t) => {
     const source = await readLayout(await fixture(t, 'many-layers'))
     const image = selectEntry(source).ref
