@@ -148,4 +148,19 @@ describe('BlobFiles', () => {
     }
     assert.equal(kept, SMALL_BLOB_BUDGET / size)
   })
+
+  it('counts a small blob read by two requests at once against the budget once', async (t) => {
+    const dir = await makeTempDir(t)
+    const files = new BlobFiles(() => undefined)
+    const size = 64 * 1024
+    const blobs = await Promise.all(
+      Array.from({ length: SMALL_BLOB_BUDGET / size }, (_, i) => blobFile(dir, Buffer.alloc(size, i % 256).fill(i >> 8, 0, 1), `b${i}`)),
+    )
+    const [first] = blobs
+    assert.ok(first)
+    // Both requests find it not cached yet, and both read it.
+    await Promise.all([files.readSmall(first), files.readSmall(first)])
+    for (const blob of blobs.slice(1)) await files.readSmall(blob)
+    assert.equal(blobs.filter((blob) => files.cached(blob) !== undefined).length, blobs.length, 'every blob fits the budget')
+  })
 })
