@@ -494,6 +494,29 @@ describe('LayoutWriter.open: leftovers of writers that are gone', () => {
 })
 
 describe('LayoutWriter.commit: a new layout whose directory appeared meanwhile', () => {
+  it('moves the blobs written in full into a layout made meanwhile, never the temporary file of one still being written', async (t) => {
+    const dir = join(await makeTempDir(t), 'layout')
+    const writer = await LayoutWriter.open(dir)
+    const written = await writer.writeBytes(Buffer.from('written in full'))
+    const stalled = new Readable({ read: () => undefined })
+    const writing = writer.writeStream(stalled)
+    const [work] = (await siblings(dir)).filter((name) => name.startsWith('.layout.tmp-'))
+    const blobs = join(dir, '..', work as string, 'blobs', 'sha256')
+    // Bounded: the temporary file appears once the write stream has opened it.
+    for (let i = 0; i < 10_000 && (await readdir(blobs)).length < 2; i++) await new Promise((resolve) => setImmediate(resolve))
+    assert.equal((await readdir(blobs)).filter((name) => name.startsWith('.tmp-')).length, 1)
+    await buildFixtureLayout(dir, { kind: 'image' }) // another writer's layout, renamed into place first
+    await writer.commit([])
+    stalled.destroy(new Error('the test ended the stream'))
+    await assert.rejects(writing)
+    const names = await readdir(join(dir, 'blobs', 'sha256'))
+    assert.ok(names.includes(written.digest.slice('sha256:'.length)), 'the finished blob was moved in')
+    assert.deepEqual(
+      names.filter((name) => name.startsWith('.')),
+      [],
+    )
+  })
+
   it('refuses a directory someone else made that is not a layout, and leaves it as it is', async (t) => {
     const dir = join(await makeTempDir(t), 'layout')
     const writer = await LayoutWriter.open(dir)
