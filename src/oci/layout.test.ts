@@ -358,7 +358,8 @@ describe('readLayout: verification policy', () => {
     await rm(blobFile(dir, layer.digest))
     await assert.rejects(
       layout.store.openBlob(layer),
-      (error: unknown) => error instanceof LocalRegistryError && error.message.includes(blobFile(dir, layer.digest)) && /blob is missing/.test(error.message),
+      (error: unknown) =>
+        error instanceof LocalRegistryError && error.message.includes(blobFile(dir, layer.digest)) && /: blob is missing$/.test(error.message),
     )
     await mkdir(blobFile(dir, layer.digest))
     await assert.rejects(
