@@ -99,6 +99,27 @@ describe('writeLayout: round trips', () => {
     assert.equal((await readLayout(dir)).entries.length, 1)
   })
 
+  it('refuses a path that is a file, naming it, and leaves the file as it is', async (t) => {
+    const source = await readLayout(await fixture(t, 'image'))
+    const target = join(await makeTempDir(t), 'target')
+    await writeFile(target, 'a file')
+    await assert.rejects(
+      writeLayout(target, entriesOf(source)),
+      (error: unknown) => error instanceof LayoutError && error.message === `cannot write OCI layout to ${target}: it exists and is not a directory`,
+    )
+    assert.equal(await readFile(target, 'utf8'), 'a file')
+  })
+
+  it('writes into an existing layout that has no blobs directory yet (an empty layout)', async (t) => {
+    const source = await readLayout(await fixture(t, 'image'))
+    const target = join(await makeTempDir(t), 'target')
+    await mkdir(target)
+    await writeFile(join(target, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
+    await writeFile(join(target, 'index.json'), '{"schemaVersion":2,"manifests":[]}')
+    await writeLayout(target, entriesOf(source))
+    assert.deepEqual(await blobTree(target), await blobTree(source.dir))
+  })
+
   it('refuses a directory that has files but is not a layout', async (t) => {
     const dir = join(await makeTempDir(t), 'layout')
     await mkdir(dir)
@@ -177,6 +198,12 @@ describe('writeLayout: into an existing layout', () => {
         [undefined, three.digest],
         [undefined, tagged?.digest],
       ],
+    )
+    // A new tag of an unnamed entry's digest is added beside it, not in its place.
+    await writeLayout(target, [{ ref: two, annotations: { [mt.REF_NAME_ANNOTATION]: 'v2' } }])
+    assert.deepEqual(
+      (await indexEntries(target)).map((e) => e.annotations?.[mt.REF_NAME_ANNOTATION] ?? e.digest),
+      ['latest', two.digest, three.digest, tagged?.digest, 'v2'],
     )
   })
 
