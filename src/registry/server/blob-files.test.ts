@@ -63,6 +63,25 @@ describe('BlobFiles', () => {
     assert.equal(await isVerified(files, blob), false)
   })
 
+  it('does not trust a file that changed while it was hashed, and sees the change', async (t) => {
+    const dir = await makeTempDir(t)
+    const files = new BlobFiles(() => undefined)
+    const blob = await blobFile(dir, Buffer.alloc(100_000, 1))
+    const file = await files.open(blob)
+    try {
+      const check = new DigestCheck(blob, blob.path)
+      const { buffer } = await file.handle.read(Buffer.alloc(blob.size), 0, blob.size, 0)
+      check.update(buffer)
+      assert.equal(await files.unchanged(file), true)
+      await writeFile(blob.path, Buffer.alloc(100_000, 1)) // same bytes, written again while the transfer runs
+      assert.equal(await files.unchanged(file), false)
+      await files.record(file, Date.now() + RACY_MS + 1000, check)
+    } finally {
+      await file.handle.close()
+    }
+    assert.equal(await isVerified(files, blob), false)
+  })
+
   it('remembers a file with the wrong bytes and refuses it, without logging again, until it changes', async (t) => {
     const dir = await makeTempDir(t)
     const logs: string[] = []
