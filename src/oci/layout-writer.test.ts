@@ -100,6 +100,27 @@ describe('writeLayout: round trips', () => {
     assert.equal((await readLayout(dir)).entries.length, 1)
   })
 
+  it('refuses a path that is a file, naming it, and leaves the file as it is', async (t) => {
+    const source = await readLayout(await fixture(t, 'image'))
+    const target = join(await makeTempDir(t), 'target')
+    await writeFile(target, 'a file')
+    await assert.rejects(
+      writeLayout(target, entriesOf(source)),
+      (error: unknown) => error instanceof LayoutError && error.message === `cannot write OCI layout to ${target}: it exists and is not a directory`,
+    )
+    assert.equal(await readFile(target, 'utf8'), 'a file')
+  })
+
+  it('writes into an existing layout that has no blobs directory yet (an empty layout)', async (t) => {
+    const source = await readLayout(await fixture(t, 'image'))
+    const target = join(await makeTempDir(t), 'target')
+    await mkdir(target)
+    await writeFile(join(target, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
+    await writeFile(join(target, 'index.json'), '{"schemaVersion":2,"manifests":[]}')
+    await writeLayout(target, entriesOf(source))
+    assert.deepEqual(await blobTree(target), await blobTree(source.dir))
+  })
+
   it('refuses a directory that has files but is not a layout', async (t) => {
     const dir = (await makeTempDir('test-', t)).join('layout')
     await mkdir(dir)
@@ -136,12 +157,55 @@ describe('writeLayout: into an existing layout', () => {
     assert.equal(selectEntry(layout, 'latest').ref.kind, 'index')
   })
 
+  it('one write that replaces several tags replaces each of them once', async (t) => {
+    const target = await fixture(t, 'referrer', { name: 'one' }) // tags "latest" and "sbom"
+    const [, sbom] = await indexEntries(target)
+    const [two, three] = await Promise.all(['two', 'three'].map(async (name) => selectEntry(await readLayout(await fixture(t, 'image', { name }))).ref))
+    assert.ok(two && three && sbom)
+    await writeLayout(target, [
+      { ref: two, annotations: { [mt.REF_NAME_ANNOTATION]: 'latest' } },
+      { ref: three, annotations: { [mt.REF_NAME_ANNOTATION]: 'sbom' } },
+    ])
+    assert.deepEqual(
+      (await indexEntries(target)).map((e) => [e.annotations?.[mt.REF_NAME_ANNOTATION], e.digest]),
+      [
+        ['latest', two.digest],
+        ['sbom', three.digest],
+      ],
+    )
+  })
+
   it('merges unnamed entries by digest', async (t) => {
     const target = await fixture(t, 'image', { name: 'one' })
     const ref = selectEntry(await readLayout(await fixture(t, 'image', { name: 'two' }))).ref
     await writeLayout(target, [{ ref }])
     await writeLayout(target, [{ ref }])
     assert.equal((await indexEntries(target)).length, 2)
+  })
+
+  it('keeps unnamed entries of different digests, and a tag whose digest an unnamed entry repeats', async (t) => {
+    const target = await fixture(t, 'image', { name: 'one' })
+    const [tagged] = await indexEntries(target)
+    const two = selectEntry(await readLayout(await fixture(t, 'image', { name: 'two' }))).ref
+    const three = selectEntry(await readLayout(await fixture(t, 'image', { name: 'three' }))).ref
+    await writeLayout(target, [{ ref: two }])
+    await writeLayout(target, [{ ref: three }])
+    await writeLayout(target, [{ ref: selectEntry(await readLayout(target), 'latest').ref }])
+    assert.deepEqual(
+      (await indexEntries(target)).map((e) => [e.annotations?.[mt.REF_NAME_ANNOTATION], e.digest]),
+      [
+        ['latest', tagged?.digest],
+        [undefined, two.digest],
+        [undefined, three.digest],
+        [undefined, tagged?.digest],
+      ],
+    )
+    // A new tag of an unnamed entry's digest is added beside it, not in its place.
+    await writeLayout(target, [{ ref: two, annotations: { [mt.REF_NAME_ANNOTATION]: 'v2' } }])
+    assert.deepEqual(
+      (await indexEntries(target)).map((e) => e.annotations?.[mt.REF_NAME_ANNOTATION] ?? e.digest),
+      ['latest', two.digest, three.digest, tagged?.digest, 'v2'],
+    )
   })
 
   it('skips blobs the layout has already, and replaces one whose content is wrong', async (t) => {
@@ -273,6 +337,55 @@ describe('writeLayout: atomicity', () => {
     assert.deepEqual(await siblings(target), [])
   })
 
+  it('a signal aborted before the write starts fails as aborted without looking at the target, even one it could not write to', async (t) => {
+    const source = await readLayout(await fixture(t, 'image'))
+    const target = join(await makeTempDir(t), 'target')
+    await writeFile(target, 'not a directory')
+    await assert.rejects(writeLayout(target, entriesOf(source), { signal: AbortSignal.abort() }), { name: 'AbortError' })
+    assert.equal(await readFile(target, 'utf8'), 'not a directory')
+  })
+
+  it('an abort once every blob is in place, before index.json is written, still leaves no layout', async (t) => {
+    const source = await readLayout(await fixture(t, 'many-layers'))
+    const image = selectEntry(source).ref
+    assert.equal(image.kind, 'image')
+    const target = join(await makeTempDir(t), 'target')
+    const controller = new AbortController()
+    let placed = 0
+    const write = writeLayout(target, entriesOf(source), {
+      signal: controller.signal,
+      onBlob: () => void (++placed === image.blobs.length && controller.abort()),
+    })
+    await assert.rejects(write, { name: 'AbortError' })
+    assert.equal(placed, image.blobs.length)
+    assert.deepEqual(await siblings(target), [])
+  })
+
+  it('a blob that fails stops the other blob downloads, so the write fails at once', { timeout: 60_000 }, async (t) => {
+    const source = await readLayout(await fixture(t, 'image'))
+    const image = selectEntry(source).ref
+    assert.equal(image.kind, 'image')
+    const [config, layer] = image.blobs
+    const failure = new ContentMismatchError('the layer is corrupt')
+    // The config never ends on its own: only the write's abort of its download ends it.
+    const stalled: ContentSource = {
+      location: image.source.location,
+      readManifest: (d) => image.source.readManifest(d),
+      openBlob: async (d) => {
+        if (d.digest === config?.digest) return new Readable({ read: () => undefined })
+        assert.equal(d.digest, layer?.digest)
+        return new Readable({
+          read: function () {
+            this.destroy(failure)
+          },
+        })
+      },
+    }
+    const target = join(await makeTempDir(t), 'target')
+    await assert.rejects(writeLayout(target, [{ ref: makeRef(image.raw, image.descriptor, stalled) }]), (error) => error === failure)
+    assert.deepEqual(await siblings(target), [])
+  })
+
   it('a blob whose content does not match fails the write and leaves nothing', async (t) => {
     const dir = await fixture(t, 'many-layers')
     const source = await readLayout(dir)
@@ -339,8 +452,24 @@ describe('LayoutWriter: blob streams (each byte hashed once)', () => {
         this.destroy(new ContentMismatchError('the source noticed'))
       },
     })
-    await assert.rejects(writer.writeVerifiedStream(failing, descriptor), /the source noticed/)
+    // The source's own error passes as it is: it is not the layout's to name as a write failure.
+    await assert.rejects(
+      writer.writeVerifiedStream(failing, descriptor),
+      (error) => error instanceof ContentMismatchError && error.message === 'the source noticed',
+    )
     assert.deepEqual(await blobFiles(dir), [join('sha512', sha512.digest.slice('sha512:'.length))])
+  })
+
+  it('a blob that cannot be written fails naming it and where, and releases its source', async (t) => {
+    const dir = await fixture(t, 'image')
+    await writeFile(join(dir, 'blobs', 'sha512'), 'in the way') // a file where the blobs/sha512 directory goes
+    const writer = await LayoutWriter.open(dir)
+    const source = Readable.from(chunks)
+    await assert.rejects(
+      writer.writeStream(source, sha512),
+      (error: unknown) => error instanceof LayoutError && error.message.startsWith(`cannot write blob ${sha512.digest} of the layout ${dir} (`),
+    )
+    assert.equal(source.destroyed, true, 'the source (a download) is not left open')
   })
 })
 
@@ -393,6 +522,29 @@ describe('LayoutWriter.open: leftovers of writers that are gone', () => {
 })
 
 describe('LayoutWriter.commit: a new layout whose directory appeared meanwhile', () => {
+  it('moves the blobs written in full into a layout made meanwhile, never the temporary file of one still being written', async (t) => {
+    const dir = join(await makeTempDir(t), 'layout')
+    const writer = await LayoutWriter.open(dir)
+    const written = await writer.writeBytes(Buffer.from('written in full'))
+    const stalled = new Readable({ read: () => undefined })
+    const writing = writer.writeStream(stalled)
+    const [work] = (await siblings(dir)).filter((name) => name.startsWith('.layout.tmp-'))
+    const blobs = join(dir, '..', work as string, 'blobs', 'sha256')
+    // Bounded: the temporary file appears once the write stream has opened it.
+    for (let i = 0; i < 10_000 && (await readdir(blobs)).length < 2; i++) await new Promise((resolve) => setImmediate(resolve))
+    assert.equal((await readdir(blobs)).filter((name) => name.startsWith('.tmp-')).length, 1)
+    await buildFixtureLayout(dir, { kind: 'image' }) // another writer's layout, renamed into place first
+    await writer.commit([])
+    stalled.destroy(new Error('the test ended the stream'))
+    await assert.rejects(writing)
+    const names = await readdir(join(dir, 'blobs', 'sha256'))
+    assert.ok(names.includes(written.digest.slice('sha256:'.length)), 'the finished blob was moved in')
+    assert.deepEqual(
+      names.filter((name) => name.startsWith('.')),
+      [],
+    )
+  })
+
   it('refuses a directory someone else made that is not a layout, and leaves it as it is', async (t) => {
     const dir = (await makeTempDir('test-', t)).join('layout')
     const writer = await LayoutWriter.open(dir)

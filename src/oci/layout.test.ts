@@ -191,6 +191,25 @@ describe('readLayout: what real tools write', () => {
     )
   })
 
+  it('names only the entries that have a ref name when the one asked for is not there', async (t) => {
+    const dir = await fixture(t, 'referrer')
+    const index = await indexJson(dir)
+    const [latest, sbom] = index.manifests
+    assert.ok(latest && sbom)
+    await setIndexJson(dir, { ...index, manifests: [latest, { ...sbom, annotations: undefined }] })
+    const one = await readLayout(dir)
+    assert.throws(() => selectEntry(one, 'nope'), /no entry named "nope" \(ref names: latest\)$/)
+    await setIndexJson(dir, {
+      ...index,
+      manifests: [
+        { ...latest, annotations: undefined },
+        { ...sbom, annotations: undefined },
+      ],
+    })
+    const none = await readLayout(dir)
+    assert.throws(() => selectEntry(none, 'nope'), /no entry named "nope" \(ref names: none\)$/)
+  })
+
   it('reads many layers', async (t) => {
     const layout = await readLayout(await fixture(t, 'many-layers'))
     assert.equal(asImage(only(layout)).manifest.layers.length, 20)
@@ -331,6 +350,24 @@ describe('readLayout: verification policy', () => {
       assert.ok(error.message.includes(layer.digest) && error.message.includes(blobFile(dir, layer.digest)), error.message)
       return true
     })
+  })
+
+  it('openBlob refuses at once, naming the blob, one removed or replaced by a directory since the load', async (t) => {
+    const dir = await fixture(t, 'image')
+    const layout = await readLayout(dir)
+    const layer = asImage(only(layout)).manifest.layers[0] as Descriptor
+    await rm(blobFile(dir, layer.digest))
+    await assert.rejects(
+      layout.store.openBlob(layer),
+      (error: unknown) =>
+        error instanceof LocalRegistryError && error.message.includes(blobFile(dir, layer.digest)) && /: blob is missing$/.test(error.message),
+    )
+    await mkdir(blobFile(dir, layer.digest))
+    await assert.rejects(
+      layout.store.openBlob(layer),
+      (error: unknown) =>
+        error instanceof LocalRegistryError && error.message.includes(blobFile(dir, layer.digest)) && /not a regular file/.test(error.message),
+    )
   })
 
   it('fails a blob stream that is aborted mid-way instead of leaving its reader waiting', async (t) => {

@@ -34,6 +34,14 @@ describe('owned files', () => {
     assert.equal(isStaleRecord(''), false)
   })
 
+  it("text around the owner part makes a name or record someone else's, never stale", async () => {
+    const deadName = ownedName('.tmp-').replace(`-${process.pid}-`, `-${await deadPid()}-`)
+    assert.equal(isStaleName(deadName.replace('.tmp-', '.tmp-x'), '.tmp-'), false)
+    const deadRecord = ownerRecord().replace(/^\d+/, String(await deadPid()))
+    assert.equal(isStaleRecord(`x${deadRecord}`), false)
+    assert.equal(isStaleRecord(`${deadRecord}more\n`), false)
+  })
+
   it('a process of another user is alive (EPERM), not gone', () => {
     // pid 1 exists and, for a non-root user, answers EPERM; for root it answers.
     assert.equal(isStaleRecord(ownerRecord().replace(/^\d+/, '1')), false)

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
@@ -57,6 +58,20 @@ describe('readRegularFile', () => {
     assert.match(status, /^Name:/)
     assert.ok(status.length > 100)
     refused('/proc/self/status', 100, '/proc/self/status: grew past the 100-byte limit while it was read')
+  })
+
+  it('closes the file it opened, whether it reads it or refuses it', async (t) => {
+    const dir = await makeTempDir(t)
+    await writeFile(join(dir, 'f'), 'x'.repeat(100))
+    await mkdir(join(dir, 'd'))
+    const open = (): number => readdirSync('/proc/self/fd').length
+    const before = open()
+    for (let i = 0; i < 20; i++) {
+      readRegularFile(join(dir, 'f'), 100, fail)
+      assert.throws(() => readRegularFile(join(dir, 'f'), 10, fail), RangeError)
+      assert.throws(() => readRegularFile(join(dir, 'd'), 100, fail), RangeError)
+    }
+    assert.equal(open(), before)
   })
 
   it('lets errors of the file system through as they are', () => {

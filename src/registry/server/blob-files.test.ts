@@ -68,6 +68,25 @@ describe('BlobFiles', () => {
     assert.equal(await isVerified(files, blob), false)
   })
 
+  it('does not trust a file that changed while it was hashed, and sees the change', async (t) => {
+    const dir = await makeTempDir(t)
+    const files = new BlobFiles(() => undefined)
+    const blob = await blobFile(dir, Buffer.alloc(100_000, 1))
+    const file = await files.open(blob)
+    try {
+      const check = new DigestCheck(blob, blob.path)
+      const { buffer } = await file.handle.read(Buffer.alloc(blob.size), 0, blob.size, 0)
+      check.update(buffer)
+      assert.equal(await files.unchanged(file), true)
+      await writeFile(blob.path, Buffer.alloc(100_000, 1)) // same bytes, written again while the transfer runs
+      assert.equal(await files.unchanged(file), false)
+      await files.record(file, Date.now() + RACY_MS + 1000, check)
+    } finally {
+      await file.handle.close()
+    }
+    assert.equal(await isVerified(files, blob), false)
+  })
+
   it('remembers a file with the wrong bytes and refuses it, without logging again, until it changes', async (t) => {
     const dir = (await makeTempDir('test-', t)).path
     const logs: string[] = []
@@ -155,5 +174,20 @@ describe('BlobFiles', () => {
       if (files.cached(blob) !== undefined) kept++
     }
     assert.equal(kept, SMALL_BLOB_BUDGET / size)
+  })
+
+  it('counts a small blob read by two requests at once against the budget once', async (t) => {
+    const dir = await makeTempDir(t)
+    const files = new BlobFiles(() => undefined)
+    const size = 64 * 1024
+    const blobs = await Promise.all(
+      Array.from({ length: SMALL_BLOB_BUDGET / size }, (_, i) => blobFile(dir, Buffer.alloc(size, i % 256).fill(i >> 8, 0, 1), `b${i}`)),
+    )
+    const [first] = blobs
+    assert.ok(first)
+    // Both requests find it not cached yet, and both read it.
+    await Promise.all([files.readSmall(first), files.readSmall(first)])
+    for (const blob of blobs.slice(1)) await files.readSmall(blob)
+    assert.equal(blobs.filter((blob) => files.cached(blob) !== undefined).length, blobs.length, 'every blob fits the budget')
   })
 })
