@@ -102,7 +102,7 @@ describe('writeLayout: round trips', () => {
 
   it('refuses a path that is a file, naming it, and leaves the file as it is', async (t) => {
     const source = await readLayout(await fixture(t, 'image'))
-    const target = join(await makeTempDir(t), 'target')
+    const target = join((await makeTempDir('test-', t)).path, 'target')
     await writeFile(target, 'a file')
     await assert.rejects(
       writeLayout(target, entriesOf(source)),
@@ -113,7 +113,7 @@ describe('writeLayout: round trips', () => {
 
   it('writes into an existing layout that has no blobs directory yet (an empty layout)', async (t) => {
     const source = await readLayout(await fixture(t, 'image'))
-    const target = join(await makeTempDir(t), 'target')
+    const target = join((await makeTempDir('test-', t)).path, 'target')
     await mkdir(target)
     await writeFile(join(target, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
     await writeFile(join(target, 'index.json'), '{"schemaVersion":2,"manifests":[]}')
@@ -339,7 +339,7 @@ describe('writeLayout: atomicity', () => {
 
   it('a signal aborted before the write starts fails as aborted without looking at the target, even one it could not write to', async (t) => {
     const source = await readLayout(await fixture(t, 'image'))
-    const target = join(await makeTempDir(t), 'target')
+    const target = join((await makeTempDir('test-', t)).path, 'target')
     await writeFile(target, 'not a directory')
     await assert.rejects(writeLayout(target, entriesOf(source), { signal: AbortSignal.abort() }), { name: 'AbortError' })
     assert.equal(await readFile(target, 'utf8'), 'not a directory')
@@ -349,7 +349,7 @@ describe('writeLayout: atomicity', () => {
     const source = await readLayout(await fixture(t, 'many-layers'))
     const image = selectEntry(source).ref
     assert.equal(image.kind, 'image')
-    const target = join(await makeTempDir(t), 'target')
+    const target = join((await makeTempDir('test-', t)).path, 'target')
     const controller = new AbortController()
     let placed = 0
     const write = writeLayout(target, entriesOf(source), {
@@ -381,7 +381,7 @@ describe('writeLayout: atomicity', () => {
         })
       },
     }
-    const target = join(await makeTempDir(t), 'target')
+    const target = join((await makeTempDir('test-', t)).path, 'target')
     await assert.rejects(writeLayout(target, [{ ref: makeRef(image.raw, image.descriptor, stalled) }]), (error) => error === failure)
     assert.deepEqual(await siblings(target), [])
   })
@@ -523,7 +523,7 @@ describe('LayoutWriter.open: leftovers of writers that are gone', () => {
 
 describe('LayoutWriter.commit: a new layout whose directory appeared meanwhile', () => {
   it('moves the blobs written in full into a layout made meanwhile, never the temporary file of one still being written', async (t) => {
-    const dir = join(await makeTempDir(t), 'layout')
+    const dir = join((await makeTempDir('test-', t)).path, 'layout')
     const writer = await LayoutWriter.open(dir)
     const written = await writer.writeBytes(Buffer.from('written in full'))
     const stalled = new Readable({ read: () => undefined })

@@ -61,7 +61,7 @@ describe('readRegularFile', () => {
   })
 
   it('closes the file it opened, whether it reads it or refuses it', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     await writeFile(join(dir, 'f'), 'x'.repeat(100))
     await mkdir(join(dir, 'd'))
     const open = (): number => readdirSync('/proc/self/fd').length

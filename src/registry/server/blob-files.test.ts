@@ -69,7 +69,7 @@ describe('BlobFiles', () => {
   })
 
   it('does not trust a file that changed while it was hashed, and sees the change', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const files = new BlobFiles(() => undefined)
     const blob = await blobFile(dir, Buffer.alloc(100_000, 1))
     const file = await files.open(blob)
@@ -77,9 +77,12 @@ describe('BlobFiles', () => {
       const check = new DigestCheck(blob, blob.path)
       const { buffer } = await file.handle.read(Buffer.alloc(blob.size), 0, blob.size, 0)
       check.update(buffer)
-      assert.equal(await files.unchanged(file), true)
+      await files.confirm(file, Date.now(), undefined) // the last-chunk check of a verified file: unchanged, it passes
       await writeFile(blob.path, Buffer.alloc(100_000, 1)) // same bytes, written again while the transfer runs
-      assert.equal(await files.unchanged(file), false)
+      await assert.rejects(
+        files.confirm(file, Date.now(), undefined),
+        (error: Error) => error instanceof ContentMismatchError && /changed while it was being sent/.test(error.message),
+      )
       await files.record(file, Date.now() + RACY_MS + 1000, check)
     } finally {
       await file.handle.close()
@@ -177,7 +180,7 @@ describe('BlobFiles', () => {
   })
 
   it('counts a small blob read by two requests at once against the budget once', async (t) => {
-    const dir = await makeTempDir(t)
+    const dir = (await makeTempDir('test-', t)).path
     const files = new BlobFiles(() => undefined)
     const size = 64 * 1024
     const blobs = await Promise.all(
