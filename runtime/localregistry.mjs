@@ -34,9 +34,9 @@ var __export = (target, all) => {
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
-    for (let key2 of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key2) && key2 !== except)
-        __defProp(to, key2, { get: () => from[key2], enumerable: !(desc = __getOwnPropDesc(from, key2)) || desc.enumerable });
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
   }
   return to;
 };
@@ -463,46 +463,6 @@ var require_node_path = __commonJS({
 var require_node_util = __commonJS({
   "required-when-run:node:util"(exports, module) {
     module.exports = __require("node:util");
-  }
-});
-
-// src/load/claims.ts
-function key(p) {
-  return `${p.repository}:${p.tag}`;
-}
-var TagClaims;
-var init_claims = __esm({
-  "src/load/claims.ts"() {
-    "use strict";
-    init_errors();
-    TagClaims = class {
-      #registry;
-      #claims = /* @__PURE__ */ new Map();
-      constructor(registry) {
-        this.#registry = registry;
-      }
-      /** Adds every placement to the registry, in order; rejects with the first failure (placements before it stay served). */
-      async place(placements) {
-        this.#check(placements);
-        for (const p of placements) {
-          await this.#registry.addRef(p.repository, p.tag, p.ref);
-          if (p.tag !== void 0 && !this.#claims.has(key(p))) this.#claims.set(key(p), p);
-        }
-      }
-      #check(placements) {
-        const batch = /* @__PURE__ */ new Map();
-        for (const p of placements) {
-          if (p.tag === void 0) continue;
-          const earlier = batch.get(key(p)) ?? this.#claims.get(key(p));
-          if (earlier !== void 0 && earlier.ref.digest !== p.ref.digest) {
-            throw new ConflictError(
-              `${key(p)} is claimed by two images: ${earlier.source} (${earlier.ref.digest} in ${earlier.layout}) and ${p.source} (${p.ref.digest} in ${p.layout})`
-            );
-          }
-          if (earlier === void 0) batch.set(key(p), p);
-        }
-      }
-    };
   }
 });
 
@@ -1679,9 +1639,9 @@ function existing(location) {
 function dedupe(locations) {
   const seen = /* @__PURE__ */ new Set();
   return locations.filter((l) => {
-    const key2 = `${l.kind}:${l.path}`;
-    if (seen.has(key2)) return false;
-    seen.add(key2);
+    const key = `${l.kind}:${l.path}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
     return true;
   });
 }
@@ -1736,9 +1696,9 @@ function parseRunfilesManifest(text) {
     const escaped = line.startsWith(" ");
     const body = escaped ? line.slice(1) : line;
     const space = body.indexOf(" ");
-    const key2 = space < 0 ? body : body.slice(0, space);
+    const key = space < 0 ? body : body.slice(0, space);
     const value = space < 0 ? "" : body.slice(space + 1);
-    entries.set(escaped ? unescape(key2) : key2, escaped ? unescape(value) : value);
+    entries.set(escaped ? unescape(key) : key, escaped ? unescape(value) : value);
   }
   return entries;
 }
@@ -1839,10 +1799,10 @@ var init_runfiles = __esm({
           else hi = mid;
         }
         for (let i = lo; i < keys.length; i++) {
-          const key2 = keys[i] ?? "";
-          if (!key2.startsWith(prefix)) return void 0;
-          const real = this.#entries.get(key2) ?? "";
-          const tail = key2.slice(path.length);
+          const key = keys[i] ?? "";
+          if (!key.startsWith(prefix)) return void 0;
+          const real = this.#entries.get(key) ?? "";
+          const tail = key.slice(path.length);
           if (real.endsWith(tail)) return real.slice(0, real.length - tail.length);
         }
         return void 0;
@@ -2232,6 +2192,20 @@ var init_loader = __esm({
 });
 
 // src/content/registry.ts
+async function preparePlacement({ repository, tag, ref, source, layout }) {
+  checkRepository(repository);
+  const tagged = tag === void 0 || tag === "" ? void 0 : tag;
+  if (tagged !== void 0) checkTag(tagged);
+  const refs = [];
+  await walkRefs(ref, (r) => {
+    refs.push(r);
+  });
+  const claim = { digest: ref.digest, source, layout: layout ?? ref.source.location };
+  return { repository, tag: tagged, claim, refs: refs.map((r) => prepareRef(r, repository)) };
+}
+function describeClaim({ digest: digest2, source, layout }) {
+  return source === void 0 ? `${digest2} in ${layout}` : `${source} (${digest2} in ${layout})`;
+}
 function prepareRef(ref, repository) {
   const source = ref.source;
   const blobs = ref.kind === "image" ? ref.blobs.filter((d) => source.lacksBlob?.(d.digest) !== true).map((d) => prepareBlob(source, d, ref.digest, repository)) : [];
@@ -2283,6 +2257,7 @@ var init_registry = __esm({
       blobs = /* @__PURE__ */ new Map();
       /** Subject digest → descriptors of the manifests in this repository that refer to it. */
       referrers = /* @__PURE__ */ new Map();
+      #claims = /* @__PURE__ */ new Map();
       #sortedTags;
       constructor(name) {
         this.name = name;
@@ -2299,9 +2274,14 @@ var init_registry = __esm({
         this.#sortedTags ??= [...this.tags.keys()].sort(compareAscii);
         return this.#sortedTags;
       }
+      /** Who placed a tag, if it is served. */
+      claim(tag) {
+        return this.#claims.get(tag);
+      }
       /** Adds a tag; call only after checking it does not exist. */
-      setTag(tag, digest2) {
-        this.tags.set(tag, digest2);
+      setTag(tag, claim) {
+        this.tags.set(tag, claim.digest);
+        this.#claims.set(tag, claim);
         this.#sortedTags = void 0;
       }
     };
@@ -2310,32 +2290,47 @@ var init_registry = __esm({
       #sortedNames;
       /**
        * Serves `ref` (an image or index read from an OCI layout, and everything below it) in
-       * `repository`, tagged `tag` unless the tag is empty or undefined (then by digest only).
-       * Every manifest and index of the tree is served by digest in that repository, and every
-       * blob of every image in it that its source holds (a layout may lack non-distributable
-       * layers); blobs are scoped to the repository, as in any registry.
-       * Adding what is already there is a no-op; retagging to another digest is a ConflictError.
-       * Safe while serving: the content is checked first, then added in one synchronous step.
+       * `repository`, tagged `tag` unless the tag is empty or undefined (then by digest only):
+       * `place` with one placement of unknown source.
        */
       async addRef(repository, tag, ref) {
-        checkRepository(repository);
-        const tagged = tag === void 0 || tag === "" ? void 0 : tag;
-        if (tagged !== void 0) checkTag(tagged);
-        const refs = [];
-        await walkRefs(ref, (r) => {
-          refs.push(r);
-        });
-        const prepared = refs.map((r) => prepareRef(r, repository));
-        const existing2 = this.#repositories.get(repository);
-        const current = tagged === void 0 ? void 0 : existing2?.tags.get(tagged);
-        if (current !== void 0 && current !== ref.digest) {
-          throw new ConflictError(
-            `${repository}:${tagged} already points at ${current}; it cannot also point at ${ref.digest}. Use another tag, or another repository`
-          );
+        await this.place([{ repository, tag, ref }]);
+      }
+      /**
+       * Serves every placement, or none: each ref's tree is read first, then the whole batch is
+       * checked (names, and one image per repository:tag against the batch itself and what is
+       * served) and added in one synchronous step, so a refused batch changes nothing and claims no
+       * tag. Every manifest and index of a tree is served by digest in its repository, and every
+       * blob of every image in it that its source holds (a layout may lack non-distributable
+       * layers); blobs are scoped to the repository, as in any registry. Adding what is already
+       * there is a no-op; the same digest for a tag twice is fine; another digest for a served or
+       * batched tag is a ConflictError naming both sides (the earlier claim wins).
+       * Safe while serving, and against concurrent calls.
+       */
+      async place(placements) {
+        const prepared = [];
+        for (const placement of placements) prepared.push(await preparePlacement(placement));
+        this.#checkClaims(prepared);
+        for (const p of prepared) this.#add(p);
+      }
+      #checkClaims(batch) {
+        const claimed = /* @__PURE__ */ new Map();
+        for (const { repository, tag, claim } of batch) {
+          if (tag === void 0) continue;
+          const key = `${repository}:${tag}`;
+          const earlier = claimed.get(key) ?? this.#repositories.get(repository)?.claim(tag);
+          if (earlier === void 0) claimed.set(key, claim);
+          else if (earlier.digest !== claim.digest) {
+            throw new ConflictError(
+              `${key} is claimed by two images: ${describeClaim(earlier)} and ${describeClaim(claim)}. Use another tag, or another repository`
+            );
+          }
         }
-        const repo = existing2 ?? this.#createRepository(repository);
-        for (const p of prepared) addPrepared(repo, p);
-        if (tagged !== void 0 && current === void 0) repo.setTag(tagged, ref.digest);
+      }
+      #add({ repository, tag, claim, refs }) {
+        const repo = this.#repositories.get(repository) ?? this.#createRepository(repository);
+        for (const p of refs) addPrepared(repo, p);
+        if (tag !== void 0 && repo.claim(tag) === void 0) repo.setTag(tag, claim);
       }
       /** The repository of that name, if anything was added to it. */
       repository(name) {
@@ -2515,9 +2510,9 @@ var init_blob_files = __esm({
           throw error;
         }
       }
-      #remember(key2, verdict) {
-        this.#verdicts.delete(key2);
-        this.#verdicts.set(key2, verdict);
+      #remember(key, verdict) {
+        this.#verdicts.delete(key);
+        this.#verdicts.set(key, verdict);
         if (this.#verdicts.size > MAX_VERDICTS) this.#verdicts.delete(this.#verdicts.keys().next().value);
       }
       #unreadable(blob2, reason) {
@@ -3808,10 +3803,9 @@ async function startRegistry(options = {}) {
   const manifests = options.manifests ?? [];
   const loader = new Loader(options.runfiles, manifests);
   const registry = new Registry();
-  const claims = new TagClaims(registry);
   const [tls] = await Promise.all([
     options.tls === void 0 ? void 0 : serverTls(options.tls, address.host),
-    loader.load(manifests, options.images ?? []).then((placements) => claims.place(placements))
+    loader.load(manifests, options.images ?? []).then((placements) => registry.place(placements))
   ]);
   const limits = { maxConnections: options.maxConnections, sendTimeoutMs: options.sendTimeoutMs, blobMemory: options.blobMemory };
   const server = await listen(registry, { host: address.host, port: address.port, log: options.log, ...limits, ...tls && { tls } });
@@ -3824,11 +3818,10 @@ async function startRegistry(options = {}) {
     registry,
     caCertificate: tls?.caCertificate,
     async addLayout(image) {
-      await claims.place(await loader.load([], [image]));
+      await registry.place(await loader.load([], [image]));
     },
     async addRef(repository, tag, ref) {
-      const placement = { repository, tag: tag === "" ? void 0 : tag, ref, layout: ref.source.location, source: "addRef()" };
-      await claims.place([placement]);
+      await registry.place([{ repository, tag, ref, source: "addRef()" }]);
     },
     close,
     [Symbol.asyncDispose]: close
@@ -3853,7 +3846,6 @@ var DEFAULT_HOST;
 var init_api = __esm({
   "src/api.ts"() {
     "use strict";
-    init_claims();
     init_loader();
     init_registry();
     init_server2();
@@ -4195,10 +4187,10 @@ var init_client_config = __esm({
 // src/cli/launcher-options.ts
 function parseLauncherOptions(values) {
   const cert = values["tls-cert"];
-  const key2 = values["tls-key"];
-  if (cert === void 0 !== (key2 === void 0))
+  const key = values["tls-key"];
+  if (cert === void 0 !== (key === void 0))
     throw new UsageError("--tls-cert FILE and --tls-key FILE go together: give both, or neither (with --tls) to generate a certificate");
-  const given = cert !== void 0 && key2 !== void 0;
+  const given = cert !== void 0 && key !== void 0;
   if (given && values.hostname.length > 0) throw new UsageError("--hostname names a generated certificate; a --tls-cert certificate has its own names");
   if (!values.tls && !given && values.hostname.length > 0) throw new UsageError("--hostname names the certificate of --tls: add --tls");
   const keyType = parseKeyType(values["tls-key-type"], values.tls && !given);
@@ -4214,7 +4206,7 @@ function parseLauncherOptions(values) {
   const advertise = values.advertise === void 0 ? void 0 : parseAdvertise(values.advertise);
   if (dir !== void 0 && advertise === void 0 && isWildcard(parseListen(values.listen).host))
     throw new UsageError(`--listen ${values.listen} is every interface, not an address a node can use: add --advertise HOST[:PORT] for --client-config`);
-  const tls = given ? { kind: "files", cert, key: key2 } : values.tls ? { kind: "generate", hostnames: [...values.hostname, ...advertise ? [advertise.host] : []], keyType } : { kind: "none" };
+  const tls = given ? { kind: "files", cert, key } : values.tls ? { kind: "generate", hostnames: [...values.hostname, ...advertise ? [advertise.host] : []], keyType } : { kind: "none" };
   return { tls, caOut, clientConfig: dir === void 0 ? void 0 : { dir, mirrorFor, advertise } };
 }
 function parseKeyType(value, generating) {
@@ -4620,21 +4612,21 @@ async function readConfig(path) {
 }
 function fromAuths(config, server, path) {
   const auths = config.auths ?? {};
-  const key2 = Object.keys(auths).find((k) => k === server) ?? Object.keys(auths).find((k) => hostOf(k) === hostOf(server));
-  const entry = key2 === void 0 ? void 0 : auths[key2];
+  const key = Object.keys(auths).find((k) => k === server) ?? Object.keys(auths).find((k) => hostOf(k) === hostOf(server));
+  const entry = key === void 0 ? void 0 : auths[key];
   if (entry === void 0 || typeof entry !== "object" || entry === null) return void 0;
   if (typeof entry.auth === "string" && entry.auth !== "") {
     const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
-    if (colon < 0) throw new AuthError(`the Docker config ${path}: the "auth" of ${JSON.stringify(key2)} is not base64 of user:password`);
+    if (colon < 0) throw new AuthError(`the Docker config ${path}: the "auth" of ${JSON.stringify(key)} is not base64 of user:password`);
     return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
   }
   if (typeof entry.username === "string" && typeof entry.password === "string") return { username: entry.username, password: entry.password };
   if (typeof entry.identitytoken === "string" && entry.identitytoken !== "") return { username: IDENTITY_TOKEN_USER, password: entry.identitytoken };
   return void 0;
 }
-function hostOf(key2) {
-  const host = key2.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
+function hostOf(key) {
+  const host = key.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "");
   return parseHostPort(host)?.address ?? host.toLowerCase();
 }
 function usable(credentials, host, path, warn) {
@@ -6635,6 +6627,7 @@ var init_src = __esm({
     init_pull2();
     init_manifest2();
     init_plan();
+    init_registry();
     init_runfiles();
     init_tls();
     init_client_config();

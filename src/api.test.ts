@@ -102,7 +102,7 @@ describe('startRegistry', () => {
         assert.ok(error instanceof Error && 'code' in error && error.code === 'ERR_LOCALREGISTRY_CONFLICT')
         assert.match(
           error.message,
-          /^app:latest is claimed by two images: images\[0\] \(app:latest=.*\/a\) \(sha256:\w+ in .*\/a\) and --image app:latest=b \(sha256:\w+ in .*\/b\)$/,
+          /^app:latest is claimed by two images: images\[0\] \(app:latest=.*\/a\) \(sha256:\w+ in .*\/a\) and --image app:latest=b \(sha256:\w+ in .*\/b\)\. Use another tag, or another repository$/,
         )
         return true
       },

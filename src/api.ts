@@ -5,7 +5,6 @@
 //
 // Everything is loaded and checked before the server listens: on any error nothing is served.
 
-import { TagClaims } from './load/claims.ts'
 import { type ImageOption, Loader } from './load/loader.ts'
 import type { Ref } from './oci/ref.ts'
 import { Registry } from './content/registry.ts'
@@ -71,11 +70,10 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
   const manifests = options.manifests ?? []
   const loader = new Loader(options.runfiles, manifests)
   const registry = new Registry()
-  const claims = new TagClaims(registry)
   // The certificate is made while the images load: both take a while, neither needs the other.
   const [tls] = await Promise.all([
     options.tls === undefined ? undefined : serverTls(options.tls, address.host),
-    loader.load(manifests, options.images ?? []).then((placements) => claims.place(placements)),
+    loader.load(manifests, options.images ?? []).then((placements) => registry.place(placements)),
   ])
   const limits = { maxConnections: options.maxConnections, sendTimeoutMs: options.sendTimeoutMs, blobMemory: options.blobMemory }
   const server = await listen(registry, { host: address.host, port: address.port, log: options.log, ...limits, ...(tls && { tls }) })
@@ -88,11 +86,10 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
     registry,
     caCertificate: tls?.caCertificate,
     async addLayout(image) {
-      await claims.place(await loader.load([], [image]))
+      await registry.place(await loader.load([], [image]))
     },
     async addRef(repository, tag, ref) {
-      const placement = { repository, tag: tag === '' ? undefined : tag, ref, layout: ref.source.location, source: 'addRef()' }
-      await claims.place([placement])
+      await registry.place([{ repository, tag, ref, source: 'addRef()' }])
     },
     close,
     [Symbol.asyncDispose]: close,

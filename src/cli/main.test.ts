@@ -363,7 +363,7 @@ describe('bad input: one line on stderr, nothing on stdout, exit 2 (usage) or 1 
     assert.equal(result.code, 1)
     assert.match(
       result.stderr,
-      /^localregistry: app:1 is claimed by two images: --image app:1=\S+\/a \(sha256:\w+ in \S+\) and --image app:1=\S+\/b \(sha256:\w+ in \S+\)\n$/,
+      /^localregistry: app:1 is claimed by two images: --image app:1=\S+\/a \(sha256:\w+ in \S+\) and --image app:1=\S+\/b \(sha256:\w+ in \S+\)\. Use another tag, or another repository\n$/,
     )
   })
 

@@ -4,8 +4,9 @@ import { describe, it } from 'node:test'
 import { computeDigest } from '../oci/digest.ts'
 import * as mt from '../oci/media-types.ts'
 import { type ContentSource, makeRef } from '../oci/ref.ts'
-import { ConflictError, UsageError } from '../errors.ts'
-import { Registry } from './registry.ts'
+import type { Ref } from '../oci/ref.ts'
+import { ConflictError, LayoutError, UsageError } from '../errors.ts'
+import { type Placement, Registry } from './registry.ts'
 import { entryRef, fixture } from '../../test/support/server.ts'
 
 describe('Registry.addRef', () => {
@@ -96,5 +97,99 @@ describe('Registry.addRef', () => {
     const registry = new Registry()
     for (const name of ['b', 'a/b', 'a', '0']) await registry.addRef(name, undefined, ref)
     assert.deepEqual(registry.repositories(), ['0', 'a', 'a/b', 'b'])
+  })
+})
+
+describe('Registry.place', () => {
+  function at(tag: string | undefined, ref: Ref, source: string, repository = 'app'): Placement {
+    return { repository, tag, ref, layout: `/layouts/${source}`, source }
+  }
+
+  /** The registry's tags of `repository`, as "tag digest". */
+  function tags(registry: Registry, repository = 'app'): string[] {
+    const repo = registry.repository(repository)
+    return repo === undefined ? [] : [...repo.tags].map(([tag, digest]) => `${tag} ${digest}`)
+  }
+
+  async function images(t: Parameters<typeof fixture>[0]): Promise<{ one: Ref; other: Ref }> {
+    return { one: entryRef(await fixture(t, { kind: 'image', name: 'one' })), other: entryRef(await fixture(t, { kind: 'image', name: 'other' })) }
+  }
+
+  it('places every placement, digest-only ones too', async (t) => {
+    const { one, other } = await images(t)
+    const registry = new Registry()
+    await registry.place([at('v1', one, 'a'), at(undefined, other, 'b')])
+    assert.deepEqual(tags(registry), [`v1 ${one.digest}`])
+    assert.ok(registry.repository('app')?.manifest(other.digest) !== undefined, 'the digest-only image is served')
+  })
+
+  it('refuses a batch that gives one tag two images, naming both sources, digests and layouts, and places none of it', async (t) => {
+    const { one, other } = await images(t)
+    const registry = new Registry()
+    await assert.rejects(registry.place([at('v0', one, 'first'), at('v1', one, 'a'), at('v1', other, 'b')]), (error: Error) => {
+      assert.ok(error instanceof ConflictError)
+      assert.equal(
+        error.message,
+        `app:v1 is claimed by two images: a (${one.digest} in /layouts/a) and b (${other.digest} in /layouts/b). Use another tag, or another repository`,
+      )
+      return true
+    })
+    assert.equal(registry.repository('app'), undefined, 'nothing of the batch is served')
+  })
+
+  it('refuses a tag an earlier batch claimed for another image, and keeps the earlier one', async (t) => {
+    const { one, other } = await images(t)
+    const registry = new Registry()
+    await registry.place([at('v1', one, 'manifest.prototxt:1')])
+    await assert.rejects(registry.place([at('v1', other, '--image app:v1=other')]), {
+      name: 'ConflictError',
+      message: `app:v1 is claimed by two images: manifest.prototxt:1 (${one.digest} in /layouts/manifest.prototxt:1) and --image app:v1=other (${other.digest} in /layouts/--image app:v1=other). Use another tag, or another repository`,
+    })
+    assert.deepEqual(tags(registry), [`v1 ${one.digest}`])
+  })
+
+  it('names a direct addRef by what is known of it: its digest and layout', async (t) => {
+    const { one, other } = await images(t)
+    const registry = new Registry()
+    await registry.addRef('app', 'v1', other)
+    await assert.rejects(registry.place([at('v0', one, 'a'), at('v1', one, 'b')]), {
+      name: 'ConflictError',
+      message: `app:v1 is claimed by two images: ${other.digest} in ${other.source.location} and b (${one.digest} in /layouts/b). Use another tag, or another repository`,
+    })
+    assert.deepEqual(tags(registry), [`v1 ${other.digest}`], 'nothing of the batch is served')
+  })
+
+  it('accepts the same image for a tag twice, in one batch or two, and one image under many tags or repositories', async (t) => {
+    const { one, other } = await images(t)
+    const registry = new Registry()
+    await registry.place([at('v1', one, 'a'), at('v1', one, 'b'), at('latest', one, 'c'), at('v1', other, 'd', 'other')])
+    await registry.place([at('v1', one, 'e')])
+    await registry.addRef('app', 'v1', one)
+    assert.deepEqual(tags(registry).sort(), [`latest ${one.digest}`, `v1 ${one.digest}`])
+    assert.deepEqual(tags(registry, 'other'), [`v1 ${other.digest}`])
+  })
+
+  it('never conflicts on digest-only placements', async (t) => {
+    const { one, other } = await images(t)
+    const registry = new Registry()
+    await registry.place([at(undefined, one, 'a'), at(undefined, other, 'b'), at('', other, 'c')])
+    assert.deepEqual(tags(registry), [])
+  })
+
+  it('claims nothing for a placement it refuses: the tag stays free for the next try', async (t) => {
+    const { one, other } = await images(t)
+    const index = entryRef(await fixture(t, { kind: 'index', name: 'index' }))
+    // The index itself is fine, but none of its children can be read: the registry refuses it.
+    const unreadable: ContentSource = {
+      location: 'an unreadable source',
+      readManifest: () => Promise.reject(new LayoutError('children unreadable')),
+      openBlob: () => Promise.reject(new LayoutError('blobs unreadable')),
+    }
+    const broken = makeRef(index.raw, index.descriptor, unreadable)
+    const registry = new Registry()
+    await assert.rejects(registry.place([at('v0', one, 'a'), at('v1', broken, 'b')]), /children unreadable/)
+    assert.equal(registry.repository('app'), undefined, 'nothing of the batch is served')
+    await registry.place([at('v1', other, 'c')])
+    assert.deepEqual(tags(registry), [`v1 ${other.digest}`])
   })
 })

@@ -1,7 +1,9 @@
 // The registry's content: repositories, each with tags, manifests (and indexes) by digest,
 // blobs by digest and referrers by subject digest. load/ fills it, the server answers from it;
 // nothing else on disk is reachable, because blob files are only ever found by looking up a
-// digest registered for that repository by addRef. Plain content: no HTTP here.
+// digest registered for that repository by place/addRef. Plain content: no HTTP here.
+// One image per repository:tag is this model's invariant, checked here only: each tag remembers
+// who placed it, so a conflict names both sides.
 
 import { type Descriptor, embeddedData } from '../oci/descriptor.ts'
 import { type ContentSource, type Ref, walkRefs } from '../oci/ref.ts'
@@ -29,7 +31,26 @@ export interface MemoryBlob {
 
 export type ServedBlob = FileBlob | MemoryBlob
 
-/** One repository's content. Read by the handler; changed only by Registry.addRef. */
+/** One ref to serve in a repository (and under a tag, unless digest-only), and who asked for it. */
+export interface Placement {
+  repository: string
+  /** `undefined` or `''`: by digest only. */
+  tag: string | undefined
+  ref: Ref
+  /** Who asked for it, for messages: `/x/m.prototxt:3`, `--image app=dir`. Unknown for a direct addRef. */
+  source?: string | undefined
+  /** The layout directory it was read from, for messages; default `ref.source.location`. */
+  layout?: string | undefined
+}
+
+/** What a tag points at and who placed it there. */
+export interface TagClaim {
+  readonly digest: string
+  readonly source: string | undefined
+  readonly layout: string
+}
+
+/** One repository's content. Read by the handler; changed only by Registry.place. */
 export class Repository {
   readonly name: string
   readonly tags = new Map<string, string>()
@@ -37,6 +58,7 @@ export class Repository {
   readonly blobs = new Map<string, ServedBlob>()
   /** Subject digest → descriptors of the manifests in this repository that refer to it. */
   readonly referrers = new Map<string, Descriptor[]>()
+  readonly #claims = new Map<string, TagClaim>()
   #sortedTags: string[] | undefined
 
   constructor(name: string) {
@@ -57,9 +79,15 @@ export class Repository {
     return this.#sortedTags
   }
 
+  /** Who placed a tag, if it is served. */
+  claim(tag: string): TagClaim | undefined {
+    return this.#claims.get(tag)
+  }
+
   /** Adds a tag; call only after checking it does not exist. */
-  setTag(tag: string, digest: string): void {
-    this.tags.set(tag, digest)
+  setTag(tag: string, claim: TagClaim): void {
+    this.tags.set(tag, claim.digest)
+    this.#claims.set(tag, claim)
     this.#sortedTags = undefined
   }
 }
@@ -70,33 +98,51 @@ export class Registry {
 
   /**
    * Serves `ref` (an image or index read from an OCI layout, and everything below it) in
-   * `repository`, tagged `tag` unless the tag is empty or undefined (then by digest only).
-   * Every manifest and index of the tree is served by digest in that repository, and every
-   * blob of every image in it that its source holds (a layout may lack non-distributable
-   * layers); blobs are scoped to the repository, as in any registry.
-   * Adding what is already there is a no-op; retagging to another digest is a ConflictError.
-   * Safe while serving: the content is checked first, then added in one synchronous step.
+   * `repository`, tagged `tag` unless the tag is empty or undefined (then by digest only):
+   * `place` with one placement of unknown source.
    */
   async addRef(repository: string, tag: string | undefined, ref: Ref): Promise<void> {
-    checkRepository(repository)
-    const tagged = tag === undefined || tag === '' ? undefined : tag
-    if (tagged !== undefined) checkTag(tagged)
-    const refs: Ref[] = []
-    await walkRefs(ref, (r) => {
-      refs.push(r)
-    })
-    const prepared = refs.map((r) => prepareRef(r, repository))
+    await this.place([{ repository, tag, ref }])
+  }
+
+  /**
+   * Serves every placement, or none: each ref's tree is read first, then the whole batch is
+   * checked (names, and one image per repository:tag against the batch itself and what is
+   * served) and added in one synchronous step, so a refused batch changes nothing and claims no
+   * tag. Every manifest and index of a tree is served by digest in its repository, and every
+   * blob of every image in it that its source holds (a layout may lack non-distributable
+   * layers); blobs are scoped to the repository, as in any registry. Adding what is already
+   * there is a no-op; the same digest for a tag twice is fine; another digest for a served or
+   * batched tag is a ConflictError naming both sides (the earlier claim wins).
+   * Safe while serving, and against concurrent calls.
+   */
+  async place(placements: readonly Placement[]): Promise<void> {
+    const prepared: PreparedPlacement[] = []
+    for (const placement of placements) prepared.push(await preparePlacement(placement))
     // From here on nothing awaits: the check and the insertion happen as one step.
-    const existing = this.#repositories.get(repository)
-    const current = tagged === undefined ? undefined : existing?.tags.get(tagged)
-    if (current !== undefined && current !== ref.digest) {
-      throw new ConflictError(
-        `${repository}:${tagged} already points at ${current}; it cannot also point at ${ref.digest}. Use another tag, or another repository`,
-      )
+    this.#checkClaims(prepared)
+    for (const p of prepared) this.#add(p)
+  }
+
+  #checkClaims(batch: readonly PreparedPlacement[]): void {
+    const claimed = new Map<string, TagClaim>()
+    for (const { repository, tag, claim } of batch) {
+      if (tag === undefined) continue
+      const key = `${repository}:${tag}`
+      const earlier = claimed.get(key) ?? this.#repositories.get(repository)?.claim(tag)
+      if (earlier === undefined) claimed.set(key, claim)
+      else if (earlier.digest !== claim.digest) {
+        throw new ConflictError(
+          `${key} is claimed by two images: ${describeClaim(earlier)} and ${describeClaim(claim)}. Use another tag, or another repository`,
+        )
+      }
     }
-    const repo = existing ?? this.#createRepository(repository)
-    for (const p of prepared) addPrepared(repo, p)
-    if (tagged !== undefined && current === undefined) repo.setTag(tagged, ref.digest)
+  }
+
+  #add({ repository, tag, claim, refs }: PreparedPlacement): void {
+    const repo = this.#repositories.get(repository) ?? this.#createRepository(repository)
+    for (const p of refs) addPrepared(repo, p)
+    if (tag !== undefined && repo.claim(tag) === undefined) repo.setTag(tag, claim)
   }
 
   /** The repository of that name, if anything was added to it. */
@@ -116,6 +162,31 @@ export class Registry {
     this.#sortedNames = undefined
     return repo
   }
+}
+
+interface PreparedPlacement {
+  repository: string
+  tag: string | undefined
+  claim: TagClaim
+  refs: PreparedRef[]
+}
+
+/** Checks a placement's names and reads its tree: everything `place` needs before it changes anything. */
+async function preparePlacement({ repository, tag, ref, source, layout }: Placement): Promise<PreparedPlacement> {
+  checkRepository(repository)
+  const tagged = tag === undefined || tag === '' ? undefined : tag
+  if (tagged !== undefined) checkTag(tagged)
+  const refs: Ref[] = []
+  await walkRefs(ref, (r) => {
+    refs.push(r)
+  })
+  const claim = { digest: ref.digest, source, layout: layout ?? ref.source.location }
+  return { repository, tag: tagged, claim, refs: refs.map((r) => prepareRef(r, repository)) }
+}
+
+/** One side of a tag conflict, with what is known of it: `SOURCE (DIGEST in LAYOUT)`, or `DIGEST in LAYOUT`. */
+function describeClaim({ digest, source, layout }: TagClaim): string {
+  return source === undefined ? `${digest} in ${layout}` : `${source} (${digest} in ${layout})`
 }
 
 interface PreparedRef {

@@ -7,7 +7,8 @@ import type { ManifestImage } from '../manifest/index.ts'
 import type { RunfilesResolver } from '../runfiles/index.ts'
 import { RunfilesError } from '../errors.ts'
 import { checkRepository, checkTag } from '../oci/names.ts'
-import { type ImageRequest, LayoutCache, type Placement, planImages } from './plan.ts'
+import type { Placement } from '../content/registry.ts'
+import { type ImageRequest, LayoutCache, planImages } from './plan.ts'
 
 /** An OCI layout directory to serve. */
 export interface ImageOption {

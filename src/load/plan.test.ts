@@ -8,7 +8,8 @@ import { LayoutError } from '../errors.ts'
 import { REF_NAME_ANNOTATION } from '../oci/media-types.ts'
 import { buildFixtureLayout } from '../testing/index.ts'
 import { makeTempDir } from '../../test/support/temp-dir.ts'
-import { type ImageRequest, LayoutCache, type Placement, planImages, tagFromRefName } from './plan.ts'
+import type { Placement } from '../content/registry.ts'
+import { type ImageRequest, LayoutCache, planImages, tagFromRefName } from './plan.ts'
 
 /** A layout with one image entry per ref name (`undefined`: an entry without one), and their digests in order. */
 async function layoutWith(t: TestContext, refNames: ReadonlyArray<string | undefined>): Promise<{ dir: string; digests: string[] }> {

@@ -1,11 +1,11 @@
 // From "serve this layout as repository[:tag]" requests (manifest entries, --image options, API
 // images) to placements, the refs the registry is to serve where: each layout directory is read
-// once. Which image a repository:tag ends up with is claims.ts's business.
+// once. Which image a repository:tag ends up with is the Registry's business (Registry.place).
 
 import { realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { type Layout, type LayoutEntry, readLayout, selectEntry } from '../oci/layout.ts'
-import type { Ref } from '../oci/ref.ts'
+import type { Placement } from '../content/registry.ts'
 import { LayoutError } from '../errors.ts'
 import { isValidTag } from '../oci/names.ts'
 
@@ -22,15 +22,6 @@ export interface ImageRequest {
   /** Serve only the index.json entry with this `org.opencontainers.image.ref.name`. */
   refName?: string | undefined
   /** Where the request comes from, for messages: `/x/m.prototxt:3`, `--image app=dir`. */
-  source: string
-}
-
-/** One ref served under a repository (and a tag, unless digest-only). */
-export interface Placement {
-  repository: string
-  tag: string | undefined
-  ref: Ref
-  layout: string
   source: string
 }
 
@@ -64,7 +55,7 @@ function realPath(path: string): string {
  * Reads every request's layout, in order, and works out what is served where. Fails on the first
  * bad request. Reads are synchronous (layout-store.ts says why), so reading several layouts at
  * once would gain nothing. Names are checked where requests are made (the manifest parser,
- * Loader's --image/API requests) and again by Registry.addRef.
+ * Loader's --image/API requests) and again by Registry.place.
  */
 export async function planImages(requests: readonly ImageRequest[], cache: LayoutCache): Promise<Placement[]> {
   const placements: Placement[] = []
