@@ -3069,6 +3069,9 @@ var init_transfer = __esm({
       /** What the buffer pool knows of this transfer: when the socket last took bytes, and how to end it. */
       #holder;
       #writes = [void 0, void 0];
+      /** Settles once the first byte is handed to the socket, or the transfer ended before that. */
+      #firstByte;
+      #firstByteSent;
       constructor(context, exchange, writeHead) {
         this.#context = context;
         this.#exchange = exchange;
@@ -3076,11 +3079,23 @@ var init_transfer = __esm({
         const { res } = exchange;
         this.#closed = res.destroyed ? Promise.resolve() : new Promise((resolve5) => res.once("close", resolve5));
         this.#holder = { lastProgress: Date.now(), cutOff: () => res.destroy() };
+        const firstByte = Promise.withResolvers();
+        this.#firstByte = firstByte.promise;
+        this.#firstByteSent = firstByte.resolve;
       }
       async send(blob2, range) {
-        const { pool, connections } = this.#context;
         const { res } = this.#exchange;
-        const pair = await connections.waitOnServer(res.socket, pool.acquire(this.#holder, this.#closed));
+        void this.#context.connections.waitOnServer(res.socket, this.#firstByte);
+        try {
+          await this.#sendWithBuffers(blob2, range);
+        } finally {
+          this.#firstByteSent();
+        }
+      }
+      async #sendWithBuffers(blob2, range) {
+        const { pool } = this.#context;
+        const { res } = this.#exchange;
+        const pair = await pool.acquire(this.#holder, this.#closed);
         if (pair === void 0) throw new ResponseClosedError();
         let file;
         try {
@@ -3098,14 +3113,14 @@ var init_transfer = __esm({
       }
       /** The file, opened; one that may not stream while it is hashed is hashed whole first, through `buffer`. */
       async #open(blob2, buffer) {
-        const { files, connections } = this.#context;
+        const { files } = this.#context;
         const file = await files.open(blob2);
         if (file.verified || file.layoutBlob) return file;
         const beforeRead = () => {
           this.#throwIfClosed();
           this.#holder.lastProgress = Date.now();
         };
-        return connections.waitOnServer(this.#exchange.res.socket, files.verifyWhole(file, buffer, beforeRead));
+        return files.verifyWhole(file, buffer, beforeRead);
       }
       /** Reads (and sends all but the last chunk of the range); returns the last chunk once it is known to be right. */
       async #copy(file, range, pair) {
@@ -3154,6 +3169,7 @@ var init_transfer = __esm({
         });
         this.#writes[slot] = w;
         this.#exchange.bytes += chunk.length;
+        this.#firstByteSent();
       }
       #throwIfClosed() {
         if (this.#exchange.res.destroyed) throw new ResponseClosedError();

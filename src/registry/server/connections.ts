@@ -9,7 +9,7 @@
 //   when none qualifies is the newcomer refused.
 // - The send timeout: a sweep closes every connection that made no progress for that long (a
 //   client that stopped reading, never sent its request, or kept an idle connection open). A
-//   request waiting on the server (for transfer buffers) is not the client's stall, however long
+//   request waiting on the server (a transfer before its first byte: for buffers, the file, its first read) is not the client's stall, however long
 //   it waits (ConnectionCap.waitOnServer). This replaces Node's socket timeouts, whose timer is re-armed on
 //   every read and write and re-created twice per request, a share of a manifest request's CPU
 //   worth saving (BENCHMARKS.md, "Manifests").
@@ -51,7 +51,7 @@ function tcpSocket(socket: Socket): Socket {
 interface Progress {
   bytes: number
   since: number
-  /** Requests of this connection waiting on the server (for transfer buffers, a file's first check) right now. */
+  /** Requests of this connection waiting on the server (transfers before their first byte) right now. */
   waitingOnServer: number
 }
 
