@@ -2703,9 +2703,25 @@ var init_connections = __esm({
       }
       /** Closes, every so often until stopped, each connection that made no progress for `timeoutMs`. */
       closeStalledEvery(timeoutMs) {
-        const sweep = setInterval(() => this.closeStalled(timeoutMs), Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, timeoutMs / 4)));
+        const interval = Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, timeoutMs / 4));
+        let last = Date.now();
+        const sweep = setInterval(() => {
+          const now = Date.now();
+          this.#excuse(now - last - interval);
+          last = now;
+          this.closeStalled(timeoutMs);
+        }, interval);
         sweep.unref();
         return { stop: () => clearInterval(sweep) };
+      }
+      /**
+       * A sweep `lateMs` late found a process that was not running (descheduled, blocked): it wrote
+       * and read nothing meanwhile, and what a client took then shows only once the event loop polls
+       * again, after this sweep (timers run first). That time is no connection's stall.
+       */
+      #excuse(lateMs) {
+        if (lateMs <= 0) return;
+        for (const progress of this.#sockets.values()) progress.since += lateMs;
       }
       /** Closes each connection that made no progress for `timeoutMs`, but for those waiting on the server. */
       closeStalled(timeoutMs) {

@@ -303,6 +303,33 @@ describe('ConnectionCap', () => {
     assert.equal(waiting.destroyed, true)
   })
 
+  it('closeStalledEvery does not count as a stall the time its process was not running (a late sweep)', (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: 1_000_000 })
+    const cap = new ConnectionCap(10)
+    const live = admitted(cap, new FakeSocket())
+    const idle = admitted(cap, new FakeSocket())
+    const sweeps = cap.closeStalledEvery(1000)
+    t.after(() => sweeps.stop())
+    // Sweeps every 250 ms; live's bytes move between them.
+    for (let i = 0; i < 3; i++) {
+      live.bytesWritten += 1
+      t.mock.timers.tick(250)
+    }
+    assert.deepEqual([live.destroyed, idle.destroyed], [false, false])
+    // The process stops for two seconds right after a sweep: the next sweep runs that late, before
+    // the event loop could see what live's client took meanwhile (the mock also runs the missed
+    // sweeps, at that same time). Only the time the process ran counts: idle, quiet for 750 ms and
+    // an interval, goes; live, quiet for an interval, stays.
+    t.mock.timers.tick(2250)
+    assert.deepEqual([live.destroyed, idle.destroyed], [false, true])
+    // Still a stall counts on: live, quiet from then on, goes a second of running time later.
+    t.mock.timers.tick(250)
+    t.mock.timers.tick(250)
+    assert.equal(live.destroyed, false)
+    t.mock.timers.tick(250)
+    assert.equal(live.destroyed, true)
+  })
+
   it('lowers the default cap to fit the open-file limit (minus descriptors kept for files), never below 1', () => {
     const module = JSON.stringify(new URL('./connections.ts', import.meta.url).href)
     const script = `import { defaultMaxConnections } from ${module}; console.log(defaultMaxConnections())`
