@@ -2698,9 +2698,25 @@ var init_connections = __esm({
       }
       /** Closes, every so often until stopped, each connection that made no progress for `timeoutMs`. */
       closeStalledEvery(timeoutMs) {
-        const sweep = setInterval(() => this.closeStalled(timeoutMs), Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, timeoutMs / 4)));
+        const interval = Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, timeoutMs / 4));
+        let last = Date.now();
+        const sweep = setInterval(() => {
+          const now = Date.now();
+          this.#excuse(now - last - interval);
+          last = now;
+          this.closeStalled(timeoutMs);
+        }, interval);
         sweep.unref();
         return { stop: () => clearInterval(sweep) };
+      }
+      /**
+       * A sweep `lateMs` late found a process that was not running (descheduled, blocked): it wrote
+       * and read nothing meanwhile, and what a client took then shows only once the event loop polls
+       * again, after this sweep (timers run first). That time is no connection's stall.
+       */
+      #excuse(lateMs) {
+        if (lateMs <= 0) return;
+        for (const progress of this.#sockets.values()) progress.since += lateMs;
       }
       /** Closes each connection that made no progress for `timeoutMs`, but for those waiting on the server. */
       closeStalled(timeoutMs) {
@@ -3064,6 +3080,9 @@ var init_transfer = __esm({
       /** What the buffer pool knows of this transfer: when the socket last took bytes, and how to end it. */
       #holder;
       #writes = [void 0, void 0];
+      /** Settles once the first byte is handed to the socket, or the transfer ended before that. */
+      #firstByte;
+      #firstByteSent;
       constructor(context, exchange, writeHead) {
         this.#context = context;
         this.#exchange = exchange;
@@ -3071,11 +3090,23 @@ var init_transfer = __esm({
         const { res } = exchange;
         this.#closed = res.destroyed ? Promise.resolve() : new Promise((resolve5) => res.once("close", resolve5));
         this.#holder = { lastProgress: Date.now(), cutOff: () => res.destroy() };
+        const firstByte = Promise.withResolvers();
+        this.#firstByte = firstByte.promise;
+        this.#firstByteSent = firstByte.resolve;
       }
       async send(blob2, range) {
-        const { pool, connections } = this.#context;
         const { res } = this.#exchange;
-        const pair = await connections.waitOnServer(res.socket, pool.acquire(this.#holder, this.#closed));
+        void this.#context.connections.waitOnServer(res.socket, this.#firstByte);
+        try {
+          await this.#sendWithBuffers(blob2, range);
+        } finally {
+          this.#firstByteSent();
+        }
+      }
+      async #sendWithBuffers(blob2, range) {
+        const { pool } = this.#context;
+        const { res } = this.#exchange;
+        const pair = await pool.acquire(this.#holder, this.#closed);
         if (pair === void 0) throw new ResponseClosedError();
         let file;
         try {
@@ -3093,14 +3124,14 @@ var init_transfer = __esm({
       }
       /** The file, opened; one that may not stream while it is hashed is hashed whole first, through `buffer`. */
       async #open(blob2, buffer) {
-        const { files, connections } = this.#context;
+        const { files } = this.#context;
         const file = await files.open(blob2);
         if (file.verified || file.layoutBlob) return file;
         const beforeRead = () => {
           this.#throwIfClosed();
           this.#holder.lastProgress = Date.now();
         };
-        return connections.waitOnServer(this.#exchange.res.socket, files.verifyWhole(file, buffer, beforeRead));
+        return files.verifyWhole(file, buffer, beforeRead);
       }
       /** Reads (and sends all but the last chunk of the range); returns the last chunk once it is known to be right. */
       async #copy(file, range, pair) {
@@ -3149,6 +3180,7 @@ var init_transfer = __esm({
         });
         this.#writes[slot] = w;
         this.#exchange.bytes += chunk.length;
+        this.#firstByteSent();
       }
       #throwIfClosed() {
         if (this.#exchange.res.destroyed) throw new ResponseClosedError();

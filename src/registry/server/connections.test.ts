@@ -4,6 +4,8 @@
 
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
+import fsPromises from 'node:fs/promises'
+import { syncBuiltinESMExports } from 'node:module'
 import { EventEmitter } from 'node:events'
 import { once } from 'node:events'
 import { get as httpsGet } from 'node:https'
@@ -104,6 +106,40 @@ describe('registry server: connection cap and send timeout', () => {
     await stalledClient(t, server.url, `GET /v2/app/blobs/${image.manifest.layers[0]?.digest} HTTP/1.1\r\nHost: x\r\n\r\n`)
     // The response is closed by the server, cut off: the request log says so.
     assert.match(await line, / 200 \(aborted\) \d+ /)
+  })
+  it('does not close a connection for the send timeout while the server opens the blob, however long that takes', async (t) => {
+    const image = entryRef(await fixture(t, { kind: 'image', layerSize: 3 * 1024 * 1024 })) as Image
+    const registry = new Registry()
+    await registry.addRef('app', 'latest', image)
+    const server = await listen(registry, { sendTimeoutMs: 100, log: () => undefined })
+    t.after(() => server.close())
+    // The server is slow to open the file (as on a loaded machine): the open returns only after a
+    // connection that came during it was closed for the send timeout, so the request, quiet for
+    // longer than that, would have been closed too had its wait counted as a stall.
+    const { port } = new URL(server.url)
+    const stalledOneClosed = async (): Promise<void> => {
+      const socket = connect(Number(port), '127.0.0.1')
+      socket.on('error', () => undefined)
+      t.after(() => socket.destroy())
+      await once(socket, 'close')
+    }
+    const open = fsPromises.open
+    const slowOpen = t.mock.method(fsPromises, 'open', async (...args: Parameters<typeof open>) => {
+      // Two in turn: the first may have come before the request's last byte, the second did not.
+      await stalledOneClosed()
+      await stalledOneClosed()
+      return open(...args)
+    })
+    syncBuiltinESMExports()
+    t.after(() => {
+      slowOpen.mock.restore()
+      syncBuiltinESMExports()
+    })
+    const layer = image.manifest.layers[0]?.digest ?? ''
+    const res = await download(server.url, `/v2/app/blobs/${layer}`)
+    assert.equal(res.error, undefined)
+    assert.equal(sha256(res.body), layer)
+    assert.equal(slowOpen.mock.callCount(), 1)
   })
 })
 
@@ -265,6 +301,33 @@ describe('ConnectionCap', () => {
     t.mock.timers.tick(1)
     cap.closeStalled(1000)
     assert.equal(waiting.destroyed, true)
+  })
+
+  it('closeStalledEvery does not count as a stall the time its process was not running (a late sweep)', (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setInterval'], now: 1_000_000 })
+    const cap = new ConnectionCap(10)
+    const live = admitted(cap, new FakeSocket())
+    const idle = admitted(cap, new FakeSocket())
+    const sweeps = cap.closeStalledEvery(1000)
+    t.after(() => sweeps.stop())
+    // Sweeps every 250 ms; live's bytes move between them.
+    for (let i = 0; i < 3; i++) {
+      live.bytesWritten += 1
+      t.mock.timers.tick(250)
+    }
+    assert.deepEqual([live.destroyed, idle.destroyed], [false, false])
+    // The process stops for two seconds right after a sweep: the next sweep runs that late, before
+    // the event loop could see what live's client took meanwhile (the mock also runs the missed
+    // sweeps, at that same time). Only the time the process ran counts: idle, quiet for 750 ms and
+    // an interval, goes; live, quiet for an interval, stays.
+    t.mock.timers.tick(2250)
+    assert.deepEqual([live.destroyed, idle.destroyed], [false, true])
+    // Still a stall counts on: live, quiet from then on, goes a second of running time later.
+    t.mock.timers.tick(250)
+    t.mock.timers.tick(250)
+    assert.equal(live.destroyed, false)
+    t.mock.timers.tick(250)
+    assert.equal(live.destroyed, true)
   })
 
   it('lowers the default cap to fit the open-file limit (minus descriptors kept for files), never below 1', () => {

@@ -9,10 +9,11 @@
 //   when none qualifies is the newcomer refused.
 // - The send timeout: a sweep closes every connection that made no progress for that long (a
 //   client that stopped reading, never sent its request, or kept an idle connection open). A
-//   request waiting on the server (for transfer buffers) is not the client's stall, however long
-//   it waits (ConnectionCap.waitOnServer). This replaces Node's socket timeouts, whose timer is re-armed on
-//   every read and write and re-created twice per request, a share of a manifest request's CPU
-//   worth saving (BENCHMARKS.md, "Manifests").
+//   request waiting on the server (a transfer before its first byte: for buffers, the file, its
+//   first read) is not the client's stall, however long it waits (ConnectionCap.waitOnServer);
+//   nor is the time the process was not running (a late sweep). This replaces Node's socket
+//   timeouts, whose timer is re-armed on every read and write and re-created twice per request,
+//   a share of a manifest request's CPU worth saving (BENCHMARKS.md, "Manifests").
 
 import type { Socket } from 'node:net'
 import { readFileSync } from 'node:fs'
@@ -51,7 +52,7 @@ function tcpSocket(socket: Socket): Socket {
 interface Progress {
   bytes: number
   since: number
-  /** Requests of this connection waiting on the server (for transfer buffers, a file's first check) right now. */
+  /** Requests of this connection waiting on the server (transfers before their first byte) right now. */
   waitingOnServer: number
 }
 
@@ -90,9 +91,26 @@ export class ConnectionCap implements Connections {
 
   /** Closes, every so often until stopped, each connection that made no progress for `timeoutMs`. */
   closeStalledEvery(timeoutMs: number): { stop(): void } {
-    const sweep = setInterval(() => this.closeStalled(timeoutMs), Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, timeoutMs / 4)))
+    const interval = Math.min(MAX_SWEEP_INTERVAL_MS, Math.max(1, timeoutMs / 4))
+    let last = Date.now()
+    const sweep = setInterval(() => {
+      const now = Date.now()
+      this.#excuse(now - last - interval)
+      last = now
+      this.closeStalled(timeoutMs)
+    }, interval)
     sweep.unref()
     return { stop: () => clearInterval(sweep) }
+  }
+
+  /**
+   * A sweep `lateMs` late found a process that was not running (descheduled, blocked): it wrote
+   * and read nothing meanwhile, and what a client took then shows only once the event loop polls
+   * again, after this sweep (timers run first). That time is no connection's stall.
+   */
+  #excuse(lateMs: number): void {
+    if (lateMs <= 0) return
+    for (const progress of this.#sockets.values()) progress.since += lateMs
   }
 
   /** Closes each connection that made no progress for `timeoutMs`, but for those waiting on the server. */

@@ -36,8 +36,8 @@ export interface ListenOptions {
   maxConnections?: number
   /**
    * Milliseconds a connection may make no progress (a client that stopped reading, or an idle
-   * keep-alive connection) before it is closed (default 30,000); a wait for transfer buffers
-   * does not count.
+   * keep-alive connection) before it is closed (default 30,000); the server's time before a blob's
+   * first byte (waiting for transfer buffers, opening the file) does not count.
    */
   sendTimeoutMs?: number
   /** Bytes of buffers all blob transfers share (default 64 MiB; a transfer takes 2 MiB while it runs, others wait). */

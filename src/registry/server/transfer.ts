@@ -46,6 +46,9 @@ class Transfer {
   /** What the buffer pool knows of this transfer: when the socket last took bytes, and how to end it. */
   readonly #holder: { lastProgress: number; cutOff(): void }
   readonly #writes: [Write | undefined, Write | undefined] = [undefined, undefined]
+  /** Settles once the first byte is handed to the socket, or the transfer ended before that. */
+  readonly #firstByte: Promise<void>
+  readonly #firstByteSent: () => void
 
   constructor(context: Context, exchange: Exchange, writeHead: () => void) {
     this.#context = context
@@ -54,16 +57,30 @@ class Transfer {
     const { res } = exchange
     this.#closed = res.destroyed ? Promise.resolve() : new Promise((resolve) => res.once('close', resolve))
     this.#holder = { lastProgress: Date.now(), cutOff: () => res.destroy() }
+    const firstByte = Promise.withResolvers<void>()
+    this.#firstByte = firstByte.promise
+    this.#firstByteSent = firstByte.resolve
   }
 
   async send(blob: FileBlob, range: ByteRange): Promise<void> {
-    const { pool, connections } = this.#context
     const { res } = this.#exchange
-    // Buffers first, then the file: a request waiting for buffers holds no file descriptor. The
-    // waits (for buffers, for a file hashed before its first byte) are the server's, not a client
-    // that stopped reading, so the send timeout does not count them (connections.ts); a client
-    // that goes away while waiting still ends them (`closed`).
-    const pair = await connections.waitOnServer(res.socket, pool.acquire(this.#holder, this.#closed))
+    // Until its first byte goes out, the transfer waits on the server (for buffers, the file, a
+    // file hashed whole first, the first read), not on a client that stopped reading: the send
+    // timeout does not count that time (connections.ts). A client that goes away meanwhile still
+    // ends the transfer (`closed`).
+    void this.#context.connections.waitOnServer(res.socket, this.#firstByte)
+    try {
+      await this.#sendWithBuffers(blob, range)
+    } finally {
+      this.#firstByteSent()
+    }
+  }
+
+  async #sendWithBuffers(blob: FileBlob, range: ByteRange): Promise<void> {
+    const { pool } = this.#context
+    const { res } = this.#exchange
+    // Buffers first, then the file: a request waiting for buffers holds no file descriptor.
+    const pair = await pool.acquire(this.#holder, this.#closed)
     if (pair === undefined) throw new ResponseClosedError()
     let file: OpenBlobFile | undefined
     try {
@@ -82,14 +99,14 @@ class Transfer {
 
   /** The file, opened; one that may not stream while it is hashed is hashed whole first, through `buffer`. */
   async #open(blob: FileBlob, buffer: Buffer): Promise<OpenBlobFile> {
-    const { files, connections } = this.#context
+    const { files } = this.#context
     const file = await files.open(blob)
     if (file.verified || file.layoutBlob) return file
     const beforeRead = (): void => {
       this.#throwIfClosed()
       this.#holder.lastProgress = Date.now()
     }
-    return connections.waitOnServer(this.#exchange.res.socket, files.verifyWhole(file, buffer, beforeRead))
+    return files.verifyWhole(file, buffer, beforeRead)
   }
 
   /** Reads (and sends all but the last chunk of the range); returns the last chunk once it is known to be right. */
@@ -141,6 +158,7 @@ class Transfer {
     })
     this.#writes[slot] = w
     this.#exchange.bytes += chunk.length
+    this.#firstByteSent()
   }
 
   #throwIfClosed(): void {
