@@ -1,4 +1,4 @@
-// Run by localregistry_test cri_pod_test (checks/cri_pod_check.sh): a cluster launcher written as
+// Run by localregistry_test cri_pod_test (checks/repo_node.sh): a cluster launcher written as
 // a Bazel test. The wrapper serves the Bazel-built busybox (busybox:image) and a pause image over
 // HTTPS with client configuration for docker.io and registry.test.internal, advertised as
 // localhost; this starts sid's containerd 2 with its CRI plugin reading that configuration's
@@ -9,12 +9,9 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { nodeRelease, startCriContainerd } from '../../launchers/containerd-node.ts'
 import { runPod } from '../../launchers/pod.ts'
+import { requiredEnv } from './required-env.ts'
 
-function env(name: string): string {
-  const value = process.env[name]
-  if (value === undefined || value === '') throw new Error(`${name} is not set: run me as localregistry_test cri_pod_test`)
-  return value
-}
+const env = (name: string): string => requiredEnv(name, 'cri_pod_test')
 
 const hostsDir = join(env('LOCALREGISTRY_CLIENT_CONFIG'), 'containerd', 'certs.d')
 const greeting = env('GREETING')

@@ -29,12 +29,9 @@ import { run } from '../../tools/exec.ts'
 import { haveRoot, haveTools, toolPath } from '../../tools/require-tool.ts'
 import { haveSidPackages } from '../../tools/sid-debs.ts'
 import { makeTempDir } from '../../../test/support/temp-dir.ts'
+import { requiredEnv } from './required-env.ts'
 
-function env(name: string): string {
-  const value = process.env[name]
-  if (value === undefined || value === '') throw new Error(`${name} is not set: run me as localregistry_test vm_pod_test`)
-  return value
-}
+const env = (name: string): string => requiredEnv(name, 'vm_pod_test')
 
 /** containerd's plaintext gRPC (CRI included) in the guest, forwarded to the host's loopback. */
 const CRI_PORT = 10010
