@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { readdir, rename, symlink, writeFile } from 'node:fs/promises'
+import fsPromises, { type FileHandle, mkdir, readdir, rename, symlink, writeFile } from 'node:fs/promises'
+import { syncBuiltinESMExports } from 'node:module'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { computeDigest } from '../../oci/digest.ts'
 import { DigestCheck } from '../../oci/verify.ts'
 import { makeTempDir } from '../../../test/support/temp-dir.ts'
 import { BlobFileError, ContentMismatchError } from '../../errors.ts'
-import { BlobFiles, RACY_MS, SMALL_BLOB_BUDGET } from './blob-files.ts'
+import { BlobFiles, RACY_MS, readChunk, SMALL_BLOB_BUDGET, where } from './blob-files.ts'
 import type { FileBlob } from '../../content/registry.ts'
 import { type HttpError, failureAnswer } from './rejections.ts'
 
@@ -109,6 +110,7 @@ describe('BlobFiles', () => {
     const files = new BlobFiles((line) => logs.push(line))
     const missing: FileBlob = { kind: 'file', digest: computeDigest(Buffer.from('x')), size: 1, path: join(dir, 'missing'), layout: dir }
     await assert.rejects(files.open(missing), rejects500(logs, missing, 'ENOENT'))
+    assert.equal(logs.at(-1), `cannot serve ${where(missing)}: cannot open ${missing.path}: ENOENT`)
     const short = await blobFile(dir, Buffer.alloc(10), 'short')
     await assert.rejects(files.open({ ...short, size: 11 }), rejects500(logs, short, '10 bytes', '11'))
     const fifo: FileBlob = { ...short, path: join(dir, 'fifo') }
@@ -192,5 +194,80 @@ describe('BlobFiles', () => {
     await Promise.all([files.readSmall(first), files.readSmall(first)])
     for (const blob of blobs.slice(1)) await files.readSmall(blob)
     assert.equal(blobs.filter((blob) => files.cached(blob) !== undefined).length, blobs.length, 'every blob fits the budget')
+  })
+
+  it('asks before each read of a whole-file hash whether to go on, and hands the file back verified', async (t) => {
+    const dir = (await makeTempDir('test-', t)).path
+    const files = new BlobFiles(() => undefined)
+    const blob = await blobFile(dir, Buffer.alloc(100_000, 1))
+    const file = await files.open(blob)
+    t.after(() => file.handle.close())
+    let asked = 0
+    const verified = await files.verifyWhole(file, Buffer.alloc(16 * 1024), () => asked++)
+    assert.deepEqual([verified.verified, asked], [true, Math.ceil(100_000 / (16 * 1024))])
+    const stop = new Error('client gone')
+    await assert.rejects(
+      files.verifyWhole(file, Buffer.alloc(16 * 1024), () => {
+        if (--asked === 5) throw stop
+      }),
+      stop,
+    )
+  })
+
+  it('does not take a file for a layout blob when its path no longer leads to the opened file', async (t) => {
+    const layout = (await makeTempDir('test-', t)).path
+    await writeFile(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
+    const bytes = Buffer.alloc(100_000, 1)
+    const digest = computeDigest(bytes)
+    await mkdir(join(layout, 'blobs', 'sha256'), { recursive: true })
+    const blob = await blobFile(join(layout, 'blobs', 'sha256'), bytes, digest.slice('sha256:'.length))
+    const files = new BlobFiles(() => undefined)
+    const opened = await files.open(blob)
+    await opened.handle.close()
+    assert.equal(opened.layoutBlob, true)
+    // Replaced by another file (same bytes, another inode) right after the open.
+    const open = fsPromises.open
+    const replacingOpen = t.mock.method(fsPromises, 'open', async (...args: Parameters<typeof open>) => {
+      const handle = await open(...args)
+      await writeFile(join(layout, 'copy'), bytes)
+      await rename(join(layout, 'copy'), blob.path)
+      return handle
+    })
+    syncBuiltinESMExports()
+    t.after(() => {
+      replacingOpen.mock.restore()
+      syncBuiltinESMExports()
+    })
+    const replaced = await files.open(blob)
+    await replaced.handle.close()
+    assert.deepEqual([replaced.layoutBlob, replacingOpen.mock.callCount()], [false, 1])
+  })
+})
+
+describe('readChunk', () => {
+  /** A handle whose reads return at most `step` bytes of `bytes`: POSIX lets any read return fewer bytes than asked for. */
+  function shortReads(bytes: Buffer, step: number): FileHandle {
+    const read = async (buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number; buffer: Buffer }> => {
+      const bytesRead = Math.max(0, Math.min(step, length, bytes.length - position))
+      bytes.copy(buffer, offset, position, position + bytesRead)
+      return { bytesRead, buffer }
+    }
+    return { read } as unknown as FileHandle
+  }
+
+  it('fills the buffer through short reads, and says how many bytes a file that ends early lacks', async () => {
+    const bytes = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz')
+    const blob: FileBlob = { kind: 'file', digest: computeDigest(bytes), size: bytes.length, path: '/layout/blobs/x', layout: '/layout' }
+    const file = { blob, handle: shortReads(bytes, 3), identity: '', verified: false, layoutBlob: true }
+    const buffer = Buffer.alloc(10)
+    assert.equal(await readChunk(file, buffer, 5, 36), 10)
+    assert.equal(buffer.toString(), '56789abcde')
+    assert.equal(await readChunk(file, buffer, 30, 36), 6)
+    assert.equal(buffer.subarray(0, 6).toString(), 'uvwxyz')
+    const short = { ...file, handle: shortReads(bytes.subarray(0, 12), 3) }
+    await assert.rejects(
+      readChunk(short, buffer, 5, 36),
+      (e: unknown) => e instanceof ContentMismatchError && e.message.endsWith(': the file ended 24 bytes early'),
+    )
   })
 })
