@@ -160,3 +160,101 @@ describe('BufferPool cut-off timing', () => {
     assert.deepEqual(cut, ['early'])
   })
 })
+
+describe('BufferPool: waiters and cut-offs at the edges', () => {
+  it('a request that closes after it got its pair leaves the other waiters waiting', async () => {
+    const pool = new BufferPool(2 * 16, 16)
+    const pair = await pool.acquire(holder(Date.now()), never)
+    assert.ok(pair)
+    let closeNewer: () => void = () => undefined
+    const older = pool.acquire(holder(Date.now()), never)
+    const newer = pool.acquire(holder(Date.now()), new Promise((resolve) => (closeNewer = resolve)))
+    pool.release(pair[0])
+    pool.release(pair[1])
+    const newerPair = await newer
+    assert.ok(newerPair)
+    closeNewer()
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(pool.waiting, 1, 'the older request still waits')
+    pool.release(newerPair[0])
+    pool.release(newerPair[1])
+    assert.ok(await older)
+  })
+
+  it('never cuts off a request that went away while it waited', async (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setTimeout'], now: 1_000_000 })
+    const pool = new BufferPool(2 * 16, 16)
+    const cut: string[] = []
+    const running = progressing(() => cut.push('running'))
+    assert.ok(await pool.acquire(running, never))
+    let close: () => void = () => undefined
+    const gone = pool.acquire(
+      holder(Date.now(), () => cut.push('gone')),
+      new Promise((resolve) => (close = resolve)),
+    )
+    close()
+    assert.equal(await gone, undefined)
+    void pool.acquire(holder(Date.now()), never)
+    for (let i = 0; i < 6; i++) {
+      t.mock.timers.tick(POOL_STALL_GRACE_MS / 2)
+      running.lastProgress = Date.now()
+    }
+    assert.deepEqual(cut, [])
+  })
+
+  it('cuts off a waiter that got its pair from a cut-off holder, once it stalls too, while others still wait', async (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setTimeout'], now: 1_000_000 })
+    const pool = new BufferPool(2 * 16, 16)
+    const cut: string[] = []
+    let firstPair: [Buffer, Buffer] | undefined
+    const first: PoolHolder = holder(Date.now(), () => {
+      cut.push('first')
+      if (firstPair === undefined) return
+      pool.release(firstPair[0])
+      pool.release(firstPair[1])
+      pool.leave(first)
+    })
+    firstPair = await pool.acquire(first, never)
+    void pool.acquire(
+      holder(Date.now(), () => cut.push('older')),
+      never,
+    )
+    const newer = pool.acquire(
+      holder(Date.now(), () => cut.push('newer')),
+      never,
+    )
+    t.mock.timers.tick(POOL_STALL_GRACE_MS)
+    assert.deepEqual(cut, ['first'])
+    assert.ok(await newer)
+    t.mock.timers.tick(POOL_STALL_GRACE_MS - 1)
+    assert.deepEqual(cut, ['first'])
+    t.mock.timers.tick(1)
+    assert.deepEqual(cut, ['first', 'newer'])
+  })
+
+  it('cuts off nobody when a transfer gets a free pair while nobody waits, and each stalled holder only once', async (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setTimeout'], now: 1_000_000 })
+    const pool = new BufferPool(4 * 16, 16)
+    const cut: string[] = []
+    assert.ok(
+      await pool.acquire(
+        holder(Date.now(), () => cut.push('stalled')),
+        never,
+      ),
+    )
+    t.mock.timers.tick(POOL_STALL_GRACE_MS + 1)
+    assert.ok(
+      await pool.acquire(
+        holder(Date.now(), () => cut.push('newcomer')),
+        never,
+      ),
+    )
+    assert.deepEqual(cut, [], 'nobody waits')
+    // Now one waits: the stalled holder is cut off (its response is destroyed; it leaves later).
+    void pool.acquire(holder(Date.now()), never)
+    assert.deepEqual(cut, ['stalled'])
+    // A grace after the newcomer got its pair, it is cut off too; the first holder, still not gone, not again.
+    t.mock.timers.tick(POOL_STALL_GRACE_MS)
+    assert.deepEqual(cut, ['stalled', 'newcomer'])
+  })
+})
