@@ -24,6 +24,9 @@ describe('parseDigest', () => {
     [`sha256:${'g'.repeat(64)}`, /64 lowercase hex digits/],
     [`md5:${'a'.repeat(32)}`, /unsupported digest algorithm "md5".*only sha256 and sha512/],
     [`blake3:${HEX64}`, /unsupported digest algorithm "blake3"/],
+    // The grammar allows algorithms of several components, each of several characters.
+    [`sha+ab:${HEX64}`, /unsupported digest algorithm "sha\+ab"/],
+    [`a.bc_de-fg:${HEX64}`, /unsupported digest algorithm "a\.bc_de-fg"/],
     [`SHA256:${HEX64}`, /invalid digest/],
     [`sha256:${HEX64}/../x`, /invalid digest/],
     [`sha512:${HEX128}00`, /invalid digest/],

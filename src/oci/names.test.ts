@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { isValidRepository, isValidTag, MAX_REPOSITORY_LENGTH } from './names.ts'
+import { quote, UsageError } from '../errors.ts'
+import {
+  checkRepository,
+  checkTag,
+  isValidRepository,
+  isValidTag,
+  MAX_REPOSITORY_LENGTH,
+  REPOSITORY_RULE,
+  repositoryProblem,
+  TAG_RULE,
+  tagProblem,
+} from './names.ts'
 
 // The distribution-spec's own regular expressions ("Pulling manifests"), anchored: the linear
 // scans of names.ts must agree with them on every string.
@@ -100,5 +111,26 @@ describe('tags agree with the distribution-spec regular expression', () => {
   it('on the examples that matter', () => {
     for (const tag of ['latest', 'v1.0', '_x', 'A-b_c.d', '1', 'x'.repeat(128)]) assert.ok(isValidTag(tag), tag)
     for (const tag of ['', '.x', '-x', 'a:b', 'a/b', 'a b', 'x'.repeat(129), 'é', 'a\0']) assert.ok(!isValidTag(tag), JSON.stringify(tag))
+  })
+})
+
+describe('the one message for an invalid name or tag', () => {
+  it('says why, and nothing for a valid one', () => {
+    assert.equal(repositoryProblem('team/app'), undefined)
+    assert.equal(repositoryProblem('Team'), `"Team" is not a valid repository name (${REPOSITORY_RULE})`)
+    assert.equal(repositoryProblem('a'.repeat(256)), `${quote('a'.repeat(256))} is not a valid repository name: 256 characters, the limit is 255`)
+    assert.equal(tagProblem('v1'), undefined)
+    assert.equal(tagProblem('-x'), `"-x" is not a valid tag (${TAG_RULE})`)
+    assert.equal(tagProblem('-x', 'app'), `"-x" of app is not a valid tag (${TAG_RULE})`)
+  })
+
+  it('is thrown by the checks as a usage error, after the context they are given', () => {
+    const usage = (message: string) => (error: unknown) => error instanceof UsageError && error.message === message
+    assert.doesNotThrow(() => checkRepository('team/app', 'images'))
+    assert.doesNotThrow(() => checkTag('v1', 'images'))
+    assert.throws(() => checkRepository('Team'), usage(repositoryProblem('Team') ?? ''))
+    assert.throws(() => checkRepository('Team', 'images["Team:v1"]'), usage(`images["Team:v1"]: ${repositoryProblem('Team')}`))
+    assert.throws(() => checkTag('-x'), usage(tagProblem('-x') ?? ''))
+    assert.throws(() => checkTag('-x', 'images["app:-x"]'), usage(`images["app:-x"]: ${tagProblem('-x')}`))
   })
 })
