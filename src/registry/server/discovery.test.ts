@@ -80,6 +80,9 @@ describe('registry server: tags list', () => {
       }
     }
     assert.equal((await request(server.url, '/v2/app/tags/list?n=99999999999')).status, 200)
+    // At most 15 digits: every such n is an exact number.
+    assert.equal((await request(server.url, `/v2/app/tags/list?n=${'9'.repeat(15)}`)).status, 200)
+    assert.equal((await request(server.url, `/v2/app/tags/list?n=${'9'.repeat(16)}`)).status, 400)
   })
 
   it('answers 404 NAME_UNKNOWN for tags of unknown and impossible repositories alike', async (t) => {

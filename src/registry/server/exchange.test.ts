@@ -17,6 +17,7 @@ describe('request log', () => {
     const { server, logged } = await serve(t, registry)
 
     const cases = [
+      { method: 'GET', path: '/v2/' },
       { method: 'GET', path: '/v2/app/manifests/v1' },
       { method: 'HEAD', path: '/v2/app/manifests/v1' },
       { method: 'GET', path: '/v2/app/manifests/nope?x=1' },

@@ -60,6 +60,12 @@ describe('parseTarget (property-based)', () => {
     )
   })
 
+  it('names no endpoint for a kind of endpoint without a repository name before it', () => {
+    for (const target of ['/v2/manifests/latest', '/v2/blobs/sha256:x', '/v2/referrers/sha256:x', '/v2/tags/list', '/v2/x']) {
+      assert.equal(parseTarget(target), undefined, target)
+    }
+  })
+
   it('names no endpoint for anything outside /v2', () => {
     fc.assert(
       fc.property(fc.string(), (text) => {
@@ -91,5 +97,14 @@ describe('registry server: errors', () => {
     }
     // Still served afterwards: nothing was changed.
     assert.equal((await request(server.url, '/v2/app/manifests/latest')).status, 200)
+  })
+
+  it('answers a path that is no endpoint with 404 UNSUPPORTED naming the path, without its query', async (t) => {
+    const { server } = await serve(t)
+    const res = await request(server.url, '/v3/app?token=secret')
+    assert.equal(res.status, 404)
+    assert.equal(errorCode(res), 'UNSUPPORTED')
+    const { errors } = JSON.parse(res.body.toString()) as { errors: Array<{ message: string }> }
+    assert.match(errors[0]?.message ?? '', /^no such endpoint "\/v3\/app": /)
   })
 })
