@@ -40,11 +40,11 @@ describe('BufferPool', () => {
     const pair = await pool.acquire(a, never)
     assert.ok(pair)
     const order: string[] = []
-    let closeGone: () => void = () => undefined
-    const gone = pool.acquire(holder(Date.now()), new Promise((resolve) => (closeGone = resolve)))
+    const goneClosed = Promise.withResolvers<void>()
+    const gone = pool.acquire(holder(Date.now()), goneClosed.promise)
     const older = pool.acquire(holder(Date.now()), never).then((p) => (order.push('older'), p))
     const newer = pool.acquire(holder(Date.now()), never).then((p) => (order.push('newer'), p))
-    closeGone()
+    goneClosed.resolve()
     assert.equal(await gone, undefined)
     assert.equal(pool.waiting, 2)
     pool.release(pair[0])
@@ -166,14 +166,14 @@ describe('BufferPool: waiters and cut-offs at the edges', () => {
     const pool = new BufferPool(2 * 16, 16)
     const pair = await pool.acquire(holder(Date.now()), never)
     assert.ok(pair)
-    let closeNewer: () => void = () => undefined
     const older = pool.acquire(holder(Date.now()), never)
-    const newer = pool.acquire(holder(Date.now()), new Promise((resolve) => (closeNewer = resolve)))
+    const newerClosed = Promise.withResolvers<void>()
+    const newer = pool.acquire(holder(Date.now()), newerClosed.promise)
     pool.release(pair[0])
     pool.release(pair[1])
     const newerPair = await newer
     assert.ok(newerPair)
-    closeNewer()
+    newerClosed.resolve()
     await new Promise((resolve) => setImmediate(resolve))
     assert.equal(pool.waiting, 1, 'the older request still waits')
     pool.release(newerPair[0])
@@ -187,12 +187,12 @@ describe('BufferPool: waiters and cut-offs at the edges', () => {
     const cut: string[] = []
     const running = progressing(() => cut.push('running'))
     assert.ok(await pool.acquire(running, never))
-    let close: () => void = () => undefined
+    const goneClosed = Promise.withResolvers<void>()
     const gone = pool.acquire(
       holder(Date.now(), () => cut.push('gone')),
-      new Promise((resolve) => (close = resolve)),
+      goneClosed.promise,
     )
-    close()
+    goneClosed.resolve()
     assert.equal(await gone, undefined)
     void pool.acquire(holder(Date.now()), never)
     for (let i = 0; i < 6; i++) {
